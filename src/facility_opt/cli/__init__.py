@@ -1,0 +1,15 @@
+"""The ``facility-opt`` command line (typer + rich).
+
+Each command lives in its own module in this package and registers itself on :data:`app`.
+Exit codes: 0 ok, 1 invalid input, 2 infeasible, 3 solver limit reached without a feasible plan,
+4 another run holds the lock, 5 internal error.
+"""
+
+from __future__ import annotations
+
+from ._app import app, main
+
+# Command modules register themselves on import.
+from . import run_cmd  # noqa: F401,E402
+
+__all__ = ["app", "main"]

@@ -1,0 +1,42 @@
+"""The typer application shared by every command module, and the exit codes."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from enum import IntEnum
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+
+__all__ = ["app", "main", "ExitCode", "console", "err_console", "setup_logging"]
+
+app = typer.Typer(
+    name="facility-opt",
+    help="Plan a ward's public facilities: validate data, project renewal costs, optimise the portfolio.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    INVALID_INPUT = 1
+    INFEASIBLE = 2
+    SOLVER_LIMIT = 3
+    LOCKED = 4
+    INTERNAL = 5
+
+
+def setup_logging(verbose: bool = False) -> None:
+    level = logging.DEBUG if verbose else logging.INFO
+    logging.basicConfig(level=level, format="%(message)s", handlers=[RichHandler(console=err_console, show_path=False)],
+                        force=True)
+
+
+def main() -> None:  # console-script entry point
+    sys.exit(app())

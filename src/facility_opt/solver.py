@@ -1,0 +1,186 @@
+"""The one place where PuLP models are handed to a solver.
+
+Every optimisation model builds a :class:`pulp.LpProblem` and calls :func:`solve`, which picks the
+solver (HiGHS through highspy by default, CBC as the fallback), applies the common options (time
+limit, relative gap, threads, warm start) and maps PuLP 4's status to a small, stable vocabulary
+reported in a :class:`SolveInfo`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pulp
+
+from .errors import SolverError
+
+__all__ = ["SolverOptions", "SolveInfo", "solve", "require_solution", "available_solvers"]
+
+log = logging.getLogger(__name__)
+
+SolverName = Literal["highs", "cbc"]
+Status = Literal["optimal", "feasible", "infeasible", "unbounded", "no_solution"]
+
+
+@dataclass(frozen=True)
+class SolverOptions:
+    """Solver settings shared by every model.
+
+    Parameters
+    ----------
+    solver : "highs" or "cbc"
+        HiGHS (default) is much faster on large models; CBC is the fallback and is used
+        automatically when highspy is not installed.
+    time_limit : seconds, or None for no limit.
+    gap_rel : relative MIP gap at which to stop (None: the solver's default, 1e-4 for HiGHS).
+    gap_abs : absolute MIP gap at which to stop.
+    threads : solver threads (None: the solver's default).
+    warm_start : hand the initial values set on variables to the solver.
+    msg : show the solver log.
+    """
+
+    solver: SolverName = "highs"
+    time_limit: float | None = None
+    gap_rel: float | None = None
+    gap_abs: float | None = None
+    threads: int | None = None
+    warm_start: bool = False
+    msg: bool = False
+
+
+@dataclass(frozen=True)
+class SolveInfo:
+    """What happened in one solve: status, objective, bound, gap and times (seconds)."""
+
+    status: Status
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    build_seconds: float
+    solve_seconds: float
+    solver: str
+    nodes: int | None = None
+    raw_status: str = ""
+    extra: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def has_solution(self) -> bool:
+        return self.status in ("optimal", "feasible")
+
+    def __str__(self) -> str:
+        obj = "-" if self.objective is None else f"{self.objective:.6g}"
+        gap = "-" if self.gap is None else f"{100 * self.gap:.3f}%"
+        return (
+            f"{self.status} obj={obj} gap={gap} build={self.build_seconds:.2f}s "
+            f"solve={self.solve_seconds:.2f}s ({self.solver})"
+        )
+
+    def to_dict(self) -> dict:
+        return {
+            "status": self.status,
+            "objective": self.objective,
+            "bound": self.bound,
+            "gap": self.gap,
+            "build_seconds": round(self.build_seconds, 4),
+            "solve_seconds": round(self.solve_seconds, 4),
+            "solver": self.solver,
+            "nodes": self.nodes,
+            "raw_status": self.raw_status,
+        }
+
+
+def available_solvers() -> list[str]:
+    """Names of the solvers usable on this machine, in order of preference."""
+    names = []
+    if pulp.HiGHS(msg=False).available():
+        names.append("highs")
+    if pulp.COIN_CMD(msg=False).available():
+        names.append("cbc")
+    return names
+
+
+def _make_solver(opts: SolverOptions) -> tuple[pulp.LpSolver, str]:
+    name = opts.solver
+    if name == "highs" and not pulp.HiGHS(msg=False).available():
+        log.warning("highspy is not available; falling back to CBC")
+        name = "cbc"
+    common = dict(msg=opts.msg, timeLimit=opts.time_limit, gapRel=opts.gap_rel, gapAbs=opts.gap_abs,
+                  threads=opts.threads, warmStart=opts.warm_start)
+    if name == "highs":
+        return pulp.HiGHS(**common), "highs"
+    if name == "cbc":
+        if not pulp.COIN_CMD(msg=False).available():
+            raise SolverError("No solver available: install highspy (pulp[highs]) or CBC (pulp[cbc]).")
+        return pulp.COIN_CMD(**common), "cbc"
+    raise ValueError(f"unknown solver {opts.solver!r}; use 'highs' or 'cbc'")
+
+
+def _num(x) -> float | None:
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def solve(prob: pulp.LpProblem, options: SolverOptions | None = None, build_seconds: float = 0.0) -> SolveInfo:
+    """Solve ``prob`` and return a :class:`SolveInfo`; never raises for infeasible models.
+
+    Callers decide what an infeasible or solution-less status means for their model (they know
+    which demand or limit to blame); :func:`require_solution` is the common check.
+    """
+    opts = options or SolverOptions()
+    solver, name = _make_solver(opts)
+    t0 = time.perf_counter()
+    stats = prob.solve(solver)
+    elapsed = time.perf_counter() - t0
+    st = pulp.LpSolveStatus
+    has_sol = bool(getattr(stats, "has_solution", False))
+    code = stats.status
+    if code == st.Optimal and has_sol:
+        status: Status = "optimal"
+    elif code == st.GapLimit and has_sol:
+        # CBC reports "optimal within gap tolerance" as GapLimit.
+        status = "optimal" if opts.gap_rel is None and opts.gap_abs is None else "feasible"
+    elif code == st.Infeasible:
+        status = "infeasible"
+    elif code == st.Unbounded:
+        status = "unbounded"
+    elif has_sol:
+        status = "feasible"
+    else:
+        status = "no_solution"
+    objective = _num(stats.objective) if has_sol else None
+    bound = _num(getattr(stats, "best_bound", None))
+    if not prob.isMIP() and status == "optimal":
+        bound = objective
+    gap = _num(getattr(stats, "gap_rel", None))
+    if status == "optimal" and gap is None:
+        gap = 0.0
+    if gap is None and objective is not None and bound is not None:
+        gap = abs(objective - bound) / max(abs(objective), 1e-9)
+    info = SolveInfo(
+        status=status,
+        objective=objective,
+        bound=bound,
+        gap=gap,
+        build_seconds=build_seconds,
+        solve_seconds=elapsed,
+        solver=name,
+        nodes=getattr(stats, "nodes", None),
+        raw_status=str(getattr(stats, "status_str", code)),
+    )
+    log.info("solved %s: %s", prob.name, info)
+    return info
+
+
+def require_solution(info: SolveInfo, what: str) -> None:
+    """Raise :class:`SolverError` when ``info`` carries no usable solution (infeasibility excluded)."""
+    if not info.has_solution and info.status != "infeasible":
+        raise SolverError(
+            f"{what}: the solver stopped with status {info.status} ({info.raw_status}) and no solution; "
+            "raise the time limit or loosen the gap."
+        )
