@@ -242,27 +242,32 @@ def _reason(pr: _Prepared, chosen: int, alone: int, policy: FeePolicy) -> tuple[
     fee = float(pr.fees[chosen])
     if b is None:
         return "free", f"free today; a ratio cap (×{policy.cap_ratio:g}) keeps it free — set a fee to start charging"
-    goal = "target needs" if policy.objective == "target" else "revenue would rise up to"
+    if policy.objective == "target":
+        up = down = f"target needs {_yen(pr.ideal_fee)}"
+    else:
+        up, down = f"revenue would still rise above {_yen(b.hi)}", f"revenue would rise with a fee below {_yen(b.lo)}"
     parts: list[tuple[str, str]] = []
     if chosen != alone:
         parts.append(("use_drop", f"use-drop limit binds: {it.facility_type} use ({it.unit.value}) may fall at most "
                                   f"{policy.use_drop_limit(it.facility_type):.0%}; {_yen(fee)} instead of "
                                   f"{_yen(pr.fees[alone])}"))
     alone_fee = float(pr.fees[alone])
-    if pr.ideal_fee > alone_fee and alone_fee == b.hi:
+    if b.floor_raw > b.hi:  # the upper limit lies below the reduction limit: it wins
+        names = {"cap": "increase cap", "private": "private price", "cost": "cost ceiling"}
+        parts.append((b.hi_source, f"{names[b.hi_source]} binds: it allows at most {_yen(b.hi)}, below the "
+                                   f"reduction limit of {policy.min_fee_ratio:.0%} of the current "
+                                   f"{_yen(it.current_fee)}"))
+    elif pr.ideal_fee > alone_fee and alone_fee == b.hi:
         if b.hi_source == "cap":
-            txt = (f"increase cap binds: {goal} {_yen(pr.ideal_fee)}; at most ×{policy.cap_ratio:g} the current "
-                   f"{_yen(it.current_fee)} = {_yen(b.hi)}")
+            txt = f"increase cap binds: {up}; at most ×{policy.cap_ratio:g} the current {_yen(it.current_fee)} = {_yen(b.hi)}"
         elif b.hi_source == "private":
-            txt = f"private price binds: {goal} {_yen(pr.ideal_fee)}; comparable private price {_yen(it.private_price)}"
+            txt = f"private price binds: {up}; comparable private price {_yen(it.private_price)}"
         else:
-            txt = (f"cost ceiling binds: {goal} {_yen(pr.ideal_fee)}; fees may not exceed "
-                   f"{policy.max_recovery:.0%} of the {_yen(u)} cost")
+            txt = f"cost ceiling binds: {up}; fees may not exceed {policy.max_recovery:.0%} of the {_yen(u)} cost"
         parts.append((b.hi_source, txt))
     elif pr.ideal_fee < alone_fee and alone_fee == b.lo:
-        parts.append(("floor", f"reduction limit binds: {goal.replace('rise up', 'fall down')} {_yen(pr.ideal_fee)}; "
-                               f"a fee may fall to at most {policy.min_fee_ratio:.0%} of the current "
-                               f"{_yen(it.current_fee)} per revision ({_yen(b.lo)})"))
+        parts.append(("floor", f"reduction limit binds: {down}; a fee may fall to at most {policy.min_fee_ratio:.0%} "
+                               f"of the current {_yen(it.current_fee)} per revision ({_yen(b.lo)})"))
     if not parts:
         rec = float(pr.out.recovery[chosen])
         if policy.objective == "target" and policy.recovery_basis == "list":
@@ -435,7 +440,7 @@ def optimise_fees(model: FeeModel | FeeSchedule, policy: FeePolicy | None = None
     >>> from facility_opt.fees import default_fee_model
     >>> res = optimise_fees(default_fee_model())
     >>> res.summary["items"], res.summary["illustrative"]
-    (12, True)
+    (10, True)
     """
     t0 = time.perf_counter()
     if isinstance(model, FeeModel):
