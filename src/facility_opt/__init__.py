@@ -12,6 +12,7 @@ from .errors import (
     ModelConfigError,
     SolverError,
 )
+from .fees import FeePolicy, FeeResult, default_fee_model, load_fee_model, load_fee_schedule_csv, optimise_fees
 from .loading import load_nerima, read_ward
 from .schema import METRIC_CRS
 from .solver import SolveInfo, SolverOptions
@@ -21,6 +22,12 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Ward",
+    "FeePolicy",
+    "FeeResult",
+    "optimise_fees",
+    "load_fee_model",
+    "load_fee_schedule_csv",
+    "default_fee_model",
     "read_ward",
     "load_nerima",
     "Catalogue",

@@ -10,7 +10,8 @@ import matplotlib
 matplotlib.use("Agg")  # headless by default; notebooks switch backends themselves
 import matplotlib.pyplot as plt  # noqa: E402
 
-from .ward import Ward, atomic_write_bytes  # noqa: E402
+from .atomic import atomic_write_bytes  # noqa: E402
+from .ward import Ward  # noqa: E402
 
 __all__ = ["plot_ward", "save_figure"]
 

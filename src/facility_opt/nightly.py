@@ -33,7 +33,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import FacilityOptError
-from .ward import atomic_write_text
+from .atomic import atomic_write_text
 
 __all__ = ["NightlyOutcome", "fingerprint_inputs", "run_nightly", "diff_decisions", "LockedError", "JsonLinesFormatter"]
 

@@ -46,7 +46,7 @@ def run(
     import matplotlib.pyplot as plt
 
     from ..figures import plot_ward, save_figure
-    from ..ward import atomic_write_text
+    from ..atomic import atomic_write_text
 
     setup_logging(verbose)
     with console.status("loading and validating the ward data"):
