@@ -128,8 +128,19 @@ def test_lines_merge_at_shared_end_points_within_tolerance():
     lines = gpd.GeoDataFrame(geometry=[MultiLineString([[(0, 0), (100, 0)], [(100.004, 0), (100, 50), (100, 100)]]),
                                        LineString([(0, 0), (0, 100)])], crs=CRS)
     G = street_network_from_lines(lines, tolerance=0.01)
-    assert G.number_of_nodes() == 4 and nx.is_connected(G)
+    assert G.number_of_nodes() == 5 and nx.is_connected(G)  # 4 end points + the interior vertex (100, 50)
     assert nx.shortest_path_length(G, 0, max(G.nodes), weight="length") == pytest.approx(200, abs=0.01)
+
+
+def test_lines_meet_at_shared_interior_vertices_but_not_at_bare_crossings():
+    # a horizontal street through (50, 0) as an interior vertex; a vertical street ending there: a junction
+    # a second vertical street crossing the horizontal one at (80, 0) with no vertex there: a bridge
+    lines = gpd.GeoDataFrame(geometry=[LineString([(0, 0), (50, 0), (100, 0)]), LineString([(50, 0), (50, 60)]),
+                                       LineString([(80, -40), (80, 40)])], crs=CRS)
+    G = street_network_from_lines(lines)
+    node = {(d["x"], d["y"]): n for n, d in G.nodes(data=True)}
+    assert nx.shortest_path_length(G, node[(0.0, 0.0)], node[(50.0, 60.0)], weight="length") == pytest.approx(110)
+    assert not nx.has_path(G, node[(0.0, 0.0)], node[(80.0, 40.0)])
 
 
 # ------------------------------------------------------------------------------------------ cache

@@ -105,9 +105,11 @@ def _points(gdf: gpd.GeoDataFrame, id_column: str | None, what: str) -> tuple[np
 def street_network_from_lines(lines: gpd.GeoDataFrame, tolerance: float = 0.01) -> nx.Graph:
     """A networkx graph from street centre-lines (LineString / MultiLineString).
 
-    Each line part becomes one edge between its end points, weighted by its length (``length``, m);
-    end points closer than ``tolerance`` metres (on a grid of that size) are merged into one node.
-    Lines that cross without sharing an end point are not connected (split them at junctions first).
+    Every segment between consecutive vertices becomes an edge weighted by its length (``length``,
+    m); vertices closer than ``tolerance`` metres (on a grid of that size) are merged into one node.
+    So lines meet wherever they share a vertex, at their ends or inside (as in OpenStreetMap-style
+    data, where ways share junction vertices); lines that cross without a shared vertex stay apart,
+    as a bridge over a road should.
     Nodes are numbered 0..n-1 in coordinate order and carry ``x``, ``y``; parallel edges keep the
     shortest; the graph attribute ``crs`` is set.
     """
@@ -116,13 +118,13 @@ def street_network_from_lines(lines: gpd.GeoDataFrame, tolerance: float = 0.01) 
     parts = parts[(shapely.get_type_id(parts) == 1) & ~shapely.is_empty(parts)]
     if parts.size == 0:
         raise DataValidationError([DataIssue("street network", None, "geometry", "no LineString features")])
-    a = shapely.get_coordinates(shapely.get_point(parts, 0))
-    b = shapely.get_coordinates(shapely.get_point(parts, -1))
-    length = shapely.length(parts)
-    keys = np.round(np.vstack([a, b]) / tolerance).astype(np.int64)
+    xy_all, part = shapely.get_coordinates(parts, return_index=True)
+    seg = np.flatnonzero(part[1:] == part[:-1])  # segment k joins vertex k and k+1 of one part
+    length = np.hypot(*(xy_all[seg + 1] - xy_all[seg]).T)
+    keys = np.round(xy_all / tolerance).astype(np.int64)
     uniq, inv = np.unique(keys, axis=0, return_inverse=True)
     inv = inv.ravel()
-    u, v = inv[: len(parts)], inv[len(parts):]
+    u, v = inv[seg], inv[seg + 1]
     e = pd.DataFrame({"u": np.minimum(u, v), "v": np.maximum(u, v), "w": length})
     e = e[e["u"] != e["v"]].groupby(["u", "v"], as_index=False, sort=True)["w"].min()
     G = nx.Graph(crs=lines.crs.to_string())
