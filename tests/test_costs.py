@@ -244,8 +244,7 @@ def _by_hand(stock: pd.DataFrame, profile: pd.DataFrame, start: int) -> float:
 
 
 def _stock_csv() -> Path:
-    shared = ROOT / ".." / "shared" / "data" / "nerima" / "nerima_facility_stock_2013_by_type.csv"
-    return shared if shared.exists() else HERE / "data" / "nerima_facility_stock_2013_by_type.csv"
+    return ROOT / "geodata" / "nerima" / "raw" / "nerima_facility_stock_2013_by_type.csv"
 
 
 def test_nerima_stock_table_matches_the_rules_and_the_docs():

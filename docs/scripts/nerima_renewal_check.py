@@ -33,7 +33,7 @@ def oku(x: float) -> str:
 
 
 def main() -> None:
-    csv = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "tests" / "data" / "nerima_facility_stock_2013_by_type.csv"
+    csv = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "geodata" / "nerima" / "raw" / "nerima_facility_stock_2013_by_type.csv"
     stock = read_stock_table(csv)
     profile = load_age_profile(models_dir() / "nerima_age_profile.yaml")
     params = default_renewal_params()

@@ -68,6 +68,40 @@ class PlanningModel(BaseModel):
     solver: dict[str, Any] = Field(default_factory=dict)
     source_files: list[str] = Field(default_factory=list, description="The YAML files merged, base first.")
 
+    # -- the inputs the model names, read and validated ------------------------------------------
+    def data_dir(self) -> Path:
+        """The ward data folder (the embedded one for ``embedded:<name>``)."""
+        if self.data.startswith("embedded:"):
+            from .resources import geodata_dir
+
+            return geodata_dir() / self.data.split(":", 1)[1]
+        return Path(self.data)
+
+    def read_catalogue(self):
+        from .catalogue import load_catalogue
+
+        return load_catalogue(self.catalogue)
+
+    def read_ward(self):
+        """The ward data, validated against this model's catalogue."""
+        from .loading import read_ward
+
+        return read_ward(self.data_dir(), catalogue=self.read_catalogue())
+
+    def renewal_params(self):
+        """Renewal-cost parameters: the model's cost table (default: the 総務省 standard) with the
+        ``costs`` overrides and the model's horizon applied."""
+        from .costs import RenewalCostParams, default_renewal_params, load_renewal_params
+
+        base = load_renewal_params(self.renewal_costs) if self.renewal_costs else default_renewal_params()
+        merged = deep_merge(base.model_dump(), {**self.costs, "horizon_years": self.horizon.years})
+        try:
+            return RenewalCostParams.model_validate(merged)
+        except ValidationError as exc:
+            where = self.source_files[-1] if self.source_files else "<model>"
+            lines = [f"  - {where}: costs.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+            raise ModelConfigError(f"{where}: invalid cost overrides:\n" + "\n".join(lines)) from None
+
 
 def default_model_path() -> Path:
     """``models/nerima.yaml``, the default planning model."""
