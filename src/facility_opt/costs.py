@@ -47,7 +47,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .catalogue import Catalogue, CostClass, _format_pydantic, default_catalogue
+from .catalogue import Catalogue, CostClass, default_catalogue
 from .errors import DataIssue, DataValidationError, ModelConfigError
 
 __all__ = [
@@ -190,7 +190,7 @@ def load_renewal_params(path: str | Path) -> RenewalCostParams:
     try:
         return RenewalCostParams.model_validate(data)
     except ValidationError as exc:
-        raise ModelConfigError(f"{path}: invalid renewal-cost parameters:\n{_format_pydantic(path, exc)}") from exc
+        raise ModelConfigError.from_validation(path, exc, "renewal-cost parameters") from None
 
 
 def default_renewal_params() -> RenewalCostParams:

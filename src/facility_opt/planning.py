@@ -99,8 +99,7 @@ class PlanningModel(BaseModel):
             return RenewalCostParams.model_validate(merged)
         except ValidationError as exc:
             where = self.source_files[-1] if self.source_files else "<model>"
-            lines = [f"  - {where}: costs.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
-            raise ModelConfigError(f"{where}: invalid cost overrides:\n" + "\n".join(lines)) from None
+            raise ModelConfigError.from_validation(where, exc, "cost overrides", prefix="costs") from None
 
 
 def default_model_path() -> Path:
@@ -158,11 +157,7 @@ def load_planning_model(path: str | Path | None = None) -> PlanningModel:
     try:
         model = PlanningModel.model_validate(raw)
     except ValidationError as exc:
-        lines = []
-        for e in exc.errors():
-            loc = ".".join(str(p) for p in e["loc"]) or "<top level>"
-            lines.append(f"  - {path}: {loc}: {e['msg']} (got {e.get('input')!r})"[:400])
-        raise ModelConfigError(f"{path}: invalid planning model:\n" + "\n".join(lines)) from None
+        raise ModelConfigError.from_validation(path, exc, "planning model") from None
     for key in ("catalogue", "renewal_costs", "fees"):
         v = getattr(model, key)
         if v is not None and not Path(v).is_file():

@@ -26,6 +26,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import DataIssue, DataValidationError, ModelConfigError
+from ..loading import read_text_any_encoding
 
 __all__ = [
     "Necessity",
@@ -41,7 +42,6 @@ __all__ = [
     "load_fee_schedule_csv",
     "load_facility_costs_csv",
     "default_fee_model",
-    "read_text_any_encoding",
 ]
 
 
@@ -301,14 +301,6 @@ class FeeModel(_Strict):
 
 # --------------------------------------------------------------------------------------- loading
 
-def _format_pydantic(path: Path | str, err: ValidationError) -> str:
-    lines = []
-    for e in err.errors():
-        loc = ".".join(str(p) for p in e["loc"]) or "<root>"
-        lines.append(f"  - {path}: {loc}: {e['msg']} (got {e.get('input')!r})"[:400])
-    return "\n".join(lines)
-
-
 def load_fee_model(path: str | Path) -> FeeModel:
     """Read a fee-model YAML file (``costs``, ``items``, ``policy``); errors name the file and key path.
 
@@ -335,7 +327,7 @@ def load_fee_model(path: str | Path) -> FeeModel:
     try:
         return FeeModel.model_validate(payload)
     except ValidationError as exc:
-        raise ModelConfigError(f"{path}: invalid fee model:\n{_format_pydantic(path, exc)}") from exc
+        raise ModelConfigError.from_validation(path, exc, "fee model") from None
 
 
 def default_fee_model() -> FeeModel:
@@ -345,23 +337,12 @@ def default_fee_model() -> FeeModel:
     return load_fee_model(models_dir() / "fees_nerima_example.yaml")
 
 
-def read_text_any_encoding(path: Path) -> str:
-    """Read a text file written as UTF-8 (with or without BOM) or cp932 / Shift-JIS."""
-    raw = path.read_bytes()
-    for enc in ("utf-8-sig", "cp932"):
-        try:
-            return raw.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    raise DataValidationError([DataIssue(str(path), None, None, "cannot decode the file as UTF-8 or cp932 (Shift-JIS)")])
-
-
 _COST_FIELDS = tuple(FacilityCost.model_fields)
 _ITEM_FIELDS = tuple(FeeItem.model_fields)
 
 
 def _read_csv_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
-    text = read_text_any_encoding(path)
+    text = read_text_any_encoding(path)  # UTF-8 or cp932, as every ward CSV
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip() for h in (reader.fieldnames or [])]
     rows = [{(k or "").strip(): (v or "").strip() for k, v in r.items()} for r in reader]
