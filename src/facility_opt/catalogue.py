@@ -12,11 +12,10 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .errors import ModelConfigError
 from .schema import AgeGroup
+from .yamlio import load_yaml_model
 
 __all__ = ["CostClass", "Category", "Service", "Catalogue", "load_catalogue", "default_catalogue"]
 
@@ -87,15 +86,7 @@ class Catalogue(_Strict):
 
 def load_catalogue(path: str | Path) -> Catalogue:
     """Read and validate a catalogue YAML file; errors name the file and the key path."""
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ModelConfigError(f"{path}: cannot read the catalogue: {exc}") from exc
-    try:
-        return Catalogue.model_validate(data)
-    except ValidationError as exc:
-        raise ModelConfigError.from_validation(path, exc, "catalogue") from None
+    return load_yaml_model(path, Catalogue, "catalogue")
 
 
 def default_catalogue() -> Catalogue:

@@ -44,10 +44,10 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .catalogue import Catalogue, CostClass, default_catalogue
+from .yamlio import load_yaml_model, read_yaml
 from .errors import DataIssue, DataValidationError, ModelConfigError
 
 __all__ = [
@@ -182,15 +182,7 @@ class RenewalCostParams(_Strict):
 
 def load_renewal_params(path: str | Path) -> RenewalCostParams:
     """Read and validate a renewal-cost YAML file; errors name the file and the key path."""
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ModelConfigError(f"{path}: cannot read the renewal-cost parameters: {exc}") from exc
-    try:
-        return RenewalCostParams.model_validate(data)
-    except ValidationError as exc:
-        raise ModelConfigError.from_validation(path, exc, "renewal-cost parameters") from None
+    return load_yaml_model(path, RenewalCostParams, "renewal-cost parameters")
 
 
 def default_renewal_params() -> RenewalCostParams:
@@ -460,10 +452,7 @@ def load_age_profile(path: str | Path) -> pd.DataFrame:
         (share of floor area; sums to 1 per category).
     """
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ModelConfigError(f"{path}: cannot read the age profile: {exc}") from exc
+    data = read_yaml(path, "age profile")
     if not isinstance(data, Mapping) or "default" not in data:
         raise ModelConfigError(f"{path}: an age profile needs a 'default' list of bands")
     frames = [_bands_frame(data["default"], f"{path}: default").assign(category="*")]

@@ -21,10 +21,10 @@ import copy
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import ModelConfigError
+from .yamlio import read_yaml
 
 __all__ = ["PlanningModel", "load_planning_model", "default_model_path", "deep_merge"]
 
@@ -110,12 +110,7 @@ def default_model_path() -> Path:
 
 
 def _read_yaml(path: Path) -> dict:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ModelConfigError(f"{path}: planning model file not found") from None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ModelConfigError(f"{path}: cannot read it as UTF-8 YAML: {exc}") from exc
+    data = read_yaml(path, "planning model")
     if not isinstance(data, dict):
         raise ModelConfigError(f"{path}: expected a mapping of keys at the top level, got {type(data).__name__}")
     return data

@@ -457,7 +457,6 @@ def optimise_fees(model: FeeModel | FeeSchedule, policy: FeePolicy | None = None
 
     # ---- build: flat arrays over (item, level)
     sizes = np.array([len(pr.fees) for pr in preps])
-    owner = np.repeat(np.arange(len(preps)), sizes)
     coef = np.concatenate([pr.coef for pr in preps]).astype(float)
     rank = np.concatenate([pr.rank for pr in preps]).astype(float)
     uses = np.concatenate([pr.out.uses for pr in preps]).astype(float)

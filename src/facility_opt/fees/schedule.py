@@ -22,11 +22,11 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import DataIssue, DataValidationError, ModelConfigError
 from ..loading import read_text_any_encoding
+from ..yamlio import load_yaml_model
 
 __all__ = [
     "Necessity",
@@ -312,22 +312,19 @@ def load_fee_model(path: str | Path) -> FeeModel:
     (True, 1.5)
     """
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ModelConfigError(f"{path}: cannot read the fee model: {exc}") from exc
-    if not isinstance(data, dict) or "items" not in data or "costs" not in data:
-        raise ModelConfigError(f"{path}: a fee model needs top-level keys 'costs' and 'items' (and optionally 'policy')")
-    payload = {
-        "schedule": {"items": data["items"], "costs": data["costs"], "source": str(path)},
-        "policy": data.get("policy") or {},
-        "illustrative": bool(data.get("illustrative", False)),
-        "notes": str(data.get("notes", "")),
-    }
-    try:
-        return FeeModel.model_validate(payload)
-    except ValidationError as exc:
-        raise ModelConfigError.from_validation(path, exc, "fee model") from None
+
+    def reshape(data):
+        if not isinstance(data, dict) or "items" not in data or "costs" not in data:
+            raise ModelConfigError(f"{path}: a fee model needs top-level keys 'costs' and 'items' "
+                                   "(and optionally 'policy')")
+        return {
+            "schedule": {"items": data["items"], "costs": data["costs"], "source": str(path)},
+            "policy": data.get("policy") or {},
+            "illustrative": bool(data.get("illustrative", False)),
+            "notes": str(data.get("notes", "")),
+        }
+
+    return load_yaml_model(path, FeeModel, "fee model", transform=reshape)
 
 
 def default_fee_model() -> FeeModel:
