@@ -394,7 +394,7 @@ class PortfolioModel:
                 for v, xi in zip(vs, x):
                     v.lowBound = v.upBound = float(round(xi))
             for v, xi in zip(list(self.v_ext) + list(self.v_fadd), np.concatenate([ext, fadd])):
-                v.lowBound, v.upBound = 0.0, float(xi) * (1 + 1e-9) + 1e-7
+                v.lowBound, v.upBound = 0.0, float(xi) * (1 + 1e-6) + 1e-4
             pop = self.zk["population"].to_numpy()
             terms = self.access_terms() + [(self.v_u[j], 1e3 * max(pop[i], 1.0)) for j, i in enumerate(self.u_idx)]
             self.prob.setObjective(pulp.lpSum_vars_coefs(terms))
