@@ -136,6 +136,7 @@ def test_geographic_crs_refused_as_metric(tiny_ward_dir):
     assert "not a metric" in _one(tiny_ward_dir, "ward.yaml", None, "crs")
 
 
+@pytest.mark.filterwarnings("ignore:.crs. was not provided")
 def test_geopackage_without_crs(tiny_ward_dir):
     ward = read_ward(tiny_ward_dir)
     (tiny_ward_dir / "stations.csv").unlink()

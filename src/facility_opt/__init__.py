@@ -4,6 +4,16 @@ The public API is small; everything else is reachable through its module.
 """
 
 from .catalogue import Catalogue, Category, Service, default_catalogue, load_catalogue
+from .access import distance_pairs, read_street_network, station_access, station_catchments, station_summary
+from .costs import (
+    RenewalCostParams,
+    default_renewal_params,
+    plot_renewal_cliff,
+    project_renewal,
+    project_stock,
+    totals_by_year,
+)
+from .demand import facility_capacity, zone_demand
 from .errors import (
     DataIssue,
     DataValidationError,
@@ -12,12 +22,37 @@ from .errors import (
     ModelConfigError,
     SolverError,
 )
+from .fees import FeePolicy, FeeResult, default_fee_model, load_fee_model, load_fee_schedule_csv, optimise_fees
+from .loading import load_nerima, read_ward
 from .schema import METRIC_CRS
 from .solver import SolveInfo, SolverOptions
+from .ward import Ward
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Ward",
+    "RenewalCostParams",
+    "default_renewal_params",
+    "project_renewal",
+    "project_stock",
+    "totals_by_year",
+    "plot_renewal_cliff",
+    "zone_demand",
+    "facility_capacity",
+    "distance_pairs",
+    "read_street_network",
+    "station_access",
+    "station_catchments",
+    "station_summary",
+    "FeePolicy",
+    "FeeResult",
+    "optimise_fees",
+    "load_fee_model",
+    "load_fee_schedule_csv",
+    "default_fee_model",
+    "read_ward",
+    "load_nerima",
     "Catalogue",
     "Category",
     "Service",

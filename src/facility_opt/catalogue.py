@@ -85,14 +85,6 @@ class Catalogue(_Strict):
         return self
 
 
-def _format_pydantic(path: Path | str, err: ValidationError) -> str:
-    lines = []
-    for e in err.errors():
-        loc = ".".join(str(p) for p in e["loc"]) or "<root>"
-        lines.append(f"  - {path}: {loc}: {e['msg']} (got {e.get('input')!r})"[:400])
-    return "\n".join(lines)
-
-
 def load_catalogue(path: str | Path) -> Catalogue:
     """Read and validate a catalogue YAML file; errors name the file and the key path."""
     path = Path(path)
@@ -103,7 +95,7 @@ def load_catalogue(path: str | Path) -> Catalogue:
     try:
         return Catalogue.model_validate(data)
     except ValidationError as exc:
-        raise ModelConfigError(f"{path}: invalid catalogue:\n{_format_pydantic(path, exc)}") from exc
+        raise ModelConfigError.from_validation(path, exc, "catalogue") from None
 
 
 def default_catalogue() -> Catalogue:

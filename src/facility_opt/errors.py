@@ -60,6 +60,15 @@ class DataValidationError(FacilityOptError, ValueError):
 class ModelConfigError(FacilityOptError, ValueError):
     """A planning-model (YAML) file is invalid; the message names the file and key path."""
 
+    @classmethod
+    def from_validation(cls, path: str | Path, err, what: str, prefix: str = "") -> ModelConfigError:
+        """One line per pydantic error: ``file: key.path: message (got value)``."""
+        lines = []
+        for e in err.errors():
+            loc = ".".join(str(p) for p in (*([prefix] if prefix else []), *e["loc"])) or "<top level>"
+            lines.append(f"  - {path}: {loc}: {e['msg']} (got {e.get('input')!r})"[:400])
+        return cls(f"{path}: invalid {what}:\n" + "\n".join(lines))
+
 
 class InfeasibleError(FacilityOptError):
     """No solution satisfies the constraints; ``reasons`` say which demand, site or limit blocks it."""

@@ -10,7 +10,8 @@ import matplotlib
 matplotlib.use("Agg")  # headless by default; notebooks switch backends themselves
 import matplotlib.pyplot as plt  # noqa: E402
 
-from .ward import Ward, atomic_write_bytes  # noqa: E402
+from .atomic import atomic_write_bytes  # noqa: E402
+from .ward import Ward  # noqa: E402
 
 __all__ = ["plot_ward", "save_figure"]
 
@@ -48,7 +49,7 @@ def plot_ward(ward: Ward, ax=None, title: str | None = None):
     ax.set_xlabel(f"x (m, {ward.meta.crs})")
     ax.set_ylabel("y (m)")
     ax.set_title(title or f"{ward.meta.name}: facilities, zones and stations")
-    ax.legend(loc="lower left", fontsize=7, framealpha=0.9)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     return ax
 
 

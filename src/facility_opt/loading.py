@@ -48,7 +48,7 @@ from .schema import (
 )
 from .ward import Ward
 
-__all__ = ["read_ward", "load_nerima", "read_csv_text"]
+__all__ = ["read_ward", "load_nerima", "read_csv_text", "read_text_any_encoding"]
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +85,16 @@ def read_csv_text(path: Path) -> tuple[str, str]:
             raise exc from None
         log.info("%s: read as Shift-JIS (cp932)", path.name)
         return text, "cp932"
+
+
+def read_text_any_encoding(path: Path) -> str:
+    """The text of a UTF-8 or Shift-JIS (cp932) file; :class:`DataValidationError` naming the file
+    and the offending byte otherwise."""
+    try:
+        return read_csv_text(path)[0]
+    except UnicodeDecodeError as exc:
+        raise DataValidationError([DataIssue(str(path), None, None, f"cannot decode the file as UTF-8 or "
+                                             f"Shift-JIS (cp932) (bad byte at offset {exc.start}); save it as UTF-8")]) from None
 
 
 def _find_file(folder: Path, stem: str, spatial: bool) -> Path | None:

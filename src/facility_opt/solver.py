@@ -8,8 +8,11 @@ reported in a :class:`SolveInfo`.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
+import os
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Literal
@@ -103,6 +106,26 @@ def available_solvers() -> list[str]:
     return names
 
 
+@functools.cache
+def _swallow_highs_banner() -> None:
+    """HiGHS prints a copyright banner on stdout when the first Highs object of a process is made,
+    whatever the options; make that first object with the C-level stdout sent to /dev/null, so that
+    batch logs and CLI output stay clean (``msg=True`` still shows the solver log)."""
+    try:
+        import highspy
+    except ImportError:
+        return
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def _make_solver(opts: SolverOptions) -> tuple[pulp.LpSolver, str]:
     name = opts.solver
     if name == "highs" and not pulp.HiGHS(msg=False).available():
@@ -112,6 +135,8 @@ def _make_solver(opts: SolverOptions) -> tuple[pulp.LpSolver, str]:
                   threads=opts.threads, warmStart=opts.warm_start)
     if name == "highs":
         _reset_highs_scheduler()
+        if not opts.msg:
+            _swallow_highs_banner()
         return pulp.HiGHS(**common), "highs"
     if name == "cbc":
         if not pulp.COIN_CMD(msg=False).available():

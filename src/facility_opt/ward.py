@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,31 +10,10 @@ import geopandas as gpd
 import pandas as pd
 import yaml
 
+from .atomic import atomic_write_bytes
 from .schema import FacilityRecord, FacilityServiceRecord, StationRecord, WardMeta, ZoneRecord
 
-__all__ = ["Ward", "atomic_write_text", "atomic_write_bytes"]
-
-
-def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file in the same folder, renamed when complete."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def atomic_write_text(path: str | Path, text: str) -> Path:
-    """Atomic UTF-8 text write (see :func:`atomic_write_bytes`); newlines are written as ``\\n``."""
-    return atomic_write_bytes(path, text.encode("utf-8"))
+__all__ = ["Ward"]
 
 
 def _points_to_csv(gdf: gpd.GeoDataFrame, columns: list[str]) -> str:

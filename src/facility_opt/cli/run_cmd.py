@@ -46,7 +46,7 @@ def run(
     import matplotlib.pyplot as plt
 
     from ..figures import plot_ward, save_figure
-    from ..ward import atomic_write_text
+    from ..atomic import atomic_write_text
 
     setup_logging(verbose)
     with console.status("loading and validating the ward data"):
@@ -60,8 +60,10 @@ def run(
     table.add_column("category")
     for c in summary.columns:
         table.add_column(c, justify="right")
+    fmt = {"facilities": "{:,.0f}", "floor_area_m2": "{:,.0f}", "mean_floor_area_m2": "{:,.0f}",
+           "mean_year_built": "{:.0f}", "floor_area_imputed": "{:.0%}"}
     for cat, row in summary.iterrows():
-        table.add_row(str(cat), *[f"{v:,}" if isinstance(v, (int, float)) else str(v) for v in row])
+        table.add_row(str(cat), *[fmt.get(c, "{}").format(v) for c, v in row.items()])
     console.print(table)
     atomic_write_text(out / "summary.csv", summary.to_csv(lineterminator="\n"))
     fig, ax = plt.subplots(figsize=(9, 8))

@@ -1,0 +1,609 @@
+"""Life-cycle renewal costs of a ward's buildings (the 総務省 更新費用試算 method, overridable).
+
+The model charges, for every building and every year of a horizon (default 30 years):
+
+* **interventions** of its life cycle: by default a major renovation (大規模改修) 30 years after
+  (re)construction, its cost spread evenly over 2 years, and a rebuild (建替え) at 60 years spread over
+  3 years; cost = floor area × a unit cost (万円/m²) of the building's 総務省 cost class;
+* **backlog** (積み残し): work that fell due before the start year (see :class:`BacklogRule`);
+* **operation**: the facility's annual operating cost, every year.
+
+Rules, stated once (they are tested on hand-computed single buildings in ``tests/test_costs.py``):
+
+1. Ages are counted from the construction year: a building built in year *b* is due for an intervention
+   at age *a* in year *b + a*; its cost is spread evenly over ``spread_years`` years starting that year.
+   Parts of a spread that fall after the horizon are not charged.
+2. After a rebuild the cycle restarts: the rebuilt building counts as built in the year its rebuild fell
+   due, so (by default) it is renovated 30 years later and rebuilt 60 years later.
+3. Backlog, at the start year *S* (age ``S - b``):
+
+   * a rebuild that fell due before *S* (age > rebuild age) is charged as ``rebuild_backlog`` by the
+     backlog rule (default: evenly over the first 10 years); the building then counts as rebuilt in *S*
+     and its earlier overdue interventions are dropped;
+   * otherwise an intervention that fell due before *S* is charged as ``<name>_backlog`` if the building
+     is at most ``skip_if_older_than`` years old at *S* (default renovation: 50, i.e. 築31-50年), and is
+     skipped if older (築51年以上: the rebuild is near); the rebuild then follows at its normal age.
+
+4. Optional: a demolition cost per m² charged with each rebuild (kind ``demolition``), a real discount
+   rate (column ``cost_pv_yen``), a long-life policy (``params.with_policy("long_life")``).
+
+Every parameter lives in ``models/renewal_costs.yaml`` (:func:`load_renewal_params`) and can be
+overridden in code with ``params.model_copy(update=...)``.
+
+The same engine projects a ward from a type-level stock table (category, floor area) and an age
+profile (:func:`project_stock`): each type is split into one pseudo-building per construction year.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .catalogue import Catalogue, CostClass, default_catalogue
+from .errors import DataIssue, DataValidationError, ModelConfigError
+
+__all__ = [
+    "UnitCost",
+    "Intervention",
+    "RenewalPolicy",
+    "BacklogRule",
+    "RenewalCostParams",
+    "load_renewal_params",
+    "default_renewal_params",
+    "project_renewal",
+    "project_stock",
+    "read_stock_table",
+    "load_age_profile",
+    "totals_by_year",
+    "plot_renewal_cliff",
+    "MAN_YEN",
+    "OKU_YEN",
+]
+
+log = logging.getLogger(__name__)
+
+#: 1 万円 and 1 億円 in yen.
+MAN_YEN = 10_000
+OKU_YEN = 100_000_000
+
+COST_COLUMNS = ["facility_id", "category", "cost_class", "year", "kind", "cost_yen", "cost_pv_yen"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class UnitCost(_Strict):
+    """Unit costs of one 総務省 cost class, in 万円 per m² of floor area."""
+
+    renovation: float = Field(ge=0, description="大規模改修 (万円/m²)")
+    rebuild: float = Field(ge=0, description="建替え (万円/m²)")
+
+
+class Intervention(_Strict):
+    """Work done at a given age within a life cycle (before the rebuild that ends it).
+
+    The cost per m² is ``share × unit_costs[class].<basis>``.
+    """
+
+    name: str = Field(min_length=1, description="kind in the output (e.g. renovation, repair)")
+    age: int = Field(gt=0, description="years after (re)construction")
+    spread_years: int = Field(default=1, ge=1, le=20)
+    basis: Literal["renovation", "rebuild"] = "renovation"
+    share: float = Field(default=1.0, ge=0)
+    skip_if_older_than: int | None = Field(
+        default=None, ge=0, description="overdue at the start: skipped when older than this, else backlog"
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _reserved(cls, v: str) -> str:
+        if v in {"rebuild", "demolition", "operation"} or v.endswith("_backlog"):
+            raise ValueError(f"'{v}' is reserved; name interventions e.g. 'renovation' or 'repair'")
+        return v
+
+
+class RenewalPolicy(_Strict):
+    """A life cycle: interventions at given ages, then a rebuild, then the cycle restarts."""
+
+    description: str = ""
+    rebuild_age: int = Field(default=60, gt=0)
+    rebuild_spread_years: int = Field(default=3, ge=1, le=20)
+    interventions: list[Intervention] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _ages_within_cycle(self):
+        for i, iv in enumerate(self.interventions):
+            if iv.age >= self.rebuild_age:
+                raise ValueError(
+                    f"interventions.{i} ('{iv.name}') is at age {iv.age}, not before the rebuild at {self.rebuild_age}"
+                )
+        return self
+
+
+class BacklogRule(_Strict):
+    """How work that fell due before the start year (積み残し) is charged.
+
+    ``spread``: evenly over the first ``years`` years (総務省: 10); ``first_year``: all in the start year;
+    ``skip``: not charged (an overdue rebuild still resets the building's age at the start year).
+    """
+
+    rule: Literal["spread", "first_year", "skip"] = "spread"
+    years: int = Field(default=10, ge=1, le=50)
+
+
+def _standard_policy() -> RenewalPolicy:
+    return RenewalPolicy(
+        description="総務省 standard",
+        interventions=[Intervention(name="renovation", age=30, spread_years=2, skip_if_older_than=50)],
+    )
+
+
+class RenewalCostParams(_Strict):
+    """All parameters of the renewal-cost model (see ``models/renewal_costs.yaml``)."""
+
+    horizon_years: int = Field(default=30, ge=1, le=200)
+    unit_costs_man_yen_per_m2: dict[CostClass, UnitCost]
+    policy: str = "standard"
+    policies: dict[str, RenewalPolicy] = Field(default_factory=lambda: {"standard": _standard_policy()})
+    backlog: BacklogRule = Field(default_factory=BacklogRule)
+    demolition_man_yen_per_m2: float = Field(default=0.0, ge=0)
+    discount_rate: float = Field(default=0.0, ge=0, lt=1)
+    default_operation_yen_per_m2: float | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _complete(self):
+        missing = [c.value for c in CostClass if c not in self.unit_costs_man_yen_per_m2]
+        if missing:
+            raise ValueError(f"unit_costs_man_yen_per_m2 lacks cost classes {missing}")
+        if self.policy not in self.policies:
+            raise ValueError(f"policy '{self.policy}' is not one of policies {sorted(self.policies)}")
+        return self
+
+    @property
+    def cycle(self) -> RenewalPolicy:
+        """The active life-cycle policy."""
+        return self.policies[self.policy]
+
+    def with_policy(self, name: str) -> RenewalCostParams:
+        """A copy using another named policy (e.g. ``"long_life"``)."""
+        if name not in self.policies:
+            raise ModelConfigError(f"unknown renewal policy '{name}'; known: {sorted(self.policies)}")
+        return self.model_copy(update={"policy": name})
+
+
+def load_renewal_params(path: str | Path) -> RenewalCostParams:
+    """Read and validate a renewal-cost YAML file; errors name the file and the key path."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ModelConfigError(f"{path}: cannot read the renewal-cost parameters: {exc}") from exc
+    try:
+        return RenewalCostParams.model_validate(data)
+    except ValidationError as exc:
+        raise ModelConfigError.from_validation(path, exc, "renewal-cost parameters") from None
+
+
+def default_renewal_params() -> RenewalCostParams:
+    """The parameters shipped in ``models/renewal_costs.yaml`` (the 総務省 standard)."""
+    from .resources import models_dir
+
+    return load_renewal_params(models_dir() / "renewal_costs.yaml")
+
+
+# --------------------------------------------------------------------------------------------------
+# the engine
+
+
+def _validate_facilities(facilities: pd.DataFrame, catalogue: Catalogue) -> list[DataIssue]:
+    issues: list[DataIssue] = []
+    need = ["facility_id", "category", "floor_area_m2", "year_built"]
+    missing = [c for c in need if c not in facilities.columns]
+    if missing:
+        return [DataIssue("facilities", None, c, "required column is missing") for c in missing]
+    if facilities["facility_id"].duplicated().any():
+        dups = sorted(facilities.loc[facilities["facility_id"].duplicated(), "facility_id"].astype(str).unique())
+        issues.append(DataIssue("facilities", None, "facility_id", f"duplicate ids {dups[:10]}"))
+    unknown = ~facilities["category"].isin(list(catalogue.categories))
+    for row in np.flatnonzero(unknown.to_numpy())[:20]:
+        issues.append(DataIssue("facilities", int(row) + 1, "category",
+                                f"unknown category {facilities['category'].iloc[row]!r}; known: {sorted(catalogue.categories)}"))
+    area = pd.to_numeric(facilities["floor_area_m2"], errors="coerce")
+    for row in np.flatnonzero(~(area > 0).to_numpy())[:20]:
+        issues.append(DataIssue("facilities", int(row) + 1, "floor_area_m2",
+                                f"floor area must be a positive number, got {facilities['floor_area_m2'].iloc[row]!r}"))
+    yb = pd.to_numeric(facilities["year_built"], errors="coerce")
+    for row in np.flatnonzero(yb.isna().to_numpy())[:20]:
+        issues.append(DataIssue("facilities", int(row) + 1, "year_built", "year built is missing; impute it first"))
+    return issues
+
+
+def _emit(out: list, idx: np.ndarray, due: np.ndarray, amount: np.ndarray, spread: int, kind: str,
+          first: int, last: int) -> None:
+    """Append (facility index, year, kind, cost) rows for costs spread evenly from ``due`` on."""
+    keep = (amount > 0) & (due <= last) & (due + spread - 1 >= first)
+    if not keep.any():
+        return
+    idx, due, amount = idx[keep], due[keep], amount[keep]
+    offs = np.arange(spread)
+    years = (due[:, None] + offs[None, :]).ravel()
+    ii = np.repeat(idx, spread)
+    cc = np.repeat(amount / spread, spread)
+    inside = (years >= first) & (years <= last)
+    out.append((ii[inside], years[inside], kind, cc[inside]))
+
+
+def _emit_backlog(out: list, idx: np.ndarray, amount: np.ndarray, kind: str, rule: BacklogRule,
+                  first: int, last: int) -> None:
+    if rule.rule == "skip" or idx.size == 0:
+        return
+    spread = rule.years if rule.rule == "spread" else 1
+    _emit(out, idx, np.full(idx.size, first, dtype=np.int64), amount, spread, f"{kind}_backlog", first, last)
+
+
+def project_renewal(
+    facilities: pd.DataFrame,
+    *,
+    start_year: int,
+    params: RenewalCostParams | None = None,
+    catalogue: Catalogue | None = None,
+    horizon_years: int | None = None,
+    include_operation: bool = True,
+) -> pd.DataFrame:
+    """Renewal (and operation) cost of every facility in every year of the horizon.
+
+    Parameters
+    ----------
+    facilities : DataFrame
+        Columns ``facility_id, category, floor_area_m2, year_built`` and optionally
+        ``operating_cost_yen`` (yen/year); a GeoDataFrame works as is.
+    start_year : int
+        First year of the projection (the backlog is charged from this year).
+    params : RenewalCostParams, optional
+        Defaults to :func:`default_renewal_params` (the 総務省 standard).
+    catalogue : Catalogue, optional
+        Maps each category to its cost class; defaults to :func:`facility_opt.default_catalogue`.
+    horizon_years : int, optional
+        Overrides ``params.horizon_years``.
+    include_operation : bool
+        Add the ``operation`` rows (annual operating cost).
+
+    Returns
+    -------
+    DataFrame
+        Long and tidy, one row per (facility, year, kind) with a non-zero cost:
+        ``facility_id, category, cost_class, year, kind, cost_yen, cost_pv_yen``; kinds are the
+        interventions' names (``renovation``...), ``rebuild``, ``demolition``, ``<kind>_backlog``,
+        ``operation``. Sorted by facility, year, kind.
+
+    Raises
+    ------
+    DataValidationError
+        Missing columns, unknown categories, non-positive areas, missing construction years.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"facility_id": ["A"], "category": ["primary_school"],
+    ...                   "floor_area_m2": [1000.0], "year_built": [1990]})
+    >>> c = project_renewal(f, start_year=2016)
+    >>> c.groupby("kind")["cost_yen"].sum().to_dict()  # 17 万円/m² renovation in 2020-21
+    {'renovation': 170000000.0}
+    """
+    params = params or default_renewal_params()
+    catalogue = catalogue or default_catalogue()
+    horizon = int(horizon_years or params.horizon_years)
+    issues = _validate_facilities(facilities, catalogue)
+    if issues:
+        raise DataValidationError(issues)
+    first, last = int(start_year), int(start_year) + horizon - 1
+    cycle = params.cycle
+    L = cycle.rebuild_age
+
+    fid = facilities["facility_id"].astype(str).to_numpy()
+    cat = facilities["category"].astype(str).to_numpy()
+    cls = np.array([catalogue.categories[c].cost_class.value for c in cat], dtype=object)
+    area = facilities["floor_area_m2"].to_numpy(dtype=float)
+    built = facilities["year_built"].to_numpy(dtype=float).astype(np.int64)
+    units = params.unit_costs_man_yen_per_m2
+    unit = {
+        basis: np.array([getattr(units[CostClass(c)], basis) * MAN_YEN for c in cls], dtype=float)
+        for basis in ("renovation", "rebuild")
+    }
+    n = len(fid)
+    all_idx = np.arange(n)
+    out: list = []
+
+    rebuild_cost = area * unit["rebuild"]
+    demolition_cost = area * params.demolition_man_yen_per_m2 * MAN_YEN
+    age0 = first - built
+    overdue_rebuild = built + L < first
+    base = np.where(overdue_rebuild, first, built)
+
+    # backlog: an overdue rebuild resets the building; otherwise overdue interventions of this cycle
+    _emit_backlog(out, all_idx[overdue_rebuild], rebuild_cost[overdue_rebuild], "rebuild", params.backlog, first, last)
+    _emit_backlog(out, all_idx[overdue_rebuild], demolition_cost[overdue_rebuild], "demolition", params.backlog,
+                  first, last)
+    for iv in cycle.interventions:
+        cost = area * unit[iv.basis] * iv.share
+        overdue = ~overdue_rebuild & (built + iv.age < first)
+        if iv.skip_if_older_than is not None:
+            overdue &= age0 <= iv.skip_if_older_than
+        _emit_backlog(out, all_idx[overdue], cost[overdue], iv.name, params.backlog, first, last)
+
+    # regular cycles from each building's base year
+    n_cycles = max(0, math.ceil((last - int(base.min())) / L) + 1) if n else 0
+    for k in range(n_cycles):
+        start_k = base + k * L
+        for iv in cycle.interventions:
+            due = start_k + iv.age
+            ok = due >= first
+            cost = area * unit[iv.basis] * iv.share
+            _emit(out, all_idx[ok], due[ok], cost[ok], iv.spread_years, iv.name, first, last)
+        due = start_k + L
+        ok = due >= first
+        _emit(out, all_idx[ok], due[ok], rebuild_cost[ok], cycle.rebuild_spread_years, "rebuild", first, last)
+        _emit(out, all_idx[ok], due[ok], demolition_cost[ok], cycle.rebuild_spread_years, "demolition", first, last)
+
+    if include_operation:
+        if "operating_cost_yen" in facilities.columns:
+            op = pd.to_numeric(facilities["operating_cost_yen"], errors="coerce").to_numpy(dtype=float)
+        else:
+            op = np.full(n, np.nan)
+        missing = np.isnan(op)
+        if missing.any():
+            if params.default_operation_yen_per_m2 is not None:
+                op = np.where(missing, area * params.default_operation_yen_per_m2, op)
+                log.info("operation cost: %d facilities without operating_cost_yen charged %.0f yen/m²/year",
+                         int(missing.sum()), params.default_operation_yen_per_m2)
+            else:
+                op = np.where(missing, 0.0, op)
+                log.warning("operation cost: %d of %d facilities have no operating_cost_yen and are charged 0 "
+                            "(set default_operation_yen_per_m2 to charge them)", int(missing.sum()), n)
+        _emit(out, all_idx, np.full(n, first, dtype=np.int64), op * horizon, horizon, "operation", first, last)
+
+    if out:
+        idx = np.concatenate([o[0] for o in out])
+        years = np.concatenate([o[1] for o in out])
+        kinds = np.concatenate([np.full(o[0].size, o[2], dtype=object) for o in out])
+        costs = np.concatenate([o[3] for o in out])
+    else:
+        idx, years, kinds, costs = (np.array([], dtype=np.int64),) * 2 + (np.array([], dtype=object),
+                                                                           np.array([], dtype=float))
+    df = pd.DataFrame({"i": idx, "year": years.astype(np.int64), "kind": kinds, "cost_yen": costs})
+    df = df.groupby(["i", "year", "kind"], as_index=False, sort=False)["cost_yen"].sum()
+    df.insert(0, "facility_id", fid[df["i"].to_numpy()])
+    df.insert(1, "category", cat[df["i"].to_numpy()])
+    df.insert(2, "cost_class", cls[df["i"].to_numpy()])
+    df = df.drop(columns="i")
+    df["cost_pv_yen"] = df["cost_yen"] / (1.0 + params.discount_rate) ** (df["year"] - first)
+    df = df.sort_values(["facility_id", "year", "kind"], kind="mergesort").reset_index(drop=True)
+    return df[COST_COLUMNS]
+
+
+# --------------------------------------------------------------------------------------------------
+# type-level stock tables
+
+
+def read_stock_table(path: str | Path, catalogue: Catalogue | None = None) -> pd.DataFrame:
+    """Read a ward's type-level stock table (施設種別, 施設数, 総面積) and map types to categories.
+
+    The CSV has columns ``facility_type, count, total_floor_area_m2``; a total row (合計/計/total) is
+    dropped after checking it against the sum (a difference above 0.1 % is an error). Types are mapped
+    to catalogue categories through ``Category.stock_type``.
+
+    Returns
+    -------
+    DataFrame
+        ``stock_type, category, count, floor_area_m2``.
+    """
+    catalogue = catalogue or default_catalogue()
+    path = Path(path)
+    df = pd.read_csv(path)
+    need = {"facility_type", "count", "total_floor_area_m2"}
+    if not need <= set(df.columns):
+        raise DataValidationError([DataIssue(str(path), None, c, "required column is missing")
+                                   for c in sorted(need - set(df.columns))])
+    is_total = df["facility_type"].astype(str).str.strip().isin(["合計", "計", "total", "Total"])
+    body = df[~is_total]
+    if is_total.any():
+        stated = float(df.loc[is_total, "total_floor_area_m2"].iloc[0])
+        summed = float(body["total_floor_area_m2"].sum())
+        if abs(stated - summed) > 1e-3 * stated:
+            raise DataValidationError([DataIssue(str(path), None, "total_floor_area_m2",
+                                                 f"rows sum to {summed:,.0f} m² but the total row says {stated:,.0f}")])
+        if stated != summed:
+            log.info("%s: rows sum to %.0f m², total row %.0f m² (rounding in the source)", path.name, summed, stated)
+    by_type = {c.stock_type: cid for cid, c in catalogue.categories.items() if c.stock_type}
+    issues = [DataIssue(str(path), int(i) + 1, "facility_type",
+                        f"type {t!r} has no catalogue category (set stock_type in the catalogue)")
+              for i, t in zip(body.index, body["facility_type"]) if t not in by_type]
+    if issues:
+        raise DataValidationError(issues)
+    return pd.DataFrame({
+        "stock_type": body["facility_type"].astype(str).to_numpy(),
+        "category": [by_type[t] for t in body["facility_type"]],
+        "count": body["count"].to_numpy(dtype=np.int64),
+        "floor_area_m2": body["total_floor_area_m2"].to_numpy(dtype=float),
+    })
+
+
+def _bands_frame(bands: list, where: str) -> pd.DataFrame:
+    df = pd.DataFrame(bands)
+    if df.empty or not {"from", "to", "share"} <= set(df.columns):
+        raise ModelConfigError(f"{where}: each band needs from, to, share")
+    df = df.rename(columns={"from": "from_year", "to": "to_year"})
+    if (df["to_year"] < df["from_year"]).any():
+        raise ModelConfigError(f"{where}: a band ends before it starts")
+    s = float(df["share"].sum())
+    if abs(s - 1.0) > 1e-6:
+        raise ModelConfigError(f"{where}: shares sum to {s:.6f}, not 1")
+    return df[["from_year", "to_year", "share"]]
+
+
+def load_age_profile(path: str | Path) -> pd.DataFrame:
+    """Read an age-profile YAML (``default`` bands and optional ``by_category`` bands).
+
+    Returns
+    -------
+    DataFrame
+        ``category`` (``"*"`` for the default), ``from_year``, ``to_year`` (inclusive), ``share``
+        (share of floor area; sums to 1 per category).
+    """
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ModelConfigError(f"{path}: cannot read the age profile: {exc}") from exc
+    if not isinstance(data, Mapping) or "default" not in data:
+        raise ModelConfigError(f"{path}: an age profile needs a 'default' list of bands")
+    frames = [_bands_frame(data["default"], f"{path}: default").assign(category="*")]
+    for cat, bands in (data.get("by_category") or {}).items():
+        frames.append(_bands_frame(bands, f"{path}: by_category.{cat}").assign(category=str(cat)))
+    return pd.concat(frames, ignore_index=True)[["category", "from_year", "to_year", "share"]]
+
+
+def _expand_stock(stock: pd.DataFrame, age_profile: pd.DataFrame) -> pd.DataFrame:
+    """One pseudo-building per (stock row, construction year), area spread evenly within each band."""
+    prof = age_profile.copy()
+    if "category" not in prof.columns:
+        prof["category"] = "*"
+    for cat, g in prof.groupby("category"):
+        s = float(g["share"].sum())
+        if abs(s - 1.0) > 1e-6:
+            raise ModelConfigError(f"age profile for '{cat}': shares sum to {s:.6f}, not 1")
+    rows = []
+    for b in prof.itertuples(index=False):
+        years = np.arange(int(b.from_year), int(b.to_year) + 1)
+        rows.append(pd.DataFrame({"category": b.category, "year_built": years, "w": b.share / years.size}))
+    per_year = pd.concat(rows, ignore_index=True)
+    if "*" not in set(per_year["category"]):
+        lacking = sorted(set(stock["category"]) - set(per_year["category"]))
+        if lacking:
+            raise ModelConfigError(f"age profile has no default ('*') and no bands for categories {lacking}")
+    stock = stock.reset_index(drop=True).assign(_row=lambda d: np.arange(len(d)))
+    own = stock.merge(per_year, on="category", how="inner")
+    rest = stock[~stock["category"].isin(set(per_year["category"]) - {"*"})]
+    dflt = rest.drop(columns="category").merge(per_year[per_year["category"] == "*"].drop(columns="category"),
+                                               how="cross").merge(rest[["_row", "category"]], on="_row")
+    pseudo = pd.concat([own, dflt], ignore_index=True)
+    pseudo["floor_area_m2"] = pseudo["floor_area_m2"] * pseudo["w"]
+    key = pseudo["stock_type"] if "stock_type" in pseudo.columns else pseudo["category"]
+    pseudo["stock_key"] = key.astype(str)
+    pseudo["facility_id"] = pseudo["_row"].map("{:04d}".format) + "|" + pseudo["year_built"].astype(str)
+    return pseudo[pseudo["floor_area_m2"] > 0].sort_values("facility_id").reset_index(drop=True)
+
+
+def project_stock(
+    stock: pd.DataFrame,
+    age_profile: pd.DataFrame,
+    *,
+    start_year: int,
+    params: RenewalCostParams | None = None,
+    catalogue: Catalogue | None = None,
+    horizon_years: int | None = None,
+) -> pd.DataFrame:
+    """Renewal costs of a type-level stock table (category, floor area) given an age profile.
+
+    Each stock row is split into one pseudo-building per construction year of the profile (the floor
+    area of a band spread evenly over its years) and run through :func:`project_renewal`; no operation
+    cost is charged (stock tables have none).
+
+    Parameters
+    ----------
+    stock : DataFrame
+        ``category, floor_area_m2`` and optionally ``stock_type`` (the row label), ``count``.
+    age_profile : DataFrame
+        ``from_year, to_year, share`` and optionally ``category`` (``"*"`` = default for categories
+        without their own bands); see :func:`load_age_profile`.
+
+    Returns
+    -------
+    DataFrame
+        ``stock_type, category, cost_class, year, kind, cost_yen, cost_pv_yen`` summed over
+        construction years, sorted.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> stock = pd.DataFrame({"category": ["primary_school"], "floor_area_m2": [10_000.0]})
+    >>> prof = pd.DataFrame({"from_year": [1970], "to_year": [1970], "share": [1.0]})
+    >>> c = project_stock(stock, prof, start_year=2016)
+    >>> round(float(c["cost_yen"].sum()) / OKU_YEN, 1)  # backlog renovation 17 + rebuild 33 万円/m²
+    50.0
+    """
+    catalogue = catalogue or default_catalogue()
+    pseudo = _expand_stock(stock, age_profile)
+    costs = project_renewal(pseudo, start_year=start_year, params=params, catalogue=catalogue,
+                            horizon_years=horizon_years, include_operation=False)
+    key = dict(zip(pseudo["facility_id"], pseudo["stock_key"]))
+    costs.insert(0, "stock_type", costs["facility_id"].map(key))
+    out = (costs.groupby(["stock_type", "category", "cost_class", "year", "kind"], as_index=False, sort=True)
+           [["cost_yen", "cost_pv_yen"]].sum())
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# summaries and the renewal-cliff chart
+
+
+def totals_by_year(costs: pd.DataFrame, by: str | None = "kind", value: str = "cost_yen") -> pd.DataFrame:
+    """Wide table of totals: one row per year, one column per ``by`` value (``kind``, ``category``,
+    ``cost_class``...), plus ``total``. ``by=None`` gives only ``total``. Years without cost are 0."""
+    if costs.empty:
+        return pd.DataFrame(columns=["total"])
+    years = pd.RangeIndex(int(costs["year"].min()), int(costs["year"].max()) + 1, name="year")
+    if by is None:
+        wide = costs.groupby("year")[value].sum().to_frame("total")
+    else:
+        wide = costs.pivot_table(index="year", columns=by, values=value, aggfunc="sum", fill_value=0.0)
+        wide.columns = [str(c) for c in wide.columns]
+        wide = wide[sorted(wide.columns)]
+        wide["total"] = wide.sum(axis=1)
+    return wide.reindex(years, fill_value=0.0)
+
+
+#: axis label for 億円; ASCII because the default matplotlib fonts have no CJK glyphs
+_OKU_LABEL = "oku-yen (100 million yen)"
+
+
+def plot_renewal_cliff(costs: pd.DataFrame, by: str = "kind", *, value: str = "cost_yen", ax=None,
+                       title: str | None = None, average_line: bool = True):
+    """Stacked bars of cost per year in 億円 (oku-yen) by ``kind`` or ``category``: the 'renewal cliff'.
+
+    Returns the matplotlib Figure. A dashed line shows the average over the horizon.
+    """
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    if ax is None:  # a bare Figure: no pyplot state, works headless and displays in notebooks
+        fig = Figure(figsize=(10, 4.5))
+        ax = fig.subplots()
+    else:
+        fig = ax.figure
+    wide = totals_by_year(costs, by=by, value=value).drop(columns="total", errors="ignore") / OKU_YEN
+    bottom = np.zeros(len(wide))
+    cmap = matplotlib.colormaps["tab20"]
+    for i, col in enumerate(wide.columns):
+        ax.bar(wide.index, wide[col].to_numpy(), bottom=bottom, label=col, color=cmap(i % 20), width=0.85)
+        bottom += wide[col].to_numpy()
+    if average_line and len(wide):
+        avg = bottom.mean()
+        ax.axhline(avg, color="black", linestyle="--", linewidth=1)
+        ax.annotate(f"average {avg:,.0f} oku-yen/year", (wide.index[0], avg), xytext=(0, 4),
+                    textcoords="offset points", fontsize=8)
+    ax.set_xlabel("year")
+    ax.set_ylabel(_OKU_LABEL)
+    ax.set_title(title or f"Renewal costs by {by}: {bottom.sum():,.0f} oku-yen over {len(wide)} years")
+    ax.legend(fontsize=7, ncol=2, loc="upper right")
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,66 @@
+"""The command line on the embedded data and on broken data: exit codes and files written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from facility_opt.cli import app
+from facility_opt.loading import load_nerima
+
+runner = CliRunner()
+
+
+def test_validate_embedded_data_ok():
+    res = runner.invoke(app, ["validate"])
+    assert res.exit_code == 0, res.output
+    assert "valid" in res.output and "202 zones" in res.output
+
+
+def test_validate_bad_data_exits_1_and_lists_every_problem(tiny_ward_dir):
+    p = tiny_ward_dir / "facilities.csv"
+    p.write_text(p.read_text().replace("primary_school,6000,", "primary_school,-6000,").replace(",1975,", ",1200,"))
+    res = runner.invoke(app, ["validate", str(tiny_ward_dir)])
+    assert res.exit_code == 1
+    assert "facilities.csv, row 1, field 'floor_area_m2'" in res.output
+    assert "facilities.csv, row 2, field 'year_built'" in res.output
+
+
+def test_run_writes_summary_and_map(tmp_path):
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["run", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    summary = pd.read_csv(out / "summary.csv", index_col=0)
+    ward = load_nerima()
+    assert summary.loc["total", "facilities"] == len(ward.facilities) == 271
+    assert summary.loc["primary_school", "facilities"] == 65
+    assert summary.loc["total", "floor_area_m2"] == round(ward.facilities["floor_area_m2"].sum(), 1)
+    png = (out / "map.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
+
+
+def test_costs_command_matches_the_library(tmp_path):
+    import json
+
+    from facility_opt.costs import project_renewal
+    from facility_opt.planning import load_planning_model
+
+    res = runner.invoke(app, ["costs", "--out", str(tmp_path), "--json"])
+    assert res.exit_code == 0, res.output
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    m = load_planning_model()
+    expected = project_renewal(load_nerima().facilities, start_year=m.horizon.start_year, params=m.renewal_params())
+    assert summary["total_oku_yen"] == round(expected["cost_yen"].sum() / 1e8, 1)
+    by_year = pd.read_csv(tmp_path / "costs_by_year.csv", index_col=0)
+    assert list(by_year.index) == list(range(2019, 2049))
+    assert (tmp_path / "cliff.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_costs_command_on_a_bad_model_exits_1(tmp_path):
+    bad = tmp_path / "m.yaml"
+    bad.write_text("name: m\ndata: embedded:nerima\ncatalogue: nowhere.yaml\nhorizon: {start_year: 2019}\n")
+    res = runner.invoke(app, ["costs", str(bad), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 1 and "nowhere.yaml does not exist" in res.output
+    assert not (tmp_path / "o").exists()
