@@ -141,6 +141,9 @@ def check_plan(plan: Plan, problem: PortfolioProblem) -> list[str]:
     for (k, s) in current.index:
         if (s in pol.frozen_sites or k in pol.frozen_services) and (k, s) not in placed:
             v.append(f"lock: {k}@{s} is frozen (excluded from change) but the plan removes it")
+    for (k, s) in current.index:
+        if k in pol.keep_services and (k, s) not in placed:
+            v.append(f"lock: {k} must stay at {s} (policy.keep_services) but the plan removes it")
     for (k, s) in placed:
         if (s in pol.frozen_sites or k in pol.frozen_services) and (k, s) not in current.index:
             v.append(f"lock: {k}@{s} is new, but {'site ' + s if s in pol.frozen_sites else 'service ' + k} is frozen")

@@ -101,9 +101,8 @@ def diagnose(problem: PortfolioProblem, options: SolverOptions | None = None) ->
                 what, target = lab.split(":", 1)
                 if "@" in target:
                     k, s = target.split("@", 1)
-                    k = k if what == "frozen_services" else k
                     reasons.append(f"policy.{what}: {k} at {_site_label(problem, s)} must change "
-                                   f"(it is excluded from change){zones_at(s)}")
+                                   f"(the policy keeps it where it is){zones_at(s)}")
                 else:
                     verb = "open" if what == "lock_closed" else "close"
                     reasons.append(f"policy.{what}: {_site_label(problem, target)} must {verb}"

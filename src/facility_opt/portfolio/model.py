@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -172,6 +172,10 @@ class PortfolioModel:
             k, s = el["service_id"].iat[e], el["site_id"].iat[e]
             why = "frozen_sites" if s in pol.frozen_sites else "frozen_services"
             targets.append((self.v_place[e], 1.0, f"{why}:{s if why == 'frozen_sites' else k}@{s}"))
+        kept = el["current"] & el["service_id"].isin(pol.keep_services) & ~frozen_e
+        for e in np.flatnonzero(kept.to_numpy()):
+            k, s = el["service_id"].iat[e], el["site_id"].iat[e]
+            targets.append((self.v_place[e], 1.0, f"keep_services:{k}@{s}"))
         self.lock_targets = targets
         if not self.relax:
             for v, t, _ in targets:
@@ -423,6 +427,39 @@ class PortfolioModel:
         terms += [(self.v_u[j], pen * max(pop[i], 1.0) if self.baseline else pen * pop[i])
                   for j, i in enumerate(self.u_idx)]
         self.prob.setObjective(pulp.lpSum_vars_coefs(terms) + const)
+
+    def lp_and_fix(self, options: SolverOptions, time_limit: float) -> Solution | None:
+        """A primal heuristic: solve the LP relaxation, fix the binaries it leaves at 0 or 1, and solve
+        the much smaller restricted MIP for at most ``time_limit`` seconds.
+
+        On Nerima the full MIP spends its first minute on root cuts before its heuristics find a
+        good plan; this finds one in seconds and is handed to the full solve as a warm start.
+        Returns None when the restricted MIP finds nothing (the full solve then starts cold).
+        """
+        binaries = list(self.v_open) + list(self.v_place)
+        saved = [(v, v.lowBound, v.upBound) for v in binaries]
+        try:
+            for v in binaries:
+                v.cat = "Continuous"
+            lp = solve(self.prob, replace(options, warm_start=False, time_limit=time_limit))
+            if not lp.has_solution:
+                return None
+            x = np.array([v.varValue or 0.0 for v in binaries])
+            for v in binaries:
+                v.cat = "Binary"
+            for v, xi in zip(binaries, x):
+                if xi <= 1e-6:
+                    v.upBound = 0.0
+                elif xi >= 1 - 1e-6:
+                    v.lowBound = 1.0
+            sub = solve(self.prob, replace(options, warm_start=False, time_limit=time_limit, gap_rel=1e-3))
+            log.info("LP-and-fix: %d of %d binaries fractional at the LP; restricted MIP %s", int(
+                ((x > 1e-6) & (x < 1 - 1e-6)).sum()), len(binaries), sub)
+            return self.solution(sub) if sub.has_solution else None
+        finally:
+            for v, lo, hi in saved:
+                v.cat = "Binary"
+                v.lowBound, v.upBound = lo, hi
 
     def warm_start(self, sol: Solution) -> None:
         """Hand a solution (usually the keep-everything baseline) to the solver as its start."""

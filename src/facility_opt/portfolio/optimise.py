@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -26,13 +27,16 @@ class PortfolioOptions:
     Parameters
     ----------
     solver : solver settings; by default HiGHS, 60 s, a proven relative gap of 0.5 %.
-    warm_start : start from the keep-everything plan when it is feasible.
+    warm_start : start from the keep-everything plan when it is feasible, else from an LP-and-fix
+        plan (:meth:`PortfolioModel.lp_and_fix`) when ``heuristic_seconds`` > 0.
+    heuristic_seconds : time for the LP-and-fix start (taken from the solver's time limit).
     on_violation : what to do when the independent check finds a violation: ``"raise"``
         (:class:`SolverError`) or ``"mark"`` (return the plan with ``valid=False``).
     """
 
     solver: SolverOptions = field(default_factory=lambda: SolverOptions(time_limit=60.0, gap_rel=0.005))
     warm_start: bool = True
+    heuristic_seconds: float = 20.0
     on_violation: Literal["raise", "mark"] = "raise"
 
 
@@ -84,10 +88,20 @@ class PortfolioOptimiser:
         base_ok = self.baseline_.uncovered.empty or all(
             problem.coverage_rule(k)[0] == "min_share" for k in self.baseline_.uncovered["service_id"])
         solver_opts = opts.solver
+        start, used = None, 0.0
         if opts.warm_start and base_ok:
-            model.warm_start(self.baseline_)
-            solver_opts = replace(solver_opts, warm_start=True)
+            start = self.baseline_
+        elif opts.warm_start and opts.heuristic_seconds > 0:
+            t0 = time.perf_counter()
+            start = model.lp_and_fix(opts.solver, opts.heuristic_seconds)
+            used = time.perf_counter() - t0
+        if start is not None:
+            model.warm_start(start)
+            limit = None if solver_opts.time_limit is None else max(solver_opts.time_limit - used, 1.0)
+            solver_opts = replace(solver_opts, warm_start=True, time_limit=limit)
         sol = model.solve(solver_opts)
+        if used:
+            sol.info = replace(sol.info, solve_seconds=sol.info.solve_seconds + used)
         self.solution_ = sol
         log.info("%s: %s", problem.name, sol.info)
         if sol.info.status == "infeasible":

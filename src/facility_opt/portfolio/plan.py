@@ -18,7 +18,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..solver import SolveInfo
-from ..ward import atomic_write_text
+from ..atomic import atomic_write_text
 from .model import SCALE, Solution
 from .problem import PortfolioProblem
 

@@ -97,6 +97,9 @@ class Policy(BaseModel):
         default_factory=list, description="Sites excluded from change: open, same services, nothing added.")
     frozen_services: list[str] = Field(
         default_factory=list, description="Services excluded from change: they stay exactly where they are.")
+    keep_services: list[str] = Field(
+        default_factory=list,
+        description="Services that stay at every site that provides them now (they may still grow or open elsewhere).")
     max_closures: int | None = Field(default=None, ge=0, description="Most existing sites that may close.")
     min_floor_reduction: float | None = Field(default=None, ge=-1, le=1,
                                               description="Least share of total floor area to cut (0.1 = 10 %).")
@@ -476,6 +479,7 @@ def _check_policy(pol: Policy, sites: set[str], services: set[str], candidates: 
     unknown(pol.lock_closed, sites, "lock_closed", "site")
     unknown(pol.frozen_sites, sites, "frozen_sites", "site")
     unknown(pol.frozen_services, services, "frozen_services", "service")
+    unknown(pol.keep_services, services, "keep_services", "service")
     unknown([k for pair in pol.incompatible for k in pair], services, "incompatible", "service")
     unknown(pol.min_share, services, "min_share", "service")
     for s, ks in pol.candidate_services.items():
