@@ -133,7 +133,7 @@ class PortfolioModel:
     # ------------------------------------------------------------------ variables
     def _variables(self) -> None:
         prob = self.prob
-        n_s, n_e, n_r, n_zk = len(self.sites), len(self.el), len(self.reach), len(self.zk)
+        n_s, n_e, n_r = len(self.sites), len(self.el), len(self.reach)
         self.v_open = prob.add_variable_matrix("open", range(n_s), cat="Binary")
         self.v_place = prob.add_variable_matrix("place", range(n_e), cat="Binary")
         self.ext_idx = np.flatnonzero(self.el["ext_ub"].to_numpy() > 1e-9)
