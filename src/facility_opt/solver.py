@@ -134,6 +134,7 @@ def _make_solver(opts: SolverOptions) -> tuple[pulp.LpSolver, str]:
     common = dict(msg=opts.msg, timeLimit=opts.time_limit, gapRel=opts.gap_rel, gapAbs=opts.gap_abs,
                   threads=opts.threads, warmStart=opts.warm_start)
     if name == "highs":
+        _reset_highs_scheduler()
         if not opts.msg:
             _swallow_highs_banner()
         return pulp.HiGHS(**common), "highs"
@@ -142,6 +143,18 @@ def _make_solver(opts: SolverOptions) -> tuple[pulp.LpSolver, str]:
             raise SolverError("No solver available: install highspy (pulp[highs]) or CBC (pulp[cbc]).")
         return pulp.COIN_CMD(**common), "cbc"
     raise ValueError(f"unknown solver {opts.solver!r}; use 'highs' or 'cbc'")
+
+
+def _reset_highs_scheduler() -> None:
+    """HiGHS keeps one global thread scheduler per process: a solve asking for another thread count
+    than the first one fails with 'NotSolved'.  Resetting it before each solve lets models with
+    different ``threads`` share a process (a notebook, a test session)."""
+    try:
+        import highspy
+
+        highspy.Highs.resetGlobalScheduler(True)
+    except (ImportError, AttributeError):  # pragma: no cover - older highspy
+        pass
 
 
 def _num(x) -> float | None:
