@@ -66,6 +66,7 @@ __all__ = [
     "plot_renewal_cliff",
     "MAN_YEN",
     "OKU_YEN",
+    "OKU_LABEL",
 ]
 
 log = logging.getLogger(__name__)
@@ -562,7 +563,7 @@ def totals_by_year(costs: pd.DataFrame, by: str | None = "kind", value: str = "c
 
 
 #: axis label for 億円; ASCII because the default matplotlib fonts have no CJK glyphs
-_OKU_LABEL = "oku-yen (100 million yen)"
+OKU_LABEL = "oku-yen (100 million yen)"
 
 
 def plot_renewal_cliff(costs: pd.DataFrame, by: str = "kind", *, value: str = "cost_yen", ax=None,
@@ -591,7 +592,7 @@ def plot_renewal_cliff(costs: pd.DataFrame, by: str = "kind", *, value: str = "c
         ax.annotate(f"average {avg:,.0f} oku-yen/year", (wide.index[0], avg), xytext=(0, 4),
                     textcoords="offset points", fontsize=8)
     ax.set_xlabel("year")
-    ax.set_ylabel(_OKU_LABEL)
+    ax.set_ylabel(OKU_LABEL)
     ax.set_title(title or f"Renewal costs by {by}: {bottom.sum():,.0f} oku-yen over {len(wide)} years")
     ax.legend(fontsize=7, ncol=2, loc="upper right")
     fig.tight_layout()

@@ -85,8 +85,9 @@ class PortfolioConfig(BaseModel):
 
 
 def _sites(ward: Ward, catalogue: Catalogue, cfg: PortfolioConfig, params: RenewalCostParams,
-           start: int, horizon: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One site per building (facilities sharing ``building_id``), with horizon costs."""
+           start: int, horizon: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """One site per building (facilities sharing ``building_id``), with horizon costs, and the
+    renewal cost of keeping each site per year (site_id, year, renewal_yen)."""
     f = ward.facilities.copy()
     f["site_id"] = f["building_id"].where(f["building_id"].notna() & (f["building_id"] != ""), f["facility_id"])
     end = start + horizon
@@ -131,7 +132,8 @@ def _sites(ward: Ward, catalogue: Catalogue, cfg: PortfolioConfig, params: Renew
     sites["build_yen_per_m2"] = cls.map(lambda c: unit[c].rebuild * 1e4)
     sites["kind"] = "existing"
     sites = gpd.GeoDataFrame(sites.reset_index(), geometry="geometry", crs=ward.crs)
-    return sites, f
+    by_year = cost.groupby(["site_id", "year"], sort=True, as_index=False)["cost_yen"].sum()
+    return sites, f, by_year.rename(columns={"cost_yen": "renewal_yen"})
 
 
 def _candidates(ward: Ward, catalogue: Catalogue, cfg: PortfolioConfig, params: RenewalCostParams,
@@ -189,7 +191,7 @@ def problem_from_ward(ward: Ward, catalogue: Catalogue, config: PortfolioConfig 
     if bad_hosts:
         raise ModelConfigError(f"portfolio.service_overrides: unknown host categories {bad_hosts}")
     end = start_year + horizon_years
-    sites, fac = _sites(ward, catalogue, cfg, params, start_year, horizon_years)
+    sites, fac, renewal_by_year = _sites(ward, catalogue, cfg, params, start_year, horizon_years)
     cands = _candidates(ward, catalogue, cfg, params, sites, start_year)
     allsites = pd.concat([sites, cands], ignore_index=True)
     allsites = gpd.GeoDataFrame(allsites, geometry="geometry", crs=ward.crs)
@@ -248,7 +250,7 @@ def problem_from_ward(ward: Ward, catalogue: Catalogue, config: PortfolioConfig 
             "operating_yen_per_m2_year", "fixed_yen_per_year", "build_yen_per_m2", "next_rebuild_year", "x", "y"]
     return PortfolioProblem.from_frames(sites=pd.DataFrame(allsites[cols]), services=services, demand=demand,
                                         placements=placements, pairs=pairs[["zone_id", "site_id", "distance_m"]],
-                                        zones=zones, policy=policy, name=name)
+                                        zones=zones, policy=policy, name=name, renewal_by_year=renewal_by_year)
 
 
 def nerima_problem(model_path: str | Path | None = None) -> PortfolioProblem:

@@ -99,6 +99,7 @@ class SitePlan(_Row):
     floor_before_m2: float
     added_floor_m2: float
     floor_after_m2: float
+    added_floor_before_m2: float = 0.0  # floor the keep-everything baseline adds (capacity); 0 in older plans
     cost_before_yen: float
     cost_after_yen: float
     renewal_yen: float
@@ -336,7 +337,7 @@ def assemble_plan(problem: PortfolioProblem, sol: Solution, baseline: Solution) 
             station_front=bool(s["station_front"]), open_before=bool(open_before[i]), open_after=bool(open_after[i]),
             change_year=int(s["change_year"]), floor_before_m2=round(float(s["floor_area_m2"] * open_before[i]
                                                                            + add_before[i]), 1),
-            added_floor_m2=round(float(add_after[i]), 1),
+            added_floor_m2=round(float(add_after[i]), 1), added_floor_before_m2=round(float(add_before[i]), 1),
             floor_after_m2=round(float(s["floor_area_m2"] * (open_after[i] and s["kind"] == "existing")
                                        + add_after[i]), 1),
             cost_before_yen=round(float(c_before["total_yen"].iat[i])),

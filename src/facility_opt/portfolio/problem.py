@@ -21,6 +21,11 @@ Cost conventions (all yen, undiscounted, over ``policy.horizon_years`` starting 
   ``change_year`` at ``build_yen_per_m2`` and operated from then on;
 * a candidate site that opens pays for its land if not owned and its fixed cost from its
   ``change_year``.
+
+:meth:`PortfolioProblem.site_costs_by_year` spreads these same totals over the years of the
+horizon (for the cost-by-year chart): renewal by the optional ``renewal_by_year`` table (the
+cost model's own timing), running costs evenly over the years a site or its added floor is open,
+new floor, land and a sale in the change year.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from ..errors import DataIssue, DataValidationError
 
-__all__ = ["Policy", "PortfolioProblem", "SITE_COLUMNS", "SERVICE_COLUMNS"]
+__all__ = ["Policy", "PortfolioProblem", "SITE_COLUMNS", "SERVICE_COLUMNS", "COST_KINDS"]
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +84,10 @@ _PLACEMENT_COLUMNS = {"site_id": ("str", None), "service_id": ("str", None), "ca
                       "floor_area_m2": ("float", np.nan), "facility_id": ("str", ""), "facility_name": ("str", "")}
 _PAIR_COLUMNS = {"zone_id": ("str", None), "site_id": ("str", None), "distance_m": ("float", None)}
 _ZONE_COLUMNS = {"zone_id": ("str", None), "name": ("str", ""), "x": ("float", np.nan), "y": ("float", np.nan)}
+_RENEWAL_COLUMNS = {"site_id": ("str", None), "year": ("int", None), "renewal_yen": ("float", None)}
+
+#: cost components of :meth:`PortfolioProblem.site_costs` (``total = sum - revenue``)
+COST_KINDS = ("renewal", "operation", "fixed", "new_build", "land", "revenue")
 
 
 class Policy(BaseModel):
@@ -227,6 +236,10 @@ class PortfolioProblem:
     pairs : zone_id, site_id, distance_m: the zone–site pairs within reach (sparse).
     policy : :class:`Policy`.
     name : a label for reports.
+    renewal_by_year : optional site_id, year, renewal_yen: when the renewal costs of keeping each
+        site fall (one row per site and year with a cost).  Its sums must equal
+        ``renewal_keep_yen`` (all years) and ``renewal_before_change_yen`` (years before the change
+        year).  Only :meth:`site_costs_by_year` uses it; without it renewal is spread evenly.
     """
 
     zones: pd.DataFrame
@@ -237,12 +250,14 @@ class PortfolioProblem:
     pairs: pd.DataFrame
     policy: Policy
     name: str = "portfolio"
+    renewal_by_year: pd.DataFrame | None = None
 
     # ------------------------------------------------------------------ construction
     @classmethod
     def from_frames(cls, *, sites: pd.DataFrame, services: pd.DataFrame, demand: pd.DataFrame,
                     placements: pd.DataFrame, pairs: pd.DataFrame, zones: pd.DataFrame | None = None,
-                    policy: Policy | dict | None = None, name: str = "portfolio") -> PortfolioProblem:
+                    policy: Policy | dict | None = None, name: str = "portfolio",
+                    renewal_by_year: pd.DataFrame | None = None) -> PortfolioProblem:
         """Validate plain DataFrames into a problem; every problem found is raised together.
 
         Missing optional columns take their defaults (:data:`SITE_COLUMNS`, :data:`SERVICE_COLUMNS`);
@@ -278,6 +293,8 @@ class PortfolioProblem:
         if zones is None:
             zones = pd.DataFrame({"zone_id": sorted(set(d.get("zone_id", [])) | set(pr.get("zone_id", [])))})
         z = _coerce(zones, _ZONE_COLUMNS, "zones", issues)
+        ry = None if renewal_by_year is None else _coerce(renewal_by_year, _RENEWAL_COLUMNS, "renewal_by_year",
+                                                          issues)
         if issues:
             raise DataValidationError(issues)
         _check_unique(s["site_id"], "sites", "site_id", issues)
@@ -321,6 +338,8 @@ class PortfolioProblem:
         for i in np.flatnonzero(~(pr["distance_m"].to_numpy() >= 0)):
             issues.append(DataIssue("pairs", int(i) + 1, "distance_m", "must be >= 0"))
         _check_policy(pol, site_ids, svc_ids, cand, issues)
+        if ry is not None:
+            ry = _check_renewal_by_year(ry, s, pol, issues)
         if issues:
             raise DataValidationError(issues)
 
@@ -336,7 +355,8 @@ class PortfolioProblem:
         pl = pl.sort_values(["site_id", "service_id", "facility_id"], kind="mergesort").reset_index(drop=True)
         pl = _fill_floor(pl, s)
         pr = (pr.groupby(["zone_id", "site_id"], sort=True, as_index=False)["distance_m"].min())
-        return cls(zones=z, sites=s, services=v, demand=d, placements=pl, pairs=pr, policy=pol, name=name)
+        return cls(zones=z, sites=s, services=v, demand=d, placements=pl, pairs=pr, policy=pol, name=name,
+                   renewal_by_year=ry)
 
     def replace(self, **changes) -> PortfolioProblem:
         """A copy with some tables or the policy replaced (re-validated).
@@ -348,7 +368,7 @@ class PortfolioProblem:
             pol = self.policy.model_copy(update=pol)
             pol = Policy.model_validate(pol.model_dump())
         kw = dict(zones=self.zones, sites=self.sites, services=self.services, demand=self.demand,
-                  placements=self.placements, pairs=self.pairs, name=self.name)
+                  placements=self.placements, pairs=self.pairs, name=self.name, renewal_by_year=self.renewal_by_year)
         kw.update(changes)
         return PortfolioProblem.from_frames(policy=pol, **kw)
 
@@ -461,6 +481,100 @@ class PortfolioProblem:
                             + out["land_yen"] - out["revenue_yen"])
         return out
 
+    def site_costs_by_year(self, is_open: np.ndarray, added_floor_m2: np.ndarray) -> pd.DataFrame:
+        """:meth:`site_costs` spread over the years of the horizon: one row per site and year.
+
+        Amounts come from :meth:`site_costs` (one cost formula); only their timing is added:
+
+        * renewal by ``renewal_by_year`` (all years if the site stays open, the years before its
+          change year if it closes); without that table, ``renewal_before_change_yen`` evenly over
+          the years before the change year and the rest evenly over the years from it;
+        * operation of the existing floor and fixed costs evenly over the years the site is open
+          (existing: all years, or until its change year; candidate: from its change year);
+          operation of added floor evenly from the change year;
+        * new floor, land bought and a sale in the change year; a lease income evenly from it.
+
+        A change year at the very end of the horizon (no year left) puts its one-off amounts in
+        the last year, so that the years always sum to :meth:`site_costs` (to rounding error).
+
+        Returns
+        -------
+        DataFrame
+            site_id, year, renewal_yen, operation_yen, fixed_yen, new_build_yen, land_yen,
+            revenue_yen, total_yen; sorted by site and year; ``n_sites × horizon_years`` rows.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> p = PortfolioProblem.from_frames(
+        ...     sites=pd.DataFrame({"site_id": ["A"], "category": ["hall"], "floor_area_m2": [500.0],
+        ...                         "operating_yen_per_m2_year": [1000.0]}),
+        ...     services=pd.DataFrame({"service_id": ["hall"], "host_categories": ["hall"]}),
+        ...     demand=pd.DataFrame({"zone_id": ["z"], "service_id": ["hall"], "population": [100.0]}),
+        ...     placements=pd.DataFrame({"site_id": ["A"], "service_id": ["hall"], "capacity": [50.0]}),
+        ...     pairs=pd.DataFrame({"zone_id": ["z"], "site_id": ["A"], "distance_m": [300.0]}),
+        ...     policy={"horizon_years": 3, "start_year": 2020})
+        >>> y = p.site_costs_by_year([True], [0.0])
+        >>> y["year"].tolist(), y["total_yen"].tolist()
+        ([2020, 2021, 2022], [500000.0, 500000.0, 500000.0])
+        """
+        s, pol = self.sites, self.policy
+        n, H = len(s), pol.horizon_years
+        is_open = np.asarray(is_open, dtype=bool)
+        add = np.asarray(added_floor_m2, dtype=float)
+        tot = self.site_costs(is_open, add)
+        base = self.site_costs(is_open, np.zeros(n))  # splits operation into existing and added floor
+        existing = (s["kind"] == "existing").to_numpy()
+        c = (s["change_year"].to_numpy() - pol.start_year).astype(np.int64)  # 0..H
+        t = np.arange(H)[None, :]
+        pre = t < c[:, None]
+        post = ~pre
+        every = np.ones((n, H), dtype=bool)
+        open_years = np.where(existing[:, None], np.where(is_open[:, None], every, pre),
+                              np.where(is_open[:, None], post, False))
+        at_change = t == np.minimum(c, H - 1)[:, None]
+
+        def spread(total: np.ndarray, weights: np.ndarray) -> np.ndarray:
+            """total[i] over the years in proportion to weights[i] (the change year if all are 0)."""
+            w = np.where(weights.sum(axis=1, keepdims=True) > 0, weights, at_change).astype(float)
+            return total[:, None] * w / w.sum(axis=1, keepdims=True)
+
+        profile = self._renewal_profile()
+        renewal = spread(tot["renewal_yen"].to_numpy(), profile * np.where(is_open[:, None], every, pre))
+        op_base = base["operation_yen"].to_numpy()
+        operation = (spread(op_base, open_years)
+                     + spread(tot["operation_yen"].to_numpy() - op_base, post))
+        fixed = spread(tot["fixed_yen"].to_numpy(), open_years)
+        new_build = spread(tot["new_build_yen"].to_numpy(), at_change)
+        land = spread(tot["land_yen"].to_numpy(), at_change)
+        revenue = spread(tot["revenue_yen"].to_numpy(), post if pol.disposal == "lease" else at_change)
+        parts = {"renewal_yen": renewal, "operation_yen": operation, "fixed_yen": fixed, "new_build_yen": new_build,
+                 "land_yen": land, "revenue_yen": revenue}
+        out = pd.DataFrame({"site_id": np.repeat(s["site_id"].to_numpy(), H),
+                            "year": np.tile(pol.start_year + np.arange(H), n)})
+        for k, m in parts.items():
+            out[k] = m.ravel()
+        out["total_yen"] = (out["renewal_yen"] + out["operation_yen"] + out["fixed_yen"] + out["new_build_yen"]
+                            + out["land_yen"] - out["revenue_yen"])
+        return out
+
+    def _renewal_profile(self) -> np.ndarray:
+        """Sites × years: when keeping each site costs renewal (``renewal_by_year``, else even spread)."""
+        s, pol = self.sites, self.policy
+        n, H = len(s), pol.horizon_years
+        if self.renewal_by_year is not None:
+            prof = np.zeros((n, H))
+            r = self.renewal_by_year
+            i = s.reset_index().set_index("site_id")["index"].reindex(r["site_id"]).to_numpy()
+            np.add.at(prof, (i, r["year"].to_numpy() - pol.start_year), r["renewal_yen"].to_numpy())
+            return prof
+        c = (s["change_year"].to_numpy() - pol.start_year)[:, None]
+        t = np.arange(H)[None, :]
+        before = s["renewal_before_change_yen"].to_numpy()[:, None]
+        rest = np.maximum(s["renewal_keep_yen"].to_numpy()[:, None] - before, 0.0)
+        n_pre, n_post = np.maximum(c, 1), np.maximum(H - c, 1)
+        return np.where(t < c, before / n_pre, rest / n_post)
+
     def coverage_rule(self, service_id: str) -> tuple[str, float]:
         """('hard', 1.0) or ('min_share', share) for a service."""
         if service_id in self.policy.min_share:
@@ -489,6 +603,27 @@ def _check_policy(pol: Policy, sites: set[str], services: set[str], candidates: 
     clash = sorted(set(pol.frozen_sites) & set(pol.lock_closed))
     if clash:
         issues.append(DataIssue("policy", None, "frozen_sites", f"frozen sites also locked closed: {clash}"))
+
+
+def _check_renewal_by_year(ry: pd.DataFrame, sites: pd.DataFrame, pol: Policy,
+                           issues: list[DataIssue]) -> pd.DataFrame:
+    """Known sites, years within the horizon, sums equal to the sites' renewal totals."""
+    _check_ids(ry["site_id"], set(sites["site_id"]), "renewal_by_year", "site_id", "site", issues)
+    for i in np.flatnonzero(((ry["year"] < pol.start_year) | (ry["year"] >= pol.end_year)).to_numpy()):
+        issues.append(DataIssue("renewal_by_year", int(i) + 1, "year",
+                                f"must lie within {pol.start_year}..{pol.end_year - 1} (got {ry['year'].iloc[i]})"))
+    if issues:
+        return ry
+    ry = (ry.groupby(["site_id", "year"], sort=True, as_index=False)["renewal_yen"].sum())
+    cy = ry["site_id"].map(sites.set_index("site_id")["change_year"])
+    for col, rows in (("renewal_keep_yen", ry), ("renewal_before_change_yen", ry[ry["year"] < cy])):
+        got = rows.groupby("site_id")["renewal_yen"].sum().reindex(sites["site_id"]).fillna(0.0).to_numpy()
+        want = sites[col].to_numpy()
+        for i in np.flatnonzero(np.abs(got - want) > np.maximum(1.0, 1e-9 * np.abs(want))):
+            issues.append(DataIssue("renewal_by_year", None, "renewal_yen",
+                                    f"site {sites['site_id'].iat[i]!r}: the years sum to {got[i]:,.0f} yen but "
+                                    f"{col} is {want[i]:,.0f}"))
+    return ry.reset_index(drop=True)
 
 
 def _fill_floor(pl: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFrame:
