@@ -416,7 +416,6 @@ def write_report(plan: Plan, ward: Ward, path: str | Path, *, problem: Portfolio
     from .portfolio.yearly import cost_by_year, plot_cost_by_year
 
     path = Path(path)
-    k = plan.kpis
     end = plan.start_year + plan.horizon_years - 1
     ward_name = ward.meta.name + (f" ({ward.meta.name_ja})" if ward.meta.name_ja else "")
     title = title or f"{plan.name}: public facility plan for {ward_name}"
