@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pandas as pd
 from typer.testing import CliRunner
@@ -26,19 +25,6 @@ def test_validate_bad_data_exits_1_and_lists_every_problem(tiny_ward_dir):
     assert res.exit_code == 1
     assert "facilities.csv, row 1, field 'floor_area_m2'" in res.output
     assert "facilities.csv, row 2, field 'year_built'" in res.output
-
-
-def test_run_writes_summary_and_map(tmp_path):
-    out = tmp_path / "out"
-    res = runner.invoke(app, ["run", "--out", str(out)])
-    assert res.exit_code == 0, res.output
-    summary = pd.read_csv(out / "summary.csv", index_col=0)
-    ward = load_nerima()
-    assert summary.loc["total", "facilities"] == len(ward.facilities) == 271
-    assert summary.loc["primary_school", "facilities"] == 65
-    assert summary.loc["total", "floor_area_m2"] == round(ward.facilities["floor_area_m2"].sum(), 1)
-    png = (out / "map.png").read_bytes()
-    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
 
 
 def test_costs_command_matches_the_library(tmp_path):

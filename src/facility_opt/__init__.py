@@ -24,6 +24,18 @@ from .errors import (
 )
 from .fees import FeePolicy, FeeResult, default_fee_model, load_fee_model, load_fee_schedule_csv, optimise_fees
 from .loading import load_nerima, read_ward
+from .pipeline import RunResult, run_model
+from .planning import PlanningModel, load_planning_model
+from .portfolio import (
+    Plan,
+    Policy,
+    PortfolioOptions,
+    PortfolioProblem,
+    baseline_plan,
+    check_plan,
+    optimise_portfolio,
+    tradeoff_curve,
+)
 from .schema import METRIC_CRS
 from .solver import SolveInfo, SolverOptions
 from .ward import Ward
@@ -32,6 +44,18 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Ward",
+    "PlanningModel",
+    "load_planning_model",
+    "run_model",
+    "RunResult",
+    "PortfolioProblem",
+    "Policy",
+    "PortfolioOptions",
+    "Plan",
+    "optimise_portfolio",
+    "baseline_plan",
+    "check_plan",
+    "tradeoff_curve",
     "RenewalCostParams",
     "default_renewal_params",
     "project_renewal",

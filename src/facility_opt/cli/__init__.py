@@ -13,6 +13,7 @@ from ._app import app, main
 from . import run_cmd  # noqa: F401,E402
 from . import costs_cmd  # noqa: F401,E402
 from . import fees_cmd  # noqa: F401,E402
+from . import nightly_cmd  # noqa: F401,E402
 from . import compare_cmd  # noqa: F401,E402
 
 __all__ = ["app", "main"]

@@ -1,20 +1,15 @@
-"""``facility-opt run`` and ``facility-opt validate``."""
+"""``facility-opt validate`` and ``facility-opt run`` (the main job)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
-from ..errors import DataValidationError
+from ..errors import DataValidationError, InfeasibleError, ModelConfigError, SolverError
 from ._app import ExitCode, app, console, err_console, setup_logging
-
-
-def _load(data_dir: Path | None):
-    from ..loading import load_nerima, read_ward
-
-    return load_nerima() if data_dir is None else read_ward(data_dir)
 
 
 def _print_issues(exc: DataValidationError) -> None:
@@ -23,50 +18,92 @@ def _print_issues(exc: DataValidationError) -> None:
         err_console.print(f"  - {issue}", markup=False, highlight=False)
 
 
+def report_failure(exc: Exception) -> ExitCode:
+    """Print a domain error the way every command does; return its exit code."""
+    if isinstance(exc, DataValidationError):
+        _print_issues(exc)
+        return ExitCode.INVALID_INPUT
+    if isinstance(exc, ModelConfigError):
+        err_console.print(f"[bold red]invalid planning model[/]\n{exc}", highlight=False)
+        return ExitCode.INVALID_INPUT
+    if isinstance(exc, InfeasibleError):
+        err_console.print(f"[bold red]infeasible[/]: {exc}", highlight=False)
+        return ExitCode.INFEASIBLE
+    if isinstance(exc, SolverError):
+        err_console.print(f"[bold red]solver limit[/]: {exc}", highlight=False)
+        return ExitCode.SOLVER_LIMIT
+    raise exc
+
+
 @app.command()
 def validate(
     data_dir: Path | None = typer.Argument(None, help="Ward data folder (default: the embedded Nerima data)."),
 ) -> None:
     """Check a ward's data; list every problem (file, row, field) and exit 1 when there is any."""
+    from ..loading import load_nerima, read_ward
+
     try:
-        ward = _load(data_dir)
+        ward = load_nerima() if data_dir is None else read_ward(data_dir)
     except DataValidationError as exc:
-        _print_issues(exc)
-        raise typer.Exit(ExitCode.INVALID_INPUT) from None
+        raise typer.Exit(report_failure(exc)) from None
     console.print(f"[green]valid[/]: {ward!r}")
+
+
+def kpi_table(plan) -> Table:
+    """The plan's headline figures against keeping everything, as a rich table."""
+    from ..portfolio import format_yen
+
+    k = plan.kpis
+    t = Table(title=f"{plan.name}: {k.horizon_years}-year plan from {plan.start_year} "
+                    f"({plan.solver.status}, gap {100 * (plan.solver.gap or 0):.2f}%)")
+    t.add_column("")
+    t.add_column("keep everything", justify="right")
+    t.add_column("plan", justify="right")
+    t.add_row("buildings", f"{k.buildings_before:,}", f"{k.buildings_after:,}")
+    t.add_row("floor area (m²)", f"{k.floor_before_m2:,.0f}", f"{k.floor_after_m2:,.0f}")
+    t.add_row(f"{k.horizon_years}-year cost", format_yen(k.cost_before_yen), format_yen(k.cost_after_yen))
+    t.add_row("cost per year", format_yen(k.cost_per_year_before_yen), format_yen(k.cost_per_year_after_yen))
+    for s in k.services:
+        t.add_row(f"coverage: {s.service_id}", f"{100 * s.coverage_before:.1f}%", f"{100 * s.coverage_after:.1f}%")
+    t.add_row("[bold]saving[/]", "", f"[bold]{format_yen(k.saving_yen)} ({100 * k.saving_share:.1f}%)[/]")
+    return t
 
 
 @app.command()
 def run(
-    data_dir: Path | None = typer.Argument(None, help="Ward data folder (default: the embedded Nerima data)."),
-    out: Path = typer.Option(Path("out/nerima"), "--out", help="Folder for the results."),
+    model: Path | None = typer.Argument(None, help="Planning model YAML (default: models/nerima.yaml)."),
+    out: Path = typer.Option(Path("out/nerima"), "--out", help="Run folder (replaced when the run completes)."),
+    data: Path | None = typer.Option(None, "--data", help="Ward data folder instead of the model's."),
+    time_limit: float | None = typer.Option(None, "--time-limit", help="Solver time limit (s)."),
+    gap: float | None = typer.Option(None, "--gap", help="Relative MIP gap to stop at (e.g. 0.005)."),
+    threads: int | None = typer.Option(None, "--threads"),
+    solver: str | None = typer.Option(None, "--solver", help="highs (default) or cbc."),
+    json_out: bool = typer.Option(False, "--json", help="Print the outcome as JSON (for machines)."),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
-    """The main job: load and validate a ward, summarise it and write the results to --out."""
-    import matplotlib.pyplot as plt
-
-    from ..figures import plot_ward, save_figure
-    from ..atomic import atomic_write_text
+    """The full job: load and validate, optimise the portfolio, write the plan and report to --out."""
+    from ..pipeline import run_model
 
     setup_logging(verbose)
-    with console.status("loading and validating the ward data"):
+    overrides = {"time_limit": time_limit, "gap_rel": gap, "threads": threads, "solver": solver}
+    with console.status("starting") as status:
+        def progress(step: str, detail: str) -> None:
+            status.update(f"[bold]{step}[/]: {detail}")
+            if verbose:
+                err_console.log(f"{step}: {detail}")
+
         try:
-            ward = _load(data_dir)
-        except DataValidationError as exc:
-            _print_issues(exc)
-            raise typer.Exit(ExitCode.INVALID_INPUT) from None
-    summary = ward.summary()
-    table = Table(title=repr(ward))
-    table.add_column("category")
-    for c in summary.columns:
-        table.add_column(c, justify="right")
-    fmt = {"facilities": "{:,.0f}", "floor_area_m2": "{:,.0f}", "mean_floor_area_m2": "{:,.0f}",
-           "mean_year_built": "{:.0f}", "floor_area_imputed": "{:.0%}"}
-    for cat, row in summary.iterrows():
-        table.add_row(str(cat), *[fmt.get(c, "{}").format(v) for c, v in row.items()])
-    console.print(table)
-    atomic_write_text(out / "summary.csv", summary.to_csv(lineterminator="\n"))
-    fig, ax = plt.subplots(figsize=(9, 8))
-    plot_ward(ward, ax=ax)
-    save_figure(fig, out / "map.png")
-    console.print(f"results written to [bold]{out}[/] (summary.csv, map.png)")
+            result = run_model(model, out, data_dir=data, solver=overrides, progress=progress)
+        except (DataValidationError, ModelConfigError, InfeasibleError, SolverError) as exc:
+            raise typer.Exit(report_failure(exc)) from None
+    plan = result.plan
+    if json_out:
+        console.print_json(json.dumps({"out": str(out), "model": result.model.name, "solver": plan.solver.model_dump(),
+                                       "kpis": plan.kpis.model_dump(exclude={"services"}), "valid": plan.valid,
+                                       "files": result.files}))
+        return
+    console.print(kpi_table(plan))
+    if not plan.baseline_feasible:
+        console.print(f"[yellow]note[/]: keeping everything misses the standards in {len(plan.baseline_issues)} "
+                      "place(s); see plan.json baseline_issues")
+    console.print(f"results written to [bold]{out}[/]: {', '.join(result.files)}")

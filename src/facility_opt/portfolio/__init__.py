@@ -4,14 +4,21 @@ The pattern is the library's: a :class:`PortfolioProblem` (plain validated table
 :func:`build_model` (a bulk-built PuLP MILP) → the shared solver adapter → an immutable
 :class:`Plan` keyed by the caller's ids, checked independently by :func:`check_plan`.
 :func:`tradeoff_curve` traces cost against access (epsilon constraint);
-:func:`problem_from_ward` builds a problem from a ward and a planning model (``models/nerima_portfolio.yaml``).
+:func:`problem_from_ward` builds a problem from a ward and a planning model (``models/nerima.yaml``).
 The formulation is documented in ``docs/portfolio.md``.
 """
 
 from .check import check_plan
 from .diagnose import diagnose, unreachable
 from .model import PortfolioModel, Solution, build_model
-from .optimise import PortfolioOptimiser, PortfolioOptions, optimise_portfolio, solve_baseline
+from .optimise import (
+    PortfolioOptimiser,
+    PortfolioOptions,
+    baseline_plan,
+    optimise_portfolio,
+    solution_from_plan,
+    solve_baseline,
+)
 from .plan import Plan, format_yen
 from .problem import Policy, PortfolioProblem
 from .tradeoff import plot_tradeoff, tradeoff_curve
@@ -26,6 +33,8 @@ __all__ = [
     "PortfolioOptimiser",
     "optimise_portfolio",
     "solve_baseline",
+    "baseline_plan",
+    "solution_from_plan",
     "Plan",
     "format_yen",
     "check_plan",

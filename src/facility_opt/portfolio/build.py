@@ -7,7 +7,7 @@ grouped into sites by ``building_id``; their horizon costs come from
 :func:`facility_opt.access.distance_pairs` (only pairs within the largest standard) and the
 station-front flag from :func:`facility_opt.access.station_access`.  Candidate sites are one per
 station inside the ward (駅前への集約).  The settings are the ``portfolio`` section of a planning
-model (:class:`PortfolioConfig`; ``models/nerima_portfolio.yaml`` for Nerima).
+model (:class:`PortfolioConfig`; ``models/nerima.yaml`` for Nerima).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import math
 from pathlib import Path
+from typing import Literal
 
 import geopandas as gpd
 import numpy as np
@@ -61,6 +62,8 @@ class PortfolioConfig(BaseModel):
     """The ``portfolio`` section of a planning model (every assumption is named here)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    mode: Literal["optimise", "keep_all"] = Field(
+        default="optimise", description="'keep_all' is the baseline scenario: keep every building as it is.")
     services: list[str] = Field(description="Catalogue services to plan.")
     service_overrides: dict[str, ServiceOverride] = Field(default_factory=dict)
     target_year: int | None = Field(default=None, description="Demand year (default: last year of the horizon).")
@@ -254,7 +257,7 @@ def problem_from_ward(ward: Ward, catalogue: Catalogue, config: PortfolioConfig 
 
 
 def nerima_problem(model_path: str | Path | None = None) -> PortfolioProblem:
-    """The Nerima portfolio problem of ``models/nerima_portfolio.yaml`` (or another planning model).
+    """The Nerima portfolio problem of ``models/nerima.yaml`` (or another planning model).
 
     Examples
     --------
@@ -263,7 +266,7 @@ def nerima_problem(model_path: str | Path | None = None) -> PortfolioProblem:
     from ..planning import load_planning_model
     from ..resources import models_dir
 
-    model = load_planning_model(model_path or models_dir() / "nerima_portfolio.yaml")
+    model = load_planning_model(model_path or models_dir() / "nerima.yaml")
     if not model.portfolio:
         raise ModelConfigError(f"{model.source_files[-1]}: the planning model has no 'portfolio' section")
     return problem_from_ward(model.read_ward(), model.read_catalogue(), model.portfolio, model.renewal_params(),

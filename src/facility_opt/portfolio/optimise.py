@@ -7,15 +7,18 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+import pandas as pd
+
 from ..errors import InfeasibleError, SolverError
-from ..solver import SolverOptions, require_solution
+from ..solver import SolveInfo, SolverOptions, require_solution
 from .check import check_plan
 from .diagnose import diagnose, unreachable
 from .model import PortfolioModel, Solution, build_model
 from .plan import Plan, assemble_plan
 from .problem import PortfolioProblem
 
-__all__ = ["PortfolioOptions", "PortfolioOptimiser", "optimise_portfolio", "solve_baseline"]
+__all__ = ["PortfolioOptions", "PortfolioOptimiser", "optimise_portfolio", "solve_baseline", "baseline_plan",
+           "solution_from_plan"]
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +35,35 @@ class PortfolioOptions:
     heuristic_seconds : time for the LP-and-fix start (taken from the solver's time limit).
     on_violation : what to do when the independent check finds a violation: ``"raise"``
         (:class:`SolverError`) or ``"mark"`` (return the plan with ``valid=False``).
+    start_plan : a previous plan to start from (the nightly job passes the last good plan); its
+        decisions are matched by id, so sites or zones added since simply start closed/unassigned.
+        Used instead of the baseline or LP-and-fix start when given.
     """
 
     solver: SolverOptions = field(default_factory=lambda: SolverOptions(time_limit=60.0, gap_rel=0.005))
     warm_start: bool = True
     heuristic_seconds: float = 20.0
     on_violation: Literal["raise", "mark"] = "raise"
+    start_plan: Plan | None = None
+
+
+def solution_from_plan(plan: Plan) -> Solution:
+    """The variable values a plan stands for, as a :class:`Solution` usable as a warm start."""
+    sites = plan.frame("sites")
+    caps = plan.frame("capacities")
+    asg = plan.frame("assignments")
+    unc = plan.frame("uncovered")
+    placements = pd.DataFrame({"service_id": caps["service_id"], "site_id": caps["site_id"],
+                               "place": caps["placed"].astype(float), "ext": caps["added_capacity"].astype(float)})
+    return Solution(
+        info=SolveInfo(status="feasible", objective=None, bound=None, gap=None, build_seconds=0.0,
+                       solve_seconds=0.0, solver="plan"),
+        open=pd.Series(sites["open_after"].to_numpy(bool), index=sites["site_id"].to_numpy(), name="open"),
+        placements=placements,
+        added_floor=pd.Series(sites["added_floor_m2"].to_numpy(float), index=sites["site_id"].to_numpy()),
+        assignments=asg.reindex(columns=["zone_id", "service_id", "site_id", "share"]),
+        uncovered=unc.reindex(columns=["zone_id", "service_id", "share"]),
+    )
 
 
 def solve_baseline(problem: PortfolioProblem, options: SolverOptions | None = None) -> Solution:
@@ -89,7 +115,9 @@ class PortfolioOptimiser:
             problem.coverage_rule(k)[0] == "min_share" for k in self.baseline_.uncovered["service_id"])
         solver_opts = opts.solver
         start, used = None, 0.0
-        if opts.warm_start and base_ok:
+        if opts.start_plan is not None:
+            start = solution_from_plan(opts.start_plan)
+        elif opts.warm_start and base_ok:
             start = self.baseline_
         elif opts.warm_start and opts.heuristic_seconds > 0:
             t0 = time.perf_counter()
@@ -122,6 +150,19 @@ class PortfolioOptimiser:
                                   f"({len(violations)} violations): " + "; ".join(violations[:5]))
         self.plan_ = plan
         return plan
+
+
+def baseline_plan(problem: PortfolioProblem, options: PortfolioOptions | None = None) -> Plan:
+    """The keep-everything plan as a :class:`Plan` (the baseline scenario): every building kept with
+    its services, capacity added where demand exceeds it; zones it leaves uncovered are reported in
+    ``uncovered`` and ``baseline_issues``, not raised."""
+    opts = options or PortfolioOptions()
+    base = solve_baseline(problem, opts.solver)
+    plan = assemble_plan(problem, base, base)
+    # the baseline may miss the standards: that is reported (baseline_issues), not a violation
+    violations = [v for v in check_plan(plan, problem)
+                  if "without a site within the standard" not in v and "below the policy minimum" not in v]
+    return plan.model_copy(update={"violations": violations, "valid": not violations})
 
 
 def optimise_portfolio(problem: PortfolioProblem, options: PortfolioOptions | None = None) -> Plan:

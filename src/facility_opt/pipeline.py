@@ -1,0 +1,161 @@
+"""The main job: planning model → validated ward → portfolio problem → plan → result files.
+
+:func:`run_model` is what ``facility-opt run`` and the nightly job call, and what a notebook can call
+to reproduce a run. The run folder is written completely into a temporary folder beside it and
+only then renamed into place, so a failed run never leaves a half-written result.
+
+Files of a run (all deterministic: the same inputs give the same bytes)::
+
+    plan.json decisions.csv assignments.csv costs.csv services.csv   the plan (Plan.to_files)
+    run.json                                                          model, inputs' fingerprints, solver outcome
+    fees/ (when the model names a fee model)                          fee_table.csv, fee_summary.json, fees.png
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .atomic import atomic_dir, atomic_write_text
+from .planning import PlanningModel, load_planning_model
+from .portfolio import Plan, PortfolioOptions, PortfolioProblem, baseline_plan, optimise_portfolio
+from .portfolio.build import PortfolioConfig, problem_from_ward
+from .solver import SolverOptions
+from .ward import Ward
+
+__all__ = ["RunResult", "run_model", "model_input_files"]
+
+log = logging.getLogger(__name__)
+
+#: progress callback: (step, detail) — the CLI shows it, the library logs it
+Progress = Callable[[str, str], None]
+
+
+@dataclass
+class RunResult:
+    """What a run produced (kept in memory for notebooks; the files hold the same)."""
+
+    model: PlanningModel
+    ward: Ward
+    problem: PortfolioProblem
+    plan: Plan
+    out_dir: Path
+    fees: object | None = None
+    files: list[str] = field(default_factory=list)
+
+
+def model_input_files(model: PlanningModel) -> dict[str, Path]:
+    """Every file a run of ``model`` reads, by role (the nightly job fingerprints them)."""
+    files = {f"model/{Path(p).name}": Path(p) for p in model.source_files}
+    for key in ("catalogue", "renewal_costs", "fees"):
+        v = getattr(model, key)
+        if v:
+            files[f"{key}/{Path(v).name}"] = Path(v)
+    files["data"] = model.data_dir()
+    return files
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _solver_options(model: PlanningModel, overrides: dict) -> PortfolioOptions:
+    cfg = {**model.solver, **{k: v for k, v in overrides.items() if v is not None}}
+    heuristic = cfg.pop("heuristic_seconds", 20.0)
+    base = PortfolioOptions()
+    solver = SolverOptions(**{**base.solver.__dict__, **cfg})
+    return PortfolioOptions(solver=solver, heuristic_seconds=heuristic)
+
+
+def run_model(
+    model: PlanningModel | str | Path | None = None,
+    out_dir: str | Path = "out/nerima",
+    *,
+    data_dir: str | Path | None = None,
+    start_plan: Plan | Path | None = None,
+    solver: dict | None = None,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Run a planning model end to end and write its result folder.
+
+    Parameters
+    ----------
+    model : a :class:`PlanningModel`, a YAML path, or None for ``models/nerima.yaml``.
+    out_dir : the run folder (replaced as a whole when the run completes).
+    data_dir : ward data to use instead of the model's ``data``.
+    start_plan : a previous plan (or its run folder) to warm-start from.
+    solver : overrides of the model's ``solver`` section (time_limit, gap_rel, threads, solver...).
+    progress : called with (step, detail) at each step.
+
+    Raises
+    ------
+    DataValidationError, ModelConfigError
+        invalid data or model (nothing is written).
+    InfeasibleError
+        no plan meets the standards and policy; ``reasons`` say which zones, services, constraints.
+    SolverError
+        the solver stopped without a plan.
+    """
+    say = progress or (lambda step, detail: log.info("%s: %s", step, detail))
+    m = model if isinstance(model, PlanningModel) else load_planning_model(model)
+    if data_dir is not None:
+        m = m.model_copy(update={"data": str(Path(data_dir).resolve())})
+    say("load", f"model {m.name}: reading and validating the ward data")
+    ward = m.read_ward()
+    catalogue = m.read_catalogue()
+    if not m.portfolio:
+        from .errors import ModelConfigError
+
+        raise ModelConfigError(f"{m.source_files[-1]}: the planning model has no 'portfolio' section")
+    cfg = PortfolioConfig.model_validate(m.portfolio)
+    say("build", f"{ward!r}: building the portfolio problem (costs, demand, distances)")
+    problem = problem_from_ward(ward, catalogue, cfg, m.renewal_params(), start_year=m.horizon.start_year,
+                                horizon_years=m.horizon.years, name=m.name)
+    opts = _solver_options(m, solver or {})
+    if isinstance(start_plan, (str, Path)):
+        p = Path(start_plan)
+        start_plan = Plan.from_json(p / "plan.json" if p.is_dir() else p)
+    if start_plan is not None:
+        opts = PortfolioOptions(solver=opts.solver, heuristic_seconds=opts.heuristic_seconds, start_plan=start_plan)
+    if cfg.mode == "keep_all":
+        say("solve", "baseline scenario: keeping every building")
+        plan = baseline_plan(problem, opts)
+    else:
+        say("solve", f"optimising ({len(problem.sites)} sites, {problem.demand['zone_id'].nunique()} zones; "
+                     f"time limit {opts.solver.time_limit} s, gap {opts.solver.gap_rel})")
+        plan = optimise_portfolio(problem, opts)
+    fee_result = None
+    if m.fees:
+        from .fees import load_fee_model, optimise_fees
+
+        say("fees", f"fee revision on {Path(m.fees).name}")
+        fee_result = optimise_fees(load_fee_model(m.fees))
+
+    out_dir = Path(out_dir)
+    say("write", f"writing the results to {out_dir}")
+    with atomic_dir(out_dir) as tmp:
+        plan.to_files(tmp)
+        if fee_result is not None:
+            from .fees import write_fee_outputs
+
+            write_fee_outputs(fee_result, tmp / "fees")
+        inputs = {name: (_sha(p) if p.is_file() else ward.fingerprint())
+                  for name, p in sorted(model_input_files(m).items())}
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            pkg_version = version("facility-opt")
+        except PackageNotFoundError:  # running from a source tree without installing
+            pkg_version = "source"
+        run = {"facility_opt": pkg_version, "model": m.name, "description": m.description,
+               "model_files": [Path(p).name for p in m.source_files], "inputs_sha256": inputs,
+               "horizon": m.horizon.model_dump(), "solver": plan.solver.model_dump(),
+               "valid": plan.valid, "warm_start": "previous plan" if start_plan is not None else "default"}
+        atomic_write_text(tmp / "run.json", json.dumps(run, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+        files = sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file())
+    say("done", f"{plan!r}")
+    return RunResult(model=m, ward=ward, problem=problem, plan=plan, out_dir=out_dir, fees=fee_result, files=files)
