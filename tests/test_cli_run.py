@@ -44,8 +44,11 @@ def test_run_tiny_model_writes_a_checked_plan(tiny_model, tmp_path):
     assert res.exit_code == 0, res.output
     info = json.loads(res.output)
     assert info["model"] == "tiny" and info["valid"] is True
-    for name in ("plan.json", "decisions.csv", "assignments.csv", "costs.csv", "services.csv", "run.json"):
+    for name in ("plan.json", "decisions.csv", "assignments.csv", "costs.csv", "services.csv", "run.json",
+                 "cost_by_year.csv", "facilities.gpkg", "report.html"):
         assert (out / name).is_file(), name
+    years = pd.read_csv(out / "cost_by_year.csv")
+    assert round(years["after_yen"].sum()) == round(json.loads((out / "plan.json").read_text())["kpis"]["cost_after_yen"])
     plan = Plan.from_json(out / "plan.json")
     decisions = pd.read_csv(out / "decisions.csv")
     assert sorted(decisions["facility_id"]) == ["F1", "F2", "F3"]
@@ -55,7 +58,8 @@ def test_run_tiny_model_writes_a_checked_plan(tiny_model, tmp_path):
     again = run_model(tiny_model, tmp_path / "again")
     assert check_plan(plan, again.problem) == []
     # deterministic: a second run writes the same bytes
-    for name in ("plan.json", "decisions.csv", "assignments.csv", "costs.csv", "run.json"):
+    for name in ("plan.json", "decisions.csv", "assignments.csv", "costs.csv", "run.json", "cost_by_year.csv",
+                 "facilities.gpkg", "report.html"):
         assert (out / name).read_bytes() == (tmp_path / "again" / name).read_bytes(), name
 
 

@@ -36,6 +36,9 @@ from .portfolio import (
     optimise_portfolio,
     tradeoff_curve,
 )
+from .compare import compare_plans
+from .portfolio.yearly import cost_by_year
+from .report import plan_geodataframe, plan_map, write_facilities_gpkg, write_report
 from .schema import METRIC_CRS
 from .solver import SolveInfo, SolverOptions
 from .ward import Ward
@@ -56,6 +59,12 @@ __all__ = [
     "baseline_plan",
     "check_plan",
     "tradeoff_curve",
+    "cost_by_year",
+    "write_report",
+    "plan_map",
+    "plan_geodataframe",
+    "write_facilities_gpkg",
+    "compare_plans",
     "RenewalCostParams",
     "default_renewal_params",
     "project_renewal",

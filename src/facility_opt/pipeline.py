@@ -7,6 +7,9 @@ only then renamed into place, so a failed run never leaves a half-written result
 Files of a run (all deterministic: the same inputs give the same bytes)::
 
     plan.json decisions.csv assignments.csv costs.csv services.csv   the plan (Plan.to_files)
+    cost_by_year.csv                                                  cost per year, keep everything vs plan
+    facilities.gpkg                                                   facilities and candidate sites with decisions
+    report.html                                                       one self-contained page for planners
     run.json                                                          model, inputs' fingerprints, solver outcome
     fees/ (when the model names a fee model)                          fee_table.csv, fee_summary.json, fees.png
 """
@@ -78,6 +81,7 @@ def run_model(
     data_dir: str | Path | None = None,
     start_plan: Plan | Path | None = None,
     solver: dict | None = None,
+    tradeoff_points: int = 0,
     progress: Progress | None = None,
 ) -> RunResult:
     """Run a planning model end to end and write its result folder.
@@ -89,6 +93,8 @@ def run_model(
     data_dir : ward data to use instead of the model's ``data``.
     start_plan : a previous plan (or its run folder) to warm-start from.
     solver : overrides of the model's ``solver`` section (time_limit, gap_rel, threads, solver...).
+    tradeoff_points : when > 0, also trace the cost–access trade-off with this many points (one
+        solve each) and show it in the report.
     progress : called with (step, detail) at each step.
 
     Raises
@@ -128,6 +134,12 @@ def run_model(
         say("solve", f"optimising ({len(problem.sites)} sites, {problem.demand['zone_id'].nunique()} zones; "
                      f"time limit {opts.solver.time_limit} s, gap {opts.solver.gap_rel})")
         plan = optimise_portfolio(problem, opts)
+    tradeoff = None
+    if tradeoff_points > 0 and cfg.mode != "keep_all":
+        from .portfolio import tradeoff_curve
+
+        say("tradeoff", f"tracing the cost-access trade-off ({tradeoff_points} points)")
+        tradeoff = tradeoff_curve(problem, n_points=tradeoff_points, options=opts.solver)
     fee_result = None
     if m.fees:
         from .fees import load_fee_model, optimise_fees
@@ -137,8 +149,19 @@ def run_model(
 
     out_dir = Path(out_dir)
     say("write", f"writing the results to {out_dir}")
+    from .portfolio.yearly import cost_by_year
+    from .report import plan_geodataframe, write_facilities_gpkg, write_report
+
+    years = cost_by_year(plan, problem)
     with atomic_dir(out_dir) as tmp:
         plan.to_files(tmp)
+        atomic_write_text(tmp / "cost_by_year.csv", years.to_csv(index=False, lineterminator="\n"))
+        write_facilities_gpkg(plan_geodataframe(plan, ward, problem), tmp / "facilities.gpkg")
+        if tradeoff is not None:
+            atomic_write_text(tmp / "tradeoff.csv", tradeoff.to_csv(index=False, lineterminator="\n",
+                                                                   float_format="%.6f"))
+        write_report(plan, ward, tmp / "report.html", problem=problem, tradeoff=tradeoff, cost_years=years,
+                     title=f"Facility plan: {m.name}")
         if fee_result is not None:
             from .fees import write_fee_outputs
 

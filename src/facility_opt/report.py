@@ -283,17 +283,24 @@ def _delta_class(before: float, after: float, lower_is_better: bool) -> str:
     return "better" if (after < before) == lower_is_better else "worse"
 
 
+def _lowest_coverage(plan: Plan) -> tuple[float, float]:
+    """Lowest coverage (before, after) over the services the plan changes: frozen services (left
+    as they are, often with no distance standard) would only repeat their own figure."""
+    frozen = set(plan.policy.get("frozen_services") or [])
+    kpis = [s for s in plan.kpis.services if s.service_id not in frozen] or plan.kpis.services
+    return (min((s.coverage_before for s in kpis), default=1.0), min((s.coverage_after for s in kpis), default=1.0))
+
+
 def _headline(plan: Plan) -> tuple[str, str]:
     k = plan.kpis
     H = k.horizon_years
-    cov_b = min((s.coverage_before for s in k.services), default=1.0)
-    cov_a = min((s.coverage_after for s in k.services), default=1.0)
+    cov_b, cov_a = _lowest_coverage(plan)
     cards = [
         (f"{_oku(k.saving_yen)} oku-yen", f"saved over {H} years ({100 * k.saving_share:.1f} %)"),
         (f"{k.buildings_before:,} → {k.buildings_after:,}", "buildings"),
         (f"{100 * k.floor_reduction:.1f} %", f"less floor area ({k.floor_before_m2:,.0f} → {k.floor_after_m2:,.0f} m²)"),
         (f"{k.closures:,} / {k.new_buildings:,}", "closures / new buildings"),
-        (f"{100 * cov_a:.1f} %", "lowest coverage of any service (keep everything: " f"{100 * cov_b:.1f} %)"),
+        (f"{100 * cov_a:.1f} %", "lowest coverage of any planned service (keep everything: " f"{100 * cov_b:.1f} %)"),
     ]
     card_html = '<div class="cards">' + "".join(
         f'<div class="card"><div class="v">{_e(v)}</div><div class="l">{_e(lab)}</div></div>' for v, lab in cards
@@ -319,7 +326,7 @@ def _headline(plan: Plan) -> tuple[str, str]:
         k.access_after_person_km, "{:,.0f}", unit="person-km (lower is closer)")
     row("station_front_share", "Services at station-front sites", 100 * k.station_front_share_before,
         100 * k.station_front_share_after, "{:,.1f}", lower_is_better=False, unit="%")
-    row("coverage_min", "Lowest coverage of any service", 100 * cov_b, 100 * cov_a, "{:,.1f}",
+    row("coverage_min", "Lowest coverage of any planned service", 100 * cov_b, 100 * cov_a, "{:,.1f}",
         lower_is_better=False, unit="% of target residents within the standard")
     table = _table([("", False), ("keep everything", True), ("plan", True), ("change", True), ("unit", False)],
                    rows, "kpis")

@@ -78,6 +78,7 @@ def run(
     gap: float | None = typer.Option(None, "--gap", help="Relative MIP gap to stop at (e.g. 0.005)."),
     threads: int | None = typer.Option(None, "--threads"),
     solver: str | None = typer.Option(None, "--solver", help="highs (default) or cbc."),
+    tradeoff: int = typer.Option(0, "--tradeoff", help="Also trace the cost-access trade-off with N points."),
     json_out: bool = typer.Option(False, "--json", help="Print the outcome as JSON (for machines)."),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
@@ -93,7 +94,8 @@ def run(
                 err_console.log(f"{step}: {detail}")
 
         try:
-            result = run_model(model, out, data_dir=data, solver=overrides, progress=progress)
+            result = run_model(model, out, data_dir=data, solver=overrides, tradeoff_points=tradeoff,
+                               progress=progress)
         except (DataValidationError, ModelConfigError, InfeasibleError, SolverError) as exc:
             raise typer.Exit(report_failure(exc)) from None
     plan = result.plan
