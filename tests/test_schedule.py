@@ -231,3 +231,21 @@ def test_a_tie_always_holds(rows, cap):
     if not g["deferred"]:
         assert g["scheduled_year"] == h["scheduled_year"]
     assert check_schedule(r) == []
+
+
+def test_cli_exit_codes_and_files(tiny_ward_dir, tmp_path):
+    from typer.testing import CliRunner
+
+    from facility_opt.cli import app
+
+    runner = CliRunner()
+    out = tmp_path / "out"
+    ok = runner.invoke(app, ["schedule", "--ward", str(tiny_ward_dir), "--cap", "7e8", "--out", str(out), "--json"])
+    assert ok.exit_code == 0, ok.output
+    assert {p.name for p in out.iterdir()} == {"schedule_buildings.csv", "schedule_years.csv", "schedule_summary.json",
+                                               "schedule.png"}
+    b = pd.read_csv(out / "schedule_buildings.csv")
+    assert sorted(b["building_id"].unique()) == ["F1", "F2"]  # F3 shares F2's building
+    assert runner.invoke(app, ["schedule", "--ward", str(tiny_ward_dir), "--out", str(out)]).exit_code == 1
+    bad = runner.invoke(app, ["schedule", "--ward", str(tiny_ward_dir), "--cap", "0", "--out", str(out)])
+    assert bad.exit_code == 2 and "F1" in bad.output

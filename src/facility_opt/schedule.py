@@ -251,14 +251,26 @@ def _buildings(facilities: pd.DataFrame) -> pd.DataFrame:
     cat = main["category"].copy()
     cat.loc[named.index] = named
     area = f.groupby("building_id")["floor_area_m2"].sum()
-    yb = f.groupby("building_id")["year_built"].agg(["min", "max"])
-    bad = yb.index[yb["min"] != yb["max"]]
-    if len(bad):
-        raise DataValidationError([DataIssue("facilities", None, "year_built",
-                                             f"facilities of building {b!r} differ in year_built; one building, one year")
-                                   for b in bad[:20]])
+    main_year = f.drop_duplicates("building_id").set_index("building_id")["year_built"]
+    named_year = f[f["facility_id"] == f["building_id"]].set_index("building_id")["year_built"]
+    main_year.loc[named_year.index] = named_year
     return pd.DataFrame({"building_id": cat.index, "category": cat.to_numpy(), "floor_area_m2": area.reindex(cat.index).to_numpy(),
-                         "year_built": yb["min"].reindex(cat.index).to_numpy(dtype=np.int64)})
+                         "year_built": main_year.reindex(cat.index).to_numpy(dtype=np.int64)})
+
+
+def _one_cycle_per_building(facilities: pd.DataFrame) -> pd.DataFrame:
+    """Facilities of one building share its life cycle: their year_built is set to the building's
+    (that of the facility named like the building, else of the largest); the change is logged."""
+    if "building_id" not in facilities.columns:
+        return facilities
+    bld = _buildings(facilities).set_index("building_id")["year_built"]
+    yb = facilities["building_id"].astype(str).map(bld).to_numpy()
+    changed = yb != facilities["year_built"].to_numpy()
+    if changed.any():
+        log.info("schedule: %d facilities take their building's construction year (one life cycle per building): %s",
+                 int(changed.sum()), ", ".join(sorted(facilities.loc[changed, "facility_id"].astype(str))[:10]))
+        facilities = facilities.assign(year_built=yb)
+    return facilities
 
 
 def _events_by_building(facilities: pd.DataFrame, fac_building: pd.Series, **kw) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -891,6 +903,10 @@ def schedule_renewals(
             raise DataValidationError([DataIssue("ties", None, "host_building_id",
                                                  "a tie table needs columns building_id, host_building_id")])
         ties = dict(zip(ties["building_id"].astype(str), ties["host_building_id"].astype(str)))
+    issues = _validate_for_schedule(facilities, catalogue)
+    if issues:
+        raise DataValidationError(issues)
+    facilities = _one_cycle_per_building(facilities)
     P = _prepare(facilities, start_year=start_year, horizon=horizon, params=params, rparams=rparams,
                  catalogue=catalogue, ties=ties or {}, mode="min_budget" if min_budget else "cap",
                  within=min_budget_within)
@@ -926,6 +942,12 @@ def schedule_renewals(
     counts = model.values()
     return _assemble(P, params, rparams, catalogue, facilities, counts, caps, info, level,
                      "min_budget" if min_budget else "cap", horizon)
+
+
+def _validate_for_schedule(facilities: pd.DataFrame, catalogue: Catalogue) -> list[DataIssue]:
+    from .costs import _validate_facilities
+
+    return _validate_facilities(facilities, catalogue)
 
 
 def _merge_info(a: SolveInfo, b: SolveInfo) -> SolveInfo:

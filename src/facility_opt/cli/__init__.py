@@ -12,5 +12,6 @@ from ._app import app, main
 # Command modules register themselves on import.
 from . import run_cmd  # noqa: F401,E402
 from . import fees_cmd  # noqa: F401,E402
+from . import schedule_cmd  # noqa: F401,E402
 
 __all__ = ["app", "main"]
