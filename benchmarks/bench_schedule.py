@@ -58,7 +58,7 @@ def main() -> None:
     base = default_schedule_params()
     no_hard = base.model_copy(update={"windows": {k: Window(early_years=w.early_years, late_years=w.late_years)
                                                   for k, w in base.windows.items()}})
-    opts = SolverOptions(gap_rel=1e-3, time_limit=a.time_limit, threads=1)
+    opts = SolverOptions(gap_rel=1e-3, time_limit=a.time_limit)
     cases = [
         ("nerima271", f, "cap 52", dict(budget=HIST, params=base)),
         ("nerima271", f, "cap 52, no hard limits", dict(budget=HIST, params=no_hard)),

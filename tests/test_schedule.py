@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from facility_opt.costs import load_age_profile, read_stock_table, stock_buildings
+from facility_opt.costs import stock_buildings
 from facility_opt.errors import InfeasibleError, ModelConfigError
 from facility_opt.schedule import (
     Bonds,
@@ -22,7 +22,7 @@ from facility_opt.schedule import (
 )
 from facility_opt.solver import SolverOptions
 
-EXACT = SolverOptions(gap_rel=0.0, gap_abs=1e-9, threads=1)
+EXACT = SolverOptions(gap_rel=0.0, gap_abs=1e-9)
 # school 1,000 m² built 1960: rebuild due 2020 (60 years), 33万円/m² = 3.3億, 1.1億 a year for 3 years
 REB = 3.3e8
 # only a linear risk of 1 % of the cost per year late; nothing else, no early work

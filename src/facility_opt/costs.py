@@ -452,7 +452,6 @@ def project_renewal(
     e_due = ev["due_year"].to_numpy(dtype=np.int64)
     e_cost = ev["cost_yen"].to_numpy(dtype=float)
     e_demo = ev["demolition_yen"].to_numpy(dtype=float)
-    e_backlog = ev["backlog"].to_numpy(dtype=bool)
     for (kind, spread, backlog), g in ev.groupby(["kind", "spread_years", "backlog"], sort=True).indices.items():
         g = np.asarray(g)
         if backlog:

@@ -48,7 +48,7 @@ import dataclasses
 import json
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -389,7 +389,7 @@ def plot_schedule(result: ScheduleResult, ax=None):
     ax.set_ylabel(_OKU_LABEL)
     cap = s.get("level_budget_yen") or s.get("mean_cap_yen")
     ax.set_title(f"Renewal spend per year, {'level budget' if result.mode == 'min_budget' else 'cap'} "
-                 f"{cap / OKU_YEN:,.1f} oku-yen/year: {s['buildings_past_due']} buildings past due, "
+                 f"{cap / OKU_YEN:,.1f} oku-yen/year: {s['buildings_delayed_by_schedule']} buildings delayed, "
                  f"{s['events_deferred']} events deferred")
     ax.legend(fontsize=7, ncol=2, loc="upper right")
     fig.tight_layout()
@@ -865,7 +865,7 @@ def schedule_renewals(
         Scheduling parameters (default ``models/renewal_schedule.yaml``), renewal-cost parameters
         (default 総務省), catalogue, horizon (default ``renewal_params.horizon_years``).
     options : SolverOptions
-        Default: HiGHS, 1 thread, relative gap 0.1 %, 120 s per solve (min-budget mode solves twice).
+        Default: HiGHS, relative gap 0.1 %, 120 s per solve (min-budget mode solves twice).
 
     Returns
     -------
@@ -911,7 +911,7 @@ def schedule_renewals(
                  catalogue=catalogue, ties=ties or {}, mode="min_budget" if min_budget else "cap",
                  within=min_budget_within)
     years = np.arange(P.first, P.last + 1)
-    opts = options or SolverOptions(gap_rel=1e-3, time_limit=120, threads=1)
+    opts = options or SolverOptions(gap_rel=1e-3, time_limit=120)
     level = None
     if min_budget:
         m = _Model(P, params, caps=None)
@@ -973,7 +973,7 @@ def _diagnose(P: _Prepared, params: ScheduleParams, caps: np.ndarray | None) -> 
     m = _Model(P, params, caps=caps, elastic=True)
     big = 1e4 * max(1.0, float(P.opt["coef"].max()) / _SCALE)
     m.objective_cost([(s, big) for s in m.slack])
-    info = solve(m.prob, SolverOptions(gap_rel=1e-3, time_limit=120, threads=1))
+    info = solve(m.prob, SolverOptions(gap_rel=1e-3, time_limit=120))
     if not info.has_solution:
         return InfeasibleError("the schedule is infeasible for a reason other than the caps (ties or order)", [])
     short = np.array([s.value() or 0.0 for s in m.slack]) * _SCALE

@@ -53,7 +53,7 @@ def schedule(
             tie_map = t
         result = schedule_renewals(fac, start_year=start_year, horizon_years=horizon, budget=cap,
                                    min_budget=min_budget, ties=tie_map, params=p,
-                                   options=SolverOptions(gap_rel=1e-3, time_limit=time_limit, threads=1))
+                                   options=SolverOptions(gap_rel=1e-3, time_limit=time_limit))
         paths = result.to_files(out)
         fig = plot_schedule(result)
         paths["chart"] = atomic_write_with(out / "schedule.png", lambda tmp: fig.savefig(tmp, dpi=110, format="png"),
