@@ -59,6 +59,8 @@ __all__ = [
     "load_renewal_params",
     "default_renewal_params",
     "project_renewal",
+    "renewal_events",
+    "stock_buildings",
     "project_stock",
     "read_stock_table",
     "load_age_profile",
@@ -243,6 +245,135 @@ def _emit_backlog(out: list, idx: np.ndarray, amount: np.ndarray, kind: str, rul
     _emit(out, idx, np.full(idx.size, first, dtype=np.int64), amount, spread, f"{kind}_backlog", first, last)
 
 
+EVENT_COLUMNS = ["facility_id", "category", "cost_class", "floor_area_m2", "kind", "cycle", "due_year", "backlog",
+                 "cost_yen", "demolition_yen", "spread_years"]
+
+
+def renewal_events(
+    facilities: pd.DataFrame,
+    *,
+    start_year: int,
+    params: RenewalCostParams | None = None,
+    catalogue: Catalogue | None = None,
+    horizon_years: int | None = None,
+) -> pd.DataFrame:
+    """The renewal events (renovations, repairs, rebuilds) of every building that fall due in the horizon.
+
+    One row per intervention, before any spreading: this is the table :func:`project_renewal` spreads
+    into yearly costs, and the one the renewal scheduler (:mod:`facility_opt.schedule`) places in years.
+    The rules are those of the module docstring: a backlog event (``backlog`` True) fell due before the
+    start year and is kept by the backlog convention (overdue rebuilds always, overdue interventions
+    while the building is at most ``skip_if_older_than`` years old); after an overdue rebuild the
+    building counts as rebuilt in the start year.
+
+    Parameters
+    ----------
+    facilities : DataFrame
+        Columns ``facility_id, category, floor_area_m2, year_built`` (as :func:`project_renewal`).
+    start_year, params, catalogue, horizon_years
+        As :func:`project_renewal`.
+
+    Returns
+    -------
+    DataFrame
+        ``facility_id, category, cost_class, floor_area_m2, kind`` (an intervention name or
+        ``rebuild``), ``cycle`` (0 for the building's current life cycle, 1 for the next...),
+        ``due_year`` (the nominal year; before the start year for backlog), ``backlog``, ``cost_yen``
+        (the whole intervention), ``demolition_yen`` (with rebuilds), ``spread_years`` (the
+        intervention's own spreading). Sorted by facility, due year, kind.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"facility_id": ["A"], "category": ["primary_school"],
+    ...                   "floor_area_m2": [1000.0], "year_built": [1975]})
+    >>> e = renewal_events(f, start_year=2016)
+    >>> e[["kind", "due_year", "backlog", "cost_yen"]].to_dict("records")  # doctest: +NORMALIZE_WHITESPACE
+    [{'kind': 'renovation', 'due_year': 2005, 'backlog': True, 'cost_yen': 170000000.0},
+     {'kind': 'rebuild', 'due_year': 2035, 'backlog': False, 'cost_yen': 330000000.0}]
+    """
+    params = params or default_renewal_params()
+    catalogue = catalogue or default_catalogue()
+    horizon = int(horizon_years or params.horizon_years)
+    issues = _validate_facilities(facilities, catalogue)
+    if issues:
+        raise DataValidationError(issues)
+    first, last = int(start_year), int(start_year) + horizon - 1
+    cycle = params.cycle
+    L = cycle.rebuild_age
+
+    fid = facilities["facility_id"].astype(str).to_numpy()
+    cat = facilities["category"].astype(str).to_numpy()
+    cls = np.array([catalogue.categories[c].cost_class.value for c in cat], dtype=object)
+    area = facilities["floor_area_m2"].to_numpy(dtype=float)
+    built = facilities["year_built"].to_numpy(dtype=float).astype(np.int64)
+    units = params.unit_costs_man_yen_per_m2
+    unit = {
+        basis: np.array([getattr(units[CostClass(c)], basis) * MAN_YEN for c in cls], dtype=float)
+        for basis in ("renovation", "rebuild")
+    }
+    n = len(fid)
+    all_idx = np.arange(n)
+    rows: list[tuple] = []  # (idx, kind, cycle, due, backlog, cost, demolition, spread)
+
+    def add(idx, kind, cyc, due, backlog, cost, demo, spread):
+        if idx.size:
+            rows.append((idx, kind, cyc, due, backlog, cost, demo, spread))
+
+    rebuild_cost = area * unit["rebuild"]
+    demolition_cost = area * params.demolition_man_yen_per_m2 * MAN_YEN
+    age0 = first - built
+    overdue_rebuild = built + L < first
+    base = np.where(overdue_rebuild, first, built)
+
+    # backlog: an overdue rebuild resets the building; otherwise overdue interventions of this cycle
+    ob = all_idx[overdue_rebuild]
+    add(ob, "rebuild", 0, built[ob] + L, True, rebuild_cost[ob], demolition_cost[ob], cycle.rebuild_spread_years)
+    for iv in cycle.interventions:
+        overdue = ~overdue_rebuild & (built + iv.age < first)
+        if iv.skip_if_older_than is not None:
+            overdue &= age0 <= iv.skip_if_older_than
+        o = all_idx[overdue]
+        add(o, iv.name, 0, built[o] + iv.age, True, (area * unit[iv.basis] * iv.share)[o], np.zeros(o.size),
+            iv.spread_years)
+
+    # regular cycles from each building's base year (cycle numbers count from the current one)
+    n_cycles = max(0, math.ceil((last - int(base.min())) / L) + 1) if n else 0
+    shift = overdue_rebuild.astype(np.int64)  # a building rebuilt at the start is in its next cycle
+    for k in range(n_cycles):
+        start_k = base + k * L
+        for iv in cycle.interventions:
+            due = start_k + iv.age
+            ok = all_idx[(due >= first) & (due <= last)]
+            add(ok, iv.name, k + shift[ok], due[ok], False, (area * unit[iv.basis] * iv.share)[ok],
+                np.zeros(ok.size), iv.spread_years)
+        due = start_k + L
+        ok = all_idx[(due >= first) & (due <= last)]
+        add(ok, "rebuild", k + shift[ok], due[ok], False, rebuild_cost[ok], demolition_cost[ok],
+            cycle.rebuild_spread_years)
+
+    if rows:
+        idx = np.concatenate([r[0] for r in rows])
+        size = [r[0].size for r in rows]
+        cols = {
+            "kind": np.concatenate([np.full(k, r[1], dtype=object) for r, k in zip(rows, size)]),
+            "cycle": np.concatenate([np.broadcast_to(np.asarray(r[2], dtype=np.int64), (k,)) for r, k in zip(rows, size)]),
+            "due_year": np.concatenate([np.asarray(r[3], dtype=np.int64) for r in rows]),
+            "backlog": np.concatenate([np.full(k, r[4], dtype=bool) for r, k in zip(rows, size)]),
+            "cost_yen": np.concatenate([np.asarray(r[5], dtype=float) for r in rows]),
+            "demolition_yen": np.concatenate([np.asarray(r[6], dtype=float) for r in rows]),
+            "spread_years": np.concatenate([np.full(k, r[7], dtype=np.int64) for r, k in zip(rows, size)]),
+        }
+    else:
+        idx = np.array([], dtype=np.int64)
+        cols = {"kind": np.array([], dtype=object), "cycle": idx, "due_year": idx, "backlog": np.array([], bool),
+                "cost_yen": np.array([], float), "demolition_yen": np.array([], float), "spread_years": idx}
+    df = pd.DataFrame({"facility_id": fid[idx], "category": cat[idx], "cost_class": cls[idx],
+                       "floor_area_m2": area[idx], **cols})
+    df = df.sort_values(["facility_id", "due_year", "kind"], kind="mergesort").reset_index(drop=True)
+    return df[EVENT_COLUMNS]
+
+
 def project_renewal(
     facilities: pd.DataFrame,
     *,
@@ -283,6 +414,10 @@ def project_renewal(
     DataValidationError
         Missing columns, unknown categories, non-positive areas, missing construction years.
 
+    Notes
+    -----
+    The events themselves (one row per intervention, before spreading) are :func:`renewal_events`.
+
     Examples
     --------
     >>> import pandas as pd
@@ -295,57 +430,31 @@ def project_renewal(
     params = params or default_renewal_params()
     catalogue = catalogue or default_catalogue()
     horizon = int(horizon_years or params.horizon_years)
-    issues = _validate_facilities(facilities, catalogue)
-    if issues:
-        raise DataValidationError(issues)
+    ev = renewal_events(facilities, start_year=start_year, params=params, catalogue=catalogue,
+                        horizon_years=horizon)
     first, last = int(start_year), int(start_year) + horizon - 1
-    cycle = params.cycle
-    L = cycle.rebuild_age
 
     fid = facilities["facility_id"].astype(str).to_numpy()
     cat = facilities["category"].astype(str).to_numpy()
     cls = np.array([catalogue.categories[c].cost_class.value for c in cat], dtype=object)
     area = facilities["floor_area_m2"].to_numpy(dtype=float)
-    built = facilities["year_built"].to_numpy(dtype=float).astype(np.int64)
-    units = params.unit_costs_man_yen_per_m2
-    unit = {
-        basis: np.array([getattr(units[CostClass(c)], basis) * MAN_YEN for c in cls], dtype=float)
-        for basis in ("renovation", "rebuild")
-    }
     n = len(fid)
-    all_idx = np.arange(n)
+    pos = pd.Series(np.arange(n), index=fid)
     out: list = []
-
-    rebuild_cost = area * unit["rebuild"]
-    demolition_cost = area * params.demolition_man_yen_per_m2 * MAN_YEN
-    age0 = first - built
-    overdue_rebuild = built + L < first
-    base = np.where(overdue_rebuild, first, built)
-
-    # backlog: an overdue rebuild resets the building; otherwise overdue interventions of this cycle
-    _emit_backlog(out, all_idx[overdue_rebuild], rebuild_cost[overdue_rebuild], "rebuild", params.backlog, first, last)
-    _emit_backlog(out, all_idx[overdue_rebuild], demolition_cost[overdue_rebuild], "demolition", params.backlog,
-                  first, last)
-    for iv in cycle.interventions:
-        cost = area * unit[iv.basis] * iv.share
-        overdue = ~overdue_rebuild & (built + iv.age < first)
-        if iv.skip_if_older_than is not None:
-            overdue &= age0 <= iv.skip_if_older_than
-        _emit_backlog(out, all_idx[overdue], cost[overdue], iv.name, params.backlog, first, last)
-
-    # regular cycles from each building's base year
-    n_cycles = max(0, math.ceil((last - int(base.min())) / L) + 1) if n else 0
-    for k in range(n_cycles):
-        start_k = base + k * L
-        for iv in cycle.interventions:
-            due = start_k + iv.age
-            ok = due >= first
-            cost = area * unit[iv.basis] * iv.share
-            _emit(out, all_idx[ok], due[ok], cost[ok], iv.spread_years, iv.name, first, last)
-        due = start_k + L
-        ok = due >= first
-        _emit(out, all_idx[ok], due[ok], rebuild_cost[ok], cycle.rebuild_spread_years, "rebuild", first, last)
-        _emit(out, all_idx[ok], due[ok], demolition_cost[ok], cycle.rebuild_spread_years, "demolition", first, last)
+    e_idx = pos.reindex(ev["facility_id"]).to_numpy()
+    e_due = ev["due_year"].to_numpy(dtype=np.int64)
+    e_cost = ev["cost_yen"].to_numpy(dtype=float)
+    e_demo = ev["demolition_yen"].to_numpy(dtype=float)
+    for (kind, spread, backlog), g in ev.groupby(["kind", "spread_years", "backlog"], sort=True).indices.items():
+        g = np.asarray(g)
+        if backlog:
+            _emit_backlog(out, e_idx[g], e_cost[g], kind, params.backlog, first, last)
+            if kind == "rebuild":
+                _emit_backlog(out, e_idx[g], e_demo[g], "demolition", params.backlog, first, last)
+        else:
+            _emit(out, e_idx[g], e_due[g], e_cost[g], int(spread), kind, first, last)
+            if kind == "rebuild":
+                _emit(out, e_idx[g], e_due[g], e_demo[g], int(spread), "demolition", first, last)
 
     if include_operation:
         if "operating_cost_yen" in facilities.columns:
@@ -362,6 +471,7 @@ def project_renewal(
                 op = np.where(missing, 0.0, op)
                 log.warning("operation cost: %d of %d facilities have no operating_cost_yen and are charged 0 "
                             "(set default_operation_yen_per_m2 to charge them)", int(missing.sum()), n)
+        all_idx = np.arange(n)
         _emit(out, all_idx, np.full(n, first, dtype=np.int64), op * horizon, horizon, "operation", first, last)
 
     if out:
@@ -491,6 +601,60 @@ def _expand_stock(stock: pd.DataFrame, age_profile: pd.DataFrame) -> pd.DataFram
     pseudo["stock_key"] = key.astype(str)
     pseudo["facility_id"] = pseudo["_row"].map("{:04d}".format) + "|" + pseudo["year_built"].astype(str)
     return pseudo[pseudo["floor_area_m2"] > 0].sort_values("facility_id").reset_index(drop=True)
+
+
+def stock_buildings(stock: pd.DataFrame, age_profile: pd.DataFrame) -> pd.DataFrame:
+    """Synthetic buildings for a type-level stock table: ``count`` buildings per type, equal floor area.
+
+    A stock table gives, per type, a number of facilities and their total floor area but no
+    construction years. To schedule renewals building by building, each type's ``count`` facilities
+    become ``count`` synthetic buildings of equal area (total area kept exactly), whose construction
+    years are the mid-quantiles of the type's age profile (building *i* of *n* gets the year where the
+    cumulative floor-area share reaches ``(i + 0.5) / n``). Identical buildings (same type, year,
+    area) are common, which the scheduler can group into cohorts.
+
+    Parameters
+    ----------
+    stock : DataFrame
+        ``category, count, floor_area_m2`` and optionally ``stock_type`` (see :func:`read_stock_table`).
+    age_profile : DataFrame
+        As :func:`project_stock` (see :func:`load_age_profile`).
+
+    Returns
+    -------
+    DataFrame
+        ``facility_id`` (``<row>|<n>``, e.g. ``0006|012``), ``building_id`` (the same), ``stock_type``,
+        ``category``, ``floor_area_m2``, ``year_built``; sorted by id.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> stock = pd.DataFrame({"category": ["primary_school"], "count": [4], "floor_area_m2": [8000.0]})
+    >>> prof = pd.DataFrame({"from_year": [1960, 1970], "to_year": [1969, 1979], "share": [0.5, 0.5]})
+    >>> stock_buildings(stock, prof)["year_built"].tolist()
+    [1962, 1967, 1972, 1977]
+    """
+    if "count" not in stock.columns:
+        raise DataValidationError([DataIssue("stock", None, "count", "required column is missing")])
+    per_year = _expand_stock(stock.drop(columns="count").assign(floor_area_m2=1.0), age_profile)
+    frames = []
+    stock = stock.reset_index(drop=True)
+    for r in range(len(stock)):
+        n = int(stock["count"].iat[r])
+        if n <= 0:
+            continue
+        py = per_year[per_year["_row"] == r].sort_values("year_built")
+        cum = np.cumsum(py["floor_area_m2"].to_numpy()) / float(py["floor_area_m2"].sum())
+        q = (np.arange(n) + 0.5) / n
+        pos = np.minimum(np.searchsorted(cum, q - 1e-12, side="left"), len(cum) - 1)
+        years = py["year_built"].to_numpy()[pos]
+        ids = [f"{r:04d}|{i:03d}" for i in range(n)]
+        label = str(stock["stock_type"].iat[r]) if "stock_type" in stock.columns else str(stock["category"].iat[r])
+        frames.append(pd.DataFrame({"facility_id": ids, "building_id": ids, "stock_type": label,
+                                    "category": stock["category"].iat[r],
+                                    "floor_area_m2": float(stock["floor_area_m2"].iat[r]) / n,
+                                    "year_built": years.astype(np.int64)}))
+    return pd.concat(frames, ignore_index=True).sort_values("facility_id").reset_index(drop=True)
 
 
 def project_stock(

@@ -1,0 +1,96 @@
+"""``facility-opt schedule``: level the renewal cliff under an annual budget."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from ..errors import DataValidationError, FacilityOptError, InfeasibleError, ModelConfigError, SolverError
+from ._app import ExitCode, app, console, err_console
+
+
+@app.command("schedule")
+def schedule(
+    cap: float | None = typer.Option(None, "--cap", help="Annual cap in yen (e.g. 52e8 = 52億円/year)."),
+    min_budget: bool = typer.Option(False, "--min-budget", help="Find the smallest level annual budget instead."),
+    stock: bool = typer.Option(False, "--stock", help="Schedule the whole ward from the 2013 stock table "
+                                                      "(synthetic buildings) instead of the 271 embedded facilities."),
+    ward: Path | None = typer.Option(None, "--ward", help="Ward folder (default: the embedded Nerima ward)."),
+    params: Path | None = typer.Option(None, "--params", help="Scheduling YAML (default models/renewal_schedule.yaml)."),
+    ties: Path | None = typer.Option(None, "--ties", help="CSV building_id,host_building_id of co-location ties."),
+    start_year: int = typer.Option(2016, "--start-year"),
+    horizon: int = typer.Option(30, "--horizon"),
+    time_limit: float = typer.Option(120.0, "--time-limit", help="Seconds per solve."),
+    out: Path = typer.Option(Path("out/schedule"), "--out", help="Folder for the CSV/JSON tables and schedule.png."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Place every renovation and rebuild in a year within the annual cap (or find the level budget)."""
+    import pandas as pd
+
+    from ..atomic import atomic_write_with
+    from ..costs import load_age_profile, read_stock_table, stock_buildings
+    from ..loading import load_nerima, read_ward
+    from ..resources import models_dir, nerima_dir
+    from ..schedule import default_schedule_params, load_schedule_params, plot_schedule, schedule_renewals
+    from ..solver import SolverOptions
+
+    if (cap is None) == (not min_budget):
+        err_console.print("[red]invalid input:[/red] give either --cap YEN or --min-budget")
+        raise typer.Exit(ExitCode.INVALID_INPUT)
+    try:
+        if stock:
+            fac = stock_buildings(read_stock_table(nerima_dir() / "stock_2013.csv"),
+                                  load_age_profile(models_dir() / "nerima_age_profile.yaml"))
+        else:
+            fac = (read_ward(ward) if ward else load_nerima()).facilities
+        p = load_schedule_params(params) if params else default_schedule_params()
+        tie_map = None
+        if ties is not None:
+            t = pd.read_csv(ties, dtype=str)
+            tie_map = t
+        result = schedule_renewals(fac, start_year=start_year, horizon_years=horizon, budget=cap,
+                                   min_budget=min_budget, ties=tie_map, params=p,
+                                   options=SolverOptions(gap_rel=1e-3, time_limit=time_limit))
+        paths = result.to_files(out)
+        fig = plot_schedule(result)
+        paths["chart"] = atomic_write_with(out / "schedule.png", lambda tmp: fig.savefig(tmp, dpi=110, format="png"),
+                                           suffix=".png")
+    except InfeasibleError as exc:
+        err_console.print(f"[red]infeasible:[/red] {exc}")
+        raise typer.Exit(ExitCode.INFEASIBLE) from exc
+    except SolverError as exc:
+        err_console.print(f"[red]solver limit:[/red] {exc}")
+        raise typer.Exit(ExitCode.SOLVER_LIMIT) from exc
+    except (DataValidationError, ModelConfigError, ValueError, OSError) as exc:
+        err_console.print(f"[red]invalid input:[/red] {exc}")
+        raise typer.Exit(ExitCode.INVALID_INPUT) from exc
+    except FacilityOptError as exc:
+        err_console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(ExitCode.INTERNAL) from exc
+
+    s = result.summary
+    if as_json:
+        console.print_json(json.dumps({**s, "solver": result.info.to_dict(),
+                                       "files": {k: str(v) for k, v in sorted(paths.items())}}))
+        return
+    t = Table(title="Renewal schedule")
+    t.add_column("figure")
+    t.add_column("value", justify="right")
+    oku = lambda y: f"{y / 1e8:,.1f} oku-yen"  # noqa: E731
+    if s["level_budget_yen"]:
+        t.add_row("level annual budget", oku(s["level_budget_yen"]))
+    else:
+        t.add_row("mean annual cap", oku(s["mean_cap_yen"]))
+    t.add_row("peak year before / after", f"{oku(s['unlevelled_peak_yen'])} / {oku(s['spend_peak_yen'])}")
+    t.add_row("total cost (capital + penalties)", oku(s["total_cost_yen"]))
+    t.add_row("penalties (risk, early work)", oku(s["penalty_yen"]))
+    t.add_row("buildings / events", f"{s['buildings']} / {s['events']}")
+    t.add_row("buildings delayed by the schedule", str(s["buildings_delayed_by_schedule"]))
+    t.add_row("events deferred beyond the horizon", str(s["events_deferred"]))
+    t.add_row("mean added delay / max delay (years)", f"{s['mean_added_delay_years']} / {s['max_delay_years']}")
+    t.add_row("solver", str(result.info))
+    console.print(t)
+    console.print(f"wrote {', '.join(str(p) for p in paths.values())}")
