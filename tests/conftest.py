@@ -79,3 +79,28 @@ def tiny_ward_dir(tmp_path: Path) -> Path:
     for name, text in TINY_WARD.items():
         (folder / name).write_text(text, encoding="utf-8")
     return folder
+
+
+TINY_MODEL = """\
+name: tiny
+data: {data}
+catalogue: {catalogue}
+horizon: {{start_year: 2019, years: 30}}
+portfolio:
+  services: [primary_education, childrens_hall, after_school_club]
+  land_value_yen_per_m2: 300000
+  fixed_yen_per_building_year: 3000000
+  building_operating_yen_per_m2_year: 8000
+  candidates: {{stations: false}}
+  lock_open_categories: [primary_school]
+"""
+
+
+@pytest.fixture
+def tiny_model(tiny_ward_dir, tmp_path) -> Path:
+    """A planning model for the tiny ward (schools, halls, clubs; no candidate sites)."""
+    from facility_opt.resources import models_dir
+
+    p = tmp_path / "tiny.yaml"
+    p.write_text(TINY_MODEL.format(data=tiny_ward_dir, catalogue=models_dir() / "catalogue.yaml"))
+    return p

@@ -12,31 +12,8 @@ from typer.testing import CliRunner
 from facility_opt.cli import app
 from facility_opt.nightly import _lock
 from facility_opt.portfolio import Plan, check_plan
-from facility_opt.resources import models_dir
 
 runner = CliRunner()
-
-TINY_MODEL = """\
-name: tiny
-data: {data}
-catalogue: {catalogue}
-horizon: {{start_year: 2019, years: 30}}
-portfolio:
-  services: [primary_education, childrens_hall, after_school_club]
-  land_value_yen_per_m2: 300000
-  fixed_yen_per_building_year: 3000000
-  building_operating_yen_per_m2_year: 8000
-  candidates: {{stations: false}}
-  lock_open_categories: [primary_school]
-"""
-
-
-@pytest.fixture
-def tiny_model(tiny_ward_dir, tmp_path) -> Path:
-    p = tmp_path / "tiny.yaml"
-    p.write_text(TINY_MODEL.format(data=tiny_ward_dir, catalogue=models_dir() / "catalogue.yaml"))
-    return p
-
 
 def test_run_tiny_model_writes_a_checked_plan(tiny_model, tmp_path):
     out = tmp_path / "run"

@@ -249,3 +249,21 @@ def test_cli_exit_codes_and_files(tiny_ward_dir, tmp_path):
     assert runner.invoke(app, ["schedule", "--ward", str(tiny_ward_dir), "--out", str(out)]).exit_code == 1
     bad = runner.invoke(app, ["schedule", "--ward", str(tiny_ward_dir), "--cap", "0", "--out", str(out)])
     assert bad.exit_code == 2 and "F1" in bad.output
+
+
+def test_plan_buildings_schedules_what_a_plan_keeps(tiny_model, tmp_path):
+    from facility_opt.loading import read_ward
+    from facility_opt.pipeline import run_model
+    from facility_opt.schedule import plan_buildings
+
+    result = run_model(tiny_model, tmp_path / "run")
+    sites = result.plan.frame("sites")
+    kept = sites[(sites["kind"] == "existing") & sites["open_after"]]
+    b = plan_buildings(result.plan, read_ward(result.model.data_dir()))
+    assert list(b["facility_id"]) == sorted(kept["site_id"])
+    assert b.set_index("facility_id")["floor_area_m2"].to_dict() == kept.set_index("site_id")["floor_after_m2"].to_dict()
+    # F1 (the school, 1968) is its own site; its year comes from the ward
+    assert b.set_index("facility_id").loc["F1", "year_built"] == 1968
+    r = schedule_renewals(b, start_year=2019, horizon_years=30, min_budget=True)
+    assert check_schedule(r) == []
+    assert set(r.buildings["building_id"]) == set(b["building_id"])

@@ -39,6 +39,16 @@ from .portfolio import (
 from .compare import compare_plans
 from .portfolio.yearly import cost_by_year
 from .report import plan_geodataframe, plan_map, write_facilities_gpkg, write_report
+from .schedule import (
+    Budget,
+    ScheduleParams,
+    ScheduleResult,
+    check_schedule,
+    default_schedule_params,
+    plan_buildings,
+    plot_schedule,
+    schedule_renewals,
+)
 from .schema import METRIC_CRS
 from .solver import SolveInfo, SolverOptions
 from .ward import Ward
@@ -65,6 +75,14 @@ __all__ = [
     "plan_geodataframe",
     "write_facilities_gpkg",
     "compare_plans",
+    "schedule_renewals",
+    "plan_buildings",
+    "ScheduleParams",
+    "ScheduleResult",
+    "Budget",
+    "check_schedule",
+    "plot_schedule",
+    "default_schedule_params",
     "RenewalCostParams",
     "default_renewal_params",
     "project_renewal",

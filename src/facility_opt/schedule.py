@@ -56,14 +56,14 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 import pulp
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .atomic import atomic_write_text
-from .catalogue import Catalogue, _format_pydantic, default_catalogue
+from .catalogue import Catalogue, default_catalogue
 from .costs import OKU_YEN, RenewalCostParams, default_renewal_params, project_renewal, renewal_events
 from .errors import DataIssue, DataValidationError, InfeasibleError, ModelConfigError, SolverError
 from .solver import SolveInfo, SolverOptions, solve
+from .yamlio import load_yaml_model
 
 __all__ = [
     "Window",
@@ -77,6 +77,7 @@ __all__ = [
     "load_schedule_params",
     "default_schedule_params",
     "schedule_renewals",
+    "plan_buildings",
     "plot_schedule",
     "check_schedule",
 ]
@@ -165,15 +166,7 @@ class ScheduleParams(_Strict):
 
 def load_schedule_params(path: str | Path) -> ScheduleParams:
     """Read and validate a scheduling YAML file; errors name the file and the key path."""
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ModelConfigError(f"{path}: cannot read the scheduling parameters: {exc}") from exc
-    try:
-        return ScheduleParams.model_validate(data)
-    except ValidationError as exc:
-        raise ModelConfigError(f"{path}: invalid scheduling parameters:\n{_format_pydantic(path, exc)}") from exc
+    return load_yaml_model(path, ScheduleParams, "scheduling parameters")
 
 
 def default_schedule_params() -> ScheduleParams:
@@ -826,6 +819,33 @@ class _Model:
 
 # --------------------------------------------------------------------------------------------------
 # the entry point
+
+
+def plan_buildings(plan, ward) -> pd.DataFrame:
+    """The buildings a portfolio plan keeps, ready for :func:`schedule_renewals`.
+
+    One row per existing site the plan keeps open (a site is a building: the facilities sharing a
+    ``building_id``), with the floor area *after* the plan, so the floor of services co-located
+    into a host is renewed with the host (its rebuild carries them: the co-location tie holds by
+    construction). Closed sites are left out (they close at their change year instead of being
+    renewed) and so are new buildings (built in the horizon, not due for renewal within it).
+    ``year_built`` is the main facility's (the one whose id is the site id), else the oldest.
+    """
+    sites = plan.frame("sites")
+    kept = sites[(sites["kind"] == "existing") & sites["open_after"]]
+    f = pd.DataFrame(ward.facilities.drop(columns="geometry"))
+    f["site_id"] = f["building_id"].where(f["building_id"].notna() & (f["building_id"] != ""), f["facility_id"])
+    main = f[f["facility_id"] == f["site_id"]].set_index("site_id")["year_built"]
+    oldest = f.groupby("site_id")["year_built"].min()
+    year = main.reindex(kept["site_id"]).fillna(oldest.reindex(kept["site_id"]))
+    if year.isna().any():
+        missing = sorted(kept["site_id"][year.isna().to_numpy()])[:10]
+        raise DataValidationError([DataIssue("plan", None, "site_id",
+                                             f"sites of the plan not in the ward's facilities: {missing}")])
+    return pd.DataFrame({"facility_id": kept["site_id"].to_numpy(), "building_id": kept["site_id"].to_numpy(),
+                         "category": kept["category"].to_numpy(), "floor_area_m2": kept["floor_after_m2"].to_numpy(),
+                         "year_built": year.astype(int).to_numpy()}).sort_values("facility_id", kind="mergesort",
+                                                                                 ignore_index=True)
 
 
 def schedule_renewals(

@@ -21,6 +21,8 @@ def schedule(
     ward: Path | None = typer.Option(None, "--ward", help="Ward folder (default: the embedded Nerima ward)."),
     params: Path | None = typer.Option(None, "--params", help="Scheduling YAML (default models/renewal_schedule.yaml)."),
     ties: Path | None = typer.Option(None, "--ties", help="CSV building_id,host_building_id of co-location ties."),
+    plan: Path | None = typer.Option(None, "--plan", help="Schedule the buildings a portfolio plan keeps "
+                                     "(a run folder of `facility-opt run`, or its plan.json)."),
     start_year: int = typer.Option(2016, "--start-year"),
     horizon: int = typer.Option(30, "--horizon"),
     time_limit: float = typer.Option(120.0, "--time-limit", help="Seconds per solve."),
@@ -44,6 +46,12 @@ def schedule(
         if stock:
             fac = stock_buildings(read_stock_table(nerima_dir() / "stock_2013.csv"),
                                   load_age_profile(models_dir() / "nerima_age_profile.yaml"))
+        elif plan is not None:
+            from ..portfolio import Plan
+            from ..schedule import plan_buildings
+
+            fac = plan_buildings(Plan.from_json(plan / "plan.json" if plan.is_dir() else plan),
+                                 read_ward(ward) if ward else load_nerima())
         else:
             fac = (read_ward(ward) if ward else load_nerima()).facilities
         p = load_schedule_params(params) if params else default_schedule_params()
