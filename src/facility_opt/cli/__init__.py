@@ -11,5 +11,6 @@ from ._app import app, main
 
 # Command modules register themselves on import.
 from . import run_cmd  # noqa: F401,E402
+from . import bench_cmd  # noqa: F401,E402
 
 __all__ = ["app", "main"]
