@@ -12,12 +12,17 @@ from .errors import (
     ModelConfigError,
     SolverError,
 )
+from .loading import load_nerima, read_ward
 from .schema import METRIC_CRS
 from .solver import SolveInfo, SolverOptions
+from .ward import Ward
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Ward",
+    "read_ward",
+    "load_nerima",
     "Catalogue",
     "Category",
     "Service",

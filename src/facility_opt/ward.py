@@ -1,0 +1,134 @@
+"""The :class:`Ward`: one ward's data as GeoDataFrames in a metric CRS, and its round trip to files."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import yaml
+
+from .schema import FacilityRecord, FacilityServiceRecord, StationRecord, WardMeta, ZoneRecord
+
+__all__ = ["Ward", "atomic_write_text", "atomic_write_bytes"]
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary file in the same folder, renamed when complete."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def atomic_write_text(path: str | Path, text: str) -> Path:
+    """Atomic UTF-8 text write (see :func:`atomic_write_bytes`); newlines are written as ``\\n``."""
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def _points_to_csv(gdf: gpd.GeoDataFrame, columns: list[str]) -> str:
+    wgs = gdf.geometry.to_crs("EPSG:4326")
+    df = pd.DataFrame(gdf[columns]).copy()
+    df["lat"] = wgs.y.round(7)
+    df["lon"] = wgs.x.round(7)
+    return df.to_csv(index=False, lineterminator="\n")
+
+
+@dataclass(frozen=True)
+class Ward:
+    """One ward's data: demand zones, facilities, the services they host, stations, boundary.
+
+    Every spatial table is a GeoDataFrame of points in ``meta.crs`` (metric; EPSG:6677 for Tokyo),
+    sorted by its id column (``zone_id``, ``facility_id``, ``station_id``).  Read one with
+    :func:`facility_opt.read_ward` or :func:`facility_opt.load_nerima`; write one with
+    :meth:`to_dir`.  Tables are not copied on access: use :meth:`copy` before changing them.
+    """
+
+    meta: WardMeta
+    boundary: gpd.GeoDataFrame
+    zones: gpd.GeoDataFrame
+    facilities: gpd.GeoDataFrame
+    facility_services: pd.DataFrame
+    stations: gpd.GeoDataFrame
+    source: Path | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        # one canonical order, so that every output derived from a ward is deterministic
+        for name, key in (("zones", ["zone_id"]), ("facilities", ["facility_id"]), ("stations", ["station_id"]),
+                          ("facility_services", ["facility_id", "service_id"])):
+            df = getattr(self, name)
+            object.__setattr__(self, name, df.sort_values(key, kind="mergesort").reset_index(drop=True))
+
+    @property
+    def crs(self):
+        return self.zones.crs
+
+    def copy(self) -> Ward:
+        """A deep copy whose tables can be changed without touching this ward."""
+        return Ward(self.meta.model_copy(deep=True), self.boundary.copy(), self.zones.copy(), self.facilities.copy(),
+                    self.facility_services.copy(), self.stations.copy(), self.source)
+
+    def __repr__(self) -> str:
+        return (f"Ward({self.meta.name!r}: {len(self.zones)} zones, pop {int(self.zones['population'].sum()):,}; "
+                f"{len(self.facilities)} facilities, {self.facilities['floor_area_m2'].sum():,.0f} m²; "
+                f"{len(self.stations)} stations; crs {self.meta.crs})")
+
+    def summary(self) -> pd.DataFrame:
+        """Facilities by category: count, total and mean floor area, mean year built, imputed shares."""
+        f = self.facilities
+        g = f.groupby("category", sort=True)
+        out = pd.DataFrame({
+            "facilities": g.size(),
+            "floor_area_m2": g["floor_area_m2"].sum().round(1),
+            "mean_floor_area_m2": g["floor_area_m2"].mean().round(1),
+            "mean_year_built": g["year_built"].mean().round(1),
+            "floor_area_imputed": g["imputed"].apply(lambda s: s.str.contains("floor_area_m2").mean()).round(3),
+        })
+        out.loc["total"] = [len(f), round(f["floor_area_m2"].sum(), 1), round(f["floor_area_m2"].mean(), 1),
+                            round(f["year_built"].mean(), 1), round(f["imputed"].str.contains("floor_area_m2").mean(), 3)]
+        out["facilities"] = out["facilities"].astype(int)
+        return out
+
+    def fingerprint(self) -> str:
+        """SHA-256 of the ward's content as written by :meth:`to_dir` (independent of file paths)."""
+        h = hashlib.sha256()
+        for name, data in sorted(self._files().items()):
+            h.update(name.encode())
+            h.update(data)
+        return h.hexdigest()
+
+    def _files(self) -> dict[str, bytes]:
+        meta = yaml.safe_dump(self.meta.model_dump(mode="json"), allow_unicode=True, sort_keys=False)
+        cols = {
+            "zones.csv": (self.zones, list(ZoneRecord.model_fields)),
+            "facilities.csv": (self.facilities, list(FacilityRecord.model_fields)),
+            "stations.csv": (self.stations, list(StationRecord.model_fields)),
+        }
+        files = {"ward.yaml": meta.encode(),
+                 "boundary.geojson": self.boundary.to_crs("EPSG:4326").to_json(drop_id=True).encode()}
+        for name, (gdf, fields) in cols.items():
+            extra = [c for c in gdf.columns if c.startswith("x_")]
+            files[name] = _points_to_csv(gdf, fields + extra).encode()
+        fs_cols = list(FacilityServiceRecord.model_fields) + [c for c in self.facility_services if c.startswith("x_")]
+        files["facility_services.csv"] = self.facility_services[fs_cols].to_csv(index=False, lineterminator="\n").encode()
+        return files
+
+    def to_dir(self, folder: str | Path) -> Path:
+        """Write the ward in the folder layout :func:`read_ward` reads (each file written atomically)."""
+        folder = Path(folder)
+        for name, data in self._files().items():
+            atomic_write_bytes(folder / name, data)
+        return folder
