@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from ..errors import FacilityOptError, InfeasibleError
@@ -75,7 +76,7 @@ def bench(
                       f"{rec['build_seconds']:.3f}", f"{rec['solve_seconds']:.3f}")
         if rec["status"] != "optimal" and code == ExitCode.OK:
             code = ExitCode.SOLVER_LIMIT
-    console.print(table, width=max(console.width, 110))
+    Console(width=max(console.width, 120)).print(table)  # wide enough for every column
     total = sum(r["total_seconds"] for r in records)
     console.print(f"{len(records)} instance(s), {total:.2f} s in total")
     if json_out is not None:

@@ -10,6 +10,7 @@ and row grouping are vectorised.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -54,7 +55,7 @@ class Model:
 
     def __init__(self, name: str, sense: int = pulp.LpMinimize) -> None:
         self.t0 = time.perf_counter()
-        self.prob = pulp.LpProblem(name, sense)
+        self.prob = pulp.LpProblem(re.sub(r"\W", "_", name), sense)
         self.n_rows = 0
 
     def variables(self, prefix: str, count: int, cat: str = "Continuous", low: float = 0.0,

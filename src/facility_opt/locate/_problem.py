@@ -126,12 +126,11 @@ class LocationProblem:
             raise DataValidationError([_issue(c, "column missing from the pair table") for c in missing])
         d_ids = list(demand.index) if demand is not None else sorted(pairs[demand_col].unique())
         s_ids = list(sites) if sites is not None else sorted(pairs[site_col].unique())
-        mat = pd.DataFrame(np.inf, index=pd.Index(d_ids), columns=pd.Index(s_ids))
+        arr = np.full((len(d_ids), len(s_ids)), np.inf)
         dedup = pairs.drop_duplicates([demand_col, site_col], keep="last")
         r = pd.Index(d_ids).get_indexer(dedup[demand_col])
         c = pd.Index(s_ids).get_indexer(dedup[site_col])
         ok = (r >= 0) & (c >= 0)
-        arr = mat.to_numpy()
         arr[r[ok], c[ok]] = dedup[cost_col].to_numpy(dtype=float)[ok]
         return cls._validated(arr, d_ids, s_ids, demand, capacity, fixed_cost, False, name)
 

@@ -79,8 +79,8 @@ def vertex_substitution(cost: np.ndarray, open_sites: np.ndarray, required: np.n
     Examples
     --------
     >>> c = np.array([[0, 1, 9, 9], [1, 0, 9, 9], [9, 9, 0, 1], [9, 9, 1, 0]], dtype=float)
-    >>> vertex_substitution(c, np.array([0, 1])).tolist()
-    [0, 2]
+    >>> vertex_substitution(c, np.array([0, 1])).tolist()  # one site per cluster
+    [1, 2]
     """
     c = _finite(np.asarray(cost, dtype=float))
     n, m = c.shape

@@ -183,7 +183,7 @@ def read_pmed(path: str | Path) -> OrlibInstance:
     dist = shortest_path(csgraph_from_dense(g, null_value=np.inf), method="D", directed=False)
     unreachable = np.flatnonzero(~np.isfinite(dist[0]))
     if len(unreachable):
-        raise tk._err(None, f"the graph is not connected: vertices {list(unreachable[:10] + 1)} cannot be "
+        raise tk._err(None, f"the graph is not connected: vertices {[int(v) + 1 for v in unreachable[:10]]} cannot be "
                             "reached from vertex 1")
     ids = list(range(1, n + 1))
     prob = LocationProblem.from_cost_matrix(dist, demand_ids=ids, site_ids=ids, name=path.stem)

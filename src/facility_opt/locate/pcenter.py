@@ -90,9 +90,9 @@ def p_center(cost, p: int, *, required=None, options: SolverOptions | None = Non
 
     Examples
     --------
-    >>> res = p_center([[0, 3, 8], [3, 0, 5], [8, 5, 0], [9, 6, 1]], p=2)
-    >>> res.objective
-    3.0
+    >>> res = p_center([[0, 3, 8], [2, 0, 5], [8, 5, 0], [9, 6, 1]], p=2)
+    >>> res.sites, res.objective
+    ((0, 2), 2.0)
     """
     prob = as_problem(cost)
     return PCenter(p, required, make_options(options, **solver_kw)).solve(prob)

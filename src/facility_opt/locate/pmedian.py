@@ -297,9 +297,9 @@ def p_median(
 
     Examples
     --------
-    >>> res = p_median([[0, 3, 8], [3, 0, 5], [8, 5, 0], [9, 6, 1]], p=2)
+    >>> res = p_median([[0, 3, 8], [2, 0, 5], [8, 5, 0], [9, 6, 1]], p=2)
     >>> res.sites, res.objective
-    ((0, 2), 4.0)
+    ((0, 2), 3.0)
     """
     prob = as_problem(cost, demand)
     opts = make_options(options, solver=solver, time_limit=time_limit, gap_rel=gap_rel, threads=threads,
