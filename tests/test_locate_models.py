@@ -57,7 +57,7 @@ def recheck_nearest(res, problem):
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
-@pytest.mark.parametrize("method", ["reduced", "classic", "sparse"])
+@pytest.mark.parametrize("method", ["auto", "reduced", "lagrangian", "classic", "sparse"])
 @pytest.mark.parametrize("p", [1, 2, 3])
 def test_pmedian_matches_brute_force(solver, method, p):
     prob = line_problem()
@@ -81,6 +81,20 @@ def test_pmedian_required_site_and_frame():
     assert df["demand_id"].tolist() == [f"d{i}" for i in range(8)]
     assert df["cost"].sum() == pytest.approx(res.objective)
     assert "status    optimal" in repr(res)
+
+
+def test_lagrangian_bnb_on_random_instances():
+    """B&B and the reduced MIP agree with brute force where the root bound does not close."""
+    rng = np.random.default_rng(3)
+    for trial in range(4):
+        pts = rng.random((30, 2))
+        cost = np.round(100 * np.hypot(*(pts[:, None, :] - pts[None, :, :]).transpose(2, 0, 1)))
+        w = rng.integers(1, 5, 30).astype(float)
+        for p in (2, 3):
+            best = min((w * cost[:, list(s)].min(axis=1)).sum() for s in itertools.combinations(range(30), p))
+            for method in ("lagrangian", "reduced"):
+                res = p_median(cost, p, demand=w, method=method)
+                assert res.objective == pytest.approx(best), (trial, p, method)
 
 
 def test_pmedian_deterministic():
@@ -239,6 +253,10 @@ def test_sparse_fl_model_is_exact():
     sparse = FacilityLocation(max_dense_pairs=100).solve(prob)
     assert sparse.info.extra["method"] == "k-nearest+far"
     assert sparse.objective == pytest.approx(dense.objective, rel=1e-9)
+
+
+def test_lscp_function_form():
+    assert lscp(COST, 1.0).objective == 4
 
 
 def test_ufl_function_needs_fixed_costs():

@@ -22,7 +22,8 @@ from facility_opt.locate import (
 )
 
 # ../shared beside the repository (a worktree may sit one level deeper: look upwards)
-BENCH = next((a / "shared" / "bench" for a in Path(__file__).resolve().parents[1:4] if (a / "shared" / "bench").is_dir()),
+_UP = Path(__file__).resolve().parents[1:4]
+BENCH = next((a / "shared" / "bench" for a in _UP if (a / "shared" / "bench").is_dir()),
              Path(__file__).resolve().parents[1] / ".." / "shared" / "bench")
 FAST_PMED = [1, 2, 4, 5]
 FAST_UFL = ["cap71", "cap101", "cap131"]

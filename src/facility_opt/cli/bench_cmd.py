@@ -55,7 +55,8 @@ def bench(
         raise typer.Exit(ExitCode.INVALID_INPUT)
     table = Table()
     for col in ("instance", "model", "size", "objective", "status", "gap", "build s", "solve s"):
-        table.add_column(col, no_wrap=True, justify="left" if col in ("instance", "model", "size", "status") else "right")
+        left = col in ("instance", "model", "size", "status")
+        table.add_column(col, no_wrap=True, justify="left" if left else "right")
     records = []
     code = ExitCode.OK
     for f in files:

@@ -20,7 +20,7 @@ import pulp
 
 from ..solver import SolveInfo, SolverOptions, solve
 
-__all__ = ["Pairs", "Model", "combine_infos"]
+__all__ = ["Pairs", "Model", "combine_infos", "make_options", "pair_labels"]
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,11 @@ class Pairs:
         """(order, indptr) grouping the pairs by column."""
         order = np.lexsort((self.rows, self.cols))
         return order, np.concatenate([[0], np.cumsum(np.bincount(self.cols, minlength=m))])
+
+
+def pair_labels(pairs: Pairs) -> list[str]:
+    """Variable-name suffixes ``<demand>_<site>`` (positions) for a pair list."""
+    return [f"{i}_{j}" for i, j in zip(pairs.rows.tolist(), pairs.cols.tolist())]
 
 
 class Model:

@@ -6,8 +6,6 @@ input never reaches the user as a bare solver status.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
-
 import numpy as np
 
 from ..errors import InfeasibleError

@@ -295,12 +295,6 @@ class LocationProblem:
             raise DataValidationError([_issue("sites", f"unknown site ids {bad[:10]}")])
         return np.unique(pos)
 
-    def subproblem(self, demand_mask: np.ndarray | None = None) -> "LocationProblem":
-        """The same problem restricted to some demand points (used for diagnostics)."""
-        m = slice(None) if demand_mask is None else demand_mask
-        return LocationProblem(self.cost[m], tuple(np.asarray(self.demand_ids, dtype=object)[m]), self.site_ids,
-                               self.demand[m], self.capacity, self.fixed_cost, self.cost_is_total, self.name)
-
     def __repr__(self) -> str:
         extra = []
         if self.capacity is not None:

@@ -93,4 +93,5 @@ def solve_orlib_file(path: str | Path, options: SolverOptions | None = None, *, 
         "solver": i.solver,
         "method": i.extra.get("method"),
         "sites": [int(s) for s in res.sites],
+        "details": {k: v for k, v in i.extra.items() if isinstance(v, (int, float, str))},
     }

@@ -28,7 +28,7 @@ import numpy as np
 
 from ..errors import InfeasibleError
 from ..solver import SolveInfo, SolverOptions
-from ._build import Model, Pairs, combine_infos, make_options
+from ._build import Model, Pairs, combine_infos, make_options, pair_labels
 from ._checks import check_capacity, check_p, check_reachable
 from ._problem import LocationProblem, as_problem
 from ._result import LocationResult, nearest_assignment
@@ -128,8 +128,7 @@ class FacilityLocation:
         for j in req:
             y[j].lowBound = 1
         cat = "Binary" if self.single_source else "Continuous"
-        x = mdl.variables("x", len(pairs), cat=cat, low=0.0, up=1.0,
-                          labels=[f"{i}_{j}" for i, j in zip(pairs.rows.tolist(), pairs.cols.tolist())])
+        x = mdl.variables("x", len(pairs), cat=cat, low=0.0, up=1.0, labels=pair_labels(pairs))
         obj_v = [x]
         obj_c = [c[pairs.rows, pairs.cols]]
         if self.use_fixed_cost and problem.fixed_cost is not None:
@@ -207,7 +206,8 @@ class FacilityLocation:
             rows, cols = nearest_assignment(problem, sites)
             frac = np.ones(len(rows))
         assign = float((c[rows, cols] * frac).sum())
-        fixed = float(problem.fixed_cost[sites].sum()) if (self.use_fixed_cost and problem.fixed_cost is not None) else 0.0
+        has_fixed = self.use_fixed_cost and problem.fixed_cost is not None
+        fixed = float(problem.fixed_cost[sites].sum()) if has_fixed else 0.0
         obj = assign + fixed
         total_w = float(problem.demand.sum())
         metrics = {"assignment_cost": assign, "fixed_cost": fixed, "n_sites": int(len(sites))}

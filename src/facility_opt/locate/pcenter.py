@@ -54,7 +54,7 @@ class PCenter:
         hi_val = float(c[:, heur].min(axis=1).max())
         levels = np.unique(c[np.isfinite(c)])
         levels = levels[(levels >= lo_val) & (levels <= hi_val)]
-        best_sites, best_r = heur, hi_val
+        best_sites = heur
         infos: list[SolveInfo] = []
         lo, hi = 0, len(levels) - 1  # levels[hi] is feasible (the heuristic's radius)
         t_pre = time.perf_counter() - t0
@@ -68,7 +68,7 @@ class PCenter:
             sites, info = solve_cover(problem, within, req, self.options, self.name, max_sites=self.p)
             infos.append(info)
             if sites is not None and info.status == "optimal":
-                best_sites, best_r, hi = sites, r, mid
+                best_sites, hi = sites, mid
             else:
                 lo = mid + 1
         # pad to exactly p sites, greedily by total distance (does not change the radius)

@@ -2,15 +2,21 @@
 
 Methods (all exact; measured figures in ``docs/location_models.md``):
 
-``"reduced"`` (default, ``"auto"``)
-    Greedy + vertex substitution give an incumbent (upper bound); subgradient optimisation of the
-    Lagrangian relaxation of the assignment constraints gives a lower bound and multipliers
+``"auto"`` (default)
+    ``"lagrangian"`` when there are at least 15 candidate sites per median, ``"reduced"`` otherwise.
+``"reduced"``
+    Multi-start vertex substitution gives an incumbent (upper bound); subgradient optimisation of
+    the Lagrangian relaxation of the assignment constraints gives a lower bound and multipliers
     (Beasley 1993). If the bound already proves the incumbent optimal, no MIP is built. Otherwise
     Lagrangian reduction tests remove every site and every (demand, site) pair that cannot appear
     in a solution better than the incumbent, and the classic assignment model over what is left
-    (strong linking ``x_ij <= y_j``) is solved by HiGHS through PuLP, warm-started from the
-    incumbent. The incumbent's own pairs are always kept, so the reduced model's optimum is the
-    true optimum.
+    (strong linking ``x_ij <= y_j``) is built in bulk with PuLP and solved by HiGHS. The
+    incumbent's own pairs are always kept, so the reduced model's optimum is the true optimum.
+``"lagrangian"``
+    The same incumbent, bound and reductions, then Lagrangian branch and bound on the remaining
+    sites (:mod:`facility_opt.locate._lagrangian_bnb`) instead of a MIP solver: with few medians
+    the LP gap (0.3-1 %) has to be closed by branching, and a Lagrangian node costs a few numpy
+    passes where a MIP node re-solves an LP with tens of thousands of columns.
 ``"classic"``
     The textbook assignment model over every usable pair (ReVelle & Swain 1970), as spopt builds
     it; kept as the reference the other methods are measured against.
@@ -32,17 +38,26 @@ from typing import Literal
 import numpy as np
 
 from ..solver import SolveInfo, SolverOptions
-from ._build import Model, Pairs, combine_infos, make_options
+from ._build import Model, Pairs, combine_infos, make_options, pair_labels
 from ._checks import check_p, check_reachable
 from ._problem import LocationProblem, as_problem
 from ._result import LocationResult, nearest_assignment
-from .heuristics import assignment_cost, greedy_p_median, lagrangian_bound, vertex_substitution
+from ._lagrangian_bnb import lagrangian_branch_and_bound
+from .heuristics import assignment_cost, lagrangian_bound, multistart_p_median, vertex_substitution
 
 __all__ = ["PMedian", "p_median"]
 
 log = logging.getLogger(__name__)
 
-Method = Literal["auto", "reduced", "classic", "sparse"]
+#: "auto" uses Lagrangian branch and bound when there are at least this many sites per median.
+AUTO_SITES_PER_MEDIAN = 15
+
+Method = Literal["auto", "reduced", "lagrangian", "classic", "sparse"]
+
+
+def _big(c: np.ndarray) -> float:
+    fin = c[np.isfinite(c)]
+    return (float(fin.max()) + 1.0) * (c.shape[0] + 1)
 
 
 def _is_integral(c: np.ndarray) -> bool:
@@ -58,7 +73,7 @@ class PMedian:
     ----------
     p : number of sites to open (required sites included).
     required : ids of sites that must be open (existing facilities).
-    method : "auto" (= "reduced"), "reduced", "classic" or "sparse"; see the module docstring.
+    method : "auto", "reduced", "lagrangian", "classic" or "sparse"; see the module docstring.
     options : solver options (time limit, gap, threads, warm start, solver).
     """
 
@@ -73,7 +88,12 @@ class PMedian:
         req = problem.site_index(self.required)
         check_p(problem, self.p, req, self.name)
         check_reachable(problem, self.name)
-        method = "reduced" if self.method == "auto" else self.method
+        method = self.method
+        if method == "auto":
+            # measured on pmed1-40 (docs/location_models.md): with few medians the LP gap is a few
+            # tenths of a percent and Lagrangian branch and bound wins by 10x; with many medians the
+            # reduced MIP is nearly integral and HiGHS closes it at once.
+            method = "lagrangian" if problem.n_sites >= AUTO_SITES_PER_MEDIAN * self.p else "reduced"
         t0 = time.perf_counter()
         if method == "reduced":
             sites, info = self._reduced(problem, req)
@@ -81,8 +101,11 @@ class PMedian:
             sites, info = self._classic(problem, req)
         elif method == "sparse":
             sites, info = self._sparse(problem, req)
+        elif method == "lagrangian":
+            sites, info = self._reduced(problem, req, bnb=True)
         else:
-            raise ValueError(f"unknown p-median method {self.method!r}; use auto, reduced, classic or sparse")
+            raise ValueError(f"unknown p-median method {self.method!r}; "
+                             "use auto, reduced, lagrangian, classic or sparse")
         log.info("p-median %s p=%d (%s): %s in %.2f s", problem.name, self.p, method, info.status,
                  time.perf_counter() - t0)
         return self._result(problem, sites, info)
@@ -100,9 +123,9 @@ class PMedian:
 
     # ------------------------------------------------------------------ methods
     def _incumbent(self, c: np.ndarray, req: np.ndarray) -> np.ndarray:
-        return vertex_substitution(c, greedy_p_median(c, self.p, req), req)
+        return multistart_p_median(c, self.p, req)
 
-    def _reduced(self, problem: LocationProblem, req: np.ndarray) -> tuple[np.ndarray, SolveInfo]:
+    def _reduced(self, problem: LocationProblem, req: np.ndarray, bnb: bool = False) -> tuple[np.ndarray, SolveInfo]:
         t0 = time.perf_counter()
         c = problem.weighted_cost
         n, m = c.shape
@@ -110,9 +133,16 @@ class PMedian:
         ub = assignment_cost(c, inc)
         integral = _is_integral(c)
         lag = lagrangian_bound(c, self.p, ub, req, integral=integral)
+        if lag.primal_sites is not None and lag.primal_value < ub:
+            # the Lagrangian heuristic found a better start: polish it and bound again from there
+            cand = vertex_substitution(c, lag.primal_sites, req)
+            if assignment_cost(c, cand) < ub:
+                inc, ub = cand, assignment_cost(c, cand)
+                lag = lagrangian_bound(c, self.p, ub, req, integral=integral, start=lag.multipliers,
+                                       max_iter=1000)
         lb = float(np.ceil(lag.bound - 1e-6)) if integral else lag.bound
         t_heur = time.perf_counter() - t0
-        extra = {"method": "reduced", "incumbent": ub, "lagrangian_bound": lag.bound,
+        extra = {"method": "lagrangian" if bnb else "reduced", "incumbent": ub, "lagrangian_bound": lag.bound,
                  "lagrangian_iterations": lag.iterations, "heuristic_seconds": round(t_heur, 4)}
         tol = 1e-9 * max(1.0, abs(ub))
         if lb >= ub - tol:
@@ -148,6 +178,20 @@ class PMedian:
                      pairs_kept=int(keep.sum()), pairs_total=int(np.isfinite(c).sum()))
         log.debug("p-median reductions: %s", extra)
         t_red = time.perf_counter() - t0
+        if bnb:
+            cols = np.flatnonzero(~site_out)
+            sub = np.where(keep[:, cols], c[:, cols], np.inf)
+            sub = np.where(np.isfinite(sub), sub, _big(c))
+            rmap = np.full(m, -1)
+            rmap[cols] = np.arange(len(cols))
+            res = lagrangian_branch_and_bound(sub, self.p, rmap[np.flatnonzero(forced_open)], rmap[inc],
+                                              lag.multipliers, integral=integral,
+                                              time_limit=self.options.time_limit)
+            sites = cols[res.sites]
+            extra.update(bnb_nodes=res.nodes, bnb_sites=len(cols))
+            st = "optimal" if res.complete else "feasible"
+            return sites, combine_infos([], status=st, objective=assignment_cost(c, sites), bound=res.bound,
+                                        extra_solve=time.perf_counter() - t0, solver="lagrangian-bnb", extra=extra)
         sites, info = self._mip(problem, Pairs.from_mask(keep), ~site_out, forced_open, inc, t_red - t_heur)
         extra["mip_variables"] = int(keep.sum() + (~site_out).sum())
         bound = max(info.bound if info.bound is not None else -np.inf, lb)
@@ -181,11 +225,10 @@ class PMedian:
         forced[req] = True
         infos: list[SolveInfo] = []
         rounds = 0
+        rank = np.empty_like(order)
+        rank[np.arange(n)[:, None], order] = np.arange(m)[None, :]
         while True:
             rounds += 1
-            keep = np.zeros((n, m), dtype=bool)
-            rank = np.empty_like(order)
-            rank[np.arange(n)[:, None], order] = np.arange(m)[None, :]
             keep = rank < k[:, None]
             far_cost = np.where(k < n_fin, c[np.arange(n), order[np.arange(n), np.minimum(k, m - 1)]], np.nan)
             sites, info, far = self._mip(problem, Pairs.from_mask(keep), np.ones(m, dtype=bool), forced, inc, 0.0,
@@ -211,7 +254,7 @@ class PMedian:
         ycol = np.full(m, -1)
         ycol[site_pos] = np.arange(len(site_pos))
         n_forced = int(forced_open.sum())
-        x = mdl.variables("x", len(pairs), low=0.0, up=1.0, labels=[f"{i}_{j}" for i, j in zip(pairs.rows.tolist(), pairs.cols.tolist())])
+        x = mdl.variables("x", len(pairs), low=0.0, up=1.0, labels=pair_labels(pairs))
         obj_vars, obj_coefs = [x], [c[pairs.rows, pairs.cols]]
         use_far = far_cost is not None and np.isfinite(far_cost).any()
         if use_far:
@@ -282,7 +325,7 @@ def p_median(
     p : number of sites to open, required sites included.
     demand : demand weights when ``cost`` is a matrix.
     required : site ids that must be open (existing facilities).
-    method : "auto", "reduced", "classic" or "sparse".
+    method : "auto", "reduced", "lagrangian", "classic" or "sparse" (module docstring).
     options, solver, time_limit, gap_rel, threads, warm_start : solver settings.
 
     Returns
