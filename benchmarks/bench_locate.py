@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import sys
 import tempfile
 import time
@@ -82,6 +83,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("suites", nargs="+")
     ap.add_argument("--only", help="pmed numbers, e.g. 1-10,15")
+    ap.add_argument("--match", help="regular expression: keep instances whose label matches")
     ap.add_argument("--solver", default="highs")
     ap.add_argument("--time-limit", type=float, default=None)
     ap.add_argument("--method", default="auto")
@@ -96,6 +98,8 @@ def main() -> None:
         records = []
         t0 = time.perf_counter()
         for label, f, kw, published in jobs(suite, args.only):
+            if args.match and not re.search(args.match, label):
+                continue
             kw = dict(kw)
             if suite == "pmed":
                 kw["method"] = args.method

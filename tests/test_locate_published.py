@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from facility_opt.errors import InfeasibleError
+from facility_opt.solver import SolverOptions
 from facility_opt.locate import (
     LSCP,
     MCLP,
@@ -76,7 +77,22 @@ def test_pmed_all(k):
     _pmed(k)
 
 
-@pytest.mark.parametrize("method", ["classic", "sparse"])
+@pytest.mark.parametrize("k", [4, 10])
+def test_pmed_reduced_mip_with_warm_start(k, monkeypatch):
+    """HiGHS 1.16, given the single-start incumbent (3046 on pmed4, 1263 on pmed10) as a MIP start
+    on these reduced models, reports it as optimal; solver.solve must detect that and re-solve
+    (docs/location_models.md, "Warm start")."""
+    import facility_opt.locate.pmedian as pm
+    from facility_opt.locate.heuristics import greedy_p_median, vertex_substitution
+
+    monkeypatch.setattr(pm, "multistart_p_median", lambda c, p, req: vertex_substitution(c, greedy_p_median(c, p, req)))
+    inst = read_orlib(bench_dir("pmed") / f"pmed{k}.txt")
+    res = PMedian(inst.p, method="reduced", options=SolverOptions(warm_start=True)).solve(inst.problem)
+    assert res.info.extra["incumbent"] > pmed_optima()[f"pmed{k}"]  # the trap's precondition
+    assert res.objective == pmed_optima()[f"pmed{k}"] == check_pmedian(res, inst.problem)
+
+
+@pytest.mark.parametrize("method", ["classic", "sparse", "lagrangian"])
 def test_pmed1_other_methods(method):
     inst = read_orlib(bench_dir("pmed") / "pmed1.txt")
     assert PMedian(inst.p, method=method).solve(inst.problem).objective == 5819
