@@ -59,7 +59,7 @@ class FacilityLocation:
     required: Sequence[Hashable] | None = None
     fill_required: bool = False
     use_fixed_cost: bool = True
-    max_dense_pairs: int = 250_000
+    max_dense_pairs: int = 30_000
     options: SolverOptions = field(default_factory=SolverOptions)
 
     @property
