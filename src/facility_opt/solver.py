@@ -14,7 +14,7 @@ import math
 import os
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import pulp
@@ -164,6 +164,17 @@ def _num(x) -> float | None:
     return x if math.isfinite(x) else None
 
 
+def _start_trap(stats, opts: SolverOptions) -> bool:
+    """An "Optimal" MIP whose objective and bound are further apart than the gap tolerances allow."""
+    if stats.status != pulp.LpSolveStatus.Optimal or not getattr(stats, "has_solution", False):
+        return False
+    obj, bound = _num(stats.objective), _num(getattr(stats, "best_bound", None))
+    if obj is None or bound is None:
+        return False
+    tol = max(opts.gap_rel or 1e-4, 1e-4) * max(abs(obj), 1.0) * 1.5 + (opts.gap_abs or 1e-6)
+    return abs(obj - bound) > tol
+
+
 def solve(prob: pulp.LpProblem, options: SolverOptions | None = None, build_seconds: float = 0.0) -> SolveInfo:
     """Solve ``prob`` and return a :class:`SolveInfo`; never raises for infeasible models.
 
@@ -174,6 +185,15 @@ def solve(prob: pulp.LpProblem, options: SolverOptions | None = None, build_seco
     solver, name = _make_solver(opts)
     t0 = time.perf_counter()
     stats = prob.solve(solver)
+    if name == "highs" and opts.warm_start and prob.isMIP() and _start_trap(stats, opts):
+        # HiGHS 1.16 can lose presolve's objective offset when it maps a MIP start into the reduced
+        # space; it then prunes with a too-low incumbent value and reports "Optimal" with a gap far
+        # above the tolerance. Solve again without the start.
+        log.warning("HiGHS reported Optimal with objective %s but bound %s for %s (MIP-start presolve issue); "
+                    "re-solving without the warm start", stats.objective, getattr(stats, "best_bound", None),
+                    prob.name)
+        solver, name = _make_solver(replace(opts, warm_start=False))
+        stats = prob.solve(solver)
     elapsed = time.perf_counter() - t0
     st = pulp.LpSolveStatus
     has_sol = bool(getattr(stats, "has_solution", False))

@@ -1,0 +1,139 @@
+"""Lagrangian branch and bound for the p-median (after Beasley 1993), on the reduced site set.
+
+Each node fixes some sites open (``F1``) and some closed (``F0``); its bound is the Lagrangian
+relaxation of the assignment constraints with those fixings, improved by a short subgradient run
+that starts from the parent's multipliers. Every relaxed solution is also evaluated as a feasible
+p-median (Lagrangian heuristic) to tighten the incumbent. Reduction tests at each node close or
+open further sites for the whole subtree; a node is pruned once its bound reaches the incumbent
+(with integral costs: once ``ceil(bound) >= incumbent``). Branching is on the most attractive free
+site of the relaxed solution, "open" first, depth first.
+
+For small ``p`` the LP gap of the p-median is a few tenths of a percent and a MIP solver has to
+close it by branching on LPs with tens of thousands of columns; here every node costs a few
+dense n x |S| numpy passes, which is what makes pmed16-40 tractable on two cores.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["lagrangian_branch_and_bound", "BnbResult"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BnbResult:
+    sites: np.ndarray  # column indices into the given cost matrix
+    value: float
+    bound: float
+    nodes: int
+    complete: bool
+
+
+def lagrangian_branch_and_bound(cost: np.ndarray, p: int, required: np.ndarray, incumbent: np.ndarray,
+                                lam0: np.ndarray, *, integral: bool, time_limit: float | None = None,
+                                node_iters: int = 120, max_nodes: int = 1_000_000) -> BnbResult:
+    """Exact p-median on ``cost`` (n x m, finite) given an incumbent and root multipliers."""
+    t0 = time.perf_counter()
+    c = np.asarray(cost, dtype=float)
+    n, m = c.shape
+    best_sites = np.sort(np.asarray(incumbent, dtype=int))
+    ub = float(c[:, best_sites].min(axis=1).sum())
+    tol = 1e-9 * max(1.0, abs(ub))
+
+    def proves(bound: float) -> bool:
+        return (np.ceil(bound - 1e-6) if integral else bound) >= ub - tol
+
+    f1 = np.zeros(m, dtype=bool)
+    f1[required] = True
+    stack = [(f1, np.zeros(m, dtype=bool), np.asarray(lam0, dtype=float), 1.0)]
+    nodes = 0
+    open_bounds: list[float] = []
+    complete = True
+    while stack:
+        if nodes >= max_nodes or (time_limit is not None and time.perf_counter() - t0 > time_limit):
+            complete = False
+            break
+        F1, F0, lam, theta = stack.pop()
+        nodes += 1
+        k = p - int(F1.sum())
+        free = ~F1 & ~F0
+        if k < 0 or int(free.sum()) < k:
+            continue
+        lam = lam.copy()
+        best = -np.inf
+        best_rho = best_lam = best_chosen = None
+        stall = 0
+        pruned = False
+        for _ in range(node_iters):
+            red = np.minimum(c - lam[:, None], 0.0)
+            rho = red.sum(axis=0)
+            chosen = F1.copy()
+            if k > 0:
+                fidx = np.flatnonzero(free)
+                pick = fidx[np.argpartition(rho[fidx], k - 1)[:k]] if k < len(fidx) else fidx
+                chosen[pick] = True
+            val = float(lam.sum() + rho[chosen].sum())
+            cols = np.flatnonzero(chosen)
+            pv = float(c[:, cols].min(axis=1).sum())
+            if pv < ub - tol:
+                ub, best_sites = pv, cols
+                log.debug("B&B node %d: incumbent %.6g", nodes, ub)
+            if val > best + 1e-9 * max(1.0, abs(val)):
+                best, best_rho, best_lam, best_chosen = val, rho, lam.copy(), chosen
+                stall = 0
+            else:
+                stall += 1
+                if stall >= 10:
+                    theta /= 2.0
+                    stall = 0
+            if proves(best):
+                pruned = True
+                break
+            g = 1.0 - (c[:, cols] < lam[:, None]).sum(axis=1)
+            norm = float(g @ g)
+            if norm == 0.0 or theta < 1e-3:
+                break
+            lam += theta * (ub - val) / norm * g
+        if pruned or proves(best):
+            continue
+        # reduction tests for this subtree
+        rho = best_rho
+        ch = best_chosen
+        free_in = ch & free
+        free_out = free & ~ch
+        slack_ok = (lambda add: (np.ceil(best + add - 1e-6) if integral else best + add) >= ub - tol)
+        if free_in.any() and free_out.any():
+            last_in = rho[free_in].max()
+            first_out = rho[free_out].min()
+            F0 = F0 | (free_out & slack_ok(rho - last_in))
+            F1 = F1 | (free_in & slack_ok(first_out - rho))
+        free = ~F1 & ~F0
+        k = p - int(F1.sum())
+        if k < 0 or int(free.sum()) < k:
+            continue
+        if k == 0 or int(free.sum()) == k:
+            cols = np.flatnonzero(F1 | free)
+            pv = float(c[:, cols].min(axis=1).sum())
+            if pv < ub - tol:
+                ub, best_sites = pv, cols
+            continue
+        cand = np.flatnonzero(ch & free)
+        if len(cand) == 0:
+            cand = np.flatnonzero(free)
+        j = int(cand[np.argmin(rho[cand])])
+        c0, c1 = F0.copy(), F1.copy()
+        c0[j] = True
+        c1[j] = True
+        open_bounds.append(best)
+        stack.append((F1, c0, best_lam, 0.5))   # "closed" child, explored second
+        stack.append((c1, F0, best_lam, 0.5))   # "open" child, explored first
+    bound = ub
+    if not complete:
+        bound = min([ub] + [b for b in open_bounds])  # conservative: weakest bound seen on the way
+    return BnbResult(np.sort(best_sites), ub, bound, nodes, complete)

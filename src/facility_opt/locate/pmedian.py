@@ -1,0 +1,350 @@
+"""p-median: open exactly ``p`` sites so that the total weighted distance to the nearest is least.
+
+Methods (all exact; measured figures in ``docs/location_models.md``):
+
+``"auto"`` (default)
+    ``"lagrangian"`` when there are at least 15 candidate sites per median, ``"reduced"`` otherwise.
+``"reduced"``
+    Multi-start vertex substitution gives an incumbent (upper bound); subgradient optimisation of
+    the Lagrangian relaxation of the assignment constraints gives a lower bound and multipliers
+    (Beasley 1993). If the bound already proves the incumbent optimal, no MIP is built. Otherwise
+    Lagrangian reduction tests remove every site and every (demand, site) pair that cannot appear
+    in a solution better than the incumbent, and the classic assignment model over what is left
+    (strong linking ``x_ij <= y_j``) is built in bulk with PuLP and solved by HiGHS. The
+    incumbent's own pairs are always kept, so the reduced model's optimum is the true optimum.
+``"lagrangian"``
+    The same incumbent, bound and reductions, then Lagrangian branch and bound on the remaining
+    sites (:mod:`facility_opt.locate._lagrangian_bnb`) instead of a MIP solver: with few medians
+    the LP gap (0.3-1 %) has to be closed by branching, and a Lagrangian node costs a few numpy
+    passes where a MIP node re-solves an LP with tens of thousands of columns.
+``"classic"``
+    The textbook assignment model over every usable pair (ReVelle & Swain 1970), as spopt builds
+    it; kept as the reference the other methods are measured against.
+``"sparse"``
+    Each demand point keeps its ``k`` nearest sites plus a "far" slack priced at its (k+1)-th
+    distance; this is a relaxation, so when no slack is used the solution is optimal; otherwise
+    ``k`` doubles for the demand points that used it and the model is solved again.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Literal
+
+import numpy as np
+
+from ..solver import SolveInfo, SolverOptions
+from ._build import Model, Pairs, combine_infos, make_options, pair_labels
+from ._checks import check_p, check_reachable
+from ._problem import LocationProblem, as_problem
+from ._result import LocationResult, nearest_assignment
+from ._lagrangian_bnb import lagrangian_branch_and_bound
+from .heuristics import assignment_cost, lagrangian_bound, multistart_p_median, vertex_substitution
+
+__all__ = ["PMedian", "p_median"]
+
+log = logging.getLogger(__name__)
+
+#: "auto" uses Lagrangian branch and bound when there are at least this many sites per median.
+AUTO_SITES_PER_MEDIAN = 15
+
+Method = Literal["auto", "reduced", "lagrangian", "classic", "sparse"]
+
+
+def _big(c: np.ndarray) -> float:
+    fin = c[np.isfinite(c)]
+    return (float(fin.max()) + 1.0) * (c.shape[0] + 1)
+
+
+def _is_integral(c: np.ndarray) -> bool:
+    fin = c[np.isfinite(c)]
+    return bool(np.all(fin == np.round(fin)))
+
+
+@dataclass(frozen=True)
+class PMedian:
+    """p-median model: parameters only; :meth:`solve` builds, solves and returns a result.
+
+    Parameters
+    ----------
+    p : number of sites to open (required sites included).
+    required : ids of sites that must be open (existing facilities).
+    method : "auto", "reduced", "lagrangian", "classic" or "sparse"; see the module docstring.
+    options : solver options (time limit, gap, threads, warm start, solver).
+    """
+
+    p: int
+    required: Sequence[Hashable] | None = None
+    method: Method = "auto"
+    options: SolverOptions = field(default_factory=SolverOptions)
+
+    name = "p-median"
+
+    def solve(self, problem: LocationProblem) -> LocationResult:
+        req = problem.site_index(self.required)
+        check_p(problem, self.p, req, self.name)
+        check_reachable(problem, self.name)
+        method = self.method
+        if method == "auto":
+            # measured on pmed1-40 (docs/location_models.md): with few medians the LP gap is a few
+            # tenths of a percent and Lagrangian branch and bound wins by 10x; with many medians the
+            # reduced MIP is nearly integral and HiGHS closes it at once.
+            method = "lagrangian" if problem.n_sites >= AUTO_SITES_PER_MEDIAN * self.p else "reduced"
+        t0 = time.perf_counter()
+        if method == "reduced":
+            sites, info = self._reduced(problem, req)
+        elif method == "classic":
+            sites, info = self._classic(problem, req)
+        elif method == "sparse":
+            sites, info = self._sparse(problem, req)
+        elif method == "lagrangian":
+            sites, info = self._reduced(problem, req, bnb=True)
+        else:
+            raise ValueError(f"unknown p-median method {self.method!r}; "
+                             "use auto, reduced, lagrangian, classic or sparse")
+        log.info("p-median %s p=%d (%s): %s in %.2f s", problem.name, self.p, method, info.status,
+                 time.perf_counter() - t0)
+        return self._result(problem, sites, info)
+
+    # ------------------------------------------------------------------ results
+    def _result(self, problem: LocationProblem, sites: np.ndarray, info: SolveInfo) -> LocationResult:
+        sites = np.sort(np.asarray(sites, dtype=int))
+        rows, cols = nearest_assignment(problem, sites)
+        obj = float(problem.weighted_cost[rows, cols].sum())
+        total_w = float(problem.demand.sum())
+        metrics = {"mean_distance": obj / total_w if total_w > 0 else float("nan"),
+                   "max_distance": float(problem.cost[rows, cols].max())}
+        return LocationResult(self.name, problem, sites, rows, cols, np.ones(len(rows)), obj, info,
+                              metrics=MappingProxyType(metrics))
+
+    # ------------------------------------------------------------------ methods
+    def _incumbent(self, c: np.ndarray, req: np.ndarray) -> np.ndarray:
+        return multistart_p_median(c, self.p, req)
+
+    def _reduced(self, problem: LocationProblem, req: np.ndarray, bnb: bool = False) -> tuple[np.ndarray, SolveInfo]:
+        t0 = time.perf_counter()
+        c = problem.weighted_cost
+        n, m = c.shape
+        inc = self._incumbent(c, req)
+        ub = assignment_cost(c, inc)
+        integral = _is_integral(c)
+        lag = lagrangian_bound(c, self.p, ub, req, integral=integral)
+        if lag.primal_sites is not None and lag.primal_value < ub:
+            # the Lagrangian heuristic found a better start: polish it and bound again from there
+            cand = vertex_substitution(c, lag.primal_sites, req)
+            if assignment_cost(c, cand) < ub:
+                inc, ub = cand, assignment_cost(c, cand)
+                lag = lagrangian_bound(c, self.p, ub, req, integral=integral, start=lag.multipliers,
+                                       max_iter=1000)
+        lb = float(np.ceil(lag.bound - 1e-6)) if integral else lag.bound
+        t_heur = time.perf_counter() - t0
+        extra = {"method": "lagrangian" if bnb else "reduced", "incumbent": ub, "lagrangian_bound": lag.bound,
+                 "lagrangian_iterations": lag.iterations, "heuristic_seconds": round(t_heur, 4)}
+        tol = 1e-9 * max(1.0, abs(ub))
+        if lb >= ub - tol:
+            extra.update(mip_variables=0, proven_by="lagrangian bound")
+            return inc, combine_infos([], status="optimal", objective=ub, bound=lb, extra_solve=t_heur,
+                                      solver="lagrangian", extra=extra)
+        # Lagrangian reduction tests: anything whose forced Lagrangian bound exceeds the incumbent
+        # cannot be part of a strictly better solution.
+        slack = ub - lag.bound + tol
+        rho, lam = lag.rho, lag.multipliers
+        chosen = np.zeros(m, dtype=bool)
+        chosen[lag.chosen] = True
+        is_req = np.zeros(m, dtype=bool)
+        is_req[req] = True
+        free_in = chosen & ~is_req
+        free_out = ~chosen & ~is_req
+        rho_last_in = rho[free_in].max() if free_in.any() else 0.0
+        rho_first_out = rho[free_out].min() if free_out.any() else np.inf
+        open_penalty = np.where(chosen, 0.0, rho - rho_last_in)  # cost of forcing j open
+        close_penalty = np.where(free_in, rho_first_out - rho, 0.0)  # cost of forcing j closed
+        site_out = free_out & (open_penalty > slack)
+        site_in = free_in & (close_penalty > slack)
+        with np.errstate(invalid="ignore"):
+            pair_pen = np.maximum(c - lam[:, None], 0.0) + open_penalty[None, :]
+        keep = np.isfinite(c) & (pair_pen <= slack) & ~site_out[None, :]
+        inc_mask = np.zeros(m, dtype=bool)
+        inc_mask[inc] = True
+        site_out &= ~inc_mask
+        keep[np.arange(n), inc[np.argmin(c[:, inc], axis=1)]] = True  # the incumbent's own pairs
+        keep &= ~site_out[None, :]
+        forced_open = is_req | site_in
+        extra.update(sites_fixed_closed=int(site_out.sum()), sites_fixed_open=int(site_in.sum()),
+                     pairs_kept=int(keep.sum()), pairs_total=int(np.isfinite(c).sum()))
+        log.debug("p-median reductions: %s", extra)
+        t_red = time.perf_counter() - t0
+        if bnb:
+            cols = np.flatnonzero(~site_out)
+            sub = np.where(keep[:, cols], c[:, cols], np.inf)
+            sub = np.where(np.isfinite(sub), sub, _big(c))
+            rmap = np.full(m, -1)
+            rmap[cols] = np.arange(len(cols))
+            res = lagrangian_branch_and_bound(sub, self.p, rmap[np.flatnonzero(forced_open)], rmap[inc],
+                                              lag.multipliers, integral=integral,
+                                              time_limit=self.options.time_limit)
+            sites = cols[res.sites]
+            extra.update(bnb_nodes=res.nodes, bnb_sites=len(cols))
+            st = "optimal" if res.complete else "feasible"
+            return sites, combine_infos([], status=st, objective=assignment_cost(c, sites), bound=res.bound,
+                                        extra_solve=time.perf_counter() - t0, solver="lagrangian-bnb", extra=extra)
+        sites, info = self._mip(problem, Pairs.from_mask(keep), ~site_out, forced_open, inc, t_red - t_heur)
+        extra["mip_variables"] = int(keep.sum() + (~site_out).sum())
+        bound = max(info.bound if info.bound is not None else -np.inf, lb)
+        if info.has_solution and assignment_cost(c, sites) > ub:
+            sites = inc
+        obj = assignment_cost(c, sites) if info.has_solution else ub
+        status = info.status if info.has_solution else ("feasible" if info.status != "infeasible" else "optimal")
+        if not info.has_solution:
+            sites = inc
+        return sites, combine_infos([info], status=status, objective=obj, bound=min(bound, obj),
+                                    extra_solve=t_heur, extra=extra)
+
+    def _classic(self, problem: LocationProblem, req: np.ndarray) -> tuple[np.ndarray, SolveInfo]:
+        c = problem.weighted_cost
+        m = c.shape[1]
+        inc = self._incumbent(c, req) if self.options.warm_start else None
+        forced = np.zeros(m, dtype=bool)
+        forced[req] = True
+        sites, info = self._mip(problem, Pairs.from_mask(np.isfinite(c)), np.ones(m, dtype=bool), forced, inc, 0.0)
+        return sites, combine_infos([info], extra={"method": "classic", "mip_variables": int(np.isfinite(c).sum() + m)})
+
+    def _sparse(self, problem: LocationProblem, req: np.ndarray, k0: int | None = None) -> tuple[np.ndarray, SolveInfo]:
+        c = problem.weighted_cost
+        n, m = c.shape
+        order = problem.order
+        n_fin = np.isfinite(c).sum(axis=1)
+        k = np.full(n, min(m, k0 or max(8, int(np.ceil(3 * n / self.p)))))
+        k = np.minimum(k, n_fin)
+        inc = self._incumbent(c, req) if self.options.warm_start else None
+        forced = np.zeros(m, dtype=bool)
+        forced[req] = True
+        infos: list[SolveInfo] = []
+        rounds = 0
+        rank = np.empty_like(order)
+        rank[np.arange(n)[:, None], order] = np.arange(m)[None, :]
+        while True:
+            rounds += 1
+            keep = rank < k[:, None]
+            far_cost = np.where(k < n_fin, c[np.arange(n), order[np.arange(n), np.minimum(k, m - 1)]], np.nan)
+            sites, info, far = self._mip(problem, Pairs.from_mask(keep), np.ones(m, dtype=bool), forced, inc, 0.0,
+                                         far_cost=far_cost)
+            infos.append(info)
+            if not info.has_solution or not far.any():
+                break
+            k[far] = np.minimum(2 * k[far], n_fin[far])
+            log.debug("sparse p-median round %d: %d demand points use the far slack", rounds, int(far.sum()))
+        return sites, combine_infos(infos, extra={"method": "sparse", "rounds": rounds, "k_max": int(k.max())})
+
+    # ------------------------------------------------------------------ the MIP
+    def _mip(self, problem: LocationProblem, pairs: Pairs, allowed: np.ndarray, forced_open: np.ndarray,
+             incumbent: np.ndarray | None, pre_build: float, far_cost: np.ndarray | None = None):
+        c = problem.weighted_cost
+        n, m = c.shape
+        mdl = Model(f"pmedian_{problem.name}")
+        mdl.t0 -= pre_build
+        # sites fixed open get no variable (a bound-fixed column plus a MIP start trips HiGHS 1.16's
+        # presolve offset: it then stops at the start's value, see docs/location_models.md)
+        site_pos = np.flatnonzero(allowed & ~forced_open)
+        y = mdl.variables("y", len(site_pos), cat="Binary", labels=site_pos.tolist())
+        ycol = np.full(m, -1)
+        ycol[site_pos] = np.arange(len(site_pos))
+        n_forced = int(forced_open.sum())
+        x = mdl.variables("x", len(pairs), low=0.0, up=1.0, labels=pair_labels(pairs))
+        obj_vars, obj_coefs = [x], [c[pairs.rows, pairs.cols]]
+        use_far = far_cost is not None and np.isfinite(far_cost).any()
+        if use_far:
+            far_rows = np.flatnonzero(np.isfinite(far_cost))
+            f = mdl.variables("far", len(far_rows), low=0.0, up=1.0, labels=far_rows.tolist())
+            obj_vars.append(f)
+            obj_coefs.append(far_cost[far_rows])
+        mdl.objective(np.concatenate(obj_vars), np.concatenate(obj_coefs))
+        # assignment: every demand point fully served (by a kept pair or the far slack)
+        indptr = pairs.by_row(n)
+        if use_far:
+            fvar = np.full(n, None, dtype=object)
+            fvar[far_rows] = f
+            for i in range(n):
+                e = mdl.expr(x[indptr[i]:indptr[i + 1]])
+                if fvar[i] is not None:
+                    e.addInPlace(fvar[i])
+                mdl.add(e == 1, f"assign_{i}")
+        else:
+            mdl.add_rows(indptr, x, None, "==", 1.0, "assign", skip_empty=False)
+        # strong linking x_ij <= y_j, only where y_j is not fixed open
+        need = ~forced_open[pairs.cols]
+        for k in np.flatnonzero(need).tolist():
+            mdl.add(x[k] - y[ycol[pairs.cols[k]]] <= 0)
+        mdl.add(mdl.expr(y) == self.p - n_forced, "p_sites")
+        opts = self.options
+        if incumbent is not None and opts.warm_start:
+            inc_open = np.zeros(m)
+            inc_open[incumbent] = 1.0
+            mdl.warm_start(y, inc_open[site_pos])
+            near = incumbent[np.argmin(c[:, incumbent], axis=1)]
+            mdl.warm_start(x, (near[pairs.rows] == pairs.cols).astype(float))
+            if use_far:
+                mdl.warm_start(f, np.zeros(len(f)))
+        info = mdl.solve(opts)
+        if not info.has_solution:
+            return (np.zeros(0, dtype=int), info, np.zeros(n, dtype=bool)) if far_cost is not None else \
+                (np.zeros(0, dtype=int), info)
+        yv = Model.values(y)
+        sites = np.union1d(site_pos[yv > 0.5], np.flatnonzero(forced_open))
+        if far_cost is not None:
+            far = np.zeros(n, dtype=bool)
+            if use_far:
+                far[far_rows] = Model.values(f) > 1e-6
+            return sites, info, far
+        return sites, info
+
+
+def p_median(
+    cost: LocationProblem | np.ndarray,
+    p: int,
+    *,
+    demand: Sequence[float] | np.ndarray | None = None,
+    required: Sequence[Hashable] | None = None,
+    method: Method = "auto",
+    options: SolverOptions | None = None,
+    solver: str | None = None,
+    time_limit: float | None = None,
+    gap_rel: float | None = None,
+    threads: int | None = None,
+    warm_start: bool | None = None,
+) -> LocationResult:
+    """Solve a p-median problem (function form of :class:`PMedian`).
+
+    Parameters
+    ----------
+    cost : a :class:`LocationProblem`, or a cost matrix (array / DataFrame: demand x sites).
+    p : number of sites to open, required sites included.
+    demand : demand weights when ``cost`` is a matrix.
+    required : site ids that must be open (existing facilities).
+    method : "auto", "reduced", "lagrangian", "classic" or "sparse" (module docstring).
+    options, solver, time_limit, gap_rel, threads, warm_start : solver settings.
+
+    Returns
+    -------
+    LocationResult
+        chosen sites, nearest-site assignment, objective (total weighted distance) and solve info.
+
+    Raises
+    ------
+    InfeasibleError
+        p < 1, p > number of sites, more required sites than p, or a demand point with no usable site.
+
+    Examples
+    --------
+    >>> res = p_median([[0, 3, 8], [2, 0, 5], [8, 5, 0], [9, 6, 1]], p=2)
+    >>> res.sites, res.objective
+    ((0, 2), 3.0)
+    """
+    prob = as_problem(cost, demand)
+    opts = make_options(options, solver=solver, time_limit=time_limit, gap_rel=gap_rel, threads=threads,
+                        warm_start=warm_start)
+    return PMedian(p, required, method, opts).solve(prob)
