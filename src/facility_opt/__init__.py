@@ -49,6 +49,7 @@ from .schedule import (
     plot_schedule,
     schedule_renewals,
 )
+from .locate import LocationProblem, LocationResult, p_median
 from .schema import METRIC_CRS
 from .solver import SolveInfo, SolverOptions
 from .ward import Ward
@@ -75,6 +76,9 @@ __all__ = [
     "plan_geodataframe",
     "write_facilities_gpkg",
     "compare_plans",
+    "LocationProblem",
+    "LocationResult",
+    "p_median",
     "schedule_renewals",
     "plan_buildings",
     "ScheduleParams",

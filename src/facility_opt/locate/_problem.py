@@ -144,6 +144,8 @@ class LocationProblem:
         capacity: str | None = None,
         fixed_cost: str | None = None,
         distance: pd.DataFrame | np.ndarray | None = None,
+        demand_id: str | None = None,
+        site_id: str | None = None,
         name: str = "location",
     ) -> "LocationProblem":
         """Build a problem from GeoDataFrames of demand points and candidate sites.
@@ -155,9 +157,20 @@ class LocationProblem:
         CRS is refused, since distances in degrees are meaningless.
 
         ``weight``, ``capacity`` and ``fixed_cost`` name columns (of the demand frame for the
-        weight, of the sites frame for the others). The frames' indexes are the ids.
+        weight, of the sites frame for the others). The ids are the frames' indexes, or the columns
+        ``demand_id`` / ``site_id`` when given (a :class:`~facility_opt.Ward`'s tables keep their ids in
+        ``zone_id`` / ``facility_id`` columns).
         """
         issues: list[DataIssue] = []
+        for col, gdf, label in ((demand_id, demand_gdf, "demand"), (site_id, sites_gdf, "sites")):
+            if col is not None and col not in gdf.columns:
+                issues.append(_issue(col, f"id column missing from the {label} GeoDataFrame"))
+        if issues:
+            raise DataValidationError(issues)
+        if demand_id is not None:
+            demand_gdf = demand_gdf.set_index(demand_id)
+        if site_id is not None:
+            sites_gdf = sites_gdf.set_index(site_id)
         for label, gdf in (("demand", demand_gdf), ("sites", sites_gdf)):
             crs = getattr(gdf, "crs", None)
             if crs is None:
