@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -106,3 +107,8 @@ def test_run_nerima_default(tmp_path):
     assert res.exit_code == 0, res.output
     plan = Plan.from_json(out / "plan.json")
     assert plan.valid and plan.solver.gap <= 0.005 and plan.kpis.saving_yen > 0
+    # the README's headline table states this plan's figures
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    k = plan.kpis
+    assert f"| buildings | {k.buildings_before} | {k.buildings_after} |" in readme
+    assert f"¥{k.cost_before_yen / 1e9:.1f} bn | ¥{k.cost_after_yen / 1e9:.1f} bn" in readme
