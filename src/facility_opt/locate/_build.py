@@ -92,7 +92,8 @@ class Model:
                  row_coefs: np.ndarray | float | None = None, skip_empty: bool = True) -> None:
         """One row per group ``indptr[k]:indptr[k+1]`` of ``variables`` (a CSR layout).
 
-        ``row_vars``/``row_coefs`` add one extra term per row (e.g. ``- y_j`` or ``- cap_j y_j``).
+        ``row_vars``/``row_coefs`` add one extra term per row (e.g. ``- y_j`` or ``- cap_j y_j``, or a
+        "far" slack); a ``None`` entry of ``row_vars`` adds nothing to its row.
         """
         k_rows = len(indptr) - 1
         rhs_arr = np.broadcast_to(np.asarray(rhs, dtype=float), (k_rows,))
@@ -103,7 +104,7 @@ class Model:
             if a == b and skip_empty and row_vars is None:
                 continue
             e = self.expr(variables[a:b], 1.0 if coefs is None else coefs[a:b])
-            if row_vars is not None:
+            if row_vars is not None and row_vars[k] is not None:
                 e.addInPlace(row_vars[k] * float(rc[k]))
             if sense == "<=":
                 c = e <= float(rhs_arr[k])

@@ -143,11 +143,7 @@ class FacilityLocation:
         indptr = pairs.by_row(n)
         fvar = np.full(n, None, dtype=object)
         fvar[far_rows] = f
-        for i in range(n):
-            e = mdl.expr(x[indptr[i]:indptr[i + 1]])
-            if fvar[i] is not None:
-                e.addInPlace(fvar[i])
-            mdl.add(e == 1, f"assign_{i}")
+        mdl.add_rows(indptr, x, None, "==", 1.0, "assign", row_vars=fvar, skip_empty=False)
         for k in range(len(pairs)):
             mdl.add(x[k] - y[pairs.cols[k]] <= 0)
         if self.capacitated:

@@ -265,16 +265,11 @@ class PMedian:
         mdl.objective(np.concatenate(obj_vars), np.concatenate(obj_coefs))
         # assignment: every demand point fully served (by a kept pair or the far slack)
         indptr = pairs.by_row(n)
+        fvar = None
         if use_far:
             fvar = np.full(n, None, dtype=object)
             fvar[far_rows] = f
-            for i in range(n):
-                e = mdl.expr(x[indptr[i]:indptr[i + 1]])
-                if fvar[i] is not None:
-                    e.addInPlace(fvar[i])
-                mdl.add(e == 1, f"assign_{i}")
-        else:
-            mdl.add_rows(indptr, x, None, "==", 1.0, "assign", skip_empty=False)
+        mdl.add_rows(indptr, x, None, "==", 1.0, "assign", row_vars=fvar, skip_empty=False)
         # strong linking x_ij <= y_j, only where y_j is not fixed open
         need = ~forced_open[pairs.cols]
         for k in np.flatnonzero(need).tolist():
