@@ -3,7 +3,7 @@
 Prints seconds to build the classic assignment model (n x n variables) both ways and writes
 ``results/build_overhead.md``. No solve: this isolates the modelling layer.
 
-    /work/venv/bin/python benchmarks/bench_build.py [n]
+    .venv/bin/python benchmarks/bench_build.py [n]
 """
 
 from __future__ import annotations

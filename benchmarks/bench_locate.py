@@ -3,10 +3,10 @@
 Writes ``results/locate_<suite>.json`` and ``results/locate_<suite>.md`` (per instance: objective,
 published optimum, optimal yes/no, status, gap, build and solve seconds; totals).
 
-    /work/venv/bin/python benchmarks/bench_locate.py pmed            # pmed1-40
-    /work/venv/bin/python benchmarks/bench_locate.py pmed --only 1-10
-    /work/venv/bin/python benchmarks/bench_locate.py ufl cfl         # cap instances
-    /work/venv/bin/python benchmarks/bench_locate.py large           # capa/b/c (UFL + capacity levels)
+    .venv/bin/python benchmarks/bench_locate.py pmed            # pmed1-40
+    .venv/bin/python benchmarks/bench_locate.py pmed --only 1-10
+    .venv/bin/python benchmarks/bench_locate.py ufl cfl         # cap instances
+    .venv/bin/python benchmarks/bench_locate.py large           # capa/b/c (UFL + capacity levels)
 """
 
 from __future__ import annotations

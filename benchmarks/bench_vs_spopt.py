@@ -1,12 +1,12 @@
 """facility_opt vs pysal/spopt, side by side on the same OR-Library p-median instances, in one run.
 
 spopt needs PuLP 3 (its code uses the pre-4 API), so it runs in its own virtual environment
-(created here on first use: ``python3.11 -m venv /work/venv-spopt && pip install spopt highspy``)
+(created here on first use: ``python3.11 -m venv .venv-spopt && pip install spopt highspy``)
 in a subprocess. Both sides get the same cost matrix (the shortest-path matrix facility_opt reads,
 handed over as a .npy file) and are timed around model build + solve only (file reading excluded).
 Writes ``results/vs_spopt.json`` and ``results/vs_spopt.md``.
 
-    /work/venv/bin/python benchmarks/bench_vs_spopt.py --only 1-10 [--solver highs|cbc]
+    .venv/bin/python benchmarks/bench_vs_spopt.py --only 1-10 [--solver highs|cbc]
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from bench_locate import BENCH, parse_range, write_atomic  # noqa: E402
 from facility_opt.locate import PMedian, read_orlib  # noqa: E402
 from facility_opt.solver import SolverOptions  # noqa: E402
 
-SPOPT_VENV = Path(os.environ.get("SPOPT_VENV", "/work/venv-spopt"))
+SPOPT_VENV = Path(os.environ.get("SPOPT_VENV", Path(__file__).resolve().parents[1] / ".venv-spopt"))
 PY311 = os.environ.get("SPOPT_PYTHON", "/root/.pyenv/versions/3.11.7/bin/python3")
 
 SPOPT_RUNNER = r"""
