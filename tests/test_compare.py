@@ -10,29 +10,10 @@ from typer.testing import CliRunner
 
 from facility_opt.cli import app
 from facility_opt.compare import compare_plans
-from facility_opt.portfolio import PortfolioOptions, PortfolioProblem, optimise_portfolio
-from facility_opt.solver import SolverOptions
+from facility_opt.portfolio import optimise_portfolio
+from portfolio_cases import EXACT, two_halls
 
-EXACT = PortfolioOptions(solver=SolverOptions(gap_rel=0.0, threads=1))
 runner = CliRunner()
-
-
-def two_halls(**policy) -> PortfolioProblem:
-    """Halls A and B 200 m apart serve both zones; A is cheaper to keep, so B closes (change year 2019)."""
-    sites = pd.DataFrame({
-        "site_id": ["A", "B"], "name": ["Hall A", "Hall B"], "category": ["hall", "hall"],
-        "floor_area_m2": [500.0, 500.0], "site_area_m2": [600.0, 600.0], "max_far": [2.0, 2.0],
-        "land_value_yen_per_m2": [500_000.0, 500_000.0], "renewal_keep_yen": [100e6, 200e6],
-        "operating_yen_per_m2_year": [10_000.0, 10_000.0], "build_yen_per_m2": [400_000.0, 400_000.0]})
-    services = pd.DataFrame({"service_id": ["childrens_hall"], "coverage_m": [1000.0], "floor_m2_per_unit": [5.0],
-                             "host_categories": ["hall"]})
-    demand = pd.DataFrame({"zone_id": ["z1", "z2"], "service_id": "childrens_hall", "population": [300.0, 250.0],
-                           "demand": [30.0, 25.0]})
-    placements = pd.DataFrame({"site_id": ["A", "B"], "service_id": "childrens_hall", "capacity": [60.0, 60.0]})
-    pairs = pd.DataFrame({"zone_id": ["z1", "z1", "z2", "z2"], "site_id": ["A", "B", "A", "B"],
-                          "distance_m": [300.0, 400.0, 500.0, 350.0]})
-    return PortfolioProblem.from_frames(sites=sites, services=services, demand=demand, placements=placements,
-                                        pairs=pairs, policy=policy, name="two halls")
 
 
 @pytest.fixture(scope="module")

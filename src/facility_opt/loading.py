@@ -340,29 +340,28 @@ def _read_table(folder: Path, stem: str, record: type[_Record], meta: WardMeta, 
     return clean, path
 
 
+def _check_known(col: _Collector, values: pd.Series, known, field: str, message) -> None:
+    """One issue per row whose (non-empty) ``field`` value is not in ``known``."""
+    for i, v in enumerate(values, start=1):
+        if v is not None and v == v and v not in known:
+            col.add(i, field, message(v, known))
+
+
 def _check_references(ward_parts: dict, paths: dict, catalogue: Catalogue, issues: list[DataIssue]) -> None:
     fac, fs = ward_parts.get("facilities"), ward_parts.get("facility_services")
     if fac is not None:
         col = _Collector(paths["facilities"], issues)
-        known = sorted(catalogue.categories)
-        for i, c in enumerate(fac["category"], start=1):
-            if c not in catalogue.categories:
-                col.add(i, "category", f"unknown category {c!r}; expected one of {known}")
-        ids = set(fac["facility_id"])
-        for i, b in enumerate(fac["building_id"], start=1):
-            if b is not None and b == b and b not in ids:
-                col.add(i, "building_id", f"building_id {b!r} is not a facility_id of this file")
+        _check_known(col, fac["category"], catalogue.categories, "category",
+                     lambda v, k: f"unknown category {v!r}; expected one of {sorted(k)}")
+        _check_known(col, fac["building_id"], set(fac["facility_id"]), "building_id",
+                     lambda v, k: f"building_id {v!r} is not a facility_id of this file")
     if fs is not None:
         col = _Collector(paths["facility_services"], issues)
-        known_s = sorted(catalogue.services)
-        for i, s in enumerate(fs["service_id"], start=1):
-            if s not in catalogue.services:
-                col.add(i, "service_id", f"unknown service {s!r}; expected one of {known_s}")
+        _check_known(col, fs["service_id"], catalogue.services, "service_id",
+                     lambda v, k: f"unknown service {v!r}; expected one of {sorted(k)}")
         if fac is not None:
-            ids = set(fac["facility_id"])
-            for i, f in enumerate(fs["facility_id"], start=1):
-                if f not in ids:
-                    col.add(i, "facility_id", f"facility {f!r} is not in the facilities file")
+            _check_known(col, fs["facility_id"], set(fac["facility_id"]), "facility_id",
+                         lambda v, k: f"facility {v!r} is not in the facilities file")
         seen: dict[tuple[str, str], int] = {}
         for i, key in enumerate(zip(fs["facility_id"], fs["service_id"]), start=1):
             if key in seen:
