@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .schema import AgeGroup
 from .yamlio import load_yaml_model
 
-__all__ = ["CostClass", "Category", "Service", "Catalogue", "load_catalogue", "default_catalogue"]
+__all__ = ["CostClass", "Category", "Assignment", "Service", "Catalogue", "load_catalogue", "default_catalogue"]
 
 
 class CostClass(StrEnum):
@@ -51,6 +52,24 @@ class Category(_Strict):
     stock_type: str | None = Field(default=None, description="Row of the ward's stock table it belongs to.")
 
 
+class Assignment(_Strict):
+    """How residents are assigned to a service's sites (see :mod:`facility_opt.portfolio.problem`).
+
+    ``allocated``: the ward allocates places within the distance standard (nurseries);
+    ``nearest``: residents use the nearest open provider (children's halls);
+    ``district``: a school-attached service serves its own school's district (schools, after-school
+    clubs), ``district_of`` naming the service whose districts it uses; with ``anchor_keeps`` it stays
+    in its own school while the school is open.
+    """
+
+    rule: Literal["allocated", "nearest", "district"] = "allocated"
+    district_of: str | None = Field(default=None, description="District services: whose districts they use.")
+    anchor_keeps: bool = Field(default=False, description="District services: stay at the district's school.")
+    unit_size: float | None = Field(default=None, gt=0, description="Capacity comes in units of this size.")
+    max_units_per_site: int | None = Field(default=None, gt=0, description="Most units at one site.")
+    source: str = Field(default="assumption")
+
+
 class Service(_Strict):
     """A service residents need, and the standard it must meet."""
 
@@ -66,6 +85,7 @@ class Service(_Strict):
     host_categories: list[str] = Field(description="Building categories that may host it.")
     co_locatable: bool = Field(default=True, description="May share a building with other services (複合化).")
     required: bool = Field(default=True, description="Every target resident must be covered.")
+    assignment: Assignment = Field(default_factory=Assignment, description="How residents use its sites.")
     source: str = Field(default="assumption", description="Where the standard comes from, or 'assumption: ...'.")
 
 
@@ -81,6 +101,9 @@ class Catalogue(_Strict):
             unknown = [c for c in s.host_categories if c not in self.categories]
             if unknown:
                 raise ValueError(f"service '{sid}': unknown host_categories {unknown}; known: {sorted(self.categories)}")
+            src = s.assignment.district_of
+            if src is not None and src not in self.services:
+                raise ValueError(f"service '{sid}': assignment.district_of names an unknown service {src!r}")
         return self
 
 

@@ -80,6 +80,10 @@ __all__ = [
     "plan_buildings",
     "plot_schedule",
     "check_schedule",
+    "event_windows",
+    "event_options",
+    "event_risk",
+    "order_rows",
 ]
 
 log = logging.getLogger(__name__)
@@ -457,14 +461,152 @@ class _Prepared:
     last: int
 
 
-def _risk(cost, area, is_rebuild, due, first, y, pen: Penalties):
-    """Risk + overdue-upkeep cost of doing an event (due ``due``) in year ``y`` (arrays)."""
+def event_risk(cost, area, is_rebuild, due, first, y, pen: Penalties):
+    """Risk + overdue-upkeep cost (yen) of doing an event due ``due`` in year ``y`` (arrays): the
+    deferral penalty, charged only for years from the start year ``first`` on."""
     k0 = np.maximum(due, first) - due + 1
     k1 = y - due
     m = np.maximum(k1 - k0 + 1, 0)
     yrs_sum = np.where(m > 0, (k0 + k1) * m / 2.0, 0.0)
     return cost * (pen.risk_linear * m + pen.risk_quadratic * yrs_sum) + np.where(
         is_rebuild, area * pen.deferred_rebuild_maintenance_yen_per_m2 * m, 0.0)
+
+
+def event_windows(ev: pd.DataFrame, params: ScheduleParams, first: int, last: int, *, mode: str = "cap",
+                  within: str = "windows", no_preventive: pd.Series | np.ndarray | None = None) -> pd.DataFrame:
+    """When each event may start: ``earliest``, ``latest`` (in the horizon), ``limit`` (hard limit
+    year or NaN), ``can_defer`` (may run past the horizon) and ``pm`` (a preventive variant exists).
+
+    ``ev`` has one row per event: ``group`` (events of one building share it, in chain order),
+    ``kind, cycle, due_year, backlog, category``. Shared by the scheduler and the portfolio model.
+    """
+    ev = ev.copy()
+    win = {c: params.window(c) for c in ev["category"].unique()}
+    due = ev["due_year"].to_numpy(dtype=np.int64)
+    base = np.maximum(due, first)
+    early = np.array([win[c].early_years for c in ev["category"]], dtype=np.int64)
+    late = np.array([win[c].late_years for c in ev["category"]], dtype=np.int64)
+    hard = np.array([np.nan if win[c].hard_limit_years is None else win[c].hard_limit_years for c in ev["category"]])
+    prev_kind = ev.groupby("group")["kind"].shift(1)
+    next_cycle = (prev_kind == "rebuild").to_numpy()  # consequences of a rebuild: no hard limit of their own
+    limit = np.where(np.isnan(hard) | next_cycle, np.nan, base + np.nan_to_num(hard))
+    if mode == "min_budget" and within == "windows":
+        limit = np.where(next_cycle, np.nan, np.fmin(limit, base + late))
+    ev["earliest"] = np.maximum(first, due - early)
+    latest = np.minimum(base + late, last)
+    ev["limit"] = limit
+    ev["latest"] = np.where(np.isnan(limit), latest, np.minimum(latest, limit)).astype(np.int64)
+    ev["can_defer"] = np.isnan(limit) | (limit > last)
+    pm = params.preventive
+    ev["pm"] = False
+    if pm is not None:
+        ok = ((ev["kind"] == "rebuild") & (ev["cycle"] == 0) & ~ev["backlog"]
+              & (ev["due_year"] >= first + pm.min_years_to_due))
+        if no_preventive is not None:
+            ok &= ~np.asarray(no_preventive, dtype=bool)
+        if pm.categories is not None:
+            ok &= ev["category"].isin(pm.categories)
+        ev["pm"] = ok.to_numpy()
+    return ev
+
+
+def event_options(ev: pd.DataFrame, params: ScheduleParams, first: int, last: int, *, discount_rate: float = 0.0,
+                  follow: Mapping[int, int] | None = None) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Every way each event may be done: one row per (event, variant, start year); ``last + 1`` = deferred.
+
+    Returns ``(opt, spend, need)``: ``opt`` has ``e, variant, due, year, closed`` and the option's
+    cost parts in yen (``capital`` (discounted), ``risk``, ``early``, ``interest``, ``pm_cost``, and
+    ``coef`` = their sum); ``spend`` (options × years) is the capital spent each year and ``need``
+    what the year's budget is charged (after bond proceeds and repayments, plus preventive
+    maintenance). ``ev`` comes from :func:`event_windows` with ``e`` (row id), ``cost_yen`` (incl.
+    demolition), ``floor_area_m2``, ``spread_years``, ``building_id``. ``follow`` maps an event to
+    another event whose years it must take (a co-located guest's rebuild follows its host's).
+    Shared by the scheduler and the portfolio model.
+    """
+    H = last - first + 1
+    pen, pm = params.penalties, params.preventive
+    win = {c: params.window(c) for c in ev["category"].unique()}
+    rows = []
+    for r in ev.itertuples(index=False):
+        variants = [(0, int(r.due_year), int(r.earliest), int(r.latest), bool(r.can_defer))]
+        if r.pm:
+            d2 = int(r.due_year) + pm.extension_years
+            b2 = max(d2, first)
+            lat2 = min(b2 + win[r.category].late_years, last)
+            if not np.isnan(r.limit):
+                lim2 = b2 + (r.limit - max(int(r.due_year), first))
+                lat2 = min(lat2, lim2)
+                dfr2 = lim2 > last
+            else:
+                dfr2 = True
+            variants.append((1, d2, max(first, d2 - win[r.category].early_years), lat2, dfr2))
+        for var, d, e0, e1, dfr in variants:
+            ys = list(range(e0, e1 + 1)) if e0 <= last else []
+            if dfr:
+                ys.append(last + 1)
+            rows.append(pd.DataFrame({"e": r.e, "variant": var, "due": d, "year": ys}))
+    opt = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["e", "variant", "due", "year"])
+    opt["closed"] = False
+    if follow:  # the follower takes its leader's years (any variant); years beyond its own limit closed
+        E0 = ev.set_index("e")
+        keep = ~opt["e"].isin(list(follow))
+        extra = []
+        for g_e, h_e in sorted(follow.items()):
+            r = E0.loc[g_e]
+            hy = sorted(set(opt.loc[opt["e"] == h_e, "year"]))
+            lim = r["limit"]
+            extra.append(pd.DataFrame({"e": g_e, "variant": 0, "due": int(r["due_year"]), "year": hy,
+                                       "closed": [bool((y > last and not r["can_defer"])
+                                                       or (not np.isnan(lim) and last >= y > lim)) for y in hy]}))
+        opt = pd.concat([opt[keep], *extra], ignore_index=True)
+    opt = opt.astype({"e": np.int64, "variant": np.int64, "due": np.int64, "year": np.int64, "closed": bool})
+    opt = opt.sort_values(["e", "variant", "year"], kind="mergesort").reset_index(drop=True)
+
+    E = ev.set_index("e")
+    oe = opt["e"].to_numpy()
+    cost = E["cost_yen"].to_numpy(dtype=float)[oe]
+    area = E["floor_area_m2"].to_numpy(dtype=float)[oe]
+    is_reb = (E["kind"].to_numpy() == "rebuild")[oe]
+    spread = E["spread_years"].to_numpy(dtype=np.int64)[oe]
+    y = opt["year"].to_numpy()
+    d = opt["due"].to_numpy()
+    deferred = y > last
+    y_eff = np.where(deferred, last + 1 + pen.defer_tail_years, y)
+    risk = event_risk(cost, area, is_reb, d, first, y_eff, pen)
+    guest = np.isin(oe, list(follow or {}))
+    early_pen = np.where(guest, 0.0, cost * pen.early_share_per_year * np.maximum(d - y, 0))
+    capital = cost / (1.0 + discount_rate) ** (np.minimum(y, last + 1) - first)
+    interest = np.zeros(len(opt))
+    if params.bonds is not None:
+        bd = params.bonds
+        interest = np.where(is_reb, bd.share * cost * (bd.annuity() * bd.years - 1.0), 0.0)
+    pm_cost = np.where(opt["variant"].to_numpy() == 1, area * (pm.yen_per_m2_year if pm else 0.0) * H, 0.0)
+    opt["capital"] = capital
+    opt["risk"] = risk
+    opt["early"] = early_pen
+    opt["interest"] = interest
+    opt["pm_cost"] = pm_cost
+    opt["coef"] = capital + risk + early_pen + interest + pm_cost
+
+    n_opt = len(opt)
+    spend = np.zeros((n_opt, H))
+    rows_i = np.arange(n_opt)
+    for k in range(int(spread.max()) if n_opt else 0):
+        t = y + k - first
+        ok = (k < spread) & (t >= 0) & (t < H)
+        spend[rows_i[ok], t[ok]] += cost[ok] / spread[ok]
+    need = spend.copy()
+    if params.bonds is not None:
+        bd = params.bonds
+        fin = spend * (bd.share * is_reb)[:, None]
+        need -= fin
+        a = bd.annuity()
+        for lag in range(1, bd.years + 1):
+            if lag < H:
+                need[:, lag:] += a * fin[:, :-lag]
+    if pm is not None:  # preventive maintenance is paid every year by the chosen variant
+        need += (pm_cost / H)[:, None]
+    return opt, spend, need
 
 
 def _prepare(facilities, *, start_year, horizon, params: ScheduleParams, rparams: RenewalCostParams,
@@ -543,120 +685,14 @@ def _prepare(facilities, *, start_year, horizon, params: ScheduleParams, rparams
     ev["pos"] = ev.groupby("group").cumcount()
     ev["e"] = np.arange(len(ev))
 
-    # ---- windows
-    pen = params.penalties
-    win = {c: params.window(c) for c in ev["category"].unique()}
-    due = ev["due_year"].to_numpy(dtype=np.int64)
-    base = np.maximum(due, first)
-    early = np.array([win[c].early_years for c in ev["category"]])
-    late = np.array([win[c].late_years for c in ev["category"]])
-    hard = np.array([np.nan if win[c].hard_limit_years is None else win[c].hard_limit_years for c in ev["category"]])
-    prev_kind = ev.groupby("group")["kind"].shift(1)
-    next_cycle = (prev_kind == "rebuild").to_numpy()  # consequences of a rebuild: no hard limit of their own
-    is_guest_reb = (ev["building_id"].isin(list(tie)) & (ev["kind"] == "rebuild")).to_numpy()
-    limit = np.where(np.isnan(hard) | next_cycle, np.nan, base + np.nan_to_num(hard))
-    if mode == "min_budget" and within == "windows":
-        limit = np.where(next_cycle, np.nan, np.fmin(limit, base + late))
-    ev["earliest"] = np.maximum(first, due - early)
-    ev["latest"] = np.minimum(base + late, last)
-    ev["limit"] = limit
-    ev["latest"] = np.where(np.isnan(limit), ev["latest"], np.minimum(ev["latest"], limit))
-    ev["can_defer"] = np.isnan(limit) | (limit > last)
-
-    # ---- preventive maintenance: eligible current-cycle rebuilds far enough off
-    pm = params.preventive
-    ev["pm"] = False
-    if pm is not None:
-        ok = ((ev["kind"] == "rebuild") & (ev["cycle"] == 0) & ~ev["backlog"] & (ev["due_year"] >= first + pm.min_years_to_due)
-              & ~ev["building_id"].isin(list(tie)))
-        if pm.categories is not None:
-            ok &= ev["category"].isin(pm.categories)
-        ev["pm"] = ok.to_numpy()
-
-    # ---- options: (event, variant, year); year last + 1 = deferred
-    rows = []
-    for r in ev.itertuples(index=False):
-        variants = [(0, int(r.due_year), int(r.earliest), int(r.latest), bool(r.can_defer))]
-        if r.pm:
-            d2 = int(r.due_year) + pm.extension_years
-            b2 = max(d2, first)
-            lat2 = min(b2 + win[r.category].late_years, last)
-            if not np.isnan(r.limit):
-                lim2 = b2 + (r.limit - max(int(r.due_year), first))
-                lat2 = min(lat2, lim2)
-                dfr2 = lim2 > last
-            else:
-                dfr2 = True
-            variants.append((1, d2, max(first, d2 - win[r.category].early_years), lat2, dfr2))
-        for var, d, e0, e1, dfr in variants:
-            ys = list(range(e0, e1 + 1)) if e0 <= last else []
-            if dfr:
-                ys.append(last + 1)
-            for y in ys:
-                rows.append((r.e, var, d, y))
-    opt = pd.DataFrame(rows, columns=["e", "variant", "due", "year"])
-    if tie:  # a guest's rebuild takes its host's years (any variant); years beyond its own limit closed
-        host_e = {}
-        for r in ev.itertuples(index=False):
-            if r.kind == "rebuild" and r.building_id in tie.values():
-                host_e.setdefault(r.building_id, r.e)
-        keep = ~opt["e"].isin(ev.loc[is_guest_reb, "e"])
-        extra = []
-        for r in ev[is_guest_reb].itertuples(index=False):
-            hy = sorted(set(opt.loc[opt["e"] == host_e[tie[r.building_id]], "year"]))
-            lim = r.limit
-            extra += [(r.e, 0, int(r.due_year), y, (y > last and not r.can_defer) or (not np.isnan(lim) and y <= last
-                                                                                      and y > lim)) for y in hy]
-        opt = pd.concat([opt[keep], pd.DataFrame(extra, columns=[*opt.columns[:4], "closed"])], ignore_index=True)
-    opt["closed"] = opt["closed"].eq(True).to_numpy() if "closed" in opt.columns else np.zeros(len(opt), dtype=bool)
-    opt = opt.sort_values(["e", "variant", "year"], kind="mergesort").reset_index(drop=True)
-
-    E = ev.set_index("e")
-    oe = opt["e"].to_numpy()
-    cost = E["cost_yen"].to_numpy()[oe]
-    area = E["floor_area_m2"].to_numpy()[oe]
-    is_reb = (E["kind"].to_numpy() == "rebuild")[oe]
-    spread = E["spread_years"].to_numpy()[oe]
-    y = opt["year"].to_numpy()
-    d = opt["due"].to_numpy()
-    deferred = y > last
-    y_eff = np.where(deferred, last + 1 + pen.defer_tail_years, y)
-    risk = _risk(cost, area, is_reb, d, first, y_eff, pen)
-    guest = is_guest_reb[oe]
-    early_pen = np.where(guest, 0.0, cost * pen.early_share_per_year * np.maximum(d - y, 0))
-    disc = rparams.discount_rate
-    capital = cost / (1.0 + disc) ** (np.minimum(y, last + 1) - first)
-    interest = np.zeros(len(opt))
-    if params.bonds is not None:
-        bd = params.bonds
-        interest = np.where(is_reb, bd.share * cost * (bd.annuity() * bd.years - 1.0), 0.0)
-    pm_cost = np.where(opt["variant"].to_numpy() == 1, area * (pm.yen_per_m2_year if pm else 0.0) * H, 0.0)
-    opt["capital"] = capital
-    opt["risk"] = risk
-    opt["early"] = early_pen
-    opt["interest"] = interest
-    opt["pm_cost"] = pm_cost
-    opt["coef"] = capital + risk + early_pen + interest + pm_cost
-
-    # ---- money: spend and what the budget is charged, per option and year
-    n_opt = len(opt)
-    spend = np.zeros((n_opt, H))
-    rows_i = np.arange(n_opt)
-    for k in range(int(spread.max()) if n_opt else 0):
-        t = y + k - first
-        ok = (k < spread) & (t >= 0) & (t < H)
-        spend[rows_i[ok], t[ok]] += cost[ok] / spread[ok]
-    need = spend.copy()
-    if params.bonds is not None:
-        bd = params.bonds
-        fin = spend * (bd.share * is_reb)[:, None]
-        need -= fin
-        a = bd.annuity()
-        for lag in range(1, bd.years + 1):
-            if lag < H:
-                need[:, lag:] += a * fin[:, :-lag]
-    if pm is not None:  # preventive maintenance is paid every year by the chosen variant
-        need += (pm_cost / H)[:, None]
+    guest_reb = (ev["building_id"].isin(list(tie)) & (ev["kind"] == "rebuild")).to_numpy()
+    ev = event_windows(ev, params, first, last, mode=mode, within=within,
+                       no_preventive=ev["building_id"].isin(list(tie)).to_numpy())
+    follow = None
+    if tie:  # a guest's rebuild takes its host's years (any variant)
+        host_reb = ev[ev["kind"] == "rebuild"].drop_duplicates("building_id").set_index("building_id")["e"]
+        follow = {int(r.e): int(host_reb[tie[r.building_id]]) for r in ev[guest_reb].itertuples(index=False)}
+    opt, spend, need = event_options(ev, params, first, last, discount_rate=rparams.discount_rate, follow=follow)
 
     groups = pd.DataFrame({"group": list(members), "n": [len(v) for v in members.values()],
                            "members": list(members.values())})
@@ -720,6 +756,40 @@ def _raise_short(P: _Prepared, evs, contrib, year, need, allow, by, fund) -> Non
         reasons)
 
 
+def order_rows(ev: pd.DataFrame, opt: pd.DataFrame, last: int) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """Rows ``sum x[plus] - sum x[minus] <= 0`` keeping the events of a building in order.
+
+    An event starts only after the previous one of its building has finished (its spread years);
+    an event after a rebuild keeps its distance (due years) to the rebuild. ``opt`` rows are sorted
+    by event (:func:`event_options`). Returns (name, plus option rows, minus option rows).
+    """
+    oe = opt["e"].to_numpy()
+    yr = opt["year"].to_numpy()
+    bounds = np.flatnonzero(np.r_[True, oe[1:] != oe[:-1], True])
+    by_e = {int(oe[bounds[j]]): np.arange(bounds[j], bounds[j + 1]) for j in range(len(bounds) - 1)}
+    E = ev.reset_index(drop=True)
+    out = []
+    for j in range(1, len(E)):
+        if E["group"].iat[j] != E["group"].iat[j - 1]:
+            continue
+        a, b = int(E["e"].iat[j - 1]), int(E["e"].iat[j])
+        a_reb = E["kind"].iat[j - 1] == "rebuild"
+        gap = int(E["due_year"].iat[j] - E["due_year"].iat[j - 1]) if a_reb else int(E["spread_years"].iat[j - 1])
+        ia, ib = by_e[a], by_e[b]
+        ya, yb = yr[ia], yr[ib]
+        a_defer = ia[ya > last]
+        a_max = ya[ya <= last].max(initial=-10**6)
+        yb_in = yb[yb <= last]
+        for t in range(int(yb_in.min(initial=last + 1)), last + 1):
+            if a_max <= t - gap and (not a_reb or len(a_defer) == 0):
+                break
+            minus = ia[ya <= t - gap]
+            if not a_reb:
+                minus = np.r_[minus, a_defer]
+            out.append((f"order_{a}_{b}_{t}", ib[yb <= t], minus))
+    return out
+
+
 class _Model:
     """The PuLP model for prepared options; caps fixed (``caps``) or a level budget variable."""
 
@@ -745,25 +815,9 @@ class _Model:
         yr = opt["year"].to_numpy()
         by_e = {int(oe[bounds[j]]): np.arange(bounds[j], bounds[j + 1]) for j in range(len(bounds) - 1)}
         E = ev.reset_index(drop=True)
-        for j in range(1, len(E)):
-            if E["group"].iat[j] != E["group"].iat[j - 1]:
-                continue
-            a, b = int(E["e"].iat[j - 1]), int(E["e"].iat[j])
-            a_reb = E["kind"].iat[j - 1] == "rebuild"
-            gap = int(E["due_year"].iat[j] - E["due_year"].iat[j - 1]) if a_reb else int(E["spread_years"].iat[j - 1])
-            ia, ib = by_e[a], by_e[b]
-            ya, yb = yr[ia], yr[ib]
-            a_defer = ia[ya > P.last]
-            a_max = ya[ya <= P.last].max(initial=-10**6)
-            yb_in = yb[yb <= P.last]
-            for t in range(int(yb_in.min(initial=P.last + 1)), P.last + 1):
-                if a_max <= t - gap and (not a_reb or len(a_defer) == 0):
-                    break
-                terms = [(x[i], 1.0) for i in ib[yb <= t]]
-                terms += [(x[i], -1.0) for i in ia[ya <= t - gap]]
-                if not a_reb:
-                    terms += [(x[i], -1.0) for i in a_defer]
-                prob.addConstraint(pulp.lpSum_vars_coefs(terms) <= 0, name=f"order_{a}_{b}_{t}")
+        for name, plus, minus in order_rows(ev, opt, P.last):
+            prob.addConstraint(pulp.lpSum_vars_coefs([(x[i], 1.0) for i in plus] + [(x[i], -1.0) for i in minus]) <= 0,
+                               name=name)
         # ties: guest rebuild year == host rebuild year (any variant)
         if P.ties:
             reb = E[E["kind"] == "rebuild"].drop_duplicates("building_id").set_index("building_id")["e"]

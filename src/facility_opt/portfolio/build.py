@@ -40,6 +40,7 @@ class ServiceOverride(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     coverage_m: float | None = Field(default=None, gt=0)
+    rule: Literal["allocated", "nearest", "district"] | None = Field(default=None, description="Assignment rule.")
     max_capacity_per_site: float | None = Field(default=None, gt=0)
     host_categories: list[str] | None = Field(default=None, description="Replaces the catalogue's hosts.")
     source: str = "assumption"
@@ -88,55 +89,56 @@ class PortfolioConfig(BaseModel):
 
 
 def _sites(ward: Ward, catalogue: Catalogue, cfg: PortfolioConfig, params: RenewalCostParams,
-           start: int, horizon: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """One site per building (facilities sharing ``building_id``), with horizon costs, and the
-    renewal cost of keeping each site per year (site_id, year, renewal_yen)."""
+           start: int, horizon: int) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame]:
+    """One site per building (facilities sharing ``building_id``) and its renewal events.
+
+    A site's floor is its buildings' floor; rooms (``premises == "room"``) inside a host building of
+    the data are part of the host's floor and add nothing.  Its land can be sold or leased only when
+    it is owned, separable (not rooms, not a unit in a housing block) and its site area is known.
+    Events are :func:`facility_opt.costs.renewal_events` with one life cycle per building, summed
+    per site (the scheduler's rule).
+    """
+    from ..schedule import _events_by_building, _one_cycle_per_building
+
     f = ward.facilities.copy()
     f["site_id"] = f["building_id"].where(f["building_id"].notna() & (f["building_id"] != ""), f["facility_id"])
-    end = start + horizon
-    earliest = cfg.earliest_change_year or start
-    cost = project_renewal(pd.DataFrame(f.drop(columns="geometry")), start_year=start, params=params,
-                           catalogue=catalogue, horizon_years=horizon, include_operation=False)
-    cost = cost.merge(f[["facility_id", "site_id"]], on="facility_id")
-    keep = cost.groupby("site_id")["cost_yen"].sum()
-    rebuild = cost[cost["kind"].isin(["rebuild", "rebuild_backlog"])]
-    # the site's next rebuild: its main building's (the facility whose id is the site id, else the first)
+    premises = f["premises"].astype(str) if "premises" in f.columns else pd.Series("building", index=f.index)
+    in_host = premises.eq("room") & f["site_id"].isin(f.loc[premises.ne("room"), "site_id"])
     main = f.sort_values(["site_id", "facility_id"], kind="mergesort")
     main = main.assign(is_main=main["facility_id"] == main["site_id"]).sort_values(
         ["site_id", "is_main"], ascending=[True, False], kind="mergesort").drop_duplicates("site_id")
-    main_rebuild = rebuild[rebuild["facility_id"].isin(main["facility_id"])].groupby("site_id")["year"].min()
     g = f.groupby("site_id", sort=True)
     sites = main.set_index("site_id")[["name", "category", "land_tenure", "geometry"]].copy()
-    sites["floor_area_m2"] = g["floor_area_m2"].sum()
+    sites["floor_area_m2"] = f["floor_area_m2"].where(~in_host, 0.0).groupby(f["site_id"]).sum()
     sites["site_area_m2"] = g["site_area_m2"].max()
-    no_site = sites["site_area_m2"].isna()
-    if no_site.any():
-        log.info("%d sites have no site area; assumed equal to their floor area (they cannot grow)", no_site.sum())
-    sites.loc[no_site, "site_area_m2"] = sites.loc[no_site, "floor_area_m2"]
+    separable = premises.isin(["building", "nan", ""]).groupby(f["site_id"]).all()
     sites["max_far"] = sites["category"].map(cfg.max_far_by_category).fillna(cfg.max_far)
     sites["owned"] = sites["land_tenure"].astype(str).eq("owned")
+    sites["sellable"] = sites["owned"] & separable.reindex(sites.index).fillna(False) & sites["site_area_m2"].notna()
+    no_site = sites["site_area_m2"].isna()
+    if no_site.any():
+        log.info("%d sites have no site area: they cannot grow and free no land", int(no_site.sum()))
     sites["land_value_yen_per_m2"] = cfg.land_value_yen_per_m2
     if cfg.building_operating_yen_per_m2_year is not None:
         sites["operating_yen_per_m2_year"] = cfg.building_operating_yen_per_m2_year
     else:
         op = (f["operating_cost_yen"].fillna(0.0) * cfg.building_share_of_operating_cost).groupby(f["site_id"]).sum()
-        sites["operating_yen_per_m2_year"] = (op / sites["floor_area_m2"]).fillna(0.0)
+        sites["operating_yen_per_m2_year"] = (op / sites["floor_area_m2"]).replace([np.inf], 0.0).fillna(0.0)
     sites["fixed_yen_per_year"] = cfg.fixed_yen_per_building_year
-    nr = main_rebuild.reindex(sites.index)
-    sites["next_rebuild_year"] = nr.astype(float)
-    cy = nr.where(nr < end, np.nan).clip(lower=earliest).fillna(earliest).astype(int)
-    sites["change_year"] = cy
-    sites["renewal_keep_yen"] = keep.reindex(sites.index).fillna(0.0)
-    before = cost.merge(cy.rename("cy"), left_on="site_id", right_index=True)
-    sites["renewal_before_change_yen"] = (before.loc[before["year"] < before["cy"]].groupby("site_id")["cost_yen"]
-                                          .sum().reindex(sites.index).fillna(0.0))
     unit = params.unit_costs_man_yen_per_m2
     cls = sites["category"].map(lambda c: catalogue.categories[c].cost_class)
     sites["build_yen_per_m2"] = cls.map(lambda c: unit[c].rebuild * 1e4)
     sites["kind"] = "existing"
+    sites["available_from"] = 0
     sites = gpd.GeoDataFrame(sites.reset_index(), geometry="geometry", crs=ward.crs)
-    by_year = cost.groupby(["site_id", "year"], sort=True, as_index=False)["cost_yen"].sum()
-    return sites, f, by_year.rename(columns={"cost_yen": "renewal_yen"})
+    fac = pd.DataFrame(f.drop(columns="geometry")).assign(building_id=f["site_id"])
+    fac = _one_cycle_per_building(fac)
+    ev, _ = _events_by_building(fac, fac.set_index("facility_id")["site_id"], start_year=start, params=params,
+                                catalogue=catalogue, horizon_years=horizon)
+    events = pd.DataFrame({"site_id": ev["building_id"], "kind": ev["kind"], "cycle": ev["cycle"],
+                           "due_year": ev["due_year"], "backlog": ev["backlog"], "spread_years": ev["spread_years"],
+                           "cost_yen": ev["cost_yen"] + ev["demolition_yen"], "floor_area_m2": ev["floor_area_m2"]})
+    return sites, f, events
 
 
 def _candidates(ward: Ward, catalogue: Catalogue, cfg: PortfolioConfig, params: RenewalCostParams,
@@ -147,32 +149,71 @@ def _candidates(ward: Ward, catalogue: Catalogue, cfg: PortfolioConfig, params: 
     inside = ward.stations[ward.stations.within(ward.boundary.union_all())]
     cls = catalogue.categories[c.category].cost_class
     op_rate = float(sites["operating_yen_per_m2_year"].median())
+    opens = (inside["opening_year"].fillna(0).astype(int) if "opening_year" in inside.columns
+             else pd.Series(0, index=inside.index))
     out = gpd.GeoDataFrame({
         "site_id": "CAND-" + inside["station_id"].astype(str),
         "name": inside["name"].astype(str) + "駅前 (candidate)",
         "category": c.category, "kind": "candidate", "floor_area_m2": 0.0, "site_area_m2": c.site_area_m2,
-        "max_far": c.max_far, "owned": c.owned,
+        "max_far": c.max_far, "owned": c.owned, "sellable": False,
         "land_value_yen_per_m2": cfg.land_value_yen_per_m2 * c.land_value_factor,
         "operating_yen_per_m2_year": op_rate, "fixed_yen_per_year": cfg.fixed_yen_per_building_year,
-        "next_rebuild_year": np.nan, "change_year": cfg.earliest_change_year or start,
-        "renewal_keep_yen": 0.0, "renewal_before_change_yen": 0.0,
+        "available_from": opens.to_numpy(),
         "build_yen_per_m2": params.unit_costs_man_yen_per_m2[cls].rebuild * 1e4,
     }, geometry=inside.geometry.to_numpy(), crs=ward.crs)
     return out.reset_index(drop=True)
 
 
+def _districts(services: pd.DataFrame, sites: pd.DataFrame, zones: pd.DataFrame, demand: pd.DataFrame,
+               pairs: pd.DataFrame, table: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Zone and site districts of every district service that has its own districts.
+
+    From ``table`` (service_id, zone_id, district) when given; otherwise imputed by
+    :func:`facility_opt.districts.impute_districts` (each school's largest-year pupils within the
+    service's per-site maximum).
+    """
+    from ..districts import impute_districts, site_districts
+
+    zd_rows, sd_rows = [], []
+    own = services[(services["rule"] == "district") & (services["district_of"].isin(["", None])
+                                                       | (services["district_of"] == services["service_id"]))]
+    for r in own.itertuples(index=False):
+        schools = sorted(sites.loc[sites["category"].isin(r.host_categories) & sites["kind"].eq("existing"), "site_id"])
+        given = None if table is None else table[table["service_id"] == r.service_id]
+        if given is not None and len(given):
+            zd = given[["zone_id", "district"]]
+        else:
+            load = demand[demand["service_id"] == r.service_id].groupby("zone_id")["demand"].max()
+            cap = r.max_capacity_per_site if np.isfinite(r.max_capacity_per_site) else np.inf
+            zd = impute_districts(load, pairs, schools, max_load=cap)
+            log.info("%s: districts imputed for %d zones and %d schools (nearest schools within %s pupils)",
+                     r.service_id, len(zd), len(schools), cap)
+        zd_rows.append(zd[["zone_id", "district"]].assign(service_id=r.service_id))
+        sd_rows.append(site_districts(zd, sites, zones, schools).assign(service_id=r.service_id))
+    cols = ["service_id", "zone_id", "district"]
+    zd = pd.concat(zd_rows, ignore_index=True)[cols] if zd_rows else pd.DataFrame(columns=cols)
+    sd = (pd.concat(sd_rows, ignore_index=True)[["service_id", "site_id", "district"]] if sd_rows
+          else pd.DataFrame(columns=["service_id", "site_id", "district"]))
+    return zd, sd
+
+
 def problem_from_ward(ward: Ward, catalogue: Catalogue, config: PortfolioConfig | dict,
                       params: RenewalCostParams, start_year: int, horizon_years: int = 30,
-                      name: str = "portfolio") -> PortfolioProblem:
-    """A portfolio problem for ``ward`` under a planning model's ``portfolio`` section.
+                      name: str = "portfolio", population: pd.DataFrame | None = None,
+                      district_table: pd.DataFrame | None = None) -> PortfolioProblem:
+    """A multi-year portfolio problem for ``ward`` under a planning model's ``portfolio`` section.
 
     Parameters
     ----------
     ward : the ward (facilities grouped into sites by ``building_id``).
-    catalogue : services (coverage, demand rate, floor need, hosts) and building categories.
+    catalogue : services (coverage, demand rate, floor need, hosts, assignment rule) and categories.
     config : :class:`PortfolioConfig` or its dict.
     params : renewal-cost parameters (the 総務省 method by default).
     start_year, horizon_years : the planning horizon.
+    population : projected population (zone_id, year, age_group, population) for demand by year;
+        None: ``config.growth`` on today's population.
+    district_table : service_id, zone_id, district (a school's site id) for district services;
+        None: districts are imputed (:func:`facility_opt.districts.impute_districts`).
 
     Raises
     ------
@@ -194,7 +235,7 @@ def problem_from_ward(ward: Ward, catalogue: Catalogue, config: PortfolioConfig 
     if bad_hosts:
         raise ModelConfigError(f"portfolio.service_overrides: unknown host categories {bad_hosts}")
     end = start_year + horizon_years
-    sites, fac, renewal_by_year = _sites(ward, catalogue, cfg, params, start_year, horizon_years)
+    sites, fac, events = _sites(ward, catalogue, cfg, params, start_year, horizon_years)
     cands = _candidates(ward, catalogue, cfg, params, sites, start_year)
     allsites = pd.concat([sites, cands], ignore_index=True)
     allsites = gpd.GeoDataFrame(allsites, geometry="geometry", crs=ward.crs)
@@ -206,17 +247,22 @@ def problem_from_ward(ward: Ward, catalogue: Catalogue, config: PortfolioConfig 
     for k in cfg.services:
         s = catalogue.services[k]
         o = cfg.service_overrides.get(k, ServiceOverride())
+        a = s.assignment
         services.append({"service_id": k, "name": s.name,
                          "coverage_m": o.coverage_m or (s.coverage_m if s.coverage_m is not None else np.nan),
                          "floor_m2_per_unit": s.floor_m2_per_unit,
                          "max_capacity_per_site": o.max_capacity_per_site or np.nan,
                          "host_categories": list(o.host_categories if o.host_categories is not None
                                                  else s.host_categories),
-                         "co_locatable": s.co_locatable})
+                         "co_locatable": s.co_locatable, "rule": o.rule or a.rule,
+                         "district_of": a.district_of or "", "anchor_keeps": a.anchor_keeps,
+                         "unit_size": a.unit_size or np.nan, "max_units_per_site": a.max_units_per_site or np.nan})
     services = pd.DataFrame(services)
-    year = cfg.target_year or end - 1
-    d = zone_demand(ward.zones, catalogue, services=cfg.services, years=[year], growth=cfg.growth)
-    demand = d.rename(columns={"target_population": "population"})[["zone_id", "service_id", "population", "demand"]]
+    years = list(range(start_year, end))
+    d = zone_demand(ward.zones, catalogue, services=cfg.services, years=years, growth=cfg.growth,
+                    **({"population": population} if population is not None else {}))
+    demand = d.rename(columns={"target_population": "population"})[["zone_id", "service_id", "year", "population",
+                                                                    "demand"]]
 
     fs = ward.facility_services[ward.facility_services["service_id"].isin(cfg.services)]
     fs = fs.merge(fac[["facility_id", "name", "site_id", "floor_area_m2"]].rename(
@@ -230,10 +276,19 @@ def problem_from_ward(ward: Ward, catalogue: Catalogue, config: PortfolioConfig 
     pairs = distance_pairs(ward.zones, allsites, max_distance=max_d, method=cfg.distance_method,
                            detour_factor=cfg.detour_factor, origin_id="zone_id", destination_id="site_id")
     pairs = pairs.rename(columns={"origin_id": "zone_id", "destination_id": "site_id"})
+    zones = pd.DataFrame({"zone_id": ward.zones["zone_id"], "name": ward.zones["name"],
+                          "x": ward.zones.geometry.x.round(1), "y": ward.zones.geometry.y.round(1)})
+    zone_d, site_d = _districts(services, allsites, zones, demand, pairs, district_table)
 
     pol = dict(cfg.policy)
     pol.setdefault("start_year", start_year)
     pol.setdefault("horizon_years", horizon_years)
+    if cfg.earliest_change_year is not None:
+        pol.setdefault("earliest_change_year", cfg.earliest_change_year)
+    if "renewal" not in pol:
+        from ..schedule import default_schedule_params
+
+        pol["renewal"] = default_schedule_params().model_dump()
     locks = set(pol.get("lock_open", [])) | set(
         sites.loc[sites["category"].isin(cfg.lock_open_categories), "site_id"])
     pol["lock_open"] = sorted(locks)
@@ -246,14 +301,13 @@ def problem_from_ward(ward: Ward, catalogue: Catalogue, config: PortfolioConfig 
     except ValidationError as exc:
         raise ModelConfigError.from_validation("<portfolio.policy>", exc, "portfolio policy",
                                                prefix="portfolio.policy") from None
-    zones = pd.DataFrame({"zone_id": ward.zones["zone_id"], "name": ward.zones["name"],
-                          "x": ward.zones.geometry.x.round(1), "y": ward.zones.geometry.y.round(1)})
-    cols = ["site_id", "name", "kind", "category", "floor_area_m2", "site_area_m2", "max_far", "owned",
-            "land_value_yen_per_m2", "station_front", "change_year", "renewal_keep_yen", "renewal_before_change_yen",
-            "operating_yen_per_m2_year", "fixed_yen_per_year", "build_yen_per_m2", "next_rebuild_year", "x", "y"]
+    cols = ["site_id", "name", "kind", "category", "floor_area_m2", "site_area_m2", "max_far", "owned", "sellable",
+            "land_value_yen_per_m2", "station_front", "available_from", "operating_yen_per_m2_year",
+            "fixed_yen_per_year", "build_yen_per_m2", "x", "y"]
     return PortfolioProblem.from_frames(sites=pd.DataFrame(allsites[cols]), services=services, demand=demand,
                                         placements=placements, pairs=pairs[["zone_id", "site_id", "distance_m"]],
-                                        zones=zones, policy=policy, name=name, renewal_by_year=renewal_by_year)
+                                        zones=zones, policy=policy, name=name, events=events,
+                                        zone_districts=zone_d, site_districts=site_d)
 
 
 def nerima_problem(model_path: str | Path | None = None) -> PortfolioProblem:

@@ -1,10 +1,16 @@
-"""Independent feasibility check of a :class:`Plan` against its :class:`PortfolioProblem`.
+"""Independent feasibility check of a :class:`Plan` against its :class:`PortfolioProblem`, every year.
 
-The check reads only the plan's own outputs (which sites are open, what each hosts with which
-capacity, who is served where) and the problem's data; it never looks at solver variables.  It
-recomputes distances from the problem's zone–site pairs, coverage against each standard, demand
-against capacity, floor area against the site limit, the policy limits and the horizon cost.
-:func:`facility_opt.portfolio.optimise_portfolio` runs it on every plan.
+The check reads only the plan's own tables (when each site is open, where each service is with
+which capacity in which years, who is served where in each period, floor added, what happens to
+each renewal event) and the problem's data; it never looks at solver variables.  For **every year**
+of the horizon it recomputes: sites open, hosting rules, floor used against floor available (a
+building's own floor while open, plus floor added once usable), demand (that year's) against
+capacity, coverage against each standard and assignment rule (``nearest``: nobody passes a nearer
+open provider; ``district``: everybody goes to their own district; clubs stay in their school),
+service floors, the renewal rules (windows, hard limits, order, events only on open sites, dropped
+only at a closure) and the annual budget.  It recomputes the plan's cost from its state
+(:mod:`facility_opt.portfolio.economics`) and compares it with the plan's KPIs and with the
+solver's objective.  :func:`facility_opt.portfolio.optimise_portfolio` runs it on every plan.
 """
 
 from __future__ import annotations
@@ -13,7 +19,10 @@ import math
 from collections import defaultdict
 
 import numpy as np
+import pandas as pd
 
+from .economics import capital_by_year, site_year_costs
+from .model import EXT_UNIT_YEN, NEW_PLACEMENT_YEN, SCALE, prepare_events
 from .plan import Plan
 from .problem import PortfolioProblem
 
@@ -22,8 +31,10 @@ __all__ = ["check_plan"]
 _TOL = 1e-5
 
 
-def check_plan(plan: Plan, problem: PortfolioProblem) -> list[str]:
-    """Return the violations of ``plan`` (empty when it is feasible); each names what and where.
+def check_plan(plan: Plan, problem: PortfolioProblem, baseline: bool = False) -> list[str]:
+    """Return the violations of ``plan`` (empty when it is feasible in every year); each names what,
+    where and when.  ``baseline=True`` checks a keep-everything plan, whose shortfalls against the
+    standards and the budget are reported as baseline issues instead.
 
     Examples
     --------
@@ -31,161 +42,379 @@ def check_plan(plan: Plan, problem: PortfolioProblem) -> list[str]:
     """
     v: list[str] = []
     pol = problem.policy
+    years = pol.years()
+    first, last = pol.start_year, pol.end_year - 1
     sites = problem.sites.set_index("site_id")
     svc = problem.services.set_index("service_id")
-    site_rows = {s.site_id: s for s in plan.sites}
-    missing = sorted(set(sites.index) - set(site_rows))
+    rows = {s.site_id: s for s in plan.sites}
+    missing = sorted(set(sites.index) - set(rows))
     if missing:
-        v.append(f"sites: the plan does not state the sites {missing}")
-        return v
-    is_open = {s: r.open_after for s, r in site_rows.items()}
+        return [f"sites: the plan does not state the sites {missing}"]
+    per = pol.periods()
+    starts = set(per["start"])
+    ch = pol.change_year
 
-    # -- placements: where each service is, with what capacity
-    current = problem.placements.groupby(["service_id", "site_id"]).agg(cap=("capacity", "sum"),
-                                                                      floor=("floor_area_m2", "sum"))
+    # -- when each site is open
+    is_open: dict[str, np.ndarray] = {}
+    for s, r in rows.items():
+        yr = np.zeros(len(years), dtype=bool)
+        if r.open_from is not None:
+            end = r.closes if r.closes is not None else pol.end_year
+            yr = (years >= r.open_from) & (years < end)
+        is_open[s] = yr
+        existing = sites.at[s, "kind"] == "existing"
+        if existing and r.open_from != first:
+            v.append(f"sites: existing site {s} must be open from {first} (plan: {r.open_from})")
+        if r.closes is not None and (r.closes < ch or r.closes not in starts):
+            v.append(f"sites: {s} closes in {r.closes}, not at a change year (from {ch}, at period starts)")
+        if not existing and r.open_from is not None:
+            avail = int(sites.at[s, "available_from"])
+            if r.open_from < max(avail, ch + pol.build_years) or r.open_from not in starts or r.closes is not None:
+                v.append(f"sites: new site {s} opens in {r.open_from}; it may open from "
+                         f"{max(avail, ch + pol.build_years)} at a period start, and stay open")
+    t_of = {int(y): t for t, y in enumerate(years)}
+
+    # -- services at sites, per year (timeline)
+    cur = problem.placements.groupby(["service_id", "site_id"]).agg(cap=("capacity", "sum"), floor=("floor_area_m2", "sum"))
     eligible = set(map(tuple, problem.eligible()[["service_id", "site_id"]].to_numpy()))
-    placed: dict[tuple[str, str], float] = {}
-    added_cap: dict[tuple[str, str], float] = {}
-    for c in plan.capacities:
-        key = (c.service_id, c.site_id)
-        if not c.placed:
-            continue
-        placed[key] = c.capacity_after
-        added_cap[key] = c.added_capacity
-        if not is_open.get(c.site_id, False):
-            v.append(f"placement: {c.service_id} is placed at {c.site_id}, which is closed")
-        if key not in eligible:
-            v.append(f"hosting: {c.site_id} (category {sites.loc[c.site_id, 'category']}) may not host {c.service_id}")
-        cap0 = float(current["cap"].get(key, 0.0))
-        if c.capacity_after > cap0 + c.added_capacity + _TOL * max(1.0, cap0):
-            v.append(f"capacity: {c.service_id}@{c.site_id} states {c.capacity_after} > current {cap0} + added "
-                     f"{c.added_capacity}")
-        if c.added_capacity > _TOL:
-            frozen = c.site_id in pol.frozen_sites or c.service_id in pol.frozen_services
-            if frozen or (key in current.index and not pol.allow_expansion):
-                v.append(f"capacity: {c.service_id}@{c.site_id} adds {c.added_capacity:.1f} units, which the policy "
-                         "forbids (frozen or no expansion)")
-            mx = float(svc.loc[c.service_id, "max_capacity_per_site"])
-            if math.isfinite(mx) and c.capacity_after > max(mx, cap0) + _TOL * mx:
-                v.append(f"capacity: {c.service_id}@{c.site_id} has {c.capacity_after:.1f} units, above the "
-                         f"per-site maximum {mx:.0f}")
+    cap_y: dict[tuple[str, str], np.ndarray] = {}
+    for r in plan.timeline:
+        key = (r.service_id, r.site_id)
+        arr = cap_y.setdefault(key, np.full(len(years), np.nan))
+        sl = slice(t_of[r.from_year], t_of[r.to_year] + 1)
+        if np.isfinite(arr[sl]).any():
+            v.append(f"timeline: {r.service_id}@{r.site_id} has overlapping rows in {r.from_year}-{r.to_year}")
+        arr[sl] = r.capacity
+    for (k, s), arr in sorted(cap_y.items()):
+        on = np.isfinite(arr)
+        yrs_on = years[on]
+        if (on & ~is_open[s]).any():
+            v.append(f"placement: {k} is at {s} in {int(yrs_on[~is_open[s][on]][0])}, when the site is closed")
+        if (k, s) not in eligible:
+            v.append(f"hosting: {s} (category {sites.at[s, 'category']}) may not host {k}")
+        current = (k, s) in cur.index
+        runs = np.flatnonzero(np.diff(np.r_[0, on.astype(int), 0]) != 0)
+        if len(runs) > 2:
+            v.append(f"timeline: {k}@{s} leaves and returns ({', '.join(str(years[i]) for i in runs[1:-1:2])})")
+        if current and not on[0]:
+            v.append(f"timeline: current placement {k}@{s} is not there in {first}")
+        cap0 = float(cur["cap"].get((k, s), 0.0))
+        unit = float(svc.at[k, "unit_size"])
+        add = arr[on] - cap0
+        if (add < -1e-6).any():
+            v.append(f"capacity: {k}@{s} falls below its current {cap0:g} (to {arr[on].min():g})")
+        if math.isfinite(unit) and (np.abs(add / unit - np.round(add / unit)) > 1e-6).any():
+            v.append(f"capacity: {k}@{s} adds capacity that is not a whole number of units of {unit:g}")
+        mx = min(float(svc.at[k, "max_capacity_per_site"]), float(svc.at[k, "max_units_per_site"]) * unit
+                 if math.isfinite(unit) else math.inf)
+        if math.isfinite(mx) and (arr[on] > max(mx, cap0) + 1e-6).any():
+            v.append(f"capacity: {k}@{s} has {arr[on].max():g} places, above the per-site maximum {mx:g}")
+        frozen = s in pol.frozen_sites or k in pol.frozen_services
+        if (add > 1e-6).any() and (frozen or (current and not pol.allow_expansion)):
+            v.append(f"capacity: {k}@{s} adds capacity, which the policy forbids (frozen or no expansion)")
+        fixed_t = years < ch
+        if current and not on[fixed_t].all():
+            v.append(f"timeline: {k}@{s} changes before {ch}, the first change year")
+        if not current and on[fixed_t].any():
+            v.append(f"timeline: {k}@{s} arrives before {ch}, the first change year")
+    for (k, s) in cur.index:
+        if (k, s) not in cap_y:
+            cap_y[(k, s)] = np.full(len(years), np.nan)
+            if ch > first:
+                v.append(f"timeline: current placement {k}@{s} is missing")
 
-    # -- coverage and distances, recomputed from the problem's pairs
-    dist = problem.pairs.set_index(["zone_id", "site_id"])["distance_m"]
-    served: dict[tuple[str, str], float] = defaultdict(float)
-    share_zk: dict[tuple[str, str], float] = defaultdict(float)
-    for a in plan.assignments:
-        key = (a.service_id, a.site_id)
-        if key not in placed:
-            v.append(f"assignment: zone {a.zone_id} is served {a.service_id} at {a.site_id}, which does not "
-                     "provide it")
-        d = dist.get((a.zone_id, a.site_id))
-        if d is None:
-            v.append(f"distance: zone {a.zone_id} -> {a.site_id} is not a pair within reach")
-            continue
-        if abs(float(d) - a.distance_m) > 0.06:
-            v.append(f"distance: zone {a.zone_id} -> {a.site_id} is {d:.1f} m, the plan says {a.distance_m:.1f} m")
-        std = float(svc.loc[a.service_id, "coverage_m"])
-        limit = std if math.isfinite(std) else (pol.max_reach_m or math.inf)
-        if float(d) > limit + 1e-6:
-            v.append(f"coverage: zone {a.zone_id} is served {a.service_id} at {a.site_id} {d:,.0f} m away, beyond "
-                     f"the standard {limit:,.0f} m")
-        served[key] += a.share * a.demand
-        share_zk[(a.zone_id, a.service_id)] += a.share
-    for key, load in served.items():
-        cap = placed.get(key, 0.0)
-        if load > cap + 1e-3 * max(1.0, cap):
-            v.append(f"capacity: {key[0]}@{key[1]} serves {load:.2f} units with capacity {cap:.2f}")
-    uncovered_pop: dict[str, float] = defaultdict(float)
-    total_pop: dict[str, float] = defaultdict(float)
-    for r in problem.demand.itertuples():
-        s = share_zk.get((r.zone_id, r.service_id), 0.0)
-        total_pop[r.service_id] += r.population
-        uncovered_pop[r.service_id] += r.population * max(0.0, 1.0 - s)
-        if s > 1 + 1e-4:
-            v.append(f"assignment: zone {r.zone_id} {r.service_id} is assigned {s:.4f} > 1 of its demand")
-        mode, _ = problem.coverage_rule(r.service_id)
-        if mode == "hard" and s < 1 - 1e-4:
-            v.append(f"coverage: zone {r.zone_id} has {100 * (1 - s):.1f}% of its {r.service_id} demand without a "
-                     f"site within the standard")
-    for k, m in pol.min_share.items():
-        tot = total_pop.get(k, 0.0)
-        if tot > 0 and 1 - uncovered_pop[k] / tot < m - 1e-5:
-            v.append(f"coverage: {k} covers {100 * (1 - uncovered_pop[k] / tot):.2f}% of its target population, "
-                     f"below the policy minimum {100 * m:.2f}%")
-
-    # -- floor area per site
-    limit = problem.site_floor_limit()
+    # -- floor per year
+    floor_add = np.zeros((len(sites), len(years)))
+    spos = {s: i for i, s in enumerate(problem.sites["site_id"])}
+    ev = problem.events.reset_index(drop=True)
+    ev_status = pd.DataFrame([e.model_dump() for e in plan.events])
+    for f in plan.floor:
+        i = spos[f.site_id]
+        floor_add[i, t_of.get(f.year, len(years)):] += f.added_m2
+        s_open = is_open[f.site_id]
+        if f.year in t_of and not s_open[t_of[f.year]:].all() and sites.at[f.site_id, "kind"] == "existing":
+            v.append(f"floor: {f.added_m2:,.0f} m² added at {f.site_id} in {f.year}, which then closes")
+        if f.how == "rebuild":
+            done = ev_status[(ev_status["site_id"] == f.site_id) & (ev_status["kind"] == "rebuild")
+                             & (ev_status["status"] == "done")] if len(ev_status) else ev_status
+            if done.empty or int(done["year"].iloc[0]) != f.works_start or f.works_start + f.works_years > f.year:
+                v.append(f"floor: {f.site_id} adds {f.added_m2:,.0f} m² at a rebuild ({f.works_start}, usable {f.year}) "
+                         "that the plan does not make, or before it is finished")
+        else:
+            if f.works_start < ch or f.works_years != pol.build_years or f.works_start + f.works_years != f.year:
+                v.append(f"floor: {f.site_id} {f.how} of {f.added_m2:,.0f} m² built {f.works_start}+{f.works_years}y "
+                         f"for {f.year}: construction takes {pol.build_years} years, from {ch}")
     need = svc["floor_m2_per_unit"] * (1 - pol.sharing_saving)
-    floor_used: dict[str, float] = defaultdict(float)
-    for (k, s), cap in placed.items():
-        floor_used[s] += float(current["floor"].get((k, s), 0.0)) + float(need[k]) * added_cap[(k, s)]
-    for s, r in site_rows.items():
-        base = float(sites.loc[s, "floor_area_m2"]) if sites.loc[s, "kind"] == "existing" else 0.0
-        expect = (base if r.open_after else 0.0) + r.added_floor_m2 if r.open_after else 0.0
-        if abs(r.floor_after_m2 - expect) > 0.11:
-            v.append(f"floor: {s} states {r.floor_after_m2:.1f} m² after, expected {expect:.1f}")
-        if floor_used[s] > r.floor_after_m2 + 0.2 + 1e-6 * floor_used[s]:
-            v.append(f"floor: {s} needs {floor_used[s]:,.1f} m² for its services but has {r.floor_after_m2:,.1f} m²")
-        if r.floor_after_m2 > float(limit[s]) + 0.2:
-            v.append(f"floor: {s} has {r.floor_after_m2:,.1f} m², above its site limit {float(limit[s]):,.1f} m² "
-                     "(site area × floor-area ratio)")
+    limit = problem.site_floor_limit()
+    for s, i in spos.items():
+        base = float(sites.at[s, "floor_area_m2"]) if sites.at[s, "kind"] == "existing" else 0.0
+        avail = np.where(is_open[s], base + floor_add[i], 0.0)
+        used = np.zeros(len(years))
+        for (k, s2), arr in cap_y.items():
+            if s2 != s:
+                continue
+            on = np.isfinite(arr)
+            cap0 = float(cur["cap"].get((k, s), 0.0))
+            used += np.where(on, float(cur["floor"].get((k, s), 0.0)) + float(need[k]) * np.maximum(
+                np.nan_to_num(arr) - cap0, 0.0), 0.0)
+        bad = np.flatnonzero(used > avail + 0.2 + 1e-6 * used)
+        if len(bad):
+            t = bad[0]
+            v.append(f"floor: {s} needs {used[t]:,.1f} m² for its services in {years[t]} but has {avail[t]:,.1f} m²")
+        if base + floor_add[i, -1] > float(limit[s]) + 0.2:
+            v.append(f"floor: {s} reaches {base + floor_add[i, -1]:,.1f} m², above its site limit {float(limit[s]):,.1f} m²")
+
+    # -- coverage, rules and capacity, per year
+    dist = problem.pairs.set_index(["zone_id", "site_id"])["distance_m"]
+    dem = problem.demand.set_index(["zone_id", "service_id", "year"])
+    share_y: dict[tuple[str, str], np.ndarray] = defaultdict(lambda: np.zeros(len(years)))
+    load: dict[tuple[str, str], np.ndarray] = defaultdict(lambda: np.zeros(len(years)))
+    served_by: dict[tuple[str, str], dict[int, set]] = defaultdict(lambda: defaultdict(set))
+    districts = {k: problem.district_tables(k) for k in svc.index[svc["rule"] == "district"]}
+    for a in plan.assignments:
+        k, z, s = a.service_id, a.zone_id, a.site_id
+        ts = np.arange(t_of[a.from_year], t_of[a.to_year] + 1)
+        arr = cap_y.get((k, s))
+        if arr is None or not np.isfinite(arr[ts]).all():
+            v.append(f"assignment: zone {z} is served {k} at {s} in {a.from_year}-{a.to_year}, when {s} does not "
+                     "provide it")
+        rule = svc.at[k, "rule"]
+        d = dist.get((z, s))
+        if rule == "district":
+            zd, sd = districts[k]
+            if zd.get(z) is None or sd.get(s) != zd.get(z):
+                v.append(f"district: zone {z} is served {k} at {s}, outside its district ({zd.get(z)})")
+        else:
+            if d is None:
+                v.append(f"distance: zone {z} -> {s} is not a pair within reach")
+                continue
+            std = float(svc.at[k, "coverage_m"])
+            lim = std if math.isfinite(std) else (pol.max_reach_m or math.inf)
+            if float(d) > lim + 1e-6:
+                v.append(f"coverage: zone {z} is served {k} at {s} {d:,.0f} m away, beyond the standard {lim:,.0f} m")
+        if d is not None and a.distance_m is not None and abs(float(d) - a.distance_m) > 0.06:
+            v.append(f"distance: zone {z} -> {s} is {d:.1f} m, the plan says {a.distance_m:.1f} m")
+        share_y[(z, k)][ts] += a.share
+        for t in ts:
+            y = int(years[t])
+            dd = float(dem["demand"].get((z, k, y), 0.0))
+            load[(k, s)][t] += a.share * dd
+            served_by[(z, k)][t].add(s)
+    for (k, s), arr in load.items():
+        cap = np.nan_to_num(cap_y.get((k, s), np.zeros(len(years))))
+        bad = np.flatnonzero(arr > cap + 1e-3 * np.maximum(1.0, cap))
+        if len(bad):
+            t = bad[0]
+            v.append(f"capacity: {k}@{s} serves {arr[t]:.2f} units in {years[t]} with capacity {cap[t]:.2f}")
+    unc_pop: dict[tuple[str, int], float] = defaultdict(float)
+    tot_pop: dict[tuple[str, int], float] = defaultdict(float)
+    # providers of each nearest service per year, for the nearest rule
+    near_svcs = set(svc.index[svc["rule"] == "nearest"])
+    prov: dict[str, list[tuple[str, np.ndarray]]] = defaultdict(list)
+    for (k, s), arr in cap_y.items():
+        if k in near_svcs:
+            prov[k].append((s, np.isfinite(arr)))
+    pairs_by_zone = {z: g.set_index("site_id")["distance_m"] for z, g in problem.pairs.groupby("zone_id")}
+    for r in problem.demand.itertuples(index=False):
+        if r.population <= 0 and r.demand <= 0:
+            continue
+        t = t_of[int(r.year)]
+        sh = share_y.get((r.zone_id, r.service_id), np.zeros(len(years)))[t]
+        tot_pop[(r.service_id, t)] += r.population
+        unc_pop[(r.service_id, t)] += r.population * max(0.0, 1.0 - sh)
+        if sh > 1 + 1e-4:
+            v.append(f"assignment: zone {r.zone_id} {r.service_id} is assigned {sh:.4f} > 1 of its demand in {r.year}")
+        mode, _ = problem.coverage_rule(r.service_id)
+        if mode == "hard" and sh < 1 - 1e-4 and not baseline:
+            v.append(f"coverage: zone {r.zone_id} has {100 * (1 - sh):.1f}% of its {r.service_id} demand without a "
+                     f"site within the standard in {r.year}")
+        if r.service_id in near_svcs and sh > 1e-6:
+            pz = pairs_by_zone.get(r.zone_id)
+            cov = float(svc.at[r.service_id, "coverage_m"])
+            best = None
+            for s, on in prov[r.service_id]:
+                if on[t] and pz is not None and s in pz.index and pz[s] <= (cov if math.isfinite(cov) else math.inf):
+                    key = (round(float(pz[s]), 1), s)
+                    best = key if best is None or key < best else best
+            used = served_by[(r.zone_id, r.service_id)][t]
+            if best is not None and used != {best[1]}:
+                v.append(f"nearest: zone {r.zone_id} goes to {sorted(used)} for {r.service_id} in {r.year}, past the "
+                         f"nearer open {best[1]} ({best[0]:,.0f} m)")
+    for k, m in pol.min_share.items():
+        for t in range(len(years)):
+            tot = tot_pop.get((k, t), 0.0)
+            if tot > 0 and 1 - unc_pop[(k, t)] / tot < m - 1e-5 and not baseline:
+                v.append(f"coverage: {k} covers {100 * (1 - unc_pop[(k, t)] / tot):.2f}% of its target population in "
+                         f"{years[t]}, below the policy minimum {100 * m:.2f}%")
+                break
+    # service floors and the anchor rule
+    for k in svc.index:
+        fl = pol.min_capacity_by_year(k)
+        total = sum(np.nan_to_num(arr) for (k2, _), arr in cap_y.items() if k2 == k) if fl.any() else 0.0
+        if fl.any():
+            bad = np.flatnonzero(total < fl - 1e-6)
+            if len(bad) and not baseline:
+                t = bad[0]
+                v.append(f"service floor: {k} has {total[t]:,.0f} places in {years[t]}, below the floor {fl[t]:,.0f}")
+        if svc.at[k, "rule"] == "district" and svc.at[k, "anchor_keeps"] and not baseline:
+            _, sd = districts[k]
+            for (k2, s) in cur.index:
+                if k2 == k and sd.get(s) == s:
+                    arr = cap_y.get((k, s))
+                    gone = is_open[s] & ~np.isfinite(arr)
+                    if gone.any():
+                        v.append(f"district: {k} leaves its own school {s} in {years[np.flatnonzero(gone)[0]]} while the "
+                                 "school stays open")
+
+    # -- renewal events
+    if len(ev):
+        v += _check_events(plan, problem, ev, ev_status, is_open, years)
+
+    # -- budget per year
+    state = plan.state(problem)
+    money = capital_by_year(problem, state)
+    caps = money["cap_yen"].to_numpy()
+    if pol.min_level_budget and plan.kpis.level_budget_yen is not None:
+        caps = np.full(len(years), float(plan.kpis.level_budget_yen))
+    fund = pol.renewal.fund
+    if np.isfinite(caps).all() and not baseline:
+        charged = money["spend_yen"].to_numpy()
+        bal = fund.initial_yen if fund else 0.0
+        for t in range(len(years)):
+            if fund:
+                bal += caps[t] - charged[t]
+                if bal < fund.min_balance_yen - 1.0:
+                    v.append(f"budget: the fund falls to {bal:,.0f} yen in {years[t]}, below its minimum")
+                    break
+            elif charged[t] > caps[t] * (1 + 1e-9) + 1.0:
+                v.append(f"budget: {years[t]} spends {charged[t]:,.0f} yen on renewal and new floor, above the annual "
+                         f"budget {caps[t]:,.0f}")
 
     # -- policy
+    end = {s: bool(is_open[s][-1]) for s in rows}
     for s in pol.lock_open:
-        if not is_open[s]:
+        if not is_open[s].all():
             v.append(f"lock: {s} is locked open but the plan closes it")
     for s in pol.lock_closed:
-        if is_open[s]:
+        if is_open[s][years >= ch].any():
             v.append(f"lock: {s} is locked closed but the plan keeps it")
-    for (k, s) in current.index:
-        if (s in pol.frozen_sites or k in pol.frozen_services) and (k, s) not in placed:
-            v.append(f"lock: {k}@{s} is frozen (excluded from change) but the plan removes it")
-    for (k, s) in current.index:
-        if k in pol.keep_services and (k, s) not in placed:
-            v.append(f"lock: {k} must stay at {s} (policy.keep_services) but the plan removes it")
-    for (k, s) in placed:
-        if (s in pol.frozen_sites or k in pol.frozen_services) and (k, s) not in current.index:
+    for (k, s) in cur.index:
+        arr = cap_y[(k, s)]
+        if (s in pol.frozen_sites or k in pol.frozen_services or k in pol.keep_services) and not np.isfinite(arr).all():
+            v.append(f"lock: {k} must stay at {s} (frozen or keep_services) but the plan removes it")
+    for (k, s), arr in cap_y.items():
+        if (s in pol.frozen_sites or k in pol.frozen_services) and (k, s) not in cur.index and np.isfinite(arr).any():
             v.append(f"lock: {k}@{s} is new, but {'site ' + s if s in pol.frozen_sites else 'service ' + k} is frozen")
-    existing = sites.index[sites["kind"] == "existing"]
-    closures = sum(1 for s in existing if not is_open[s])
+    existing_ids = sites.index[sites["kind"] == "existing"]
+    closures = sum(1 for s in existing_ids if not end[s])
     if pol.max_closures is not None and closures > pol.max_closures:
         v.append(f"closures: the plan closes {closures} sites, policy maximum {pol.max_closures}")
-    base_floor = float(sites.loc[existing, "floor_area_m2"].sum())
-    floor_after = sum(r.floor_after_m2 for r in site_rows.values())
+    base_floor = float(sites.loc[existing_ids, "floor_area_m2"].sum())
+    floor_end = sum(r.floor_after_m2 for r in plan.sites)
     if base_floor > 0:
-        red = 1 - floor_after / base_floor
+        red = 1 - floor_end / base_floor
         if pol.min_floor_reduction is not None and red < pol.min_floor_reduction - 1e-6:
             v.append(f"floor reduction: {100 * red:.2f}% is below the policy minimum {100 * pol.min_floor_reduction:.2f}%")
         if pol.max_floor_reduction is not None and red > pol.max_floor_reduction + 1e-6:
             v.append(f"floor reduction: {100 * red:.2f}% is above the policy maximum {100 * pol.max_floor_reduction:.2f}%")
-    order = problem.sites["site_id"].to_numpy()
-    open_arr = np.array([is_open[s] for s in order])
-    add_arr = np.array([site_rows[s].added_floor_m2 for s in order])
-    costs = problem.site_costs(open_arr, add_arr)
+    costs = site_year_costs(problem, state)
     capital = float(costs["new_build_yen"].sum() + costs["land_yen"].sum())
     if pol.capital_budget_yen is not None and capital > pol.capital_budget_yen * (1 + 1e-6) + 1.0:
-        v.append(f"budget: capital spend ¥{capital:,.0f} exceeds the budget ¥{pol.capital_budget_yen:,.0f}")
+        v.append(f"capital: capital spend ¥{capital:,.0f} exceeds the budget ¥{pol.capital_budget_yen:,.0f}")
+    solo = set(svc.index[~svc["co_locatable"]])
+    for t, y in enumerate(years):
+        by_site: dict[str, set[str]] = defaultdict(set)
+        for (k, s), arr in cap_y.items():
+            if np.isfinite(arr[t]):
+                by_site[s].add(k)
+        for s, ks in sorted(by_site.items()):
+            for a_, b_ in pol.incompatible:
+                if a_ in ks and b_ in ks:
+                    v.append(f"incompatible: {a_} and {b_} share {s} in {y}")
+            for k in sorted(ks & solo):
+                if len(ks) > 1:
+                    v.append(f"co-location: {k} may not share a site but {s} also hosts {sorted(ks - {k})} in {y}")
+
+    # -- cost: recomputed from the state, against the KPIs and the solver's objective
     total = float(costs["total_yen"].sum())
     if abs(total - plan.kpis.cost_after_yen) > 1.0 + 1e-9 * abs(total):
         v.append(f"cost: recomputed horizon cost ¥{total:,.0f} differs from the plan's ¥{plan.kpis.cost_after_yen:,.0f}")
+    obj = plan.solver.objective_yen
+    if obj is not None and not baseline:
+        extra = _objective_extras(plan, problem, cur)
+        expect = total + extra
+        tol = 2e3 + 1e-6 * abs(expect)
+        if abs(obj - expect) > tol and not pol.min_level_budget:
+            v.append(f"cost: the solver's objective ¥{obj:,.0f} differs from the recomputed cost ¥{expect:,.0f} "
+                     f"(plan ¥{total:,.0f} + tie-breaks and priced terms ¥{extra:,.0f})")
 
-    # -- services that may not share a site
-    by_site: dict[str, set[str]] = defaultdict(set)
-    for (k, s) in placed:
-        by_site[s].add(k)
-    solo = set(svc.index[~svc["co_locatable"]])
-    for s, ks in sorted(by_site.items()):
-        for a, b in pol.incompatible:
-            if a in ks and b in ks:
-                v.append(f"incompatible: {a} and {b} share {s}")
-        for k in sorted(ks & solo):
-            if len(ks) > 1:
-                v.append(f"co-location: {k} may not share a site but {s} also hosts {sorted(ks - {k})}")
     # -- decisions agree with the site states
     for d in plan.decisions:
-        if d.decision == "close" and d.facility_id == d.site_id and is_open.get(d.site_id, False):
+        if d.facility_id == d.site_id and d.decision == "close" and end.get(d.site_id, False):
             v.append(f"decision: {d.facility_id} is marked closed but its site stays open")
-        if d.decision != "close" and d.facility_id == d.site_id and not is_open.get(d.site_id, True):
-            v.append(f"decision: {d.facility_id} is marked {d.decision} but its site is closed")
+        if d.facility_id == d.site_id and d.decision != "close" and not end.get(d.site_id, True):
+            v.append(f"decision: {d.facility_id} is marked {d.decision} but its site closes")
     return v
+
+
+def _check_events(plan: Plan, problem: PortfolioProblem, ev: pd.DataFrame, st: pd.DataFrame,
+                  is_open: dict[str, np.ndarray], years: np.ndarray) -> list[str]:
+    """Windows, hard limits, order within a site, work only on open sites, drops only at closures."""
+    v = []
+    pol = problem.policy
+    last = pol.end_year - 1
+    if len(st) != len(ev):
+        return [f"events: the plan states {len(st)} events, the problem has {len(ev)}"]
+    w = prepare_events(problem).ev.reset_index(drop=True)
+    closes = {s.site_id: s.closes for s in plan.sites}
+    prev: dict[str, tuple[int, int, str]] = {}
+    for i, r in enumerate(st.itertuples(index=False)):
+        e = w.iloc[i]
+        who = f"{r.site_id} {r.kind} (due {r.due_year})"
+        if r.status == "done":
+            y = int(r.year)
+            if not int(e["earliest"]) <= y <= int(e["latest"]):
+                v.append(f"renewal: {who} starts {y}, outside its window {int(e['earliest'])}-{int(e['latest'])}")
+            if not is_open[r.site_id][y - pol.start_year]:
+                v.append(f"renewal: {who} starts {y} on a closed site")
+        elif r.status == "deferred":
+            if not bool(e["can_defer"]):
+                v.append(f"renewal: {who} is deferred beyond {last}, past its hard limit {int(e['limit'])}")
+            if not is_open[r.site_id][-1]:
+                v.append(f"renewal: {who} is deferred but its site closes")
+        else:
+            c = closes.get(r.site_id)
+            if c is None or c != r.closure_year:
+                v.append(f"renewal: {who} is dropped at a closure in {r.closure_year}, but the site closes in {c}")
+            elif not bool(e["can_defer"]) and c > int(e["latest"]) + 1:
+                v.append(f"renewal: {who} is dropped, but its site stays open until {c - 1}, past its latest start "
+                         f"{int(e['latest'])}")
+        p = prev.get(r.site_id)
+        if r.status == "done" and p is not None:
+            py, pend, pkind = p
+            if pkind != "rebuild" and int(r.year) < pend:
+                v.append(f"renewal: {who} starts {int(r.year)} before its {pkind} ends ({pend - 1})")
+        if r.status == "done":
+            prev[r.site_id] = (int(r.year), int(r.year) + int(e["spread_years"]), r.kind)
+        elif r.status == "deferred" and r.kind != "rebuild":
+            prev[r.site_id] = (last + 1, 10**6, r.kind)
+    return v
+
+
+def _objective_extras(plan: Plan, problem: PortfolioProblem, cur: pd.DataFrame) -> float:
+    """The yen the objective adds to the plan's cost: tie-breaks (new placements, added capacity),
+    priced uncovered shares, the access term and the level-budget term."""
+    pol = problem.policy
+    extra = 0.0
+    for r in plan.timeline:
+        yrs = r.to_year - r.from_year + 1
+        if not r.current:
+            extra += NEW_PLACEMENT_YEN * yrs
+        extra += EXT_UNIT_YEN * max(r.capacity - float(cur["cap"].get((r.service_id, r.site_id), 0.0)), 0.0) * yrs
+    for u in plan.uncovered:
+        extra += 1e-3 * SCALE * u.population * u.share
+    if pol.access_weight_yen_per_person_km > 0:
+        for a in plan.assignments:
+            extra += (pol.access_weight_yen_per_person_km * a.population * a.share * (a.distance_m or 0.0) / 1000.0
+                      * (a.to_year - a.from_year + 1))
+    return extra

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import math
 
+import pandas as pd
 
 from ..solver import SolverOptions
 from .model import build_model
@@ -78,7 +79,7 @@ def diagnose(problem: PortfolioProblem, options: SolverOptions | None = None) ->
     reasons = unreachable(problem)
     if reasons:
         return reasons
-    model = build_model(problem, relax=True)
+    model = build_model(problem, elastic=True)
     sol = model.solve(options or SolverOptions())
     if not sol.info.has_solution:
         return [f"the relaxed model could not be solved either ({sol.info.status}); check the input data"]
@@ -94,9 +95,17 @@ def diagnose(problem: PortfolioProblem, options: SolverOptions | None = None) ->
 
     svc = problem.services.set_index("service_id")
     pol = problem.policy
-    for group, df in sorted(sol.slacks.items()):
-        for r in df.itertuples():
-            lab, amt = str(r.label), float(r.amount)
+    per = pol.periods()
+
+    def when(lab: str) -> tuple[str, str]:
+        """'x@p3' -> ('x', 'from 2027')."""
+        if "@p" in lab:
+            head, q = lab.rsplit("@p", 1)
+            return head, f"in {int(per['start'].iat[int(q)])}-{int(per['end'].iat[int(q)])}"
+        return lab, ""
+
+    for group, rows in sorted(sol.slacks.items()):
+        for lab, amt in rows:
             if group == "locks":
                 what, target = lab.split(":", 1)
                 if "@" in target:
@@ -105,10 +114,10 @@ def diagnose(problem: PortfolioProblem, options: SolverOptions | None = None) ->
                                    f"(the policy keeps it where it is){zones_at(s)}")
                 else:
                     verb = "open" if what == "lock_closed" else "close"
-                    reasons.append(f"policy.{what}: {_site_label(problem, target)} must {verb}"
-                                   f"{zones_at(target)}")
+                    reasons.append(f"policy.{what}: {_site_label(problem, target)} must {verb}{zones_at(target)}")
             elif group == "capacity":
-                k, s = lab.split("@", 1)
+                head, yrs = when(lab)
+                k, s = head.split("@", 1)
                 mx = float(svc.loc[k, "max_capacity_per_site"])
                 why = []
                 if math.isfinite(mx):
@@ -117,33 +126,54 @@ def diagnose(problem: PortfolioProblem, options: SolverOptions | None = None) ->
                     why.append("policy.allow_expansion is false")
                 if s in pol.frozen_sites or k in pol.frozen_services:
                     why.append("frozen")
-                reasons.append(f"capacity: {k} at {_site_label(problem, s)} is short by {amt:,.1f} units"
+                reasons.append(f"capacity: {k} at {_site_label(problem, s)} is short by {amt:,.1f} units {yrs}"
                                + (f" ({'; '.join(why)})" if why else "") + zones_at(s, k))
             elif group == "floor":
-                lim = float(problem.site_floor_limit()[lab])
-                reasons.append(f"floor area: {_site_label(problem, lab)} needs {amt:,.0f} m² more than its site "
-                               f"allows (limit {lim:,.0f} m² = site area × floor-area ratio){zones_at(lab)}")
+                head, yrs = when(lab)
+                lim = float(problem.site_floor_limit()[head])
+                reasons.append(f"floor area: {_site_label(problem, head)} needs {amt:,.0f} m² more {yrs} than it has "
+                               f"or its site allows (limit {lim:,.0f} m² = site area × floor-area ratio){zones_at(head)}")
+            elif group == "money":
+                reasons.append(f"budget: {lab} needs {amt * 1e6:,.0f} yen more than the annual budget (renewal "
+                               "events that may not wait past their hard limit, and floor for the moves)")
+            elif group.startswith("min_capacity:"):
+                reasons.append(f"service floor: {lab} lacks {amt:,.0f} places that no site can add")
             elif group == "min_share":
-                reasons.append(f"policy.min_share[{lab}]: the covered share must drop by {100 * amt:.2f} points")
+                head, yrs = when(lab)
+                reasons.append(f"policy.min_share[{head}]: the covered share must drop by {100 * amt:.2f} points {yrs}")
             elif group == "max_closures":
                 reasons.append(f"policy.max_closures: {amt:.0f} more closure(s) are needed")
-            elif group in ("min_floor_reduction", "max_floor_reduction"):
-                reasons.append(f"policy.{group}: total floor area must move by {amt:,.0f} m²")
-            elif group == "capital_budget":
+            elif group.startswith("floor_reduction"):
+                reasons.append(f"policy.{group.replace('floor_reduction', 'floor_reduction')}: total floor area must "
+                               f"move by {amt:,.0f} m²")
+            elif group == "capital":
                 reasons.append(f"policy.capital_budget_yen: {amt * 1e6:,.0f} yen more capital is needed")
             elif group == "incompatible":
                 reasons.append(f"policy.incompatible / co_locatable: {lab} must share a site")
+            elif group in ("nearest", "anchor"):
+                reasons.append(f"assignment rule ({group}): relaxed by {amt:g} at {lab}")
+            elif group == "cover":
+                continue  # reported below from the uncovered shares
             else:  # pragma: no cover - every group is named above
                 reasons.append(f"{group}: {lab} relaxed by {amt:g}")
+    cover = {lab for lab, _ in sol.slacks.get("cover", [])}
     u = sol.uncovered
     near = problem.pairs.merge(problem.eligible()[["service_id", "site_id"]], on="site_id")
-    for r in u.itertuples():
+    seen = set()
+    for lab in sorted(cover):
+        z, rest = lab.split("/", 1)
+        k, q = rest.rsplit("@p", 1)
+        if (z, k) in seen:
+            continue
+        seen.add((z, k))
+        u = pd.concat([u, pd.DataFrame({"zone_id": [z], "service_id": [k], "p": [int(q)], "share": [1.0]})])
+    for r in u.drop_duplicates(["zone_id", "service_id"]).itertuples():
         if problem.coverage_rule(r.service_id)[0] != "hard":
             continue
         cand = near[(near["zone_id"] == r.zone_id) & (near["service_id"] == r.service_id)]
         cand = cand.sort_values(["distance_m", "site_id"], kind="mergesort").head(3)
         opts = ", ".join(f"{s} at {d:,.0f} m" for s, d in zip(cand["site_id"], cand["distance_m"])) or "none"
-        reasons.append(f"{_zone_label(problem, r.zone_id)}: {100 * r.share:.0f}% of its {r.service_id} demand cannot "
+        reasons.append(f"{_zone_label(problem, r.zone_id)}: part of its {r.service_id} demand cannot "
                        f"be covered {_standard(problem, r.service_id)} even with every policy relaxed "
                        f"(nearest eligible sites: {opts}); blocking: capacity and site limits of those sites")
     if not reasons:

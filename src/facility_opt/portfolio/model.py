@@ -1,24 +1,34 @@
-"""The portfolio MILP, built in bulk from a :class:`PortfolioProblem` (formulation: docs/portfolio.md).
+"""The multi-year portfolio MILP, built in bulk from a :class:`PortfolioProblem` (docs/portfolio.md).
 
-Variables (all indexed by position in the problem's canonical tables):
+Time: periods ``p`` (:meth:`Policy.periods`) for the portfolio's state, years ``t`` for renewal
+events and money.  Variables (blocks indexed ``item * P + p``):
 
-* ``open[s]`` (binary): site *s* is in use at the end of the horizon (existing: kept; candidate: built);
-* ``place[e]`` (binary): service *k* is provided at site *s*, for each eligible pair *e = (k, s)*;
-* ``ext[e]`` (>= 0): capacity added to *e* beyond its current capacity;
-* ``fadd[s]`` (>= 0): floor area built at *s* (co-location, extension, new building);
-* ``w[r]`` in [0, 1]: share of zone *z*'s demand for *k* served at *s*, only for pairs within the
-  standard (the sparse support :meth:`PortfolioProblem.reach`);
-* ``u[z, k]`` in [0, 1]: share left uncovered (min-share services; every service when relaxed).
+* ``open[s,p]`` (binary): site *s* is in use in period *p*; existing sites close at most once and
+  never reopen, candidates open at most once and stay open;
+* ``place[e,p]`` (binary): service *k* is at site *s* (eligible pair *e*); a current placement
+  leaves at most once, a new one arrives at most once;
+* ``ext[e,p]`` (>= 0; integer units for services with a ``unit_size``): capacity added to *e*;
+* ``gx[s,q]`` (>= 0): floor added at *s*, usable from period *q* (an extension, or a candidate's new
+  building), built in the ``build_years`` before; ``ga[o]`` (>= 0): floor added at *s* by its
+  rebuild option *o*, usable once the rebuild is complete;
+* ``z[o]`` (binary): renewal event option *o* (a start year in the event's window, or deferral past
+  the horizon) is chosen; ``drop[e,q]``: event *e* is never done because its site closes in *q*;
+* ``w[r,p]`` in [0, 1]: share of zone *z*'s demand for *k* served at *s* in *p* (the sparse reach);
+  ``u[z,k,p]``: share uncovered (min-share services; every service in the baseline);
+* ``cum[r,p]`` (``nearest`` services): the share served at the zone's *j* nearest sites.
 
-Constraints: ``place <= open``; ``w <= place`` (strong linking); ``sum_s w + u = 1``; capacity
-``sum_z demand * w <= cap0 * place + ext``; ``ext <= M * place``; floor ``sum_k floor0 * place +
-sum_k need_k (1 - saving) ext <= floor0_site * open + fadd``, ``fadd`` within the site limit; policy
-limits (closures, floor-area reduction, capital budget, incompatible services, locks).
+Constraint families (names used by the diagnosis and the checks): ``open_order``, ``place_open``,
+``place_order``, ``ext_link``, ``assign_link``, ``cover``, ``capacity``, ``floor``, ``site_limit``,
+``grow_open``, ``rebuild_add``, ``nearest_cum``, ``nearest``, ``anchor``, ``min_capacity``,
+``event_one``, ``event_open``, ``event_drop``, ``event_order``, ``money``, ``min_share``,
+``incompatible``, ``max_closures``, ``floor_reduction``, ``capital``.
 
-Objective (million yen): horizon cost of every site (:meth:`PortfolioProblem.site_costs`, linear in
-``open`` and ``fadd``) + access weight × population × km × ``w`` + tiny tie-breaks (a new placement
-costs 1,000 yen, so idle placements never appear).  With ``relax=True`` every hard constraint group
-gets a penalised slack and the objective becomes the sum of normalised slacks (diagnosis).
+Objective (million yen): renewal options (capital + deferral risk + early work + bond interest +
+preventive upkeep, from :func:`facility_opt.schedule.event_options`), temporary premises during
+rebuilds, the risk of events dropped at closure, running costs of open floor, floor added, land
+bought, minus land sold or leased, plus the optional access term and tiny deterministic
+tie-breaks.  :mod:`facility_opt.portfolio.economics` recomputes every cost from a plan's state,
+independently of this module, and the check compares the two.
 """
 
 from __future__ import annotations
@@ -31,518 +41,1004 @@ import numpy as np
 import pandas as pd
 import pulp
 
-from ..solver import SolveInfo, SolverOptions, solve
+from ..milp import Milp, csr_groups, values
+from ..schedule import event_options, event_risk, event_windows, order_rows
+from ..solver import SolveInfo, SolverOptions
 from .problem import PortfolioProblem
 
-__all__ = ["PortfolioModel", "Solution", "build_model", "SCALE"]
+__all__ = ["PortfolioModel", "Solution", "build_model", "SCALE", "EventPlan"]
 
 log = logging.getLogger(__name__)
 
 #: objective unit: one million yen (keeps coefficients well scaled for the solver)
 SCALE = 1e6
-#: cost of a placement that is not current (yen): a deterministic tie-break against idle placements
+#: cost of a new placement per year it exists (yen): a deterministic tie-break against idle or early moves
 NEW_PLACEMENT_YEN = 1_000.0
-#: weight of an uncovered (zone, service) in the relaxed model, relative to other relaxations
-COVERAGE_PENALTY = 1_000.0
-#: price of an uncovered resident in the keep-everything baseline (million yen): far above any expansion
+#: cost of a unit of added capacity per year (yen): no capacity is added that nothing needs
+EXT_UNIT_YEN = 10.0
+#: price of an uncovered resident-period in the keep-everything baseline (million yen)
 BASELINE_UNCOVERED_PENALTY = 1_000.0
+#: price of a yen of baseline spend above the annual budget (million yen per million yen)
+BASELINE_OVER_BUDGET_PENALTY = 100.0
+
+
+@dataclass
+class EventPlan:
+    """The prepared renewal events of a problem: windows, options and their money by year."""
+
+    ev: pd.DataFrame  # one row per event: e, site_id, s, kind, due_year, spread_years, cost_yen, ...
+    opt: pd.DataFrame  # one row per option: e, variant, due, year (last+1 = deferred), coef parts
+    spend: np.ndarray  # options × years: capital spent
+    need: np.ndarray  # options × years: what the budget is charged
+
+
+def prepare_events(problem: PortfolioProblem) -> EventPlan:
+    """Windows and options of every renewal event (the scheduler's rules, shared code)."""
+    pol = problem.policy
+    first, last = pol.start_year, pol.end_year - 1
+    ev = problem.events.copy()
+    spos = pd.Series(np.arange(len(problem.sites)), index=problem.sites["site_id"].to_numpy())
+    ev["s"] = spos.reindex(ev["site_id"]).to_numpy(dtype=np.int64) if len(ev) else np.zeros(0, dtype=np.int64)
+    ev["group"] = ev["s"]
+    ev["building_id"] = ev["site_id"]
+    ev["category"] = ev["site_id"].map(problem.sites.set_index("site_id")["category"])
+    ev["e"] = np.arange(len(ev))
+    H = pol.horizon_years
+    if ev.empty:
+        cols = ["e", "variant", "due", "year", "closed", "capital", "risk", "early", "interest", "pm_cost", "coef"]
+        return EventPlan(ev.assign(earliest=0, latest=0, limit=np.nan, can_defer=True, pm=False),
+                         pd.DataFrame(columns=cols), np.zeros((0, H)), np.zeros((0, H)))
+    ev = event_windows(ev, pol.renewal, first, last)
+    opt, spend, need = event_options(ev, pol.renewal, first, last)
+    return EventPlan(ev, opt, spend, need)
 
 
 @dataclass
 class Solution:
-    """Variable values of one solve, labelled by the problem's ids."""
+    """Variable values of one solve, labelled by the problem's ids (per period where they vary)."""
 
     info: SolveInfo
-    open: pd.Series  # site_id -> bool
-    placements: pd.DataFrame  # service_id, site_id, current, place, capacity0, ext, capacity, floor0
-    added_floor: pd.Series  # site_id -> m2
-    assignments: pd.DataFrame  # zone_id, service_id, site_id, distance_m, population, demand, share
-    uncovered: pd.DataFrame  # zone_id, service_id, population, demand, share
-    slacks: dict[str, pd.DataFrame] = field(default_factory=dict)  # relaxed model only
+    open: pd.DataFrame  # site_id, p, open
+    placements: pd.DataFrame  # service_id, site_id, p, current, place, capacity0, ext, capacity, floor0
+    floor_added: pd.DataFrame  # site_id, p, year (first usable), added_m2, how, option, works_start, works_years
+    events: pd.DataFrame  # one row per event: site_id, e, kind, due_year, status, year, variant, option
+    assignments: pd.DataFrame  # zone_id, service_id, site_id, p, distance_m, population, demand, share
+    uncovered: pd.DataFrame  # zone_id, service_id, p, population, demand, share
+    level_budget_yen: float | None = None
+    slacks: dict[str, list] = field(default_factory=dict)
 
 
 class PortfolioModel:
-    """A built MILP for one problem: ``build_model(problem)`` then :meth:`solve`.
+    """A built multi-year MILP for one problem: ``build_model(problem)`` then :meth:`solve`.
 
     Parameters
     ----------
     problem : the instance.
-    relax : add a penalised slack to every hard constraint group and minimise their sum
-        (used by :mod:`facility_opt.portfolio.diagnose`).
     baseline : fix the keep-everything portfolio (every existing site open with its current
-        services, nothing new) and drop the policy limits; coverage is relaxed so that a portfolio
-        that misses the standards still gets a (reported) solution.
+        services all along, nothing new) and drop the policy limits; coverage and the budget are
+        priced instead of enforced, so that a portfolio that misses them still gets a (reported)
+        solution.
+    elastic : add a priced slack to every constraint family that can block a plan (diagnosis).
     """
 
-    def __init__(self, problem: PortfolioProblem, relax: bool = False, baseline: bool = False) -> None:
+    def __init__(self, problem: PortfolioProblem, baseline: bool = False, elastic: bool = False) -> None:
         t0 = time.perf_counter()
         self.problem = problem
-        self.relax = relax
         self.baseline = baseline
-        self.prob = pulp.LpProblem("portfolio" + ("_relaxed" if relax else "_baseline" if baseline else ""),
-                                   pulp.LpMinimize)
+        self.elastic = elastic
+        self.m = Milp("portfolio" + ("_baseline" if baseline else "_elastic" if elastic else ""), elastic=elastic)
         self._index()
         self._variables()
         self._constraints()
-        self._objective()
+        self._set_cost_objective()
         self.access_constraint: pulp.LpConstraint | None = None
         self.build_seconds = time.perf_counter() - t0
-        log.info("built %s: %d variables, %d constraints in %.2f s", self.prob.name, self.prob.numVariables(),
-                 self.prob.numConstraints(), self.build_seconds)
+        log.info("built %s: %d variables, %d constraints in %.2f s", self.m.prob.name, self.m.prob.numVariables(),
+                 self.m.n_rows, self.build_seconds)
+
+    @property
+    def prob(self) -> pulp.LpProblem:
+        return self.m.prob
 
     # ------------------------------------------------------------------ index
     def _index(self) -> None:
         p, pol = self.problem, self.problem.policy
-        self.sites = p.sites
-        self.site_pos = pd.Series(np.arange(len(p.sites)), index=p.sites["site_id"].to_numpy())
-        self.existing = (p.sites["kind"] == "existing").to_numpy()
+        per = pol.periods()
+        self.per = per
+        self.P = P = len(per)
+        self.pstart = per["start"].to_numpy()
+        self.plen = (per["end"] - per["start"] + 1).to_numpy().astype(float)
+        self.pfixed = per["fixed"].to_numpy()
+        self.first, self.last, self.H = pol.start_year, pol.end_year - 1, pol.horizon_years
+        sites = p.sites
+        self.sites = sites
+        self.S = len(sites)
+        self.site_pos = pd.Series(np.arange(self.S), index=sites["site_id"].to_numpy())
+        self.existing = sites["kind"].eq("existing").to_numpy()
+        self.F = sites["floor_area_m2"].to_numpy(dtype=float) * self.existing
+        self.limit = p.site_floor_limit().to_numpy()
+        self.room = np.where(np.isfinite(self.limit), self.limit - self.F, np.inf)
+        # construction must start in or after the first change year
+        self.can_build = (self.pstart - pol.build_years >= pol.change_year) & ~self.pfixed
+        avail = sites["available_from"].to_numpy()
+        self.cand_ok = (self.pstart[None, :] >= avail[:, None]) & ~self.pfixed[None, :] & self.can_build[None, :]
+
         el = p.eligible()
+        svc = p.services.set_index("service_id")
         if self.baseline:
             el = el[el["current"]].reset_index(drop=True)
-        svc = p.services.set_index("service_id")
-        el["s"] = self.site_pos.loc[el["site_id"]].to_numpy()
-        el["need"] = el["service_id"].map(svc["floor_m2_per_unit"]).to_numpy() * (1 - pol.sharing_saving)
+        el["s"] = self.site_pos.reindex(el["site_id"]).to_numpy()
+        unit = el["service_id"].map(svc["unit_size"]).to_numpy(dtype=float)
+        el["unit"] = np.where(np.isfinite(unit), unit, 1.0)
+        el["need"] = el["service_id"].map(svc["floor_m2_per_unit"]).to_numpy() * (1 - pol.sharing_saving) * el["unit"]
+        self.el = el
+        self.E = len(el)
+
         reach = p.reach()
         reach = reach.merge(el[["service_id", "site_id"]].reset_index().rename(columns={"index": "e"}),
                             on=["service_id", "site_id"])
-        reach = reach.sort_values(["service_id", "zone_id", "site_id"], kind="mergesort").reset_index(drop=True)
-        # expansion bound: all demand within reach, capped by the per-site maximum capacity
-        m = reach.groupby("e")["demand"].sum().reindex(range(len(el)), fill_value=0.0).to_numpy()
-        maxcap = el["service_id"].map(svc["max_capacity_per_site"]).to_numpy()
-        m = np.where(np.isfinite(maxcap), np.minimum(m, np.maximum(maxcap - el["capacity"].to_numpy(), 0.0)), m)
-        frozen = el["service_id"].isin(pol.frozen_services) | el["site_id"].isin(pol.frozen_sites)
-        can_grow = ~frozen & (~el["current"] | pol.allow_expansion) & (el["need"] >= 0)
-        el["ext_ub"] = np.where(can_grow.to_numpy(), m, 0.0)
-        self.el = el
-        zk = p.demand.copy()
-        mode = zk["service_id"].map(lambda k: p.coverage_rule(k)[0])
-        zk["soft"] = (mode == "min_share").to_numpy() | self.relax | self.baseline
-        zk = zk.reset_index(drop=True)
-        self.zk = zk
-        key = pd.MultiIndex.from_frame(zk[["zone_id", "service_id"]])
+        reach = reach.sort_values(["service_id", "zone_id"], kind="mergesort")  # keeps the nearest order
+        zk = p.demand[["zone_id", "service_id"]].drop_duplicates().reset_index(drop=True)
+        key = pd.MultiIndex.from_frame(zk)
         reach["zk"] = key.get_indexer(pd.MultiIndex.from_frame(reach[["zone_id", "service_id"]]))
-        self.reach = reach
-        limit = p.site_floor_limit().to_numpy()
-        room = limit - p.sites["floor_area_m2"].to_numpy()
-        need_max = pd.Series(el["need"].to_numpy() * el["ext_ub"].to_numpy()).groupby(el["s"].to_numpy()).sum()
-        need_max = need_max.reindex(range(len(p.sites)), fill_value=0.0).to_numpy()
-        self.fadd_ub = np.minimum(np.where(np.isfinite(room), room, np.inf), need_max)
-        self.fadd_ub = np.where(self.fadd_ub > 1e-9, self.fadd_ub, 0.0)
-        self.room = room
+        reach = reach[reach["zk"] >= 0]
+        reach["rank"] = reach.groupby("zk", sort=False).cumcount()
+        self.reach = reach.reset_index(drop=True)
+        self.R = len(self.reach)
+        dp = p.demand_by_period()
+        dp["zk"] = key.get_indexer(pd.MultiIndex.from_frame(dp[["zone_id", "service_id"]]))
+        self.dem = np.zeros((len(zk), P))
+        self.pop = np.zeros((len(zk), P))
+        self.dem[dp["zk"].to_numpy(), dp["p"].to_numpy()] = dp["demand"].to_numpy()
+        self.pop[dp["zk"].to_numpy(), dp["p"].to_numpy()] = dp["population"].to_numpy()
+        zk["rule"] = zk["service_id"].map(svc["rule"])
+        mode = zk["service_id"].map(lambda k: p.coverage_rule(k)[0])
+        zk["soft"] = (mode == "min_share").to_numpy() | self.baseline
+        self.zk = zk
+
+        # capacity each placement may add (in units): all demand within reach, capped per site
+        rd = self.dem[self.reach["zk"].to_numpy()].max(axis=1) if self.R else np.zeros(0)
+        m = np.bincount(self.reach["e"].to_numpy(), weights=rd, minlength=self.E)
+        maxcap = el["service_id"].map(svc["max_capacity_per_site"]).to_numpy(dtype=float)
+        maxunits = el["service_id"].map(svc["max_units_per_site"]).to_numpy(dtype=float) * el["unit"].to_numpy()
+        maxcap = np.fmin(maxcap, maxunits)
+        cap0 = el["capacity"].to_numpy()
+        m = np.where(np.isfinite(maxcap), np.minimum(m, np.maximum(maxcap - cap0, 0.0)), m)
+        frozen = el["service_id"].isin(pol.frozen_services) | el["site_id"].isin(pol.frozen_sites)
+        can_grow = ~frozen & (~el["current"] | pol.allow_expansion)
+        units = np.where(el["unit"] > 1, np.floor(m / el["unit"] + 1e-9), m / el["unit"])
+        self.ext_ub = np.where(can_grow.to_numpy(), units, 0.0)
+        self.is_unit = el["unit"].to_numpy() > 1
+
+        self.events = prepare_events(p)
+        ev, opt = self.events.ev, self.events.opt
+        self.n_opt = len(opt)
+        if self.n_opt:
+            E_ = ev.set_index("e")
+            oe = opt["e"].to_numpy()
+            self.opt_s = E_["s"].to_numpy()[oe]
+            self.opt_year = opt["year"].to_numpy()
+            spread = E_["spread_years"].to_numpy()[oe]
+            self.opt_spread = spread
+            is_reb = (E_["kind"].to_numpy() == "rebuild")[oe] & (self.opt_year <= self.last)
+            done = self.opt_year + spread  # first year the rebuilt building is usable
+            self.opt_avail = np.searchsorted(self.pstart, done, side="left")  # first period starting at/after it
+            self.rebuild_opts = np.flatnonzero(is_reb & (self.opt_avail < P))
+        else:
+            self.opt_s = self.opt_year = self.opt_spread = self.opt_avail = np.zeros(0, dtype=np.int64)
+            self.rebuild_opts = np.zeros(0, dtype=np.int64)
 
     # ------------------------------------------------------------------ variables
     def _variables(self) -> None:
-        prob = self.prob
-        n_s, n_e, n_r = len(self.sites), len(self.el), len(self.reach)
-        self.v_open = prob.add_variable_matrix("open", range(n_s), cat="Binary")
-        self.v_place = prob.add_variable_matrix("place", range(n_e), cat="Binary")
-        self.ext_idx = np.flatnonzero(self.el["ext_ub"].to_numpy() > 1e-9)
-        self.v_ext = prob.add_variable_matrix("ext", range(len(self.ext_idx)), lowBound=0)
-        for v, ub in zip(self.v_ext, self.el["ext_ub"].to_numpy()[self.ext_idx]):
-            v.upBound = float(ub)
-        self.fadd_idx = np.flatnonzero(self.fadd_ub > 0)
-        self.v_fadd = prob.add_variable_matrix("fadd", range(len(self.fadd_idx)), lowBound=0)
-        for v, ub in zip(self.v_fadd, self.fadd_ub[self.fadd_idx]):
-            v.upBound = float(ub) if np.isfinite(ub) else None
-        self.v_w = prob.add_variable_matrix("w", range(n_r), lowBound=0, upBound=1)
-        self.u_idx = np.flatnonzero(self.zk["soft"].to_numpy())
-        self.v_u = prob.add_variable_matrix("u", range(len(self.u_idx)), lowBound=0, upBound=1)
-        self.slack: dict[str, tuple[np.ndarray, list]] = {}
-        self._fix_locks()
+        m, P, pol = self.m, self.P, self.problem.policy
+        S, E, R = self.S, self.E, self.R
+        self.v_open = m.block("open", S * P, cat="Binary")
+        self.v_place = m.block("place", E * P, cat="Binary")
+        self.v_ext = m.block("ext", E * P)
+        for i in np.flatnonzero(np.repeat(self.is_unit, P)):
+            self.v_ext[i].cat = "Integer"
+        self.v_w = m.block("w", R * P, up=1.0)
+        self.soft_idx = np.flatnonzero(self.zk["soft"].to_numpy())
+        self.v_u = m.block("u", len(self.soft_idx) * P, up=1.0)
+        self.near_idx = np.flatnonzero((self.reach["zk"].map(self.zk["rule"]) == "nearest").to_numpy())
+        self.v_cum = m.block("cum", len(self.near_idx) * P, up=1.0)
+        self.v_gx = m.block("gx", S * P)
+        self.v_ga = m.block("ga", len(self.rebuild_opts))
+        self.v_z = m.block("z", self.n_opt, cat="Binary")
+        ev = self.events.ev
+        # drop options: event e of site s dropped when s closes in period q (not fixed) before the event
+        # must start (any closure for an event that may run past the horizon)
+        drops = []
+        for r in ev.itertuples(index=False):
+            if not self.existing[r.s]:
+                continue
+            for q in np.flatnonzero(~self.pfixed & (r.can_defer | (self.pstart <= r.latest + 1))):
+                drops.append((r.e, int(q)))
+        self.drops = np.array(drops, dtype=np.int64).reshape(-1, 2)
+        self.v_drop = m.block("drop", len(self.drops), up=1.0)
+        self.v_level = m.block("level_budget", 1) if (pol.min_level_budget and not self.baseline) else None
+        fund = pol.renewal.fund
+        self.v_fund = m.block("fund", self.H, low=fund.min_balance_yen / SCALE) if (fund and self._has_budget()) else None
+        self.v_over = m.block("over_budget", self.H) if (self.baseline and self._has_budget()) else None
+        self._bounds()
 
-    def _fix_locks(self) -> None:
-        """Locks are variable bounds (penalised deviations when relaxed; fixed current plan in baseline)."""
-        pol, el = self.problem.policy, self.el
-        self.lock_targets: list[tuple[str, object, float, str]] = []  # (kind, var, target, label)
+    def _has_budget(self) -> bool:
+        pol = self.problem.policy
+        return pol.budget is not None or (pol.min_level_budget and not self.baseline)
+
+    def _bounds(self) -> None:
+        """Fixed periods, candidates' availability, locks, frozen placements and growth limits."""
+        P, pol, el = self.P, self.problem.policy, self.el
+        o_lo = np.zeros((self.S, P))
+        o_hi = np.ones((self.S, P))
+        ex = self.existing
+        o_lo[np.ix_(ex, self.pfixed)] = 1.0
+        o_hi[~ex] = self.cand_ok[~ex]
+        x_lo = np.zeros((self.E, P))
+        x_hi = np.ones((self.E, P))
+        cur = el["current"].to_numpy()
+        x_lo[np.ix_(cur, self.pfixed)] = 1.0
+        x_hi[np.ix_(~cur, self.pfixed)] = 0.0
+        self.locks: list[tuple[str, np.ndarray, float]] = []  # (label, variables, target)
+        sp = self.site_pos
         if self.baseline:
-            for i, v in enumerate(self.v_open):
-                v.lowBound = v.upBound = 1.0 if self.existing[i] else 0.0
-            for v in self.v_place:
-                v.lowBound = v.upBound = 1.0  # baseline keeps only current placements
-            return
-        targets: list[tuple[object, float, str]] = []
-        for s in pol.lock_open:
-            targets.append((self.v_open[self.site_pos[s]], 1.0, f"lock_open:{s}"))
-        for s in pol.lock_closed:
-            targets.append((self.v_open[self.site_pos[s]], 0.0, f"lock_closed:{s}"))
-        for s in pol.frozen_sites:
-            targets.append((self.v_open[self.site_pos[s]], 1.0, f"frozen_sites:{s}"))
-        frozen_e = el["current"] & (el["site_id"].isin(pol.frozen_sites) | el["service_id"].isin(pol.frozen_services))
-        for e in np.flatnonzero(frozen_e.to_numpy()):
-            k, s = el["service_id"].iat[e], el["site_id"].iat[e]
-            why = "frozen_sites" if s in pol.frozen_sites else "frozen_services"
-            targets.append((self.v_place[e], 1.0, f"{why}:{s if why == 'frozen_sites' else k}@{s}"))
-        kept = el["current"] & el["service_id"].isin(pol.keep_services) & ~frozen_e
-        for e in np.flatnonzero(kept.to_numpy()):
-            k, s = el["service_id"].iat[e], el["site_id"].iat[e]
-            targets.append((self.v_place[e], 1.0, f"keep_services:{k}@{s}"))
-        self.lock_targets = targets
-        if not self.relax:
-            for v, t, _ in targets:
-                v.lowBound = v.upBound = t
+            o_lo[ex], o_hi[ex], o_hi[~ex] = 1.0, 1.0, 0.0
+            x_lo[:], x_hi[:] = 1.0, 1.0
+        else:
+            for s in pol.lock_open + pol.frozen_sites:
+                self.locks.append((f"lock_open:{s}", self._o(sp[s]), 1.0))
+            for s in pol.lock_closed:
+                self.locks.append((f"lock_closed:{s}", self._o(sp[s])[~self.pfixed], 0.0))
+            frozen_e = el["current"] & (el["site_id"].isin(pol.frozen_sites) | el["service_id"].isin(pol.frozen_services))
+            kept = el["current"] & el["service_id"].isin(pol.keep_services) & ~frozen_e
+            for e in np.flatnonzero((frozen_e | kept).to_numpy()):
+                why = "frozen" if frozen_e.iat[e] else "keep_services"
+                self.locks.append((f"{why}:{el['service_id'].iat[e]}@{el['site_id'].iat[e]}", self._x(e), 1.0))
+            if not self.elastic:
+                for _, vs, t in self.locks:
+                    for v in vs:
+                        v.lowBound = v.upBound = t
+        Milp.set_bounds(self.v_open, np.maximum(o_lo, 0).ravel(), o_hi.ravel())
+        Milp.set_bounds(self.v_place, x_lo.ravel(), x_hi.ravel())
+        ext_hi = np.repeat(self.ext_ub, P)
+        Milp.set_bounds(self.v_ext, up=ext_hi)
+        gx_hi = np.where(self.can_build[None, :], np.minimum(self.room, 1e7)[:, None], 0.0)
+        gx_hi[~self.existing] = np.where(self.cand_ok[~self.existing], gx_hi[~self.existing], 0.0)
+        if self.baseline:
+            gx_hi[~self.existing] = 0.0
+        if pol.frozen_sites:
+            gx_hi[self.site_pos.reindex(pol.frozen_sites).to_numpy()] = 0.0
+        Milp.set_bounds(self.v_gx, up=gx_hi.ravel())
+        if len(self.rebuild_opts):
+            Milp.set_bounds(self.v_ga, up=np.minimum(self.room[self.opt_s[self.rebuild_opts]], 1e7))
+        # assignments only where the zone has demand in the period
+        has = (self.pop > 0) | (self.dem > 0)
+        w_hi = has[self.reach["zk"].to_numpy()].astype(float)
+        Milp.set_bounds(self.v_w, up=w_hi.ravel())
+
+    def _o(self, s) -> np.ndarray:
+        return self.v_open[s * self.P:(s + 1) * self.P]
+
+    def _x(self, e) -> np.ndarray:
+        return self.v_place[e * self.P:(e + 1) * self.P]
 
     # ------------------------------------------------------------------ constraints
-    def _add_slack(self, group: str, labels: list[str], scale: np.ndarray) -> list:
-        """Slack variables for one constraint group (relaxed model only), weighted by 1/scale."""
-        vs = self.prob.add_variable_matrix(f"slack_{group}", range(len(labels)), lowBound=0)
-        self.slack[group] = (np.asarray(labels, dtype=object), vs, np.asarray(scale, dtype=float))
-        return vs
-
     def _constraints(self) -> None:
-        prob, el, reach, zk, pol = self.prob, self.el, self.reach, self.zk, self.problem.policy
-        vo, vp, vw = self.v_open, self.v_place, self.v_w
-        es = el["s"].to_numpy()
-        # place <= open
-        for e in range(len(el)):
-            prob += pulp.lpSum_vars_coefs([(vp[e], 1.0), (vo[es[e]], -1.0)]) <= 0
-        # w <= place (strong linking)
-        re = reach["e"].to_numpy()
-        for r in range(len(reach)):
-            prob += pulp.lpSum_vars_coefs([(vw[r], 1.0), (vp[re[r]], -1.0)]) <= 0
-        # every (zone, service) assigned in full, or partly uncovered
-        u_of = {int(i): self.v_u[j] for j, i in enumerate(self.u_idx)}
-        rows_by_zk = _group_positions(reach["zk"].to_numpy(), len(zk))
-        self.cover_rows = rows_by_zk
-        for i in range(len(zk)):
-            terms = [(vw[r], 1.0) for r in rows_by_zk[i]]
-            if i in u_of:
-                terms.append((u_of[i], 1.0))
-            if terms:
-                prob += pulp.lpSum_vars_coefs(terms) == 1
-        # minimum covered share per min-share service
+        self._state_rows()
+        self._assignment_rows()
+        self._floor_rows()
+        self._event_rows()
+        self._money_rows()
         if not self.baseline:
-            shares = [(k, m) for k, m in pol.min_share.items()]
-            if self.relax:
-                sl = self._add_slack("min_share", [k for k, _ in shares], np.ones(len(shares)))
-            for j, (k, m) in enumerate(shares):
-                idx = [int(i) for i in np.flatnonzero((zk["service_id"] == k).to_numpy())]
-                pop = zk["population"].to_numpy()
-                total = float(sum(pop[i] for i in idx))
-                if total <= 0:
-                    continue
-                terms = [(u_of[i], pop[i] / total) for i in idx if i in u_of]
-                if self.relax:
-                    terms.append((sl[j], -1.0))
-                prob += pulp.lpSum_vars_coefs(terms) <= 1 - m
-        # capacity: demand served <= current capacity (if kept) + added capacity
-        ext_of = {int(e): self.v_ext[j] for j, e in enumerate(self.ext_idx)}
-        dem = reach["demand"].to_numpy()
-        rows_by_e = _group_positions(re, len(el))
+            self._policy_rows()
+
+    def _pairs(self, family: str, a: np.ndarray, ca: float, b: np.ndarray, cb: float, sense: str, rhs=0.0,
+               labels=None, penalty=None) -> None:
+        """Rows ``ca·a[i] + cb·b[i] (sense) rhs`` for aligned variable arrays (one row each)."""
+        n = len(a)
+        if n == 0:
+            return
+        rows = np.r_[np.arange(n), np.arange(n)]
+        coefs = np.r_[np.broadcast_to(np.asarray(ca, dtype=float), (n,)), np.broadcast_to(np.asarray(cb, dtype=float), (n,))]
+        self.m.add(family, rows, np.r_[a, b], coefs, sense, rhs, n_rows=n, labels=labels, penalty=penalty)
+
+    def _state_rows(self) -> None:
+        P, S, E = self.P, self.S, self.E
+        o = self.v_open.reshape(S, P)
+        x = self.v_place.reshape(E, P)
+        if P > 1:
+            ex = self.existing
+            a = np.r_[o[ex, 1:].ravel(), o[~ex, :-1].ravel()]
+            b = np.r_[o[ex, :-1].ravel(), o[~ex, 1:].ravel()]
+            self._pairs("open_order", a, 1.0, b, -1.0, "<=")
+            cur = self.el["current"].to_numpy()
+            a = np.r_[x[cur, 1:].ravel(), x[~cur, :-1].ravel()]
+            b = np.r_[x[cur, :-1].ravel(), x[~cur, 1:].ravel()]
+            self._pairs("place_order", a, 1.0, b, -1.0, "<=")
+        es = self.el["s"].to_numpy()
+        self._pairs("place_open", x.ravel(), 1.0, o[es].ravel(), -1.0, "<=")
+        ext = self.v_ext.reshape(E, P)
+        grow = np.flatnonzero(self.ext_ub > 0)
+        self._pairs("ext_link", ext[grow].ravel(), 1.0, x[grow].ravel(), -np.repeat(self.ext_ub[grow], P), "<=")
+        # (a vector coefficient: _pairs broadcasts cb)
+
+    def _assignment_rows(self) -> None:
+        P, R, m = self.P, self.R, self.m
+        reach, zk = self.reach, self.zk
+        w = self.v_w.reshape(R, P)
+        x = self.v_place.reshape(self.E, P)
+        re = reach["e"].to_numpy()
+        rzk = reach["zk"].to_numpy()
+        has = (self.pop > 0) | (self.dem > 0)
+        live = has[rzk]  # (R, P)
+        ri, pi = np.nonzero(live)
+        self._pairs("assign_link", w[ri, pi], 1.0, x[re[ri], pi], -1.0, "<=")
+        # cover: sum_s w + u = 1 for every (zone, service, period) with demand
+        nzk = len(zk)
+        zi, zp = np.nonzero(has)
+        row_of = -np.ones((nzk, P), dtype=np.int64)
+        row_of[zi, zp] = np.arange(len(zi))
+        rows = row_of[rzk[ri], pi]
+        vars_ = w[ri, pi]
+        coefs = np.ones(len(ri))
+        u = self.v_u.reshape(len(self.soft_idx), P)
+        if len(self.soft_idx):
+            sp = np.repeat(self.soft_idx, P)
+            pp = np.tile(np.arange(P), len(self.soft_idx))
+            ok = has[sp, pp]
+            rows = np.r_[rows, row_of[sp[ok], pp[ok]]]
+            vars_ = np.r_[vars_, u.ravel()[ok]]
+            coefs = np.r_[coefs, np.ones(ok.sum())]
+        labels = [f"{a}/{b}@p{c}" for a, b, c in zip(zk["zone_id"].to_numpy()[zi], zk["service_id"].to_numpy()[zi], zp)]
+        pen = 1e4 * (1.0 + np.log1p(self.pop[zi, zp]))
+        m.add("cover", rows, vars_, coefs, "==", 1.0, n_rows=len(zi), labels=labels, penalty=pen)
+        # capacity: demand served <= capacity0 * place + unit * ext
+        el = self.el
+        d = self.dem[rzk[ri], pi]
+        cap_row = re[ri] * P + pi
+        ok = d > 0
+        used = np.unique(cap_row[ok])
+        row_id = np.searchsorted(used, cap_row[ok])
+        ue, up_ = used // P, used % P
+        x_flat, ext_flat = self.v_place, self.v_ext
         cap0 = el["capacity"].to_numpy()
-        cap_rows = [e for e in range(len(el)) if len(rows_by_e[e]) and dem[rows_by_e[e]].sum() > 0]
-        if self.relax:
-            cs = self._add_slack("capacity", [f"{el['service_id'].iat[e]}@{el['site_id'].iat[e]}" for e in cap_rows],
-                                 np.array([max(dem[rows_by_e[e]].sum(), 1.0) for e in cap_rows]))
-        for j, e in enumerate(cap_rows):
-            terms = [(vw[r], float(dem[r])) for r in rows_by_e[e] if dem[r] > 0]
-            terms.append((vp[e], -float(cap0[e])))
-            if e in ext_of:
-                terms.append((ext_of[e], -1.0))
-            if self.relax:
-                terms.append((cs[j], -1.0))
-            prob += pulp.lpSum_vars_coefs(terms) <= 0
-        # added capacity only where the service is placed
-        ext_ub = el["ext_ub"].to_numpy()
-        for e, v in ext_of.items():
-            prob += pulp.lpSum_vars_coefs([(v, 1.0), (vp[e], -float(ext_ub[e]))]) <= 0
-        # floor area of each site that may grow
-        fadd_of = {int(s): self.v_fadd[j] for j, s in enumerate(self.fadd_idx)}
+        unit = el["unit"].to_numpy()
+        rows = np.r_[row_id, np.arange(len(used)), np.arange(len(used))]
+        vars_ = np.r_[w[ri[ok], pi[ok]], x_flat[used], ext_flat[used]]
+        coefs = np.r_[d[ok], -cap0[ue], -unit[ue]]
+        labels = [f"{k}@{s}@p{q}" for k, s, q in zip(el["service_id"].to_numpy()[ue], el["site_id"].to_numpy()[ue], up_)]
+        pen = 100.0 / np.maximum(np.bincount(row_id, weights=d[ok], minlength=len(used)), 1.0)
+        m.add("capacity", rows, vars_, coefs, "<=", 0.0, n_rows=len(used), labels=labels, penalty=pen)
+        # nearest: cum_j = cum_{j-1} + w_j along the zone's sites by distance; place_j <= cum_j
+        if len(self.near_idx):
+            ni = self.near_idx
+            cum = self.v_cum.reshape(len(ni), P)
+            first_of_zone = reach["rank"].to_numpy()[ni] == 0
+            n = len(ni)
+            rows_a, vars_a, coefs_a = [], [], []
+            for q in range(P):
+                base = q * n
+                rid = base + np.arange(n)
+                rows_a += [rid, rid]
+                vars_a += [cum[:, q], w[ni, q]]
+                coefs_a += [np.ones(n), -np.ones(n)]
+                prev = np.flatnonzero(~first_of_zone)
+                rows_a.append(base + prev)
+                vars_a.append(cum[prev - 1, q])
+                coefs_a.append(-np.ones(len(prev)))
+            m.add("nearest_cum", np.concatenate(rows_a), np.concatenate(vars_a), np.concatenate(coefs_a), "==", 0.0,
+                  n_rows=n * P)
+            live_n = live[ni]
+            ii, qq = np.nonzero(live_n)
+            self._pairs("nearest", x[re[ni[ii]], qq], 1.0, cum[ii, qq], -1.0, "<=", penalty=10.0)
+        # a district service stays at its anchor while the anchor is open (a club stays in its school)
+        keep = self._anchor_placements()
+        if len(keep) and not self.baseline:
+            o = self.v_open.reshape(self.S, P)
+            es = el["s"].to_numpy()
+            self._pairs("anchor", x[keep].ravel(), 1.0, o[es[keep]].ravel(), -1.0, ">=", penalty=10.0)
+
+    def _anchor_placements(self) -> np.ndarray:
+        """Current placements of ``anchor_keeps`` district services at their own district's anchor."""
+        p, el = self.problem, self.el
+        out = []
+        svc = p.services.set_index("service_id")
+        for k in svc.index[(svc["rule"] == "district") & svc["anchor_keeps"]]:
+            _, sd = p.district_tables(k)
+            sel = (el["service_id"] == k) & el["current"] & (el["site_id"].map(sd) == el["site_id"])
+            out += list(np.flatnonzero(sel.to_numpy()))
+        return np.array(sorted(out), dtype=np.int64)
+
+    def _floor_rows(self) -> None:
+        """Services' floor within the site's floor; added floor within the site limit, on open sites."""
+        P, S, el, m = self.P, self.S, self.el, self.m
+        x = self.v_place.reshape(self.E, P)
+        ext = self.v_ext.reshape(self.E, P)
+        o = self.v_open.reshape(S, P)
+        gx = self.v_gx.reshape(S, P)
+        es = el["s"].to_numpy()
         floor0 = el["floor_area_m2"].to_numpy()
         need = el["need"].to_numpy()
-        area0 = self.sites["floor_area_m2"].to_numpy()
-        e_by_s = _group_positions(es, len(self.sites))
-        grow_sites = [s for s in range(len(self.sites)) if any(e in ext_of and need[e] > 0 for e in e_by_s[s])]
-        if self.relax:
-            fs = self._add_slack("floor", [self.sites["site_id"].iat[s] for s in grow_sites],
-                                 np.array([max(area0[s], 100.0) for s in grow_sites]))
-        for j, s in enumerate(grow_sites):
-            terms = [(vp[e], float(floor0[e])) for e in e_by_s[s] if floor0[e] > 0]
-            terms += [(ext_of[e], float(need[e])) for e in e_by_s[s] if e in ext_of and need[e] > 0]
-            terms.append((vo[s], -float(area0[s])))
-            if s in fadd_of:
-                terms.append((fadd_of[s], -1.0))
-            if self.relax:
-                terms.append((fs[j], -1.0))
-            prob += pulp.lpSum_vars_coefs(terms) <= 0
-        if self.baseline:
+        rows, vars_, coefs = [], [], []
+        row = lambda s, q: s * P + q  # noqa: E731
+        for q in range(P):
+            e_ok = floor0 > 0
+            rows.append(row(es[e_ok], q)); vars_.append(x[e_ok, q]); coefs.append(floor0[e_ok])
+            g_ok = (self.ext_ub > 0) & (need > 0)
+            rows.append(row(es[g_ok], q)); vars_.append(ext[g_ok, q]); coefs.append(need[g_ok])
+            rows.append(row(np.arange(S), q)); vars_.append(o[:, q]); coefs.append(-self.F)
+            for qq in range(q + 1):
+                rows.append(row(np.arange(S), q)); vars_.append(gx[:, qq]); coefs.append(-np.ones(S))
+            ro = self.rebuild_opts
+            done = self.opt_avail[ro] <= q
+            rows.append(row(self.opt_s[ro][done], q)); vars_.append(self.v_ga[done]); coefs.append(-np.ones(done.sum()))
+        labels = [f"{sid}@p{q}" for sid in self.sites["site_id"] for q in range(P)]
+        m.add("floor", np.concatenate(rows), np.concatenate(vars_), np.concatenate(coefs), "<=", 0.0, n_rows=S * P,
+              labels=labels, penalty=1.0 / np.repeat(np.maximum(self.F, 100.0), P))
+        # added floor within the site limit; on a site that then stays open (existing) / is open (candidates)
+        ro = self.rebuild_opts
+        lim_rows = np.r_[np.repeat(np.arange(S), P), self.opt_s[ro]]
+        lim_vars = np.r_[self.v_gx, self.v_ga]
+        finite = np.isfinite(self.room)
+        room = np.where(finite, self.room, 0.0)
+        sel = finite[lim_rows]
+        m.add("site_limit", lim_rows[sel], lim_vars[sel], 1.0, "<=", room, n_rows=S,
+              labels=list(self.sites["site_id"]))
+        big = np.where(finite, np.maximum(room, 0.0), 1e6)
+        ex = np.flatnonzero(self.existing)
+        rows = np.r_[lim_rows, np.arange(S)]
+        vars_ = np.r_[lim_vars, o[:, P - 1]]
+        coefs = np.r_[np.ones(len(lim_rows)), -big]
+        keep = np.isin(rows, ex)
+        m.add("grow_open", rows[keep], vars_[keep], coefs[keep], "<=", 0.0, n_rows=S)
+        cand = np.flatnonzero(~self.existing)
+        if len(cand):
+            self._pairs("grow_open_new", gx[cand].ravel(), 1.0, o[cand].ravel(), -np.repeat(big[cand], P), "<=")
+        if len(ro):
+            z = self.v_z[ro]
+            self._pairs("rebuild_add", self.v_ga, 1.0, z, -big[self.opt_s[ro]], "<=")
+
+    def _event_rows(self) -> None:
+        """One option per event (or dropped at its site's closure); work only on open sites; order."""
+        if not self.n_opt:
             return
+        P, m = self.P, self.m
+        ev, opt = self.events.ev, self.events.opt
+        o = self.v_open.reshape(self.S, P)
+        oe = opt["e"].to_numpy()
+        n_e = len(ev)
+        rows = np.r_[oe, self.drops[:, 0]]
+        vars_ = np.r_[self.v_z, self.v_drop]
+        labels = [f"{r.site_id}:{r.kind}@{r.due_year}" for r in ev.itertuples(index=False)]
+        m.add("event_one", rows, vars_, 1.0, "==", 1.0, n_rows=n_e, labels=labels)
+        for i in np.flatnonzero(opt["closed"].to_numpy()):
+            self.v_z[i].upBound = 0.0
+        # an option needs its site open in its start year (deferred: open at the end)
+        yr = self.opt_year
+        per = np.where(yr <= self.last, np.searchsorted(self.pstart, yr, side="right") - 1, P - 1)
+        self._pairs("event_open", self.v_z, 1.0, o[self.opt_s, per], -1.0, "<=")
+        # a drop in q needs the site to close in q: drop <= open[q-1] - open[q]
+        if len(self.drops):
+            s_of = ev.set_index("e")["s"].to_numpy()[self.drops[:, 0]]
+            q = self.drops[:, 1]
+            n = len(q)
+            has_prev = q > 0
+            rows = np.r_[np.arange(n), np.arange(n), np.flatnonzero(has_prev)]
+            vars_ = np.r_[self.v_drop, o[s_of, q], o[s_of[has_prev], q[has_prev] - 1]]
+            coefs = np.r_[np.ones(n), np.ones(n), -np.ones(has_prev.sum())]
+            m.add("event_drop", rows, vars_, coefs, "<=", np.where(has_prev, 0.0, 1.0), n_rows=n)
+        orows = order_rows(ev, opt, self.last)
+        if orows:
+            rr = np.concatenate([np.full(len(p_) + len(m_), i) for i, (_, p_, m_) in enumerate(orows)])
+            vv = np.concatenate([np.r_[self.v_z[p_], self.v_z[m_]] for _, p_, m_ in orows])
+            cc = np.concatenate([np.r_[np.ones(len(p_)), -np.ones(len(m_))] for _, p_, m_ in orows])
+            m.add("event_order", rr, vv, cc, "<=", 0.0, n_rows=len(orows), labels=[n for n, _, _ in orows])
+
+    def capital_by_year(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(rows, variables, coefficients in million yen) of each year's charge to the budget:
+        renewal options (as the scheduler charges them), floor added and land bought."""
+        pol, P, H = self.problem.policy, self.P, self.H
+        rows, vars_, coefs = [], [], []
+        need = self.events.need / SCALE
+        oi, ti = np.nonzero(need)
+        rows.append(ti); vars_.append(self.v_z[oi]); coefs.append(need[oi, ti])
+        build = self.sites["build_yen_per_m2"].to_numpy() / SCALE
+        ro = self.rebuild_opts
+        for k in range(int(self.opt_spread[ro].max()) if len(ro) else 0):
+            sel = k < self.opt_spread[ro]
+            t = self.opt_year[ro][sel] + k - self.first
+            ok = (t >= 0) & (t < H)
+            j = np.flatnonzero(sel)[ok]
+            rows.append(t[ok]); vars_.append(self.v_ga[j])
+            coefs.append(build[self.opt_s[ro][j]] / self.opt_spread[ro][j])
+        unit = self._extension_cost() / SCALE
+        gx = self.v_gx.reshape(self.S, P)
+        land = self._land_purchase() / SCALE
+        o = self.v_open.reshape(self.S, P)
+        for q in np.flatnonzero(self.can_build):
+            for k in range(pol.build_years):
+                t = self.pstart[q] - pol.build_years + k - self.first
+                if 0 <= t < H:
+                    rows.append(np.full(self.S, t)); vars_.append(gx[:, q]); coefs.append(unit / pol.build_years)
+            t = self.pstart[q] - pol.build_years - self.first
+            buy = np.flatnonzero(land > 0)
+            if 0 <= t < H and len(buy):  # land bought when construction starts: open[q] - open[q-1]
+                rows.append(np.full(len(buy), t)); vars_.append(o[buy, q]); coefs.append(land[buy])
+                if q > 0:
+                    rows.append(np.full(len(buy), t)); vars_.append(o[buy, q - 1]); coefs.append(-land[buy])
+        return np.concatenate(rows), np.concatenate(vars_), np.concatenate(coefs)
+
+    def _extension_cost(self) -> np.ndarray:
+        """Yen per m² of floor added outside a rebuild (existing: with the premium; candidates: a new building)."""
+        build = self.sites["build_yen_per_m2"].to_numpy()
+        return np.where(self.existing, build * (1 + self.problem.policy.extension_premium), build)
+
+    def _land_purchase(self) -> np.ndarray:
+        s = self.sites
+        land = s["land_value_yen_per_m2"].to_numpy() * np.nan_to_num(s["site_area_m2"].to_numpy())
+        return np.where(~self.existing & ~s["owned"].to_numpy(), land, 0.0)
+
+    def _money_rows(self) -> None:
+        if not self._has_budget():
+            return
+        pol, H = self.problem.policy, self.H
+        rows, vars_, coefs = self.capital_by_year()
+        caps = pol.budget.caps(pol.years()) / SCALE if pol.budget is not None else np.zeros(H)
+        if self.v_level is not None:
+            rows = np.r_[rows, np.arange(H)]
+            vars_ = np.r_[vars_, np.repeat(self.v_level, H)]
+            coefs = np.r_[coefs, -np.ones(H)]
+        if self.v_over is not None:
+            rows = np.r_[rows, np.arange(H)]
+            vars_ = np.r_[vars_, self.v_over]
+            coefs = np.r_[coefs, -np.ones(H)]
+        labels = [str(y) for y in pol.years()]
+        fund = pol.renewal.fund
+        if self.v_fund is not None:
+            rows = np.r_[rows, np.arange(H), np.arange(1, H)]
+            vars_ = np.r_[vars_, self.v_fund, self.v_fund[:-1]]
+            coefs = np.r_[coefs, np.ones(H), -np.ones(H - 1)]
+            rhs = caps.copy()
+            rhs[0] += fund.initial_yen / SCALE
+            self.m.add("money", rows, vars_, coefs, "==", rhs, n_rows=H, labels=labels, penalty=1.0)
+        else:
+            self.m.add("money", rows, vars_, coefs, "<=", caps, n_rows=H, labels=labels, penalty=1.0)
+
+    def _policy_rows(self) -> None:
+        pol, P, S, m, el = self.problem.policy, self.P, self.S, self.m, self.el
+        o = self.v_open.reshape(S, P)
+        x = self.v_place.reshape(self.E, P)
+        ext = self.v_ext.reshape(self.E, P)
+        # service floors: total capacity per period
+        for k in self.problem.services["service_id"]:
+            floor_y = pol.min_capacity_by_year(k)
+            if not floor_y.any():
+                continue
+            need = np.array([floor_y[self.pstart[q] - self.first:self.per["end"].iat[q] - self.first + 1].max()
+                             for q in range(P)])
+            ek = np.flatnonzero((el["service_id"] == k).to_numpy())
+            rows = np.r_[np.repeat(np.arange(P)[None, :], len(ek), 0).ravel(), np.repeat(np.arange(P)[None, :],
+                                                                                          len(ek), 0).ravel()]
+            vars_ = np.r_[x[ek].ravel(), ext[ek].ravel()]
+            coefs = np.r_[np.repeat(el["capacity"].to_numpy()[ek], P), np.repeat(el["unit"].to_numpy()[ek], P)]
+            m.add(f"min_capacity:{k}", rows, vars_, coefs, ">=", need, n_rows=P,
+                  labels=[f"{k}@{y}" for y in self.pstart], penalty=1.0 / max(float(need.max()), 1.0))
+        # minimum covered share per min-share service and period
+        shares = [(k, v) for k, v in pol.min_share.items() if v > 0]
+        if shares:
+            u = self.v_u.reshape(len(self.soft_idx), P)
+            soft_k = self.zk["service_id"].to_numpy()[self.soft_idx]
+            rows, vars_, coefs, rhs, labels = [], [], [], [], []
+            for j, (k, v) in enumerate(shares):
+                sel = np.flatnonzero(soft_k == k)
+                for q in range(P):
+                    pop = self.pop[self.soft_idx[sel], q]
+                    tot = pop.sum()
+                    if tot <= 0:
+                        continue
+                    rows.append(np.full(len(sel), len(rhs))); vars_.append(u[sel, q]); coefs.append(pop / tot)
+                    rhs.append(1 - v)
+                    labels.append(f"{k}@p{q}")
+            if rhs:
+                m.add("min_share", np.concatenate(rows), np.concatenate(vars_), np.concatenate(coefs), "<=",
+                      np.array(rhs), n_rows=len(rhs), labels=labels, penalty=1.0)
         # services that may not share a site (incompatible pairs; services that are not co-locatable)
-        pairs = set()
-        for a, b in pol.incompatible:
-            pairs.add(tuple(sorted((a, b))))
+        pairs = {tuple(sorted(ab)) for ab in pol.incompatible}
         solo = set(self.problem.services.loc[~self.problem.services["co_locatable"], "service_id"])
         ks = el["service_id"].to_numpy()
-        inc_rows = []
-        for s in range(len(self.sites)):
-            es_s = e_by_s[s]
-            for i, e1 in enumerate(es_s):
-                for e2 in es_s[i + 1:]:
+        es = el["s"].to_numpy()
+        inc = []
+        order, ptr = csr_groups(es, S)
+        for s_ in range(S):
+            members = order[ptr[s_]:ptr[s_ + 1]]
+            for i, e1 in enumerate(members):
+                for e2 in members[i + 1:]:
                     a, b = sorted((ks[e1], ks[e2]))
                     if (a, b) in pairs or a in solo or b in solo:
-                        inc_rows.append((e1, e2))
-        if self.relax and inc_rows:
-            isl = self._add_slack("incompatible", [f"{ks[a]}+{ks[b]}@{el['site_id'].iat[a]}" for a, b in inc_rows],
-                                  np.ones(len(inc_rows)))
-        for j, (e1, e2) in enumerate(inc_rows):
-            terms = [(vp[e1], 1.0), (vp[e2], 1.0)]
-            if self.relax:
-                terms.append((isl[j], -1.0))
-            prob += pulp.lpSum_vars_coefs(terms) <= 1
+                        inc.append((e1, e2))
+        if inc:
+            inc = np.array(inc)
+            n = len(inc) * P
+            rows = np.r_[np.arange(n), np.arange(n)]
+            m.add("incompatible", rows, np.r_[x[inc[:, 0]].ravel(), x[inc[:, 1]].ravel()], 1.0, "<=", 1.0, n_rows=n,
+                  labels=[f"{ks[a]}+{ks[b]}@{el['site_id'].iat[a]}@p{q}" for a, b in inc for q in range(P)],
+                  penalty=1.0)
         ex = np.flatnonzero(self.existing)
-        # most closures
         if pol.max_closures is not None:
-            terms = [(vo[s], 1.0) for s in ex]
-            if self.relax:
-                terms.append((self._add_slack("max_closures", ["max_closures"], [1.0])[0], 1.0))
-            prob += pulp.lpSum_vars_coefs(terms) >= len(ex) - pol.max_closures
-        # floor-area reduction bounds (total floor = kept existing floor + floor built)
-        base = float(area0[ex].sum())
-        floor_terms = [(vo[s], float(area0[s])) for s in ex] + [(v, 1.0) for v in self.v_fadd]
+            m.add("max_closures", np.zeros(len(ex)), o[ex, P - 1], 1.0, ">=", len(ex) - pol.max_closures, n_rows=1,
+                  penalty=1.0)
+        base = float(self.F[ex].sum())
+        end_floor_rows = (np.r_[o[ex, P - 1], self.v_gx, self.v_ga],
+                          np.r_[self.F[ex], np.ones(len(self.v_gx) + len(self.v_ga))])
         if pol.min_floor_reduction is not None:
-            terms = list(floor_terms)
-            if self.relax:
-                terms.append((self._add_slack("min_floor_reduction", ["min_floor_reduction"], [base])[0], -1.0))
-            prob += pulp.lpSum_vars_coefs(terms) <= (1 - pol.min_floor_reduction) * base
+            vs, cs = end_floor_rows
+            m.add("floor_reduction_min", np.zeros(len(vs)), vs, cs, "<=", (1 - pol.min_floor_reduction) * base,
+                  n_rows=1, penalty=1.0 / max(base, 1.0))
         if pol.max_floor_reduction is not None:
-            terms = list(floor_terms)
-            if self.relax:
-                terms.append((self._add_slack("max_floor_reduction", ["max_floor_reduction"], [base])[0], 1.0))
-            prob += pulp.lpSum_vars_coefs(terms) >= (1 - pol.max_floor_reduction) * base
-        # capital budget: floor built + land bought
+            vs, cs = end_floor_rows
+            m.add("floor_reduction_max", np.zeros(len(vs)), vs, cs, ">=", (1 - pol.max_floor_reduction) * base,
+                  n_rows=1, penalty=1.0 / max(base, 1.0))
         if pol.capital_budget_yen is not None:
-            cost1 = self.problem.site_costs(np.ones(len(self.sites), bool), np.zeros(len(self.sites)))
             build = self.sites["build_yen_per_m2"].to_numpy()
-            terms = [(v, float(build[s]) / SCALE) for s, v in zip(self.fadd_idx, self.v_fadd)]
-            terms += [(vo[s], float(cost1["land_yen"].iat[s]) / SCALE) for s in np.flatnonzero(~self.existing)
-                      if cost1["land_yen"].iat[s] > 0]
-            if self.relax:
-                terms.append((self._add_slack("capital_budget", ["capital_budget"],
-                                              [max(pol.capital_budget_yen / SCALE, 1.0)])[0], -1.0))
-            prob += pulp.lpSum_vars_coefs(terms) <= pol.capital_budget_yen / SCALE
-        if self.relax and self.lock_targets:
-            labels = [lab for _, _, lab in self.lock_targets]
-            ls = self._add_slack("locks", labels, np.ones(len(labels)))
-            for (v, t, _), s_ in zip(self.lock_targets, ls):
-                # |v - t| <= slack for a binary with target 0 or 1
-                prob += pulp.lpSum_vars_coefs([(v, 1.0 if t == 0 else -1.0), (s_, -1.0)]) <= (0.0 if t == 0 else -1.0)
+            unit = self._extension_cost()
+            land = self._land_purchase()
+            buy = np.flatnonzero(land > 0)
+            vs = np.r_[self.v_gx, self.v_ga, o[buy, P - 1]]
+            cs = np.r_[np.repeat(unit, P), build[self.opt_s[self.rebuild_opts]], land[buy]] / SCALE
+            m.add("capital", np.zeros(len(vs)), vs, cs, "<=", pol.capital_budget_yen / SCALE, n_rows=1, penalty=1.0)
+        if self.elastic and self.locks:
+            rows, vars_, coefs, rhs, labels = [], [], [], [], []
+            for lab, vs, t in self.locks:
+                for v in vs:  # |v - t| <= 0, priced: t=1: v >= 1; t=0: v <= 0 -> -v >= 0
+                    rows.append(len(rhs)); vars_.append(v); coefs.append(1.0 if t else -1.0); rhs.append(t)
+                    labels.append(lab)
+            m.add("locks", np.array(rows), np.array(vars_, dtype=object), np.array(coefs), ">=", np.array(rhs),
+                  n_rows=len(rhs), labels=labels, penalty=1.0)
 
     # ------------------------------------------------------------------ objective
-    def cost_terms(self) -> tuple[float, list]:
-        """(constant, terms) of the horizon cost in million yen."""
-        n = len(self.sites)
-        closed = self.problem.site_costs(np.zeros(n, bool), np.zeros(n))["total_yen"].to_numpy()
-        opened = self.problem.site_costs(np.ones(n, bool), np.zeros(n))["total_yen"].to_numpy()
-        per_m2 = self.problem.site_costs(np.ones(n, bool), np.ones(n))["total_yen"].to_numpy() - opened
-        const = float(closed.sum()) / SCALE
-        terms = [(self.v_open[s], float(opened[s] - closed[s]) / SCALE) for s in range(n) if opened[s] != closed[s]]
-        terms += [(v, float(per_m2[s]) / SCALE) for s, v in zip(self.fadd_idx, self.v_fadd)]
+    def cost_terms(self) -> tuple[float, list[tuple]]:
+        """(constant, terms) of the horizon cost in million yen (the plan's cost, penalties included)."""
+        pol, P, S = self.problem.policy, self.P, self.S
+        s = self.sites
+        terms: list[tuple] = []
+        const = 0.0
+        opt = self.events.opt
+        if self.n_opt:
+            coef = opt["coef"].to_numpy(dtype=float).copy()
+            reb = np.zeros(self.n_opt, dtype=bool)
+            reb[self.rebuild_opts] = True
+            inhorizon_reb = (self.events.ev.set_index("e")["kind"].to_numpy()[opt["e"].to_numpy()] == "rebuild") & (
+                self.opt_year <= self.last)
+            years_in = np.clip(self.last + 1 - self.opt_year, 0, self.opt_spread)
+            coef += np.where(inhorizon_reb, pol.temporary_yen_per_m2_year * self.F[self.opt_s] * years_in, 0.0)
+            terms += list(zip(self.v_z, (coef / SCALE).tolist()))
+        if len(self.drops):
+            ev = self.events.ev.set_index("e")
+            e = self.drops[:, 0]
+            risk = event_risk(ev["cost_yen"].to_numpy()[e], ev["floor_area_m2"].to_numpy()[e],
+                              ev["kind"].to_numpy()[e] == "rebuild", ev["due_year"].to_numpy()[e], self.first,
+                              self.pstart[self.drops[:, 1]], pol.renewal.penalties)
+            terms += list(zip(self.v_drop, (risk / SCALE).tolist()))
+        rate = s["operating_yen_per_m2_year"].to_numpy()
+        fixed = s["fixed_yen_per_year"].to_numpy()
+        per_open = (rate * self.F + fixed)[:, None] * self.plen[None, :]  # yen per open period
+        terms += list(zip(self.v_open, (per_open.ravel() / SCALE).tolist()))
+        years_from = np.cumsum(self.plen[::-1])[::-1]  # years from the start of period q to the end
+        gx_cost = self._extension_cost()[:, None] + rate[:, None] * years_from[None, :]
+        terms += list(zip(self.v_gx, (gx_cost.ravel() / SCALE).tolist()))
+        ro = self.rebuild_opts
+        if len(ro):
+            ga_cost = s["build_yen_per_m2"].to_numpy()[self.opt_s[ro]] + rate[self.opt_s[ro]] * years_from[
+                self.opt_avail[ro]]
+            terms += list(zip(self.v_ga, (ga_cost / SCALE).tolist()))
+        o = self.v_open.reshape(S, P)
+        land = self._land_purchase()
+        buy = np.flatnonzero(land > 0)
+        terms += list(zip(o[buy, P - 1], (land[buy] / SCALE).tolist()))
+        value = (s["land_value_yen_per_m2"].to_numpy() * np.nan_to_num(s["site_area_m2"].to_numpy())
+                 * s["sellable"].to_numpy())
+        sell = np.flatnonzero(value > 0)
+        if pol.disposal == "sell":  # revenue value * (1 - open at the end)
+            const -= float(value[sell].sum()) / SCALE
+            terms += list(zip(o[sell, P - 1], (value[sell] / SCALE).tolist()))
+        elif pol.disposal == "lease":  # yield * value for every year closed
+            y = pol.lease_yield * value[sell][:, None] * self.plen[None, :]
+            const -= float(y.sum()) / SCALE
+            terms += list(zip(o[sell].ravel(), (y.ravel() / SCALE).tolist()))
+        # tie-breaks: new placements and added capacity cost a few yen per year
         cur = self.el["current"].to_numpy()
-        terms += [(self.v_place[e], NEW_PLACEMENT_YEN / SCALE) for e in np.flatnonzero(~cur)]
+        x = self.v_place.reshape(self.E, P)
+        terms += list(zip(x[~cur].ravel(), np.repeat(self.plen[None, :] * NEW_PLACEMENT_YEN / SCALE,
+                                                    (~cur).sum(), 0).ravel().tolist()))
+        ext = self.v_ext.reshape(self.E, P)
+        terms += list(zip(ext.ravel(), (self.plen[None, :] * self.el["unit"].to_numpy()[:, None] * EXT_UNIT_YEN
+                                        / SCALE).ravel().tolist()))
         return const, terms
 
-    def access_terms(self) -> list:
-        """Population × km of every assignment (the access measure, person-km)."""
-        pk = self.reach["population"].to_numpy() * self.reach["distance_m"].to_numpy() / 1000.0
-        return [(self.v_w[r], float(pk[r])) for r in np.flatnonzero(pk > 0)]
+    def access_terms(self) -> list[tuple]:
+        """Population × km × years of every assignment (person-km-years)."""
+        reach = self.reach
+        pk = self.pop[reach["zk"].to_numpy()] * np.nan_to_num(reach["distance_m"].to_numpy())[:, None] / 1000.0
+        pk = pk * self.plen[None, :]
+        idx = np.flatnonzero(pk.ravel() > 0)
+        return list(zip(self.v_w[idx], pk.ravel()[idx].tolist()))
 
-    def _objective(self) -> None:
-        if self.relax:
-            terms = []
-            for group, (labels, vs, scale) in self.slack.items():
-                terms += [(v, 1.0 / sc) for v, sc in zip(vs, scale)]
-            pop = self.zk["population"].to_numpy()
-            terms += [(self.v_u[j], COVERAGE_PENALTY * (1.0 + float(np.log1p(pop[i]))))
-                      for j, i in enumerate(self.u_idx)]
-            self.cost_constant = 0.0
-            self.prob += pulp.lpSum_vars_coefs(terms)
+    def _penalty_terms(self) -> list[tuple]:
+        terms = []
+        if len(self.soft_idx):
+            pop = self.pop[self.soft_idx]
+            pen = BASELINE_UNCOVERED_PENALTY * np.maximum(pop, 1.0) if self.baseline else 1e-3 * pop
+            terms += list(zip(self.v_u, pen.ravel().tolist()))
+        if self.v_over is not None:
+            terms += [(v, BASELINE_OVER_BUDGET_PENALTY) for v in self.v_over]
+        if self.v_level is not None:
+            terms += [(self.v_level[0], 1e-6)]
+        return terms
+
+    def _set_cost_objective(self, cost: float = 1.0, access: float | None = None) -> None:
+        if self.elastic:
+            self.m.set_objective(self.m.slack_terms())
             return
-        self.cost_constant = self.cost_terms()[0]
-        self._objective_reset()
+        const, terms = self.cost_terms()
+        alpha = (self.problem.policy.access_weight_yen_per_person_km / SCALE) if access is None else access
+        terms = [(v, c * cost) for v, c in terms]
+        if alpha > 0:
+            terms += [(v, c * alpha) for v, c in self.access_terms()]
+        self.m.set_objective(terms + self._penalty_terms(), const * cost)
 
-    # ------------------------------------------------------------------ solving
-    def set_access_limit(self, person_km: float | None) -> None:
-        """Add (or move) the epsilon constraint ``access <= person_km``; None removes the limit."""
-        limit = 1e18 if person_km is None else float(person_km)
+    def set_objective(self, cost: float = 1.0, access: float = 0.0) -> None:
+        """Objective = cost × horizon cost + access × person-km-years (million-yen units for cost)."""
+        self._set_cost_objective(cost, access)
+
+    def set_access_limit(self, person_km_years: float | None) -> None:
+        """Add (or move) the epsilon constraint ``access <= limit``; None removes the limit."""
+        limit = 1e18 if person_km_years is None else float(person_km_years)
         if self.access_constraint is None:
             self.access_constraint = self.prob.addConstraint(pulp.lpSum_vars_coefs(self.access_terms()) <= limit,
                                                              name="access_limit")
         else:
             self.access_constraint.changeRHS(limit)
 
-    def set_objective(self, cost: float = 1.0, access: float = 0.0) -> None:
-        """Objective = cost × horizon cost + access × person-km (million-yen units for cost)."""
+    # ------------------------------------------------------------------ solving
+    def solve(self, options: SolverOptions | None = None) -> Solution:
+        """Solve and return the labelled :class:`Solution` (values are empty when there is none)."""
+        info = self.m.solve(options or SolverOptions())
+        return self.solution(info)
+
+    def solve_level_budget(self, options: SolverOptions) -> Solution:
+        """Smallest level annual budget, then the cheapest plan at that budget (warm-started)."""
         const, terms = self.cost_terms()
-        terms = [(v, c * cost) for v, c in terms] + [(v, c * access) for v, c in self.access_terms()]
-        pop = self.zk["population"].to_numpy()
-        terms += [(self.v_u[j], 1e-3 * pop[i]) for j, i in enumerate(self.u_idx)]
-        self.prob.setObjective(pulp.lpSum_vars_coefs(terms) + const * cost)
+        self.m.set_objective([(self.v_level[0], 1.0)] + [(v, c * 1e-9) for v, c in terms]
+                             + self._penalty_terms())
+        first = self.m.solve(options)
+        if not first.has_solution:
+            return self.solution(first)
+        level = float(self.v_level[0].varValue) * SCALE
+        level = float(np.ceil(level / 1e4 - 1e-9) * 1e4)  # to the 万円, rounded up
+        self.warm_start_from_values()
+        self.v_level[0].upBound = level / SCALE
+        self._set_cost_objective()
+        second = self.m.solve(replace(options, warm_start=True))
+        sol = self.solution(second)
+        sol.level_budget_yen = level
+        sol.info = replace(second, build_seconds=first.build_seconds,
+                           solve_seconds=first.solve_seconds + second.solve_seconds,
+                           extra={"level_gap": first.gap, "level_status": first.status})
+        return sol
+
+    def _integers(self) -> list:
+        return [v for v in self.prob.variables() if v.cat in ("Binary", "Integer")]
+
+    def warm_start_from_values(self) -> None:
+        """Hand the current variable values to the solver as its start."""
+        for v in self.prob.variables():
+            if v.varValue is not None:
+                _set_init(v, float(v.varValue))
+
+    def lp_and_fix(self, options: SolverOptions, time_limit: float) -> Solution | None:
+        """A primal heuristic: solve the LP relaxation, fix the binaries it leaves at 0 or 1, and
+        solve the much smaller restricted MIP for at most ``time_limit`` seconds.
+        Returns None when the restricted MIP finds nothing (the full solve then starts cold)."""
+        ints = self._integers()
+        saved = [(v, v.cat, v.lowBound, v.upBound) for v in ints]
+        try:
+            for v in ints:
+                v.cat = "Continuous"
+            lp = self.m.solve(replace(options, warm_start=False, time_limit=time_limit))
+            if not lp.has_solution:
+                return None
+            xs = np.array([v.varValue or 0.0 for v in ints])
+            for (v, cat, lo, hi), xi in zip(saved, xs):
+                v.cat = cat
+                if cat == "Binary":
+                    if xi <= 1e-6:
+                        v.upBound = 0.0
+                    elif xi >= 1 - 1e-6:
+                        v.lowBound = 1.0
+            sub = self.m.solve(replace(options, warm_start=False, time_limit=time_limit, gap_rel=1e-3))
+            log.info("LP-and-fix: restricted MIP %s", sub)
+            return self.solution(sub) if sub.has_solution else None
+        finally:
+            for v, cat, lo, hi in saved:
+                v.cat, v.lowBound, v.upBound = cat, lo, hi
+
+    def warm_start(self, sol: Solution) -> None:
+        """Hand a solution (the baseline, a previous plan or a heuristic's) to the solver as its start.
+
+        Matched by ids: sites, placements, zones or events the solution does not know start at 0.
+        """
+        P = self.P
+        o = sol.open.set_index(["site_id", "p"])["open"]
+        keys = pd.MultiIndex.from_product([self.sites["site_id"], range(P)])
+        for v, x in zip(self.v_open, o.reindex(keys).fillna(0.0).to_numpy(float)):
+            _set_init(v, x)
+        pk = sol.placements.set_index(["service_id", "site_id", "p"])
+        keys = pd.MultiIndex.from_tuples([(k, s, q) for k, s in zip(self.el["service_id"], self.el["site_id"])
+                                          for q in range(P)])
+        place = pk["place"].reindex(keys).fillna(0.0).to_numpy(float)
+        ext = (pk["ext"].reindex(keys).fillna(0.0).to_numpy(float) / np.repeat(self.el["unit"].to_numpy(), P))
+        for v, x in zip(self.v_place, place):
+            _set_init(v, x)
+        for v, x in zip(self.v_ext, ext):
+            _set_init(v, x)
+        fa = sol.floor_added
+        gx = fa[fa["how"] != "rebuild"].groupby(["site_id", "p"])["added_m2"].sum()
+        keys = pd.MultiIndex.from_product([self.sites["site_id"], range(P)])
+        for v, x in zip(self.v_gx, gx.reindex(keys).fillna(0.0).to_numpy(float)):
+            _set_init(v, x)
+        ga = fa[fa["how"] == "rebuild"].set_index("option")["added_m2"]
+        for v, x in zip(self.v_ga, ga.reindex(self.rebuild_opts).fillna(0.0).to_numpy(float)):
+            _set_init(v, x)
+        chosen = set(sol.events.loc[sol.events["status"] != "dropped", "option"].dropna().astype(int))
+        for i, v in enumerate(self.v_z):
+            _set_init(v, 1.0 if i in chosen else 0.0)
+        dropped = sol.events[sol.events["status"] == "dropped"]
+        dset = set(zip(dropped["e"].astype(int), dropped["drop_p"].astype(int)))
+        for (e, q), v in zip(self.drops, self.v_drop):
+            _set_init(v, 1.0 if (int(e), int(q)) in dset else 0.0)
+        a = sol.assignments.set_index(["zone_id", "service_id", "site_id", "p"])["share"]
+        keys = pd.MultiIndex.from_tuples([(z, k, s, q) for z, k, s in zip(self.reach["zone_id"], self.reach["service_id"],
+                                                                          self.reach["site_id"]) for q in range(P)])
+        share = a.reindex(keys).fillna(0.0).to_numpy(float)
+        for v, x in zip(self.v_w, share):
+            _set_init(v, x)
+        if len(self.near_idx):
+            cum = np.cumsum(share.reshape(self.R, P)[self.near_idx], axis=0)
+            zk = self.reach["zk"].to_numpy()[self.near_idx]
+            starts = np.flatnonzero(np.r_[True, zk[1:] != zk[:-1]])
+            base = np.zeros_like(cum)
+            for a_, b_ in zip(starts, np.r_[starts[1:], len(zk)]):
+                base[a_:b_] = cum[a_ - 1] if a_ > 0 else 0.0
+            for v, x in zip(self.v_cum, (cum - base).ravel()):
+                _set_init(v, x)
+        if len(self.soft_idx):
+            un = sol.uncovered.set_index(["zone_id", "service_id", "p"])["share"]
+            zk = self.zk.iloc[self.soft_idx]
+            keys = pd.MultiIndex.from_tuples([(z, k, q) for z, k in zip(zk["zone_id"], zk["service_id"])
+                                              for q in range(P)])
+            for v, x in zip(self.v_u, un.reindex(keys).fillna(0.0).to_numpy(float)):
+                _set_init(v, x)
 
     def polish(self, sol: Solution, options: SolverOptions | None = None) -> Solution:
-        """Re-assign residents to the nearest sites with room, the decisions of ``sol`` held fixed.
+        """Re-assign residents to the nearest sites with room, every decision of ``sol`` held fixed.
 
-        The decision model is indifferent between assignments of equal cost; this LP (open,
-        placements, added capacity and floor fixed) minimises population-weighted distance, so that
-        reported assignments and distances are the ones residents would use.  The solver report of
-        ``sol`` (objective, bound, gap) is kept.
+        The cost model is indifferent between assignments of equal cost; this LP (open, placements,
+        capacity, floor and events fixed) minimises population-weighted distance, so that reported
+        assignments are the ones residents would use.  The solver report of ``sol`` is kept.
         """
         if not sol.info.has_solution:
             return sol
-        groups = [(self.v_open, sol.open.reindex(self.sites["site_id"]).to_numpy(float)),
-                  (self.v_place, sol.placements["place"].to_numpy(float))]
-        ext = sol.placements["ext"].to_numpy(float)[self.ext_idx]
-        fadd = sol.added_floor.reindex(self.sites["site_id"]).fillna(0.0).to_numpy(float)[self.fadd_idx]
-        saved = [(v, v.lowBound, v.upBound) for vs, _ in groups for v in vs]
-        saved += [(v, v.lowBound, v.upBound) for v in list(self.v_ext) + list(self.v_fadd)]
+        ints = self._integers() + list(self.v_gx) + list(self.v_ga) + list(self.v_drop)
+        saved = [(v, v.cat, v.lowBound, v.upBound) for v in ints]
         try:
-            for vs, x in groups:
-                for v, xi in zip(vs, x):
-                    v.lowBound = v.upBound = float(round(xi))
-            for v, xi in zip(list(self.v_ext) + list(self.v_fadd), np.concatenate([ext, fadd])):
-                v.lowBound, v.upBound = 0.0, float(xi) * (1 + 1e-6) + 1e-4
-            pop = self.zk["population"].to_numpy()
-            terms = self.access_terms() + [(self.v_u[j], 1e3 * max(pop[i], 1.0)) for j, i in enumerate(self.u_idx)]
-            self.prob.setObjective(pulp.lpSum_vars_coefs(terms))
-            polished = solve(self.prob, options or SolverOptions(), build_seconds=0.0)
+            for v in ints:
+                x = float(v.varValue or 0.0)
+                x = float(round(x)) if v.cat in ("Binary", "Integer") else x
+                v.cat = "Continuous"
+                v.lowBound, v.upBound = x, x + (1e-6 * abs(x) + 1e-6 if v.name.startswith(("gx", "ga")) else 0.0)
+            pop = self.pop
+            terms = self.access_terms()
+            if len(self.soft_idx):
+                terms += list(zip(self.v_u, (1e3 * np.maximum(pop[self.soft_idx], 1.0)).ravel().tolist()))
+            self.m.set_objective(terms)
+            polished = self.m.solve(replace(options or SolverOptions(), warm_start=False))
             if not polished.has_solution:
                 log.warning("assignment polish failed (%s); keeping the solver's assignments", polished.status)
                 return sol
             out = self.solution(polished)
         finally:
-            for v, lo, hi in saved:
-                v.lowBound, v.upBound = lo, hi
-            self._objective_reset()
-        out.info = sol.info
-        out.slacks = sol.slacks
+            for v, cat, lo, hi in saved:
+                v.cat, v.lowBound, v.upBound = cat, lo, hi
+            self._set_cost_objective()
+        out.info, out.slacks, out.level_budget_yen = sol.info, sol.slacks, sol.level_budget_yen
         return out
 
-    def _objective_reset(self) -> None:
-        if self.relax:
-            return
-        const, terms = self.cost_terms()
-        alpha = self.problem.policy.access_weight_yen_per_person_km / SCALE
-        if alpha > 0:
-            terms += [(v, c * alpha) for v, c in self.access_terms()]
-        pop = self.zk["population"].to_numpy()
-        pen = BASELINE_UNCOVERED_PENALTY if self.baseline else 1e-3
-        terms += [(self.v_u[j], pen * max(pop[i], 1.0) if self.baseline else pen * pop[i])
-                  for j, i in enumerate(self.u_idx)]
-        self.prob.setObjective(pulp.lpSum_vars_coefs(terms) + const)
-
-    def lp_and_fix(self, options: SolverOptions, time_limit: float) -> Solution | None:
-        """A primal heuristic: solve the LP relaxation, fix the binaries it leaves at 0 or 1, and solve
-        the much smaller restricted MIP for at most ``time_limit`` seconds.
-
-        On Nerima the full MIP spends its first minute on root cuts before its heuristics find a
-        good plan; this finds one in seconds and is handed to the full solve as a warm start.
-        Returns None when the restricted MIP finds nothing (the full solve then starts cold).
-        """
-        binaries = list(self.v_open) + list(self.v_place)
-        saved = [(v, v.lowBound, v.upBound) for v in binaries]
-        try:
-            for v in binaries:
-                v.cat = "Continuous"
-            lp = solve(self.prob, replace(options, warm_start=False, time_limit=time_limit))
-            if not lp.has_solution:
-                return None
-            x = np.array([v.varValue or 0.0 for v in binaries])
-            for v in binaries:
-                v.cat = "Binary"
-            for v, xi in zip(binaries, x):
-                if xi <= 1e-6:
-                    v.upBound = 0.0
-                elif xi >= 1 - 1e-6:
-                    v.lowBound = 1.0
-            sub = solve(self.prob, replace(options, warm_start=False, time_limit=time_limit, gap_rel=1e-3))
-            log.info("LP-and-fix: %d of %d binaries fractional at the LP; restricted MIP %s", int(
-                ((x > 1e-6) & (x < 1 - 1e-6)).sum()), len(binaries), sub)
-            return self.solution(sub) if sub.has_solution else None
-        finally:
-            for v, lo, hi in saved:
-                v.cat = "Binary"
-                v.lowBound, v.upBound = lo, hi
-
-    def warm_start(self, sol: Solution) -> None:
-        """Hand a solution (usually the keep-everything baseline) to the solver as its start."""
-        o = sol.open.reindex(self.sites["site_id"]).fillna(False).to_numpy()
-        for v, x in zip(self.v_open, o):
-            _set_init(v, float(x))
-        pk = sol.placements.set_index(["service_id", "site_id"])
-        keys = pd.MultiIndex.from_frame(self.el[["service_id", "site_id"]])
-        place = pk["place"].reindex(keys).fillna(0.0).to_numpy()
-        ext = pk["ext"].reindex(keys).fillna(0.0).to_numpy()
-        for v, x in zip(self.v_place, place):
-            _set_init(v, float(x))
-        for j, e in enumerate(self.ext_idx):
-            _set_init(self.v_ext[j], float(ext[e]))
-        fadd = sol.added_floor.reindex(self.sites["site_id"]).fillna(0.0).to_numpy()
-        for j, s in enumerate(self.fadd_idx):
-            _set_init(self.v_fadd[j], float(fadd[s]))
-        a = sol.assignments.set_index(["zone_id", "service_id", "site_id"])["share"]
-        rk = pd.MultiIndex.from_frame(self.reach[["zone_id", "service_id", "site_id"]])
-        share = a.reindex(rk).fillna(0.0).to_numpy()
-        for v, x in zip(self.v_w, share):
-            _set_init(v, float(x))
-        un = sol.uncovered.set_index(["zone_id", "service_id"])["share"]
-        uk = pd.MultiIndex.from_frame(self.zk[["zone_id", "service_id"]])
-        us = un.reindex(uk).fillna(0.0).to_numpy()
-        for j, i in enumerate(self.u_idx):
-            _set_init(self.v_u[j], float(us[i]))
-
-    def solve(self, options: SolverOptions | None = None) -> Solution:
-        """Solve and return the labelled :class:`Solution` (values are empty when there is none)."""
-        info = solve(self.prob, options or SolverOptions(), build_seconds=self.build_seconds)
-        return self.solution(info)
-
     def solution(self, info: SolveInfo) -> Solution:
+        """The labelled values of the last solve."""
         has = info.has_solution
-        val = (lambda vs: np.array([v.varValue or 0.0 for v in vs], dtype=float)) if has else \
-            (lambda vs: np.zeros(len(vs)))
+        val = values if has else (lambda vs: np.zeros(len(vs)))
+        P, S, E = self.P, self.S, self.E
         sid = self.sites["site_id"].to_numpy()
-        is_open = pd.Series(np.round(val(self.v_open)) > 0.5, index=sid, name="open")
-        el = self.el[["service_id", "site_id", "current", "capacity", "floor_area_m2"]].rename(
-            columns={"capacity": "capacity0", "floor_area_m2": "floor0"}).copy()
-        el["place"] = np.round(val(self.v_place))
-        ext = np.zeros(len(el))
-        ext[self.ext_idx] = np.maximum(val(self.v_ext), 0.0)
-        el["ext"] = np.where(el["place"] > 0.5, ext, 0.0)
-        el["capacity"] = el["place"] * el["capacity0"] + el["ext"]
-        fadd = np.zeros(len(sid))
-        fadd[self.fadd_idx] = np.maximum(val(self.v_fadd), 0.0)
-        added = pd.Series(np.where(is_open.to_numpy(), fadd, 0.0), index=sid, name="added_floor_m2")
-        a = self.reach[["zone_id", "service_id", "site_id", "distance_m", "population", "demand"]].copy()
-        a["share"] = np.clip(val(self.v_w), 0.0, 1.0)
-        a = a[a["share"] > 1e-7].reset_index(drop=True)
-        u = self.zk[["zone_id", "service_id", "population", "demand"]].copy()
-        us = np.zeros(len(u))
-        us[self.u_idx] = np.clip(val(self.v_u), 0.0, 1.0)
-        # zones with no site in reach are uncovered by construction
-        no_reach = np.array([len(r) == 0 for r in self.cover_rows])
-        us[no_reach] = 1.0
-        u["share"] = us
-        u = u[u["share"] > 1e-7].reset_index(drop=True)
-        slacks = {}
-        for group, (labels, vs, scale) in self.slack.items():
-            x = val(vs)
-            keep = x > 1e-6
-            slacks[group] = pd.DataFrame({"label": labels[keep], "amount": x[keep]})
-        return Solution(info=info, open=is_open, placements=el.reset_index(drop=True), added_floor=added,
-                        assignments=a, uncovered=u, slacks=slacks)
+        op = np.round(val(self.v_open)).reshape(S, P) > 0.5
+        open_df = pd.DataFrame({"site_id": np.repeat(sid, P), "p": np.tile(np.arange(P), S), "open": op.ravel()})
+        el = self.el
+        place = np.round(val(self.v_place)).reshape(E, P)
+        ext = np.maximum(val(self.v_ext).reshape(E, P), 0.0)
+        ext = np.where(self.is_unit[:, None], np.round(ext), ext) * el["unit"].to_numpy()[:, None]
+        ext = np.where(place > 0.5, ext, 0.0)
+        cap0 = el["capacity"].to_numpy()[:, None]
+        pl = pd.DataFrame({
+            "service_id": np.repeat(el["service_id"].to_numpy(), P), "site_id": np.repeat(el["site_id"].to_numpy(), P),
+            "p": np.tile(np.arange(P), E), "current": np.repeat(el["current"].to_numpy(), P),
+            "place": place.ravel(), "capacity0": np.repeat(el["capacity"].to_numpy(), P), "ext": ext.ravel(),
+            "capacity": (place * cap0 + ext).ravel(), "floor0": np.repeat(el["floor_area_m2"].to_numpy(), P)})
+        gx = np.maximum(val(self.v_gx), 0.0).reshape(S, P)
+        gi, gq = np.nonzero(gx > 1e-6)
+        by = self.problem.policy.build_years
+        rows = [pd.DataFrame({"site_id": sid[gi], "p": gq, "year": self.pstart[gq], "added_m2": gx[gi, gq],
+                              "how": np.where(self.existing[gi], "extension", "new"), "option": -1,
+                              "works_start": self.pstart[gq] - by, "works_years": by})]
+        ga = np.maximum(val(self.v_ga), 0.0)
+        hit = np.flatnonzero(ga > 1e-6)
+        ro = self.rebuild_opts[hit]
+        rows.append(pd.DataFrame({"site_id": sid[self.opt_s[ro]], "p": self.opt_avail[ro],
+                                  "year": self.pstart[self.opt_avail[ro]], "added_m2": ga[hit], "how": "rebuild",
+                                  "option": ro, "works_start": self.opt_year[ro], "works_years": self.opt_spread[ro]}))
+        floor_added = pd.concat(rows, ignore_index=True).sort_values(["site_id", "p", "how"], kind="mergesort")
+        floor_added = floor_added.reset_index(drop=True)
+        events = self._event_solution(val)
+        re = self.reach
+        w = np.clip(val(self.v_w), 0.0, 1.0).reshape(self.R, P)
+        ri, pi = np.nonzero(w > 1e-7)
+        zk = re["zk"].to_numpy()[ri]
+        a = pd.DataFrame({"zone_id": re["zone_id"].to_numpy()[ri], "service_id": re["service_id"].to_numpy()[ri],
+                          "site_id": re["site_id"].to_numpy()[ri], "p": pi, "distance_m": re["distance_m"].to_numpy()[ri],
+                          "population": self.pop[zk, pi], "demand": self.dem[zk, pi], "share": w[ri, pi]})
+        us = np.zeros((len(self.zk), P))
+        if len(self.soft_idx):
+            us[self.soft_idx] = np.clip(val(self.v_u), 0.0, 1.0).reshape(len(self.soft_idx), P)
+        has_r = np.zeros(len(self.zk), dtype=bool)
+        has_r[re["zk"].to_numpy()] = True
+        live = (self.pop > 0) | (self.dem > 0)
+        us[~has_r] = 1.0
+        us = np.where(live, us, 0.0)
+        ui, uq = np.nonzero(us > 1e-7)
+        u = pd.DataFrame({"zone_id": self.zk["zone_id"].to_numpy()[ui], "service_id": self.zk["service_id"].to_numpy()[ui],
+                          "p": uq, "population": self.pop[ui, uq], "demand": self.dem[ui, uq], "share": us[ui, uq]})
+        level = float(self.v_level[0].varValue) * SCALE if (has and self.v_level is not None) else None
+        slacks = self.m.slack_values() if (has and self.elastic) else {}
+        if has and self.v_over is not None:
+            over = val(self.v_over) * SCALE
+            hit = np.flatnonzero(over > 1.0)
+            if len(hit):
+                slacks["over_budget"] = [(str(self.first + t), float(over[t])) for t in hit]
+        return Solution(info=info, open=open_df, placements=pl, floor_added=floor_added, events=events,
+                        assignments=a, uncovered=u, level_budget_yen=level, slacks=slacks)
+
+    def _event_solution(self, val) -> pd.DataFrame:
+        ev, opt = self.events.ev, self.events.opt
+        cols = ["site_id", "e", "kind", "cycle", "due_year", "status", "year", "variant", "option", "drop_p"]
+        if ev.empty:
+            return pd.DataFrame(columns=cols)
+        z = np.round(val(self.v_z)) > 0.5
+        chosen = pd.DataFrame({"e": opt["e"].to_numpy()[z], "option": np.flatnonzero(z),
+                               "year": opt["year"].to_numpy()[z], "variant": opt["variant"].to_numpy()[z]})
+        d = val(self.v_drop) > 0.5
+        dropped = pd.DataFrame({"e": self.drops[d, 0], "drop_p": self.drops[d, 1]})
+        out = ev[["site_id", "e", "kind", "cycle", "due_year"]].merge(chosen, on="e", how="left").merge(
+            dropped, on="e", how="left")
+        out["status"] = np.where(out["drop_p"].notna(), "dropped",
+                                 np.where(out["year"] > self.last, "deferred",
+                                          np.where(out["year"].notna(), "done", "none")))
+        return out[cols].reset_index(drop=True)
 
 
-def build_model(problem: PortfolioProblem, relax: bool = False, baseline: bool = False) -> PortfolioModel:
-    """Build the portfolio MILP for ``problem`` (see :class:`PortfolioModel`)."""
-    return PortfolioModel(problem, relax=relax, baseline=baseline)
+def build_model(problem: PortfolioProblem, baseline: bool = False, elastic: bool = False) -> PortfolioModel:
+    """Build the multi-year portfolio MILP for ``problem`` (see :class:`PortfolioModel`)."""
+    return PortfolioModel(problem, baseline=baseline, elastic=elastic)
 
 
 def _set_init(v, x: float) -> None:
     lo = v.lowBound if v.lowBound is not None else -np.inf
     hi = v.upBound if v.upBound is not None else np.inf
     v.setInitialValue(float(min(max(x, lo), hi)))
-
-
-def _group_positions(keys: np.ndarray, n: int) -> list[np.ndarray]:
-    """Positions of each key 0..n-1 in ``keys`` (stable order)."""
-    keys = np.asarray(keys, dtype=np.int64)
-    order = np.argsort(keys, kind="stable")
-    bounds = np.searchsorted(keys[order], np.arange(n + 1))
-    return [order[bounds[i]:bounds[i + 1]] for i in range(n)]

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from ..errors import InfeasibleError, SolverError
@@ -47,23 +48,58 @@ class PortfolioOptions:
     start_plan: Plan | None = None
 
 
-def solution_from_plan(plan: Plan) -> Solution:
-    """The variable values a plan stands for, as a :class:`Solution` usable as a warm start."""
-    sites = plan.frame("sites")
-    caps = plan.frame("capacities")
-    asg = plan.frame("assignments")
-    unc = plan.frame("uncovered")
-    placements = pd.DataFrame({"service_id": caps["service_id"], "site_id": caps["site_id"],
-                               "place": caps["placed"].astype(float), "ext": caps["added_capacity"].astype(float)})
+def solution_from_plan(plan: Plan, problem: PortfolioProblem) -> Solution:
+    """The variable values a plan stands for, as a :class:`Solution` usable as a warm start.
+
+    Matched by ids and years: sites, services, zones or events the plan does not know start at 0.
+    """
+    per = problem.policy.periods()
+    P = len(per)
+    starts = per["start"].to_numpy()
+    rows = []
+    for s in plan.sites:
+        for q in range(P):
+            y = starts[q]
+            op = s.open_from is not None and s.open_from <= y and (s.closes is None or y < s.closes)
+            rows.append((s.site_id, q, op))
+    open_df = pd.DataFrame(rows, columns=["site_id", "p", "open"])
+    cur = problem.placements.groupby(["service_id", "site_id"])["capacity"].sum()
+    pl = []
+    for r in plan.timeline:
+        for q in range(P):
+            if r.from_year <= starts[q] <= r.to_year:
+                c0 = float(cur.get((r.service_id, r.site_id), 0.0))
+                pl.append((r.service_id, r.site_id, q, 1.0, max(r.capacity - c0, 0.0)))
+    placements = pd.DataFrame(pl, columns=["service_id", "site_id", "p", "place", "ext"])
+    fl = plan.frame("floor")
+    p_of = lambda y: int(np.searchsorted(starts, y, side="left"))  # noqa: E731
+    fl = fl.assign(p=fl["year"].map(p_of), option=-1)
+    from .model import prepare_events
+
+    ev = plan.frame("events")
+    opts = prepare_events(problem).opt.reset_index().set_index(["e", "variant", "year"])["index"]
+    option = []
+    for e, r in enumerate(ev.itertuples(index=False)):
+        y = r.year if r.status == "done" else problem.policy.end_year
+        option.append(opts.get((e, int(r.variant), int(y)), np.nan) if r.status != "dropped" else np.nan)
+    ev = ev.assign(e=np.arange(len(ev)), option=option,
+                   drop_p=ev["closure_year"].map(lambda y: np.nan if pd.isna(y) else p_of(int(y))))
+    if len(fl):  # rebuild additions are matched to their rebuild option
+        reb = ev[(ev["kind"] == "rebuild") & (ev["status"] == "done")].set_index("site_id")["option"]
+        fl.loc[fl["how"] == "rebuild", "option"] = fl.loc[fl["how"] == "rebuild", "site_id"].map(reb)
+    a = plan.frame("assignments")
+    asg = []
+    for r in a.itertuples(index=False):
+        for q in range(P):
+            if r.from_year <= starts[q] <= r.to_year:
+                asg.append((r.zone_id, r.service_id, r.site_id, q, r.share))
+    unc = [(u.zone_id, u.service_id, p_of(u.from_year), u.share) for u in plan.uncovered]
     return Solution(
         info=SolveInfo(status="feasible", objective=None, bound=None, gap=None, build_seconds=0.0,
                        solve_seconds=0.0, solver="plan"),
-        open=pd.Series(sites["open_after"].to_numpy(bool), index=sites["site_id"].to_numpy(), name="open"),
-        placements=placements,
-        added_floor=pd.Series(sites["added_floor_m2"].to_numpy(float), index=sites["site_id"].to_numpy()),
-        assignments=asg.reindex(columns=["zone_id", "service_id", "site_id", "share"]),
-        uncovered=unc.reindex(columns=["zone_id", "service_id", "share"]),
-    )
+        open=open_df, placements=placements, floor_added=fl.rename(columns={"added_m2": "added_m2"}), events=ev,
+        assignments=pd.DataFrame(asg, columns=["zone_id", "service_id", "site_id", "p", "share"]),
+        uncovered=pd.DataFrame(unc, columns=["zone_id", "service_id", "p", "share"]))
 
 
 def solve_baseline(problem: PortfolioProblem, options: SolverOptions | None = None) -> Solution:
@@ -111,12 +147,12 @@ class PortfolioOptimiser:
         self.baseline_ = solve_baseline(problem, opts.solver)
         model = build_model(problem)
         self.model_: PortfolioModel = model
-        base_ok = self.baseline_.uncovered.empty or all(
-            problem.coverage_rule(k)[0] == "min_share" for k in self.baseline_.uncovered["service_id"])
+        base_ok = not self.baseline_.slacks and (self.baseline_.uncovered.empty or all(
+            problem.coverage_rule(k)[0] == "min_share" for k in self.baseline_.uncovered["service_id"]))
         solver_opts = opts.solver
         start, used = None, 0.0
         if opts.start_plan is not None:
-            start = solution_from_plan(opts.start_plan)
+            start = solution_from_plan(opts.start_plan, problem)
         elif opts.warm_start and base_ok:
             start = self.baseline_
         elif opts.warm_start and opts.heuristic_seconds > 0:
@@ -127,7 +163,7 @@ class PortfolioOptimiser:
             model.warm_start(start)
             limit = None if solver_opts.time_limit is None else max(solver_opts.time_limit - used, 1.0)
             solver_opts = replace(solver_opts, warm_start=True, time_limit=limit)
-        sol = model.solve(solver_opts)
+        sol = model.solve_level_budget(solver_opts) if problem.policy.min_level_budget else model.solve(solver_opts)
         if used:
             sol.info = replace(sol.info, solve_seconds=sol.info.solve_seconds + used)
         self.solution_ = sol
@@ -160,8 +196,7 @@ def baseline_plan(problem: PortfolioProblem, options: PortfolioOptions | None = 
     base = solve_baseline(problem, opts.solver)
     plan = assemble_plan(problem, base, base)
     # the baseline may miss the standards: that is reported (baseline_issues), not a violation
-    violations = [v for v in check_plan(plan, problem)
-                  if "without a site within the standard" not in v and "below the policy minimum" not in v]
+    violations = check_plan(plan, problem, baseline=True)
     return plan.model_copy(update={"violations": violations, "valid": not violations})
 
 

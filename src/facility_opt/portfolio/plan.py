@@ -1,10 +1,13 @@
-"""The :class:`Plan` a portfolio optimisation returns: decisions, assignments, KPIs, files.
+"""The :class:`Plan` a portfolio optimisation returns: a year-by-year plan with decisions, reasons, files.
 
 A plan is plain data (pydantic), labelled by the caller's ids, independent of the solver: it can
-be inspected in a notebook (:meth:`Plan.frame`), written to a folder (:meth:`Plan.to_files`:
-plan.json, decisions.csv, assignments.csv, costs.csv, byte-identical for identical input) and
-read back (:meth:`Plan.from_json`).  Every figure is rounded when the plan is assembled (yen to
-the yen, m² and metres to 0.1, shares to 1e-6) so that files are stable.
+be inspected in a notebook (:meth:`Plan.frame`), written to a folder (:meth:`Plan.to_files`) and
+read back (:meth:`Plan.from_json`).  It states, for every site, when it is open; for every service,
+where it is and with what capacity in which years (``timeline``); for every zone, where its
+residents go in each period (``assignments``); what happens to each renewal event (``events``);
+floor added (``floor``); and, per year and service, demand, capacity, coverage and the money spent
+against the budget (``years``).  Every figure is rounded when the plan is assembled (yen to the
+yen, m² and metres to 0.1, shares to 1e-6) so that files are byte-stable.
 """
 
 from __future__ import annotations
@@ -17,13 +20,14 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..solver import SolveInfo
 from ..atomic import atomic_write_text
+from ..solver import SolveInfo
+from .economics import CASH_KINDS, COST_KINDS, PlanState, capital_by_year, site_year_costs
 from .model import SCALE, Solution
 from .problem import PortfolioProblem
 
-__all__ = ["Plan", "Decision", "Assignment", "SitePlan", "ServiceKpi", "Kpis", "SolverReport", "assemble_plan",
-           "format_yen"]
+__all__ = ["Plan", "Decision", "Assignment", "SitePlan", "ServiceKpi", "Kpis", "SolverReport", "TimelineRow",
+           "EventRow", "YearRow", "FloorChange", "assemble_plan", "format_yen", "state_of", "PLAN_TABLES"]
 
 DecisionKind = Literal["keep", "close", "rebuild", "convert", "host", "new"]
 
@@ -33,7 +37,7 @@ class _Row(BaseModel):
 
 
 class Decision(_Row):
-    """What happens to one facility (or a new building) and why."""
+    """What happens to one facility (or a new building), when, and why."""
 
     facility_id: str
     name: str
@@ -50,29 +54,93 @@ class Decision(_Row):
     reason: str
 
 
+class Period(_Row):
+    """A period of constant portfolio: ``start`` to ``end`` (inclusive)."""
+
+    p: int
+    start: int
+    end: int
+
+
 class Assignment(_Row):
-    """Which site serves a zone's demand for a service (a share when demand is split)."""
+    """Which site serves a zone's demand for a service in a period (a share when demand is split)."""
 
     zone_id: str
     service_id: str
     site_id: str
+    from_year: int
+    to_year: int
     share: float
-    distance_m: float
+    distance_m: float | None
     population: float
     demand: float
 
 
 class Uncovered(_Row):
-    """A zone's share of a service's target population left outside the standard (min-share mode)."""
+    """A zone's share of a service's target population left outside the standard in a period."""
 
     zone_id: str
     service_id: str
+    from_year: int
+    to_year: int
     share: float
     population: float
 
 
+class TimelineRow(_Row):
+    """A service at a site with one capacity from ``from_year`` to ``to_year`` (inclusive)."""
+
+    site_id: str
+    service_id: str
+    from_year: int
+    to_year: int
+    capacity: float
+    current: bool
+
+
+class FloorChange(_Row):
+    """Floor added at a site: usable from ``year``, paid over ``works_years`` from ``works_start``."""
+
+    site_id: str
+    year: int
+    added_m2: float
+    how: Literal["rebuild", "extension", "new"]
+    works_start: int
+    works_years: int
+
+
+class EventRow(_Row):
+    """A renewal event of an existing site and what the plan does with it."""
+
+    site_id: str
+    kind: str
+    cycle: int
+    due_year: int
+    status: Literal["done", "deferred", "dropped"]
+    year: int | None
+    end_year: int | None
+    variant: int
+    closure_year: int | None
+    cost_yen: float
+    penalty_yen: float
+
+
+class YearRow(_Row):
+    """One year and service: demand, capacity and coverage, and the year's spend against the budget."""
+
+    year: int
+    service_id: str
+    demand: float
+    capacity: float
+    min_capacity: float
+    covered_share: float
+    sites: int
+    spend_yen: float
+    budget_yen: float | None
+
+
 class Capacity(_Row):
-    """A service at a site: capacity now and in the plan, and the floor it uses."""
+    """A service at a site: capacity now and at the end of the horizon, and the floor it uses now."""
 
     service_id: str
     site_id: str
@@ -86,7 +154,7 @@ class Capacity(_Row):
 
 
 class SitePlan(_Row):
-    """A site's state and horizon cost in the baseline (keep everything) and in the plan."""
+    """A site's years of use, floor and cost in the baseline (keep everything) and in the plan."""
 
     site_id: str
     name: str
@@ -95,29 +163,38 @@ class SitePlan(_Row):
     station_front: bool
     open_before: bool
     open_after: bool
-    change_year: int
+    open_from: int | None
+    closes: int | None
     floor_before_m2: float
     added_floor_m2: float
     floor_after_m2: float
-    added_floor_before_m2: float = 0.0  # floor the keep-everything baseline adds (capacity); 0 in older plans
+    added_floor_before_m2: float = 0.0
     cost_before_yen: float
     cost_after_yen: float
     renewal_yen: float
-    operation_yen: float
+    temporary_yen: float
+    running_yen: float
     fixed_yen: float
     new_build_yen: float
     land_yen: float
     revenue_yen: float
+    deferred_yen: float
+    penalty_yen: float
 
 
 class ServiceKpi(_Row):
-    """Coverage and distances of one service, before (keep everything) and after (plan)."""
+    """Coverage and distances of one service, before (keep everything) and after (the plan).
+
+    Coverage is the lowest share covered in any year; distances are those of the last period.
+    """
 
     service_id: str
     sites_before: int
     sites_after: int
     coverage_before: float
     coverage_after: float
+    capacity_before: float
+    capacity_after: float
     mean_distance_before_m: float
     mean_distance_after_m: float
     p95_distance_before_m: float
@@ -127,7 +204,7 @@ class ServiceKpi(_Row):
 
 
 class Kpis(_Row):
-    """Headline figures of the plan against the keep-everything baseline."""
+    """Headline figures of the plan against the keep-everything baseline (costs over the horizon)."""
 
     horizon_years: int
     buildings_before: int
@@ -137,6 +214,12 @@ class Kpis(_Row):
     floor_reduction: float
     cost_before_yen: float
     cost_after_yen: float
+    cash_before_yen: float
+    cash_after_yen: float
+    penalty_before_yen: float
+    penalty_after_yen: float
+    deferred_before_yen: float
+    deferred_after_yen: float
     cost_per_year_before_yen: float
     cost_per_year_after_yen: float
     saving_yen: float
@@ -144,6 +227,10 @@ class Kpis(_Row):
     closures: int
     new_buildings: int
     capital_spend_yen: float
+    peak_spend_before_yen: float
+    peak_spend_after_yen: float
+    budget_yen: float | None
+    level_budget_yen: float | None
     access_before_person_km: float
     access_after_person_km: float
     station_front_share_before: float
@@ -171,12 +258,20 @@ class SolverReport(_Row):
                    build_seconds=info.build_seconds, solve_seconds=info.solve_seconds)
 
 
+#: the tables of a plan (``Plan.frame(name)``) and their row models
+PLAN_TABLES: dict[str, type[_Row]] = {
+    "decisions": Decision, "sites": SitePlan, "capacities": Capacity, "assignments": Assignment,
+    "uncovered": Uncovered, "services": ServiceKpi, "timeline": TimelineRow, "events": EventRow,
+    "floor": FloorChange, "years": YearRow, "periods": Period,
+}
+
+
 class Plan(BaseModel):
-    """A portfolio plan: per-facility decisions, per-zone assignments, KPIs vs keeping everything.
+    """A year-by-year portfolio plan: decisions, timeline, assignments, renewal events, KPIs.
 
     ``valid`` is False when the independent check (:func:`facility_opt.portfolio.check.check_plan`)
-    found violations, listed in ``violations``.  ``baseline_issues`` says where the current
-    portfolio misses the standards (keeping everything is then not a feasible plan).
+    found violations, listed in ``violations``.  ``baseline_issues`` says where keeping everything
+    misses the standards or the budget.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -187,13 +282,20 @@ class Plan(BaseModel):
     policy: dict
     solver: SolverReport
     kpis: Kpis
+    periods: list[Period]
     decisions: list[Decision]
     sites: list[SitePlan]
     capacities: list[Capacity]
+    timeline: list[TimelineRow]
+    floor: list[FloorChange]
+    events: list[EventRow]
+    years: list[YearRow]
     assignments: list[Assignment]
     uncovered: list[Uncovered]
     baseline_feasible: bool
     baseline_issues: list[str]
+    baseline_events: list[EventRow] = Field(default_factory=list)
+    baseline_floor: list[FloorChange] = Field(default_factory=list)
     violations: list[str] = Field(default_factory=list)
     valid: bool = True
 
@@ -208,19 +310,42 @@ class Plan(BaseModel):
 
     __str__ = __repr__
 
-    def frame(self, table: Literal["decisions", "sites", "capacities", "assignments", "uncovered", "services"]
-              ) -> pd.DataFrame:
-        """One table of the plan as a DataFrame (``services``: the per-service KPIs)."""
+    def frame(self, table: str) -> pd.DataFrame:
+        """One table of the plan as a DataFrame (``services``: the per-service KPIs); see :data:`PLAN_TABLES`."""
+        if table not in PLAN_TABLES:
+            raise KeyError(f"unknown plan table {table!r}; tables: {', '.join(PLAN_TABLES)}")
         rows = self.kpis.services if table == "services" else getattr(self, table)
-        fields = {"services": ServiceKpi, "decisions": Decision, "sites": SitePlan, "capacities": Capacity,
-                  "assignments": Assignment, "uncovered": Uncovered}[table].model_fields
-        return pd.DataFrame([r.model_dump() for r in rows], columns=list(fields))
+        return pd.DataFrame([r.model_dump() for r in rows], columns=list(PLAN_TABLES[table].model_fields))
 
     def changes(self) -> pd.DataFrame:
         """The decisions that change something (everything but keep/rebuild without service changes)."""
         d = self.frame("decisions")
         return d[(d["decision"].isin(["close", "convert", "host", "new"])) | (d["lost"].map(len) > 0)
                  | (d["gained"].map(len) > 0)].reset_index(drop=True)
+
+    def state(self, problem: PortfolioProblem, baseline: bool = False) -> PlanState:
+        """The plan's decisions (or, with ``baseline=True``, those of the keep-everything baseline it
+        was compared with) as a :class:`PlanState` of ``problem``, for costs and checks."""
+        pol = problem.policy
+        per = pol.periods()
+        rows = {s.site_id: s for s in self.sites}
+        op = np.zeros((len(problem.sites), len(per)), dtype=bool)
+        starts = per["start"].to_numpy()
+        for i, sid in enumerate(problem.sites["site_id"]):
+            r = rows.get(sid)
+            if baseline:
+                op[i] = r is not None and r.open_before
+                continue
+            if r is None or r.open_from is None:
+                continue
+            end = r.closes if r.closes is not None else pol.end_year
+            op[i] = (starts >= r.open_from) & (starts < end)
+        floor_rows, ev_rows = (self.baseline_floor, self.baseline_events) if baseline else (self.floor, self.events)
+        floor = pd.DataFrame([r.model_dump() for r in floor_rows], columns=list(FloorChange.model_fields))
+        ev = pd.DataFrame([r.model_dump() for r in ev_rows], columns=list(EventRow.model_fields))
+        events = pd.DataFrame({"status": ev["status"], "year": ev["year"], "variant": ev["variant"],
+                               "closure_year": ev["closure_year"]})
+        return PlanState(open=op, floor=floor, events=events)
 
     # ------------------------------------------------------------------ files
     def to_json(self) -> str:
@@ -235,7 +360,8 @@ class Plan(BaseModel):
         return cls.model_validate_json(text)
 
     def to_files(self, folder: str | Path) -> dict[str, Path]:
-        """Write plan.json, decisions.csv, assignments.csv, costs.csv, services.csv atomically.
+        """Write plan.json and one CSV per table atomically: decisions, assignments, costs (the
+        sites table), services, timeline, events, floor, years.
 
         Files are sorted by their ids and formatted with fixed precision; no wall-clock values.
         """
@@ -244,15 +370,25 @@ class Plan(BaseModel):
         d = self.frame("decisions")
         for c in ("services_before", "services_after", "gained", "lost"):
             d[c] = d[c].map(";".join)
-        d["year"] = d["year"].astype("Int64")
         tables = {
             "decisions.csv": d.sort_values(["facility_id"], kind="mergesort"),
-            "assignments.csv": self.frame("assignments").sort_values(["service_id", "zone_id", "site_id"],
+            "assignments.csv": self.frame("assignments").sort_values(["service_id", "zone_id", "from_year", "site_id"],
                                                                      kind="mergesort"),
             "costs.csv": self.frame("sites").sort_values(["site_id"], kind="mergesort"),
             "services.csv": self.frame("services").sort_values(["service_id"], kind="mergesort"),
+            "timeline.csv": self.frame("timeline").sort_values(["site_id", "service_id", "from_year"],
+                                                               kind="mergesort"),
+            "events.csv": self.frame("events").sort_values(["site_id", "due_year", "kind"], kind="mergesort"),
+            "floor.csv": self.frame("floor").sort_values(["site_id", "year", "how"], kind="mergesort"),
+            "years.csv": self.frame("years").sort_values(["year", "service_id"], kind="mergesort"),
         }
         for name, df in tables.items():
+            for c in df.columns:  # optional integers stay integers in CSV
+                if df[c].dtype == object and df[c].map(lambda v: v is None or isinstance(v, int)).all() \
+                        and df[c].notna().any() and c not in ("reason",):
+                    df[c] = df[c].astype("Int64")
+                elif df[c].dtype == float and c in ("year", "end_year", "closure_year", "open_from", "closes"):
+                    df[c] = df[c].astype("Int64")
             text = df.to_csv(index=False, lineterminator="\n", float_format="%.6f")
             out[name] = atomic_write_text(folder / name, text)
         return out
@@ -269,6 +405,25 @@ def format_yen(x: float) -> str:
 
 
 # ---------------------------------------------------------------------- assembly
+def state_of(problem: PortfolioProblem, sol: Solution) -> PlanState:
+    """The :class:`PlanState` of a solver solution."""
+    P = len(problem.policy.periods())
+    op = sol.open.sort_values(["site_id", "p"]).set_index(["site_id", "p"])["open"]
+    keys = pd.MultiIndex.from_product([problem.sites["site_id"], range(P)])
+    open_ = op.reindex(keys).fillna(False).to_numpy(bool).reshape(len(problem.sites), P)
+    fl = sol.floor_added
+    floor = (fl.groupby(["site_id", "year", "how", "works_start", "works_years"], as_index=False, sort=True)["added_m2"]
+             .sum()[["site_id", "year", "added_m2", "how", "works_start", "works_years"]])
+    floor["added_m2"] = floor["added_m2"].round(1)
+    floor = floor[floor["added_m2"] > 0].reset_index(drop=True)
+    per = problem.policy.periods()
+    ev = sol.events.reset_index(drop=True)
+    closure = ev["drop_p"].map(lambda q: None if pd.isna(q) else int(per["start"].iat[int(q)]))
+    events = pd.DataFrame({"status": ev["status"], "year": ev["year"].where(ev["status"] == "done"),
+                           "variant": ev["variant"].fillna(0).astype(int), "closure_year": closure})
+    return PlanState(open=open_, floor=floor, events=events)
+
+
 def _wquantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
     if len(x) == 0 or w.sum() <= 0:
         return 0.0
@@ -277,289 +432,272 @@ def _wquantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
     return float(x[o][min(np.searchsorted(cw, q - 1e-12), len(x) - 1)])
 
 
-def service_kpis(problem: PortfolioProblem, placed: pd.DataFrame, assignments: pd.DataFrame
-                 ) -> dict[str, dict[str, float]]:
-    """Per service: sites, covered share of target population, mean/p95 distance, station-front share."""
-    pop_total = problem.demand.groupby("service_id")["population"].sum()
-    front = problem.sites.set_index("site_id")["station_front"]
-    out: dict[str, dict[str, float]] = {}
+def _year_rows(problem: PortfolioProblem, sol: Solution, money: pd.DataFrame) -> list[YearRow]:
+    pol = problem.policy
+    per = pol.periods()
+    years = pol.years()
+    pidx = np.searchsorted(per["start"].to_numpy(), years, side="right") - 1
+    pl = sol.placements[sol.placements["place"] > 0.5]
+    cap = pl.groupby(["service_id", "p"])["capacity"].sum()
+    nsites = pl.groupby(["service_id", "p"])["site_id"].nunique()
+    a = sol.assignments
+    share = a.groupby(["zone_id", "service_id", "p"])["share"].sum()
+    d = problem.demand.assign(p=np.searchsorted(per["start"].to_numpy(), problem.demand["year"].to_numpy(),
+                                                side="right") - 1)
+    d["share"] = share.reindex(pd.MultiIndex.from_frame(d[["zone_id", "service_id", "p"]])).fillna(0.0).to_numpy()
+    d["covered"] = d["population"] * np.minimum(d["share"], 1.0)
+    g = d.groupby(["service_id", "year"]).agg(demand=("demand", "sum"), pop=("population", "sum"),
+                                              covered=("covered", "sum"))
+    m = money.set_index("year")
+    out = []
     for k in problem.services["service_id"]:
-        a = assignments[assignments["service_id"] == k]
-        w = (a["population"] * a["share"]).to_numpy()
-        d = a["distance_m"].to_numpy()
-        total = float(pop_total.get(k, 0.0))
-        sites = placed.loc[(placed["service_id"] == k) & placed["placed"], "site_id"]
-        out[k] = {
-            "sites": int(len(sites)),
-            "coverage": round(float(w.sum()) / total, 6) if total > 0 else 1.0,
-            "mean": round(float((w * d).sum() / w.sum()), 1) if w.sum() > 0 else 0.0,
-            "p95": round(_wquantile(d, w, 0.95), 1),
-            "front": round(float(front.reindex(sites).mean()), 6) if len(sites) else 0.0,
-        }
+        floor = pol.min_capacity_by_year(k)
+        for t, y in enumerate(years):
+            q = int(pidx[t])
+            row = g.loc[(k, y)] if (k, y) in g.index else None
+            pop = float(row["pop"]) if row is not None else 0.0
+            out.append(YearRow(
+                year=int(y), service_id=k, demand=round(float(row["demand"]) if row is not None else 0.0, 3),
+                capacity=round(float(cap.get((k, q), 0.0)), 3), min_capacity=round(float(floor[t]), 3),
+                covered_share=round(float(row["covered"]) / pop, 6) if pop > 0 else 1.0,
+                sites=int(nsites.get((k, q), 0)), spend_yen=round(float(m.at[y, "spend_yen"])),
+                budget_yen=None if np.isnan(m.at[y, "cap_yen"]) else round(float(m.at[y, "cap_yen"]))))
     return out
 
 
-def _frames(problem: PortfolioProblem, sol: Solution) -> tuple[pd.DataFrame, pd.DataFrame]:
-    pl = sol.placements.copy()
-    pl["placed"] = pl["place"] > 0.5
-    a = sol.assignments.copy()
-    served = (a["demand"] * a["share"]).groupby([a["service_id"], a["site_id"]]).sum()
-    pl["demand_served"] = pd.MultiIndex.from_frame(pl[["service_id", "site_id"]]).map(
-        lambda key: served.get(key, 0.0))
-    return pl, a
+def _timeline(problem: PortfolioProblem, sol: Solution) -> list[TimelineRow]:
+    per = problem.policy.periods()
+    pl = sol.placements[sol.placements["place"] > 0.5].sort_values(["site_id", "service_id", "p"], kind="mergesort")
+    out = []
+    for (s, k), g in pl.groupby(["site_id", "service_id"], sort=True):
+        ps, caps = g["p"].to_numpy(), g["capacity"].round(3).to_numpy()
+        cur = bool(g["current"].iat[0])
+        a = 0
+        for j in range(1, len(ps) + 1):
+            if j == len(ps) or ps[j] != ps[j - 1] + 1 or caps[j] != caps[a]:
+                out.append(TimelineRow(site_id=s, service_id=k, from_year=int(per["start"].iat[ps[a]]),
+                                       to_year=int(per["end"].iat[ps[j - 1]]), capacity=float(caps[a]), current=cur))
+                a = j
+    return out
 
 
-def _names(problem: PortfolioProblem, svc_ids) -> str:
-    nm = problem.services.set_index("service_id")["name"]
-    return ", ".join((nm.get(k) or k) for k in svc_ids)
+def _assignments(problem: PortfolioProblem, sol: Solution) -> tuple[list[Assignment], list[Uncovered]]:
+    """Per period, consecutive periods with the same site and share merged (population: their largest)."""
+    per = problem.policy.periods()
+    a = sol.assignments.assign(share=sol.assignments["share"].round(6)).sort_values(
+        ["zone_id", "service_id", "site_id", "p"], kind="mergesort")
+    out = []
+    for (z, k, s), g in a.groupby(["zone_id", "service_id", "site_id"], sort=True):
+        ps, sh = g["p"].to_numpy(), g["share"].to_numpy()
+        popv, demv = g["population"].to_numpy(), g["demand"].to_numpy()
+        dist = g["distance_m"].iat[0]
+        i0 = 0
+        for j in range(1, len(ps) + 1):
+            if j == len(ps) or ps[j] != ps[j - 1] + 1 or sh[j] != sh[i0]:
+                out.append(Assignment(zone_id=z, service_id=k, site_id=s, from_year=int(per["start"].iat[ps[i0]]),
+                                      to_year=int(per["end"].iat[ps[j - 1]]), share=float(sh[i0]),
+                                      distance_m=None if pd.isna(dist) else round(float(dist), 1),
+                                      population=round(float(popv[i0:j].max()), 3),
+                                      demand=round(float(demv[i0:j].max()), 3)))
+                i0 = j
+    unc = [Uncovered(zone_id=r.zone_id, service_id=r.service_id, from_year=int(per["start"].iat[r.p]),
+                     to_year=int(per["end"].iat[r.p]), share=round(float(r.share), 6),
+                     population=round(float(r.population), 3))
+           for r in sol.uncovered.sort_values(["service_id", "zone_id", "p"], kind="mergesort").itertuples()]
+    return out, unc
+
+
+def _service_kpis(problem: PortfolioProblem, sol: Solution, years: list[YearRow]) -> dict[str, dict[str, float]]:
+    P = len(problem.policy.periods())
+    front = problem.sites.set_index("site_id")["station_front"]
+    a = sol.assignments[sol.assignments["p"] == P - 1]
+    pl = sol.placements[(sol.placements["place"] > 0.5) & (sol.placements["p"] == P - 1)]
+    out = {}
+    for k in problem.services["service_id"]:
+        ak = a[a["service_id"] == k]
+        w = (ak["population"] * ak["share"]).to_numpy()
+        dist = np.nan_to_num(ak["distance_m"].to_numpy())
+        sites = pl.loc[pl["service_id"] == k, "site_id"]
+        cov = [y.covered_share for y in years if y.service_id == k]
+        out[k] = {"sites": int(sites.nunique()), "coverage": round(min(cov), 6) if cov else 1.0,
+                  "capacity": round(float(pl.loc[pl["service_id"] == k, "capacity"].sum()), 3),
+                  "mean": round(float((w * dist).sum() / w.sum()), 1) if w.sum() > 0 else 0.0,
+                  "p95": round(_wquantile(dist, w, 0.95), 1),
+                  "front": round(float(front.reindex(sites).mean()), 6) if len(sites) else 0.0}
+    return out
 
 
 def assemble_plan(problem: PortfolioProblem, sol: Solution, baseline: Solution) -> Plan:
     """Turn a solution and the keep-everything baseline into a :class:`Plan` (decisions with reasons)."""
+    from .reasons import decisions as make_decisions
+
     pol, sites = problem.policy, problem.sites
-    n = len(sites)
-    sid = sites["site_id"].to_numpy()
-    open_after = sol.open.reindex(sid).to_numpy()
-    open_before = sites["kind"].eq("existing").to_numpy()
-    # floors are rounded to 0.1 m² once, here, and every cost is computed from the rounded values
-    add_after = sol.added_floor.reindex(sid).fillna(0.0).to_numpy().round(1)
-    add_before = baseline.added_floor.reindex(sid).fillna(0.0).to_numpy().round(1)
-    c_after = problem.site_costs(open_after, add_after)
-    c_before = problem.site_costs(open_before, add_before)
-    pl_a, asg_a = _frames(problem, sol)
-    pl_b, asg_b = _frames(problem, baseline)
-
+    per = pol.periods()
+    P = len(per)
+    st_a, st_b = state_of(problem, sol), state_of(problem, baseline)
+    c_a = site_year_costs(problem, st_a)
+    c_b = site_year_costs(problem, st_b)
+    tot_a = c_a.groupby("site_id", sort=False).sum(numeric_only=True)
+    tot_b = c_b.groupby("site_id", sort=False).sum(numeric_only=True)
+    money_a, money_b = capital_by_year(problem, st_a), capital_by_year(problem, st_b)
+    if sol.level_budget_yen is not None:
+        money_a["cap_yen"] = sol.level_budget_yen
+    existing = sites["kind"].eq("existing").to_numpy()
+    F = sites["floor_area_m2"].to_numpy() * existing
+    add_a = st_a.floor.groupby("site_id")["added_m2"].sum()
+    add_b = st_b.floor.groupby("site_id")["added_m2"].sum()
     site_rows = []
-    for i in range(n):
-        s = sites.iloc[i]
+    starts = per["start"].to_numpy()
+    for i, r in enumerate(sites.itertuples(index=False)):
+        op = st_a.open[i]
+        opened = np.flatnonzero(op)
+        open_from = int(starts[opened[0]]) if len(opened) else None
+        closes = None
+        if len(opened) and not op[-1]:
+            closes = int(starts[opened[-1] + 1])
+        ta, tb = tot_a.loc[r.site_id], tot_b.loc[r.site_id]
         site_rows.append(SitePlan(
-            site_id=s["site_id"], name=s["name"], kind=s["kind"], category=s["category"],
-            station_front=bool(s["station_front"]), open_before=bool(open_before[i]), open_after=bool(open_after[i]),
-            change_year=int(s["change_year"]), floor_before_m2=round(float(s["floor_area_m2"] * open_before[i]
-                                                                           + add_before[i]), 1),
-            added_floor_m2=round(float(add_after[i]), 1), added_floor_before_m2=round(float(add_before[i]), 1),
-            floor_after_m2=round(float(s["floor_area_m2"] * (open_after[i] and s["kind"] == "existing")
-                                       + add_after[i]), 1),
-            cost_before_yen=round(float(c_before["total_yen"].iat[i])),
-            cost_after_yen=round(float(c_after["total_yen"].iat[i])),
-            **{k: round(float(c_after[k].iat[i])) for k in ("renewal_yen", "operation_yen", "fixed_yen",
-                                                            "new_build_yen", "land_yen", "revenue_yen")},
-        ))
-    caps = [Capacity(service_id=r.service_id, site_id=r.site_id, current=bool(r.current), placed=bool(r.placed),
-                     capacity_before=round(float(r.capacity0), 3), capacity_after=round(float(r.capacity), 3),
-                     added_capacity=round(float(r.ext), 3), floor_before_m2=round(float(r.floor0), 1),
-                     demand_served=round(float(r.demand_served), 3))
-            for r in pl_a[pl_a["placed"] | pl_a["current"]].itertuples()]
-    assignments = [Assignment(zone_id=r.zone_id, service_id=r.service_id, site_id=r.site_id,
-                              share=round(float(r.share), 6), distance_m=round(float(r.distance_m), 1),
-                              population=round(float(r.population), 3), demand=round(float(r.demand), 3))
-                   for r in asg_a.itertuples()]
-    uncovered = [Uncovered(zone_id=r.zone_id, service_id=r.service_id, share=round(float(r.share), 6),
-                           population=round(float(r.population), 3)) for r in sol.uncovered.itertuples()]
+            site_id=r.site_id, name=r.name, kind=r.kind, category=r.category, station_front=bool(r.station_front),
+            open_before=bool(existing[i]), open_after=bool(op[-1]), open_from=open_from, closes=closes,
+            floor_before_m2=round(float(F[i] + add_b.get(r.site_id, 0.0)), 1),
+            added_floor_m2=round(float(add_a.get(r.site_id, 0.0)), 1),
+            floor_after_m2=round(float((F[i] + add_a.get(r.site_id, 0.0)) * op[-1]), 1),
+            added_floor_before_m2=round(float(add_b.get(r.site_id, 0.0)), 1),
+            cost_before_yen=round(float(tb["total_yen"])), cost_after_yen=round(float(ta["total_yen"])),
+            **{f"{k}_yen": round(float(ta[f"{k}_yen"])) for k in COST_KINDS}))
+    ev_rows = _events(problem, st_a)
+    years = _year_rows(problem, sol, money_a)
+    years_b = _year_rows(problem, baseline, money_b)
+    timeline = _timeline(problem, sol)
+    asg, unc = _assignments(problem, sol)
+    pl_a = sol.placements[sol.placements["p"] == P - 1]
+    pl_0 = sol.placements[sol.placements["p"] == 0]
+    cap0 = pl_0.set_index(["service_id", "site_id"])["capacity0"]
+    served = sol.assignments[sol.assignments["p"] == P - 1].assign(
+        load=lambda f: f["demand"] * f["share"]).groupby(["service_id", "site_id"])["load"].sum()
+    caps = [Capacity(service_id=r.service_id, site_id=r.site_id, current=bool(r.current), placed=bool(r.place > 0.5),
+                     capacity_before=round(float(cap0.get((r.service_id, r.site_id), 0.0)), 3),
+                     capacity_after=round(float(r.capacity), 3), added_capacity=round(float(r.ext), 3),
+                     floor_before_m2=round(float(r.floor0), 1),
+                     demand_served=round(float(served.get((r.service_id, r.site_id), 0.0)), 3))
+            for r in pl_a[(pl_a["place"] > 0.5) | pl_a["current"]].itertuples()]
+    kb, ka = _service_kpis(problem, baseline, years_b), _service_kpis(problem, sol, years)
+    svc = [ServiceKpi(service_id=k, sites_before=kb[k]["sites"], sites_after=ka[k]["sites"],
+                      coverage_before=kb[k]["coverage"], coverage_after=ka[k]["coverage"],
+                      capacity_before=kb[k]["capacity"], capacity_after=ka[k]["capacity"],
+                      mean_distance_before_m=kb[k]["mean"], mean_distance_after_m=ka[k]["mean"],
+                      p95_distance_before_m=kb[k]["p95"], p95_distance_after_m=ka[k]["p95"],
+                      station_front_share_before=kb[k]["front"], station_front_share_after=ka[k]["front"])
+           for k in problem.services["service_id"]]
 
-    # KPIs
-    kb, ka = service_kpis(problem, pl_b, asg_b), service_kpis(problem, pl_a, asg_a)
-    svc_kpis = [ServiceKpi(service_id=k, sites_before=kb[k]["sites"], sites_after=ka[k]["sites"],
-                           coverage_before=kb[k]["coverage"], coverage_after=ka[k]["coverage"],
-                           mean_distance_before_m=kb[k]["mean"], mean_distance_after_m=ka[k]["mean"],
-                           p95_distance_before_m=kb[k]["p95"], p95_distance_after_m=ka[k]["p95"],
-                           station_front_share_before=kb[k]["front"], station_front_share_after=ka[k]["front"])
-                for k in problem.services["service_id"]]
-    front = sites.set_index("site_id")["station_front"]
+    def person_km(s: Solution) -> float:
+        a = s.assignments.merge(per.rename(columns={"start": "s0", "end": "s1"}), on="p")
+        yrs = a["s1"] - a["s0"] + 1
+        return round(float((a["population"] * a["share"] * np.nan_to_num(a["distance_m"]) * yrs).sum() / 1000.0
+                           / pol.horizon_years), 3)
 
-    def front_share(pl: pd.DataFrame) -> float:
-        p = pl[pl["placed"]]
-        return round(float(front.reindex(p["site_id"]).mean()), 6) if len(p) else 0.0
+    def front_share(s: Solution) -> float:
+        pl = s.placements[(s.placements["place"] > 0.5) & (s.placements["p"] == P - 1)]
+        front = sites.set_index("site_id")["station_front"]
+        return round(float(front.reindex(pl["site_id"]).mean()), 6) if len(pl) else 0.0
 
-    def person_km(a: pd.DataFrame) -> float:
-        return round(float((a["population"] * a["share"] * a["distance_m"]).sum() / 1000.0), 3)
-
-    cost_b, cost_a = float(c_before["total_yen"].sum()), float(c_after["total_yen"].sum())
+    cb, ca = float(tot_b["total_yen"].sum()), float(tot_a["total_yen"].sum())
     floor_b = float(sum(r.floor_before_m2 for r in site_rows))
     floor_a = float(sum(r.floor_after_m2 for r in site_rows))
-    existing = sites["kind"].eq("existing").to_numpy()
+    budget = None
+    if pol.budget is not None:
+        budget = round(float(np.mean(pol.budget.caps(pol.years()))))
     kpis = Kpis(
         horizon_years=pol.horizon_years,
-        buildings_before=int(open_before.sum()), buildings_after=int(open_after.sum()),
+        buildings_before=int(existing.sum()), buildings_after=int(st_a.open[:, -1].sum()),
         floor_before_m2=round(floor_b, 1), floor_after_m2=round(floor_a, 1),
         floor_reduction=round(1 - floor_a / floor_b, 6) if floor_b > 0 else 0.0,
-        cost_before_yen=round(cost_b), cost_after_yen=round(cost_a),
-        cost_per_year_before_yen=round(cost_b / pol.horizon_years),
-        cost_per_year_after_yen=round(cost_a / pol.horizon_years),
-        saving_yen=round(cost_b - cost_a), saving_share=round(1 - cost_a / cost_b, 6) if cost_b else 0.0,
-        closures=int((existing & ~open_after).sum()), new_buildings=int((~existing & open_after).sum()),
-        capital_spend_yen=round(float(c_after["new_build_yen"].sum() + c_after["land_yen"].sum())),
-        access_before_person_km=person_km(asg_b), access_after_person_km=person_km(asg_a),
-        station_front_share_before=front_share(pl_b), station_front_share_after=front_share(pl_a),
-        services=svc_kpis,
-    )
-    decisions = _decisions(problem, pl_a, asg_a, asg_b, c_before, c_after, open_after, add_after)
+        cost_before_yen=round(cb), cost_after_yen=round(ca),
+        cash_before_yen=round(float(tot_b["cash_yen"].sum())), cash_after_yen=round(float(tot_a["cash_yen"].sum())),
+        penalty_before_yen=round(float(tot_b["penalty_yen"].sum())),
+        penalty_after_yen=round(float(tot_a["penalty_yen"].sum())),
+        deferred_before_yen=round(float(tot_b["deferred_yen"].sum())),
+        deferred_after_yen=round(float(tot_a["deferred_yen"].sum())),
+        cost_per_year_before_yen=round(cb / pol.horizon_years), cost_per_year_after_yen=round(ca / pol.horizon_years),
+        saving_yen=round(cb - ca), saving_share=round(1 - ca / cb, 6) if cb else 0.0,
+        closures=int((existing & ~st_a.open[:, -1]).sum()), new_buildings=int((~existing & st_a.open[:, -1]).sum()),
+        capital_spend_yen=round(float(tot_a["new_build_yen"].sum() + tot_a["land_yen"].sum())),
+        peak_spend_before_yen=round(float(money_b["spend_yen"].max())),
+        peak_spend_after_yen=round(float(money_a["spend_yen"].max())),
+        budget_yen=budget, level_budget_yen=None if sol.level_budget_yen is None else round(sol.level_budget_yen),
+        access_before_person_km=person_km(baseline), access_after_person_km=person_km(sol),
+        station_front_share_before=front_share(baseline), station_front_share_after=front_share(sol),
+        services=svc)
+    decisions = make_decisions(problem, sol, baseline, st_a, c_a, c_b)
     issues = baseline_issues(problem, baseline)
-    plan = Plan(name=problem.name, start_year=pol.start_year, horizon_years=pol.horizon_years,
+    return Plan(name=problem.name, start_year=pol.start_year, horizon_years=pol.horizon_years,
                 policy=pol.model_dump(mode="json"), solver=SolverReport.from_info(sol.info), kpis=kpis,
-                decisions=decisions, sites=site_rows, capacities=caps, assignments=assignments, uncovered=uncovered,
-                baseline_feasible=not issues, baseline_issues=issues)
-    return plan
+                periods=[Period(p=int(r.p), start=int(r.start), end=int(r.end)) for r in per.itertuples()],
+                decisions=decisions, sites=site_rows, capacities=caps, timeline=timeline,
+                floor=_floor_rows(st_a),
+                events=ev_rows, years=years, assignments=asg, uncovered=unc,
+                baseline_feasible=not issues, baseline_issues=issues, baseline_events=_events(problem, st_b),
+                baseline_floor=_floor_rows(st_b))
 
 
-def baseline_issues(problem: PortfolioProblem, baseline: Solution) -> list[str]:
-    """Where keeping everything misses the standards (uncovered zones of hard services)."""
+def _floor_rows(st: PlanState) -> list[FloorChange]:
+    return [FloorChange(site_id=r.site_id, year=int(r.year), added_m2=float(r.added_m2), how=r.how,
+                        works_start=int(r.works_start), works_years=int(r.works_years))
+            for r in st.floor.itertuples(index=False)]
+
+
+def _events(problem: PortfolioProblem, st: PlanState) -> list[EventRow]:
+    from .model import prepare_events
+    from ..schedule import event_risk
+
+    ev = problem.events.reset_index(drop=True)
+    if ev.empty:
+        return []
+    pol = problem.policy
+    opt = prepare_events(problem).opt.set_index(["e", "variant", "year"])
     out = []
-    zn = problem.zones.set_index("zone_id")["name"]
-    cov = problem.services.set_index("service_id")["coverage_m"]
-    for r in baseline.uncovered.itertuples():
-        mode, share = problem.coverage_rule(r.service_id)
-        if mode == "hard" and r.share > 1e-6:
-            name = zn.get(r.zone_id) or r.zone_id
-            std = f"within {cov[r.service_id]:,.0f} m" if np.isfinite(cov[r.service_id]) else "within reach"
-            out.append(f"zone {r.zone_id} ({name}): {100 * r.share:.0f}% of {r.population:,.0f} residents have no "
-                       f"{r.service_id} {std} with spare capacity in the current portfolio")
-    for k, m in problem.policy.min_share.items():
-        u = baseline.uncovered[baseline.uncovered["service_id"] == k]
-        tot = problem.demand.loc[problem.demand["service_id"] == k, "population"].sum()
-        if tot > 0:
-            covered = 1 - float((u["population"] * u["share"]).sum()) / tot
-            if covered < m - 1e-9:
-                out.append(f"{k}: the current portfolio covers {100 * covered:.1f}% of the target population "
-                           f"(policy minimum {100 * m:.1f}%)")
+    for e, (r, s) in enumerate(zip(ev.itertuples(index=False), st.events.itertuples(index=False))):
+        year = None if s.status != "done" else int(s.year)
+        if s.status == "dropped":
+            pen = float(event_risk(np.array([r.cost_yen]), np.array([r.floor_area_m2]), np.array([r.kind == "rebuild"]),
+                                   np.array([r.due_year]), pol.start_year, np.array([int(s.closure_year)]),
+                                   pol.renewal.penalties)[0])
+        else:
+            o = opt.loc[(e, int(s.variant), year if year is not None else pol.end_year)]
+            pen = float(o["coef"] - o["capital"])
+        out.append(EventRow(site_id=r.site_id, kind=r.kind, cycle=int(r.cycle), due_year=int(r.due_year),
+                            status=s.status, year=year,
+                            end_year=None if year is None else year + int(r.spread_years) - 1, variant=int(s.variant),
+                            closure_year=None if s.status != "dropped" else int(s.closure_year),
+                            cost_yen=round(float(r.cost_yen)), penalty_yen=round(pen)))
     return out
 
 
-def _decisions(problem: PortfolioProblem, pl: pd.DataFrame, asg: pd.DataFrame, asg_b: pd.DataFrame,
-               c_before: pd.DataFrame, c_after: pd.DataFrame, open_after: np.ndarray,
-               add_after: np.ndarray) -> list[Decision]:
-    pol, sites = problem.policy, problem.sites
-    sidx = {s: i for i, s in enumerate(sites["site_id"])}
-    sname = sites.set_index("site_id")["name"]
-    cov = problem.services.set_index("service_id")["coverage_m"]
-    placed = pl[pl["placed"]]
-    after_by_site = placed.groupby("site_id")["service_id"].apply(lambda s: sorted(s)).to_dict()
-    before_by_site = pl[pl["current"]].groupby("site_id")["service_id"].apply(lambda s: sorted(s)).to_dict()
-    H = pol.horizon_years
-
-    def site_label(s: str) -> str:
-        return f"{sname.get(s) or s} ({s})"
-
-    def receivers(site: str, k: str) -> list[tuple[str, float, float]]:
-        """Where the zones site served for k (baseline) are served now: (site, population, max distance)."""
-        zs = asg_b.loc[(asg_b["site_id"] == site) & (asg_b["service_id"] == k), "zone_id"]
-        a = asg[(asg["service_id"] == k) & asg["zone_id"].isin(zs)]
-        if a.empty:
-            return []
-        g = a.assign(w=a["population"] * a["share"]).groupby("site_id").agg(w=("w", "sum"), d=("distance_m", "max"))
-        g = g.sort_values("w", ascending=False, kind="mergesort")
-        return [(s, float(r.w), float(r.d)) for s, r in g.iterrows()]
-
-    def move_text(site: str, k: str) -> str:
-        rec = [r for r in receivers(site, k) if r[0] != site]
-        std = f"{cov[k]:,.0f} m" if np.isfinite(cov[k]) else "reach"
-        if not rec:
-            return f"{k}: no zone depended on it"
-        main = rec[0][0]
-        i = sidx[main]
-        host = sites.iloc[i]
-        gained_there = k not in before_by_site.get(main, [])
-        how = ""
-        if gained_there:
-            nr = host["next_rebuild_year"]
-            if np.isfinite(nr) and int(nr) == int(host["change_year"]):
-                how = f" (co-located at its {int(host['change_year'])} rebuild)"
-            elif host["kind"] == "candidate":
-                how = f" (new building, {int(host['change_year'])})"
-            else:
-                how = f" (co-located from {int(host['change_year'])})"
-        others = f" and {len(rec) - 1} other site(s)" if len(rec) > 1 else ""
-        far = max(r[2] for r in rec)
-        return (f"{k} moves to {site_label(main)}{how}{others}; its zones stay within {std} "
-                f"(farthest {far:,.0f} m)")
-
-    out: list[Decision] = []
-    facilities = problem.placements[["facility_id", "facility_name", "site_id", "service_id"]]
-    fac_services = facilities.groupby("facility_id")["service_id"].apply(lambda s: sorted(set(s))).to_dict()
-    fac_site = facilities.groupby("facility_id")["site_id"].first().to_dict()
-    fac_name = facilities.groupby("facility_id")["facility_name"].first().to_dict()
-    # existing sites without any placement are facilities too
-    for s in sites.loc[sites["kind"].eq("existing") & ~sites["site_id"].isin(fac_site.values()), "site_id"]:
-        fac_services[s], fac_site[s], fac_name[s] = [], s, sname.get(s) or s
-    by_site: dict[str, list[str]] = {}
-    for f in sorted(fac_site):
-        by_site.setdefault(fac_site[f], []).append(f)
-    main_of = {s: (s if s in fs else fs[0]) for s, fs in by_site.items()}
-    for f in sorted(fac_site):
-        s = fac_site[f]
-        i = sidx[s]
-        row = sites.iloc[i]
-        is_main = main_of[s] == f
-        before = fac_services[f]
-        after_site = after_by_site.get(s, []) if open_after[i] else []
-        new_here = [k for k in after_site if k not in before_by_site.get(s, [])]
-        after = sorted(set([k for k in before if k in after_site] + (new_here if is_main else [])))
-        gained = [k for k in after if k not in before]
-        lost = [k for k in before if k not in after]
-        saving = float(c_before["total_yen"].iat[i] - c_after["total_yen"].iat[i])
-        cy = int(row["change_year"])
-        nr = row["next_rebuild_year"]
-        floor_before = float(row["floor_area_m2"]) if is_main else 0.0
-        floor_after = (float(row["floor_area_m2"]) + float(add_after[i])) if (is_main and open_after[i]) else 0.0
-        if not open_after[i]:
-            kind, year = "close", cy
-            moves = "; ".join(move_text(s, k) for k in before) or "no service"
-            sale = float(c_after["revenue_yen"].iat[i])
-            reason = (f"closes in {cy}: {moves}; saves {format_yen(saving)} over {H} years"
-                      + (f" (land {pol.disposal}: {format_yen(sale)})" if sale > 0 else ""))
-        elif not is_main:
-            if lost:
-                kind, year = "close", cy
-                reason = f"its rooms at {site_label(s)} are freed in {cy}: " + "; ".join(move_text(s, k) for k in lost)
-            else:
-                kind, year = ("rebuild", int(nr)) if np.isfinite(nr) else ("keep", None)
-                reason = f"stays in {site_label(s)}" + (f", rebuilt with it in {int(nr)}" if np.isfinite(nr) else "")
-        elif gained and before and not [k for k in before if k in after]:
-            kind, year = "convert", cy
-            reason = (f"converted in {cy} from {_names(problem, before)} to {_names(problem, gained)}; "
-                      + "; ".join(move_text(s, k) for k in lost))
-        elif gained:
-            kind, year = "host", cy
-            src = sorted({src for k in gained for src in _sources(pl, asg, asg_b, s, k)})
-            built = f"; {add_after[i]:,.0f} m² added" if add_after[i] > 0.5 else "; fits in its floor area"
-            when = (f" at its {cy} rebuild" if np.isfinite(nr) and int(nr) == cy else f" from {cy}")
-            reason = (f"hosts {_names(problem, gained)}{when}" + (f" (from {', '.join(src)})" if src else "")
-                      + built + (f"; no longer hosts {', '.join(lost)}" if lost else ""))
-        else:
-            if np.isfinite(nr):
-                kind, year = "rebuild", int(nr)
-                reason = f"kept; rebuilt in {int(nr)} per the renewal model"
-            else:
-                kind, year = "keep", None
-                reason = "kept as is (no rebuild due within the horizon)"
-            if add_after[i] > 0.5:
-                reason += f"; {add_after[i]:,.0f} m² added in {cy} for more capacity"
-            if lost:
-                reason += "; " + "; ".join(move_text(s, k) for k in lost)
-        out.append(Decision(facility_id=f, name=fac_name[f], site_id=s, site_name=str(row["name"] or s),
-                            decision=kind, services_before=list(before), services_after=list(after),
-                            gained=gained, lost=lost, year=year, floor_before_m2=round(floor_before, 1),
-                            floor_after_m2=round(floor_after, 1), reason=reason))
-    # new buildings on candidate sites
-    for i in np.flatnonzero(open_after & sites["kind"].eq("candidate").to_numpy()):
-        row = sites.iloc[i]
-        s = row["site_id"]
-        after = after_by_site.get(s, [])
-        nz = int(asg.loc[asg["site_id"] == s, "zone_id"].nunique())
-        front = " near a station" if row["station_front"] else ""
-        reason = (f"new building{front} in {int(row['change_year'])}: {_names(problem, after) or 'no service'}, "
-                  f"{add_after[i]:,.0f} m²; serves {nz} zone(s); costs {format_yen(float(c_after['total_yen'].iat[i]))}"
-                  f" over {H} years")
-        out.append(Decision(facility_id=s, name=str(row["name"] or s), site_id=s, site_name=str(row["name"] or s),
-                            decision="new", services_before=[], services_after=after, gained=after, lost=[],
-                            year=int(row["change_year"]), floor_before_m2=0.0,
-                            floor_after_m2=round(float(add_after[i]), 1), reason=reason))
-    return sorted(out, key=lambda d: d.facility_id)
-
-
-def _sources(pl: pd.DataFrame, asg: pd.DataFrame, asg_b: pd.DataFrame, host: str, k: str) -> list[str]:
-    """Sites whose zones (for service k) the host now serves and that no longer provide k."""
-    zs = asg.loc[(asg["site_id"] == host) & (asg["service_id"] == k), "zone_id"]
-    prev = asg_b[(asg_b["service_id"] == k) & asg_b["zone_id"].isin(zs)]["site_id"].unique()
-    still = set(pl.loc[pl["placed"] & (pl["service_id"] == k), "site_id"])
-    return sorted(s for s in prev if s not in still and s != host)
+def baseline_issues(problem: PortfolioProblem, baseline: Solution) -> list[str]:
+    """Where keeping everything misses the standards (uncovered zones of hard services) or the budget."""
+    out = []
+    zn = problem.zones.set_index("zone_id")["name"]
+    per = problem.policy.periods()
+    u = baseline.uncovered
+    for (z, k), g in u[u["share"] > 1e-6].groupby(["zone_id", "service_id"], sort=True):
+        mode, _ = problem.coverage_rule(k)
+        if mode != "hard":
+            continue
+        name = zn.get(z) or z
+        yrs = f"{int(per['start'].iat[int(g['p'].min())])}-{int(per['end'].iat[int(g['p'].max())])}"
+        out.append(f"zone {z} ({name}): up to {100 * g['share'].max():.0f}% of {g['population'].max():,.0f} residents "
+                   f"have no {k} within the standard with spare capacity in {yrs} in the current portfolio")
+    for k, m in problem.policy.min_share.items():
+        uk = u[u["service_id"] == k]
+        tot = problem.demand_by_period()
+        tot = tot[tot["service_id"] == k].groupby("p")["population"].sum()
+        for q, t in tot.items():
+            if t > 0:
+                covered = 1 - float((uk.loc[uk["p"] == q, "population"] * uk.loc[uk["p"] == q, "share"]).sum()) / t
+                if covered < m - 1e-9:
+                    out.append(f"{k}: the current portfolio covers {100 * covered:.1f}% of the target population in "
+                               f"{int(per['start'].iat[q])} (policy minimum {100 * m:.1f}%)")
+    for year, amount in baseline.slacks.get("over_budget", []):
+        out.append(f"{year}: keeping everything within its renewal windows needs {format_yen(amount)} more than the "
+                   "annual budget")
+    return out

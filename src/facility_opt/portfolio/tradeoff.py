@@ -4,7 +4,7 @@ Planners choose a point on the curve, not a single answer.  Two anchor solves fi
 cheapest plan (cost first, access as a tie-break) and the most accessible plan (access first, cost
 as a tie-break).  Between them, ``n_points`` plans minimise cost subject to ``access <= epsilon``
 for epsilon evenly spaced from the cheapest plan's access down to the best access.  Access is the
-population-weighted distance to the serving site (person-km).  One model is built and reused:
+population-weighted distance to the serving site (person-km, averaged over the years of the horizon).  One model is built and reused:
 only the epsilon constraint's right-hand side and the objective change between solves.
 """
 
@@ -53,35 +53,39 @@ def tradeoff_curve(problem: PortfolioProblem, n_points: int = 5, options: Solver
     opts = replace(opts, warm_start=False)
     model = build_model(problem)
     rows = []
+    H = problem.policy.horizon_years
 
     def run(label: str, eps: float | None, cost_w: float, access_w: float) -> None:
         model.set_access_limit(eps)
         model.set_objective(cost=cost_w, access=access_w)
         sol = model.solve(opts)
         if not sol.info.has_solution:
-            rows.append({"point": label, "epsilon_person_km": np.nan if eps is None else eps, "cost_yen": np.nan,
+            rows.append({"point": label, "epsilon_person_km": np.nan if eps is None else round(eps / H, 3),
+                         "cost_yen": np.nan,
                          "access_person_km": np.nan, "buildings": np.nan, "floor_m2": np.nan,
                          "status": sol.info.status, "gap": sol.info.gap, "solve_seconds": sol.info.solve_seconds})
             return
-        sid = problem.sites["site_id"]
-        is_open = sol.open.reindex(sid).to_numpy()
-        add = sol.added_floor.reindex(sid).fillna(0.0).to_numpy()
-        cost = float(problem.site_costs(is_open, add)["total_yen"].sum())
-        a = sol.assignments
-        access = float((a["population"] * a["share"] * a["distance_m"]).sum() / 1000.0)
-        existing = (problem.sites["kind"] == "existing").to_numpy()
-        floor = float((problem.sites["floor_area_m2"].to_numpy() * (is_open & existing)).sum() + add.sum())
-        rows.append({"point": label, "epsilon_person_km": np.nan if eps is None else round(eps, 3),
-                     "cost_yen": round(cost), "access_person_km": round(access, 3), "buildings": int(is_open.sum()),
-                     "floor_m2": round(floor, 1), "status": sol.info.status, "gap": sol.info.gap,
-                     "solve_seconds": round(sol.info.solve_seconds, 3)})
+        from .plan import state_of
+        from .economics import site_year_costs
+
+        st = state_of(problem, sol)
+        cost = float(site_year_costs(problem, st)["total_yen"].sum())
+        per = problem.policy.periods()
+        a = sol.assignments.merge(per, on="p")
+        access = float((a["population"] * a["share"] * a["distance_m"].fillna(0.0) * (a["end"] - a["start"] + 1)
+                        ).sum() / 1000.0 / problem.policy.horizon_years)
+        floor = float(st.floor_by_year(problem)[:, -1].sum())
+        rows.append({"point": label, "epsilon_person_km": np.nan if eps is None else round(eps / H, 3),
+                     "cost_yen": round(cost), "access_person_km": round(access, 3),
+                     "buildings": int(st.open[:, -1].sum()), "floor_m2": round(floor, 1), "status": sol.info.status,
+                     "gap": sol.info.gap, "solve_seconds": round(sol.info.solve_seconds, 3)})
 
     run("min_cost", None, 1.0, _TIE)
     run("min_access", None, _TIE, 1.0)
     hi, lo = rows[0]["access_person_km"], rows[1]["access_person_km"]
     if np.isfinite(hi) and np.isfinite(lo) and hi > lo:
         for j, eps in enumerate(np.linspace(hi, lo, n_points)[1:-1], start=1):
-            run(f"eps_{j}", float(eps), 1.0, _TIE)
+            run(f"eps_{j}", float(eps) * H, 1.0, _TIE)  # the model's access is in person-km-years
     df = pd.DataFrame(rows)
     return df.sort_values(["access_person_km", "point"], ascending=[False, True], kind="mergesort"
                           ).reset_index(drop=True)

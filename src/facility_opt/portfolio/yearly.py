@@ -1,8 +1,8 @@
 """Cost by year: the keep-everything baseline and a plan, year by year, split by kind of cost.
 
-The amounts are the plan's own (:meth:`PortfolioProblem.site_costs`, spread over the years by
-:meth:`PortfolioProblem.site_costs_by_year`), so the years of each column sum to the plan's
-horizon totals (``plan.kpis.cost_before_yen`` / ``cost_after_yen``) to the yen.
+The amounts are recomputed from each plan's state (:func:`facility_opt.portfolio.economics.site_year_costs`),
+so the years of each column sum to the plan's horizon totals (``plan.kpis.cost_before_yen`` /
+``cost_after_yen``) to the yen.
 """
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .economics import COST_KINDS, site_year_costs
 from .plan import Plan
-from .problem import COST_KINDS, PortfolioProblem
+from .problem import PortfolioProblem
 
 __all__ = ["cost_by_year", "plot_cost_by_year", "COST_BY_YEAR_COLUMNS"]
 
@@ -31,29 +32,21 @@ def cost_by_year(plan: Plan, problem: PortfolioProblem) -> pd.DataFrame:
 
     Parameters
     ----------
-    plan : a plan of ``problem`` (from :func:`optimise_portfolio` or :meth:`Plan.from_json`).
-    problem : the problem the plan was made for (its sites carry the costs and their timing).
+    plan : a plan of ``problem``.
+    problem : the problem the plan was made for.
 
     Returns
     -------
     DataFrame
-        One row per year of the horizon: ``year, before_yen, after_yen`` and, per kind of cost
-        (renewal, operation, fixed, new_build, land, revenue), ``<kind>_before_yen`` and
-        ``<kind>_after_yen``; revenue (land sold or leased) is positive and counts against the
-        total: ``total = renewal + operation + fixed + new_build + land - revenue``.  Every
-        column is in whole yen, rounded so that its years sum exactly to its rounded horizon
-        total: ``before_yen.sum() == plan.kpis.cost_before_yen`` and likewise after.  A year's
-        kinds may then differ from its total by a few yen of rounding.
+        One row per year: ``year, before_yen, after_yen`` and, per kind of cost (renewal,
+        temporary, running, fixed, new_build, land, revenue, deferred, penalty), ``<kind>_before_yen``
+        and ``<kind>_after_yen``; revenue counts against the total.  Every column is in whole yen,
+        rounded so that its years sum exactly to its rounded horizon total.
 
     Raises
     ------
     ValueError
-        when the plan does not belong to the problem (other sites, or a site's cost differs
-        by more than a yen from the plan's cost table).
-
-    Examples
-    --------
-    >>> # y = cost_by_year(plan, problem); y[["year", "before_yen", "after_yen"]]
+        when the plan does not belong to the problem (other sites, or other horizon).
     """
     sites = problem.sites["site_id"]
     rows = {s.site_id: s for s in plan.sites}
@@ -64,26 +57,11 @@ def cost_by_year(plan: Plan, problem: PortfolioProblem) -> pd.DataFrame:
     if plan.start_year != problem.policy.start_year or plan.horizon_years != problem.policy.horizon_years:
         raise ValueError(f"plan {plan.name!r} covers {plan.start_year}+{plan.horizon_years}y, problem "
                          f"{problem.name!r} {problem.policy.start_year}+{problem.policy.horizon_years}y")
-    sp = [rows[s] for s in sites]
-    scenarios = {
-        "before": (np.array([r.open_before for r in sp]), np.array([r.added_floor_before_m2 for r in sp]),
-                   np.array([r.cost_before_yen for r in sp])),
-        "after": (np.array([r.open_after for r in sp]), np.array([r.added_floor_m2 for r in sp]),
-                  np.array([r.cost_after_yen for r in sp])),
-    }
-    years = problem.policy.start_year + np.arange(problem.policy.horizon_years)
+    years = problem.policy.years()
     out = pd.DataFrame({"year": years})
     kinds = {}
-    for w, (is_open, add, plan_cost) in scenarios.items():
-        y = problem.site_costs_by_year(is_open, add)
-        per_site = y.groupby("site_id", sort=False)["total_yen"].sum().reindex(sites).to_numpy()
-        bad = np.flatnonzero(np.abs(per_site - plan_cost) > 1.0)
-        if bad.size:
-            i = bad[0]
-            raise ValueError(f"plan {plan.name!r}, site {sites.iat[i]!r}: its {w} cost is {plan_cost[i]:,.0f} yen in "
-                             f"the plan but {per_site[i]:,.0f} yen from the problem; was the plan made for another "
-                             f"version of the problem? ({bad.size} sites differ)")
-        g = y.groupby("year", sort=True)
+    for w in ("before", "after"):
+        g = site_year_costs(problem, plan.state(problem, baseline=w == "before")).groupby("year", sort=True)
         out[f"{w}_yen"] = _round_keeping_sum(g["total_yen"].sum().reindex(years).to_numpy())
         for k in COST_KINDS:
             kinds[f"{k}_{w}_yen"] = _round_keeping_sum(g[f"{k}_yen"].sum().reindex(years).to_numpy())

@@ -1,0 +1,191 @@
+"""What a plan costs, year by year, recomputed from its state alone (never from solver variables).
+
+A :class:`PlanState` says, for every site, in which periods it is open, what floor is added when
+and how, and what happens to each renewal event (done in a year, deferred past the horizon, or
+dropped because the site closed first).  :func:`site_year_costs` turns a state into money per
+site and year, split by kind:
+
+``renewal`` (event capital, spread evenly over the event's years), ``temporary`` (premises during a
+rebuild), ``running`` (floor in use × the site's rate), ``fixed`` (per open building-year),
+``new_build`` (floor added, over its works years), ``land`` (a candidate's land, when construction
+starts), ``revenue`` (a freed site's land: sold in its closure year, or leased every year after),
+``deferred`` (the capital of events deferred past the horizon: owed after it, shown in the last
+year) and ``penalty`` (the deferral risk of the renewal rules: late, early or dropped events, bond
+interest, preventive upkeep; not a cash flow, reported apart).
+
+The plan's KPIs, its cost-by-year table and the independent check use this module; the MILP
+(:mod:`facility_opt.portfolio.model`) builds its objective separately, and the check compares the
+two totals, so a mistake in either shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..schedule import event_risk
+from .problem import PortfolioProblem
+
+__all__ = ["PlanState", "site_year_costs", "COST_KINDS", "CASH_KINDS", "capital_by_year"]
+
+#: cash kinds within the horizon, in the order of the cost tables; cash = sum(costs) - revenue
+CASH_KINDS = ("renewal", "temporary", "running", "fixed", "new_build", "land", "revenue")
+#: every kind: cash, the capital of events deferred past the horizon (owed later), penalties
+COST_KINDS = CASH_KINDS + ("deferred", "penalty")
+
+
+@dataclass(frozen=True)
+class PlanState:
+    """A plan's decisions as plain tables (what :func:`site_year_costs` and the check read).
+
+    open : sites × periods booleans, rows in ``problem.sites`` order.
+    floor : site_id, year (first year usable), added_m2, how ("rebuild", "extension" or "new"),
+        works_start, works_years (when it is paid for: a rebuild's works, or the build years before
+        an extension or a new building is usable).
+    events : one row per row of ``problem.events``: status ("done", "deferred", "dropped"),
+        year (start year; NaN unless done), variant, closure_year (dropped: the year the site closed).
+    """
+
+    open: np.ndarray
+    floor: pd.DataFrame
+    events: pd.DataFrame
+
+    def open_years(self, problem: PortfolioProblem) -> np.ndarray:
+        """Sites × years: open in that year."""
+        per = problem.policy.periods()
+        lens = (per["end"] - per["start"] + 1).to_numpy()
+        return np.repeat(self.open, lens, axis=1)
+
+    def floor_by_year(self, problem: PortfolioProblem) -> np.ndarray:
+        """Sites × years: floor in use (the building's own floor while open, plus floor added so far)."""
+        pol = problem.policy
+        H = pol.horizon_years
+        op = self.open_years(problem)
+        base = problem.sites["floor_area_m2"].to_numpy() * problem.sites["kind"].eq("existing").to_numpy()
+        out = base[:, None] * op
+        pos = pd.Series(np.arange(len(problem.sites)), index=problem.sites["site_id"].to_numpy())
+        for r in self.floor.itertuples(index=False):
+            t = int(r.year) - pol.start_year
+            if t < H:
+                out[pos[r.site_id], max(t, 0):] += r.added_m2
+        return np.where(op, out, 0.0)
+
+
+def _spread(out: np.ndarray, i: int, start: int, years: int, amount: float, first: int) -> None:
+    """Add ``amount`` evenly over ``years`` years from ``start`` to row ``i`` (years outside are dropped)."""
+    H = out.shape[1]
+    for k in range(years):
+        t = start + k - first
+        if 0 <= t < H:
+            out[i, t] += amount / years
+
+
+def site_year_costs(problem: PortfolioProblem, state: PlanState) -> pd.DataFrame:
+    """Money per site and year of a plan state, by kind (yen; see the module docstring).
+
+    Returns one row per site and year: ``site_id, year``, a column ``<kind>_yen`` per kind of
+    :data:`COST_KINDS`, ``cash_yen`` (costs − revenue within the horizon) and ``total_yen`` (cash +
+    deferred + penalty: what the optimiser minimises).
+    """
+    from .model import prepare_events  # the renewal rules (windows, options): shared with the scheduler
+
+    pol = problem.policy
+    sites = problem.sites
+    first, H = pol.start_year, pol.horizon_years
+    last = first + H - 1
+    S = len(sites)
+    pos = pd.Series(np.arange(S), index=sites["site_id"].to_numpy())
+    out = {k: np.zeros((S, H)) for k in COST_KINDS}
+    op = state.open_years(problem)
+    floor = state.floor_by_year(problem)
+    out["running"] += sites["operating_yen_per_m2_year"].to_numpy()[:, None] * floor
+    out["fixed"] += sites["fixed_yen_per_year"].to_numpy()[:, None] * op
+
+    # renewal events: capital over the works years, the rules' penalties in the start (or closure) year
+    ev = problem.events.reset_index(drop=True)
+    if len(ev):
+        ep = prepare_events(problem)
+        opt = ep.opt.set_index(["e", "variant", "year"])
+        st = state.events.reset_index(drop=True)
+        base_area = sites.set_index("site_id")["floor_area_m2"]
+        for e, (r, s_) in enumerate(zip(ev.itertuples(index=False), st.itertuples(index=False))):
+            i = pos[r.site_id]
+            if s_.status == "dropped":
+                risk = event_risk(np.array([r.cost_yen]), np.array([r.floor_area_m2]), np.array([r.kind == "rebuild"]),
+                                  np.array([r.due_year]), first, np.array([int(s_.closure_year)]),
+                                  pol.renewal.penalties)[0]
+                out["penalty"][i, min(int(s_.closure_year), last) - first] += risk
+                continue
+            year = last + 1 if s_.status == "deferred" else int(s_.year)
+            o = opt.loc[(e, int(s_.variant), year)]
+            when = min(year, last) - first
+            out["penalty"][i, when] += float(o["coef"] - o["capital"])
+            if s_.status == "deferred":
+                out["deferred"][i, H - 1] += float(o["capital"])
+            else:
+                _spread(out["renewal"], i, year, int(r.spread_years), float(r.cost_yen), first)
+                if r.kind == "rebuild" and pol.temporary_yen_per_m2_year > 0:
+                    rate = pol.temporary_yen_per_m2_year * float(base_area[r.site_id])
+                    for k in range(int(r.spread_years)):
+                        if year + k <= last:
+                            out["temporary"][i, year + k - first] += rate
+
+    # floor added
+    build = sites["build_yen_per_m2"].to_numpy()
+    existing = sites["kind"].eq("existing").to_numpy()
+    for r in state.floor.itertuples(index=False):
+        i = pos[r.site_id]
+        unit = build[i] * ((1 + pol.extension_premium) if (existing[i] and r.how == "extension") else 1.0)
+        _spread(out["new_build"], i, int(r.works_start), int(r.works_years), r.added_m2 * unit, first)
+
+    # land: candidates bought when construction starts; freed sites sold in the closure year or leased
+    area = np.nan_to_num(sites["site_area_m2"].to_numpy())
+    value = sites["land_value_yen_per_m2"].to_numpy() * area
+    years = np.arange(first, last + 1)
+    for i in range(S):
+        opened = np.flatnonzero(op[i])
+        if not existing[i] and len(opened) and not bool(sites["owned"].iat[i]):
+            t = years[opened[0]] - pol.build_years - first
+            out["land"][i, max(t, 0)] += value[i]
+        if existing[i] and bool(sites["sellable"].iat[i]) and not op[i].all():
+            closed = np.flatnonzero(~op[i])
+            if pol.disposal == "sell":
+                out["revenue"][i, closed[0]] += value[i]
+            elif pol.disposal == "lease":
+                out["revenue"][i, closed] += value[i] * pol.lease_yield
+
+    rows = pd.DataFrame({"site_id": np.repeat(sites["site_id"].to_numpy(), H), "year": np.tile(years, S)})
+    for k in COST_KINDS:
+        rows[f"{k}_yen"] = out[k].ravel()
+    rows["cash_yen"] = sum(out[k] for k in CASH_KINDS if k != "revenue").ravel() - out["revenue"].ravel()
+    rows["total_yen"] = rows["cash_yen"] + rows["deferred_yen"] + rows["penalty_yen"]
+    return rows
+
+
+def capital_by_year(problem: PortfolioProblem, state: PlanState) -> pd.DataFrame:
+    """Per year: what the annual budget is charged (renewal capital, floor added, land bought), the
+    budget's cap, and the renewal spend alone: ``year, renewal_yen, new_build_yen, land_yen,
+    spend_yen, cap_yen`` (cap NaN without a budget).  Bonds and preventive upkeep change what the
+    budget is charged; they are added as the scheduler adds them."""
+    from .model import prepare_events
+
+    pol = problem.policy
+    c = site_year_costs(problem, state)
+    g = c.groupby("year", sort=True)[["renewal_yen", "new_build_yen", "land_yen"]].sum()
+    charged_renewal = g["renewal_yen"].to_numpy().copy()
+    if len(problem.events) and (pol.renewal.bonds is not None or pol.renewal.preventive is not None):
+        ep = prepare_events(problem)
+        idx = ep.opt.reset_index().set_index(["e", "variant", "year"])["index"]
+        st = state.events.reset_index(drop=True)
+        charged_renewal = np.zeros(pol.horizon_years)
+        for e, s_ in enumerate(st.itertuples(index=False)):
+            if s_.status in ("done", "deferred"):
+                year = pol.end_year if s_.status == "deferred" else int(s_.year)
+                charged_renewal += ep.need[int(idx[(e, int(s_.variant), year)])]
+    out = pd.DataFrame({"year": g.index.to_numpy(), "renewal_yen": charged_renewal,
+                        "new_build_yen": g["new_build_yen"].to_numpy(), "land_yen": g["land_yen"].to_numpy()})
+    out["spend_yen"] = out["renewal_yen"] + out["new_build_yen"] + out["land_yen"]
+    out["cap_yen"] = pol.budget.caps(pol.years()) if pol.budget is not None else np.nan
+    return out

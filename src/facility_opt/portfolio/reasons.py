@@ -1,0 +1,229 @@
+"""Decisions in words: what happens to each facility, when, and why (read from the plan's own tables).
+
+A decision names its year and, for every service that moves, where its residents go and from
+when, so a planner can read the plan year by year: "closes in 2031: childrens_hall moves to
+関町北小 (from 2031, after its rebuild 2027-2029 added 180 m²)".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .economics import PlanState
+from .model import Solution
+from .problem import PortfolioProblem
+
+__all__ = ["decisions"]
+
+
+def _fmt_yen(x: float) -> str:
+    from .plan import format_yen
+
+    return format_yen(x)
+
+
+class _Reader:
+    """Lookups over one solution, shared by the reason texts."""
+
+    def __init__(self, problem: PortfolioProblem, sol: Solution, st: PlanState) -> None:
+        self.p = problem
+        pol = problem.policy
+        self.per = pol.periods()
+        self.starts = self.per["start"].to_numpy()
+        self.ends = self.per["end"].to_numpy()
+        self.sites = problem.sites.set_index("site_id")
+        self.pl = sol.placements[sol.placements["place"] > 0.5]
+        self.placed = {(k, s): set(g["p"]) for (k, s), g in self.pl.groupby(["service_id", "site_id"])}
+        self.asg = sol.assignments
+        self.floor = st.floor
+        ev = problem.events.reset_index(drop=True).assign(status=st.events["status"].to_numpy(),
+                                                          year=st.events["year"].to_numpy())
+        self.rebuild = ev[(ev["kind"] == "rebuild") & (ev["status"] == "done")].groupby("site_id").first()
+        self.events = ev
+
+    def label(self, s: str) -> str:
+        return f"{self.sites.at[s, 'name'] or s} ({s})"
+
+    def arrival(self, k: str, s: str) -> int:
+        return int(self.starts[min(self.placed[(k, s)])])
+
+    def leaves(self, k: str, s: str) -> int | None:
+        ps = self.placed.get((k, s))
+        if not ps or max(ps) == len(self.per) - 1:
+            return None
+        return int(self.starts[max(ps) + 1])
+
+    def how_hosted(self, k: str, s: str) -> str:
+        """Why a site can host a service from its arrival year: a rebuild, an extension, its own floor."""
+        y = self.arrival(k, s)
+        f = self.floor[(self.floor["site_id"] == s) & (self.floor["year"] <= y)]
+        if len(f) and (f["year"] == f["year"].max()).any():
+            last = f[f["year"] == f["year"].max()].iloc[0]
+            if last["how"] == "rebuild":
+                return (f"after its rebuild {int(last['works_start'])}-{int(last['works_start'] + last['works_years'] - 1)}"
+                        f" added {f['added_m2'].sum():,.0f} m²")
+            if last["how"] == "new":
+                return f"new building, {f['added_m2'].sum():,.0f} m² built {int(last['works_start'])}-{y - 1}"
+            return f"extension of {f['added_m2'].sum():,.0f} m² built {int(last['works_start'])}-{y - 1}"
+        return "in its existing floor"
+
+    def receivers(self, k: str, s: str) -> list[tuple[str, float, float, int]]:
+        """Where the zones that ``s`` served for ``k`` go once it stops: (site, residents, farthest m, from year)."""
+        ps = self.placed.get((k, s))
+        if not ps:
+            return []
+        last_p = max(ps)
+        nxt = last_p + 1
+        if nxt >= len(self.per):
+            return []
+        a = self.asg
+        zs = a.loc[(a["site_id"] == s) & (a["service_id"] == k) & (a["p"] == last_p), "zone_id"]
+        b = a[(a["service_id"] == k) & (a["p"] == nxt) & a["zone_id"].isin(zs)]
+        if b.empty:
+            return []
+        g = b.assign(w=b["population"] * b["share"]).groupby("site_id").agg(w=("w", "sum"), d=("distance_m", "max"))
+        g = g.sort_values("w", ascending=False, kind="mergesort")
+        return [(t, float(r.w), float(r.d) if pd.notna(r.d) else float("nan"), int(self.starts[nxt]))
+                for t, r in g.iterrows()]
+
+    def move_text(self, k: str, s: str) -> str:
+        rec = [r for r in self.receivers(k, s) if r[0] != s]
+        if not rec:
+            return f"{k}: no zone depended on it"
+        main, _, _, year = rec[0]
+        cov = float(self.p.services.set_index("service_id").at[k, "coverage_m"])
+        rule = self.p.rule(k)
+        new_there = (k, main) in self.placed and self.arrival(k, main) == year and not self._was_current(k, main)
+        how = f", {self.how_hosted(k, main)}" if new_there else ""
+        others = f" and {len(rec) - 1} other site(s)" if len(rec) > 1 else ""
+        far = max((r[2] for r in rec if np.isfinite(r[2])), default=float("nan"))
+        if rule == "district":
+            std = "within its district"
+        elif np.isfinite(cov):
+            std = f"within {cov:,.0f} m" + (f" (farthest {far:,.0f} m)" if np.isfinite(far) else "")
+        else:
+            std = "within reach"
+        return f"{k} moves to {self.label(main)} from {year}{how}{others}; its zones stay {std}"
+
+    def _was_current(self, k: str, s: str) -> bool:
+        return bool(((self.p.placements["service_id"] == k) & (self.p.placements["site_id"] == s)).any())
+
+    def renewal_text(self, s: str) -> str:
+        ev = self.events[self.events["site_id"] == s]
+        parts = []
+        for r in ev.itertuples(index=False):
+            if r.status == "done":
+                y = int(r.year)
+                lag = y - max(int(r.due_year), self.p.policy.start_year)
+                when = ("in its due year" if lag == 0 else f"{lag} year(s) after it fell due" if lag > 0
+                        else f"{-lag} year(s) early")
+                parts.append(f"{r.kind} {y}-{y + int(r.spread_years) - 1} (due {int(r.due_year)}, {when})")
+            elif r.status == "deferred":
+                parts.append(f"{r.kind} due {int(r.due_year)} deferred beyond {self.p.policy.end_year - 1}")
+        return "; ".join(parts)
+
+
+def decisions(problem: PortfolioProblem, sol: Solution, baseline: Solution, st: PlanState,
+              costs_after: pd.DataFrame, costs_before: pd.DataFrame) -> list:
+    """One :class:`Decision` per facility (and per new building), with its year and reason."""
+    from .plan import Decision
+
+    R = _Reader(problem, sol, st)
+    pol, sites = problem.policy, problem.sites
+    P = len(R.per)
+    H = pol.horizon_years
+    sidx = {s: i for i, s in enumerate(sites["site_id"])}
+    cur = problem.placements
+    fac_services = cur.groupby("facility_id")["service_id"].apply(lambda s: sorted(set(s))).to_dict()
+    fac_site = cur.groupby("facility_id")["site_id"].first().to_dict()
+    fac_name = cur.groupby("facility_id")["facility_name"].first().to_dict()
+    for s in sites.loc[sites["kind"].eq("existing") & ~sites["site_id"].isin(fac_site.values()), "site_id"]:
+        fac_services[s], fac_site[s], fac_name[s] = [], s, R.sites.at[s, "name"] or s
+    by_site: dict[str, list[str]] = {}
+    for f in sorted(fac_site):
+        by_site.setdefault(fac_site[f], []).append(f)
+    main_of = {s: (s if s in fs else fs[0]) for s, fs in by_site.items()}
+    end_services = R.pl[R.pl["p"] == P - 1].groupby("site_id")["service_id"].apply(lambda x: sorted(set(x))).to_dict()
+    cur_services = cur.groupby("site_id")["service_id"].apply(lambda x: sorted(set(x))).to_dict()
+    saving = (costs_before.groupby("site_id")["total_yen"].sum() - costs_after.groupby("site_id")["total_yen"].sum())
+    revenue = costs_after.groupby("site_id")["revenue_yen"].sum()
+    out = []
+    for f in sorted(fac_site):
+        s = fac_site[f]
+        i = sidx[s]
+        row = sites.iloc[i]
+        is_main = main_of[s] == f
+        is_open_end = bool(st.open[i, -1])
+        closes = None
+        if not is_open_end:
+            closed = np.flatnonzero(~st.open[i])
+            closes = int(R.starts[closed[0]])
+        before = fac_services[f]
+        after_site = end_services.get(s, []) if is_open_end else []
+        new_here = [k for k in after_site if k not in cur_services.get(s, [])]
+        after = sorted(set([k for k in before if k in after_site] + (new_here if is_main else [])))
+        gained = [k for k in after if k not in before]
+        lost = [k for k in before if k not in after]
+        added = float(st.floor.loc[st.floor["site_id"] == s, "added_m2"].sum())
+        floor_before = float(row["floor_area_m2"]) if is_main else 0.0
+        floor_after = (float(row["floor_area_m2"]) + added) if (is_main and is_open_end) else 0.0
+        renew = R.renewal_text(s) if is_main else ""
+        if closes is not None:
+            kind, year = "close", closes
+            moves = "; ".join(R.move_text(k, s) for k in before) or "no service"
+            sale = float(revenue.get(s, 0.0))
+            land = (f"; land {pol.disposal}: {_fmt_yen(sale)}" if sale > 0
+                    else "; no land to sell (not a separable owned site)" if not bool(row["sellable"]) else "")
+            reason = (f"closes in {closes}: {moves}{land}; saves {_fmt_yen(float(saving.get(s, 0.0)))} over {H} years"
+                      + (f"; before closing: {renew}" if renew else ""))
+        elif not is_main:
+            if lost:
+                kind = "close"
+                year = min(R.leaves(k, s) or pol.end_year for k in lost)
+                reason = f"its rooms at {R.label(s)} are freed: " + "; ".join(R.move_text(k, s) for k in lost)
+            else:
+                kind, year = ("rebuild", None) if not R.rebuild.empty and s in R.rebuild.index else ("keep", None)
+                if kind == "rebuild":
+                    year = int(R.rebuild.at[s, "year"])
+                reason = f"stays in {R.label(s)}" + (f", rebuilt with it from {year}" if year else "")
+        elif gained and before and not [k for k in before if k in after]:
+            kind = "convert"
+            year = min(R.arrival(k, s) for k in gained)
+            reason = (f"converted from {', '.join(before)} to {', '.join(gained)} from {year} "
+                      f"({R.how_hosted(gained[0], s)}); " + "; ".join(R.move_text(k, s) for k in lost))
+        elif gained:
+            kind = "host"
+            year = min(R.arrival(k, s) for k in gained)
+            hosted = "; ".join(f"{k} from {R.arrival(k, s)} ({R.how_hosted(k, s)})" for k in gained)
+            reason = (f"hosts {hosted}" + (f"; no longer hosts {', '.join(lost)}" if lost else "")
+                      + (f"; {renew}" if renew else ""))
+        else:
+            reb = s in R.rebuild.index
+            kind = "rebuild" if reb else "keep"
+            year = int(R.rebuild.at[s, "year"]) if reb else None
+            reason = ("kept" + (f"; {renew}" if renew else " as is (no renewal due within the horizon)"))
+            if added > 0.5:
+                reason += f"; {added:,.0f} m² added for more capacity"
+            if lost:
+                reason += "; " + "; ".join(R.move_text(k, s) for k in lost)
+        out.append(Decision(facility_id=f, name=fac_name[f], site_id=s, site_name=str(row["name"] or s),
+                            decision=kind, services_before=list(before), services_after=list(after),
+                            gained=gained, lost=lost, year=year, floor_before_m2=round(floor_before, 1),
+                            floor_after_m2=round(floor_after, 1), reason=reason))
+    for i in np.flatnonzero(st.open[:, -1] & sites["kind"].eq("candidate").to_numpy()):
+        row = sites.iloc[i]
+        s = row["site_id"]
+        opened = int(R.starts[np.flatnonzero(st.open[i])[0]])
+        after = end_services.get(s, [])
+        nz = int(R.asg.loc[(R.asg["site_id"] == s) & (R.asg["p"] == P - 1), "zone_id"].nunique())
+        added = float(st.floor.loc[st.floor["site_id"] == s, "added_m2"].sum())
+        front = " near a station" if row["station_front"] else ""
+        cost = float(costs_after.loc[costs_after["site_id"] == s, "total_yen"].sum())
+        reason = (f"new building{front} open from {opened} (built {opened - pol.build_years}-{opened - 1}): "
+                  f"{', '.join(after) or 'no service'}, {added:,.0f} m²; serves {nz} zone(s); costs {_fmt_yen(cost)} "
+                  f"over {H} years")
+        out.append(Decision(facility_id=s, name=str(row["name"] or s), site_id=s, site_name=str(row["name"] or s),
+                            decision="new", services_before=[], services_after=after, gained=after, lost=[],
+                            year=opened, floor_before_m2=0.0, floor_after_m2=round(added, 1), reason=reason))
+    return sorted(out, key=lambda d: d.facility_id)
