@@ -47,6 +47,7 @@ __all__ = [
     "calibrate",
     "calibration_report",
     "read_population_table",
+    "select_population",
     "life_expectancy",
     "ward_totals",
     "POPULATION_COLUMNS",
@@ -783,6 +784,33 @@ def read_population_table(path: str | Path) -> pd.DataFrame:
     if issues:
         raise DataValidationError(issues)
     return _validate_long(long, key, file)
+
+
+def select_population(table: pd.DataFrame, zone_ids: Iterable[str], years: Iterable[int],
+                      source: str | Path = "population table") -> pd.DataFrame:
+    """The rows of a long population table for these zones and years; every zone and year must be there.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"zone_id": ["a", "a"], "year": [2020, 2021], "age_group": "0_5", "population": [1.0, 2.0]})
+    >>> select_population(t, ["a"], [2021])["population"].tolist()
+    [2.0]
+    """
+    zone_ids = sorted({str(z) for z in zone_ids})
+    years = sorted({int(y) for y in years})
+    issues = []
+    lack_z = sorted(set(zone_ids) - set(table["zone_id"].astype(str)))
+    if lack_z:
+        issues.append(DataIssue(str(source), None, "zone_id", f"no rows for {len(lack_z)} zones of the ward, "
+                                f"e.g. {lack_z[:5]}"))
+    lack_y = sorted(set(years) - set(table["year"].astype(int)))
+    if lack_y:
+        issues.append(DataIssue(str(source), None, "year", f"no rows for the years {lack_y}"))
+    if issues:
+        raise DataValidationError(issues)
+    keep = table["zone_id"].astype(str).isin(zone_ids) & table["year"].astype(int).isin(years)
+    return _sorted(table[keep])
 
 
 def _validate_long(long: pd.DataFrame, key: list[str], file: str) -> pd.DataFrame:
