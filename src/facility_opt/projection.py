@@ -29,11 +29,11 @@ import logging
 import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .errors import DataIssue, DataValidationError
 from .schema import AGE_GROUPS
@@ -103,6 +103,10 @@ def _check_schedule(v: dict[str, float]) -> dict[str, float]:
     return v
 
 
+#: A mapping age key ("15-19", "85+", "30") -> value, checked when read.
+AgeSchedule = Annotated[dict[str, float], AfterValidator(_check_schedule)]
+
+
 # ---------------------------------------------------------------------------------------------
 # Parameters
 class _Model(BaseModel):
@@ -113,13 +117,8 @@ class SexStructure(_Model):
     """Population by sex and age group: female shares, and the shape used to split bands."""
 
     source: str
-    male: dict[str, float]
-    female: dict[str, float]
-
-    @field_validator("male", "female")
-    @classmethod
-    def _schedules(cls, v: dict[str, float]) -> dict[str, float]:
-        return _check_schedule(v)
+    male: AgeSchedule
+    female: AgeSchedule
 
     @model_validator(mode="after")
     def _same_groups(self):
@@ -154,15 +153,10 @@ class Fertility(_Model):
     tfr: float | dict[int, float] = Field(description="Total fertility rate, or {year: TFR} (linear between "
                                                       "years, flat outside them).")
     tfr_source: str = ""
-    shape: dict[str, float] = Field(min_length=1, description="Relative fertility by mother's age group.")
+    shape: AgeSchedule = Field(min_length=1, description="Relative fertility by mother's age group.")
     shape_source: str = ""
     level: float = Field(default=1.0, ge=0, le=10, description="Multiplier on tfr (calibrated).")
     level_source: str = ""
-
-    @field_validator("shape")
-    @classmethod
-    def _schedules(cls, v: dict[str, float]) -> dict[str, float]:
-        return _check_schedule(v)
 
     @field_validator("tfr")
     @classmethod
@@ -183,22 +177,17 @@ class Fertility(_Model):
 class Migration(_Model):
     """Net migration: ``level`` migrants a year for the ward, spread over ages by ``shape``."""
 
-    shape: dict[str, float] = Field(min_length=1)
+    shape: AgeSchedule = Field(min_length=1)
     shape_source: str = ""
     level: float = Field(description="Net migrants per year into the ward (negative: net out-migration).")
     level_source: str = ""
     child_factor: float = Field(default=1.0, ge=-5, le=5,
                                 description="Multiplier on the shape at child_ages (calibrated; 0: children's "
                                             "moves in and out balance).")
-    child_ages: str = "0-14"
+    child_ages: Annotated[str, AfterValidator(lambda v: _age_range(v, 10_000) and v)] = "0-14"
     child_factor_source: str = ""
     zone_factors: dict[str, float] = Field(default_factory=dict,
                                            description="Multiplier of a zone's share of net migration (default 1).")
-
-    @field_validator("shape")
-    @classmethod
-    def _schedules(cls, v: dict[str, float]) -> dict[str, float]:
-        return _check_schedule(v)
 
     @field_validator("zone_factors")
     @classmethod
