@@ -198,6 +198,17 @@ def test_missing_file_and_meta(tiny_ward_dir):
 # checks across rows and against ward.yaml (issue #13): each names file, row and field; nothing is written
 
 
+def _add_column(folder: Path, name: str, after: str, values: list[str]) -> None:
+    """Insert column ``name`` after column ``after`` of a tiny-ward CSV, one value per data row."""
+    p = folder / name.split(":")[0]
+    lines = p.read_text(encoding="utf-8").splitlines()
+    at = lines[0].split(",").index(after) + 1
+    for i, v in enumerate([name.split(":")[1], *values]):
+        cells = lines[i].split(",")
+        lines[i] = ",".join(cells[:at] + [v] + cells[at:])
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def _cli_writes_nothing(tiny_model: Path, tmp_path: Path, *expected: str) -> None:
     """`facility-opt costs` on the broken ward exits 1 naming the problem and creates no output folder."""
     from typer.testing import CliRunner
@@ -221,13 +232,8 @@ def test_year_built_after_the_base_year_is_an_error(tiny_ward_dir, tiny_model, t
 
 
 def test_a_planned_building_may_be_built_later(tiny_ward_dir):
-    _replace(tiny_ward_dir, "facilities.csv", "address,building_id,imputed,", "address,building_id,status,imputed,")
-    p = tiny_ward_dir / "facilities.csv"
-    lines = p.read_text(encoding="utf-8").splitlines()
-    for i, status in ((1, ""), (2, "planned"), (3, "")):
-        cells = lines[i].split(",")
-        lines[i] = ",".join(cells[:11] + [status] + cells[11:])
-    p.write_text("\n".join(lines).replace(",1975,", ",2090,") + "\n", encoding="utf-8")
+    _add_column(tiny_ward_dir, "facilities.csv:status", "building_id", ["", "planned", ""])
+    _replace(tiny_ward_dir, "facilities.csv", ",1975,", ",2090,")
     ward = read_ward(tiny_ward_dir)
     f = ward.facilities.set_index("facility_id")
     assert (f.loc["F2", "year_built"], f.loc["F2", "status"], f.loc["F1", "status"]) == (2090, "planned", "existing")
@@ -236,15 +242,8 @@ def test_a_planned_building_may_be_built_later(tiny_ward_dir):
 def test_age_bands_far_from_the_population_are_an_error(tiny_ward_dir, tiny_model, tmp_path):
     """Zone Z2 (2,000 residents) with age bands summing to 40,000: twenty times its population."""
     bands = "pop_0_5,pop_6_11,pop_12_14,pop_15_64,pop_65_74,pop_75_plus"
-    _replace(tiny_ward_dir, "zones.csv", "area_m2,lat", f"area_m2,{bands},lat")
-    p = tiny_ward_dir / "zones.csv"
-    lines = p.read_text(encoding="utf-8").splitlines()
-    given = {1: "50,50,30,650,110,110", 2: "2000,2000,1200,26000,4400,4400", 3: "75,75,45,975,165,165",
-             4: "25,25,15,325,55,55"}
-    for i, vals in given.items():
-        cells = lines[i].split(",")
-        lines[i] = ",".join(cells[:5] + [vals] + cells[5:])
-    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    given = ["50,50,30,650,110,110", "2000,2000,1200,26000,4400,4400", "75,75,45,975,165,165", "25,25,15,325,55,55"]
+    _add_column(tiny_ward_dir, f"zones.csv:{bands}", "area_m2", given)
     msg = _one(tiny_ward_dir, "zones.csv", 2, "population")
     assert "40,000.00" in msg and "2,000" in msg and "1%" in msg
     assert [i.row for i in _issues(tiny_ward_dir)] == [2]  # the other three zones add up
@@ -252,13 +251,7 @@ def test_age_bands_far_from_the_population_are_an_error(tiny_ward_dir, tiny_mode
 
 
 def test_a_room_has_no_site_and_fits_in_its_host(tiny_ward_dir):
-    _replace(tiny_ward_dir, "facilities.csv", "address,building_id,imputed,", "address,building_id,premises,imputed,")
-    p = tiny_ward_dir / "facilities.csv"
-    lines = p.read_text(encoding="utf-8").splitlines()
-    for i, prem in ((1, "building"), (2, "building"), (3, "room")):
-        cells = lines[i].split(",")
-        lines[i] = ",".join(cells[:11] + [prem] + cells[11:])
-    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _add_column(tiny_ward_dir, "facilities.csv:premises", "building_id", ["building", "building", "room"])
     assert read_ward(tiny_ward_dir).facilities.set_index("facility_id").loc["F3", "premises"] == "room"
     _replace(tiny_ward_dir, "facilities.csv", "after_school_club,90,1990,,", "after_school_club,900,1990,300,")
     issues = _issues(tiny_ward_dir)
