@@ -5,6 +5,7 @@ The public API is small; everything else is reachable through its module.
 
 from .catalogue import Catalogue, Category, Service, default_catalogue, load_catalogue
 from .access import distance_pairs, read_street_network, station_access, station_catchments, station_summary
+from .land import land_value_at
 from .costs import (
     RenewalCostParams,
     default_renewal_params,
@@ -98,6 +99,7 @@ __all__ = [
     "distance_pairs",
     "read_street_network",
     "station_access",
+    "land_value_at",
     "station_catchments",
     "station_summary",
     "FeePolicy",
