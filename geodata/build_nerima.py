@@ -142,9 +142,13 @@ EARLY_LINES = ("池袋線", "東上本線", "新宿線", "豊島線", "中央線
 LATE_STATIONS_ON_EARLY_LINES = ("練馬高野台",)
 #: Size class: a facility's own floor = category mean x (SIZE_FIXED + (1 - SIZE_FIXED) x its catchment / mean catchment).
 SIZE_FIXED = 2 / 3
-#: After-school club capacity: one 支援の単位 of about 40 children (放課後児童健全育成事業の設備及び
-#: 運営に関する基準 第10条第4項: 一の支援の単位を構成する児童の数は、おおむね四十人以下).
+#: After-school club capacity: whole 支援の単位 of about 40 children (放課後児童健全育成事業の設備及び
+#: 運営に関する基準 第10条第4項: 一の支援の単位を構成する児童の数は、おおむね四十人以下) that fit in the
+#: club's floor at 1.65 m2 per child (第9条第2項), at least one: a stand-alone club of 132 m2 holds 2 units
+#: (80), an attached room of 66 m2 one (40); 6,200 places in all against 6,538 children enrolled in May 2025
+#: (nerima_childcare_waiting_facts.csv).
 CLUB_PLACES = 40
+CLUB_M2_PER_CHILD = 1.65
 #: Floor of a club room inside a children's hall or 地区区民館 (併設): 1.65 m2 per child (same 基準 第9条第2項)
 #: x 40 places; it is part of the host's floor (the 2013 table counts it in the host's type).
 CLUB_ROOM_M2 = 1.65 * CLUB_PLACES
@@ -539,14 +543,16 @@ def build_facilities(raw: Path, catalogue: dict, stock: pd.DataFrame, zones: pd.
     used = fac["floor_area_m2"] - fac["facility_id"].map(rooms_in).fillna(0.0).where(contained, 0.0)
     fac["service_floor_m2"] = used.round(2)
 
-    # ---- capacity: real for nurseries and schools with a roll count; clubs 40; else service floor / m2 per unit
+    # ---- capacity: real for nurseries and schools with a roll count; clubs whole 40-child units in their
+    #      floor; else service floor / m2 per unit
     pupils = real_school_pupils(raw)
     fac["capacity_real"] = is_nu | fac["name"].isin(pupils)
     for cat, idx in fac.groupby("category").groups.items():
         if cat == "nursery":
             continue
         if cat == "after_school_club":
-            fac.loc[idx, "capacity"] = float(CLUB_PLACES)
+            units = (fac.loc[idx, "service_floor_m2"] / CLUB_M2_PER_CHILD / CLUB_PLACES + 1e-9).astype(int).clip(lower=1)
+            fac.loc[idx, "capacity"] = (units * CLUB_PLACES).astype(float)
         else:
             per_unit = float(services[fac.loc[idx[0], "service_id"]]["floor_m2_per_unit"])
             fac.loc[idx, "capacity"] = (fac.loc[idx, "service_floor_m2"] / per_unit).round(0)

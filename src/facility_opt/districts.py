@@ -26,7 +26,7 @@ __all__ = ["impute_districts", "site_districts"]
 log = logging.getLogger(__name__)
 
 
-def impute_districts(load: pd.Series, pairs: pd.DataFrame, schools: list[str], max_load: float,
+def impute_districts(load: pd.Series, pairs: pd.DataFrame, schools: list[str], max_load: float | pd.Series,
                      candidates: int = 6, options: SolverOptions | None = None) -> pd.DataFrame:
     """Assign each zone to one school: nearest schools, loads within ``max_load``, least pupil-metres.
 
@@ -35,7 +35,7 @@ def impute_districts(load: pd.Series, pairs: pd.DataFrame, schools: list[str], m
     load : zone_id -> pupils (e.g. the largest demand of the horizon's years).
     pairs : zone_id, site_id, distance_m (the zone–school distances).
     schools : site ids of the schools.
-    max_load : most pupils per school (e.g. 24 classes × 35).
+    max_load : most pupils per school (e.g. its capacity, or 24 classes × 35), one for all or per school.
     candidates : each zone may go to one of its ``candidates`` nearest schools.
 
     Returns
@@ -71,18 +71,20 @@ def impute_districts(load: pd.Series, pairs: pd.DataFrame, schools: list[str], m
     m.add("one", zi, y, 1.0, "==", 1.0, n_rows=int(zi.max()) + 1 if len(zi) else 0)
     si = pd.Index(schools).get_indexer(p["site_id"])
     lz = load.reindex(p["zone_id"]).to_numpy(dtype=float)
+    cap = (max_load.reindex(schools).to_numpy(dtype=float) if isinstance(max_load, pd.Series)
+           else np.full(len(schools), float(max_load)))
     m.add("load", np.r_[si, np.arange(len(schools))], np.r_[y, over], np.r_[lz, -np.ones(len(schools))], "<=",
-          max_load, n_rows=len(schools))
+          cap, n_rows=len(schools))
     rank = p.groupby("zone_id").cumcount().to_numpy()
     cost = lz * p["distance_m"].to_numpy() / 1000.0 + 1e-6 * rank  # pupil-km; ties: the nearer school
     m.set_objective(list(zip(y, cost.tolist())) + [(v, 1e6) for v in over])
-    info = m.solve(options or SolverOptions(gap_rel=1e-6, time_limit=60))
+    info = m.solve(options or SolverOptions(gap_rel=1e-6, time_limit=300))
     if not info.has_solution:
         raise RuntimeError(f"district imputation failed: {info}")
     pick = values(y) > 0.5
     o = values(over)
     for j in np.flatnonzero(o > 1e-6):
-        log.warning("districts: school %s needs %.0f pupils above %.0f for its nearest zones", schools[j], o[j], max_load)
+        log.info("districts: school %s takes %.0f pupils above its %.0f (its nearest zones)", schools[j], o[j], cap[j])
     out = p.loc[pick, ["zone_id", "site_id", "distance_m"]].rename(columns={"site_id": "district"})
     return out.sort_values("zone_id", kind="mergesort").reset_index(drop=True)
 

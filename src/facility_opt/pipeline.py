@@ -26,7 +26,7 @@ from pathlib import Path
 from .atomic import atomic_dir, atomic_write_text
 from .planning import PlanningModel, load_planning_model
 from .portfolio import Plan, PortfolioOptions, PortfolioProblem, baseline_plan, optimise_portfolio
-from .portfolio.build import PortfolioConfig, problem_from_ward
+from .portfolio.build import PortfolioConfig, problem_from_model
 from .solver import SolverOptions
 from .ward import Ward
 
@@ -112,15 +112,13 @@ def run_model(
         m = m.model_copy(update={"data": str(Path(data_dir).resolve())})
     say("load", f"model {m.name}: reading and validating the ward data")
     ward = m.read_ward()
-    catalogue = m.read_catalogue()
     if not m.portfolio:
         from .errors import ModelConfigError
 
         raise ModelConfigError(f"{m.source_files[-1]}: the planning model has no 'portfolio' section")
     cfg = PortfolioConfig.model_validate(m.portfolio)
-    say("build", f"{ward!r}: building the portfolio problem (costs, demand, distances)")
-    problem = problem_from_ward(ward, catalogue, cfg, m.renewal_params(), start_year=m.horizon.start_year,
-                                horizon_years=m.horizon.years, name=m.name)
+    say("build", f"{ward!r}: building the portfolio problem (costs, demand by year, districts, distances)")
+    problem = problem_from_model(m, ward)
     opts = _solver_options(m, solver or {})
     if isinstance(start_plan, (str, Path)):
         p = Path(start_plan)

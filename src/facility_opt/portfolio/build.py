@@ -30,7 +30,8 @@ from ..errors import ModelConfigError
 from ..ward import Ward
 from .problem import Policy, PortfolioProblem
 
-__all__ = ["PortfolioConfig", "CandidateConfig", "ServiceOverride", "problem_from_ward", "nerima_problem"]
+__all__ = ["PortfolioConfig", "CandidateConfig", "ServiceOverride", "problem_from_ward", "problem_from_model",
+           "nerima_problem"]
 
 log = logging.getLogger(__name__)
 
@@ -164,13 +165,19 @@ def _candidates(ward: Ward, catalogue: Catalogue, cfg: PortfolioConfig, params: 
     return out.reset_index(drop=True)
 
 
+#: imputed districts may load a school up to this multiple of its current capacity (a tight fit makes the
+#: district assignment a hard bin-packing problem; imputed capacities are then raised to fit, see _fit_schools)
+DISTRICT_SLACK = 1.25
+
+
 def _districts(services: pd.DataFrame, sites: pd.DataFrame, zones: pd.DataFrame, demand: pd.DataFrame,
-               pairs: pd.DataFrame, table: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+               pairs: pd.DataFrame, capacity: pd.DataFrame, table: pd.DataFrame | None
+               ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Zone and site districts of every district service that has its own districts.
 
     From ``table`` (service_id, zone_id, district) when given; otherwise imputed by
-    :func:`facility_opt.districts.impute_districts` (each school's largest-year pupils within the
-    service's per-site maximum).
+    :func:`facility_opt.districts.impute_districts`: each zone's largest-year pupils to a near
+    school, at most :data:`DISTRICT_SLACK` times each school's current capacity.
     """
     from ..districts import impute_districts, site_districts
 
@@ -184,10 +191,12 @@ def _districts(services: pd.DataFrame, sites: pd.DataFrame, zones: pd.DataFrame,
             zd = given[["zone_id", "district"]]
         else:
             load = demand[demand["service_id"] == r.service_id].groupby("zone_id")["demand"].max()
-            cap = r.max_capacity_per_site if np.isfinite(r.max_capacity_per_site) else np.inf
-            zd = impute_districts(load, pairs, schools, max_load=cap)
-            log.info("%s: districts imputed for %d zones and %d schools (nearest schools within %s pupils)",
-                     r.service_id, len(zd), len(schools), cap)
+            cap = capacity[capacity["service_id"] == r.service_id].groupby("site_id")["capacity"].sum()
+            real = capacity[(capacity["service_id"] == r.service_id) & ~capacity["imputed"]].groupby("site_id").size()
+            slack = pd.Series(DISTRICT_SLACK, index=schools).where(~pd.Index(schools).isin(real.index), 1.0)
+            zd = impute_districts(load, pairs, schools, max_load=slack * cap.reindex(schools).fillna(0.0))
+            log.info("%s: districts imputed for %d zones and %d schools (nearest schools, at most %.0f%% over their "
+                     "capacity)", r.service_id, len(zd), len(schools), 100 * (DISTRICT_SLACK - 1))
         zd_rows.append(zd[["zone_id", "district"]].assign(service_id=r.service_id))
         sd_rows.append(site_districts(zd, sites, zones, schools).assign(service_id=r.service_id))
     cols = ["service_id", "zone_id", "district"]
@@ -278,7 +287,11 @@ def problem_from_ward(ward: Ward, catalogue: Catalogue, config: PortfolioConfig 
     pairs = pairs.rename(columns={"origin_id": "zone_id", "destination_id": "site_id"})
     zones = pd.DataFrame({"zone_id": ward.zones["zone_id"], "name": ward.zones["name"],
                           "x": ward.zones.geometry.x.round(1), "y": ward.zones.geometry.y.round(1)})
-    zone_d, site_d = _districts(services, allsites, zones, demand, pairs, district_table)
+    imputed = ward.facility_services.set_index(["facility_id", "service_id"])["imputed"].astype(str).str.contains(
+        "capacity")
+    placements["imputed"] = [bool(imputed.get((f, k), True)) for f, k in zip(placements["facility_id"],
+                                                                            placements["service_id"])]
+    zone_d, site_d = _districts(services, allsites, zones, demand, pairs, placements, district_table)
 
     pol = dict(cfg.policy)
     pol.setdefault("start_year", start_year)
@@ -301,6 +314,7 @@ def problem_from_ward(ward: Ward, catalogue: Catalogue, config: PortfolioConfig 
     except ValidationError as exc:
         raise ModelConfigError.from_validation("<portfolio.policy>", exc, "portfolio policy",
                                                prefix="portfolio.policy") from None
+    placements = _fit_schools(placements, zone_d, demand, policy)
     cols = ["site_id", "name", "kind", "category", "floor_area_m2", "site_area_m2", "max_far", "owned", "sellable",
             "land_value_yen_per_m2", "station_front", "available_from", "operating_yen_per_m2_year",
             "fixed_yen_per_year", "build_yen_per_m2", "x", "y"]
@@ -310,18 +324,51 @@ def problem_from_ward(ward: Ward, catalogue: Catalogue, config: PortfolioConfig 
                                         zone_districts=zone_d, site_districts=site_d)
 
 
+def _fit_schools(placements: pd.DataFrame, zone_d: pd.DataFrame, demand: pd.DataFrame, policy: Policy) -> pd.DataFrame:
+    """A school takes its district's pupils: an *imputed* school capacity below the pupils its (imputed)
+    district sends in some period is raised to them; real capacities are kept (the plan must then add
+    room).  Both the districts and these capacities are imputed data."""
+    if zone_d.empty:
+        return placements
+    per = policy.periods()
+    d = demand.merge(zone_d, on=["service_id", "zone_id"])
+    d["p"] = np.searchsorted(per["start"].to_numpy(), d["year"].to_numpy(), side="right") - 1
+    need = (d.groupby(["service_id", "district", "zone_id", "p"])["demand"].max()  # as the model counts a period
+            .groupby(level=[0, 1, 3]).sum().groupby(level=[0, 1]).max())
+    pl = placements.copy()
+    raised = []
+    for i, r in pl.iterrows():
+        want = need.get((r["service_id"], r["site_id"]))
+        if want is None or not r["imputed"]:
+            continue
+        if r["capacity"] < np.ceil(want - 1e-6):
+            raised.append(f"{r['facility_id']} {r['capacity']:.0f}->{np.ceil(want - 1e-6):.0f}")
+            pl.at[i, "capacity"] = float(np.ceil(want - 1e-6))
+    if raised:
+        log.info("%d imputed school capacities raised to the largest pupils of their district: %s", len(raised),
+                 ", ".join(raised[:8]) + (" ..." if len(raised) > 8 else ""))
+    return pl.drop(columns="imputed")
+
+
+def problem_from_model(model, ward: Ward | None = None) -> PortfolioProblem:
+    """The portfolio problem of a planning model: its ward (or ``ward``), catalogue, costs, demand
+    projection and ``portfolio`` section."""
+    if not model.portfolio:
+        raise ModelConfigError(f"{model.source_files[-1]}: the planning model has no 'portfolio' section")
+    ward = ward if ward is not None else model.read_ward()
+    return problem_from_ward(ward, model.read_catalogue(), model.portfolio, model.renewal_params(),
+                             start_year=model.horizon.start_year, horizon_years=model.horizon.years, name=model.name,
+                             population=model.population(ward))
+
+
 def nerima_problem(model_path: str | Path | None = None) -> PortfolioProblem:
     """The Nerima portfolio problem of ``models/nerima.yaml`` (or another planning model).
 
     Examples
     --------
-    >>> # p = nerima_problem(); p  -> PortfolioProblem('nerima-portfolio': 202 zones, ...)
+    >>> # p = nerima_problem(); p  -> PortfolioProblem('nerima': 202 zones, 214 sites ...)
     """
     from ..planning import load_planning_model
     from ..resources import models_dir
 
-    model = load_planning_model(model_path or models_dir() / "nerima.yaml")
-    if not model.portfolio:
-        raise ModelConfigError(f"{model.source_files[-1]}: the planning model has no 'portfolio' section")
-    return problem_from_ward(model.read_ward(), model.read_catalogue(), model.portfolio, model.renewal_params(),
-                             start_year=model.horizon.start_year, horizon_years=model.horizon.years, name=model.name)
+    return problem_from_model(load_planning_model(model_path or models_dir() / "nerima.yaml"))

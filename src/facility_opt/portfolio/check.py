@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .economics import capital_by_year, site_year_costs
-from .model import EXT_UNIT_YEN, NEW_PLACEMENT_YEN, SCALE, prepare_events
+from .model import NEW_PLACEMENT_YEN, SCALE, UNCOVERED_PER_RESIDENT, UNCOVERED_PER_UNIT, prepare_events
 from .plan import Plan
 from .problem import PortfolioProblem
 
@@ -52,7 +52,7 @@ def check_plan(plan: Plan, problem: PortfolioProblem, baseline: bool = False) ->
         return [f"sites: the plan does not state the sites {missing}"]
     per = pol.periods()
     starts = set(per["start"])
-    ch = pol.change_year
+    ch = pol.change_year  # nothing changes before it; nothing new is usable before ch + build_years
 
     # -- when each site is open
     is_open: dict[str, np.ndarray] = {}
@@ -78,13 +78,16 @@ def check_plan(plan: Plan, problem: PortfolioProblem, baseline: bool = False) ->
     cur = problem.placements.groupby(["service_id", "site_id"]).agg(cap=("capacity", "sum"), floor=("floor_area_m2", "sum"))
     eligible = set(map(tuple, problem.eligible()[["service_id", "site_id"]].to_numpy()))
     cap_y: dict[tuple[str, str], np.ndarray] = {}
+    add_y: dict[tuple[str, str], np.ndarray] = {}
     for r in plan.timeline:
         key = (r.service_id, r.site_id)
         arr = cap_y.setdefault(key, np.full(len(years), np.nan))
+        add = add_y.setdefault(key, np.zeros(len(years)))
         sl = slice(t_of[r.from_year], t_of[r.to_year] + 1)
         if np.isfinite(arr[sl]).any():
             v.append(f"timeline: {r.service_id}@{r.site_id} has overlapping rows in {r.from_year}-{r.to_year}")
         arr[sl] = r.capacity
+        add[sl] = r.added
     for (k, s), arr in sorted(cap_y.items()):
         on = np.isfinite(arr)
         yrs_on = years[on]
@@ -100,9 +103,11 @@ def check_plan(plan: Plan, problem: PortfolioProblem, baseline: bool = False) ->
             v.append(f"timeline: current placement {k}@{s} is not there in {first}")
         cap0 = float(cur["cap"].get((k, s), 0.0))
         unit = float(svc.at[k, "unit_size"])
-        add = arr[on] - cap0
-        if (add < -1e-6).any():
-            v.append(f"capacity: {k}@{s} falls below its current {cap0:g} (to {arr[on].min():g})")
+        add = add_y[(k, s)][on]
+        in_use = arr[on] - add
+        if (add < -1e-6).any() or (in_use < -1e-6).any() or (in_use > cap0 + 1e-6).any():
+            v.append(f"capacity: {k}@{s} states capacity {arr[on].max():g} with {add.max():g} added, but has "
+                     f"{cap0:g} places now")
         if math.isfinite(unit) and (np.abs(add / unit - np.round(add / unit)) > 1e-6).any():
             v.append(f"capacity: {k}@{s} adds capacity that is not a whole number of units of {unit:g}")
         mx = min(float(svc.at[k, "max_capacity_per_site"]), float(svc.at[k, "max_units_per_site"]) * unit
@@ -155,8 +160,13 @@ def check_plan(plan: Plan, problem: PortfolioProblem, baseline: bool = False) ->
                 continue
             on = np.isfinite(arr)
             cap0 = float(cur["cap"].get((k, s), 0.0))
-            used += np.where(on, float(cur["floor"].get((k, s), 0.0)) + float(need[k]) * np.maximum(
-                np.nan_to_num(arr) - cap0, 0.0), 0.0)
+            floor0 = float(cur["floor"].get((k, s), 0.0))
+            add = add_y[(k, s)]
+            if (k, s) in cur.index and cap0 > 0:  # its current floor per place in use; added places at least as much
+                f0u = floor0 / cap0
+                used += np.where(on, f0u * (np.nan_to_num(arr) - add) + max(float(need[k]), f0u) * add, 0.0)
+            else:
+                used += np.where(on, floor0 + float(need[k]) * add, 0.0)
         bad = np.flatnonzero(used > avail + 0.2 + 1e-6 * used)
         if len(bad):
             t = bad[0]
@@ -225,7 +235,7 @@ def check_plan(plan: Plan, problem: PortfolioProblem, baseline: bool = False) ->
         if sh > 1 + 1e-4:
             v.append(f"assignment: zone {r.zone_id} {r.service_id} is assigned {sh:.4f} > 1 of its demand in {r.year}")
         mode, _ = problem.coverage_rule(r.service_id)
-        if mode == "hard" and sh < 1 - 1e-4 and not baseline:
+        if mode == "hard" and sh < 1 - 1e-4 and not baseline and r.year >= ch + pol.build_years:
             v.append(f"coverage: zone {r.zone_id} has {100 * (1 - sh):.1f}% of its {r.service_id} demand without a "
                      f"site within the standard in {r.year}")
         if r.service_id in near_svcs and sh > 1e-6:
@@ -402,17 +412,19 @@ def _check_events(plan: Plan, problem: PortfolioProblem, ev: pd.DataFrame, st: p
 
 
 def _objective_extras(plan: Plan, problem: PortfolioProblem, cur: pd.DataFrame) -> float:
-    """The yen the objective adds to the plan's cost: tie-breaks (new placements, added capacity),
-    priced uncovered shares, the access term and the level-budget term."""
+    """The yen the objective adds to the plan's cost: the tie-break on new placements, priced uncovered
+    shares and the access term."""
     pol = problem.policy
     extra = 0.0
     for r in plan.timeline:
         yrs = r.to_year - r.from_year + 1
         if not r.current:
             extra += NEW_PLACEMENT_YEN * yrs
-        extra += EXT_UNIT_YEN * max(r.capacity - float(cur["cap"].get((r.service_id, r.site_id), 0.0)), 0.0) * yrs
+    hard = {k for k in problem.services["service_id"] if problem.coverage_rule(k)[0] == "hard"}
     for u in plan.uncovered:
-        extra += 1e-3 * SCALE * u.population * u.share
+        rate = (UNCOVERED_PER_UNIT * u.demand + UNCOVERED_PER_RESIDENT * u.population if u.service_id in hard
+                else 1e-3 * u.population)
+        extra += rate * SCALE * u.share
     if pol.access_weight_yen_per_person_km > 0:
         for a in plan.assignments:
             extra += (pol.access_weight_yen_per_person_km * a.population * a.share * (a.distance_m or 0.0) / 1000.0

@@ -126,6 +126,8 @@ def site_year_costs(problem: PortfolioProblem, state: PlanState) -> pd.DataFrame
                 out["deferred"][i, H - 1] += float(o["capital"])
             else:
                 _spread(out["renewal"], i, year, int(r.spread_years), float(r.cost_yen), first)
+                late = max(year + int(r.spread_years) - 1 - last, 0)  # works running past the horizon
+                out["deferred"][i, H - 1] += float(r.cost_yen) * late / int(r.spread_years)
                 if r.kind == "rebuild" and pol.temporary_yen_per_m2_year > 0:
                     rate = pol.temporary_yen_per_m2_year * float(base_area[r.site_id])
                     for k in range(int(r.spread_years)):

@@ -54,10 +54,13 @@ log = logging.getLogger(__name__)
 SCALE = 1e6
 #: cost of a new placement per year it exists (yen): a deterministic tie-break against idle or early moves
 NEW_PLACEMENT_YEN = 1_000.0
-#: cost of a unit of added capacity per year (yen): no capacity is added that nothing needs
-EXT_UNIT_YEN = 10.0
-#: price of an uncovered resident-period in the keep-everything baseline (million yen)
-BASELINE_UNCOVERED_PENALTY = 1_000.0
+#: floor tolerance (m²) of the floor rows: floors are given to 0.01 m², and current uses fill their building
+FLOOR_TOL_M2 = 0.1
+#: price of an uncovered demand unit (a place, a pupil) of a hard service per period (million yen): above
+#: what a place can cost (a pupil's 12 m² rebuilt at 33万円/m² and run 30 years is under 10 M yen)
+UNCOVERED_PER_UNIT = 20.0
+#: ... and per resident of its target group per period (million yen), for services with little demand per resident
+UNCOVERED_PER_RESIDENT = 0.5
 #: price of a yen of baseline spend above the annual budget (million yen per million yen)
 BASELINE_OVER_BUDGET_PENALTY = 100.0
 
@@ -99,7 +102,7 @@ class Solution:
 
     info: SolveInfo
     open: pd.DataFrame  # site_id, p, open
-    placements: pd.DataFrame  # service_id, site_id, p, current, place, capacity0, ext, capacity, floor0
+    placements: pd.DataFrame  # service_id, site_id, p, current, place, capacity0, ext, in_use, capacity, floor0
     floor_added: pd.DataFrame  # site_id, p, year (first usable), added_m2, how, option, works_start, works_years
     events: pd.DataFrame  # one row per event: site_id, e, kind, due_year, status, year, variant, option
     assignments: pd.DataFrame  # zone_id, service_id, site_id, p, distance_m, population, demand, share
@@ -119,13 +122,16 @@ class PortfolioModel:
         priced instead of enforced, so that a portfolio that misses them still gets a (reported)
         solution.
     elastic : add a priced slack to every constraint family that can block a plan (diagnosis).
+    keep_sites : keep every existing site open and build none.
     """
 
-    def __init__(self, problem: PortfolioProblem, baseline: bool = False, elastic: bool = False) -> None:
+    def __init__(self, problem: PortfolioProblem, baseline: bool = False, elastic: bool = False,
+                 keep_sites: bool = False) -> None:
         t0 = time.perf_counter()
         self.problem = problem
         self.baseline = baseline
         self.elastic = elastic
+        self.keep_sites = keep_sites
         self.m = Milp("portfolio" + ("_baseline" if baseline else "_elastic" if elastic else ""), elastic=elastic)
         self._index()
         self._variables()
@@ -158,8 +164,10 @@ class PortfolioModel:
         self.F = sites["floor_area_m2"].to_numpy(dtype=float) * self.existing
         self.limit = p.site_floor_limit().to_numpy()
         self.room = np.where(np.isfinite(self.limit), self.limit - self.F, np.inf)
-        # construction must start in or after the first change year
+        # construction must start in or after the first change year; until the first floor can be ready
+        # (the lead time) the current buildings must do, and their shortfalls are the baseline's
         self.can_build = (self.pstart - pol.build_years >= pol.change_year) & ~self.pfixed
+        self.lead = self.pstart < pol.change_year + pol.build_years
         avail = sites["available_from"].to_numpy()
         self.cand_ok = (self.pstart[None, :] >= avail[:, None]) & ~self.pfixed[None, :] & self.can_build[None, :]
 
@@ -170,7 +178,12 @@ class PortfolioModel:
         el["s"] = self.site_pos.reindex(el["site_id"]).to_numpy()
         unit = el["service_id"].map(svc["unit_size"]).to_numpy(dtype=float)
         el["unit"] = np.where(np.isfinite(unit), unit, 1.0)
-        el["need"] = el["service_id"].map(svc["floor_m2_per_unit"]).to_numpy() * (1 - pol.sharing_saving) * el["unit"]
+        need = el["service_id"].map(svc["floor_m2_per_unit"]).to_numpy() * (1 - pol.sharing_saving)
+        cap0 = el["capacity"].to_numpy()
+        # floor per unit of current capacity in use (its share of the floor it uses now); capacity
+        # added to a current placement needs at least as much per unit, so using what exists comes first
+        el["f0u"] = np.where(cap0 > 0, el["floor_area_m2"].to_numpy() / np.where(cap0 > 0, cap0, 1.0), 0.0)
+        el["need"] = np.where(el["current"], np.maximum(need, el["f0u"]), need) * el["unit"]
         self.el = el
         self.E = len(el)
 
@@ -178,15 +191,20 @@ class PortfolioModel:
         reach = reach.merge(el[["service_id", "site_id"]].reset_index().rename(columns={"index": "e"}),
                             on=["service_id", "site_id"])
         reach = reach.sort_values(["service_id", "zone_id"], kind="mergesort")  # keeps the nearest order
-        zk = p.demand[["zone_id", "service_id"]].drop_duplicates().reset_index(drop=True)
+        # services with no demand (e.g. a ward-wide service kept as it is) need no assignment
+        zk = p.demand.loc[p.demand["demand"] > 0, ["zone_id", "service_id"]].drop_duplicates().reset_index(drop=True)
         key = pd.MultiIndex.from_frame(zk)
         reach["zk"] = key.get_indexer(pd.MultiIndex.from_frame(reach[["zone_id", "service_id"]]))
         reach = reach[reach["zk"] >= 0]
         reach["rank"] = reach.groupby("zk", sort=False).cumcount()
-        self.reach = reach.reset_index(drop=True)
+        # district services need no assignment variables: a district's demand is met by its sites together
+        is_dist = reach["service_id"].map(svc["rule"]).eq("district").to_numpy()
+        self.dist_reach = reach[is_dist].reset_index(drop=True)
+        self.reach = reach[~is_dist].reset_index(drop=True)
         self.R = len(self.reach)
         dp = p.demand_by_period()
         dp["zk"] = key.get_indexer(pd.MultiIndex.from_frame(dp[["zone_id", "service_id"]]))
+        dp = dp[dp["zk"] >= 0]
         self.dem = np.zeros((len(zk), P))
         self.pop = np.zeros((len(zk), P))
         self.dem[dp["zk"].to_numpy(), dp["p"].to_numpy()] = dp["demand"].to_numpy()
@@ -197,8 +215,9 @@ class PortfolioModel:
         self.zk = zk
 
         # capacity each placement may add (in units): all demand within reach, capped per site
-        rd = self.dem[self.reach["zk"].to_numpy()].max(axis=1) if self.R else np.zeros(0)
-        m = np.bincount(self.reach["e"].to_numpy(), weights=rd, minlength=self.E)
+        allr = pd.concat([self.reach, self.dist_reach], ignore_index=True)
+        rd = self.dem[allr["zk"].to_numpy()].max(axis=1) if len(allr) else np.zeros(0)
+        m = np.bincount(allr["e"].to_numpy(), weights=rd, minlength=self.E)
         maxcap = el["service_id"].map(svc["max_capacity_per_site"]).to_numpy(dtype=float)
         maxunits = el["service_id"].map(svc["max_units_per_site"]).to_numpy(dtype=float) * el["unit"].to_numpy()
         maxcap = np.fmin(maxcap, maxunits)
@@ -206,7 +225,12 @@ class PortfolioModel:
         m = np.where(np.isfinite(maxcap), np.minimum(m, np.maximum(maxcap - cap0, 0.0)), m)
         frozen = el["service_id"].isin(pol.frozen_services) | el["site_id"].isin(pol.frozen_sites)
         can_grow = ~frozen & (~el["current"] | pol.allow_expansion)
-        units = np.where(el["unit"] > 1, np.floor(m / el["unit"] + 1e-9), m / el["unit"])
+        units = m / el["unit"].to_numpy()
+        whole = np.ceil(units - 1e-9)  # enough whole units for all the demand in reach, within the per-site maximum
+        if np.isfinite(maxcap).any():
+            whole = np.where(np.isfinite(maxcap), np.minimum(whole, np.floor(np.maximum(maxcap - cap0, 0.0)
+                                                                                / el["unit"].to_numpy() + 1e-9)), whole)
+        units = np.where(el["unit"] > 1, whole, units)
         self.ext_ub = np.where(can_grow.to_numpy(), units, 0.0)
         self.is_unit = el["unit"].to_numpy() > 1
 
@@ -237,8 +261,14 @@ class PortfolioModel:
         self.v_ext = m.block("ext", E * P)
         for i in np.flatnonzero(np.repeat(self.is_unit, P)):
             self.v_ext[i].cat = "Integer"
+        self.cur_idx = np.flatnonzero(self.el["current"].to_numpy() & (self.el["capacity"].to_numpy() > 0))
+        self.v_cin = m.block("cin", len(self.cur_idx) * P)
         self.v_w = m.block("w", R * P, up=1.0)
-        self.soft_idx = np.flatnonzero(self.zk["soft"].to_numpy())
+        # uncovered shares: free (a tiny price) for min-share services; priced far above any cost of
+        # covering for hard ones, so that every plan, keeping everything included, is a solution and the
+        # solver always has one; the independent check rejects any share left uncovered once new floor
+        # can be ready (the lead-time shortfall of the current portfolio is reported as a baseline issue)
+        self.soft_idx = np.arange(len(self.zk))
         self.v_u = m.block("u", len(self.soft_idx) * P, up=1.0)
         self.near_idx = np.flatnonzero((self.reach["zk"].map(self.zk["rule"]) == "nearest").to_numpy())
         self.v_cum = m.block("cum", len(self.near_idx) * P, up=1.0)
@@ -294,12 +324,14 @@ class PortfolioModel:
             for e in np.flatnonzero((frozen_e | kept).to_numpy()):
                 why = "frozen" if frozen_e.iat[e] else "keep_services"
                 self.locks.append((f"{why}:{el['service_id'].iat[e]}@{el['site_id'].iat[e]}", self._x(e), 1.0))
-            if not self.elastic:
-                for _, vs, t in self.locks:
-                    for v in vs:
-                        v.lowBound = v.upBound = t
+        if self.keep_sites:  # the no-closure repair model: every existing site open, no new site
+            o_lo[ex], o_hi[ex], o_hi[~ex] = 1.0, 1.0, 0.0
         Milp.set_bounds(self.v_open, np.maximum(o_lo, 0).ravel(), o_hi.ravel())
         Milp.set_bounds(self.v_place, x_lo.ravel(), x_hi.ravel())
+        if not self.elastic:
+            for _, vs, t in self.locks:
+                for v in vs:
+                    v.lowBound = v.upBound = t
         ext_hi = np.repeat(self.ext_ub, P)
         Milp.set_bounds(self.v_ext, up=ext_hi)
         gx_hi = np.where(self.can_build[None, :], np.minimum(self.room, 1e7)[:, None], 0.0)
@@ -315,6 +347,8 @@ class PortfolioModel:
         has = (self.pop > 0) | (self.dem > 0)
         w_hi = has[self.reach["zk"].to_numpy()].astype(float)
         Milp.set_bounds(self.v_w, up=w_hi.ravel())
+        Milp.set_bounds(self.v_u, up=has.astype(float).ravel())
+        Milp.set_bounds(self.v_cin, up=np.repeat(self.el["capacity"].to_numpy()[self.cur_idx], P))
 
     def _o(self, s) -> np.ndarray:
         return self.v_open[s * self.P:(s + 1) * self.P]
@@ -360,7 +394,9 @@ class PortfolioModel:
         ext = self.v_ext.reshape(E, P)
         grow = np.flatnonzero(self.ext_ub > 0)
         self._pairs("ext_link", ext[grow].ravel(), 1.0, x[grow].ravel(), -np.repeat(self.ext_ub[grow], P), "<=")
-        # (a vector coefficient: _pairs broadcasts cb)
+        ci = self.cur_idx
+        self._pairs("in_use_link", self.v_cin, 1.0, x[ci].ravel(), -np.repeat(self.el["capacity"].to_numpy()[ci], P),
+                    "<=")
 
     def _assignment_rows(self) -> None:
         P, R, m = self.P, self.R, self.m
@@ -372,10 +408,11 @@ class PortfolioModel:
         has = (self.pop > 0) | (self.dem > 0)
         live = has[rzk]  # (R, P)
         ri, pi = np.nonzero(live)
-        self._pairs("assign_link", w[ri, pi], 1.0, x[re[ri], pi], -1.0, "<=")
-        # cover: sum_s w + u = 1 for every (zone, service, period) with demand
+        # no w <= place rows: the capacity rows already forbid serving at a site that provides nothing
+        # (the strong links make the LP several times slower on Nerima for little bound)
+        # cover: sum_s w + u = 1 for every (zone, service, period) with demand (district services: _district_rows)
         nzk = len(zk)
-        zi, zp = np.nonzero(has)
+        zi, zp = np.nonzero(has & (zk["rule"] != "district").to_numpy()[:, None])
         row_of = -np.ones((nzk, P), dtype=np.int64)
         row_of[zi, zp] = np.arange(len(zi))
         rows = row_of[rzk[ri], pi]
@@ -385,7 +422,7 @@ class PortfolioModel:
         if len(self.soft_idx):
             sp = np.repeat(self.soft_idx, P)
             pp = np.tile(np.arange(P), len(self.soft_idx))
-            ok = has[sp, pp]
+            ok = has[sp, pp] & (row_of[sp, pp] >= 0)
             rows = np.r_[rows, row_of[sp[ok], pp[ok]]]
             vars_ = np.r_[vars_, u.ravel()[ok]]
             coefs = np.r_[coefs, np.ones(ok.sum())]
@@ -400,12 +437,13 @@ class PortfolioModel:
         used = np.unique(cap_row[ok])
         row_id = np.searchsorted(used, cap_row[ok])
         ue, up_ = used // P, used % P
-        x_flat, ext_flat = self.v_place, self.v_ext
-        cap0 = el["capacity"].to_numpy()
+        ext_flat = self.v_ext
         unit = el["unit"].to_numpy()
-        rows = np.r_[row_id, np.arange(len(used)), np.arange(len(used))]
-        vars_ = np.r_[w[ri[ok], pi[ok]], x_flat[used], ext_flat[used]]
-        coefs = np.r_[d[ok], -cap0[ue], -unit[ue]]
+        cin = self._cin_of(used)
+        has_cin = np.array([c is not None for c in cin], dtype=bool)
+        rows = np.r_[row_id, np.arange(len(used)), np.flatnonzero(has_cin)]
+        vars_ = np.r_[w[ri[ok], pi[ok]], ext_flat[used], cin[has_cin]]
+        coefs = np.r_[d[ok], -unit[ue], -np.ones(has_cin.sum())]
         labels = [f"{k}@{s}@p{q}" for k, s, q in zip(el["service_id"].to_numpy()[ue], el["site_id"].to_numpy()[ue], up_)]
         pen = 100.0 / np.maximum(np.bincount(row_id, weights=d[ok], minlength=len(used)), 1.0)
         m.add("capacity", rows, vars_, coefs, "<=", 0.0, n_rows=len(used), labels=labels, penalty=pen)
@@ -430,13 +468,77 @@ class PortfolioModel:
                   n_rows=n * P)
             live_n = live[ni]
             ii, qq = np.nonzero(live_n)
-            self._pairs("nearest", x[re[ni[ii]], qq], 1.0, cum[ii, qq], -1.0, "<=", penalty=10.0)
+            uu = self.v_u.reshape(len(self.zk), P)[rzk[ni[ii]], qq]  # an uncovered share is exempt
+            n_ = len(ii)
+            self.m.add("nearest", np.r_[np.arange(n_), np.arange(n_), np.arange(n_)],
+                       np.r_[x[re[ni[ii]], qq], cum[ii, qq], uu], np.r_[np.ones(n_), -np.ones(n_), -np.ones(n_)],
+                       "<=", 0.0, n_rows=n_, penalty=10.0,
+                       labels=[f"{a}/{b}->{c}@p{q}" for a, b, c, q in zip(reach["zone_id"].to_numpy()[ni[ii]],
+                                                                         reach["service_id"].to_numpy()[ni[ii]],
+                                                                         reach["site_id"].to_numpy()[ni[ii]], qq)])
+        self._district_rows()
         # a district service stays at its anchor while the anchor is open (a club stays in its school)
         keep = self._anchor_placements()
         if len(keep) and not self.baseline:
             o = self.v_open.reshape(self.S, P)
             es = el["s"].to_numpy()
-            self._pairs("anchor", x[keep].ravel(), 1.0, o[es[keep]].ravel(), -1.0, ">=", penalty=10.0)
+            self._pairs("anchor", x[keep].ravel(), 1.0, o[es[keep]].ravel(), -1.0, ">=", penalty=10.0,
+                        labels=[f"{el['service_id'].iat[e]}@{el['site_id'].iat[e]}@p{q}" for e in keep for q in range(P)])
+
+    def _district_rows(self) -> None:
+        """A district's demand (less what is left uncovered) within the capacity of its sites, per period."""
+        dr = self.dist_reach
+        if dr.empty:
+            return
+        P, el = self.P, self.el
+        zd_rows = []
+        for k in dr["service_id"].unique():
+            zd, _ = self.problem.district_tables(k)
+            zz = self.zk[self.zk["service_id"] == k]
+            zd_rows.append(pd.DataFrame({"zk": zz.index.to_numpy(), "service_id": k,
+                                         "district": zz["zone_id"].map(zd).to_numpy()}))
+        zdist = pd.concat(zd_rows, ignore_index=True).dropna(subset=["district"])
+        # the district of each district placement: the district of the zones that reach it
+        ed = dr.merge(zdist, on=["zk", "service_id"])[["service_id", "district", "e"]].drop_duplicates()
+        groups = pd.concat([zdist[["service_id", "district"]], ed[["service_id", "district"]]]).drop_duplicates()
+        groups = groups.sort_values(["service_id", "district"], kind="mergesort").reset_index(drop=True)
+        gid = pd.MultiIndex.from_frame(groups)
+        zg = gid.get_indexer(pd.MultiIndex.from_frame(zdist[["service_id", "district"]]))
+        eg = gid.get_indexer(pd.MultiIndex.from_frame(ed[["service_id", "district"]]))
+        u = self.v_u.reshape(len(self.zk), P)
+        ext = self.v_ext.reshape(self.E, P)
+        cin_pos = -np.ones(self.E, dtype=np.int64)
+        cin_pos[self.cur_idx] = np.arange(len(self.cur_idx))
+        cin = self.v_cin.reshape(max(len(self.cur_idx), 1), P) if len(self.cur_idx) else None
+        G = len(groups)
+        rows, vars_, coefs = [], [], []
+        rhs = np.zeros(G * P)
+        zk_arr = zdist["zk"].to_numpy()
+        e_arr = ed["e"].to_numpy()
+        unit = el["unit"].to_numpy()
+        for q in range(P):
+            d = self.dem[zk_arr, q]
+            rows.append(zg * P + q); vars_.append(u[zk_arr, q]); coefs.append(-d)
+            np.add.at(rhs, zg * P + q, -d)
+            rows.append(eg * P + q); vars_.append(ext[e_arr, q]); coefs.append(-unit[e_arr])
+            has = cin_pos[e_arr] >= 0
+            rows.append(eg[has] * P + q); vars_.append(cin[cin_pos[e_arr[has]], q]); coefs.append(-np.ones(has.sum()))
+        labels = [f"{k}@{d}@p{q}" for k, d in zip(groups["service_id"], groups["district"]) for q in range(P)]
+        self.m.add("district", np.concatenate(rows), np.concatenate(vars_), np.concatenate(coefs), "<=", rhs,
+                   n_rows=G * P, labels=labels, penalty=1.0)
+        self.district_groups = groups
+
+    def _cin_of(self, flat: np.ndarray) -> np.ndarray:
+        """The capacity-in-use variable of each (placement, period) index ``e * P + p`` (None where the
+        placement has no current capacity)."""
+        P = self.P
+        pos = -np.ones(self.E, dtype=np.int64)
+        pos[self.cur_idx] = np.arange(len(self.cur_idx))
+        e, q = flat // P, flat % P
+        out = np.empty(len(flat), dtype=object)
+        ok = pos[e] >= 0
+        out[ok] = self.v_cin[pos[e[ok]] * P + q[ok]]
+        return np.where(ok, out, None)
 
     def _anchor_placements(self) -> np.ndarray:
         """Current placements of ``anchor_keeps`` district services at their own district's anchor."""
@@ -461,9 +563,14 @@ class PortfolioModel:
         need = el["need"].to_numpy()
         rows, vars_, coefs = [], [], []
         row = lambda s, q: s * P + q  # noqa: E731
+        cap0 = el["capacity"].to_numpy()
+        f0u = el["f0u"].to_numpy()
+        ci = self.cur_idx
+        cin = self.v_cin.reshape(len(ci), P)
         for q in range(P):
-            e_ok = floor0 > 0
+            e_ok = (floor0 > 0) & (cap0 <= 0)
             rows.append(row(es[e_ok], q)); vars_.append(x[e_ok, q]); coefs.append(floor0[e_ok])
+            rows.append(row(es[ci], q)); vars_.append(cin[:, q]); coefs.append(f0u[ci])
             g_ok = (self.ext_ub > 0) & (need > 0)
             rows.append(row(es[g_ok], q)); vars_.append(ext[g_ok, q]); coefs.append(need[g_ok])
             rows.append(row(np.arange(S), q)); vars_.append(o[:, q]); coefs.append(-self.F)
@@ -473,7 +580,8 @@ class PortfolioModel:
             done = self.opt_avail[ro] <= q
             rows.append(row(self.opt_s[ro][done], q)); vars_.append(self.v_ga[done]); coefs.append(-np.ones(done.sum()))
         labels = [f"{sid}@p{q}" for sid in self.sites["site_id"] for q in range(P)]
-        m.add("floor", np.concatenate(rows), np.concatenate(vars_), np.concatenate(coefs), "<=", 0.0, n_rows=S * P,
+        # a tenth of a square metre of tolerance: floors are given to 0.01 m2 and current uses fill their building
+        m.add("floor", np.concatenate(rows), np.concatenate(vars_), np.concatenate(coefs), "<=", FLOOR_TOL_M2, n_rows=S * P,
               labels=labels, penalty=1.0 / np.repeat(np.maximum(self.F, 100.0), P))
         # added floor within the site limit; on a site that then stays open (existing) / is open (candidates)
         ro = self.rebuild_opts
@@ -617,10 +725,11 @@ class PortfolioModel:
             need = np.array([floor_y[self.pstart[q] - self.first:self.per["end"].iat[q] - self.first + 1].max()
                              for q in range(P)])
             ek = np.flatnonzero((el["service_id"] == k).to_numpy())
-            rows = np.r_[np.repeat(np.arange(P)[None, :], len(ek), 0).ravel(), np.repeat(np.arange(P)[None, :],
-                                                                                          len(ek), 0).ravel()]
-            vars_ = np.r_[x[ek].ravel(), ext[ek].ravel()]
-            coefs = np.r_[np.repeat(el["capacity"].to_numpy()[ek], P), np.repeat(el["unit"].to_numpy()[ek], P)]
+            kc = np.flatnonzero(el["service_id"].to_numpy()[self.cur_idx] == k)
+            cin = self.v_cin.reshape(len(self.cur_idx), P)
+            rows = np.r_[np.tile(np.arange(P), len(ek)), np.tile(np.arange(P), len(kc))]
+            vars_ = np.r_[ext[ek].ravel(), cin[kc].ravel()]
+            coefs = np.r_[np.repeat(el["unit"].to_numpy()[ek], P), np.ones(len(kc) * P)]
             m.add(f"min_capacity:{k}", rows, vars_, coefs, ">=", need, n_rows=P,
                   labels=[f"{k}@{y}" for y in self.pstart], penalty=1.0 / max(float(need.max()), 1.0))
         # minimum covered share per min-share service and period
@@ -750,9 +859,6 @@ class PortfolioModel:
         x = self.v_place.reshape(self.E, P)
         terms += list(zip(x[~cur].ravel(), np.repeat(self.plen[None, :] * NEW_PLACEMENT_YEN / SCALE,
                                                     (~cur).sum(), 0).ravel().tolist()))
-        ext = self.v_ext.reshape(self.E, P)
-        terms += list(zip(ext.ravel(), (self.plen[None, :] * self.el["unit"].to_numpy()[:, None] * EXT_UNIT_YEN
-                                        / SCALE).ravel().tolist()))
         return const, terms
 
     def access_terms(self) -> list[tuple]:
@@ -765,15 +871,19 @@ class PortfolioModel:
 
     def _penalty_terms(self) -> list[tuple]:
         terms = []
-        if len(self.soft_idx):
-            pop = self.pop[self.soft_idx]
-            pen = BASELINE_UNCOVERED_PENALTY * np.maximum(pop, 1.0) if self.baseline else 1e-3 * pop
-            terms += list(zip(self.v_u, pen.ravel().tolist()))
+        hard = ~self.zk["soft"].to_numpy() | self.baseline
+        pen = np.where(hard[:, None], self.uncovered_price(), 1e-3 * self.pop)
+        terms += list(zip(self.v_u, pen.ravel().tolist()))
         if self.v_over is not None:
             terms += [(v, BASELINE_OVER_BUDGET_PENALTY) for v in self.v_over]
         if self.v_level is not None:
             terms += [(self.v_level[0], 1e-6)]
         return terms
+
+    def uncovered_price(self) -> np.ndarray:
+        """Price (million yen) of an uncovered share of a hard service, per (zone, service) and period:
+        per demand unit and per resident, far above what covering them can cost."""
+        return UNCOVERED_PER_UNIT * self.dem + UNCOVERED_PER_RESIDENT * self.pop
 
     def _set_cost_objective(self, cost: float = 1.0, access: float | None = None) -> None:
         if self.elastic:
@@ -881,6 +991,13 @@ class PortfolioModel:
             _set_init(v, x)
         for v, x in zip(self.v_ext, ext):
             _set_init(v, x)
+        if "in_use" in pk.columns:
+            in_use = pk["in_use"].reindex(keys).fillna(0.0).to_numpy(float)
+        else:
+            in_use = place * np.repeat(self.el["capacity"].to_numpy(), P)
+        in_use = in_use.reshape(self.E, P)[self.cur_idx].ravel()
+        for v, x in zip(self.v_cin, in_use):
+            _set_init(v, x)
         fa = sol.floor_added
         gx = fa[fa["how"] != "rebuild"].groupby(["site_id", "p"])["added_m2"].sum()
         keys = pd.MultiIndex.from_product([self.sites["site_id"], range(P)])
@@ -928,18 +1045,24 @@ class PortfolioModel:
         """
         if not sol.info.has_solution:
             return sol
-        ints = self._integers() + list(self.v_gx) + list(self.v_ga) + list(self.v_drop)
+        fixed = {id(v): v for v in self._integers()}
+        for block in (self.v_gx, self.v_ga, self.v_drop):
+            fixed.update({id(v): v for v in block})
+        ints = list(fixed.values())
         saved = [(v, v.cat, v.lowBound, v.upBound) for v in ints]
         try:
             for v in ints:
                 x = float(v.varValue or 0.0)
                 x = float(round(x)) if v.cat in ("Binary", "Integer") else x
                 v.cat = "Continuous"
-                v.lowBound, v.upBound = x, x + (1e-6 * abs(x) + 1e-6 if v.name.startswith(("gx", "ga")) else 0.0)
-            pop = self.pop
+                v.lowBound, v.upBound = x, x + (1e-6 * abs(x) + 1e-6 if v.cat == "Continuous" and x > 0 else 0.0)
+            # lexicographic in practice: covered first, then the nearest sites with room, then current
+            # places kept in use and no place added that nothing needs
             terms = self.access_terms()
-            if len(self.soft_idx):
-                terms += list(zip(self.v_u, (1e3 * np.maximum(pop[self.soft_idx], 1.0)).ravel().tolist()))
+            terms += list(zip(self.v_u, (1e6 * np.maximum(self.pop, 1.0)).ravel().tolist()))
+            terms += [(v, -1e-3) for v in self.v_cin]
+            terms += [(v, 1e-3 * u) for v, u in zip(self.v_ext, np.repeat(self.el["unit"].to_numpy(), self.P))
+                      if v.cat == "Continuous"]
             self.m.set_objective(terms)
             polished = self.m.solve(replace(options or SolverOptions(), warm_start=False))
             if not polished.has_solution:
@@ -966,12 +1089,15 @@ class PortfolioModel:
         ext = np.maximum(val(self.v_ext).reshape(E, P), 0.0)
         ext = np.where(self.is_unit[:, None], np.round(ext), ext) * el["unit"].to_numpy()[:, None]
         ext = np.where(place > 0.5, ext, 0.0)
-        cap0 = el["capacity"].to_numpy()[:, None]
+        cin = np.zeros((E, P))
+        cin[self.cur_idx] = np.clip(val(self.v_cin).reshape(len(self.cur_idx), P), 0.0, None)
+        cin = np.where(place > 0.5, np.minimum(np.round(cin, 6), el["capacity"].to_numpy()[:, None]), 0.0)
         pl = pd.DataFrame({
             "service_id": np.repeat(el["service_id"].to_numpy(), P), "site_id": np.repeat(el["site_id"].to_numpy(), P),
             "p": np.tile(np.arange(P), E), "current": np.repeat(el["current"].to_numpy(), P),
             "place": place.ravel(), "capacity0": np.repeat(el["capacity"].to_numpy(), P), "ext": ext.ravel(),
-            "capacity": (place * cap0 + ext).ravel(), "floor0": np.repeat(el["floor_area_m2"].to_numpy(), P)})
+            "in_use": cin.ravel(), "capacity": (cin + ext).ravel(),
+            "floor0": np.repeat(el["floor_area_m2"].to_numpy(), P)})
         gx = np.maximum(val(self.v_gx), 0.0).reshape(S, P)
         gi, gq = np.nonzero(gx > 1e-6)
         by = self.problem.policy.build_years
@@ -994,11 +1120,12 @@ class PortfolioModel:
         a = pd.DataFrame({"zone_id": re["zone_id"].to_numpy()[ri], "service_id": re["service_id"].to_numpy()[ri],
                           "site_id": re["site_id"].to_numpy()[ri], "p": pi, "distance_m": re["distance_m"].to_numpy()[ri],
                           "population": self.pop[zk, pi], "demand": self.dem[zk, pi], "share": w[ri, pi]})
-        us = np.zeros((len(self.zk), P))
-        if len(self.soft_idx):
-            us[self.soft_idx] = np.clip(val(self.v_u), 0.0, 1.0).reshape(len(self.soft_idx), P)
+        u_all = np.clip(val(self.v_u), 0.0, 1.0).reshape(len(self.zk), P)
+        a = pd.concat([a, self._district_assignments(pl, u_all)], ignore_index=True)
+        us = np.clip(val(self.v_u), 0.0, 1.0).reshape(len(self.zk), P)
         has_r = np.zeros(len(self.zk), dtype=bool)
         has_r[re["zk"].to_numpy()] = True
+        has_r[self.dist_reach["zk"].to_numpy()] = True
         live = (self.pop > 0) | (self.dem > 0)
         us[~has_r] = 1.0
         us = np.where(live, us, 0.0)
@@ -1014,6 +1141,23 @@ class PortfolioModel:
                 slacks["over_budget"] = [(str(self.first + t), float(over[t])) for t in hit]
         return Solution(info=info, open=open_df, placements=pl, floor_added=floor_added, events=events,
                         assignments=a, uncovered=u, level_budget_yen=level, slacks=slacks)
+
+    def _district_assignments(self, pl: pd.DataFrame, u: np.ndarray) -> pd.DataFrame:
+        """A district's covered demand shared among its sites in proportion to their capacity."""
+        dr = self.dist_reach
+        cols = ["zone_id", "service_id", "site_id", "p", "distance_m", "population", "demand", "share"]
+        if dr.empty:
+            return pd.DataFrame(columns=cols)
+        cap = pl[pl["place"] > 0.5].set_index(["service_id", "site_id", "p"])["capacity"]
+        t = dr.merge(pd.DataFrame({"p": np.arange(self.P)}), how="cross")
+        t["cap"] = cap.reindex(pd.MultiIndex.from_frame(t[["service_id", "site_id", "p"]])).fillna(0.0).to_numpy()
+        tot = t.groupby(["zk", "p"])["cap"].transform("sum")
+        zk, q = t["zk"].to_numpy(), t["p"].to_numpy()
+        live = (self.pop[zk, q] > 0) | (self.dem[zk, q] > 0)
+        t["share"] = np.where((tot > 0) & live, (1.0 - u[zk, q]) * t["cap"] / tot.where(tot > 0, 1.0), 0.0)
+        t["population"], t["demand"] = self.pop[zk, q], self.dem[zk, q]
+        t = t[t["share"] > 1e-7]
+        return t[cols].reset_index(drop=True)
 
     def _event_solution(self, val) -> pd.DataFrame:
         ev, opt = self.events.ev, self.events.opt
@@ -1033,9 +1177,10 @@ class PortfolioModel:
         return out[cols].reset_index(drop=True)
 
 
-def build_model(problem: PortfolioProblem, baseline: bool = False, elastic: bool = False) -> PortfolioModel:
+def build_model(problem: PortfolioProblem, baseline: bool = False, elastic: bool = False,
+                keep_sites: bool = False) -> PortfolioModel:
     """Build the multi-year portfolio MILP for ``problem`` (see :class:`PortfolioModel`)."""
-    return PortfolioModel(problem, baseline=baseline, elastic=elastic)
+    return PortfolioModel(problem, baseline=baseline, elastic=elastic, keep_sites=keep_sites)
 
 
 def _set_init(v, x: float) -> None:

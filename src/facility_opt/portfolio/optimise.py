@@ -31,9 +31,10 @@ class PortfolioOptions:
     Parameters
     ----------
     solver : solver settings; by default HiGHS, 60 s, a proven relative gap of 0.5 %.
-    warm_start : start from the keep-everything plan when it is feasible, else from an LP-and-fix
-        plan (:meth:`PortfolioModel.lp_and_fix`) when ``heuristic_seconds`` > 0.
-    heuristic_seconds : time for the LP-and-fix start (taken from the solver's time limit).
+    warm_start : when no ``start_plan`` is given, start from an LP-and-fix plan
+        (:meth:`PortfolioModel.lp_and_fix`, at most ``heuristic_seconds`` per solve), or from the
+        keep-everything plan (always a solution: shortfalls are priced, not forbidden).
+    heuristic_seconds : time for each of the LP-and-fix solves (taken from the solver's time limit).
     on_violation : what to do when the independent check finds a violation: ``"raise"``
         (:class:`SolverError`) or ``"mark"`` (return the plan with ``valid=False``).
     start_plan : a previous plan to start from (the nightly job passes the last good plan); its
@@ -63,14 +64,12 @@ def solution_from_plan(plan: Plan, problem: PortfolioProblem) -> Solution:
             op = s.open_from is not None and s.open_from <= y and (s.closes is None or y < s.closes)
             rows.append((s.site_id, q, op))
     open_df = pd.DataFrame(rows, columns=["site_id", "p", "open"])
-    cur = problem.placements.groupby(["service_id", "site_id"])["capacity"].sum()
     pl = []
     for r in plan.timeline:
         for q in range(P):
             if r.from_year <= starts[q] <= r.to_year:
-                c0 = float(cur.get((r.service_id, r.site_id), 0.0))
-                pl.append((r.service_id, r.site_id, q, 1.0, max(r.capacity - c0, 0.0)))
-    placements = pd.DataFrame(pl, columns=["service_id", "site_id", "p", "place", "ext"])
+                pl.append((r.service_id, r.site_id, q, 1.0, r.added, r.capacity - r.added))
+    placements = pd.DataFrame(pl, columns=["service_id", "site_id", "p", "place", "ext", "in_use"])
     fl = plan.frame("floor")
     p_of = lambda y: int(np.searchsorted(starts, y, side="left"))  # noqa: E731
     fl = fl.assign(p=fl["year"].map(p_of), option=-1)
@@ -144,28 +143,30 @@ class PortfolioOptimiser:
         reasons = unreachable(problem)
         if reasons:
             raise InfeasibleError(f"{problem.name}: some zones cannot be covered by any eligible site", reasons)
+        t_start = time.perf_counter()
         self.baseline_ = solve_baseline(problem, opts.solver)
-        model = build_model(problem)
-        self.model_: PortfolioModel = model
-        base_ok = not self.baseline_.slacks and (self.baseline_.uncovered.empty or all(
-            problem.coverage_rule(k)[0] == "min_share" for k in self.baseline_.uncovered["service_id"]))
         solver_opts = opts.solver
-        start, used = None, 0.0
+        model = build_model(problem)
+        start = None
         if opts.start_plan is not None:
             start = solution_from_plan(opts.start_plan, problem)
-        elif opts.warm_start and base_ok:
-            start = self.baseline_
-        elif opts.warm_start and opts.heuristic_seconds > 0:
-            t0 = time.perf_counter()
-            start = model.lp_and_fix(opts.solver, opts.heuristic_seconds)
-            used = time.perf_counter() - t0
+        elif opts.warm_start:
+            start = self.baseline_  # always a solution: shortfalls are priced, not forbidden
+            if opts.heuristic_seconds > 0:
+                # a better start in seconds: the LP relaxation's integral decisions fixed, the rest solved
+                heur = model.lp_and_fix(opts.solver, opts.heuristic_seconds)
+                if heur is not None:
+                    log.info("%s: LP-and-fix start %s", problem.name, heur.info)
+                    start = heur
+        self.model_: PortfolioModel = model
+        used = time.perf_counter() - t_start
         if start is not None:
             model.warm_start(start)
-            limit = None if solver_opts.time_limit is None else max(solver_opts.time_limit - used, 1.0)
-            solver_opts = replace(solver_opts, warm_start=True, time_limit=limit)
+            solver_opts = replace(solver_opts, warm_start=True)
+        if solver_opts.time_limit is not None:
+            solver_opts = replace(solver_opts, time_limit=max(solver_opts.time_limit - used, 1.0))
         sol = model.solve_level_budget(solver_opts) if problem.policy.min_level_budget else model.solve(solver_opts)
-        if used:
-            sol.info = replace(sol.info, solve_seconds=sol.info.solve_seconds + used)
+        sol.info = replace(sol.info, solve_seconds=sol.info.solve_seconds + used)
         self.solution_ = sol
         log.info("%s: %s", problem.name, sol.info)
         if sol.info.status == "infeasible":

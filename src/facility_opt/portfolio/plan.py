@@ -85,16 +85,21 @@ class Uncovered(_Row):
     to_year: int
     share: float
     population: float
+    demand: float
 
 
 class TimelineRow(_Row):
-    """A service at a site with one capacity from ``from_year`` to ``to_year`` (inclusive)."""
+    """A service at a site with one capacity from ``from_year`` to ``to_year`` (inclusive).
+
+    ``capacity`` = places of the current capacity kept in use + ``added`` places (new floor or units).
+    """
 
     site_id: str
     service_id: str
     from_year: int
     to_year: int
     capacity: float
+    added: float
     current: bool
 
 
@@ -470,13 +475,14 @@ def _timeline(problem: PortfolioProblem, sol: Solution) -> list[TimelineRow]:
     pl = sol.placements[sol.placements["place"] > 0.5].sort_values(["site_id", "service_id", "p"], kind="mergesort")
     out = []
     for (s, k), g in pl.groupby(["site_id", "service_id"], sort=True):
-        ps, caps = g["p"].to_numpy(), g["capacity"].round(3).to_numpy()
+        ps, caps, add = g["p"].to_numpy(), g["capacity"].round(3).to_numpy(), g["ext"].round(3).to_numpy()
         cur = bool(g["current"].iat[0])
         a = 0
         for j in range(1, len(ps) + 1):
-            if j == len(ps) or ps[j] != ps[j - 1] + 1 or caps[j] != caps[a]:
+            if j == len(ps) or ps[j] != ps[j - 1] + 1 or caps[j] != caps[a] or add[j] != add[a]:
                 out.append(TimelineRow(site_id=s, service_id=k, from_year=int(per["start"].iat[ps[a]]),
-                                       to_year=int(per["end"].iat[ps[j - 1]]), capacity=float(caps[a]), current=cur))
+                                       to_year=int(per["end"].iat[ps[j - 1]]), capacity=float(caps[a]),
+                                       added=float(add[a]), current=cur))
                 a = j
     return out
 
@@ -502,7 +508,7 @@ def _assignments(problem: PortfolioProblem, sol: Solution) -> tuple[list[Assignm
                 i0 = j
     unc = [Uncovered(zone_id=r.zone_id, service_id=r.service_id, from_year=int(per["start"].iat[r.p]),
                      to_year=int(per["end"].iat[r.p]), share=round(float(r.share), 6),
-                     population=round(float(r.population), 3))
+                     population=round(float(r.population), 3), demand=round(float(r.demand), 3))
            for r in sol.uncovered.sort_values(["service_id", "zone_id", "p"], kind="mergesort").itertuples()]
     return out, unc
 

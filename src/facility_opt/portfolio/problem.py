@@ -131,6 +131,9 @@ class Policy(BaseModel):
         default=None, description="First year the portfolio may differ from today's (None: the start year).")
     period_years: int = Field(default=2, ge=1, le=30,
                               description="Length of the periods at whose starts the portfolio may change.")
+    period_starts: list[int] | None = Field(
+        default=None, description="The years the portfolio may change (instead of every period_years from the "
+        "earliest change year); the first is the earliest change year.")
     build_years: int = Field(default=2, ge=1, le=10,
                              description="Years of construction before added floor or a new building is usable.")
     lock_open: list[str] = Field(default_factory=list, description="Sites that must stay open.")
@@ -180,6 +183,9 @@ class Policy(BaseModel):
     lease_yield: float = Field(default=0.03, ge=0, le=1, description="Yearly lease income as a share of land value.")
     max_reach_m: float | None = Field(default=None, gt=0,
                                       description="Reach for services without a coverage standard (None: any pair).")
+    nearest_candidates: int | None = Field(
+        default=8, ge=1, description="A 'nearest' service's zone may use only its this many nearest eligible sites "
+        "within the standard (None: all); keeps the closest-assignment rows few.")
 
     @field_validator("min_share")
     @classmethod
@@ -203,6 +209,11 @@ class Policy(BaseModel):
                              f"{self.end_year - 1}")
         if self.min_level_budget and self.budget is not None:
             raise ValueError("give either a budget or min_level_budget, not both")
+        if self.period_starts is not None:
+            ps = self.period_starts
+            if not ps or ps != sorted(set(ps)) or ps[0] != ch or ps[-1] >= self.end_year:
+                raise ValueError(f"period_starts must be increasing years from the earliest change year {ch} within "
+                                 f"the horizon (got {ps})")
         return self
 
     @property
@@ -232,7 +243,8 @@ class Policy(BaseModel):
         3  3   2027  2028  False
         """
         first, end, ch = self.start_year, self.end_year, self.change_year
-        starts = ([first] if ch > first else []) + list(range(ch, end, self.period_years))
+        change = self.period_starts if self.period_starts is not None else list(range(ch, end, self.period_years))
+        starts = ([first] if ch > first else []) + list(change)
         ends = [s - 1 for s in starts[1:]] + [end - 1]
         return pd.DataFrame({"p": np.arange(len(starts)), "start": starts, "end": ends,
                              "fixed": [s < ch for s in starts]})
@@ -500,9 +512,11 @@ class PortfolioProblem:
         """(zone, service, site) triples a zone may be served from: the sparse support of assignments.
 
         ``allocated`` and ``nearest`` services: eligible sites within the service's standard (or
-        ``policy.max_reach_m``); ``district`` services: the eligible sites of the zone's district,
-        whatever the distance.  Columns zone_id, service_id, site_id, distance_m (NaN when the pair
-        is not in ``pairs``), sorted by service, zone, distance and site (the ``nearest`` order).
+        ``policy.max_reach_m``), for ``nearest`` services only the ``policy.nearest_candidates``
+        nearest (or more, up to the nearest current provider; always a prefix by distance, so the
+        nearest rule stays exact); ``district`` services: the eligible sites of the zone's district, whatever the
+        distance.  Columns zone_id, service_id, site_id, distance_m (NaN when the pair is not in
+        ``pairs``), sorted by service, zone, distance and site (the ``nearest`` order).
         """
         el = self.eligible()[["service_id", "site_id"]]
         zk = self.demand[["zone_id", "service_id"]].drop_duplicates()
@@ -525,6 +539,17 @@ class PortfolioProblem:
         out["distance_m"] = out["distance_m"].astype(float)
         out["_d"] = out["distance_m"].round(1).fillna(np.inf)
         out = out.sort_values(["service_id", "zone_id", "_d", "site_id"], kind="mergesort").reset_index(drop=True)
+        k = self.policy.nearest_candidates
+        if k is not None:  # the k nearest eligible sites, and at least up to the nearest current provider:
+            # a prefix by distance, so that nobody can pass a nearer provider the model does not see
+            near = out["service_id"].map(rule).eq("nearest").to_numpy()
+            key = [out["service_id"], out["zone_id"]]
+            rank = out.groupby(key, sort=False).cumcount()
+            cur = pd.MultiIndex.from_frame(self.placements[["service_id", "site_id"]].drop_duplicates())
+            now = pd.Series(pd.MultiIndex.from_frame(out[["service_id", "site_id"]]).isin(cur), index=out.index)
+            first_now = rank.where(now).groupby(key, sort=False).transform("min").fillna(-1)
+            keep = ~near | (rank < np.maximum(k, first_now + 1)).to_numpy()
+            out = out[keep].reset_index(drop=True)
         return out[["zone_id", "service_id", "site_id", "distance_m"]]
 
     def demand_by_period(self) -> pd.DataFrame:
