@@ -44,6 +44,8 @@ class SolverOptions:
     threads : solver threads (None: the solver's default).
     warm_start : hand the initial values set on variables to the solver.
     msg : show the solver log.
+    highs_options : further HiGHS options by name (e.g. ``{"mip_heuristic_effort": 0.3}``); ignored
+        by CBC.
     """
 
     solver: SolverName = "highs"
@@ -53,6 +55,7 @@ class SolverOptions:
     threads: int | None = None
     warm_start: bool = False
     msg: bool = False
+    highs_options: dict[str, float | int | str | bool] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -137,7 +140,9 @@ def _make_solver(opts: SolverOptions) -> tuple[pulp.LpSolver, str]:
         _reset_highs_scheduler()
         if not opts.msg:
             _swallow_highs_banner()
-        return pulp.HiGHS(**common), "highs"
+        solver = pulp.HiGHS(**common)
+        solver.optionsDict.update(opts.highs_options)
+        return solver, "highs"
     if name == "cbc":
         if not pulp.COIN_CMD(msg=False).available():
             raise SolverError("No solver available: install highspy (pulp[highs]) or CBC (pulp[cbc]).")
