@@ -57,7 +57,7 @@ def recheck_nearest(res, problem):
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
-@pytest.mark.parametrize("method", ["auto", "reduced", "lagrangian", "classic", "sparse"])
+@pytest.mark.parametrize("method", ["auto", "benders", "reduced", "lagrangian", "classic", "sparse"])
 @pytest.mark.parametrize("p", [1, 2, 3])
 def test_pmedian_matches_brute_force(solver, method, p):
     prob = line_problem()
@@ -95,6 +95,38 @@ def test_lagrangian_bnb_on_random_instances():
             for method in ("lagrangian", "reduced"):
                 res = p_median(cost, p, demand=w, method=method)
                 assert res.objective == pytest.approx(best), (trial, p, method)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_benders_on_random_instances(solver):
+    """Both Benders finishers (B&B with LP multipliers: 30 sites, p = 2; master MIP: p = 3 of 12
+    sites) and both masters (highspy, PuLP for CBC) agree with brute force, required sites too."""
+    rng = np.random.default_rng(11)
+    opts = SolverOptions(solver=solver)
+    for trial in range(3):
+        for n_pts, p in ((30, 2), (12, 3), (12, 5)):
+            pts = rng.random((n_pts, 2))
+            cost = np.round(100 * np.hypot(*(pts[:, None, :] - pts[None, :, :]).transpose(2, 0, 1)))
+            w = rng.integers(1, 5, n_pts).astype(float)
+            best = min((w * cost[:, list(s)].min(axis=1)).sum() for s in itertools.combinations(range(n_pts), p))
+            res = p_median(cost, p, demand=w, method="benders", options=opts)
+            assert res.status == "optimal"
+            assert res.objective == pytest.approx(best), (trial, n_pts, p)
+            req = [int(rng.integers(n_pts))]
+            best_req = min((w * cost[:, list(s)].min(axis=1)).sum()
+                           for s in itertools.combinations(range(n_pts), p) if req[0] in s)
+            res = p_median(cost, p, demand=w, method="benders", required=req, options=opts)
+            assert req[0] in res.sites and res.objective == pytest.approx(best_req), (trial, n_pts, p, "required")
+
+
+def test_benders_fractional_costs():
+    """Non-integral costs: no rounding of bounds; the optimum still matches brute force."""
+    rng = np.random.default_rng(5)
+    pts = rng.random((14, 2))
+    cost = np.hypot(*(pts[:, None, :] - pts[None, :, :]).transpose(2, 0, 1))
+    for p in (2, 4):
+        best = min(cost[:, list(s)].min(axis=1).sum() for s in itertools.combinations(range(14), p))
+        assert p_median(cost, p, method="benders").objective == pytest.approx(best)
 
 
 def test_pmedian_deterministic():
