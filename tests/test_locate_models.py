@@ -197,14 +197,36 @@ def test_mclp_uncoverable_points_stay_uncovered():
     assert res.objective == 2 and res.metrics["n_uncovered"] == 1
 
 
-def test_pcenter_matches_brute_force():
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_pcenter_matches_brute_force(solver):
+    opts = SolverOptions(solver=solver)
     prob = line_problem()
     for p in (1, 2, 3):
-        res = PCenter(p).solve(prob)
+        res = PCenter(p, options=opts).solve(prob)
         best = min(COST[:, list(s)].min(axis=1).max() for s in itertools.combinations(range(5), p))
         assert res.objective == pytest.approx(best)
         assert res.to_frame()["distance"].max() == pytest.approx(best)
         assert len(res.sites) == p
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_pcenter_random_instances_subset_growth(solver):
+    """40 demand points, 2-3 centres: the covering questions start on a subset of the points and
+    must grow it; the radius equals brute force, with and without a required site."""
+    rng = np.random.default_rng(7)
+    opts = SolverOptions(solver=solver)
+    for trial in range(2):
+        pts = rng.random((40, 2))
+        sites = rng.random((12, 2))
+        cost = np.round(100 * np.hypot(*(pts[:, None, :] - sites[None, :, :]).transpose(2, 0, 1)))
+        for p in (2, 3):
+            best = min(cost[:, list(s)].min(axis=1).max() for s in itertools.combinations(range(12), p))
+            res = p_center(cost, p, options=opts)
+            assert res.objective == best, (trial, p)
+            best_req = min(cost[:, list(s)].min(axis=1).max() for s in itertools.combinations(range(12), p)
+                           if 4 in s)
+            res = p_center(cost, p, required=[4], options=opts)
+            assert 4 in res.sites and res.objective == best_req, (trial, p, "required")
 
 
 # ---------------------------------------------------------------- facility location
