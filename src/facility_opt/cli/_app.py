@@ -18,6 +18,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # plain (click) help pages: typer's rich help imports rich.markdown and markdown-it, ~0.2 s of
+    # a 0.5 s start-up budget (benchmarks/results/startup.json); command output still uses rich
+    rich_markup_mode=None,
 )
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)  # never wrap paths in error messages

@@ -12,7 +12,6 @@ from rich.console import Console
 from rich.table import Table
 
 from ..errors import FacilityOptError, InfeasibleError
-from ..solver import SolverOptions
 from ._app import ExitCode, app, console, err_console
 
 
@@ -43,6 +42,7 @@ def bench(
 ) -> None:
     """Solve OR-Library location instances (format read from each file) and report the figures."""
     from ..locate.bench import collect_files, solve_orlib_file
+    from ..solver import SolverOptions
 
     opts = SolverOptions(solver=solver, time_limit=time_limit, gap_rel=gap, threads=threads)  # type: ignore[arg-type]
     try:

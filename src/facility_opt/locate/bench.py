@@ -17,7 +17,6 @@ from typing import Literal
 
 from ..errors import DataIssue, DataValidationError
 from ..solver import SolverOptions
-from .facility_location import FacilityLocation
 from .orlib import read_orlib
 from .pmedian import PMedian
 
@@ -67,6 +66,8 @@ def solve_orlib_file(path: str | Path, options: SolverOptions | None = None, *, 
         mdl = PMedian(inst.p, method=method, options=opts)  # type: ignore[arg-type]
         label = "p-median"
     else:
+        from .facility_location import FacilityLocation
+
         uncap = bool((prob.capacity >= prob.demand.sum()).all())
         kind = ("ufl" if uncap else "cfl") if model == "auto" else model
         mdl = FacilityLocation(capacitated=kind != "ufl", single_source=kind == "cfl-single", options=opts)
