@@ -71,6 +71,9 @@ log = logging.getLogger(__name__)
 #: bound; with fewer the LP is nearly integral and a MIP (Benders master or reduced classic) closes it.
 AUTO_SITES_PER_MEDIAN = 15
 
+#: up to this p the Benders method starts from a multi-start vertex substitution incumbent
+MULTISTART_MAX_P = 20
+
 Method = Literal["auto", "benders", "reduced", "lagrangian", "classic", "sparse"]
 
 
@@ -170,19 +173,26 @@ class PMedian:
         n, m = c.shape
         integral = _is_integral(c)
         few = m >= AUTO_SITES_PER_MEDIAN * self.p
-        # few medians: B&B prunes with the incumbent, worth a multi-start; many: the LP is nearly
-        # integral and rounding it (below) beats restarts that cost seconds at p = 200
-        inc = self._incumbent(c, req) if few else vertex_substitution(c, greedy_p_median(c, self.p, req), req)
-        ub = assignment_cost(c, inc)
-        y_inc = np.zeros(m)
-        y_inc[inc] = 1.0
         fixed_open = np.zeros(m, dtype=bool)
         fixed_open[req] = True
         oracle = RadiusCuts(c, problem.order)
         master = make_master(n, m, self.p, oracle.sorted_cost[:, 0], fixed_open, self.options)
-        stop_at = ub - 1.0 + 1e-6 if integral else None
-        lp = lp_phase(oracle, master, self.p, y_inc, stop_at=stop_at)
-        # LP-guided restart: the p largest LP values (required sites first), polished
+        if self.p <= MULTISTART_MAX_P:
+            # few swaps per descent: a multi-start gives the tight incumbent B&B prunes with, and
+            # its bound can stop the LP phase early
+            inc = self._incumbent(c, req)
+            ub = assignment_cost(c, inc)
+            y_start = np.zeros(m)
+            y_start[inc] = 1.0
+        else:
+            # with many medians greedy and vertex substitution cost one O(N M) pass per site or
+            # swap (tens of seconds at N = 3000, p = 300); the LP comes first, from the uniform
+            # point, and its rounding gives the incumbent
+            inc, ub = None, np.inf
+            y_start = np.where(fixed_open, 1.0, (self.p - len(req)) / max(1, m - len(req)))
+        stop_at = ub - 1.0 + 1e-6 if integral and inc is not None else None
+        lp = lp_phase(oracle, master, self.p, y_start, stop_at=stop_at)
+        # LP-guided incumbent: the p largest LP values (required sites first), polished
         rank = np.lexsort((np.arange(m), -(lp.y + 2.0 * fixed_open)))
         cand = vertex_substitution(c, np.sort(rank[: self.p]), req)
         if assignment_cost(c, cand) < ub:
