@@ -36,9 +36,11 @@ def bench(
     time_limit: float | None = typer.Option(None, "--time-limit", help="Seconds per instance."),
     gap: float | None = typer.Option(None, "--gap", help="Relative MIP gap to stop at."),
     threads: int | None = typer.Option(None, "--threads", help="Solver threads."),
-    model: str = typer.Option("auto", "--model", help="Warehouse files: auto, ufl, cfl or cfl-single."),
+    model: str = typer.Option("auto", "--model", help="Warehouse files: auto, ufl, cfl or cfl-single; "
+                              "p-median files: auto (p-median) or pcenter."),
     capacity: float | None = typer.Option(None, "--capacity", help="Value for the 'capacity' token of capa/b/c."),
-    method: str = typer.Option("auto", "--method", help="p-median method: auto, reduced, classic or sparse."),
+    method: str = typer.Option("auto", "--method", help="p-median method: auto, benders, lagrangian, reduced, "
+                               "classic or sparse."),
 ) -> None:
     """Solve OR-Library location instances (format read from each file) and report the figures."""
     from ..locate.bench import collect_files, solve_orlib_file

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -350,12 +351,15 @@ def lp_phase(oracle: RadiusCuts, master: Master, p: int, y_start: np.ndarray, st
 
 
 def mip_phase(oracle: RadiusCuts, lp: LpPhase, incumbent: np.ndarray, ub: float, fixed_open: np.ndarray, *,
-              integral: bool, time_limit: float | None = None) -> tuple[np.ndarray, float, float, bool, dict]:
+              integral: bool, time_limit: float | None = None,
+              polish: Callable[[np.ndarray], np.ndarray] | None = None) -> tuple[np.ndarray, float, float, bool, dict]:
     """Finish on the master MIP: fix sites by reduced cost, then solve / separate / re-solve.
 
     Returns ``(sites, value, bound, complete, stats)``. The master is a relaxation, so its optimum
     is a valid bound; when its ``theta`` equal the true costs of its solution, that solution is
     optimal. The incumbent (true cost) is the cut-off: a master optimum at or above it proves it.
+    ``polish`` (a local search: site indices -> site indices) improves each master solution; its
+    result updates the incumbent and adds its own cuts.
     """
     t0 = time.perf_counter()
     m = oracle.m
@@ -404,6 +408,16 @@ def mip_phase(oracle: RadiusCuts, lp: LpPhase, incumbent: np.ndarray, ub: float,
         th = sol[m:]
         sel = np.flatnonzero(phi - th > 1e-7 * np.maximum(1.0, np.abs(th)))
         master.add_cuts(oracle, sel, k[sel])
+        if polish is not None:
+            better = polish(np.flatnonzero(y > 0.5))
+            yb = np.zeros(m)
+            yb[better] = 1.0
+            phb, kb = oracle.separate(yb)
+            if float(phb.sum()) < ub - tol:
+                ub, inc = float(phb.sum()), np.sort(better)
+            if float(phb.sum()) < true - tol:  # a different point: its cuts too
+                selb = np.flatnonzero(kb > 0)
+                master.add_cuts(oracle, selb, kb[selb])
         log.debug("Benders MIP round %d: master %.10g, its true cost %.10g, incumbent %.10g, %d cuts added",
                   rounds, obj, true, ub, len(sel))
     stats.update(mip_rounds=rounds, mip_seconds=round(time.perf_counter() - t0, 4), cuts=master.n_cuts)

@@ -18,7 +18,6 @@ import logging
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
 __all__ = ["greedy_p_median", "vertex_substitution", "multistart_p_median", "assignment_cost", "lagrangian_bound",
            "LagrangianBound"]
@@ -112,8 +111,12 @@ def vertex_substitution(cost: np.ndarray, open_sites: np.ndarray, required: np.n
         stay = c >= d1[:, None]
         extra = np.where(stay, np.minimum(c, d2[:, None]) - d1[:, None], 0.0)  # (n, m)
         extra[~np.isfinite(extra)] = 1e300
-        owner = sp.csr_matrix((np.ones(n), (first, rows)), shape=(len(op), n))
-        loss = np.asarray(owner @ extra)  # (p, m): loss[r, c]
+        # loss[r, c]: sum of extra over the demand points whose nearest open site is op[r]
+        counts = np.bincount(first, minlength=len(op))
+        has = np.flatnonzero(counts)
+        loss = np.zeros((len(op), m))
+        loss[has] = np.add.reduceat(extra[np.argsort(first, kind="stable")],
+                                    (np.cumsum(counts) - counts)[has], axis=0)
         delta = loss - gain[None, :]
         delta[:, is_open] = np.inf
         delta[fixed[op], :] = np.inf

@@ -172,7 +172,9 @@ class PMedian:
         c = _finite(problem.weighted_cost)
         n, m = c.shape
         integral = _is_integral(c)
-        few = m >= AUTO_SITES_PER_MEDIAN * self.p
+        # Lagrangian B&B for a handful of medians (its nodes are cheap, the LP gap is 0.3-1 %); the
+        # master MIP when the LP is nearly integral (many medians, or few sites per median)
+        few = self.p <= MULTISTART_MAX_P and m >= AUTO_SITES_PER_MEDIAN * self.p
         fixed_open = np.zeros(m, dtype=bool)
         fixed_open[req] = True
         oracle = RadiusCuts(c, problem.order)
@@ -227,8 +229,10 @@ class PMedian:
             return inc, combine_infos([], status="optimal", objective=ub, bound=lb, extra_solve=t_heur,
                                       solver="lagrangian" if lp is None else "benders", extra=extra)
         if finisher == "benders":
-            sites, value, bd, complete, stats = mip_phase(oracle, lp, inc, ub, fixed_open, integral=integral,
-                                                          time_limit=self._time_left(t0))
+            c_fin = _finite(c)
+            sites, value, bd, complete, stats = mip_phase(
+                oracle, lp, inc, ub, fixed_open, integral=integral, time_limit=self._time_left(t0),
+                polish=lambda s: vertex_substitution(c_fin, s, req))
             extra.update(stats)
             return sites, combine_infos([], status="optimal" if complete else "feasible", objective=value,
                                         bound=float(np.ceil(bd - 1e-6)) if integral and not complete else bd,
