@@ -93,7 +93,26 @@ class RadiusCuts:
         return r, indptr, self.order[clients][ri, ci], r[ri] - sc[ri, ci]
 
 
-class HighsMaster:
+class _CutBook:
+    """What both masters keep of their cuts, in row order: each cut's demand point and level."""
+
+    def __init__(self) -> None:
+        self.cut_client = np.zeros(0, dtype=int)
+        self.cut_level = np.zeros(0)
+
+    def _record(self, clients: np.ndarray, levels: np.ndarray) -> None:
+        self.cut_client = np.concatenate([self.cut_client, clients])
+        self.cut_level = np.concatenate([self.cut_level, levels])
+
+    def _keep(self, keep: np.ndarray) -> None:
+        self.cut_client, self.cut_level = self.cut_client[keep], self.cut_level[keep]
+
+    @property
+    def n_cuts(self) -> int:
+        return len(self.cut_client)
+
+
+class HighsMaster(_CutBook):
     """The Benders master in one highspy model: columns ``y_0..y_{m-1}``, then ``theta_0..theta_{n-1}``."""
 
     def __init__(self, n: int, m: int, p: int, theta_low: np.ndarray, fixed_open: np.ndarray,
@@ -118,8 +137,7 @@ class HighsMaster:
                   0, np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0))
         h.addRows(1, np.array([float(p)]), np.array([float(p)]), m, np.zeros(1, np.int32),
                   np.arange(m, dtype=np.int32), np.ones(m))
-        self.cut_client = np.zeros(0, dtype=int)
-        self.cut_level = np.zeros(0)
+        super().__init__()
         self.integer = False
         self.solver = "highs"
 
@@ -138,12 +156,7 @@ class HighsMaster:
         allidx[last], allval[last] = self.m + clients, 1.0
         self.h.addRows(len(clients), r, np.full(len(clients), self._hs.kHighsInf), len(allidx),
                        starts.astype(np.int32), allidx, allval)
-        self.cut_client = np.concatenate([self.cut_client, clients])
-        self.cut_level = np.concatenate([self.cut_level, r])
-
-    @property
-    def n_cuts(self) -> int:
-        return len(self.cut_client)
+        self._record(clients, r)
 
     def run(self, time_limit: float | None = None) -> tuple[str, np.ndarray | None, float, float]:
         """Solve; (status: optimal / infeasible / limit / other, column values, objective, bound)."""
@@ -175,7 +188,7 @@ class HighsMaster:
         drop = np.flatnonzero(~keep)
         if len(drop):
             self.h.deleteRows(len(drop), (drop + 1).astype(np.int32))
-            self.cut_client, self.cut_level = self.cut_client[keep], self.cut_level[keep]
+            self._keep(keep)
 
     def fix(self, closed: np.ndarray, opened: np.ndarray) -> None:
         idx = np.flatnonzero(closed | opened).astype(np.int32)
@@ -191,7 +204,7 @@ class HighsMaster:
         self.integer = True
 
 
-class PulpMaster:
+class PulpMaster(_CutBook):
     """The same master rebuilt through PuLP for each solve: any PuLP solver (CBC), tiny inputs only."""
 
     def __init__(self, n: int, m: int, p: int, theta_low: np.ndarray, fixed_open: np.ndarray,
@@ -202,8 +215,7 @@ class PulpMaster:
         self.up = np.ones(m)
         self.options = options
         self.cuts: list[tuple[int, float, np.ndarray, np.ndarray]] = []
-        self.cut_client = np.zeros(0, dtype=int)
-        self.cut_level = np.zeros(0)
+        super().__init__()
         self.integer = False
         self.solver = options.solver
         self._last: tuple[np.ndarray, np.ndarray] | None = None
@@ -212,12 +224,7 @@ class PulpMaster:
         r, indptr, idx, val = oracle.rows(clients, k)
         for t, i in enumerate(clients.tolist()):
             self.cuts.append((i, float(r[t]), idx[indptr[t]:indptr[t + 1]], val[indptr[t]:indptr[t + 1]]))
-        self.cut_client = np.concatenate([self.cut_client, clients])
-        self.cut_level = np.concatenate([self.cut_level, r])
-
-    @property
-    def n_cuts(self) -> int:
-        return len(self.cuts)
+        self._record(clients, r)
 
     def run(self, time_limit: float | None = None) -> tuple[str, np.ndarray | None, float, float]:
         import dataclasses
@@ -256,7 +263,7 @@ class PulpMaster:
 
     def purge(self, keep: np.ndarray) -> None:
         self.cuts = [c for c, k in zip(self.cuts, keep) if k]
-        self.cut_client, self.cut_level = self.cut_client[keep], self.cut_level[keep]
+        self._keep(keep)
 
     def fix(self, closed: np.ndarray, opened: np.ndarray) -> None:
         self.up[closed] = 0.0
