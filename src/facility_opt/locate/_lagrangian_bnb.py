@@ -23,6 +23,11 @@ import numpy as np
 
 __all__ = ["lagrangian_branch_and_bound", "BnbResult"]
 
+#: subgradient iterations without improvement before a node halves its step. Measured on pmed36
+#: and pmed39 (nodes / seconds): 10 -> 2323 / 15.4 and 379 / 3.9; 25 -> 1445 / 10.1 and 251 / 3.3;
+#: 6 -> 3751 / 22.7 (a node that gives up early leaves a weaker bound and more nodes)
+NODE_STALL = 25
+
 log = logging.getLogger(__name__)
 
 
@@ -77,9 +82,9 @@ def lagrangian_branch_and_bound(cost: np.ndarray, p: int, required: np.ndarray, 
         F1a, freea = F1[act], free[act]
         fidx = np.flatnonzero(freea)
         for _ in range(node_iters):
-            np.subtract(ca, lam[:, None], out=buf)
-            np.minimum(buf, 0.0, out=buf)
-            rho = buf.sum(axis=0)
+            # rho_j = sum_i min(c_ij - lam_i, 0) = sum_i min(c_ij, lam_i) - sum_i lam_i: two passes, not three
+            np.minimum(ca, lam[:, None], out=buf)
+            rho = buf.sum(axis=0) - lam.sum()
             chosen = F1a.copy()
             if k > 0:
                 pick = fidx[np.argpartition(rho[fidx], k - 1)[:k]] if k < len(fidx) else fidx
@@ -95,7 +100,7 @@ def lagrangian_branch_and_bound(cost: np.ndarray, p: int, required: np.ndarray, 
                 stall = 0
             else:
                 stall += 1
-                if stall >= 10:
+                if stall >= NODE_STALL:
                     theta /= 2.0
                     stall = 0
             if proves(best):
