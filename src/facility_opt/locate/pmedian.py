@@ -5,13 +5,14 @@ Methods (all exact; measured figures in ``docs/location_models.md``):
 ``"auto"`` (default)
     ``"benders"``: it solved pmed1-40 fastest (``docs/location_models.md``).
 ``"benders"``
-    Benders decomposition of Elloumi's radius formulation F3 (:mod:`facility_opt.locate._benders`):
-    vertex substitution gives an incumbent; the LP phase adds cuts separated in O(N M) without an
-    LP until the LP bound is proven, which often proves the incumbent optimal at once; the LP
-    point, rounded and polished by vertex substitution, often improves the incumbent. The cuts'
-    duals are exact Lagrangian multipliers. With at least 15 sites per median the Lagrangian
-    reductions and branch and bound below start from them (no subgradient run); with fewer,
-    reduced-cost fixing and the Benders master MIP (solve, separate, re-solve) finish.
+    Benders decomposition of Elloumi's radius formulation F3 (:mod:`facility_opt.locate._benders`).
+    The incumbent comes from multi-start vertex substitution when ``p <= 20``; for larger ``p``
+    the LP comes first and its rounding, polished by vertex substitution, is the incumbent. The
+    LP phase adds cuts separated in O(N M) without an LP until the LP bound is proven, which
+    proves the incumbent optimal at once on most pmed instances. The cuts' duals are exact
+    Lagrangian multipliers: with ``p <= 20`` and at least 15 sites per median, the Lagrangian
+    reductions and branch and bound below start from them (no subgradient run); otherwise
+    reduced-cost fixing and the Benders master MIP (solve, separate, polish, re-solve) finish.
 ``"reduced"``
     Multi-start vertex substitution gives an incumbent (upper bound); subgradient optimisation of
     the Lagrangian relaxation of the assignment constraints gives a lower bound and multipliers
@@ -54,11 +55,11 @@ from ._lagrangian_bnb import lagrangian_branch_and_bound
 from ._benders import RadiusCuts, lp_phase, make_master, mip_phase
 from .heuristics import (
     LagrangianBound,
-    _finite,
-    _lagrangian_value,
     assignment_cost,
-    greedy_p_median,
+    big_cost,
+    finite_cost,
     lagrangian_bound,
+    lagrangian_value,
     multistart_p_median,
     vertex_substitution,
 )
@@ -75,11 +76,6 @@ AUTO_SITES_PER_MEDIAN = 15
 MULTISTART_MAX_P = 20
 
 Method = Literal["auto", "benders", "reduced", "lagrangian", "classic", "sparse"]
-
-
-def _big(c: np.ndarray) -> float:
-    fin = c[np.isfinite(c)]
-    return (float(fin.max()) + 1.0) * (c.shape[0] + 1)
 
 
 def _is_integral(c: np.ndarray) -> bool:
@@ -169,7 +165,7 @@ class PMedian:
     def _benders(self, problem: LocationProblem, req: np.ndarray) -> tuple[np.ndarray, SolveInfo]:
         """Benders LP phase for the bound and exact multipliers, then the finisher that fits ``p``."""
         t0 = time.perf_counter()
-        c = _finite(problem.weighted_cost)
+        c = finite_cost(problem.weighted_cost)
         n, m = c.shape
         integral = _is_integral(c)
         # Lagrangian B&B for a handful of medians (its nodes are cheap, the LP gap is 0.3-1 %); the
@@ -200,7 +196,7 @@ class PMedian:
         if assignment_cost(c, cand) < ub:
             inc, ub = cand, assignment_cost(c, cand)
         free = ~fixed_open
-        val, rho, chosen = _lagrangian_value(c, lp.multipliers, self.p, req, free)
+        val, rho, chosen = lagrangian_value(c, lp.multipliers, self.p, req, free)
         lag = LagrangianBound(val, lp.multipliers, rho, np.flatnonzero(chosen), lp.rounds)
         extra = {"method": "benders", "incumbent": ub, "lp_bound": lp.bound, "lagrangian_bound": val,
                  "lp_rounds": lp.rounds, "lp_cuts": master.n_cuts, "lp_seconds": round(lp.seconds, 4),
@@ -229,7 +225,7 @@ class PMedian:
             return inc, combine_infos([], status="optimal", objective=ub, bound=lb, extra_solve=t_heur,
                                       solver="lagrangian" if lp is None else "benders", extra=extra)
         if finisher == "benders":
-            c_fin = _finite(c)
+            c_fin = finite_cost(c)
             sites, value, bd, complete, stats = mip_phase(
                 oracle, lp, inc, ub, fixed_open, integral=integral, time_limit=self._time_left(t0),
                 polish=lambda s: vertex_substitution(c_fin, s, req))
@@ -270,7 +266,7 @@ class PMedian:
         if finisher == "bnb":
             cols = np.flatnonzero(~site_out)
             sub = np.where(keep[:, cols], c[:, cols], np.inf)
-            sub = np.where(np.isfinite(sub), sub, _big(c))
+            sub = np.where(np.isfinite(sub), sub, big_cost(c))
             rmap = np.full(m, -1)
             rmap[cols] = np.arange(len(cols))
             res = lagrangian_branch_and_bound(sub, self.p, rmap[np.flatnonzero(forced_open)], rmap[inc],
