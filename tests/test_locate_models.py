@@ -153,6 +153,16 @@ def test_p_zero_names_constraint(p):
         p_center(COST, p)
 
 
+@pytest.mark.parametrize("method", ["benders", "lagrangian", "reduced", "classic"])
+def test_no_p_sites_reach_everyone(method):
+    """Each point reaches some site, but no 2 sites reach all three: an InfeasibleError naming the
+    point left out, not a big-M objective."""
+    cost = np.array([[1.0, np.inf, np.inf], [np.inf, 1.0, np.inf], [np.inf, np.inf, 1.0]])
+    prob = LocationProblem.from_cost_matrix(cost, demand_ids=["a", "b", "c"])
+    with pytest.raises(InfeasibleError, match=r"(?s)no 2 sites reach every demand point.*raise p"):
+        PMedian(2, method=method).solve(prob)
+
+
 def test_too_many_required_sites():
     with pytest.raises(InfeasibleError, match=r"required sites: 'A', 'B', 'C'"):
         PMedian(2, required=["A", "B", "C"]).solve(line_problem())

@@ -48,7 +48,7 @@ import numpy as np
 
 from ..solver import SolveInfo, SolverOptions
 from ._build import Model, Pairs, combine_infos, make_options, pair_labels
-from ._checks import check_p, check_reachable
+from ._checks import check_p, check_reachable, check_served
 from ._problem import LocationProblem, as_problem
 from ._result import LocationResult, nearest_assignment
 from ._lagrangian_bnb import lagrangian_branch_and_bound
@@ -128,7 +128,9 @@ class PMedian:
     # ------------------------------------------------------------------ results
     def _result(self, problem: LocationProblem, sites: np.ndarray, info: SolveInfo) -> LocationResult:
         sites = np.sort(np.asarray(sites, dtype=int))
-        rows, cols = nearest_assignment(problem, sites)
+        rows, cols = nearest_assignment(problem, sites) if len(sites) else (np.arange(problem.n_demand),
+                                                                            np.full(problem.n_demand, -1))
+        check_served(problem, sites, cols, self.p, self.name)
         obj = float(problem.weighted_cost[rows, cols].sum())
         total_w = float(problem.demand.sum())
         metrics = {"mean_distance": obj / total_w if total_w > 0 else float("nan"),
@@ -257,7 +259,7 @@ class PMedian:
         inc_mask[inc] = True
         site_out &= ~inc_mask
         keep[np.arange(n), inc[np.argmin(c[:, inc], axis=1)]] = True  # the incumbent's own pairs
-        keep &= ~site_out[None, :]
+        keep &= ~site_out[None, :] & np.isfinite(c)  # (an incumbent that cannot serve everyone has inf pairs)
         forced_open = is_req | site_in
         extra.update(sites_fixed_closed=int(site_out.sum()), sites_fixed_open=int(site_in.sum()),
                      pairs_kept=int(keep.sum()), pairs_total=int(np.isfinite(c).sum()))
