@@ -13,6 +13,11 @@ Growth (population projection) can be given as:
   a projection table; every needed (zone, year, group) must find a factor (missing ones are an error
   naming them, never silently 1).
 
+Instead of growth factors, ``population=`` takes projected populations: the long table
+``zone_id, year, age_group, population`` of :func:`facility_opt.projection.project_population` or
+:func:`facility_opt.projection.read_population_table`; the target population of a service in a zone
+and year is then the sum of that year's populations of its target groups.
+
 Capacity and usage (:func:`facility_capacity`) follow documented rules when usage is missing, so that
 spare capacity, which consolidation may use, is never invented.
 """
@@ -138,19 +143,55 @@ def _growth_factors(base: pd.DataFrame, years: list[int], growth: Growth) -> np.
     raise TypeError(f"growth must be None, a number, a mapping or a DataFrame, not {type(growth).__name__}")
 
 
+def _target_from_population(population: pd.DataFrame, zones: pd.DataFrame | None, catalogue: Catalogue,
+                            services: Iterable[str] | None, years: Iterable[int] | None) -> pd.DataFrame:
+    """(zone_id, service_id, year, pop) from a long projected-population table."""
+    need = ["zone_id", "year", "age_group", "population"]
+    missing = [c for c in need if c not in population.columns]
+    if missing:
+        raise DataValidationError([DataIssue("population", None, c, "required column is missing") for c in missing])
+    pop = population[need].assign(zone_id=lambda d: d["zone_id"].astype(str),
+                                  population=lambda d: pd.to_numeric(d["population"], errors="coerce"))
+    issues = [DataIssue("population", None, "age_group", f"unknown age groups {sorted(set(pop['age_group']) - set(AGE_GROUPS))}")
+              ] if not set(pop["age_group"]) <= set(AGE_GROUPS) else []
+    if pop["population"].isna().any() or (pop["population"] < 0).any():
+        issues.append(DataIssue("population", None, "population", "values must be numbers >= 0"))
+    have_years = set(pop["year"].astype(int))
+    years = sorted(have_years) if years is None else sorted({int(y) for y in years})
+    if set(years) - have_years:
+        issues.append(DataIssue("population", None, "year", f"no population for years {sorted(set(years) - have_years)}"))
+    if zones is not None:
+        lack = sorted(set(zones["zone_id"].astype(str)) - set(pop["zone_id"]))
+        if lack:
+            issues.append(DataIssue("population", None, "zone_id", f"no population for {len(lack)} zones, e.g. {lack[:5]}"))
+    sids = sorted(catalogue.services) if services is None else list(services)
+    unknown = [s for s in sids if s not in catalogue.services]
+    if unknown:
+        issues.append(DataIssue("services", None, "service_id", f"unknown services {unknown}; known: {sorted(catalogue.services)}"))
+    if issues:
+        raise DataValidationError(issues)
+    pop = pop[pop["year"].astype(int).isin(years)].assign(year=lambda d: d["year"].astype(int))
+    groups = pd.DataFrame([(sid, g.value) for sid in sids for g in catalogue.services[sid].target_groups],
+                          columns=["service_id", "age_group"])
+    out = pop.merge(groups, on="age_group").rename(columns={"population": "pop"})
+    return out[["zone_id", "service_id", "year", "pop"]]
+
+
 def zone_demand(
-    zones: pd.DataFrame,
+    zones: pd.DataFrame | None,
     catalogue: Catalogue | None = None,
     services: Iterable[str] | None = None,
     years: Iterable[int] | None = None,
     growth: Growth = None,
+    population: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Demand per zone, service and projection year.
 
     Parameters
     ----------
-    zones : DataFrame
-        ``zone_id`` and ``pop_<group>`` columns (and/or ``population``), e.g. ``ward.zones``.
+    zones : DataFrame or None
+        ``zone_id`` and ``pop_<group>`` columns (and/or ``population``), e.g. ``ward.zones``. With
+        ``population`` it may be None; if given, every zone must be in the population table.
     catalogue : Catalogue, optional
         Services with ``target_groups`` and ``demand_rate``; defaults to the shipped catalogue.
     services : iterable of str, optional
@@ -159,6 +200,9 @@ def zone_demand(
         Projection years (default: ``[0]``, i.e. the base year only).
     growth : None, float, mapping or DataFrame
         Population projection (see the module docstring).
+    population : DataFrame, optional
+        Projected population ``zone_id, year, age_group, population`` (instead of ``growth``);
+        ``years`` defaults to its years, and every requested year must be in it.
 
     Returns
     -------
@@ -174,12 +218,24 @@ def zone_demand(
     >>> d = zone_demand(z, services=["nursery"], years=[2020, 2030], growth={"0_5": 0.9})
     >>> d[["year", "target_population", "demand"]].round(2).values.tolist()
     [[2020.0, 54.0, 6.48], [2030.0, 54.0, 6.48]]
+
+    With a projected population (e.g. from :func:`facility_opt.projection.project_population`):
+
+    >>> pop = pd.DataFrame({"zone_id": "a", "year": [2020, 2030], "age_group": "0_5", "population": [60.0, 50.0]})
+    >>> zone_demand(None, services=["nursery"], population=pop)[["year", "target_population", "demand"]].round(2).values.tolist()
+    [[2020.0, 60.0, 7.2], [2030.0, 50.0, 6.0]]
     """
     catalogue = catalogue or default_catalogue()
-    years = [0] if years is None else sorted({int(y) for y in years})
-    tg = _target_by_group(zones, catalogue, services)
-    base = tg.merge(pd.DataFrame({"year": years}), how="cross")
-    base["pop"] = base["pop"].to_numpy(dtype=float) * _growth_factors(base, years, growth)
+    if population is not None:
+        if growth is not None:
+            raise DataValidationError([DataIssue("growth", None, None, "give growth factors or a projected "
+                                                 "population, not both")])
+        base = _target_from_population(population, zones, catalogue, services, years)
+    else:
+        years = [0] if years is None else sorted({int(y) for y in years})
+        tg = _target_by_group(zones, catalogue, services)
+        base = tg.merge(pd.DataFrame({"year": years}), how="cross")
+        base["pop"] = base["pop"].to_numpy(dtype=float) * _growth_factors(base, years, growth)
     out = base.groupby(["zone_id", "service_id", "year"], as_index=False, sort=True)["pop"].sum()
     out = out.rename(columns={"pop": "target_population"})
     rate = out["service_id"].map({s: catalogue.services[s].demand_rate for s in catalogue.services})

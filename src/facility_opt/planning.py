@@ -10,9 +10,18 @@ optimiser. A scenario is a model file that ``extends`` another and overrides any
     portfolio:
       policy: {candidate_sites: stations}
 
-File references (``data``, ``catalogue``, ``renewal_costs``, ``fees``) are relative to the file that
-states them; ``embedded:nerima`` names the embedded Nerima data. Errors name the file, the key path
-and what was expected.
+File references (``data``, ``catalogue``, ``renewal_costs``, ``fees``, ``demand.projection.params``,
+``demand.population_table``) are relative to the file that states them; ``embedded:nerima`` names the
+embedded Nerima data. Errors name the file, the key path and what was expected.
+
+The ``demand`` section names where the population of each planning year comes from (read by
+:meth:`PlanningModel.population`)::
+
+    demand:
+      projection: {params: population_nerima.yaml, calibrate: false}   # cohort-component projection
+    # or
+    demand:
+      population_table: data/population_by_year.csv                    # a user's zone x age x year table
 """
 
 from __future__ import annotations
@@ -28,7 +37,24 @@ from .yamlio import read_yaml
 
 __all__ = ["PlanningModel", "load_planning_model", "default_model_path", "deep_merge"]
 
-_PATH_KEYS = ("data", "catalogue", "renewal_costs", "fees")
+_PATH_KEYS = ("data", "catalogue", "renewal_costs", "fees", "demand.projection.params", "demand.population_table")
+_PROJECTION_KEYS = {"params", "calibrate"}
+
+
+def _get(data: dict, key: str):
+    """``data[a][b]`` for the dotted key ``a.b`` (None when any level is missing or not a mapping)."""
+    for part in key.split("."):
+        if not isinstance(data, dict):
+            return None
+        data = data.get(part)
+    return data
+
+
+def _set(data: dict, key: str, value) -> None:
+    *parents, last = key.split(".")
+    for part in parents:
+        data = data[part]
+    data[last] = value
 
 
 def deep_merge(base: dict, override: dict) -> dict:
@@ -101,6 +127,56 @@ class PlanningModel(BaseModel):
             where = self.source_files[-1] if self.source_files else "<model>"
             raise ModelConfigError.from_validation(where, exc, "cost overrides", prefix="costs") from None
 
+    def horizon_years(self) -> list[int]:
+        """The planning years: ``start_year`` .. ``start_year + years - 1``."""
+        return list(range(self.horizon.start_year, self.horizon.start_year + self.horizon.years))
+
+    def population(self, ward=None, years=None):
+        """Population by zone, age group and year for the ``demand`` section, or None without one.
+
+        ``demand.projection`` runs :func:`facility_opt.projection.project_population` on the ward's
+        zones (calibrating first when ``calibrate: true``); ``demand.population_table`` reads the
+        user's table (:func:`facility_opt.projection.read_population_table`), which must cover every
+        zone of the ward and every requested year.
+
+        Parameters
+        ----------
+        ward : Ward, optional
+            Default: :meth:`read_ward`.
+        years : iterable of int, optional
+            Default: the planning horizon (:meth:`horizon_years`).
+
+        Returns
+        -------
+        DataFrame or None
+            ``zone_id, year, age_group, population`` (see :func:`facility_opt.projection.project_population`).
+
+        Examples
+        --------
+        >>> m = load_planning_model()
+        >>> pop = m.population(years=[2019, 2048])
+        >>> sorted(pop["year"].unique().tolist()), pop["zone_id"].nunique()
+        ([2019, 2048], 202)
+        """
+        from . import projection
+
+        spec = self.demand
+        if not spec.get("projection") and not spec.get("population_table"):
+            return None
+        ward = ward if ward is not None else self.read_ward()
+        years = self.horizon_years() if years is None else sorted({int(y) for y in years})
+        if spec.get("population_table"):
+            return projection.select_population(projection.read_population_table(spec["population_table"]),
+                                                ward.zones["zone_id"], years, spec["population_table"])
+        path = spec["projection"]["params"]
+        params = projection.load_population_params(path)
+        if ward.meta.population_year is not None and params.base_year != ward.meta.population_year:
+            raise ModelConfigError(f"{path}: base_year: {params.base_year} differs from the ward's population_year "
+                                   f"{ward.meta.population_year} (the year of its zones' population)")
+        if spec["projection"].get("calibrate", False):
+            params, _ = projection.calibrate(ward.zones, params)
+        return projection.project_population(ward.zones, params, years)
+
 
 def default_model_path() -> Path:
     """``models/nerima.yaml``, the default planning model."""
@@ -123,7 +199,7 @@ def _resolve(path: Path, seen: tuple[Path, ...]) -> tuple[dict, list[str], dict[
         chain = " -> ".join(str(p) for p in (*seen, path))
         raise ModelConfigError(f"{path}: 'extends' makes a cycle: {chain}")
     data = _read_yaml(path)
-    origin = {k: path for k in _PATH_KEYS if k in data}
+    origin = {k: path for k in _PATH_KEYS if _get(data, k) is not None}
     parent = data.pop("extends", None)
     if parent is None:
         return data, [str(path)], origin
@@ -145,9 +221,9 @@ def load_planning_model(path: str | Path | None = None) -> PlanningModel:
     path = Path(path) if path is not None else default_model_path()
     raw, files, origin = _resolve(path, ())
     for key, declared_in in origin.items():
-        value = raw.get(key)
+        value = _get(raw, key)
         if isinstance(value, str) and not value.startswith("embedded:"):
-            raw[key] = str((declared_in.parent / value).resolve())
+            _set(raw, key, str((declared_in.parent / value).resolve()))
     raw["source_files"] = files
     try:
         model = PlanningModel.model_validate(raw)
@@ -159,4 +235,34 @@ def load_planning_model(path: str | Path | None = None) -> PlanningModel:
             raise ModelConfigError(f"{origin.get(key, path)}: {key}: file {v} does not exist")
     if not model.data.startswith("embedded:") and not Path(model.data).is_dir():
         raise ModelConfigError(f"{origin.get('data', path)}: data: folder {model.data} does not exist")
+    _check_demand(model.demand, origin, path)
     return model
+
+
+def _check_demand(demand: dict, origin: dict[str, Path], path: Path) -> None:
+    """The population source of the ``demand`` section: one of projection / population_table, files exist."""
+    proj, table = demand.get("projection"), demand.get("population_table")
+
+    def fail(key: str, message: str):
+        raise ModelConfigError(f"{origin.get(key, path)}: {key}: {message}")
+
+    if proj is not None and table is not None:
+        fail("demand", "give either projection or population_table, not both")
+    if proj is not None:
+        if not isinstance(proj, dict):
+            fail("demand.projection", f"expected a mapping like {{params: population.yaml}}, got {proj!r}")
+        unknown = sorted(set(proj) - _PROJECTION_KEYS)
+        if unknown:
+            fail("demand.projection", f"unknown keys {unknown}; expected {sorted(_PROJECTION_KEYS)}")
+        if not isinstance(proj.get("params"), str):
+            fail("demand.projection.params", f"expected a file path, got {proj.get('params')!r}")
+        if not isinstance(proj.get("calibrate", False), bool):
+            fail("demand.projection.calibrate", f"expected true or false, got {proj['calibrate']!r}")
+    for key in ("demand.projection.params", "demand.population_table"):
+        value = _get({"demand": demand}, key)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            fail(key, f"expected a file path, got {value!r}")
+        if not Path(value).is_file():
+            fail(key, f"file {value} does not exist")
