@@ -28,8 +28,10 @@ from facility_opt.portfolio import format_yen
 # %% [markdown]
 # ## 1. The ward and its facilities
 # 202 町丁目 with the 2015 census population, 271 ward facilities (schools, children's halls,
-# after-school clubs, kindergartens, nurseries) and 55 stations. Floor areas, years built and most
-# capacities are imputed from the ward's stock table: `ward.facilities["imputed"]` says which.
+# after-school clubs, kindergartens, nurseries), 58 stations (55 open, 3 planned Oedo-line stations:
+# `ward.open_stations` are the ones open today) and 49 land prices. Floor areas, most years built and
+# most capacities are imputed (geodata/nerima/README.md gives the rules): `ward.facilities["imputed"]`
+# says which.
 
 # %%
 ward = fo.load_nerima()

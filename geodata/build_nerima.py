@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -56,6 +57,10 @@ STOCK_FILE = "nerima_facility_stock_2013_by_type.csv"
 NURSERY_CAPACITY_FILE = "nerima_nursery_2018_code4nerima.geojson"
 STATIONS_FILE = "stations_nerima_area_ksj_N02.csv"
 AGE_FILE = "nerima_age_structure_2015-01-01_jukiban.csv"
+LAND_PRICE_FILE = "nerima_land_price_points_2022_L02_inferred.csv"
+SCHOOL_FACTS_FILE = "nerima_school_facts.csv"
+OEDO_FILE = "nerima_oedo_extension_stations_estimated.csv"
+PREMISES_FACTS_FILE = "nerima_premises_facts.csv"
 
 EXPECTED_ZONES = 202
 EXPECTED_POPULATION = 721_722  # 2015 census, Nerima ward total
@@ -108,25 +113,45 @@ HOST_PRIORITY = ("primary_school", "junior_high_school", "childrens_hall", "kind
 class CategoryRule:
     """Imputation rule of one building category."""
 
-    built_from: int  # year_built spread evenly over [built_from, built_to] in facility_id order
+    built_from: int  # imputed year_built lies in [built_from, built_to] outside the 光が丘 new town
     built_to: int
-    site_ratio: float  # site_area_m2 = floor_area_m2 * site_ratio (own-building facilities only)
-    cost_yen_per_m2: int  # operating_cost_yen = floor_area_m2 * cost_yen_per_m2 (per year)
+    site_ratio: float  # site_area_m2 = floor_area_m2 * site_ratio (own buildings on own sites only)
+    cost_yen_per_m2: int  # operating_cost_yen = floor used by the facility's own service * cost_yen_per_m2 (per year)
     open_days: int  # annual_users = capacity * open_days * daily_use
     daily_use: float
+    catchment_bands: tuple[str, ...] = ()  # age bands whose nearest-facility catchment sets the size class
 
 
 RULES: dict[str, CategoryRule] = {
-    "primary_school": CategoryRule(1960, 1979, 1.6, 12_000, 200, 1.0),
-    "junior_high_school": CategoryRule(1960, 1979, 1.8, 12_000, 200, 1.0),
-    "childrens_hall": CategoryRule(1970, 1994, 1.0, 100_000, 300, 0.5),
+    "primary_school": CategoryRule(1959, 1982, 1.6, 12_000, 200, 1.0, ("6_11",)),
+    "junior_high_school": CategoryRule(1959, 1982, 1.8, 12_000, 200, 1.0, ("12_14",)),
+    "childrens_hall": CategoryRule(1970, 1994, 1.0, 100_000, 300, 0.5, ("0_5", "6_11", "12_14")),
     "after_school_club": CategoryRule(1980, 2009, 1.5, 200_000, 290, 1.0),
-    "kindergarten": CategoryRule(1975, 1990, 2.0, 100_000, 200, 1.0),
+    "kindergarten": CategoryRule(1975, 1990, 2.0, 100_000, 200, 1.0, ("0_5",)),
     "nursery": CategoryRule(1965, 1989, 1.2, 300_000, 290, 1.0),
 }
+#: The 光が丘 new town (光が丘パークタウン, on the former Grant Heights site) was built and occupied 1983-1990
+#: (models/nerima_age_profile.yaml; the ward's newest primary school, 光が丘第六小, opened 1990): own buildings
+#: in 光が丘 (address) or named after it get a year in this period instead of their category's.
+NEW_TOWN = ("光が丘", 1983, 1990)
+#: Railway lines through or beside the ward that were open by 1927 (東上線 1914, 武蔵野鉄道 = 池袋線 1915,
+#: 西武 村山線 = 新宿線 and 豊島線 1927, 中央線 1889). The ward urbanised from their stations outwards after the
+#: 1923 earthquake (練馬区史 現勢編 第五章: 練馬駅・江古田駅周辺や石神井地区などで人々の定住が始まった), so the
+#: distance to the nearest such station orders development. 練馬高野台 (opened 1994) is not an early station.
+EARLY_LINES = ("池袋線", "東上本線", "新宿線", "豊島線", "中央線")
+LATE_STATIONS_ON_EARLY_LINES = ("練馬高野台",)
+#: Size class: a facility's own floor = category mean x (SIZE_FIXED + (1 - SIZE_FIXED) x its catchment / mean catchment).
+SIZE_FIXED = 2 / 3
 #: After-school club capacity: one 支援の単位 of about 40 children (放課後児童健全育成事業の設備及び
 #: 運営に関する基準 第10条第4項: 一の支援の単位を構成する児童の数は、おおむね四十人以下).
 CLUB_PLACES = 40
+#: Floor of a club room inside a children's hall or 地区区民館 (併設): 1.65 m2 per child (same 基準 第9条第2項)
+#: x 40 places; it is part of the host's floor (the 2013 table counts it in the host's type).
+CLUB_ROOM_M2 = 1.65 * CLUB_PLACES
+#: A trailing room number (floor digit, 0, unit digit: -101, -102, -107, -201) marks a unit in a housing block.
+UNIT_NUMBER = re.compile(r"-([1-9]0[1-9])$")
+#: Names that say the club is a room of a community building that is not in this dataset.
+UNLISTED_HOST_WORDS = ("地区区民館", "厚生文化会館")
 #: Split of the 0-14 band into 0-5 / 6-11 / 12-14 in proportion to the number of single years of age
 #: (6, 6, 3 of 15): assumption (the source gives 0-14 only).
 CHILD_SPLIT = {"0_5": 6 / 15, "6_11": 6 / 15, "12_14": 3 / 15}
@@ -143,6 +168,9 @@ SOURCES_CREDITS = [
     "Code for Nerima, nurserymap (MIT License): 区立認可保育園 capacities (Capall), 2018",
     "練馬区 住民基本台帳人口 (2015-01-01), age bands, as published in 練馬区「練馬区の人口の推移」(2019)",
     "練馬区 区立施設の状況 (2013-01): facility stock by type (floor areas), ward publication",
+    "出典：国土数値情報（都道府県地価調査データ）（国土交通省）を加工して作成 (L02; survey year 2022 inferred, not stated by the copy; via noki917/chika)",
+    "練馬区 school facts (main-building years of 開進第一小・開進第二小・光和小・小竹小; 中村小 pupils 2016) as quoted from ward committee material, see raw/nerima_school_facts.csv",
+    "都営大江戸線延伸 (東京都, 2025-10-15): three planned stations; coordinates and opening year c. 2040 are estimates",
 ]
 
 
@@ -258,7 +286,17 @@ def stock_table(raw: Path, catalogue: dict) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------------
 # Tables
 # ---------------------------------------------------------------------------------------------
+CHILD_GROUPS = ("0_5", "6_11", "12_14")
+
+
 def build_zones(raw: Path, shares: dict[str, float]) -> pd.DataFrame:
+    """The 202 町丁目 with their census figures and an imputed age structure.
+
+    Children (0-5, 6-11, 12-14) are spread over the zones in proportion to ``population - households``
+    (the residents beyond the first of each household: a one-person household has no child), the
+    adult bands share the rest of each zone in the ward's proportions; both are calibrated so that the
+    ward totals of every band equal ``census population x ward share`` exactly (before rounding).
+    """
     df = pd.read_csv(raw / CENSUS_FILE, dtype={"key_code": str})
     out = pd.DataFrame(
         {
@@ -271,8 +309,27 @@ def build_zones(raw: Path, shares: dict[str, float]) -> pd.DataFrame:
             "lon": df["rep_lon"].astype(float),
         }
     )
+    bad = out[(out["households"] > out["population"]) | ((out["households"] == 0) & (out["population"] > 0))]
+    if len(bad):
+        raise BuildError([f"{CENSUS_FILE}: zone {r.zone_id} has {r.households} households for {r.population} residents"
+                          for r in bad.itertuples()])
+    total = float(out["population"].sum())
+    beyond_first = (out["population"] - out["households"]).astype(float)
+    child_share = sum(shares[g] for g in CHILD_GROUPS)
+    children = pd.Series(0.0, index=out.index)
+    for g in CHILD_GROUPS:
+        part = total * shares[g] * beyond_first / beyond_first.sum()
+        out[f"pop_{g}"] = part
+        children += part
+    adults = out["population"] - children
     for g in AGE_GROUPS:
-        out[f"pop_{g}"] = (out["population"] * shares[g]).round(2)
+        if g not in CHILD_GROUPS:
+            out[f"pop_{g}"] = adults * shares[g] / (1.0 - child_share)
+    for g in AGE_GROUPS:
+        out[f"pop_{g}"] = out[f"pop_{g}"].round(2)
+    log.info("zones: children spread by residents beyond the first per household; 0-14 share per zone %.3f..%.3f "
+             "(ward %.3f)", (children / out["population"].clip(lower=1)).min(),
+             (children / out["population"].clip(lower=1)).max(), child_share)
     out["imputed"] = _imputed(f"pop_{g}" for g in AGE_GROUPS)
     return out.sort_values("zone_id").reset_index(drop=True)
 
@@ -345,44 +402,146 @@ def nursery_capacities(raw: Path, names: pd.Series) -> pd.Series:
     return names.map(cap)
 
 
-def spread_years(n: int, start: int, end: int) -> list[int]:
-    """``n`` years spread evenly over ``[start, end]``: ``start + floor(i * (end - start + 1) / n)``.
+def real_school_years(raw: Path) -> dict[str, tuple[int, str]]:
+    """Main-building years of schools from ``raw/nerima_school_facts.csv``: name -> (year, how).
 
-    >>> spread_years(4, 1960, 1979)
-    [1960, 1965, 1970, 1975]
+    ``main_building_year`` rows are taken as given; a ``building_age`` row (小竹小: 65 years in 2023-12)
+    gives ``as_of year - age``.
     """
-    return [start + (i * (end - start + 1)) // n for i in range(n)]
+    df = pd.read_csv(raw / SCHOOL_FACTS_FILE, dtype=str, keep_default_na=False)
+    years: dict[str, tuple[int, str]] = {}
+    for r in df.itertuples(index=False):
+        if r.metric == "main_building_year":
+            years[r.school] = (int(r.value), f"main building {r.value} ({r.source_url})")
+        elif r.metric == "building_age" and r.unit == "years":
+            y = int(r.as_of[:4]) - int(r.value)
+            years[r.school] = (y, f"building age {r.value} in {r.as_of} ({r.source_url})")
+    return years
 
 
-def build_facilities(raw: Path, catalogue: dict, stock: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def real_school_pupils(raw: Path) -> dict[str, int]:
+    """Pupils on the roll of schools named in the school facts (中村小: 922 in May 2016)."""
+    df = pd.read_csv(raw / SCHOOL_FACTS_FILE, dtype=str, keep_default_na=False)
+    return {r.school: int(r.value) for r in df.itertuples(index=False) if r.metric == "pupils"}
+
+
+def early_station_points(raw: Path) -> np.ndarray:
+    """Metric x/y of the stations on lines open by 1927 (see ``EARLY_LINES``), one per station name."""
+    df = pd.read_csv(raw / STATIONS_FILE)
+    early = df[df["line"].isin(EARLY_LINES) & ~df["station_name"].isin(LATE_STATIONS_ON_EARLY_LINES)]
+    pts = early.groupby("station_name")[["lat", "lon"]].mean().sort_index()
+    return np.column_stack([_points(pts).x.to_numpy(), _points(pts).y.to_numpy()])
+
+
+def _xy(df: pd.DataFrame) -> np.ndarray:
+    g = _points(df)
+    return np.column_stack([g.x.to_numpy(), g.y.to_numpy()])
+
+
+def nearest_distance(points: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Distance (m) from each point to its nearest target."""
+    return np.sqrt(((points[:, None, :] - targets[None, :, :]) ** 2).sum(axis=2)).min(axis=1)
+
+
+def catchment(zones: pd.DataFrame, fac: pd.DataFrame, bands: Sequence[str]) -> np.ndarray:
+    """Population of ``bands`` in the zones whose nearest facility (straight line) is each row of ``fac``."""
+    zxy, fxy = _xy(zones), _xy(fac)
+    nearest = np.sqrt(((zxy[:, None, :] - fxy[None, :, :]) ** 2).sum(axis=2)).argmin(axis=1)
+    people = sum(zones[f"pop_{b}"].to_numpy(float) for b in bands)
+    return np.bincount(nearest, weights=people, minlength=len(fac))
+
+
+def years_by_development_order(distance: np.ndarray, start: int, end: int) -> np.ndarray:
+    """Years over ``[start, end]`` in the order of ``distance`` (nearest first = oldest): the k-th of n
+    gets ``start + round((end - start) * k / (n - 1))`` (one facility: the middle of the period)."""
+    n = len(distance)
+    if n == 1:
+        return np.array([(start + end) // 2])
+    rank = np.empty(n, dtype=int)
+    rank[np.argsort(distance, kind="stable")] = np.arange(n)
+    return start + np.floor((end - start) * rank / (n - 1) + 0.5).astype(int)
+
+
+def assign_premises(fac: pd.DataFrame, room_facts: set[str]) -> pd.Series:
+    """``building`` / ``room`` / ``housing_unit`` per facility, by the rules of the README (in this order):
+
+    1. named in ``raw/nerima_premises_facts.csv`` as a room (光が丘なかよし児童館 in 光が丘区民センター) -> room;
+    2. a name with 地区区民館 / 厚生文化会館 (a community building not in the data) -> room;
+    3. the host of a structure shared with such a club (the structure is the 区民館) -> room;
+    4. a member of a structure hosted by another facility of the data -> room;
+    5. an address ending in a room number (-101, -102, -201, ...) -> housing_unit;
+    6. else building.
+    """
+    unlisted = fac["name"].map(lambda n: any(w in n for w in UNLISTED_HOST_WORDS))
+    in_kuminkan = set(fac.loc[unlisted, "building_id"])
+    unit = fac["address"].map(lambda a: bool(UNIT_NUMBER.search(normalise_address(a))))
+    out = []
+    for r, is_unlisted, is_unit in zip(fac.itertuples(index=False), unlisted, unit, strict=True):
+        if r.name in room_facts or is_unlisted or (r.building_id == r.facility_id and r.facility_id in in_kuminkan):
+            out.append("room")
+        elif r.building_id != r.facility_id:
+            out.append("room")
+        elif is_unit:
+            out.append("housing_unit")
+        else:
+            out.append("building")
+    return pd.Series(out, index=fac.index)
+
+
+def premises_room_facts(raw: Path) -> set[str]:
+    df = pd.read_csv(raw / PREMISES_FACTS_FILE, dtype=str, keep_default_na=False)
+    return set(df.loc[(df["metric"] == "premises") & df["value"].str.startswith("room"), "facility_name"])
+
+
+def build_facilities(raw: Path, catalogue: dict, stock: pd.DataFrame, zones: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The facilities and facility_services tables (with lat/lon) from the 2018 lists and the rules."""
     fac = read_facility_lists(raw).sort_values("facility_id").reset_index(drop=True)
     fac["building_id"] = assign_buildings(fac)
+    fac["premises"] = assign_premises(fac, premises_room_facts(raw))
+    fac["status"] = "existing"
     own = fac["building_id"] == fac["facility_id"]
-    # a site of its own: own building and not listed as housed in another (unlisted) ward building
-    own_site = own & ~fac["in_other_building"].astype(bool)
-    unhosted = fac[own & ~own_site]
-    if len(unhosted):
-        log.info("%d clubs listed as housed in other buildings whose host is not in the data (no site area): %s",
-                 len(unhosted), ", ".join(f"{r.facility_id} {r.name}" for r in unhosted.itertuples()))
+    member = ~own
     services = catalogue["services"]
     stock_by_cat = stock.set_index("category")
-
-    # floor area: stock type total / count; nurseries: the 保育園 total split by real capacity
-    fac["capacity"] = float("nan")
     is_nu = fac["category"] == "nursery"
+    is_club = fac["category"] == "after_school_club"
+    attached_club = is_club & fac["in_other_building"].astype(bool)  # 併設: counted in the host's stock type
+    standalone_club = is_club & ~attached_club  # 単独: counted in the 学童クラブ stock row
+
+    # ---- the floor each facility's own service uses ("part"), by category
+    fac["capacity"] = float("nan")
     fac.loc[is_nu, "capacity"] = nursery_capacities(raw, fac.loc[is_nu, "name"]).astype(float)
-    floor = pd.Series(float("nan"), index=fac.index)
+    part = pd.Series(float("nan"), index=fac.index)
     for cat, idx in fac.groupby("category").groups.items():
         row = stock_by_cat.loc[cat]
         if cat == "nursery":
             caps = fac.loc[idx, "capacity"]
-            floor.loc[idx] = row["total_floor_area_m2"] * caps / caps.sum()
+            part.loc[idx] = row["total_floor_area_m2"] * caps / caps.sum()
+        elif cat == "after_school_club":
+            n_standalone = int(standalone_club.sum())
+            part.loc[standalone_club] = row["total_floor_area_m2"] / n_standalone
+            part.loc[attached_club] = CLUB_ROOM_M2
+            log.info("clubs: %d stand-alone (単独) share the 2013 club stock %s m2 (%.2f m2 each); %d attached (併設) "
+                     "rooms of %.2f m2 inside their host", n_standalone, row["total_floor_area_m2"],
+                     row["total_floor_area_m2"] / n_standalone, int(attached_club.sum()), CLUB_ROOM_M2)
         else:
-            floor.loc[idx] = row["total_floor_area_m2"] / row["count"]
-    fac["floor_area_m2"] = floor.round(2)
+            mean = row["total_floor_area_m2"] / row["count"]
+            c = catchment(zones, fac.loc[idx], RULES[cat].catchment_bands)
+            part.loc[idx] = mean * (SIZE_FIXED + (1 - SIZE_FIXED) * c / c.mean())
+    part = part.round(2)
 
-    # capacity of the main service: real for nurseries, else floor / floor_m2_per_unit, clubs 40 places
+    # ---- whole floor: a host adds the rooms whose floor the 2013 table counts in another type
+    #      (stand-alone clubs, nurseries in a children's hall); attached clubs are already in the host's type
+    added = part.where(member & ~attached_club, 0.0).groupby(fac["building_id"]).sum()
+    rooms_in = part.where(member, 0.0).groupby(fac["building_id"]).sum()
+    fac["floor_area_m2"] = (part + fac["facility_id"].map(added).fillna(0.0).where(own, 0.0)).round(2)
+    contained = own & (fac["premises"] != "room")
+    used = fac["floor_area_m2"] - fac["facility_id"].map(rooms_in).fillna(0.0).where(contained, 0.0)
+    fac["service_floor_m2"] = used.round(2)
+
+    # ---- capacity: real for nurseries and schools with a roll count; clubs 40; else service floor / m2 per unit
+    pupils = real_school_pupils(raw)
+    fac["capacity_real"] = is_nu | fac["name"].isin(pupils)
     for cat, idx in fac.groupby("category").groups.items():
         if cat == "nursery":
             continue
@@ -390,50 +549,86 @@ def build_facilities(raw: Path, catalogue: dict, stock: pd.DataFrame) -> tuple[p
             fac.loc[idx, "capacity"] = float(CLUB_PLACES)
         else:
             per_unit = float(services[fac.loc[idx[0], "service_id"]]["floor_m2_per_unit"])
-            fac.loc[idx, "capacity"] = (fac.loc[idx, "floor_area_m2"] / per_unit).round(0)
+            fac.loc[idx, "capacity"] = (fac.loc[idx, "service_floor_m2"] / per_unit).round(0)
+    for name, n in sorted(pupils.items()):
+        hit = fac["name"] == name
+        if hit.sum() != 1:
+            raise BuildError([f"{SCHOOL_FACTS_FILE}: school {name!r} matches {int(hit.sum())} facilities"])
+        log.info("capacity of %s: %d pupils on the roll (school facts), rule would give %d", name, n,
+                 int(fac.loc[hit, "capacity"].iloc[0]))
+        fac.loc[hit, "capacity"] = float(n)
 
-    # year built: spread over the category's period for own-building facilities; co-located take the host's
+    # ---- year built: real where the school facts name the school; else by development order within the
+    #      category's period (光が丘 new town: 1983-1990); co-located facilities take their host's year
+    real_years = real_school_years(raw)
+    for name in real_years:
+        if (fac["name"] == name).sum() != 1:
+            raise BuildError([f"{SCHOOL_FACTS_FILE}: school {name!r} matches {int((fac['name'] == name).sum())} facilities"])
+    fac["year_real"] = fac["name"].isin(real_years) & own
+    dist = nearest_distance(_xy(fac), early_station_points(raw))
+    new_town = fac["address"].map(normalise_address).str.startswith(NEW_TOWN[0]) | fac["name"].str.startswith(NEW_TOWN[0])
     year = pd.Series(0, index=fac.index, dtype=int)
-    for cat, grp in fac[own].groupby("category"):
-        rule = RULES[cat]
-        year.loc[grp.index] = spread_years(len(grp), rule.built_from, rule.built_to)
+    todo = own & ~fac["year_real"]
+    for (cat, nt), grp in fac[todo].groupby([fac["category"], new_town]):
+        lo, hi = (NEW_TOWN[1], NEW_TOWN[2]) if nt else (RULES[cat].built_from, RULES[cat].built_to)
+        year.loc[grp.index] = years_by_development_order(dist[grp.index.to_numpy()], lo, hi)
+    for i in fac.index[fac["year_real"]]:
+        year.loc[i], how = real_years[fac.at[i, "name"]]
+        log.info("year built of %s %s: %d, real (%s)", fac.at[i, "facility_id"], fac.at[i, "name"], year.loc[i], how)
     host_year = dict(zip(fac.loc[own, "facility_id"], year[own], strict=True))
-    year.loc[~own] = fac.loc[~own, "building_id"].map(host_year)
+    year.loc[member] = fac.loc[member, "building_id"].map(host_year)
     fac["year_built"] = year
+    host_real = dict(zip(fac.loc[own, "facility_id"], fac.loc[own, "year_real"], strict=True))
+    fac.loc[member, "year_real"] = fac.loc[member, "building_id"].map(host_real)
 
     rule_of = fac["category"].map(RULES)
-    fac["site_area_m2"] = (fac["floor_area_m2"] * rule_of.map(lambda r: r.site_ratio)).round(2).where(own_site)
-    fac["operating_cost_yen"] = (fac["floor_area_m2"] * rule_of.map(lambda r: r.cost_yen_per_m2)).round(0)
+    fac["site_area_m2"] = (fac["floor_area_m2"] * rule_of.map(lambda r: r.site_ratio)).round(2).where(
+        fac["premises"] == "building")
+    fac["operating_cost_yen"] = (fac["service_floor_m2"] * rule_of.map(lambda r: r.cost_yen_per_m2)).round(0)
     fac["annual_users"] = (fac["capacity"] * rule_of.map(lambda r: r.open_days * r.daily_use)).round(0)
     fac["land_tenure"] = "owned"
+    log.info("premises: %s", fac["premises"].value_counts().sort_index().to_dict())
 
-    def fac_imputed(i: int) -> str:
-        fields = ["floor_area_m2", "year_built", "operating_cost_yen", "annual_users", "land_tenure"]
-        if own_site.iat[i]:
+    def fac_imputed(r) -> str:
+        fields = ["floor_area_m2", "operating_cost_yen", "annual_users", "land_tenure"]
+        if not r.year_real:
+            fields.append("year_built")
+        if r.site_area_m2 == r.site_area_m2:  # not NaN
             fields.append("site_area_m2")
         return _imputed(fields)
 
-    fac["imputed"] = [fac_imputed(i) for i in range(len(fac))]
+    fac["imputed"] = [fac_imputed(r) for r in fac.itertuples(index=False)]
 
     svc = pd.DataFrame(
         {
             "facility_id": fac["facility_id"],
             "service_id": fac["service_id"],
             "capacity": fac["capacity"],
-            "floor_area_m2": fac["floor_area_m2"],
+            "floor_area_m2": fac["service_floor_m2"],
             "annual_users": fac["annual_users"],
             "utilisation": float("nan"),
             "imputed": [
-                _imputed(["floor_area_m2", "annual_users"] + ([] if c == "nursery" else ["capacity"]))
-                for c in fac["category"]
+                _imputed(["floor_area_m2", "annual_users"] + ([] if real else ["capacity"]))
+                for real in fac["capacity_real"]
             ],
         }
     ).sort_values(["facility_id", "service_id"])
     return fac, svc
 
 
+#: Tokyo announced the Oedo-line extension on 2025-10-15 (3 stations, about 160 bn yen, opening around
+#: 2040; see raw/SOURCES_REAL.md): the opening year of the three planned stations is this estimate.
+OEDO_OPENING_YEAR_ESTIMATE = 2040
+
+
 def build_stations(raw: Path) -> pd.DataFrame:
-    """One row per station name: lines and operators ';'-joined (sorted), lat/lon the mean of the rows."""
+    """One row per station name: lines and operators ';'-joined (sorted), lat/lon the mean of the rows.
+
+    The stations of the N02 file are open (``status`` open, no ``opening_year``), ids ``ST-001``... in the
+    sorted order of their names. The three planned Oedo-line extension stations follow as ``ST-056``...
+    in the order of the estimates file, ``status`` planned, ``opening_year`` 2040 (Tokyo's estimate),
+    their coordinates and opening year marked imputed (estimates).
+    """
     df = pd.read_csv(raw / STATIONS_FILE)
     dup = df.groupby("station_name").size()
     log.info("stations: %d source rows (station x line), %d names; names on several rows: %s",
@@ -446,11 +641,54 @@ def build_stations(raw: Path) -> pd.DataFrame:
                 "name": name,
                 "lines": ";".join(sorted(set(grp["line"]))),
                 "operators": ";".join(sorted(set(grp["operator"]))),
+                "opening_year": None,
+                "status": "open",
+                "imputed": "",
                 "lat": grp["lat"].mean(),
                 "lon": grp["lon"].mean(),
             }
         )
+    oedo = pd.read_csv(raw / OEDO_FILE)
+    oedo_line = next(r["lines"] for r in rows if r["name"] == "光が丘")
+    operators = next(r["operators"] for r in rows if r["name"] == "光が丘")
+    for k, r in enumerate(oedo.itertuples(index=False), start=len(rows) + 1):
+        rows.append(
+            {
+                "station_id": f"ST-{k:03d}",
+                "name": r.station_provisional.replace("駅(仮称)", "(仮称)"),
+                "lines": oedo_line,
+                "operators": operators,
+                "opening_year": OEDO_OPENING_YEAR_ESTIMATE,
+                "status": "planned",
+                "imputed": _imputed(["lat", "lon", "opening_year"]),
+                "lat": float(r.lat_est),
+                "lon": float(r.lon_est),
+            }
+        )
+        log.info("planned station %s %s at (%.4f, %.4f) +-%s m (estimate), opening %d (estimate)", f"ST-{k:03d}",
+                 r.station_provisional, r.lat_est, r.lon_est, r.uncertainty_m, OEDO_OPENING_YEAR_ESTIMATE)
     return pd.DataFrame(rows)
+
+
+def build_land_prices(raw: Path) -> pd.DataFrame:
+    """The 49 都道府県地価調査 points inside the ward, ids ``LP-001``... in the extract's (address) order.
+
+    ``survey_year`` 2022 is inferred (raw/SOURCES_REAL.md), so ``year_inferred`` is true and
+    ``survey_year`` is listed in ``imputed``.
+    """
+    df = pd.read_csv(raw / LAND_PRICE_FILE, dtype={"address_as_given": str})
+    return pd.DataFrame(
+        {
+            "point_id": [f"LP-{i:03d}" for i in range(1, len(df) + 1)],
+            "address": df["address_as_given"].str.strip(),
+            "price_yen_per_m2": df["price_yen_per_m2"].astype(int),
+            "survey_year": 2022,
+            "year_inferred": "true",
+            "imputed": "survey_year",
+            "lat": df["lat"].astype(float),
+            "lon": df["lon"].astype(float),
+        }
+    )
 
 
 def ward_meta(shares: dict[str, float]) -> dict:
@@ -473,8 +711,15 @@ def _points(df: pd.DataFrame) -> gpd.GeoSeries:
     return gpd.GeoSeries(gpd.points_from_xy(df["lon"], df["lat"]), index=df.index, crs="EPSG:4326").to_crs(METRIC_CRS)
 
 
-def validate(zones: pd.DataFrame, fac: pd.DataFrame, boundary: gpd.GeoDataFrame, stations: pd.DataFrame) -> None:
+def validate(zones: pd.DataFrame, fac: pd.DataFrame, boundary: gpd.GeoDataFrame, stations: pd.DataFrame,
+             land: pd.DataFrame) -> None:
     problems: list[str] = []
+    ward_shape = boundary.to_crs(METRIC_CRS).geometry.iloc[0]
+    for i in land.index[~_points(land).covered_by(ward_shape)]:
+        problems.append(f"land price {land.at[i, 'point_id']} {land.at[i, 'address']} lies outside the ward boundary")
+    age_sum = sum(zones[f"pop_{g}"] for g in AGE_GROUPS)
+    for r in zones[(age_sum - zones["population"]).abs() > 0.01 * zones["population"].clip(lower=1)].itertuples():
+        problems.append(f"zone {r.zone_id}: age bands do not sum to the population {r.population} within 1 %")
     if len(zones) != EXPECTED_ZONES:
         problems.append(f"zones: {len(zones)} rows, expected {EXPECTED_ZONES}")
     if int(zones["population"].sum()) != EXPECTED_POPULATION:
@@ -498,6 +743,17 @@ def validate(zones: pd.DataFrame, fac: pd.DataFrame, boundary: gpd.GeoDataFrame,
         problems.append("facilities: building_id refers to unknown facilities")
     if not stations["name"].is_unique:
         problems.append("stations: duplicate names")
+    late = fac[(fac["year_built"] > BASE_YEAR) & (fac["status"] != "planned")]
+    for r in late.itertuples():
+        problems.append(f"facility {r.facility_id} {r.name}: year_built {r.year_built} after the base year {BASE_YEAR}")
+    for r in fac[(fac["premises"] != "building") & fac["site_area_m2"].notna()].itertuples():
+        problems.append(f"facility {r.facility_id} {r.name}: a {r.premises} has no site area")
+    host_floor = fac.set_index("facility_id")["floor_area_m2"]
+    host_premises = fac.set_index("facility_id")["premises"]
+    members = fac[(fac["building_id"] != fac["facility_id"])]
+    for host, grp in members.groupby("building_id"):
+        if host_premises[host] != "room" and grp["floor_area_m2"].sum() > host_floor[host] + 1e-6:
+            problems.append(f"building {host}: rooms {grp['floor_area_m2'].sum():.2f} m2 exceed its floor {host_floor[host]:.2f} m2")
     if problems:
         raise BuildError(problems)
 
@@ -508,12 +764,14 @@ def validate(zones: pd.DataFrame, fac: pd.DataFrame, boundary: gpd.GeoDataFrame,
 ZONE_COLUMNS = ["zone_id", "name", "population", "households", "area_m2", *[f"pop_{g}" for g in AGE_GROUPS], "imputed", "lat", "lon"]
 FACILITY_COLUMNS = [
     "facility_id", "name", "category", "floor_area_m2", "year_built", "site_area_m2", "land_tenure",
-    "operating_cost_yen", "annual_users", "address", "building_id", "imputed", "lat", "lon",
+    "operating_cost_yen", "annual_users", "address", "building_id", "premises", "status", "imputed", "lat", "lon",
 ]
 SERVICE_COLUMNS = ["facility_id", "service_id", "capacity", "floor_area_m2", "annual_users", "utilisation", "imputed"]
-STATION_COLUMNS = ["station_id", "name", "lines", "operators", "lat", "lon"]
+STATION_COLUMNS = ["station_id", "name", "lines", "operators", "opening_year", "status", "imputed", "lat", "lon"]
+LAND_PRICE_COLUMNS = ["point_id", "address", "price_yen_per_m2", "survey_year", "year_inferred", "imputed", "lat", "lon"]
 STOCK_COLUMNS = ["facility_type", "category", "count", "total_floor_area_m2"]
-OUTPUT_FILES = ("ward.yaml", "boundary.geojson", "zones.csv", "facilities.csv", "facility_services.csv", "stations.csv", "stock_2013.csv")
+OUTPUT_FILES = ("ward.yaml", "boundary.geojson", "zones.csv", "facilities.csv", "facility_services.csv", "stations.csv", "stock_2013.csv",
+                "land_prices.csv")
 COORD_DECIMALS = 6
 
 
@@ -525,12 +783,13 @@ def build(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT, catalogue_path: Path
     shares = age_shares(raw)
     stock = stock_table(raw, catalogue)
     zones = build_zones(raw, shares)
-    fac, svc = build_facilities(raw, catalogue, stock)
+    fac, svc = build_facilities(raw, catalogue, stock, zones)
     stations = build_stations(raw)
+    land = build_land_prices(raw)
     unknown = sorted(set(fac["category"]) - set(catalogue["categories"])) + sorted(set(svc["service_id"]) - set(catalogue["services"]))
     if unknown:
         raise BuildError([f"ids not in the catalogue: {unknown}"])
-    validate(zones, fac, boundary, stations)
+    validate(zones, fac, boundary, stations, land)
 
     out.mkdir(parents=True, exist_ok=True)
     c = COORD_DECIMALS
@@ -553,7 +812,7 @@ def build(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT, catalogue_path: Path
         (
             [r.facility_id, r.name, r.category, _fmt(r.floor_area_m2, 2), str(r.year_built), _fmt(r.site_area_m2, 2),
              r.land_tenure, _fmt(r.operating_cost_yen, 0), _fmt(r.annual_users, 0), r.address, r.building_id,
-             r.imputed, _fmt(r.lat, c), _fmt(r.lon, c)]
+             r.premises, r.status, r.imputed, _fmt(r.lat, c), _fmt(r.lon, c)]
             for r in fac.itertuples(index=False)
         ),
     )
@@ -569,7 +828,15 @@ def build(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT, catalogue_path: Path
     counts["stations.csv"] = write_csv(
         out / "stations.csv",
         STATION_COLUMNS,
-        ([r.station_id, r.name, r.lines, r.operators, _fmt(r.lat, c), _fmt(r.lon, c)] for r in stations.itertuples(index=False)),
+        ([r.station_id, r.name, r.lines, r.operators, "" if r.opening_year is None or r.opening_year != r.opening_year
+          else str(int(r.opening_year)), r.status, r.imputed, _fmt(r.lat, c), _fmt(r.lon, c)]
+         for r in stations.itertuples(index=False)),
+    )
+    counts["land_prices.csv"] = write_csv(
+        out / "land_prices.csv",
+        LAND_PRICE_COLUMNS,
+        ([r.point_id, r.address, str(r.price_yen_per_m2), str(r.survey_year), r.year_inferred, r.imputed,
+          _fmt(r.lat, c), _fmt(r.lon, c)] for r in land.itertuples(index=False)),
     )
     counts["stock_2013.csv"] = write_csv(
         out / "stock_2013.csv",

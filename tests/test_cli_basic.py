@@ -37,8 +37,15 @@ def test_costs_command_matches_the_library(tmp_path):
     assert res.exit_code == 0, res.output
     summary = json.loads((tmp_path / "summary.json").read_text())
     m = load_planning_model()
-    expected = project_renewal(load_nerima().facilities, start_year=m.horizon.start_year, params=m.renewal_params())
-    assert summary["total_oku_yen"] == round(expected["cost_yen"].sum() / 1e8, 1)
+    ward, start, params = load_nerima(), m.horizon.start_year, m.renewal_params()
+    # rooms are renewed with their building (their floor is part of the host's); every facility operates
+    renewal = project_renewal(ward.structures, start_year=start, params=params, include_operation=False)
+    operation = project_renewal(ward.facilities, start_year=start, params=params).query("kind == 'operation'")
+    expected = renewal["cost_yen"].sum() + operation["cost_yen"].sum()
+    assert summary["total_oku_yen"] == round(expected / 1e8, 1)
+    rooms = ward.facilities.loc[ward.facilities["premises"] == "room", "facility_id"]
+    costs = pd.read_csv(tmp_path / "costs.csv")
+    assert set(costs.loc[costs["facility_id"].isin(rooms), "kind"]) == {"operation"}
     by_year = pd.read_csv(tmp_path / "costs_by_year.csv", index_col=0)
     assert list(by_year.index) == list(range(2019, 2049))
     assert (tmp_path / "cliff.png").read_bytes()[:4] == b"\x89PNG"

@@ -192,3 +192,108 @@ def test_missing_file_and_meta(tiny_ward_dir):
     assert "missing" in _one(tiny_ward_dir, "stations.csv", None, None)
     (tiny_ward_dir / "ward.yaml").unlink()
     assert "ward.yaml" in _one(tiny_ward_dir, "ward.yaml", None, None)
+
+
+# --------------------------------------------------------------------------------------------
+# checks across rows and against ward.yaml (issue #13): each names file, row and field; nothing is written
+
+
+def _add_column(folder: Path, name: str, after: str, values: list[str]) -> None:
+    """Insert column ``name`` after column ``after`` of a tiny-ward CSV, one value per data row."""
+    p = folder / name.split(":")[0]
+    lines = p.read_text(encoding="utf-8").splitlines()
+    at = lines[0].split(",").index(after) + 1
+    for i, v in enumerate([name.split(":")[1], *values]):
+        cells = lines[i].split(",")
+        lines[i] = ",".join(cells[:at] + [v] + cells[at:])
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _cli_writes_nothing(tiny_model: Path, tmp_path: Path, *expected: str) -> None:
+    """`facility-opt costs` on the broken ward exits 1 naming the problem and creates no output folder."""
+    from typer.testing import CliRunner
+
+    from facility_opt.cli import app
+
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["costs", str(tiny_model), "--out", str(out)])
+    assert res.exit_code == 1, res.output
+    flat = " ".join(res.output.split())
+    for e in expected:
+        assert e in flat, (e, res.output)
+    assert not out.exists()
+
+
+def test_year_built_after_the_base_year_is_an_error(tiny_ward_dir, tiny_model, tmp_path):
+    _replace(tiny_ward_dir, "facilities.csv", ",1975,", ",2090,")
+    msg = _one(tiny_ward_dir, "facilities.csv", 2, "year_built")
+    assert "2090" in msg and "base year 2018" in msg and "planned" in msg
+    _cli_writes_nothing(tiny_model, tmp_path, "facilities.csv", "row 2", "year_built")
+
+
+def test_a_planned_building_may_be_built_later(tiny_ward_dir):
+    _add_column(tiny_ward_dir, "facilities.csv:status", "building_id", ["", "planned", ""])
+    _replace(tiny_ward_dir, "facilities.csv", ",1975,", ",2090,")
+    ward = read_ward(tiny_ward_dir)
+    f = ward.facilities.set_index("facility_id")
+    assert (f.loc["F2", "year_built"], f.loc["F2", "status"], f.loc["F1", "status"]) == (2090, "planned", "existing")
+
+
+def test_age_bands_far_from_the_population_are_an_error(tiny_ward_dir, tiny_model, tmp_path):
+    """Zone Z2 (2,000 residents) with age bands summing to 40,000: twenty times its population."""
+    bands = "pop_0_5,pop_6_11,pop_12_14,pop_15_64,pop_65_74,pop_75_plus"
+    given = ["50,50,30,650,110,110", "2000,2000,1200,26000,4400,4400", "75,75,45,975,165,165", "25,25,15,325,55,55"]
+    _add_column(tiny_ward_dir, f"zones.csv:{bands}", "area_m2", given)
+    msg = _one(tiny_ward_dir, "zones.csv", 2, "population")
+    assert "40,000.00" in msg and "2,000" in msg and "1%" in msg
+    assert [i.row for i in _issues(tiny_ward_dir)] == [2]  # the other three zones add up
+    _cli_writes_nothing(tiny_model, tmp_path, "zones.csv", "row 2", "population")
+
+
+def test_a_room_has_no_site_and_fits_in_its_host(tiny_ward_dir):
+    _add_column(tiny_ward_dir, "facilities.csv:premises", "building_id", ["building", "building", "room"])
+    assert read_ward(tiny_ward_dir).facilities.set_index("facility_id").loc["F3", "premises"] == "room"
+    _replace(tiny_ward_dir, "facilities.csv", "after_school_club,90,1990,,", "after_school_club,900,1990,300,")
+    issues = _issues(tiny_ward_dir)
+    where = {(Path(i.file).name, i.row, i.field) for i in issues}
+    assert where == {("facilities.csv", 3, "site_area_m2"), ("facilities.csv", 2, "floor_area_m2")}
+    msg = next(i.message for i in issues if i.field == "floor_area_m2")
+    assert "F3" in msg and "900.00" in msg and "550.00" in msg
+
+
+def test_stations_open_and_planned(tiny_ward_dir):
+    p = tiny_ward_dir / "stations.csv"
+    p.write_text("station_id,name,lines,operators,opening_year,status,imputed,lat,lon\n"
+                 "S1,Alpha,Line A;Line B,Rail Co,,,,35.7405,139.6100\n"
+                 "S2,Beta,Line A,Rail Co,2040,planned,lat;lon;opening_year,35.7600,139.6100\n", encoding="utf-8")
+    ward = read_ward(tiny_ward_dir)
+    assert list(ward.open_stations["station_id"]) == ["S1"]
+    assert list(ward.stations_open_in(2039)["station_id"]) == ["S1"]
+    assert list(ward.stations_open_in(2040)["station_id"]) == ["S1", "S2"]
+    again = read_ward(ward.to_dir(tiny_ward_dir.parent / "copy"))
+    assert again.fingerprint() == ward.fingerprint()
+    p.write_text(p.read_text(encoding="utf-8").replace("2040,planned", "2040,open"), encoding="utf-8")
+    assert "set status 'planned'" in _one(tiny_ward_dir, "stations.csv", 2, "opening_year")
+    p.write_text(p.read_text(encoding="utf-8").replace("2040,open", ",planned"), encoding="utf-8")
+    assert "needs an opening_year" in _one(tiny_ward_dir, "stations.csv", 2, "opening_year")
+
+
+def test_land_prices_are_optional_and_checked(tiny_ward_dir):
+    from facility_opt import land_value_at
+
+    assert read_ward(tiny_ward_dir).land_prices.empty
+    (tiny_ward_dir / "land_prices.csv").write_text(
+        "point_id,address,price_yen_per_m2,survey_year,year_inferred,imputed,lat,lon\n"
+        "LP-1,West,300000,2022,true,survey_year,35.740,139.604\n"
+        "LP-2,East,500000,2022,false,,35.741,139.616\n", encoding="utf-8")
+    ward = read_ward(tiny_ward_dir)
+    assert list(ward.land_prices["price_yen_per_m2"]) == [300000.0, 500000.0]
+    assert list(ward.land_prices["year_inferred"]) == [True, False]
+    v = land_value_at(ward.facilities, ward.land_prices)
+    assert v.tolist() == [300000.0, 500000.0, 500000.0]
+    again = read_ward(ward.to_dir(tiny_ward_dir.parent / "copy"))
+    assert again.fingerprint() == ward.fingerprint() and len(again.land_prices) == 2
+    _replace(tiny_ward_dir, "land_prices.csv", "500000,2022,false,,35.741,139.616", "-5,2022,false,,35.700,139.616")
+    issues = _issues(tiny_ward_dir)
+    where = {(Path(i.file).name, i.row, i.field) for i in issues}
+    assert where == {("land_prices.csv", 2, "price_yen_per_m2"), ("land_prices.csv", 2, "lat/lon")}

@@ -109,14 +109,24 @@ def test_zones_count_population_and_age_split(built):
     assert len(zones) == 202
     assert zones["zone_id"].is_unique and list(zones["zone_id"]) == sorted(zones["zone_id"])
     pop = zones["population"].astype(int)
+    hh = zones["households"].astype(int)
     assert pop.sum() == 721_722
     meta = yaml.safe_load((built / "ward.yaml").read_text(encoding="utf-8"))
     shares = meta["age_shares"]
+    band = {g: zones[f"pop_{g}"].astype(float) for g in AGE_GROUPS}
+    by_age = sum(band.values())
+    assert (by_age - pop).abs().max() < 0.05  # rounding of six parts; the calibration is exact
+    # ward totals by band = census population x the register's shares (rounding of 202 zones only)
     for g in AGE_GROUPS:
-        expected = (pop * shares[g]).round(2)
-        assert (zones[f"pop_{g}"].astype(float) - expected).abs().max() < 0.0051
-    by_age = sum(zones[f"pop_{g}"].astype(float) for g in AGE_GROUPS)
-    assert (by_age - pop).abs().max() < 0.05  # rounding of six parts; shares sum to 1 within 1e-6
+        assert band[g].sum() == pytest.approx(721_722 * shares[g], abs=202 * 0.005)
+    # children follow the residents beyond the first of each household; adults share the rest
+    children = band["0_5"] + band["6_11"] + band["12_14"]
+    beyond = (pop - hh).astype(float)
+    per_extra = children[beyond > 0] / beyond[beyond > 0]
+    assert per_extra.max() - per_extra.min() < 0.01 and per_extra.mean() == pytest.approx(0.2329, abs=1e-3)
+    assert children[beyond == 0].max() == 0.0
+    share = children / pop.clip(lower=1)
+    assert share.min() == 0.0 and round(share[pop > 1000].min(), 3) == 0.085 and round(share.max(), 3) == 0.227
     assert set(zones["imputed"]) == {";".join(sorted(f"pop_{g}" for g in AGE_GROUPS))}
 
 
@@ -173,30 +183,99 @@ def test_rows_validate_against_the_schema(built):
             model.model_validate({k: v for k, v in row.items() if k not in geo})
 
 
+REAL_YEARS = {"PS-002": 1958, "PS-011": 1969, "PS-018": 1970, "PS-042": 2004}  # 小竹小, 開進第二小, 開進第一小, 光和小
+
+
 def test_every_imputed_field_is_listed(built):
-    """Only nursery capacity and the source fields (name, address, location) are real; all else is listed."""
+    """Real: nursery capacity, 中村小's pupils, four schools' years; the source fields. All else is listed."""
     fac = _csv(built, "facilities.csv").set_index("facility_id")
     for fid, r in fac.iterrows():
         imputed = set(r["imputed"].split(";"))
         filled = {c for c in ("floor_area_m2", "year_built", "site_area_m2", "operating_cost_yen", "annual_users",
                               "land_tenure") if r[c] != ""}
-        assert imputed == filled, fid
-    svc = _csv(built, "facility_services.csv").merge(fac["category"].reset_index(), on="facility_id")
+        real = {"year_built"} if r["building_id"] in REAL_YEARS else set()  # rooms share their host's year
+        assert imputed == filled - real, fid
+    assert {fid: int(fac.loc[fid, "year_built"]) for fid in REAL_YEARS} == REAL_YEARS
+    svc = _csv(built, "facility_services.csv").merge(fac[["category", "name"]].reset_index(), on="facility_id")
     for _, r in svc.iterrows():
-        expected = {"floor_area_m2", "annual_users"} | ({"capacity"} if r["category"] != "nursery" else set())
+        real_cap = r["category"] == "nursery" or r["name"] == "中村小学校"
+        expected = {"floor_area_m2", "annual_users"} | (set() if real_cap else {"capacity"})
         assert set(r["imputed"].split(";")) == expected, r["facility_id"]
         assert r["utilisation"] == ""
+    assert svc.set_index("name").loc["中村小学校", "capacity"] == "922"
 
 
-def test_floor_areas_reproduce_the_2013_stock_per_facility(built):
+def test_floor_areas_match_the_2013_stock_by_size_class(built):
+    """Own parts add up to the 2013 stock per type; a host's floor also holds the rooms the table counts elsewhere."""
     fac = _csv(built, "facilities.csv")
+    fac["a"] = fac["floor_area_m2"].astype(float)
     stock = _csv(built, "stock_2013.csv").set_index("category")
-    area = fac.assign(a=fac["floor_area_m2"].astype(float)).groupby("category")["a"]
-    for cat in ("primary_school", "junior_high_school", "childrens_hall", "after_school_club"):
-        per = int(stock.loc[cat, "total_floor_area_m2"]) / int(stock.loc[cat, "count"])
-        assert area.max()[cat] == area.min()[cat] == pytest.approx(per, abs=0.005)
-    # nurseries: the 保育園 total split by real capacity; 60 nurseries then and now
-    assert area.sum()["nursery"] == pytest.approx(int(stock.loc["nursery", "total_floor_area_m2"]), abs=0.5)
+    member = fac["building_id"] != fac["facility_id"]
+    attached = fac["name"].str.contains("児童館|地区区民館|厚生文化会館") & (fac["category"] == "after_school_club")
+    added = fac[member & ~attached].groupby("building_id")["a"].sum()
+    fac["own_part"] = fac["a"] - fac["facility_id"].map(added).fillna(0.0)
+    part = fac.groupby("category")["own_part"]
+    for cat in ("primary_school", "junior_high_school", "childrens_hall", "nursery"):
+        assert part.sum()[cat] == pytest.approx(int(stock.loc[cat, "total_floor_area_m2"]), abs=0.5), cat
+    assert part.sum()["kindergarten"] == pytest.approx(3 * 5_225 / 5, abs=0.05)  # 2013: 5 kindergartens, 2018: 3
+    clubs = fac[fac["category"] == "after_school_club"]
+    standalone = clubs[~attached[clubs.index]]
+    assert len(standalone) == 63 and standalone["a"].round(2).eq(132.10).all()
+    assert standalone["a"].sum() == pytest.approx(8_322, abs=0.5)
+    assert clubs.loc[attached[clubs.index], "a"].eq(66.0).all() and attached.sum() == 29
+    # size classes: no two schools alike; 中村小 (922 pupils in 2016, the ward's largest) is the largest primary
+    ps = fac[fac["category"] == "primary_school"].set_index("name")["own_part"]
+    assert ps.nunique() == 65 and ps.idxmax() == "中村小学校"
+    assert (round(ps.min()), round(ps.max())) == (4536, 8464)
+
+
+def test_premises_rules(built):
+    fac = _csv(built, "facilities.csv").set_index("facility_id")
+    assert fac["premises"].value_counts().to_dict() == {"building": 162, "room": 90, "housing_unit": 19}
+    assert set(fac["status"]) == {"existing"}
+    p = fac["premises"]
+    assert p["NU-029"] == "housing_unit" and fac.loc["NU-029", "address"] == "練馬区光が丘3-3-2-101"
+    assert p["ASC-001"] == "room" and fac.loc["ASC-001", "building_id"] == "PS-003"  # club in a school
+    assert p["ASC-077"] == "room" and fac.loc["ASC-077", "building_id"] == "ASC-077"  # in a 地区区民館 (not in data)
+    assert p["NU-006"] == "room" and fac.loc["ASC-078", "building_id"] == "NU-006"  # nursery + club in 桜台地区区民館
+    assert p["CH-007"] == "room"  # 光が丘なかよし児童館 in 光が丘区民センター
+    assert p["NU-001"] == "room" and fac.loc["NU-001", "building_id"] == "CH-001"
+    assert (fac.loc[p != "building", "site_area_m2"] == "").all()
+    assert (fac.loc[p == "building", "site_area_m2"] != "").all()
+    # the rooms inside a host of the data fit in its floor
+    a = fac["floor_area_m2"].astype(float)
+    hosted = fac[(fac["building_id"] != fac.index) & (fac["building_id"].map(p) != "room")]
+    for host, rooms in hosted.groupby("building_id"):
+        assert a[rooms.index].sum() <= a[host], host
+
+
+def test_years_follow_development_not_ids(built):
+    fac = _csv(built, "facilities.csv").set_index("facility_id")
+    year = fac["year_built"].astype(int)
+    own = fac["building_id"] == fac.index
+    assert year.max() <= 2018
+    new_town = own & (fac["address"].str.contains("光が丘") | fac["name"].str.startswith("光が丘"))
+    assert year[new_town].between(1983, 1990).all() and new_town.sum() == 31
+    for cat, grp in fac[own & ~new_town & ~fac.index.isin(list(REAL_YEARS))].groupby("category"):
+        y = year[grp.index]
+        assert len(y) == 1 or not y.is_monotonic_increasing, cat  # not in id order
+    # no two own buildings of a category alike in floor area and year (the "identical buildings" artefact)
+    key = fac[own].assign(y=year).groupby(["category", "floor_area_m2", "y"]).size()
+    assert key[key > 1].index.get_level_values(0).unique().tolist() == ["after_school_club"]
+
+
+def test_land_prices(built):
+    lp = _csv(built, "land_prices.csv")
+    assert len(lp) == 49 and list(lp["point_id"]) == [f"LP-{i:03d}" for i in range(1, 50)]
+    price = lp["price_yen_per_m2"].astype(int)
+    assert (price.min(), int(price.median()), price.max()) == (236_000, 430_000, 1_470_000)
+    assert set(lp["survey_year"]) == {"2022"} and set(lp["year_inferred"]) == {"true"}
+    assert set(lp["imputed"]) == {"survey_year"}
+    pts = gpd.GeoSeries(gpd.points_from_xy(lp["lon"].astype(float), lp["lat"].astype(float)), crs="EPSG:4326")
+    ward = gpd.read_file(built / "boundary.geojson").to_crs(METRIC_CRS).geometry.union_all()
+    assert pts.to_crs(METRIC_CRS).within(ward).all()
+    meta = yaml.safe_load((built / "ward.yaml").read_text(encoding="utf-8"))
+    assert any("都道府県地価調査データ" in s and "inferred" in s for s in meta["sources"])
 
 
 def test_nursery_capacities_are_the_real_capall(built):
@@ -228,7 +307,12 @@ def test_building_ids_reference_existing_facilities_and_share_addresses(built, b
 def test_stations_unique_by_name_with_merged_lines(built):
     st = _csv(built, "stations.csv")
     assert st["name"].is_unique and st["station_id"].is_unique
-    assert list(st["name"]) == sorted(st["name"])
+    open_ = st[st["status"] == "open"]
+    assert len(open_) == 55 and list(open_["name"]) == sorted(open_["name"]) and set(open_["opening_year"]) == {""}
+    planned = st[st["status"] == "planned"].set_index("station_id")
+    assert planned["name"].to_dict() == {"ST-056": "土支田(仮称)", "ST-057": "大泉町(仮称)", "ST-058": "大泉学園町(仮称)"}
+    assert set(planned["opening_year"]) == {"2040"} and set(planned["imputed"]) == {"lat;lon;opening_year"}
+    assert planned["lines"].eq(st.set_index("name").loc["光が丘", "lines"]).all()
     nakano = st.set_index("name").loc["中野"]
     assert nakano["lines"] == "5号線東西線;中央線"
     assert float(nakano["lat"]) == pytest.approx((35.70574 + 35.705955 + 35.70574 + 35.705555) / 4, abs=1e-6)

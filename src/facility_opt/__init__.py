@@ -22,6 +22,7 @@ _EXPORTS = {
     "station_access": ".access",
     "station_catchments": ".access",
     "station_summary": ".access",
+    "land_value_at": ".land",
     "RenewalCostParams": ".costs",
     "default_renewal_params": ".costs",
     "plot_renewal_cliff": ".costs",
@@ -82,6 +83,7 @@ _EXPORTS = {
 if TYPE_CHECKING:  # static analysers see the real imports
     from .catalogue import Catalogue, Category, Service, default_catalogue, load_catalogue
     from .access import distance_pairs, read_street_network, station_access, station_catchments, station_summary
+    from .land import land_value_at
     from .costs import (
         RenewalCostParams,
         default_renewal_params,
@@ -200,6 +202,7 @@ __all__ = [
     "station_access",
     "station_catchments",
     "station_summary",
+    "land_value_at",
     "FeePolicy",
     "FeeResult",
     "optimise_fees",

@@ -39,8 +39,12 @@ def plot_ward(ward: Ward, ax=None, title: str | None = None):
     for cat, sub in ward.facilities.groupby("category", sort=True):
         ax.scatter(sub.geometry.x, sub.geometry.y, s=14, color=CATEGORY_COLOURS.get(cat, "#7f7f7f"),
                    label=f"{cat} ({len(sub)})", zorder=3, edgecolor="white", linewidth=0.3)
-    st = ward.stations
+    st = ward.open_stations
     ax.scatter(st.geometry.x, st.geometry.y, marker="s", s=22, color="black", label=f"station ({len(st)})", zorder=4)
+    planned = ward.stations[~ward.stations["station_id"].isin(st["station_id"])]
+    if len(planned):
+        ax.scatter(planned.geometry.x, planned.geometry.y, marker="s", s=22, facecolor="white", edgecolor="black",
+                   label=f"planned station ({len(planned)})", zorder=4)
     minx, miny, maxx, maxy = ward.boundary.total_bounds
     pad = 800
     ax.set_xlim(minx - pad, maxx + pad)

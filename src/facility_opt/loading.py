@@ -7,7 +7,8 @@ Folder layout (``geodata/nerima/`` is an example)::
     zones.csv|.gpkg|.geojson  demand zones            (ZoneRecord columns)
     facilities.csv|...        ward buildings          (FacilityRecord columns)
     facility_services.csv     services per building   (FacilityServiceRecord columns, no geometry)
-    stations.csv|...          railway stations        (StationRecord columns)
+    stations.csv|...          railway stations        (StationRecord columns; open or planned)
+    land_prices.csv|...       optional: land prices   (LandPriceRecord columns)
 
 CSV files give points as ``lat``/``lon`` (WGS84) or ``x``/``y`` in ``ward.yaml``'s ``csv_crs``;
 they may be UTF-8 or Shift-JIS (cp932). Columns named ``x_*`` are kept as user data; any other
@@ -16,6 +17,11 @@ unknown column is an error (it is usually a typo of a known one).
 Every problem is reported as a :class:`~facility_opt.errors.DataIssue` naming the file, the data
 row (1-based; line = row + 1 in a CSV) and the field; all problems of all files are raised together
 in one :class:`~facility_opt.errors.DataValidationError`.
+
+Besides each row's own ranges, rows are checked against each other and against ``ward.yaml``:
+a facility built after ``base_year`` must have ``status`` planned; a ``room`` or ``housing_unit`` has no
+``site_area_m2``; the rooms inside a host of the data fit in the host's ``floor_area_m2``; a zone's age
+bands sum to its population within 1 %; an open station opens by ``base_year``, a planned one after it.
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ from .schema import (
     AGE_GROUPS,
     FacilityRecord,
     FacilityServiceRecord,
+    LandPriceRecord,
     StationRecord,
     WardMeta,
     ZoneRecord,
@@ -55,7 +62,9 @@ log = logging.getLogger(__name__)
 _SPATIAL_SUFFIXES = (".gpkg", ".geojson", ".json")
 #: how far outside the boundary a point may lie (m): geocoding noise for zones and facilities;
 #: stations just outside the ward still serve its residents.
-_TOLERANCE_M = {"zones": 200.0, "facilities": 200.0, "stations": 5000.0}
+_TOLERANCE_M = {"zones": 200.0, "facilities": 200.0, "stations": 5000.0, "land_prices": 200.0}
+#: age bands may differ from the zone's population by this share (rounding of imputed parts)
+AGE_SUM_TOLERANCE = 0.01
 _COORD_COLUMNS = {"lat", "lon", "x", "y", "geometry"}
 
 
@@ -371,6 +380,67 @@ def _check_references(ward_parts: dict, paths: dict, catalogue: Catalogue, issue
                 seen[key] = i
 
 
+def _check_facility_rows(fac: pd.DataFrame, meta: WardMeta, col: _Collector) -> None:
+    """Year built vs base year and status; site area of rooms; rooms fit in their host's floor."""
+    for i, r in enumerate(fac.itertuples(index=False), start=1):
+        if r.year_built > meta.base_year and r.status != "planned":
+            col.add(i, "year_built", f"built in {r.year_built}, after the data's base year {meta.base_year}; "
+                    "a building not yet built must have status 'planned'")
+        if r.premises != "building" and r.site_area_m2 == r.site_area_m2 and r.site_area_m2 is not None:
+            col.add(i, "site_area_m2", f"a {r.premises} has no site of its own (the land is its host's); "
+                    f"leave site_area_m2 blank (got {r.site_area_m2})")
+    row_of = {fid: i for i, fid in enumerate(fac["facility_id"], start=1)}
+    hosted = fac[fac["building_id"].notna() & (fac["building_id"] != fac["facility_id"])
+                 & fac["building_id"].isin(row_of)]
+    host = fac.set_index("facility_id")
+    for bid, grp in hosted.groupby("building_id", sort=True):
+        if host.at[bid, "premises"] == "room":
+            continue  # co-tenants of a building that is not in the data
+        rooms = float(grp["floor_area_m2"].sum())
+        if rooms > float(host.at[bid, "floor_area_m2"]) + 1e-6:
+            col.add(row_of[bid], "floor_area_m2",
+                    f"the rooms inside this building ({', '.join(grp['facility_id'])}: {rooms:,.2f} m²) exceed its "
+                    f"floor area {host.at[bid, 'floor_area_m2']:,.2f} m²; a room's floor is part of its host's")
+
+
+def _check_zone_ages(zones: pd.DataFrame, col: _Collector) -> None:
+    """Age bands given in the file must sum to the population within 1 % (partial bands: not exceed it)."""
+    cols = [f"pop_{g}" for g in AGE_GROUPS]
+    given = zones[cols].notna()
+    total = zones[cols].sum(axis=1, skipna=True)
+    pop = zones["population"].astype(float)
+    for i in range(len(zones)):
+        if not given.iloc[i].any():
+            continue
+        allowed = AGE_SUM_TOLERANCE * max(pop.iat[i], 1.0)
+        full = bool(given.iloc[i].all())
+        off = abs(total.iat[i] - pop.iat[i]) if full else max(total.iat[i] - pop.iat[i], 0.0)
+        if off > allowed:
+            what = "sum to" if full else "already sum to (some bands blank)"
+            col.add(i + 1, "population", f"the age bands pop_0_5 … pop_75_plus {what} {total.iat[i]:,.2f}, not the "
+                    f"population {pop.iat[i]:,.0f} (they must agree within {AGE_SUM_TOLERANCE:.0%})")
+
+
+def _check_station_rows(st: pd.DataFrame, meta: WardMeta, col: _Collector) -> None:
+    for i, r in enumerate(st.itertuples(index=False), start=1):
+        year = None if pd.isna(r.opening_year) else int(r.opening_year)
+        if r.status == "planned" and (year is None or year <= meta.base_year):
+            col.add(i, "opening_year", f"a planned station needs an opening_year after the base year {meta.base_year} "
+                    f"(got {year})")
+        elif r.status == "open" and year is not None and year > meta.base_year:
+            col.add(i, "opening_year", f"opens in {year}, after the base year {meta.base_year}: set status 'planned'")
+
+
+def _check_rows(parts: dict, paths: dict, meta: WardMeta, issues: list[DataIssue]) -> None:
+    """Checks across the rows of a table and against ward.yaml (each names file, row and field)."""
+    if parts.get("facilities") is not None:
+        _check_facility_rows(parts["facilities"], meta, _Collector(paths["facilities"], issues))
+    if parts.get("zones") is not None:
+        _check_zone_ages(parts["zones"], _Collector(paths["zones"], issues))
+    if parts.get("stations") is not None:
+        _check_station_rows(parts["stations"], meta, _Collector(paths["stations"], issues))
+
+
 def _impute_age(zones: pd.DataFrame, meta: WardMeta) -> pd.DataFrame:
     """Fill missing ``pop_<group>`` from the ward-level age shares, marking them imputed."""
     cols = [f"pop_{g}" for g in AGE_GROUPS]
@@ -415,8 +485,11 @@ def read_ward(folder: str | Path, catalogue: Catalogue | None = None) -> Ward:
                                   ("facility_services", FacilityServiceRecord, False),
                                   ("stations", StationRecord, True)):
         parts[stem], paths[stem] = _read_table(folder, stem, record, meta, boundary, issues, spatial)
+    parts["land_prices"], paths["land_prices"] = _read_table(folder, "land_prices", LandPriceRecord, meta, boundary,
+                                                             issues, True, required=False)
     if not issues:
         _check_references(parts, paths, catalogue, issues)
+        _check_rows(parts, paths, meta, issues)
     if issues:
         raise DataValidationError(issues)
     zones = _impute_age(parts["zones"], meta)
@@ -428,6 +501,7 @@ def read_ward(folder: str | Path, catalogue: Catalogue | None = None) -> Ward:
         facility_services=parts["facility_services"],
         stations=parts["stations"],
         source=folder,
+        land_prices=parts["land_prices"],
     )
 
 
@@ -439,5 +513,5 @@ def _nerima_cached() -> Ward:
 
 
 def load_nerima() -> Ward:
-    """The embedded Nerima ward (202 chome, 271 facilities, stations), validated; a fresh copy each call."""
+    """The embedded Nerima ward (202 chome, 271 facilities, stations, land prices), validated; a fresh copy each call."""
     return _nerima_cached().copy()

@@ -5,7 +5,8 @@ A ward's data is a handful of tables (see :mod:`facility_opt.loading` for the fi
 * **zones**: demand zones (町丁目), with population, by age group where known;
 * **facilities**: the ward's buildings, with category, floor area, year built, costs, location;
 * **facility_services**: which service each building hosts, with capacity and usage;
-* **stations**: railway stations (one row per station, lines joined by ``;``);
+* **stations**: railway stations (one row per station, lines joined by ``;``), open or planned;
+* **land_prices** (optional): surveyed land prices (yen/m²) at points, for site land values;
 * **boundary**: the ward polygon.
 
 The row models below are the single definition of each table's columns, their types, ranges and
@@ -25,10 +26,14 @@ __all__ = [
     "AGE_GROUPS",
     "AgeGroup",
     "LandTenure",
+    "Premises",
+    "FacilityStatus",
+    "StationStatus",
     "ZoneRecord",
     "FacilityRecord",
     "FacilityServiceRecord",
     "StationRecord",
+    "LandPriceRecord",
     "WardMeta",
     "METRIC_CRS",
 ]
@@ -54,6 +59,37 @@ AGE_GROUPS: tuple[str, ...] = tuple(g.value for g in AgeGroup)
 class LandTenure(StrEnum):
     owned = "owned"
     leased = "leased"
+
+
+class Premises(StrEnum):
+    """What a facility occupies.
+
+    * ``building``: it is the main user of its own building on its own site; ``floor_area_m2`` is the
+      whole building (including any rooms of other facilities inside it, which name it as ``building_id``).
+    * ``room``: rooms inside another building: a building of the data (named by ``building_id``) or a
+      building not in the data (a 地区区民館, 厚生文化会館, 区民センター; ``building_id`` is then its own id or
+      a co-tenant's); ``floor_area_m2`` is the rooms' floor only and, when the host is in the data, part
+      of the host's ``floor_area_m2`` (never added to it); no ``site_area_m2``.
+    * ``housing_unit``: a unit in a housing block (e.g. ``光が丘3-3-2-101``); no site area; frees no land.
+    """
+
+    building = "building"
+    room = "room"
+    housing_unit = "housing_unit"
+
+
+class FacilityStatus(StrEnum):
+    """``existing`` (default) or ``planned`` (may have a ``year_built`` after the data's base year)."""
+
+    existing = "existing"
+    planned = "planned"
+
+
+class StationStatus(StrEnum):
+    """``open`` (default; blank ``opening_year`` = open before the base year) or ``planned``."""
+
+    open = "open"
+    planned = "planned"
 
 
 def _blank_to_none(v):
@@ -137,12 +173,24 @@ class FacilityRecord(_Record):
     annual_users: OptFloat = Field(default=None, ge=0, le=1e8, description="Users per year, all services.")
     address: OptStr = None
     building_id: OptStr = Field(default=None, description="Buildings sharing one structure share this id.")
+    premises: Premises = Field(default=Premises.building, description="building | room | housing_unit (see Premises)")
+    status: FacilityStatus = Field(default=FacilityStatus.existing, description="existing | planned")
     imputed: StrList = Field(default_factory=list)
 
     @field_validator("land_tenure", mode="before")
     @classmethod
     def _tenure_default(cls, v):
         return _blank_to_none(v) or LandTenure.owned
+
+    @field_validator("premises", mode="before")
+    @classmethod
+    def _premises_default(cls, v):
+        return _blank_to_none(v) or Premises.building
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _status_default(cls, v):
+        return _blank_to_none(v) or FacilityStatus.existing
 
 
 class FacilityServiceRecord(_Record):
@@ -170,6 +218,34 @@ class StationRecord(_Record):
     name: str = Field(min_length=1)
     lines: StrList = Field(default_factory=list)
     operators: StrList = Field(default_factory=list)
+    opening_year: OptInt = Field(default=None, ge=1850, le=2100,
+                                 description="Year the station opens; blank = open before the base year.")
+    status: StationStatus = Field(default=StationStatus.open, description="open | planned")
+    imputed: StrList = Field(default_factory=list, description="Estimated fields (e.g. lat;lon;opening_year).")
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _status_default(cls, v):
+        return _blank_to_none(v) or StationStatus.open
+
+
+class LandPriceRecord(_Record):
+    """A surveyed land price (e.g. 都道府県地価調査 / 地価公示 standard site) at a point, yen per m²."""
+
+    required_columns: ClassVar[tuple[str, ...]] = ("point_id", "price_yen_per_m2")
+    id_column: ClassVar[str] = "point_id"
+
+    point_id: str = Field(min_length=1)
+    address: OptStr = None
+    price_yen_per_m2: float = Field(gt=0, le=1e8, description="Land price (yen/m²).")
+    survey_year: OptInt = Field(default=None, ge=1950, le=2100)
+    year_inferred: bool = Field(default=False, description="True when survey_year is inferred, not stated by the source.")
+    imputed: StrList = Field(default_factory=list)
+
+    @field_validator("year_inferred", mode="before")
+    @classmethod
+    def _bool_default(cls, v):
+        return _blank_to_none(v) or False
 
 
 class WardMeta(BaseModel):

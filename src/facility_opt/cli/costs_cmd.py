@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import typer
 from rich.table import Table
 
@@ -44,8 +45,14 @@ def costs(
                 source = f"stock table {stock.name}"
             else:
                 ward = m.read_ward()
-                detail = project_renewal(ward.facilities, start_year=start, params=params, catalogue=catalogue)
-                source = f"{len(ward.facilities)} facilities of {ward.meta.name}"
+                # a room is renewed with its building (its floor is part of the host's): renewal from the
+                # buildings and units, operation from every facility
+                renew = project_renewal(ward.structures, start_year=start, params=params, catalogue=catalogue,
+                                        include_operation=False)
+                oper = project_renewal(ward.facilities, start_year=start, params=params, catalogue=catalogue)
+                detail = (pd.concat([renew, oper[oper["kind"] == "operation"]], ignore_index=True)
+                          .sort_values(["facility_id", "year", "kind"], kind="mergesort").reset_index(drop=True))
+                source = f"{len(ward.facilities)} facilities of {ward.meta.name} in {len(ward.structures)} buildings"
     except (ModelConfigError, DataValidationError) as exc:
         err_console.print(f"[bold red]invalid input[/]\n{exc}", markup=True, highlight=False)
         raise typer.Exit(ExitCode.INVALID_INPUT) from None
