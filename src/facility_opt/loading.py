@@ -9,6 +9,9 @@ Folder layout (``geodata/nerima/`` is an example)::
     facility_services.csv     services per building   (FacilityServiceRecord columns, no geometry)
     stations.csv|...          railway stations        (StationRecord columns)
 
+The facilities may instead be an Excel export of the ward's facility register, ``facilities.xlsx``
+(with ``facilities.mapping.yaml``; :mod:`facility_opt.register`).
+
 CSV files give points as ``lat``/``lon`` (WGS84) or ``x``/``y`` in ``ward.yaml``'s ``csv_crs``;
 they may be UTF-8 or Shift-JIS (cp932). Columns named ``x_*`` are kept as user data; any other
 unknown column is an error (it is usually a typo of a known one).
@@ -403,6 +406,10 @@ def read_ward(folder: str | Path, catalogue: Catalogue | None = None) -> Ward:
     folder = Path(folder)
     if not folder.is_dir():
         raise DataValidationError([DataIssue(str(folder), None, None, "not a folder")])
+    if _find_file(folder, "facilities", True) is None and (folder / "facilities.xlsx").is_file():
+        from .register import read_ward_with_register
+
+        return read_ward_with_register(folder, catalogue)
     catalogue = catalogue or default_catalogue()
     issues: list[DataIssue] = []
     meta = _read_meta(folder, issues)

@@ -37,9 +37,10 @@ def report_failure(exc: Exception) -> ExitCode:
 
 @app.command()
 def validate(
-    data_dir: Path | None = typer.Argument(None, help="Ward data folder (default: the embedded Nerima data)."),
+    data_dir: str | None = typer.Argument(None, help="Ward data folder (facilities as CSV, GeoPackage or an Excel "
+                                          "register; default: the embedded Nerima data)."),
 ) -> None:
-    """Check a ward's data; list every problem (file, row, field) and exit 1 when there is any."""
+    """Check a ward's data; list every problem (file, sheet, row, field) and exit 1 when there is any."""
     from ..loading import load_nerima, read_ward
 
     try:
@@ -79,6 +80,8 @@ def run(
     threads: int | None = typer.Option(None, "--threads"),
     solver: str | None = typer.Option(None, "--solver", help="highs (default) or cbc."),
     tradeoff: int = typer.Option(0, "--tradeoff", help="Also trace the cost-access trade-off with N points."),
+    xlsx: bool = typer.Option(False, "--xlsx", help="Also write plan.xlsx: the KPIs and every table of the run, "
+                                                    "one sheet each."),
     json_out: bool = typer.Option(False, "--json", help="Print the outcome as JSON (for machines)."),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
@@ -99,13 +102,18 @@ def run(
         except (DataValidationError, ModelConfigError, InfeasibleError, SolverError) as exc:
             raise typer.Exit(report_failure(exc)) from None
     plan = result.plan
+    files = list(result.files)
+    if xlsx:
+        from ..workbook import write_workbook
+
+        files.append(write_workbook(out).name)
     if json_out:
         console.print_json(json.dumps({"out": str(out), "model": result.model.name, "solver": plan.solver.model_dump(),
                                        "kpis": plan.kpis.model_dump(exclude={"services"}), "valid": plan.valid,
-                                       "files": result.files}))
+                                       "files": sorted(files)}))
         return
     console.print(kpi_table(plan))
     if not plan.baseline_feasible:
         console.print(f"[yellow]note[/]: keeping everything misses the standards in {len(plan.baseline_issues)} "
                       "place(s); see plan.json baseline_issues")
-    console.print(f"results written to [bold]{out}[/]: {', '.join(result.files)}")
+    console.print(f"results written to [bold]{out}[/]: {', '.join(sorted(files))}")
