@@ -30,6 +30,7 @@ class ExitCode(IntEnum):
     SOLVER_LIMIT = 3
     LOCKED = 4
     INTERNAL = 5
+    PUBLISH_FAILED = 6  # the plan is written, but publishing it to PostGIS failed (nothing was published)
 
 
 def setup_logging(verbose: bool = False) -> None:
