@@ -23,6 +23,7 @@ def run(script: str, *args: str, cwd: Path) -> str:
 
 
 def test_every_example_is_tested():
+    # planner_notebook.py is the py:percent twin of planner_notebook.ipynb, executed by tests/test_notebook.py
     tested = {"nerima_default.py", "bring_your_own_data.py", "compare_scenarios.py", "fee_revision.py",
               "planner_notebook.py", "excel_register.py"}
     assert {p.name for p in EXAMPLES.glob("*.py")} == tested
@@ -68,11 +69,6 @@ def test_fee_revision(tmp_path):
     out = run("fee_revision.py", "--out", "fees", cwd=tmp_path)
     summary = json.loads((tmp_path / "fees" / "fee_summary.json").read_text())
     assert f"{summary['revenue_after']:,.0f}" in out and (tmp_path / "fees" / "fees.png").is_file()
-
-
-def test_planner_notebook_runs(tmp_path):
-    out = run("planner_notebook.py", cwd=tmp_path)
-    assert "independent check: no violations" in out
 
 
 def test_excel_register(tmp_path):
