@@ -98,7 +98,7 @@ def test_database_errors_name_table_primary_key_and_column(tiny_db):
         read_ward(tiny_db)
     text = str(err.value)
     assert ("table public.facilities, row facility_id='F2', field 'floor_area_m2': Input should be greater than 0 "
-            "(got '-600.0')") in text
+            "(got '-600')") in text
     assert "table public.zones, row zone_id='Z3', field 'geom' (geometry): the point lies" in text
     assert ("table public.facility_services, row (facility_id, service_id)=(F1, primary_education), field 'capacity': "
             "Input should be greater than or equal to 0") in text

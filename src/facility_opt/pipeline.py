@@ -109,9 +109,7 @@ def run_model(
     say = progress or (lambda step, detail: log.info("%s: %s", step, detail))
     m = model if isinstance(model, PlanningModel) else load_planning_model(model)
     if data_dir is not None:
-        from .postgis import is_database_url
-
-        m = m.model_copy(update={"data": data_dir if is_database_url(data_dir) else str(Path(data_dir).resolve())})
+        m = m.with_data(data_dir)
     say("load", f"model {m.name}: reading and validating the ward data")
     ward = m.read_ward()
     catalogue = m.read_catalogue()

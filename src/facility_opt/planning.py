@@ -77,6 +77,12 @@ class PlanningModel(BaseModel):
             return geodata_dir() / self.data.split(":", 1)[1]
         return Path(self.data)
 
+    def with_data(self, source: str | Path) -> PlanningModel:
+        """This model on other ward data: a folder (made absolute) or a ``postgresql://`` URL."""
+        from .postgis import is_database_url
+
+        return self.model_copy(update={"data": source if is_database_url(source) else str(Path(source).resolve())})
+
     def read_catalogue(self):
         from .catalogue import load_catalogue
 

@@ -38,12 +38,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import math
 import os
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import geopandas as gpd
@@ -53,7 +51,8 @@ import yaml
 
 from .catalogue import Catalogue
 from .errors import DataIssue, DataValidationError, FacilityOptError
-from .staging import Origin, read_staged
+from .runfolder import python_value
+from .staging import Origin, cell_text, read_staged
 from .ward import Ward
 
 __all__ = ["is_database_url", "read_ward_postgis", "snapshot_ward", "write_ward", "publish_run", "last_published",
@@ -147,23 +146,10 @@ def _primary_key(cur, qualified: str) -> list[str]:
     return [r[0] for r in cur.fetchall()]
 
 
-def _text(v: Any) -> str:
-    """A database value as the text a CSV cell would hold."""
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float):
-        return "" if math.isnan(v) else repr(v)
-    if isinstance(v, (list, tuple)):
-        return ";".join(_text(x) for x in v)
-    return str(v)
-
-
 def _key_label(key: list[str], values: tuple) -> str:
     if len(key) == 1:
-        return f"{key[0]}={_text(values[0])!r}"
-    return f"({', '.join(key)})=({', '.join(_text(v) for v in values)})"
+        return f"{key[0]}={cell_text(values[0])!r}"
+    return f"({', '.join(key)})=({', '.join(cell_text(v) for v in values)})"
 
 
 class _MetaOrigin(Origin):
@@ -191,7 +177,7 @@ def _stage_table(cur, name: str, qualified: str, folder: Path, issues: list[Data
         sql.SQL(", ").join(select), ident, sql.SQL(", ").join(sql.Identifier(c) for c in order)))
     rows = cur.fetchall()
     keys = [_key_label(key, tuple(r[cols.index(k)] for k in key)) for r in rows] if key else []
-    frame = pd.DataFrame([[_text(v) for v in r[:len(cols)]] for r in rows], columns=cols, dtype=object)
+    frame = pd.DataFrame([[cell_text(v) for v in r[:len(cols)]] for r in rows], columns=cols, dtype=object)
     columns = {"geometry": geoms[0]} if geoms else {}
     if not geoms:
         frame.to_csv(folder / f"{name}.csv", index=False)
@@ -277,13 +263,6 @@ def _pg_type(s: pd.Series) -> str:
     return "text"
 
 
-def _value(v: Any) -> Any:
-    """A pandas cell as a COPY value (missing -> NULL)."""
-    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
-        return None
-    return v.item() if hasattr(v, "item") else v
-
-
 def _unique_key(df: pd.DataFrame) -> list[str]:
     """The first ``*_id`` column whose values are filled and unique (the table's key), if any."""
     for c in df.columns:
@@ -321,7 +300,7 @@ def _write_table(cur, schema: str, name: str, df: pd.DataFrame, key: list[str] |
     cur.execute(sql.SQL("CREATE TABLE {} ({})").format(table, sql.SQL(", ").join(defs)))
     with cur.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(table, sql.SQL(", ").join(names))) as copy:
         for row in zip(*values):
-            copy.write_row([_value(v) for v in row])
+            copy.write_row([python_value(v) for v in row])
     if geo:
         cur.execute(sql.SQL("CREATE INDEX {} ON {} USING gist (geom)").format(
             sql.Identifier(f"{name}_geom_idx"[:63]), table))

@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .catalogue import Catalogue
 from .errors import DataIssue, DataValidationError
 from .schema import FacilityRecord, FacilityServiceRecord
-from .staging import Origin, read_staged
+from .staging import Origin, cell_text, read_staged
 from .ward import Ward
 
 __all__ = ["RegisterMapping", "Register", "default_mapping_path", "load_mapping", "read_register",
@@ -133,18 +133,13 @@ def _kind(target: str) -> str:
 
 
 def _cell_text(value: Any, kind: str) -> str:
-    """A cell as the text a CSV would hold: integral numbers without '.0', years from dates and eras."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (dt.datetime, dt.date)):
-        return str(value.year) if kind == "year" else value.isoformat()
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    text = unicodedata.normalize("NFKC", str(value)).strip()
+    """A cell as the text a CSV would hold (:func:`~facility_opt.staging.cell_text`), with years from
+    dates and era years, and numbers from text cells with thousands separators or full-width digits."""
+    if isinstance(value, (dt.datetime, dt.date)) and kind == "year":
+        return str(value.year)
+    if not isinstance(value, str):
+        return cell_text(value)
+    text = unicodedata.normalize("NFKC", value).strip()
     if kind == "year":
         compact = re.sub(r"\s+", "", text).upper()
         if m := _ERA_YEAR.match(compact):

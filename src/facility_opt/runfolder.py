@@ -11,17 +11,26 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 
-__all__ = ["run_tables", "read_table", "run_layers", "run_kpis", "run_fingerprint", "TABLE_ORDER"]
+__all__ = ["run_tables", "read_table", "run_layers", "run_kpis", "run_fingerprint", "python_value", "TABLE_ORDER"]
 
 #: tables shown first (in this order); any other CSV follows by name
 TABLE_ORDER = ("decisions", "timeline", "years", "costs", "cost_by_year", "services", "assignments")
 _TRUE, _FALSE = {"True", "true"}, {"False", "false"}
+
+
+def python_value(v: Any) -> Any:
+    """A cell of a table as a plain Python value: numpy scalars unwrapped, missing values None (an
+    empty Excel cell, a database NULL)."""
+    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+        return None
+    return v.item() if hasattr(v, "item") else v
 
 
 def _table_name(run_dir: Path, path: Path) -> str:

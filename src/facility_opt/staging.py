@@ -10,17 +10,42 @@ database table and the row's primary key, and the source's own column names.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import math
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from .catalogue import Catalogue
 from .errors import DataIssue, DataValidationError
 from .ward import Ward
 
-__all__ = ["Origin", "read_staged"]
+__all__ = ["Origin", "read_staged", "cell_text"]
 
 _ROW_IN_MESSAGE = re.compile(r"\brow (\d+)\b")
+
+
+def cell_text(value: Any) -> str:
+    """A value of another source (a spreadsheet cell, a database field) as the text a CSV cell would
+    hold: empty for missing, integral numbers without '.0', lists joined by ';'.
+
+    >>> [cell_text(v) for v in (None, 1968.0, 90.46, True, ["a", "b"], float("nan"))]
+    ['', '1968', '90.46', 'true', 'a;b', '']
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return ";".join(cell_text(v) for v in value)
+    return str(value).strip()
 
 
 @dataclasses.dataclass(frozen=True)

@@ -13,16 +13,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
-import math
 import re
 import zipfile
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
 from .atomic import atomic_write_with
-from .runfolder import run_kpis, run_tables
+from .runfolder import python_value, run_kpis, run_tables
 
 __all__ = ["write_workbook", "save_workbook", "WORKBOOK_FILE", "KPI_SHEET"]
 
@@ -35,15 +33,6 @@ _FIXED_DATE = dt.datetime(2000, 1, 1)
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 _MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
-
-
-def _cell(v: Any) -> Any:
-    """A pandas value as an Excel cell (missing -> empty)."""
-    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
-        return None
-    if hasattr(v, "item"):  # numpy scalars
-        return v.item()
-    return v
 
 
 def _sheet_name(name: str, used: set[str]) -> str:
@@ -63,14 +52,14 @@ def _add_sheet(wb, title: str, df: pd.DataFrame) -> None:
     ws = wb.create_sheet(title)
     ws.append([str(c) for c in df.columns])
     for row in df.itertuples(index=False, name=None):
-        ws.append([_cell(v) for v in row])
+        ws.append([python_value(v) for v in row])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     ws.freeze_panes = "A2"
     if len(df.columns):
         ws.auto_filter.ref = f"A1:{get_column_letter(len(df.columns))}{len(df) + 1}"
     for j, c in enumerate(df.columns, start=1):
-        longest = max([len(str(c)), *(len(str(v)) for v in df[c].head(200) if _cell(v) is not None)])
+        longest = max([len(str(c)), *(len(str(v)) for v in df[c].head(200) if python_value(v) is not None)])
         ws.column_dimensions[get_column_letter(j)].width = min(max(8, longest + 2), 60)
 
 

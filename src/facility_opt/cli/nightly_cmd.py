@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from ..errors import DataValidationError, FacilityOptError, InfeasibleError, ModelConfigError, SolverError
-from ._app import ExitCode, app
+from ._app import DataOption, ExitCode, PublishOption, PublishSchemaOption, app
 
 
 def _json_logging(state: Path, verbose: bool) -> None:
@@ -27,14 +27,11 @@ def _json_logging(state: Path, verbose: bool) -> None:
 @app.command()
 def nightly(
     model: Path | None = typer.Option(None, "--model", help="Planning model YAML (default: models/nerima.yaml)."),
-    data: str | None = typer.Option(None, "--data", help="Ward data folder or postgresql:// URL (default: the "
-                                                        "model's)."),
+    data: DataOption = None,
     state: Path = typer.Option(..., "--state", help="State folder: runs, current plan, history, lock, logs."),
     force: bool = typer.Option(False, "--force", help="Run even when no input changed."),
-    publish: str | None = typer.Option(None, "--publish", help="Publish the current plan to PostGIS (postgresql:// "
-                                                              "URL) when it is not published yet."),
-    publish_schema: str | None = typer.Option(None, "--publish-schema", help="Schema to publish to "
-                                                                           "(default facility_plan)."),
+    publish: PublishOption = None,
+    publish_schema: PublishSchemaOption = None,
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
     """Re-optimise when an input changed since the last good run; log JSON lines for the scheduler.
@@ -59,7 +56,7 @@ def nightly(
     try:
         m = load_planning_model(model)
         if data is not None:
-            m = m.model_copy(update={"data": data if is_database_url(data) else str(Path(data).resolve())})
+            m = m.with_data(data)
         prepare = None
         if is_database_url(m.data):
             url, snapshot = m.data, state.resolve() / "data"

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from ..errors import DataValidationError, InfeasibleError, ModelConfigError, SolverError
-from ._app import ExitCode, app, console, err_console, setup_logging
+from ._app import DataOption, ExitCode, PublishOption, PublishSchemaOption, app, console, err_console, setup_logging
 
 
 def _print_issues(exc: DataValidationError) -> None:
@@ -86,8 +86,7 @@ def kpi_table(plan) -> Table:
 def run(
     model: Path | None = typer.Argument(None, help="Planning model YAML (default: models/nerima.yaml)."),
     out: Path = typer.Option(Path("out/nerima"), "--out", help="Run folder (replaced when the run completes)."),
-    data: str | None = typer.Option(None, "--data", help="Ward data folder or postgresql:// URL instead of the "
-                                                        "model's."),
+    data: DataOption = None,
     time_limit: float | None = typer.Option(None, "--time-limit", help="Solver time limit (s)."),
     gap: float | None = typer.Option(None, "--gap", help="Relative MIP gap to stop at (e.g. 0.005)."),
     threads: int | None = typer.Option(None, "--threads"),
@@ -95,10 +94,8 @@ def run(
     tradeoff: int = typer.Option(0, "--tradeoff", help="Also trace the cost-access trade-off with N points."),
     xlsx: bool = typer.Option(False, "--xlsx", help="Also write plan.xlsx: the KPIs and every table of the run, "
                                                     "one sheet each."),
-    publish: str | None = typer.Option(None, "--publish", help="Publish the plan to PostGIS (postgresql:// URL), "
-                                                              "in one transaction."),
-    publish_schema: str | None = typer.Option(None, "--publish-schema", help="Schema to publish to "
-                                                                           "(default facility_plan)."),
+    publish: PublishOption = None,
+    publish_schema: PublishSchemaOption = None,
     json_out: bool = typer.Option(False, "--json", help="Print the outcome as JSON (for machines)."),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
