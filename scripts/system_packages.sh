@@ -16,8 +16,9 @@ missing=()
 pg="$(newest_postgres)"
 if [ -z "$pg" ] || [ ! -x "/usr/lib/postgresql/$pg/bin/initdb" ]; then
     missing+=(postgresql postgresql-postgis)  # the distribution's default server and its PostGIS
-elif [ ! -f "/usr/share/postgresql/$pg/extension/postgis.control" ]; then
-    missing+=("postgresql-$pg-postgis-3")
+elif ! ls "/usr/lib/postgresql/$pg/lib/"postgis-3*.so >/dev/null 2>&1 \
+        || [ ! -f "/usr/share/postgresql/$pg/extension/postgis.control" ]; then
+    missing+=("postgresql-$pg-postgis-3")  # the extension's library and its SQL scripts
 fi
 
 if [ "${#missing[@]}" -eq 0 ]; then

@@ -41,11 +41,12 @@ def chromium() -> str:
 
 
 def postgres_bindir() -> Path | None:
-    """bin folder of the newest PostgreSQL server that has PostGIS installed."""
+    """bin folder of the newest PostgreSQL server that has PostGIS installed (its library and scripts)."""
     found = []
     for initdb in Path("/usr/lib/postgresql").glob("*/bin/initdb"):
         version = initdb.parents[1].name
-        if (Path("/usr/share/postgresql") / version / "extension" / "postgis.control").is_file():
+        has_lib = any(initdb.parents[1].glob("lib/postgis-3*.so"))
+        if has_lib and (Path("/usr/share/postgresql") / version / "extension" / "postgis.control").is_file():
             found.append((int(re.sub(r"\D", "", version) or 0), initdb.parent))
     return max(found)[1] if found else None
 
