@@ -6,8 +6,8 @@ The sample is cut from the embedded Nerima data around 石神井公園 station: 
 1.2 km (23 buildings: schools, after-school clubs, nurseries, children's halls), the 町丁目 within
 800 m and the stations within 2.2 km. The facilities are written as a register would export them
 (施設台帳 with a title row, Japanese headers, category labels, building years in the Japanese era,
-区有地/借地, a notes column the mapping ignores); ``facilities.mapping.yaml`` (written by hand,
-kept in the folder) maps it to the data model. Nothing is invented: every value is the embedded
+区有地/借地, a notes column the mapping ignores); ``facilities.mapping.yaml``, which maps it to the
+data model, and ``README.md`` are written by hand and kept in the folder. Nothing is invented: every value is the embedded
 data's, including which of them are imputed (補完項目).
 """
 
