@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 import sys
 from enum import IntEnum
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
 
-__all__ = ["app", "main", "ExitCode", "console", "err_console", "setup_logging"]
+__all__ = ["app", "main", "ExitCode", "console", "err_console", "setup_logging", "DataOption", "PublishOption",
+           "PublishSchemaOption"]
 
 app = typer.Typer(
     name="facility-opt",
@@ -26,6 +28,15 @@ console = Console()
 err_console = Console(stderr=True, soft_wrap=True)  # never wrap paths in error messages
 
 
+#: options of the commands that read a ward (run, nightly) and publish a plan
+DataOption = Annotated[str | None, typer.Option(
+    "--data", help="Ward data folder, or a postgresql:// URL (PostGIS tables), instead of the model's.")]
+PublishOption = Annotated[str | None, typer.Option(
+    "--publish", help="Publish the plan to PostGIS (a postgresql:// URL) in one transaction.")]
+PublishSchemaOption = Annotated[str | None, typer.Option(
+    "--publish-schema", help="Schema to publish to (default facility_plan).")]
+
+
 class ExitCode(IntEnum):
     OK = 0
     INVALID_INPUT = 1
@@ -33,6 +44,7 @@ class ExitCode(IntEnum):
     SOLVER_LIMIT = 3
     LOCKED = 4
     INTERNAL = 5
+    PUBLISH_FAILED = 6  # the plan is written, but publishing it to PostGIS failed (nothing was published)
 
 
 def setup_logging(verbose: bool = False) -> None:
