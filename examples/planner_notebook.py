@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: py:percent
+#     formats: ipynb,py:percent
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -11,19 +11,22 @@
 # %% [markdown]
 # # Planning Nerima's facilities: a walk-through for ward planners
 #
-# This notebook is a py:percent script: open it in Jupyter with jupytext (`jupytext --to ipynb
-# examples/planner_notebook.py`), or in VS Code / PyCharm as cells; the test suite runs it as it is.
-# It loads the ward, looks at the renewal cliff, optimises the portfolio and reads the plan.
+# This notebook comes in two forms that jupytext keeps paired: `planner_notebook.ipynb` (open it in
+# Jupyter) and the py:percent script `planner_notebook.py` (the same cells as plain Python, for
+# diffs, VS Code / PyCharm cells, or `python planner_notebook.py`). After editing one, run
+# `jupytext --sync examples/planner_notebook.ipynb` to update the other; the test suite checks that
+# they agree and executes the notebook. It loads the ward, looks at the renewal cliff, optimises the
+# portfolio and reads the plan.
 
 # %%
-import matplotlib
-
-matplotlib.use("Agg")  # remove this line in a live notebook to see figures inline
 import matplotlib.pyplot as plt
 
 import facility_opt as fo
 from facility_opt.figures import plot_ward
 from facility_opt.portfolio import format_yen
+
+# facility_opt selects matplotlib's headless backend on import; in Jupyter, switch back to inline figures
+# %matplotlib inline
 
 # %% [markdown]
 # ## 1. The ward and its facilities
@@ -51,9 +54,9 @@ plot_ward(ward, ax=ax);
 model = fo.load_planning_model()  # models/nerima.yaml
 costs = fo.project_renewal(ward.facilities, start_year=model.horizon.start_year, params=model.renewal_params(),
                            include_operation=False)
-fo.plot_renewal_cliff(costs, by="kind")
 by_year = fo.totals_by_year(costs, by="kind")
 print(f"renewal over {model.horizon.years} years: {costs['cost_yen'].sum() / 1e8:,.0f} 億円")
+fo.plot_renewal_cliff(costs, by="kind")
 
 # %% [markdown]
 # ## 3. Optimise the portfolio

@@ -29,6 +29,25 @@ def shared_dir() -> Path:
     return SHARED
 
 
+@pytest.fixture(scope="session")
+def postgis_cluster():
+    """A PostgreSQL + PostGIS server the tests start themselves (see tests/system_tools.py)."""
+    import system_tools
+
+    bindir = system_tools.postgres_bindir()
+    system_tools.require("PostgreSQL with PostGIS (Debian packages postgresql and postgresql-NN-postgis-3)",
+                         bindir is not None)
+    cluster = system_tools.Cluster(bindir).start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def pg_url(postgis_cluster) -> str:
+    """A new, empty database with PostGIS: its postgresql:// URL."""
+    return postgis_cluster.database()
+
+
 TINY_WARD = {
     "ward.yaml": """\
 name: Tiny

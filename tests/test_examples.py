@@ -23,8 +23,9 @@ def run(script: str, *args: str, cwd: Path) -> str:
 
 
 def test_every_example_is_tested():
+    # planner_notebook.py is the py:percent twin of planner_notebook.ipynb, executed by tests/test_notebook.py
     tested = {"nerima_default.py", "bring_your_own_data.py", "compare_scenarios.py", "fee_revision.py",
-              "planner_notebook.py"}
+              "planner_notebook.py", "excel_register.py"}
     assert {p.name for p in EXAMPLES.glob("*.py")} == tested
 
 
@@ -70,6 +71,11 @@ def test_fee_revision(tmp_path):
     assert f"{summary['revenue_after']:,.0f}" in out and (tmp_path / "fees" / "fees.png").is_file()
 
 
-def test_planner_notebook_runs(tmp_path):
-    out = run("planner_notebook.py", cwd=tmp_path)
-    assert "independent check: no violations" in out
+def test_excel_register(tmp_path):
+    out = run("excel_register.py", "--out", "reg", cwd=tmp_path)
+    plan = json.loads((tmp_path / "reg" / "plan.json").read_text())
+    assert plan["valid"] and "valid: Ward('Nerima: Shakujii-koen sample': 11 zones" in out
+    assert f"buildings {plan['kpis']['buildings_before']} -> {plan['kpis']['buildings_after']}" in out
+    from openpyxl import load_workbook
+
+    assert load_workbook(tmp_path / "reg" / "plan.xlsx").sheetnames[:2] == ["KPIs", "decisions"]

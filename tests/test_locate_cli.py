@@ -29,3 +29,17 @@ def test_bench_malformed_file(tmp_path):
     r = CliRunner().invoke(app, ["bench", str(f)])
     assert r.exit_code == 1
     assert "bad.txt, row 3" in r.output
+
+
+def test_bench_pcenter_model(tmp_path):
+    """--model pcenter solves a p-median file as p-center; a warehouse file is refused by name."""
+    (tmp_path / "tiny_pmed.txt").write_text("4 3 2\n1 2 5\n2 3 1\n3 4 5\n")
+    out = tmp_path / "bench.json"
+    r = CliRunner().invoke(app, ["bench", str(tmp_path / "tiny_pmed.txt"), "--model", "pcenter", "--json", str(out)])
+    assert r.exit_code == 0, r.output
+    rec = json.loads(out.read_text())["records"][0]
+    # path 1-2-3-4 (5, 1, 5), two centres: {1 or 2, 3 or 4} leave a farthest vertex at distance 5
+    assert rec["model"] == "p-center" and rec["objective"] == 5 and rec["status"] == "optimal"
+    (tmp_path / "tiny_cap.txt").write_text("2 2\n10 5\n10 7\n4 1 20\n4 20 2\n")
+    r = CliRunner().invoke(app, ["bench", str(tmp_path / "tiny_cap.txt"), "--model", "pcenter"])
+    assert r.exit_code == 1 and "p-center needs a p-median file" in r.output

@@ -57,7 +57,7 @@ def recheck_nearest(res, problem):
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
-@pytest.mark.parametrize("method", ["auto", "reduced", "lagrangian", "classic", "sparse"])
+@pytest.mark.parametrize("method", ["auto", "benders", "reduced", "lagrangian", "classic", "sparse"])
 @pytest.mark.parametrize("p", [1, 2, 3])
 def test_pmedian_matches_brute_force(solver, method, p):
     prob = line_problem()
@@ -97,6 +97,38 @@ def test_lagrangian_bnb_on_random_instances():
                 assert res.objective == pytest.approx(best), (trial, p, method)
 
 
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_benders_on_random_instances(solver):
+    """Both Benders finishers (B&B with LP multipliers: 30 sites, p = 2; master MIP: p = 3 of 12
+    sites) and both masters (highspy, PuLP for CBC) agree with brute force, required sites too."""
+    rng = np.random.default_rng(11)
+    opts = SolverOptions(solver=solver)
+    for trial in range(3):
+        for n_pts, p in ((30, 2), (12, 3), (12, 5)):
+            pts = rng.random((n_pts, 2))
+            cost = np.round(100 * np.hypot(*(pts[:, None, :] - pts[None, :, :]).transpose(2, 0, 1)))
+            w = rng.integers(1, 5, n_pts).astype(float)
+            best = min((w * cost[:, list(s)].min(axis=1)).sum() for s in itertools.combinations(range(n_pts), p))
+            res = p_median(cost, p, demand=w, method="benders", options=opts)
+            assert res.status == "optimal"
+            assert res.objective == pytest.approx(best), (trial, n_pts, p)
+            req = [int(rng.integers(n_pts))]
+            best_req = min((w * cost[:, list(s)].min(axis=1)).sum()
+                           for s in itertools.combinations(range(n_pts), p) if req[0] in s)
+            res = p_median(cost, p, demand=w, method="benders", required=req, options=opts)
+            assert req[0] in res.sites and res.objective == pytest.approx(best_req), (trial, n_pts, p, "required")
+
+
+def test_benders_fractional_costs():
+    """Non-integral costs: no rounding of bounds; the optimum still matches brute force."""
+    rng = np.random.default_rng(5)
+    pts = rng.random((14, 2))
+    cost = np.hypot(*(pts[:, None, :] - pts[None, :, :]).transpose(2, 0, 1))
+    for p in (2, 4):
+        best = min(cost[:, list(s)].min(axis=1).sum() for s in itertools.combinations(range(14), p))
+        assert p_median(cost, p, method="benders").objective == pytest.approx(best)
+
+
 def test_pmedian_deterministic():
     prob = line_problem()
     a = PMedian(2).solve(prob).to_frame()
@@ -119,6 +151,16 @@ def test_p_zero_names_constraint(p):
         mclp(COST, 1.0, p)
     with pytest.raises(InfeasibleError, match="number of sites == p"):
         p_center(COST, p)
+
+
+@pytest.mark.parametrize("method", ["benders", "lagrangian", "reduced", "classic"])
+def test_no_p_sites_reach_everyone(method):
+    """Each point reaches some site, but no 2 sites reach all three: an InfeasibleError naming the
+    point left out, not a big-M objective."""
+    cost = np.array([[1.0, np.inf, np.inf], [np.inf, 1.0, np.inf], [np.inf, np.inf, 1.0]])
+    prob = LocationProblem.from_cost_matrix(cost, demand_ids=["a", "b", "c"])
+    with pytest.raises(InfeasibleError, match=r"(?s)no 2 sites reach every demand point.*raise p"):
+        PMedian(2, method=method).solve(prob)
 
 
 def test_too_many_required_sites():
@@ -165,14 +207,36 @@ def test_mclp_uncoverable_points_stay_uncovered():
     assert res.objective == 2 and res.metrics["n_uncovered"] == 1
 
 
-def test_pcenter_matches_brute_force():
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_pcenter_matches_brute_force(solver):
+    opts = SolverOptions(solver=solver)
     prob = line_problem()
     for p in (1, 2, 3):
-        res = PCenter(p).solve(prob)
+        res = PCenter(p, options=opts).solve(prob)
         best = min(COST[:, list(s)].min(axis=1).max() for s in itertools.combinations(range(5), p))
         assert res.objective == pytest.approx(best)
         assert res.to_frame()["distance"].max() == pytest.approx(best)
         assert len(res.sites) == p
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_pcenter_random_instances_subset_growth(solver):
+    """40 demand points, 2-3 centres: the covering questions start on a subset of the points and
+    must grow it; the radius equals brute force, with and without a required site."""
+    rng = np.random.default_rng(7)
+    opts = SolverOptions(solver=solver)
+    for trial in range(2):
+        pts = rng.random((40, 2))
+        sites = rng.random((12, 2))
+        cost = np.round(100 * np.hypot(*(pts[:, None, :] - sites[None, :, :]).transpose(2, 0, 1)))
+        for p in (2, 3):
+            best = min(cost[:, list(s)].min(axis=1).max() for s in itertools.combinations(range(12), p))
+            res = p_center(cost, p, options=opts)
+            assert res.objective == best, (trial, p)
+            best_req = min(cost[:, list(s)].min(axis=1).max() for s in itertools.combinations(range(12), p)
+                           if 4 in s)
+            res = p_center(cost, p, required=[4], options=opts)
+            assert 4 in res.sites and res.objective == best_req, (trial, p, "required")
 
 
 # ---------------------------------------------------------------- facility location

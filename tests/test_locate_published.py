@@ -77,6 +77,40 @@ def test_pmed_all(k):
     _pmed(k)
 
 
+PCENTER_REF = Path(__file__).resolve().parents[1] / "benchmarks" / "pcenter_pmed_reference.csv"
+
+
+def _pmed_pcenter(k: int) -> None:
+    """p-center radius equals the reference radius (computed exactly, cross-checked against public
+    values: docs/location_models.md), re-checked from the chosen sites alone."""
+    ref = pd.read_csv(PCENTER_REF).set_index("instance")
+    inst = read_orlib(bench_dir("pmed") / f"pmed{k}.txt")
+    res = PCenter(inst.p).solve(inst.problem)
+    pos = [inst.problem.site_ids.index(s) for s in res.sites]
+    assert len(res.sites) == inst.p
+    assert inst.problem.cost[:, pos].min(axis=1).max() == res.objective == ref.loc[f"pmed{k}", "radius"]
+    assert ref.loc[f"pmed{k}", "radius"] == ref.loc[f"pmed{k}", "public_cross_check"]
+
+
+@pytest.mark.parametrize("k", [1, 5, 16])
+def test_pmed_pcenter_fast(k):
+    _pmed_pcenter(k)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("k", [k for k in range(1, 41) if k not in (1, 5, 16)])
+def test_pmed_pcenter_all(k):
+    _pmed_pcenter(k)
+
+
+@pytest.mark.parametrize("method", ["benders", "lagrangian"])
+def test_pmed6_benders_and_lagrangian_agree(method):
+    """pmed6 (p = 5) is not closed by the LP bound: Benders finishes with branch and bound."""
+    inst = read_orlib(bench_dir("pmed") / "pmed6.txt")
+    res = PMedian(inst.p, method=method).solve(inst.problem)
+    assert res.objective == pmed_optima()["pmed6"] == check_pmedian(res, inst.problem)
+
+
 @pytest.mark.parametrize("k", [4, 10])
 def test_pmed_reduced_mip_with_warm_start(k, monkeypatch):
     """HiGHS 1.16, given the single-start incumbent (3046 on pmed4, 1263 on pmed10) as a MIP start

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import re
-import shutil
 import struct
 import subprocess
 from html.parser import HTMLParser
@@ -245,14 +244,17 @@ def test_report_escapes_text(tiny, tmp_path):
     assert "<script>" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
 
 
-@pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed (apt-get install chromium)")
 def test_report_renders_in_a_real_browser(tiny, tmp_path):
+    """Debian's chromium renders the report headless (the test fails when chromium is missing:
+    tests/system_tools.py)."""
     import matplotlib.image as mpimg
+    import system_tools
 
+    exe = system_tools.chromium()
     ward, problem, plan, curve = tiny
     path = write_report(plan, ward, tmp_path / "report.html", problem=problem, tradeoff=curve)
     shot = tmp_path / "shot.png"
-    subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
                     f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}", "--window-size=1280,2400",
                     path.resolve().as_uri()], check=True, capture_output=True, timeout=120)

@@ -1,59 +1,160 @@
 """facility_opt: plan a ward's public buildings with data and integer programming.
 
-The public API is small; everything else is reachable through its module.
+The public API is small; everything else is reachable through its module. Names are imported on
+first use (PEP 562): ``import facility_opt`` and the command line's start-up stay fast, and
+``facility_opt.Ward`` or ``from facility_opt import p_median`` work as before.
 """
 
-from .catalogue import Catalogue, Category, Service, default_catalogue, load_catalogue
-from .access import distance_pairs, read_street_network, station_access, station_catchments, station_summary
-from .land import land_value_at
-from .costs import (
-    RenewalCostParams,
-    default_renewal_params,
-    plot_renewal_cliff,
-    project_renewal,
-    project_stock,
-    totals_by_year,
-)
-from .demand import facility_capacity, zone_demand
-from .errors import (
-    DataIssue,
-    DataValidationError,
-    FacilityOptError,
-    InfeasibleError,
-    ModelConfigError,
-    SolverError,
-)
-from .fees import FeePolicy, FeeResult, default_fee_model, load_fee_model, load_fee_schedule_csv, optimise_fees
-from .loading import load_nerima, read_ward
-from .pipeline import RunResult, run_model
-from .planning import PlanningModel, load_planning_model
-from .portfolio import (
-    Plan,
-    Policy,
-    PortfolioOptions,
-    PortfolioProblem,
-    baseline_plan,
-    check_plan,
-    optimise_portfolio,
-    tradeoff_curve,
-)
-from .compare import compare_plans
-from .portfolio.yearly import cost_by_year
-from .report import plan_geodataframe, plan_map, write_facilities_gpkg, write_report
-from .schedule import (
-    Budget,
-    ScheduleParams,
-    ScheduleResult,
-    check_schedule,
-    default_schedule_params,
-    plan_buildings,
-    plot_schedule,
-    schedule_renewals,
-)
-from .locate import LocationProblem, LocationResult, p_median
-from .schema import METRIC_CRS
-from .solver import SolveInfo, SolverOptions
-from .ward import Ward
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+#: public name -> the module that defines it
+_EXPORTS = {
+    "Catalogue": ".catalogue",
+    "Category": ".catalogue",
+    "Service": ".catalogue",
+    "default_catalogue": ".catalogue",
+    "load_catalogue": ".catalogue",
+    "distance_pairs": ".access",
+    "read_street_network": ".access",
+    "station_access": ".access",
+    "station_catchments": ".access",
+    "station_summary": ".access",
+    "land_value_at": ".land",
+    "RenewalCostParams": ".costs",
+    "default_renewal_params": ".costs",
+    "plot_renewal_cliff": ".costs",
+    "project_renewal": ".costs",
+    "project_stock": ".costs",
+    "totals_by_year": ".costs",
+    "facility_capacity": ".demand",
+    "zone_demand": ".demand",
+    "DataIssue": ".errors",
+    "DataValidationError": ".errors",
+    "FacilityOptError": ".errors",
+    "InfeasibleError": ".errors",
+    "ModelConfigError": ".errors",
+    "SolverError": ".errors",
+    "FeePolicy": ".fees",
+    "FeeResult": ".fees",
+    "default_fee_model": ".fees",
+    "load_fee_model": ".fees",
+    "load_fee_schedule_csv": ".fees",
+    "optimise_fees": ".fees",
+    "load_nerima": ".loading",
+    "read_ward": ".loading",
+    "RunResult": ".pipeline",
+    "run_model": ".pipeline",
+    "PlanningModel": ".planning",
+    "load_planning_model": ".planning",
+    "Plan": ".portfolio",
+    "Policy": ".portfolio",
+    "PortfolioOptions": ".portfolio",
+    "PortfolioProblem": ".portfolio",
+    "baseline_plan": ".portfolio",
+    "check_plan": ".portfolio",
+    "optimise_portfolio": ".portfolio",
+    "tradeoff_curve": ".portfolio",
+    "compare_plans": ".compare",
+    "cost_by_year": ".portfolio.yearly",
+    "plan_geodataframe": ".report",
+    "plan_map": ".report",
+    "write_facilities_gpkg": ".report",
+    "write_report": ".report",
+    "Budget": ".schedule",
+    "ScheduleParams": ".schedule",
+    "ScheduleResult": ".schedule",
+    "check_schedule": ".schedule",
+    "default_schedule_params": ".schedule",
+    "plan_buildings": ".schedule",
+    "plot_schedule": ".schedule",
+    "schedule_renewals": ".schedule",
+    "LocationProblem": ".locate",
+    "LocationResult": ".locate",
+    "p_median": ".locate",
+    "METRIC_CRS": ".schema",
+    "SolveInfo": ".solver",
+    "SolverOptions": ".solver",
+    "Ward": ".ward",
+}
+
+if TYPE_CHECKING:  # static analysers see the real imports
+    from .catalogue import Catalogue, Category, Service, default_catalogue, load_catalogue
+    from .access import distance_pairs, read_street_network, station_access, station_catchments, station_summary
+    from .land import land_value_at
+    from .costs import (
+        RenewalCostParams,
+        default_renewal_params,
+        plot_renewal_cliff,
+        project_renewal,
+        project_stock,
+        totals_by_year,
+    )
+    from .demand import facility_capacity, zone_demand
+    from .errors import (
+        DataIssue,
+        DataValidationError,
+        FacilityOptError,
+        InfeasibleError,
+        ModelConfigError,
+        SolverError,
+    )
+    from .fees import FeePolicy, FeeResult, default_fee_model, load_fee_model, load_fee_schedule_csv, optimise_fees
+    from .loading import load_nerima, read_ward
+    from .pipeline import RunResult, run_model
+    from .planning import PlanningModel, load_planning_model
+    from .portfolio import (
+        Plan,
+        Policy,
+        PortfolioOptions,
+        PortfolioProblem,
+        baseline_plan,
+        check_plan,
+        optimise_portfolio,
+        tradeoff_curve,
+    )
+    from .compare import compare_plans
+    from .portfolio.yearly import cost_by_year
+    from .report import plan_geodataframe, plan_map, write_facilities_gpkg, write_report
+    from .schedule import (
+        Budget,
+        ScheduleParams,
+        ScheduleResult,
+        check_schedule,
+        default_schedule_params,
+        plan_buildings,
+        plot_schedule,
+        schedule_renewals,
+    )
+    from .locate import LocationProblem, LocationResult, p_median
+    from .schema import METRIC_CRS
+    from .solver import SolveInfo, SolverOptions
+    from .ward import Ward
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name (or a subpackage such as ``facility_opt.portfolio``) on first use."""
+    mod = _EXPORTS.get(name)
+    if mod is not None:
+        value = getattr(importlib.import_module(mod, __name__), name)
+    elif not name.startswith("__"):
+        try:
+            value = importlib.import_module(f".{name}", __name__)
+        except ModuleNotFoundError as err:
+            if err.name != f"{__name__}.{name}":
+                raise
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
+
 
 __version__ = "0.1.0"
 
@@ -99,9 +200,9 @@ __all__ = [
     "distance_pairs",
     "read_street_network",
     "station_access",
-    "land_value_at",
     "station_catchments",
     "station_summary",
+    "land_value_at",
     "FeePolicy",
     "FeeResult",
     "optimise_fees",

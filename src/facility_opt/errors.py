@@ -28,19 +28,31 @@ class DataIssue:
     """One problem found in one input file.
 
     ``row`` is the 1-based data row (the header is row 0; ``None`` for whole-file problems such as
-    a missing column), ``field`` the column or key concerned.
+    a missing column), ``field`` the column or key concerned. Sources other than plain files say
+    where in their own terms: ``sheet`` (an Excel register, whose ``row`` is then the row number
+    Excel shows), ``key`` (a database row, named by its primary key) and ``column`` (the source's
+    own column name where it differs from the field, e.g. ``延床面積`` for ``floor_area_m2``).
     """
 
     file: str
     row: int | None
     field: str | None
     message: str
+    sheet: str | None = None
+    key: str | None = None
+    column: str | None = None
 
     def __str__(self) -> str:
         where = Path(self.file).name if self.file else "<input>"
-        if self.row is not None:
+        if self.sheet:
+            where += f", sheet '{self.sheet}'"
+        if self.key is not None:
+            where += f", row {self.key}"
+        elif self.row is not None:
             where += f", row {self.row}"
-        if self.field:
+        if self.field and self.column and self.column != self.field:
+            where += f", field '{self.column}' ({self.field})"
+        elif self.field:
             where += f", field '{self.field}'"
         return f"{where}: {self.message}"
 

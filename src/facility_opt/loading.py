@@ -10,6 +10,10 @@ Folder layout (``geodata/nerima/`` is an example)::
     stations.csv|...          railway stations        (StationRecord columns; open or planned)
     land_prices.csv|...       optional: land prices   (LandPriceRecord columns)
 
+The facilities may instead be an Excel export of the ward's facility register, ``facilities.xlsx``
+(with ``facilities.mapping.yaml``; :mod:`facility_opt.register`), and a whole ward may be read from
+PostGIS tables by giving a ``postgresql://`` URL instead of a folder (:mod:`facility_opt.postgis`).
+
 CSV files give points as ``lat``/``lon`` (WGS84) or ``x``/``y`` in ``ward.yaml``'s ``csv_crs``;
 they may be UTF-8 or Shift-JIS (cp932). Columns named ``x_*`` are kept as user data; any other
 unknown column is an error (it is usually a typo of a known one).
@@ -461,7 +465,8 @@ def _impute_age(zones: pd.DataFrame, meta: WardMeta) -> pd.DataFrame:
 
 
 def read_ward(folder: str | Path, catalogue: Catalogue | None = None) -> Ward:
-    """Read and validate a ward folder; raise :class:`DataValidationError` listing every problem.
+    """Read and validate a ward folder (or a ``postgresql://`` URL); raise :class:`DataValidationError`
+    listing every problem.
 
     Examples
     --------
@@ -470,9 +475,19 @@ def read_ward(folder: str | Path, catalogue: Catalogue | None = None) -> Ward:
     >>> len(ward.zones), int(ward.zones["population"].sum())
     (202, 721722)
     """
+    from .postgis import is_database_url  # other sources are staged and read by this function again
+
+    if is_database_url(folder):
+        from .postgis import read_ward_postgis
+
+        return read_ward_postgis(str(folder), catalogue)
     folder = Path(folder)
     if not folder.is_dir():
         raise DataValidationError([DataIssue(str(folder), None, None, "not a folder")])
+    if _find_file(folder, "facilities", True) is None and (folder / "facilities.xlsx").is_file():
+        from .register import read_ward_with_register
+
+        return read_ward_with_register(folder, catalogue)
     catalogue = catalogue or default_catalogue()
     issues: list[DataIssue] = []
     meta = _read_meta(folder, issues)

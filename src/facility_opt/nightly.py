@@ -7,6 +7,7 @@ State folder layout (``--state DIR``)::
     current                  text file naming the folder of the last good run (replaced atomically)
     history.jsonl            one JSON line per attempt (started, outcome, fingerprint, changed inputs)
     nightly.log.jsonl        structured log lines for the scheduler
+    data/                    the ward as read from PostGIS (``--data postgresql://…``): what is planned on
 
 A run computes a fingerprint of every input file (the ward data folder and the planning-model
 files). If nothing changed since the last good run it says so and exits 0. Otherwise it runs the job
@@ -145,12 +146,17 @@ def _append_history(state: Path, entry: dict) -> None:
         os.fsync(fh.fileno())
 
 
-def run_nightly(inputs: dict[str, Path], state: str | Path, job: JobFn, force: bool = False) -> NightlyOutcome:
+def run_nightly(inputs: dict[str, Path], state: str | Path, job: JobFn, force: bool = False,
+                prepare: Callable[[], None] | None = None,
+                after: Callable[[NightlyOutcome], None] | None = None) -> NightlyOutcome:
     """Run ``job`` when ``inputs`` changed since the last good run; promote its output atomically.
 
     Raises :class:`LockedError` when another run holds the lock. Any exception from ``job`` is
     logged, recorded in the history and re-raised after the temporary output is removed; the
-    previous run stays current.
+    previous run stays current. Under the same lock, ``prepare()`` runs before the inputs are
+    fingerprinted (e.g. to copy a database into an input folder; its failure is recorded like a
+    job's) and ``after(outcome)`` once the outcome is known, also when nothing changed (e.g. to
+    publish the current plan).
     """
     state = Path(state)
     with _lock(state):
@@ -159,6 +165,15 @@ def run_nightly(inputs: dict[str, Path], state: str | Path, job: JobFn, force: b
         for stale in runs.glob(".tmp-*"):  # left by a killed run
             log.warning("removing the incomplete run folder %s left by an interrupted run", stale.name)
             shutil.rmtree(stale, ignore_errors=True)
+        if prepare is not None:
+            try:
+                prepare()
+            except BaseException as exc:
+                log.error("preparing the inputs failed; the previous plan stays current",
+                          extra={"data": {"event": "failed", "error": f"{type(exc).__name__}: {exc}"}})
+                _append_history(state, {"started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "outcome": "failed",
+                                        "stage": "prepare", "error": f"{type(exc).__name__}: {exc}"[:2000]})
+                raise
         fps = fingerprint_inputs(inputs)
         fp = _overall(fps)
         prev = _current(state)
@@ -169,7 +184,10 @@ def run_nightly(inputs: dict[str, Path], state: str | Path, job: JobFn, force: b
             msg = f"no input changed since run {prev.name}; nothing to do"
             log.info(msg, extra={"data": {"event": "unchanged", "run": prev.name, "fingerprint": fp}})
             _append_history(state, {"started": started, "outcome": "unchanged", "fingerprint": fp, "run": prev.name})
-            return NightlyOutcome("unchanged", prev, [], msg)
+            outcome = NightlyOutcome("unchanged", prev, [], msg)
+            if after is not None:
+                after(outcome)
+            return outcome
         seq = 1 + max((int(p.name.split("-")[0]) for p in runs.iterdir()
                        if p.is_dir() and p.name[:4].isdigit()), default=0)
         name = f"{seq:04d}-{fp[:12]}"
@@ -202,4 +220,7 @@ def run_nightly(inputs: dict[str, Path], state: str | Path, job: JobFn, force: b
         _append_history(state, {"started": started, "outcome": "updated", "fingerprint": fp, "run": name,
                                 "changed": changed})
         log.info("new plan is current", extra={"data": {"event": "updated", "run": name}})
-        return NightlyOutcome("updated", final, changed, f"run {name} written; {len(changed)} input file(s) changed")
+        outcome = NightlyOutcome("updated", final, changed, f"run {name} written; {len(changed)} input file(s) changed")
+        if after is not None:
+            after(outcome)
+        return outcome

@@ -90,7 +90,7 @@ def run_model(
     ----------
     model : a :class:`PlanningModel`, a YAML path, or None for ``models/nerima.yaml``.
     out_dir : the run folder (replaced as a whole when the run completes).
-    data_dir : ward data to use instead of the model's ``data``.
+    data_dir : ward data to use instead of the model's ``data`` (a folder or a ``postgresql://`` URL).
     start_plan : a previous plan (or its run folder) to warm-start from.
     solver : overrides of the model's ``solver`` section (time_limit, gap_rel, threads, solver...).
     tradeoff_points : when > 0, also trace the cost–access trade-off with this many points (one
@@ -109,7 +109,7 @@ def run_model(
     say = progress or (lambda step, detail: log.info("%s: %s", step, detail))
     m = model if isinstance(model, PlanningModel) else load_planning_model(model)
     if data_dir is not None:
-        m = m.model_copy(update={"data": str(Path(data_dir).resolve())})
+        m = m.with_data(data_dir)
     say("load", f"model {m.name}: reading and validating the ward data")
     ward = m.read_ward()
     if not m.portfolio:

@@ -81,7 +81,7 @@ class PlanningModel(BaseModel):
 
     name: str
     description: str = ""
-    data: str = Field(description="Ward data folder, or 'embedded:nerima'.")
+    data: str = Field(description="Ward data folder, 'embedded:nerima', or a postgresql:// URL (PostGIS tables).")
     catalogue: str
     renewal_costs: str | None = None
     horizon: Horizon
@@ -103,6 +103,12 @@ class PlanningModel(BaseModel):
             return geodata_dir() / self.data.split(":", 1)[1]
         return Path(self.data)
 
+    def with_data(self, source: str | Path) -> PlanningModel:
+        """This model on other ward data: a folder (made absolute) or a ``postgresql://`` URL."""
+        from .postgis import is_database_url
+
+        return self.model_copy(update={"data": source if is_database_url(source) else str(Path(source).resolve())})
+
     def read_catalogue(self):
         from .catalogue import load_catalogue
 
@@ -111,8 +117,10 @@ class PlanningModel(BaseModel):
     def read_ward(self):
         """The ward data, validated against this model's catalogue."""
         from .loading import read_ward
+        from .postgis import is_database_url
 
-        return read_ward(self.data_dir(), catalogue=self.read_catalogue())
+        source = self.data if is_database_url(self.data) else self.data_dir()
+        return read_ward(source, catalogue=self.read_catalogue())
 
     def renewal_params(self):
         """Renewal-cost parameters: the model's cost table (default: the 総務省 standard) with the
@@ -218,11 +226,13 @@ def load_planning_model(path: str | Path | None = None) -> PlanningModel:
     >>> m.name, m.horizon.years
     ('nerima', 30)
     """
+    from .postgis import is_database_url
+
     path = Path(path) if path is not None else default_model_path()
     raw, files, origin = _resolve(path, ())
     for key, declared_in in origin.items():
         value = _get(raw, key)
-        if isinstance(value, str) and not value.startswith("embedded:"):
+        if isinstance(value, str) and not value.startswith("embedded:") and not is_database_url(value):
             _set(raw, key, str((declared_in.parent / value).resolve()))
     raw["source_files"] = files
     try:
@@ -233,7 +243,7 @@ def load_planning_model(path: str | Path | None = None) -> PlanningModel:
         v = getattr(model, key)
         if v is not None and not Path(v).is_file():
             raise ModelConfigError(f"{origin.get(key, path)}: {key}: file {v} does not exist")
-    if not model.data.startswith("embedded:") and not Path(model.data).is_dir():
+    if not model.data.startswith("embedded:") and not is_database_url(model.data) and not Path(model.data).is_dir():
         raise ModelConfigError(f"{origin.get('data', path)}: data: folder {model.data} does not exist")
     _check_demand(model.demand, origin, path)
     return model

@@ -2,7 +2,7 @@
 
 Each command lives in its own module in this package and registers itself on :data:`app`.
 Exit codes: 0 ok, 1 invalid input, 2 infeasible, 3 solver limit reached without a feasible plan,
-4 another run holds the lock, 5 internal error.
+4 another run holds the lock, 5 internal error, 6 the plan is written but publishing it to PostGIS failed.
 """
 
 from __future__ import annotations

@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 import sys
 from enum import IntEnum
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
 
-__all__ = ["app", "main", "ExitCode", "console", "err_console", "setup_logging"]
+__all__ = ["app", "main", "ExitCode", "console", "err_console", "setup_logging", "DataOption", "PublishOption",
+           "PublishSchemaOption"]
 
 app = typer.Typer(
     name="facility-opt",
@@ -18,9 +20,21 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # plain (click) help pages: typer's rich help imports rich.markdown and markdown-it, ~0.2 s of
+    # a 0.5 s start-up budget (benchmarks/results/startup.json); command output still uses rich
+    rich_markup_mode=None,
 )
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)  # never wrap paths in error messages
+
+
+#: options of the commands that read a ward (run, nightly) and publish a plan
+DataOption = Annotated[str | None, typer.Option(
+    "--data", help="Ward data folder, or a postgresql:// URL (PostGIS tables), instead of the model's.")]
+PublishOption = Annotated[str | None, typer.Option(
+    "--publish", help="Publish the plan to PostGIS (a postgresql:// URL) in one transaction.")]
+PublishSchemaOption = Annotated[str | None, typer.Option(
+    "--publish-schema", help="Schema to publish to (default facility_plan).")]
 
 
 class ExitCode(IntEnum):
@@ -30,6 +44,7 @@ class ExitCode(IntEnum):
     SOLVER_LIMIT = 3
     LOCKED = 4
     INTERNAL = 5
+    PUBLISH_FAILED = 6  # the plan is written, but publishing it to PostGIS failed (nothing was published)
 
 
 def setup_logging(verbose: bool = False) -> None:

@@ -12,7 +12,6 @@ from rich.console import Console
 from rich.table import Table
 
 from ..errors import FacilityOptError, InfeasibleError
-from ..solver import SolverOptions
 from ._app import ExitCode, app, console, err_console
 
 
@@ -37,12 +36,15 @@ def bench(
     time_limit: float | None = typer.Option(None, "--time-limit", help="Seconds per instance."),
     gap: float | None = typer.Option(None, "--gap", help="Relative MIP gap to stop at."),
     threads: int | None = typer.Option(None, "--threads", help="Solver threads."),
-    model: str = typer.Option("auto", "--model", help="Warehouse files: auto, ufl, cfl or cfl-single."),
+    model: str = typer.Option("auto", "--model", help="Warehouse files: auto, ufl, cfl or cfl-single; "
+                              "p-median files: auto (p-median) or pcenter."),
     capacity: float | None = typer.Option(None, "--capacity", help="Value for the 'capacity' token of capa/b/c."),
-    method: str = typer.Option("auto", "--method", help="p-median method: auto, reduced, classic or sparse."),
+    method: str = typer.Option("auto", "--method", help="p-median method: auto, benders, lagrangian, reduced, "
+                               "classic or sparse."),
 ) -> None:
     """Solve OR-Library location instances (format read from each file) and report the figures."""
     from ..locate.bench import collect_files, solve_orlib_file
+    from ..solver import SolverOptions
 
     opts = SolverOptions(solver=solver, time_limit=time_limit, gap_rel=gap, threads=threads)  # type: ignore[arg-type]
     try:

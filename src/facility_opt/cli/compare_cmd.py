@@ -6,15 +6,15 @@ import json
 import math
 from pathlib import Path
 
-import pandas as pd
 import typer
-from pydantic import ValidationError
 from rich.table import Table
 
 from ._app import ExitCode, app, console, err_console
 
 
 def _read_plan(run: Path):
+    from pydantic import ValidationError
+
     from ..portfolio.plan import Plan
 
     path = run if run.is_file() else run / "plan.json"
@@ -37,6 +37,8 @@ def _clean(v):
         return None
     if hasattr(v, "item"):  # numpy scalars
         return _clean(v.item())
+    import pandas as pd
+
     return None if v is None or v is pd.NA else v
 
 
@@ -81,6 +83,8 @@ def compare(
                 for f in ("decision", "year", "services_after"):
                     if r[f"{f}_a"] != r[f"{f}_b"]:
                         rows.append(("decision", r["facility_id"], f, r[f"{f}_a"], r[f"{f}_b"]))
+            import pandas as pd
+
             text = pd.DataFrame(rows, columns=["part", "id", "field", "a", "b"]).to_csv(index=False,
                                                                                      lineterminator="\n")
         elif out.suffix.lower() == ".json":

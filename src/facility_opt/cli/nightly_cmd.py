@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from ..errors import DataValidationError, FacilityOptError, InfeasibleError, ModelConfigError, SolverError
-from ._app import ExitCode, app
+from ._app import DataOption, ExitCode, PublishOption, PublishSchemaOption, app
 
 
 def _json_logging(state: Path, verbose: bool) -> None:
@@ -27,33 +27,66 @@ def _json_logging(state: Path, verbose: bool) -> None:
 @app.command()
 def nightly(
     model: Path | None = typer.Option(None, "--model", help="Planning model YAML (default: models/nerima.yaml)."),
-    data: Path | None = typer.Option(None, "--data", help="Ward data folder (default: the model's)."),
+    data: DataOption = None,
     state: Path = typer.Option(..., "--state", help="State folder: runs, current plan, history, lock, logs."),
     force: bool = typer.Option(False, "--force", help="Run even when no input changed."),
+    publish: PublishOption = None,
+    publish_schema: PublishSchemaOption = None,
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
     """Re-optimise when an input changed since the last good run; log JSON lines for the scheduler.
 
+    With ``--data postgresql://…`` the ward is read from PostGIS into ``STATE/data`` first (the
+    copy is what is fingerprinted and planned on). With ``--publish`` the current plan is published
+    whenever the database does not have it yet (after a new run, or when an earlier publish failed).
+
     Exit codes: 0 updated or nothing to do, 1 invalid input, 2 infeasible, 3 solver limit,
-    4 another run holds the lock, 5 internal error. On any failure the previous plan stays current.
+    4 another run holds the lock, 5 internal error, 6 publishing failed. On any failure the
+    previous plan stays current (and published).
     """
-    from ..nightly import LockedError, run_nightly
+    from ..nightly import LockedError, NightlyOutcome, run_nightly
     from ..pipeline import model_input_files, run_model
     from ..planning import load_planning_model
+    from ..postgis import DEFAULT_SCHEMA, PublishError, is_database_url, last_published, publish_run, snapshot_ward
+    from ..runfolder import run_fingerprint
 
     _json_logging(state, verbose)
     log = logging.getLogger("facility_opt.nightly")
+    schema = publish_schema or DEFAULT_SCHEMA
     try:
         m = load_planning_model(model)
         if data is not None:
-            m = m.model_copy(update={"data": str(data.resolve())})
+            m = m.with_data(data)
+        prepare = None
+        if is_database_url(m.data):
+            url, snapshot = m.data, state.resolve() / "data"
+            m = m.model_copy(update={"data": str(snapshot)})
+
+            def prepare() -> None:
+                log.info("reading the ward from PostGIS", extra={"data": {"event": "snapshot", "folder": str(snapshot)}})
+                snapshot_ward(url, snapshot, catalogue=m.read_catalogue())
+
         inputs = model_input_files(m)
 
         def job(out: Path, previous: Path | None) -> None:
             start = previous if previous is not None and (previous / "plan.json").is_file() else None
             run_model(m, out, start_plan=start)
 
-        outcome = run_nightly(inputs, state, job, force=force)
+        def after(outcome: NightlyOutcome) -> None:
+            if publish is None or outcome.run_dir is None:
+                return
+            if last_published(publish, schema) == run_fingerprint(outcome.run_dir):
+                log.info("the current plan is already published", extra={"data": {"event": "published_already"}})
+                return
+            res = publish_run(outcome.run_dir, publish, schema)
+            log.info(f"published run {outcome.run_dir.name} to schema {schema}",
+                     extra={"data": {"event": "published", "run": outcome.run_dir.name, "schema": schema,
+                                     "tables": res.tables, "history_id": res.history_id}})
+
+        outcome = run_nightly(inputs, state, job, force=force, prepare=prepare, after=after)
+    except PublishError as exc:
+        log.error(f"not published: {exc}", extra={"data": {"event": "publish_failed"}})
+        raise typer.Exit(ExitCode.PUBLISH_FAILED) from None
     except LockedError as exc:
         log.error(str(exc), extra={"data": {"event": "locked"}})
         raise typer.Exit(ExitCode.LOCKED) from None

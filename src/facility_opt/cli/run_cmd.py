@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from ..errors import DataValidationError, InfeasibleError, ModelConfigError, SolverError
-from ._app import ExitCode, app, console, err_console, setup_logging
+from ._app import DataOption, ExitCode, PublishOption, PublishSchemaOption, app, console, err_console, setup_logging
 
 
 def _print_issues(exc: DataValidationError) -> None:
@@ -37,9 +37,10 @@ def report_failure(exc: Exception) -> ExitCode:
 
 @app.command()
 def validate(
-    data_dir: Path | None = typer.Argument(None, help="Ward data folder (default: the embedded Nerima data)."),
+    data_dir: str | None = typer.Argument(None, help="Ward data folder (facilities as CSV, GeoPackage or an Excel "
+                                          "register) or a postgresql:// URL (default: the embedded Nerima data)."),
 ) -> None:
-    """Check a ward's data; list every problem (file, row, field) and exit 1 when there is any."""
+    """Check a ward's data; list every problem (file or table, sheet, row, field) and exit 1 when there is any."""
     from ..loading import load_nerima, read_ward
 
     try:
@@ -47,6 +48,18 @@ def validate(
     except DataValidationError as exc:
         raise typer.Exit(report_failure(exc)) from None
     console.print(f"[green]valid[/]: {ward!r}")
+
+
+def publish_or_exit(run_dir: Path, url: str, schema: str | None) -> dict:
+    """Publish a run folder to PostGIS; on failure say so and exit 6 (the plan files stay written)."""
+    from ..postgis import DEFAULT_SCHEMA, PublishError, publish_run
+
+    try:
+        res = publish_run(run_dir, url, schema or DEFAULT_SCHEMA)
+    except PublishError as exc:
+        err_console.print(f"[bold red]not published[/]: {exc}", highlight=False)
+        raise typer.Exit(ExitCode.PUBLISH_FAILED) from None
+    return {"schema": res.schema, "tables": res.tables, "history_id": res.history_id, "run_sha": res.run_sha}
 
 
 def kpi_table(plan) -> Table:
@@ -73,12 +86,16 @@ def kpi_table(plan) -> Table:
 def run(
     model: Path | None = typer.Argument(None, help="Planning model YAML (default: models/nerima.yaml)."),
     out: Path = typer.Option(Path("out/nerima"), "--out", help="Run folder (replaced when the run completes)."),
-    data: Path | None = typer.Option(None, "--data", help="Ward data folder instead of the model's."),
+    data: DataOption = None,
     time_limit: float | None = typer.Option(None, "--time-limit", help="Solver time limit (s)."),
     gap: float | None = typer.Option(None, "--gap", help="Relative MIP gap to stop at (e.g. 0.005)."),
     threads: int | None = typer.Option(None, "--threads"),
     solver: str | None = typer.Option(None, "--solver", help="highs (default) or cbc."),
     tradeoff: int = typer.Option(0, "--tradeoff", help="Also trace the cost-access trade-off with N points."),
+    xlsx: bool = typer.Option(False, "--xlsx", help="Also write plan.xlsx: the KPIs and every table of the run, "
+                                                    "one sheet each."),
+    publish: PublishOption = None,
+    publish_schema: PublishSchemaOption = None,
     json_out: bool = typer.Option(False, "--json", help="Print the outcome as JSON (for machines)."),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
@@ -99,13 +116,22 @@ def run(
         except (DataValidationError, ModelConfigError, InfeasibleError, SolverError) as exc:
             raise typer.Exit(report_failure(exc)) from None
     plan = result.plan
+    files = list(result.files)
+    if xlsx:
+        from ..workbook import write_workbook
+
+        files.append(write_workbook(out).name)
+    published = publish_or_exit(out, publish, publish_schema) if publish else None
     if json_out:
         console.print_json(json.dumps({"out": str(out), "model": result.model.name, "solver": plan.solver.model_dump(),
                                        "kpis": plan.kpis.model_dump(exclude={"services"}), "valid": plan.valid,
-                                       "files": result.files}))
+                                       "files": sorted(files), "published": published}))
         return
     console.print(kpi_table(plan))
     if not plan.baseline_feasible:
         console.print(f"[yellow]note[/]: keeping everything misses the standards in {len(plan.baseline_issues)} "
                       "place(s); see plan.json baseline_issues")
-    console.print(f"results written to [bold]{out}[/]: {', '.join(result.files)}")
+    console.print(f"results written to [bold]{out}[/]: {', '.join(sorted(files))}")
+    if published:
+        console.print(f"published to schema [bold]{published['schema']}[/]: {', '.join(published['tables'])} "
+                      f"(run_history id {published['history_id']})")

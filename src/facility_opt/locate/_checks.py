@@ -11,7 +11,7 @@ import numpy as np
 from ..errors import InfeasibleError
 from ._problem import LocationProblem
 
-__all__ = ["check_p", "check_reachable", "check_coverable", "check_capacity"]
+__all__ = ["check_p", "check_reachable", "check_coverable", "check_capacity", "check_served"]
 
 
 def _ids(problem_ids: tuple, idx: np.ndarray, limit: int = 20) -> str:
@@ -86,3 +86,15 @@ def check_capacity(problem: LocationProblem, model: str, p: int | None = None, s
             f"{model}: {len(too_big)} demand point(s) exceed the capacity of every site they can reach",
             [f"demand points: {_ids(problem.demand_ids, too_big)} (single-source assignment needs one site "
              "that holds all of a point's demand)"])
+
+
+def check_served(problem: LocationProblem, sites: np.ndarray, cols: np.ndarray, p: int, model: str) -> None:
+    """Every demand point has a usable chosen site. An exact method prices a missing pair above any
+    complete assignment, so a best solution that leaves points unserved means no ``p`` sites
+    reach them all (each point reaching *some* site, :func:`check_reachable`, is not enough)."""
+    unserved = np.flatnonzero(cols < 0) if len(sites) else np.arange(problem.n_demand)
+    if len(unserved):
+        raise InfeasibleError(
+            f"{model}: no {p} sites reach every demand point (pairs without a cost cannot be used)",
+            [f"demand points left without a usable site by the best {p} sites: {_ids(problem.demand_ids, unserved)}; "
+             "raise p or give these pairs a cost"])

@@ -5,8 +5,8 @@ relaxation of the assignment constraints with those fixings, improved by a short
 that starts from the parent's multipliers. Every relaxed solution is also evaluated as a feasible
 p-median (Lagrangian heuristic) to tighten the incumbent. Reduction tests at each node close or
 open further sites for the whole subtree; a node is pruned once its bound reaches the incumbent
-(with integral costs: once ``ceil(bound) >= incumbent``). Branching is on the most attractive free
-site of the relaxed solution, "open" first, depth first.
+(with integral costs: once ``ceil(bound) >= incumbent``). Branching is on the free site
+of the relaxed solution that serves the most demand points, "open" first, depth first.
 
 For small ``p`` the LP gap of the p-median is a few tenths of a percent and a MIP solver has to
 close it by branching on LPs with tens of thousands of columns; here every node costs a few
@@ -22,6 +22,11 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["lagrangian_branch_and_bound", "BnbResult"]
+
+#: subgradient iterations without improvement before a node halves its step. Measured on pmed36
+#: and pmed39 (nodes / seconds): 10 -> 2323 / 15.4 and 379 / 3.9; 25 -> 1445 / 10.1 and 251 / 3.3;
+#: 6 -> 3751 / 22.7 (a node that gives up early leaves a weaker bound and more nodes)
+NODE_STALL = 25
 
 log = logging.getLogger(__name__)
 
@@ -70,41 +75,49 @@ def lagrangian_branch_and_bound(cost: np.ndarray, p: int, required: np.ndarray, 
         best_rho = best_lam = best_chosen = None
         stall = 0
         pruned = False
+        # work on the columns not closed at this node only (a contiguous copy, reused in place)
+        act = np.flatnonzero(~F0)
+        ca = c[:, act]
+        buf = np.empty_like(ca)
+        F1a, freea = F1[act], free[act]
+        fidx = np.flatnonzero(freea)
         for _ in range(node_iters):
-            red = np.minimum(c - lam[:, None], 0.0)
-            rho = red.sum(axis=0)
-            chosen = F1.copy()
+            # rho_j = sum_i min(c_ij - lam_i, 0) = sum_i min(c_ij, lam_i) - sum_i lam_i: two passes, not three
+            np.minimum(ca, lam[:, None], out=buf)
+            rho = buf.sum(axis=0) - lam.sum()
+            chosen = F1a.copy()
             if k > 0:
-                fidx = np.flatnonzero(free)
                 pick = fidx[np.argpartition(rho[fidx], k - 1)[:k]] if k < len(fidx) else fidx
                 chosen[pick] = True
             val = float(lam.sum() + rho[chosen].sum())
-            cols = np.flatnonzero(chosen)
-            pv = float(c[:, cols].min(axis=1).sum())
+            sub = ca[:, chosen]
+            pv = float(sub.min(axis=1).sum())
             if pv < ub - tol:
-                ub, best_sites = pv, cols
+                ub, best_sites = pv, act[chosen]
                 log.debug("B&B node %d: incumbent %.6g", nodes, ub)
             if val > best + 1e-9 * max(1.0, abs(val)):
                 best, best_rho, best_lam, best_chosen = val, rho, lam.copy(), chosen
                 stall = 0
             else:
                 stall += 1
-                if stall >= 10:
+                if stall >= NODE_STALL:
                     theta /= 2.0
                     stall = 0
             if proves(best):
                 pruned = True
                 break
-            g = 1.0 - (c[:, cols] < lam[:, None]).sum(axis=1)
+            g = 1.0 - (sub < lam[:, None]).sum(axis=1)
             norm = float(g @ g)
             if norm == 0.0 or theta < 1e-3:
                 break
             lam += theta * (ub - val) / norm * g
         if pruned or proves(best):
             continue
-        # reduction tests for this subtree
-        rho = best_rho
-        ch = best_chosen
+        # reduction tests for this subtree (full-size arrays; closed sites never count as free)
+        rho = np.full(m, np.inf)
+        rho[act] = best_rho
+        ch = np.zeros(m, dtype=bool)
+        ch[act[best_chosen]] = True
         free_in = ch & free
         free_out = free & ~ch
         slack_ok = (lambda add: (np.ceil(best + add - 1e-6) if integral else best + add) >= ub - tol)
@@ -118,7 +131,7 @@ def lagrangian_branch_and_bound(cost: np.ndarray, p: int, required: np.ndarray, 
         if k < 0 or int(free.sum()) < k:
             continue
         if k == 0 or int(free.sum()) == k:
-            cols = np.flatnonzero(F1 | free)
+            cols = np.flatnonzero(F1 if k == 0 else F1 | free)  # k == 0: the free sites stay closed
             pv = float(c[:, cols].min(axis=1).sum())
             if pv < ub - tol:
                 ub, best_sites = pv, cols
@@ -126,7 +139,12 @@ def lagrangian_branch_and_bound(cost: np.ndarray, p: int, required: np.ndarray, 
         cand = np.flatnonzero(ch & free)
         if len(cand) == 0:
             cand = np.flatnonzero(free)
-        j = int(cand[np.argmin(rho[cand])])
+        # branch on the open free site serving the most demand points in the relaxed solution
+        # (measured: 1975 nodes on pmed36 and 405 on pmed39, against 2849 and 531 for the most
+        # attractive rho); ties: lowest index
+        open_cols = np.flatnonzero(ch)
+        served = np.bincount(open_cols[np.argmin(c[:, open_cols], axis=1)], minlength=m)
+        j = int(cand[np.argmax(served[cand])])
         c0, c1 = F0.copy(), F1.copy()
         c0[j] = True
         c1[j] = True

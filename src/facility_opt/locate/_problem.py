@@ -9,14 +9,18 @@ handling happen here and nowhere else.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from ..errors import DataIssue, DataValidationError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["LocationProblem"]
 
@@ -28,6 +32,17 @@ NO_ROUTE = np.inf
 
 def _issue(field_: str, message: str, row: int | None = None) -> DataIssue:
     return DataIssue(file="", row=row, field=field_, message=message)
+
+
+def _loaded_pandas():
+    """pandas if something has imported it, else None: a DataFrame or Series argument implies it is
+    loaded, so numpy-only callers (an OR-Library file on the command line) never pay its import."""
+    return sys.modules.get("pandas")
+
+
+def _duplicates(ids: Sequence[Hashable]) -> list:
+    seen: set = set()
+    return [i for i in ids if i in seen or seen.add(i)]
 
 
 @dataclass(frozen=True, eq=False)
@@ -87,7 +102,8 @@ class LocationProblem:
         >>> prob.n_demand, prob.n_sites, prob.site_ids
         (3, 2, ('S1', 'S2'))
         """
-        if isinstance(cost, pd.DataFrame):
+        pd_ = _loaded_pandas()
+        if pd_ is not None and isinstance(cost, pd_.DataFrame):
             d_ids = list(cost.index) if demand_ids is None else list(demand_ids)
             s_ids = list(cost.columns) if site_ids is None else list(site_ids)
             mat = cost.to_numpy(dtype=float, na_value=np.nan)
@@ -121,6 +137,8 @@ class LocationProblem:
         demand id) fixes the demand points and their order; otherwise they are the sorted ids of
         the table.
         """
+        import pandas as pd
+
         missing = [c for c in (demand_col, site_col, cost_col) if c not in pairs.columns]
         if missing:
             raise DataValidationError([_issue(c, "column missing from the pair table") for c in missing])
@@ -161,6 +179,8 @@ class LocationProblem:
         ``demand_id`` / ``site_id`` when given (a :class:`~facility_opt.Ward`'s tables keep their ids in
         ``zone_id`` / ``facility_id`` columns).
         """
+        import pandas as pd
+
         issues: list[DataIssue] = []
         for col, gdf, label in ((demand_id, demand_gdf, "demand"), (site_id, sites_gdf, "sites")):
             if col is not None and col not in gdf.columns:
@@ -223,9 +243,9 @@ class LocationProblem:
         if n == 0 or m == 0:
             issues.append(_issue("cost", f"the cost matrix is empty (shape {mat.shape})"))
         for label, ids in (("demand_ids", d_ids), ("site_ids", s_ids)):
-            dup = pd.Index(ids)[pd.Index(ids).duplicated()]
-            if len(dup):
-                issues.append(_issue(label, f"duplicate ids: {list(dup[:10])}"))
+            dup = _duplicates(ids)
+            if dup:
+                issues.append(_issue(label, f"duplicate ids: {dup[:10]}"))
         neg = np.argwhere(mat < 0)
         if len(neg):
             i, j = neg[0]
@@ -237,8 +257,9 @@ class LocationProblem:
         def vec(values, ids, label) -> np.ndarray | None:
             if values is None:
                 return None
-            if isinstance(values, pd.Series):
-                s = values.reindex(pd.Index(ids))
+            pd_ = _loaded_pandas()
+            if pd_ is not None and isinstance(values, pd_.Series):
+                s = values.reindex(pd_.Index(ids))
                 if s.isna().any():
                     miss = list(s.index[s.isna()][:10])
                     issues.append(_issue(label, f"no value for ids {miss}"))
@@ -302,7 +323,8 @@ class LocationProblem:
         if ids is None:
             return np.zeros(0, dtype=int)
         ids = list(ids)
-        pos = pd.Index(self.site_ids).get_indexer(ids)
+        where = {sid: k for k, sid in enumerate(self.site_ids)}
+        pos = np.array([where.get(i, -1) for i in ids], dtype=int)
         bad = [i for i, p in zip(ids, pos) if p < 0]
         if bad:
             raise DataValidationError([_issue("sites", f"unknown site ids {bad[:10]}")])

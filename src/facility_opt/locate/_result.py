@@ -6,11 +6,15 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 
 from ..solver import SolveInfo
 from ._problem import LocationProblem
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["LocationResult"]
 
@@ -56,6 +60,8 @@ class LocationResult:
         served fraction; ``covered`` says whether the pair is within the radius (covering models)
         or assigned at all (others). Sorted by demand position, then site position.
         """
+        import pandas as pd
+
         pr = self.problem
         r, c, f = self.assign_rows, self.assign_cols, self.assign_frac
         ok = c >= 0
@@ -77,6 +83,8 @@ class LocationResult:
 
     def sites_frame(self) -> pd.DataFrame:
         """Chosen sites: ``site_id, n_assigned, load`` (+ ``capacity``, ``fixed_cost`` when known)."""
+        import pandas as pd
+
         pr = self.problem
         ok = self.assign_cols >= 0
         cnt = np.bincount(self.assign_cols[ok], minlength=pr.n_sites)

@@ -2,8 +2,9 @@
 ``facility-opt bench`` and of ``benchmarks/bench_locate.py``.
 
 Any file in the two formats is accepted (the format is read from the content, not the name):
-p-median files are solved as p-median; warehouse files as UFL when every capacity covers total
-demand (cap71-74, cap101-104, cap131-134) and as splittable CFL otherwise, unless ``model`` says.
+p-median files are solved as p-median (as p-center with ``model="pcenter"``); warehouse files as
+UFL when every capacity covers total demand (cap71-74, cap101-104, cap131-134) and as splittable
+CFL otherwise, unless ``model`` says.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from typing import Literal
 
 from ..errors import DataIssue, DataValidationError
 from ..solver import SolverOptions
-from .facility_location import FacilityLocation
 from .orlib import read_orlib
 from .pmedian import PMedian
 
@@ -25,7 +25,7 @@ __all__ = ["solve_orlib_file", "collect_files"]
 
 log = logging.getLogger(__name__)
 
-CapModel = Literal["auto", "ufl", "cfl", "cfl-single"]
+CapModel = Literal["auto", "ufl", "cfl", "cfl-single", "pcenter"]
 
 
 def _natural(p: Path) -> tuple:
@@ -63,10 +63,20 @@ def solve_orlib_file(path: str | Path, options: SolverOptions | None = None, *, 
     inst = read_orlib(path, capacity=capacity)
     t_read = time.perf_counter() - t0
     prob = inst.problem
-    if inst.format == "pmed":
+    if inst.format == "pmed" and model == "pcenter":
+        from .pcenter import PCenter
+
+        mdl = PCenter(inst.p, options=opts)
+        label = "p-center"
+    elif inst.format == "pmed":
         mdl = PMedian(inst.p, method=method, options=opts)  # type: ignore[arg-type]
         label = "p-median"
     else:
+        from .facility_location import FacilityLocation
+
+        if model == "pcenter":
+            raise DataValidationError([DataIssue(str(path), None, None,
+                                                 "p-center needs a p-median file (pmedN.txt), not a warehouse file")])
         uncap = bool((prob.capacity >= prob.demand.sum()).all())
         kind = ("ufl" if uncap else "cfl") if model == "auto" else model
         mdl = FacilityLocation(capacitated=kind != "ufl", single_source=kind == "cfl-single", options=opts)

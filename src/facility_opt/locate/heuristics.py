@@ -18,21 +18,24 @@ import logging
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
 __all__ = ["greedy_p_median", "vertex_substitution", "multistart_p_median", "assignment_cost", "lagrangian_bound",
-           "LagrangianBound"]
+           "lagrangian_value", "LagrangianBound", "big_cost", "finite_cost"]
 
 log = logging.getLogger(__name__)
 
 
-def _finite(cost: np.ndarray) -> np.ndarray:
-    """Replace ``inf`` by a cost larger than any complete assignment, so heuristics stay numeric."""
+def big_cost(cost: np.ndarray) -> float:
+    """A cost larger than any complete assignment over the finite entries (stands in for ``inf``)."""
+    fin = cost[np.isfinite(cost)]
+    return (float(fin.max()) + 1.0) * (cost.shape[0] + 1) if fin.size else 1.0
+
+
+def finite_cost(cost: np.ndarray) -> np.ndarray:
+    """Replace ``inf`` by :func:`big_cost`, so heuristics and bounds stay numeric."""
     if np.isfinite(cost).all():
         return cost
-    fin = cost[np.isfinite(cost)]
-    big = (float(fin.max()) + 1.0) * (cost.shape[0] + 1) if fin.size else 1.0
-    return np.where(np.isfinite(cost), cost, big)
+    return np.where(np.isfinite(cost), cost, big_cost(cost))
 
 
 def assignment_cost(cost: np.ndarray, open_sites: np.ndarray) -> float:
@@ -51,7 +54,7 @@ def greedy_p_median(cost: np.ndarray, p: int, required: np.ndarray | None = None
     >>> greedy_p_median(c, 1).tolist()
     [1]
     """
-    c = _finite(np.asarray(cost, dtype=float))
+    c = finite_cost(np.asarray(cost, dtype=float))
     n, m = c.shape
     chosen = [int(j) for j in (required if required is not None else [])]
     best = c[:, chosen].min(axis=1) if chosen else np.full(n, np.inf)
@@ -83,7 +86,7 @@ def vertex_substitution(cost: np.ndarray, open_sites: np.ndarray, required: np.n
     >>> vertex_substitution(c, np.array([0, 1])).tolist()  # one site per cluster
     [1, 2]
     """
-    c = _finite(np.asarray(cost, dtype=float))
+    c = finite_cost(np.asarray(cost, dtype=float))
     n, m = c.shape
     is_open = np.zeros(m, dtype=bool)
     is_open[np.asarray(open_sites, dtype=int)] = True
@@ -112,8 +115,12 @@ def vertex_substitution(cost: np.ndarray, open_sites: np.ndarray, required: np.n
         stay = c >= d1[:, None]
         extra = np.where(stay, np.minimum(c, d2[:, None]) - d1[:, None], 0.0)  # (n, m)
         extra[~np.isfinite(extra)] = 1e300
-        owner = sp.csr_matrix((np.ones(n), (first, rows)), shape=(len(op), n))
-        loss = np.asarray(owner @ extra)  # (p, m): loss[r, c]
+        # loss[r, c]: sum of extra over the demand points whose nearest open site is op[r]
+        counts = np.bincount(first, minlength=len(op))
+        has = np.flatnonzero(counts)
+        loss = np.zeros((len(op), m))
+        loss[has] = np.add.reduceat(extra[np.argsort(first, kind="stable")],
+                                    (np.cumsum(counts) - counts)[has], axis=0)
         delta = loss - gain[None, :]
         delta[:, is_open] = np.inf
         delta[fixed[op], :] = np.inf
@@ -136,7 +143,7 @@ def multistart_p_median(cost: np.ndarray, p: int, required: np.ndarray | None = 
     restarts almost always reaches it, and a tight incumbent is what makes the Lagrangian
     reduction tests bite. Returns the best local optimum (ties: the first found).
     """
-    c = _finite(np.asarray(cost, dtype=float))
+    c = finite_cost(np.asarray(cost, dtype=float))
     req = np.zeros(0, dtype=int) if required is None else np.asarray(required, dtype=int)
     best = vertex_substitution(c, greedy_p_median(c, p, req), req)
     best_val = assignment_cost(c, best)
@@ -164,7 +171,9 @@ class LagrangianBound:
     primal_value: float = np.inf
 
 
-def _lagrangian_value(cost, lam, p, required, free):
+def lagrangian_value(cost: np.ndarray, lam: np.ndarray, p: int, required: np.ndarray,
+                     free: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    """``L(lam)``, the site values ``rho`` and the open sites of the relaxed solution (ties: lowest index)."""
     red = np.minimum(cost - lam[:, None], 0.0)
     rho = red.sum(axis=0)
     chosen = np.zeros(cost.shape[1], dtype=bool)
@@ -189,7 +198,7 @@ def lagrangian_bound(cost: np.ndarray, p: int, upper: float, required: np.ndarra
     proves ``upper`` optimal (with ``integral`` costs: when ``ceil(L) >= upper``), when
     ``upper - L <= target_gap``, or when theta is tiny.
     """
-    c = _finite(np.asarray(cost, dtype=float))
+    c = finite_cost(np.asarray(cost, dtype=float))
     n, m = c.shape
     req = np.zeros(0, dtype=int) if required is None else np.asarray(required, dtype=int)
     free = np.ones(m, dtype=bool)
@@ -203,7 +212,7 @@ def lagrangian_bound(cost: np.ndarray, p: int, upper: float, required: np.ndarra
     theta, stall, it = 2.0, 0, 0
     prim_val, prim_sites, seen = np.inf, None, set()
     for it in range(1, max_iter + 1):
-        val, rho, chosen = _lagrangian_value(c, lam, p, req, free)
+        val, rho, chosen = lagrangian_value(c, lam, p, req, free)
         # Lagrangian heuristic: the open sites of the relaxed solution are a feasible p-median
         key = np.flatnonzero(chosen).tobytes()
         if key not in seen:

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from scipy.sparse.csgraph import csgraph_from_dense, shortest_path
 
 from ..errors import DataIssue, DataValidationError
 from ._problem import LocationProblem
@@ -133,6 +132,24 @@ def detect_format(path: str | Path) -> Format:
     raise DataValidationError([DataIssue(str(path), None, None, "the file is empty")])
 
 
+#: up to this many vertices Floyd-Warshall in numpy (n passes over the n x n matrix, 0.01 s at
+#: n = 100) beats importing scipy's graph module on the command line (benchmarks/results/startup.json)
+FLOYD_MAX_N = 250
+
+
+def all_pairs_shortest(g: np.ndarray) -> np.ndarray:
+    """All-pairs shortest-path lengths of a symmetric dense edge-length matrix (``inf``: no edge)."""
+    n = len(g)
+    if n <= FLOYD_MAX_N:
+        d = np.array(g, dtype=float)
+        for k in range(n):
+            np.minimum(d, d[:, k, None] + d[None, k, :], out=d)
+        return d
+    from scipy.sparse.csgraph import csgraph_from_dense, shortest_path
+
+    return shortest_path(csgraph_from_dense(g, null_value=np.inf), method="D", directed=False)
+
+
 def read_pmed(path: str | Path) -> OrlibInstance:
     """Read an OR-Library p-median file; costs are all-pairs shortest-path distances.
 
@@ -180,7 +197,7 @@ def read_pmed(path: str | Path) -> OrlibInstance:
     g[ii[keep], jj[keep]] = c[keep]
     g[jj[keep], ii[keep]] = c[keep]
     np.fill_diagonal(g, 0.0)
-    dist = shortest_path(csgraph_from_dense(g, null_value=np.inf), method="D", directed=False)
+    dist = all_pairs_shortest(g)
     unreachable = np.flatnonzero(~np.isfinite(dist[0]))
     if len(unreachable):
         raise tk._err(None, f"the graph is not connected: vertices {[int(v) + 1 for v in unreachable[:10]]} cannot be "

@@ -3,7 +3,16 @@
 Methods (all exact; measured figures in ``docs/location_models.md``):
 
 ``"auto"`` (default)
-    ``"lagrangian"`` when there are at least 15 candidate sites per median, ``"reduced"`` otherwise.
+    ``"benders"``: it solved pmed1-40 fastest (``docs/location_models.md``).
+``"benders"``
+    Benders decomposition of Elloumi's radius formulation F3 (:mod:`facility_opt.locate._benders`).
+    The incumbent comes from multi-start vertex substitution when ``p <= 20``; for larger ``p``
+    the LP comes first and its rounding, polished by vertex substitution, is the incumbent. The
+    LP phase adds cuts separated in O(N M) without an LP until the LP bound is proven, which
+    proves the incumbent optimal at once on most pmed instances. The cuts' duals are exact
+    Lagrangian multipliers: with ``p <= 20`` and at least 15 sites per median, the Lagrangian
+    reductions and branch and bound below start from them (no subgradient run); otherwise
+    reduced-cost fixing and the Benders master MIP (solve, separate, polish, re-solve) finish.
 ``"reduced"``
     Multi-start vertex substitution gives an incumbent (upper bound); subgradient optimisation of
     the Lagrangian relaxation of the assignment constraints gives a lower bound and multipliers
@@ -39,25 +48,34 @@ import numpy as np
 
 from ..solver import SolveInfo, SolverOptions
 from ._build import Model, Pairs, combine_infos, make_options, pair_labels
-from ._checks import check_p, check_reachable
+from ._checks import check_p, check_reachable, check_served
 from ._problem import LocationProblem, as_problem
 from ._result import LocationResult, nearest_assignment
 from ._lagrangian_bnb import lagrangian_branch_and_bound
-from .heuristics import assignment_cost, lagrangian_bound, multistart_p_median, vertex_substitution
+from ._benders import RadiusCuts, lp_phase, make_master, mip_phase
+from .heuristics import (
+    LagrangianBound,
+    assignment_cost,
+    big_cost,
+    finite_cost,
+    lagrangian_bound,
+    lagrangian_value,
+    multistart_p_median,
+    vertex_substitution,
+)
 
 __all__ = ["PMedian", "p_median"]
 
 log = logging.getLogger(__name__)
 
-#: "auto" uses Lagrangian branch and bound when there are at least this many sites per median.
+#: With at least this many sites per median the LP gap (0.3-1 %) is closed by Lagrangian branch and
+#: bound; with fewer the LP is nearly integral and a MIP (Benders master or reduced classic) closes it.
 AUTO_SITES_PER_MEDIAN = 15
 
-Method = Literal["auto", "reduced", "lagrangian", "classic", "sparse"]
+#: up to this p the Benders method starts from a multi-start vertex substitution incumbent
+MULTISTART_MAX_P = 20
 
-
-def _big(c: np.ndarray) -> float:
-    fin = c[np.isfinite(c)]
-    return (float(fin.max()) + 1.0) * (c.shape[0] + 1)
+Method = Literal["auto", "benders", "reduced", "lagrangian", "classic", "sparse"]
 
 
 def _is_integral(c: np.ndarray) -> bool:
@@ -73,7 +91,7 @@ class PMedian:
     ----------
     p : number of sites to open (required sites included).
     required : ids of sites that must be open (existing facilities).
-    method : "auto", "reduced", "lagrangian", "classic" or "sparse"; see the module docstring.
+    method : "auto", "benders", "reduced", "lagrangian", "classic" or "sparse"; see the module docstring.
     options : solver options (time limit, gap, threads, warm start, solver).
     """
 
@@ -88,14 +106,11 @@ class PMedian:
         req = problem.site_index(self.required)
         check_p(problem, self.p, req, self.name)
         check_reachable(problem, self.name)
-        method = self.method
-        if method == "auto":
-            # measured on pmed1-40 (docs/location_models.md): with few medians the LP gap is a few
-            # tenths of a percent and Lagrangian branch and bound wins by 10x; with many medians the
-            # reduced MIP is nearly integral and HiGHS closes it at once.
-            method = "lagrangian" if problem.n_sites >= AUTO_SITES_PER_MEDIAN * self.p else "reduced"
+        method = "benders" if self.method == "auto" else self.method
         t0 = time.perf_counter()
-        if method == "reduced":
+        if method == "benders":
+            sites, info = self._benders(problem, req)
+        elif method == "reduced":
             sites, info = self._reduced(problem, req)
         elif method == "classic":
             sites, info = self._classic(problem, req)
@@ -105,7 +120,7 @@ class PMedian:
             sites, info = self._reduced(problem, req, bnb=True)
         else:
             raise ValueError(f"unknown p-median method {self.method!r}; "
-                             "use auto, reduced, lagrangian, classic or sparse")
+                             "use auto, benders, reduced, lagrangian, classic or sparse")
         log.info("p-median %s p=%d (%s): %s in %.2f s", problem.name, self.p, method, info.status,
                  time.perf_counter() - t0)
         return self._result(problem, sites, info)
@@ -113,7 +128,9 @@ class PMedian:
     # ------------------------------------------------------------------ results
     def _result(self, problem: LocationProblem, sites: np.ndarray, info: SolveInfo) -> LocationResult:
         sites = np.sort(np.asarray(sites, dtype=int))
-        rows, cols = nearest_assignment(problem, sites)
+        rows, cols = nearest_assignment(problem, sites) if len(sites) else (np.arange(problem.n_demand),
+                                                                            np.full(problem.n_demand, -1))
+        check_served(problem, sites, cols, self.p, self.name)
         obj = float(problem.weighted_cost[rows, cols].sum())
         total_w = float(problem.demand.sum())
         metrics = {"mean_distance": obj / total_w if total_w > 0 else float("nan"),
@@ -122,13 +139,16 @@ class PMedian:
                               metrics=MappingProxyType(metrics))
 
     # ------------------------------------------------------------------ methods
+    def _time_left(self, t0: float) -> float | None:
+        tl = self.options.time_limit
+        return None if tl is None else max(0.0, tl - (time.perf_counter() - t0))
+
     def _incumbent(self, c: np.ndarray, req: np.ndarray) -> np.ndarray:
         return multistart_p_median(c, self.p, req)
 
     def _reduced(self, problem: LocationProblem, req: np.ndarray, bnb: bool = False) -> tuple[np.ndarray, SolveInfo]:
         t0 = time.perf_counter()
         c = problem.weighted_cost
-        n, m = c.shape
         inc = self._incumbent(c, req)
         ub = assignment_cost(c, inc)
         integral = _is_integral(c)
@@ -140,15 +160,82 @@ class PMedian:
                 inc, ub = cand, assignment_cost(c, cand)
                 lag = lagrangian_bound(c, self.p, ub, req, integral=integral, start=lag.multipliers,
                                        max_iter=1000)
-        lb = float(np.ceil(lag.bound - 1e-6)) if integral else lag.bound
-        t_heur = time.perf_counter() - t0
         extra = {"method": "lagrangian" if bnb else "reduced", "incumbent": ub, "lagrangian_bound": lag.bound,
-                 "lagrangian_iterations": lag.iterations, "heuristic_seconds": round(t_heur, 4)}
+                 "lagrangian_iterations": lag.iterations}
+        return self._finish(problem, req, inc, ub, lag, extra, t0, "bnb" if bnb else "mip")
+
+    def _benders(self, problem: LocationProblem, req: np.ndarray) -> tuple[np.ndarray, SolveInfo]:
+        """Benders LP phase for the bound and exact multipliers, then the finisher that fits ``p``."""
+        t0 = time.perf_counter()
+        c = finite_cost(problem.weighted_cost)
+        n, m = c.shape
+        integral = _is_integral(c)
+        # Lagrangian B&B for a handful of medians (its nodes are cheap, the LP gap is 0.3-1 %); the
+        # master MIP when the LP is nearly integral (many medians, or few sites per median)
+        few = self.p <= MULTISTART_MAX_P and m >= AUTO_SITES_PER_MEDIAN * self.p
+        fixed_open = np.zeros(m, dtype=bool)
+        fixed_open[req] = True
+        oracle = RadiusCuts(c, problem.order)
+        master = make_master(n, m, self.p, oracle.sorted_cost[:, 0], fixed_open, self.options)
+        if self.p <= MULTISTART_MAX_P:
+            # few swaps per descent: a multi-start gives the tight incumbent B&B prunes with, and
+            # its bound can stop the LP phase early
+            inc = self._incumbent(c, req)
+            ub = assignment_cost(c, inc)
+            y_start = np.zeros(m)
+            y_start[inc] = 1.0
+        else:
+            # with many medians greedy and vertex substitution cost one O(N M) pass per site or
+            # swap (tens of seconds at N = 3000, p = 300); the LP comes first, from the uniform
+            # point, and its rounding gives the incumbent
+            inc, ub = None, np.inf
+            y_start = np.where(fixed_open, 1.0, (self.p - len(req)) / max(1, m - len(req)))
+        stop_at = ub - 1.0 + 1e-6 if integral and inc is not None else None
+        lp = lp_phase(oracle, master, self.p, y_start, stop_at=stop_at)
+        # LP-guided incumbent: the p largest LP values (required sites first), polished
+        rank = np.lexsort((np.arange(m), -(lp.y + 2.0 * fixed_open)))
+        cand = vertex_substitution(c, np.sort(rank[: self.p]), req)
+        if assignment_cost(c, cand) < ub:
+            inc, ub = cand, assignment_cost(c, cand)
+        free = ~fixed_open
+        val, rho, chosen = lagrangian_value(c, lp.multipliers, self.p, req, free)
+        lag = LagrangianBound(val, lp.multipliers, rho, np.flatnonzero(chosen), lp.rounds)
+        extra = {"method": "benders", "incumbent": ub, "lp_bound": lp.bound, "lagrangian_bound": val,
+                 "lp_rounds": lp.rounds, "lp_cuts": master.n_cuts, "lp_seconds": round(lp.seconds, 4),
+                 "master": master.solver}
+        return self._finish(problem, req, inc, ub, lag, extra, t0, "bnb" if few else "benders",
+                            lp=lp, oracle=oracle, fixed_open=fixed_open, bound=max(lp.bound, val))
+
+    def _finish(self, problem: LocationProblem, req: np.ndarray, inc: np.ndarray, ub: float, lag: LagrangianBound,
+                extra: dict, t0: float, finisher: str, *, lp=None, oracle=None, fixed_open=None,
+                bound: float | None = None) -> tuple[np.ndarray, SolveInfo]:
+        """From an incumbent and a Lagrangian bound: prove it, or reduce and finish with ``finisher``.
+
+        ``finisher``: "bnb" (Lagrangian branch and bound), "mip" (the reduced classic MIP) or
+        "benders" (the Benders master MIP of :func:`~facility_opt.locate._benders.mip_phase`).
+        """
+        c = problem.weighted_cost
+        n, m = c.shape
+        integral = _is_integral(c)
+        bound = lag.bound if bound is None else bound
+        lb = float(np.ceil(bound - 1e-6)) if integral else bound
+        t_heur = time.perf_counter() - t0
+        extra.update(incumbent=ub, heuristic_seconds=round(t_heur, 4))
         tol = 1e-9 * max(1.0, abs(ub))
         if lb >= ub - tol:
-            extra.update(mip_variables=0, proven_by="lagrangian bound")
+            extra.update(mip_variables=0, proven_by="lagrangian bound" if lp is None else "LP bound")
             return inc, combine_infos([], status="optimal", objective=ub, bound=lb, extra_solve=t_heur,
-                                      solver="lagrangian", extra=extra)
+                                      solver="lagrangian" if lp is None else "benders", extra=extra)
+        if finisher == "benders":
+            c_fin = finite_cost(c)
+            sites, value, bd, complete, stats = mip_phase(
+                oracle, lp, inc, ub, fixed_open, integral=integral, time_limit=self._time_left(t0),
+                polish=lambda s: vertex_substitution(c_fin, s, req))
+            extra.update(stats)
+            return sites, combine_infos([], status="optimal" if complete else "feasible", objective=value,
+                                        bound=float(np.ceil(bd - 1e-6)) if integral and not complete else bd,
+                                        extra_solve=time.perf_counter() - t0, solver=f"benders-{lp.master.solver}",
+                                        extra=extra)
         # Lagrangian reduction tests: anything whose forced Lagrangian bound exceeds the incumbent
         # cannot be part of a strictly better solution.
         slack = ub - lag.bound + tol
@@ -172,23 +259,22 @@ class PMedian:
         inc_mask[inc] = True
         site_out &= ~inc_mask
         keep[np.arange(n), inc[np.argmin(c[:, inc], axis=1)]] = True  # the incumbent's own pairs
-        keep &= ~site_out[None, :]
+        keep &= ~site_out[None, :] & np.isfinite(c)  # (an incumbent that cannot serve everyone has inf pairs)
         forced_open = is_req | site_in
         extra.update(sites_fixed_closed=int(site_out.sum()), sites_fixed_open=int(site_in.sum()),
                      pairs_kept=int(keep.sum()), pairs_total=int(np.isfinite(c).sum()))
         log.debug("p-median reductions: %s", extra)
         t_red = time.perf_counter() - t0
-        if bnb:
+        if finisher == "bnb":
             cols = np.flatnonzero(~site_out)
             sub = np.where(keep[:, cols], c[:, cols], np.inf)
-            sub = np.where(np.isfinite(sub), sub, _big(c))
+            sub = np.where(np.isfinite(sub), sub, big_cost(c))
             rmap = np.full(m, -1)
             rmap[cols] = np.arange(len(cols))
             res = lagrangian_branch_and_bound(sub, self.p, rmap[np.flatnonzero(forced_open)], rmap[inc],
-                                              lag.multipliers, integral=integral,
-                                              time_limit=self.options.time_limit)
+                                              lag.multipliers, integral=integral, time_limit=self._time_left(t0))
             sites = cols[res.sites]
-            extra.update(bnb_nodes=res.nodes, bnb_sites=len(cols))
+            extra.update(finisher="lagrangian-bnb", bnb_nodes=res.nodes, bnb_sites=len(cols))
             st = "optimal" if res.complete else "feasible"
             return sites, combine_infos([], status=st, objective=assignment_cost(c, sites), bound=res.bound,
                                         extra_solve=time.perf_counter() - t0, solver="lagrangian-bnb", extra=extra)
@@ -320,7 +406,7 @@ def p_median(
     p : number of sites to open, required sites included.
     demand : demand weights when ``cost`` is a matrix.
     required : site ids that must be open (existing facilities).
-    method : "auto", "reduced", "lagrangian", "classic" or "sparse" (module docstring).
+    method : "auto", "benders", "reduced", "lagrangian", "classic" or "sparse" (module docstring).
     options, solver, time_limit, gap_rel, threads, warm_start : solver settings.
 
     Returns
