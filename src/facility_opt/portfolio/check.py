@@ -125,6 +125,7 @@ def check_plan(plan: Plan, problem: PortfolioProblem, baseline: bool = False) ->
     for (k, s) in cur.index:
         if (k, s) not in cap_y:
             cap_y[(k, s)] = np.full(len(years), np.nan)
+            add_y[(k, s)] = np.zeros(len(years))
             if ch > first:
                 v.append(f"timeline: current placement {k}@{s} is missing")
 

@@ -561,6 +561,8 @@ def assemble_plan(problem: PortfolioProblem, sol: Solution, baseline: Solution) 
         closes = None
         if len(opened) and not op[-1]:
             closes = int(starts[opened[-1] + 1])
+        elif existing[i] and not len(opened):  # closed from the start year (the first change year)
+            open_from = closes = int(starts[0])
         ta, tb = tot_a.loc[r.site_id], tot_b.loc[r.site_id]
         site_rows.append(SitePlan(
             site_id=r.site_id, name=r.name, kind=r.kind, category=r.category, station_front=bool(r.station_front),
