@@ -347,7 +347,11 @@ class PortfolioModel:
         has = (self.pop > 0) | (self.dem > 0)
         w_hi = has[self.reach["zk"].to_numpy()].astype(float)
         Milp.set_bounds(self.v_w, up=w_hi.ravel())
-        Milp.set_bounds(self.v_u, up=has.astype(float).ravel())
+        u_hi = has.astype(float)
+        if not self.baseline:  # hard services: covered once new floor can be ready (a price alone loses to a
+            # land sale in the last period, and an impossible policy must be diagnosed, not priced)
+            u_hi[np.ix_(~self.zk["soft"].to_numpy(), ~self.lead)] = 0.0
+        Milp.set_bounds(self.v_u, up=u_hi.ravel())
         Milp.set_bounds(self.v_cin, up=np.repeat(self.el["capacity"].to_numpy()[self.cur_idx], P))
 
     def _o(self, s) -> np.ndarray:
