@@ -55,7 +55,9 @@ def unreachable(problem: PortfolioProblem) -> list[str]:
     el = problem.eligible()[["service_id", "site_id"]]
     near = problem.pairs.merge(el, on="site_id")
     out = []
-    for r in problem.demand.itertuples():
+    # one reason per (zone, service), with its largest population of any year (demand is per year)
+    dem = problem.demand.groupby(["zone_id", "service_id"], sort=True, as_index=False)["population"].max()
+    for r in dem.itertuples():
         if (r.zone_id, r.service_id) in have or problem.coverage_rule(r.service_id)[0] != "hard":
             continue
         cand = near[(near["zone_id"] == r.zone_id) & (near["service_id"] == r.service_id)]
