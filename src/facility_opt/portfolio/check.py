@@ -22,7 +22,14 @@ import numpy as np
 import pandas as pd
 
 from .economics import capital_by_year, site_year_costs
-from .model import NEW_PLACEMENT_YEN, SCALE, UNCOVERED_PER_RESIDENT, UNCOVERED_PER_UNIT, prepare_events
+from .model import (
+    HARD_UNCOVERED_PER_SHARE,
+    NEW_PLACEMENT_YEN,
+    SCALE,
+    UNCOVERED_PER_RESIDENT,
+    UNCOVERED_PER_UNIT,
+    prepare_events,
+)
 from .plan import Plan
 from .problem import PortfolioProblem
 
@@ -53,6 +60,8 @@ def check_plan(plan: Plan, problem: PortfolioProblem, baseline: bool = False) ->
     per = pol.periods()
     starts = set(per["start"])
     ch = pol.change_year  # nothing changes before it; nothing new is usable before ch + build_years
+    # ... and only from a period start: hard coverage is due from the first period start from then on
+    ready = min((int(y) for y in per["start"] if y >= ch + pol.build_years), default=pol.end_year)
 
     # -- when each site is open
     is_open: dict[str, np.ndarray] = {}
@@ -236,7 +245,7 @@ def check_plan(plan: Plan, problem: PortfolioProblem, baseline: bool = False) ->
         if sh > 1 + 1e-4:
             v.append(f"assignment: zone {r.zone_id} {r.service_id} is assigned {sh:.4f} > 1 of its demand in {r.year}")
         mode, _ = problem.coverage_rule(r.service_id)
-        if mode == "hard" and sh < 1 - 1e-4 and not baseline and r.year >= ch + pol.build_years:
+        if mode == "hard" and sh < 1 - 1e-4 and not baseline and r.year >= ready:
             v.append(f"coverage: zone {r.zone_id} has {100 * (1 - sh):.1f}% of its {r.service_id} demand without a "
                      f"site within the standard in {r.year}")
         if r.service_id in near_svcs and sh > 1e-6:
@@ -360,6 +369,9 @@ def check_plan(plan: Plan, problem: PortfolioProblem, baseline: bool = False) ->
             extra = _objective_extras(plan, problem, cur)
             expect = total + extra
             tol = 2e3 + 1e-6 * abs(expect)
+            for f in plan.floor:  # floor is stated to 0.1 m²: up to 0.05 m² built and run for the rest of the horizon
+                tol += 0.05 * (float(sites.at[f.site_id, "build_yen_per_m2"]) * (1 + pol.extension_premium)
+                               + float(sites.at[f.site_id, "operating_yen_per_m2_year"]) * max(pol.end_year - f.year, 0))
             if abs(obj - expect) > tol and not pol.min_level_budget:
                 v.append(f"cost: the solver's objective ¥{obj:,.0f} differs from the recomputed cost ¥{expect:,.0f} "
                          f"(plan ¥{total:,.0f} + tie-breaks and priced terms ¥{extra:,.0f})")
@@ -430,6 +442,8 @@ def _objective_extras(plan: Plan, problem: PortfolioProblem, cur: pd.DataFrame) 
     for u in plan.uncovered:
         rate = (UNCOVERED_PER_UNIT * u.demand + UNCOVERED_PER_RESIDENT * u.population if u.service_id in hard
                 else 1e-3 * u.population)
+        if u.service_id in hard and u.from_year >= pol.change_year + pol.build_years:
+            rate += HARD_UNCOVERED_PER_SHARE
         extra += rate * SCALE * u.share
     if pol.access_weight_yen_per_person_km > 0:
         for a in plan.assignments:
