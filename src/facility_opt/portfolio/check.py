@@ -23,7 +23,6 @@ import pandas as pd
 
 from .economics import capital_by_year, site_year_costs
 from .model import (
-    HARD_UNCOVERED_PER_SHARE,
     NEW_PLACEMENT_YEN,
     SCALE,
     UNCOVERED_PER_RESIDENT,
@@ -442,8 +441,6 @@ def _objective_extras(plan: Plan, problem: PortfolioProblem, cur: pd.DataFrame) 
     for u in plan.uncovered:
         rate = (UNCOVERED_PER_UNIT * u.demand + UNCOVERED_PER_RESIDENT * u.population if u.service_id in hard
                 else 1e-3 * u.population)
-        if u.service_id in hard and u.from_year >= pol.change_year + pol.build_years:
-            rate += HARD_UNCOVERED_PER_SHARE
         extra += rate * SCALE * u.share
     if pol.access_weight_yen_per_person_km > 0:
         for a in plan.assignments:
