@@ -43,8 +43,9 @@ CONFIG = {"services": ["primary_education", "childrens_hall", "after_school_club
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
-    """The conftest tiny ward with its hall building (F2: hall + club) locked closed: the school F1
-    hosts the hall at its 2028 rebuild and a new station-front building takes the club."""
+    """The conftest tiny ward with its hall building (F2: hall + club) locked closed: from 2021 (the
+    earliest change year) the school F1 hosts the hall and the club in its existing floor, and is
+    rebuilt in its due year 2028 (2028-2030); the station-front candidate is not needed."""
     folder = tmp_path_factory.mktemp("ward") / "tiny"
     folder.mkdir()
     for name, text in _tiny_ward_files().items():
@@ -63,8 +64,14 @@ def tiny(tmp_path_factory):
 # ---------------------------------------------------------------------- cost by year
 def test_tiny_plan_has_the_expected_moves(tiny):
     _, _, plan, _ = tiny
-    assert {d.facility_id: d.decision for d in plan.decisions} == {"CAND-S1": "new", "F1": "host", "F2": "close",
-                                                                   "F3": "close"}
+    assert {d.facility_id: d.decision for d in plan.decisions} == {"F1": "host", "F2": "close", "F3": "close"}
+    assert {d.facility_id: d.year for d in plan.decisions} == {"F1": 2021, "F2": 2021, "F3": 2021}
+    assert [(e.site_id, e.kind, e.status, e.year) for e in plan.events] == [
+        ("F1", "rebuild", "done", 2028), ("F2", "renovation", "dropped", None), ("F2", "rebuild", "dropped", None)]
+    assert [(t.site_id, t.service_id, t.from_year, t.to_year) for t in plan.timeline] == [
+        ("F1", "after_school_club", 2021, 2048), ("F1", "childrens_hall", 2021, 2048),
+        ("F1", "primary_education", 2019, 2020), ("F1", "primary_education", 2021, 2048),
+        ("F2", "after_school_club", 2019, 2020), ("F2", "childrens_hall", 2019, 2020)]
 
 
 def test_cost_by_year_sums_to_the_plan_totals_to_the_yen(tiny):
@@ -75,52 +82,85 @@ def test_cost_by_year_sums_to_the_plan_totals_to_the_yen(tiny):
     assert y["before_yen"].sum() == plan.kpis.cost_before_yen
     assert y["after_yen"].sum() == plan.kpis.cost_after_yen
     sites = plan.frame("sites")
-    for k in ("renewal", "operation", "fixed", "new_build", "land", "revenue"):
+    for k in ("renewal", "running", "fixed", "new_build", "land", "revenue", "deferred", "penalty"):
         assert y[f"{k}_after_yen"].sum() == pytest.approx(sites[f"{k}_yen"].sum(), abs=1.0)
-    # renewal follows the cost model's own years: keeping everything = project_renewal of the 3 facilities
-    from facility_opt.costs import project_renewal
-
-    proj = project_renewal(tiny[0].facilities, start_year=2019, horizon_years=30, include_operation=False)
-    by_year = proj.groupby("year")["cost_yen"].sum().reindex(range(2019, 2049), fill_value=0.0)
-    assert np.allclose(y["renewal_before_yen"].to_numpy(), by_year.round().to_numpy(), atol=2.0)
-    # the new building (CAND-S1) is built in 2021 and its land bought then; nothing is built before
-    site = {s.site_id: s for s in plan.sites}["CAND-S1"]
+    # renewal follows the renewal events as scheduled: keeping everything does F2's overdue renovation
+    # in 2019-2020 and F1's rebuild in 2028-2030, each spread evenly over its works years
+    assert [(e.site_id, e.kind, e.status, e.year, e.end_year) for e in plan.baseline_events] == [
+        ("F1", "rebuild", "done", 2028, 2030), ("F2", "renovation", "done", 2019, 2020),
+        ("F2", "rebuild", "done", 2035, 2037)]
+    expected = pd.Series(0.0, index=range(2019, 2049))
+    for e in plan.baseline_events:
+        expected.loc[e.year:e.end_year] += e.cost_yen / (e.end_year - e.year + 1)
+    assert np.allclose(y["renewal_before_yen"].to_numpy(), expected.round().to_numpy(), atol=1.0)
+    # nothing is built; F1's rebuild (1.98 bn yen) is paid over 2028-2030 in both plans
     row = y.set_index("year")
-    assert row.loc[2021, "new_build_after_yen"] == pytest.approx(site.new_build_yen, abs=1)
-    assert row.loc[2021, "land_after_yen"] == pytest.approx(site.land_yen, abs=1)
-    assert row.loc[2019:2020, "new_build_after_yen"].sum() == 0
-    # F2 closes in 2035: no running cost for it after, so the plan's operation drops from 2035
-    assert row.loc[2035, "operation_after_yen"] < row.loc[2034, "operation_after_yen"]
+    assert y["new_build_after_yen"].sum() == 0 and y["land_after_yen"].sum() == 0
+    assert row.loc[2028:2030, "renewal_after_yen"].tolist() == [660_000_000] * 3
+    assert y["renewal_after_yen"].sum() == 1_980_000_000
+    # F2 closes in 2021: its running cost (640 m2 x 8,000 yen) stops, so the plan's running cost drops
+    assert row.loc[2020, "running_after_yen"] - row.loc[2021, "running_after_yen"] == 640 * 8000
+    assert row.loc[2021, "running_before_yen"] == row.loc[2020, "running_before_yen"]
+    # the dropped renovation of F2 (due 2005, overdue) is a penalty charged in its closure year
+    assert row.loc[2021, "penalty_after_yen"] == plan.kpis.penalty_after_yen == 8_921_600
 
 
-def test_site_costs_by_year_agrees_with_site_costs(tiny):
-    _, problem, _, _ = tiny
-    rng = np.random.default_rng(7)
-    variants = [problem, problem.replace(renewal_by_year=None)]
-    for p in variants:
-        for _ in range(5):
-            is_open = rng.random(len(p.sites)) < 0.5
-            add = rng.uniform(0, 300, len(p.sites)).round(1)
-            tot = p.site_costs(is_open, add).set_index("site_id")
-            y = p.site_costs_by_year(is_open, add).groupby("site_id").sum()
-            for c in ("renewal_yen", "operation_yen", "fixed_yen", "new_build_yen", "land_yen", "revenue_yen",
-                      "total_yen"):
-                assert np.allclose(y[c], tot[c], rtol=1e-12, atol=1e-6), c
+def test_site_year_costs_of_the_plan_state_sum_to_the_site_costs(tiny):
+    """The plan's costs per site (costs.csv) are its state's yearly costs summed, to the yen."""
+    from facility_opt.portfolio.economics import COST_KINDS, site_year_costs
+
+    _, problem, plan, _ = tiny
+    c = site_year_costs(problem, plan.state(problem)).groupby("site_id").sum(numeric_only=True)
+    b = site_year_costs(problem, plan.state(problem, baseline=True)).groupby("site_id").sum(numeric_only=True)
+    for s in plan.sites:
+        for k in COST_KINDS:
+            assert round(float(c.loc[s.site_id, f"{k}_yen"])) == getattr(s, f"{k}_yen"), (s.site_id, k)
+        assert round(float(c.loc[s.site_id, "total_yen"])) == s.cost_after_yen
+        assert round(float(b.loc[s.site_id, "total_yen"])) == s.cost_before_yen
 
 
-def test_renewal_by_year_must_match_the_site_totals(tiny):
-    _, problem, _, _ = tiny
-    bad = problem.renewal_by_year.copy()
-    bad.loc[bad["site_id"] == "F1", "renewal_yen"] *= 2
-    with pytest.raises(DataValidationError, match="site 'F1': the years sum to"):
-        problem.replace(renewal_by_year=bad)
+def test_spend_by_year_is_the_plans_years_split_by_kind(tiny):
+    from facility_opt.report import SPEND_COLUMNS, spend_by_year
+
+    _, problem, plan, _ = tiny
+    s = spend_by_year(plan, problem)
+    assert list(s.columns) == SPEND_COLUMNS and s["year"].tolist() == list(range(2019, 2049))
+    years = plan.frame("years").groupby("year")["spend_yen"].first()
+    assert s["spend_yen"].tolist() == years.tolist()
+    assert np.allclose(s["renewal_yen"] + s["new_build_yen"] + s["land_yen"], s["spend_yen"], atol=1.0)
+    assert s["spend_yen"].max() == plan.kpis.peak_spend_after_yen == 660_000_000
+    assert s["baseline_yen"].max() == plan.kpis.peak_spend_before_yen
+    # keeping everything renovates F2 (overdue since 2005) in 2019-2020; the plan drops it (F2 closes)
+    assert s.set_index("year").loc[2019:2020, "baseline_yen"].tolist() == [54_400_000] * 2
+    assert s.set_index("year").loc[2019:2020, "spend_yen"].tolist() == [0, 0]
+    assert s["budget_yen"].isna().all()  # no budget in this model
+    # without the problem: the plan's own figures only
+    bare = spend_by_year(plan)
+    assert bare["spend_yen"].tolist() == s["spend_yen"].tolist() and bare["baseline_yen"].isna().all()
+
+
+def test_plan_moves_say_what_leaves_where_and_when(tiny):
+    from facility_opt.report import MOVE_COLUMNS, plan_moves
+
+    _, _, plan, _ = tiny
+    m = plan_moves(plan)
+    assert list(m.columns) == MOVE_COLUMNS
+    assert m.to_dict("records") == [
+        {"year": 2021, "service_id": "after_school_club", "kind": "move", "from_site": "F2", "to_site": "F1",
+         "capacity_before": 120.0, "capacity_after": 80.0},
+        {"year": 2021, "service_id": "childrens_hall", "kind": "move", "from_site": "F2", "to_site": "F1",
+         "capacity_before": 48.229, "capacity_after": 6.5},
+        {"year": 2021, "service_id": "primary_education", "kind": "capacity", "from_site": "F1", "to_site": "F1",
+         "capacity_before": 500.0, "capacity_after": 487.672}]
 
 
 def test_cost_by_year_refuses_a_plan_of_another_problem(tiny):
     _, problem, plan, _ = tiny
-    other = problem.replace(sites=problem.sites.assign(fixed_yen_per_year=problem.sites["fixed_yen_per_year"] + 1e6))
-    with pytest.raises(ValueError, match="another version of the problem"):
-        cost_by_year(plan, other)
+    other = plan.model_copy(update={"sites": [s for s in plan.sites if s.site_id != "CAND-S1"]})
+    with pytest.raises(ValueError, match="does not match problem"):
+        cost_by_year(other, problem)
+    with pytest.raises(ValueError, match="covers 2019"):
+        cost_by_year(plan.model_copy(update={"horizon_years": 20}), problem)
 
 
 # ---------------------------------------------------------------------- GIS
@@ -128,11 +168,13 @@ def test_plan_geodataframe_and_gpkg_round_trip(tiny, tmp_path):
     ward, problem, plan, _ = tiny
     g = plan_geodataframe(plan, ward, problem)
     assert g.crs.to_epsg() == 6677
-    assert g["facility_id"].tolist() == ["CAND-S1", "F1", "F2", "F3"]  # the one candidate is used
+    assert g["facility_id"].tolist() == ["CAND-S1", "F1", "F2", "F3"]  # the one candidate is not used
     assert g.set_index("facility_id").loc["F1", "services_after"] == "after_school_club;childrens_hall;primary_education"
     assert g.geometry.notna().all()
     station = ward.stations.set_index("station_id").geometry["S1"]
     assert g.set_index("facility_id").geometry["CAND-S1"].distance(station) < 1.0
+    assert g.set_index("facility_id")["decision"].to_dict() == {"CAND-S1": "not_built", "F1": "host", "F2": "close",
+                                                                "F3": "close"}
     p1 = write_facilities_gpkg(g, tmp_path / "a" / "facilities.gpkg")
     p2 = write_facilities_gpkg(g, tmp_path / "b" / "facilities.gpkg")
     assert p1.read_bytes() == p2.read_bytes()  # deterministic (fixed GeoPackage timestamp)
@@ -146,7 +188,7 @@ def test_plan_map_marks_every_decision(tiny):
     ward, problem, plan, _ = tiny
     ax = plan_map(plan, ward, problem)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert any(lab.startswith("new building (1)") for lab in labels)
+    assert any(lab.startswith("candidate site, not used (1)") for lab in labels)
     assert any(lab.startswith("closed (2)") for lab in labels)
     assert any(lab.startswith("hosts co-located services (1)") for lab in labels)
     assert any(lab.startswith("station (2)") for lab in labels)
@@ -162,6 +204,8 @@ class _Page(HTMLParser):
         self.urls: list[str] = []
         self.kpi: dict[str, list[float]] = {}
         self.rows: dict[str, list[str]] = {}  # table class -> facility ids
+        self.years: dict[str, dict[int, list[float]]] = {}  # table class -> year -> its numbers
+        self._year: int | None = None
         self._table: str | None = None
         self._kpi: str | None = None
         self.text: list[str] = []
@@ -182,10 +226,16 @@ class _Page(HTMLParser):
             self.rows.setdefault(self._table, []).append(a["data-facility"])
         if tag == "td" and self._kpi and "data-value" in a:
             self.kpi[self._kpi].append(float(a["data-value"]))
+        if tag == "tr" and "data-year" in a:
+            self._year = int(a["data-year"])
+            self.years.setdefault(self._table, {})[self._year] = []
+        if tag == "td" and self._year is not None and "data-value" in a:
+            self.years[self._table][self._year].append(float(a["data-value"]))
 
     def handle_endtag(self, tag):
         if tag == "tr":
             self._kpi = None
+            self._year = None
 
     def handle_data(self, data):
         self.text.append(data)
@@ -202,8 +252,9 @@ def test_report_is_self_contained_and_shows_the_plan(tiny, tmp_path):
     text = path.read_text(encoding="utf-8")
     page = _Page()
     page.feed(text)
-    # figures: map, cost by year, trade-off; valid PNGs of a readable size, embedded
-    assert len(page.imgs) == 3
+    # figures: map, cost by year, spend against the budget, capacity per year, timeline, trade-off: valid PNGs
+    # of a readable size, embedded
+    assert len(page.imgs) == 6
     for src in page.imgs:
         assert src.startswith("data:image/png;base64,")
         png = base64.b64decode(src.split(",", 1)[1])
@@ -222,11 +273,25 @@ def test_report_is_self_contained_and_shows_the_plan(tiny, tmp_path):
     # decisions: one row per changed facility, new building first, each with its reason
     changed = plan.changes()
     assert sorted(page.rows["decisions changed"]) == sorted(changed["facility_id"])
-    assert page.rows["decisions changed"][0] == "CAND-S1"
+    assert page.rows["decisions changed"] == ["F1", "F2", "F3"]  # hosts first, then closures
     assert sorted(page.rows["decisions all"]) == sorted(d.facility_id for d in plan.decisions)
     body = "".join(page.text)
     for r in changed["reason"]:
         assert r in body
+    assert page.kpi["peak_spend_yen"][:2] == [6.6, 6.6]
+    assert page.kpi["penalty_yen"][:2] == pytest.approx([0.0, 0.089216])
+    # spend per year (oku-yen): spend, renewal, new floor and land, (no budget: no figure), baseline
+    spend = page.years["spend"]
+    assert sorted(spend) == list(range(2019, 2049))
+    assert spend[2019] == [0.0, 0.0, 0.0, 0.544] and spend[2028] == [6.6, 6.6, 0.0, 6.6]
+    # capacity and coverage per year and service: demand, capacity, minimum, covered %, sites
+    assert page.years["years childrens_hall"][2020] == [6.5, 48.229, 0.0, 100.0, 1]
+    assert page.years["years childrens_hall"][2021] == [6.5, 6.5, 0.0, 100.0, 1]
+    assert sorted(page.years["years primary_education"]) == list(range(2019, 2049))
+    # the moves: the hall and the club leave F2 for F1 in 2021
+    assert "Timeline of moves" in body and "Nursery places per year" not in body  # no nursery in this model
+    assert sorted(page.years["moves"]) == [2021]
+    assert "Renewal events (3: 1 done, 2 dropped)" in body
     # credits and the imputed-data note
     for s in ward.meta.sources:
         assert s in body
@@ -235,6 +300,22 @@ def test_report_is_self_contained_and_shows_the_plan(tiny, tmp_path):
     again = write_report(plan, ward, tmp_path / "again" / "report.html", problem=problem, tradeoff=curve)
     assert again.read_bytes() == path.read_bytes()
     assert write_report(plan, ward, path, problem=problem, tradeoff=curve).read_text(encoding="utf-8") == text
+
+
+def test_report_shows_nursery_places_per_year(tiny, tmp_path):
+    """A plan with a nursery service gets a table of places per year (here the hall renamed)."""
+    ward, problem, plan, _ = tiny
+    years = [y.model_copy(update={"service_id": "nursery"}) if y.service_id == "childrens_hall" else y
+             for y in plan.years]
+    text = write_report(plan.model_copy(update={"years": years}), ward, tmp_path / "r.html").read_text("utf-8")
+    page = _Page()
+    page.feed(text)
+    # children, places, spare, minimum, covered %, sites
+    assert page.years["nursery"][2019] == [6.5, 48.229, 41.729, 0.0, 100.0, 1]
+    assert page.years["nursery"][2048] == [6.5, 6.5, 0.0, 0.0, 100.0, 1]
+    assert "lowest coverage 100.0 % in 2019" in text
+    # without the problem: no split by kind and no baseline, the plan's own spend still shown
+    assert page.years["spend"][2028] == [6.6]
 
 
 def test_report_escapes_text(tiny, tmp_path):
@@ -266,17 +347,31 @@ def test_report_renders_in_a_real_browser(tiny, tmp_path):
 
 
 # ---------------------------------------------------------------------- Nerima
-def test_nerima_problem_carries_the_renewal_years():
+def test_nerima_problem_carries_the_renewal_events():
+    """The Nerima problem has the renewal events of its existing sites; keeping everything (every
+    event in its due year where the window allows) costs per year what its sites cost in total."""
     from facility_opt.portfolio.build import nerima_problem
+    from facility_opt.portfolio.economics import PlanState, capital_by_year, site_year_costs
 
     p = nerima_problem()
-    r = p.renewal_by_year
-    assert r is not None and set(r["site_id"]) <= set(p.sites["site_id"])
-    assert r["year"].between(2019, 2048).all()
-    n = len(p.sites)
-    for is_open in (np.ones(n, bool), np.zeros(n, bool)):
-        tot = p.site_costs(is_open, np.zeros(n))["total_yen"].sum()
-        assert p.site_costs_by_year(is_open, np.zeros(n))["total_yen"].sum() == pytest.approx(tot, rel=1e-12)
+    ev = p.events
+    assert len(ev) and set(ev["site_id"]) <= set(p.sites.loc[p.sites["kind"] == "existing", "site_id"])
+    assert set(ev["kind"]) == {"renovation", "rebuild"} and (ev["cost_yen"] > 0).all()
+    P = len(p.policy.periods())
+    existing = p.sites["kind"].eq("existing").to_numpy()
+    due = np.maximum(ev["due_year"].to_numpy(), p.policy.start_year)
+    st = PlanState(open=np.repeat(existing[:, None], P, axis=1),
+                   floor=pd.DataFrame(columns=["site_id", "year", "added_m2", "how", "works_start", "works_years"]),
+                   events=pd.DataFrame({"status": np.where(due <= p.policy.end_year, "done", "deferred"),
+                                        "year": np.where(due <= p.policy.end_year, due, np.nan), "variant": 0,
+                                        "closure_year": None}))
+    c = site_year_costs(p, st)
+    assert c["year"].between(2019, 2048).all() and len(c) == 30 * len(p.sites)
+    # every event is paid: in the horizon (renewal) or after it (deferred, or works running past 2048)
+    assert c["renewal_yen"].sum() + c["deferred_yen"].sum() == pytest.approx(ev["cost_yen"].sum(), rel=1e-9)
+    assert c["renewal_yen"].sum() < ev["cost_yen"].sum()
+    money = capital_by_year(p, st)
+    assert money["spend_yen"].sum() == pytest.approx(c["renewal_yen"].sum(), rel=1e-12)
 
 
 @pytest.mark.slow
@@ -292,6 +387,11 @@ def test_nerima_report(tmp_path):
     text = write_report(plan, ward, tmp_path / "report.html", problem=problem).read_text(encoding="utf-8")
     page = _Page()
     page.feed(text)
-    assert len(page.imgs) == 2  # map and cost by year (no trade-off given)
+    assert len(page.imgs) == 5  # map, cost by year, spend, capacity per year, timeline (no trade-off given)
+    nursery = page.years["nursery"]
+    assert sorted(nursery) == list(range(plan.start_year, plan.start_year + plan.horizon_years))
+    places = {y.year: y.capacity for y in plan.years if y.service_id == "nursery"}
+    assert {y: v[1] for y, v in nursery.items()} == places
+    assert min(places.values()) >= 6676  # the model's minimum of nursery places
     assert sorted(page.rows["decisions changed"]) == sorted(plan.changes()["facility_id"])
     assert "geodata/nerima/README.md" in text

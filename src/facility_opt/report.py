@@ -4,9 +4,14 @@
   co-located services, converted, new building) and the stations;
 * :func:`plan_geodataframe` / :func:`write_facilities_gpkg`: facilities and candidate sites with
   their decisions, for GIS users (EPSG:6677), written atomically and byte-for-byte reproducibly;
+* :func:`plan_moves`: the moves of the plan's timeline (which service leaves which site when,
+  and where it arrives), :func:`spend_by_year`: the annual spend charged to the budget, plan and
+  keep-everything, with the budget;
 * :func:`write_report`: ``report.html``, one file a planner can send to a colleague or show
-  residents: headline figures against keeping everything, the map, cost by year, coverage and
-  distances per service, the decisions with their reasons, the cost–access trade-off, data credits.
+  residents: headline figures against keeping everything, the map, cost by year, the annual spend
+  against the budget, capacity and coverage per year and service, nursery places per year, the
+  timeline of moves and renewal works, coverage and distances per service, the decisions with
+  their reasons, the cost–access trade-off, data credits.
   Figures are embedded as PNG (base64), styles inline, no scripts and no external assets; the page
   has no wall-clock values, so the same plan gives the same bytes.
 
@@ -37,7 +42,8 @@ from .portfolio.problem import PortfolioProblem
 from .ward import Ward
 
 __all__ = ["plan_map", "plan_geodataframe", "write_facilities_gpkg", "write_report", "figure_png",
-           "DECISION_STYLE"]
+           "plan_moves", "spend_by_year", "plot_spend_by_year", "plot_years", "plot_timeline", "DECISION_STYLE",
+           "MOVE_COLUMNS", "SPEND_COLUMNS"]
 
 log = logging.getLogger(__name__)
 
@@ -195,6 +201,219 @@ def _scale_bar(ax, x0: float, y0: float, length: float = 2000.0) -> None:
                 ha="center", fontsize=8)
 
 
+# --------------------------------------------------------------------------------------------------
+# year by year: moves, spend against the budget, capacity and coverage per year
+#: columns of :func:`plan_moves`
+MOVE_COLUMNS = ["year", "service_id", "kind", "from_site", "to_site", "capacity_before", "capacity_after"]
+#: columns of :func:`spend_by_year`
+SPEND_COLUMNS = ["year", "spend_yen", "renewal_yen", "new_build_yen", "land_yen", "budget_yen", "baseline_yen"]
+
+
+def plan_moves(plan: Plan) -> pd.DataFrame:
+    """What the plan's ``timeline`` changes, year by year: one row per service and year in which it
+    leaves a site, arrives at one, or changes capacity where it is.
+
+    Returns
+    -------
+    DataFrame
+        :data:`MOVE_COLUMNS`: ``year`` (the first year of the new state), ``service_id``, ``kind``
+        (``move``: it leaves ``from_site`` and arrives at ``to_site`` that year; ``leave``: it
+        leaves ``from_site`` and its residents go to sites that already serve them; ``open``: it
+        starts at ``to_site``; ``capacity``: its capacity at ``to_site`` = ``from_site`` changes),
+        ``from_site``, ``to_site`` (``;``-joined when several), ``capacity_before`` (places at the
+        sites it leaves, or before the change), ``capacity_after``; sorted by year, service, kind.
+    """
+    t = plan.frame("timeline")
+    start, end = plan.start_year, plan.start_year + plan.horizon_years - 1
+    rows = []
+    for k, g in t.groupby("service_id", sort=True):
+        for y in sorted(set(g["from_year"]) | set(g["to_year"] + 1)):
+            if y <= start or y > end:
+                continue
+            ends = g[g["to_year"] == y - 1].set_index("site_id")["capacity"]
+            starts = g[g["from_year"] == y].set_index("site_id")["capacity"]
+            same = sorted(set(ends.index) & set(starts.index))
+            for s in same:
+                if float(ends[s]) != float(starts[s]):
+                    rows.append((y, k, "capacity", s, s, float(ends[s]), float(starts[s])))
+            gone, new = sorted(set(ends.index) - set(same)), sorted(set(starts.index) - set(same))
+            if not gone and not new:
+                continue
+            kind = "move" if gone and new else ("leave" if gone else "open")
+            rows.append((y, k, kind, ";".join(gone), ";".join(new), round(float(ends[gone].sum()), 3),
+                         round(float(starts[new].sum()), 3)))
+    out = pd.DataFrame(rows, columns=MOVE_COLUMNS)
+    order = {"move": 0, "leave": 1, "open": 2, "capacity": 3}
+    return (out.assign(_o=out["kind"].map(order)).sort_values(["year", "service_id", "_o", "from_site"], kind="mergesort")
+            .drop(columns="_o").reset_index(drop=True))
+
+
+def _year_frame(plan: Plan) -> pd.DataFrame:
+    return plan.frame("years").sort_values(["year", "service_id"], kind="mergesort")
+
+
+def spend_by_year(plan: Plan, problem: PortfolioProblem | None = None) -> pd.DataFrame:
+    """The annual spend charged to the budget (renewal capital, new floor, land), year by year.
+
+    ``spend_yen`` and ``budget_yen`` are the plan's own (``plan.years``; the budget is NaN without
+    one, and the level budget when the plan found one).  With ``problem``, the spend is split by kind
+    (``renewal_yen, new_build_yen, land_yen``, recomputed from the plan's state:
+    :func:`facility_opt.portfolio.economics.capital_by_year`) and ``baseline_yen`` is what keeping
+    everything within its renewal windows would be charged; without it these columns are NaN.
+    Returns :data:`SPEND_COLUMNS`, one row per year, in yen.
+    """
+    y = _year_frame(plan).groupby("year", sort=True).agg(spend_yen=("spend_yen", "first"),
+                                                         budget_yen=("budget_yen", "first"))
+    out = pd.DataFrame({"year": y.index.to_numpy(dtype=int), "spend_yen": y["spend_yen"].to_numpy(dtype=float),
+                        "budget_yen": pd.to_numeric(y["budget_yen"], errors="coerce").to_numpy(dtype=float)})
+    for c in ("renewal_yen", "new_build_yen", "land_yen", "baseline_yen"):
+        out[c] = np.nan
+    if problem is not None and len(out):
+        from .portfolio.economics import capital_by_year
+
+        a = capital_by_year(problem, plan.state(problem)).set_index("year").reindex(out["year"])
+        b = capital_by_year(problem, plan.state(problem, baseline=True)).set_index("year").reindex(out["year"])
+        for c in ("renewal_yen", "new_build_yen", "land_yen"):
+            out[c] = a[c].round().to_numpy() + 0.0
+        out["baseline_yen"] = b["spend_yen"].round().to_numpy() + 0.0
+    return out[SPEND_COLUMNS]
+
+
+def plot_spend_by_year(spend: pd.DataFrame, ax=None, title: str | None = None):
+    """Bars of the plan's annual spend (by kind when known), the keep-everything spend (grey) and the
+    budget (red step), in oku-yen; returns the axes.  ``spend`` is a :func:`spend_by_year` table."""
+    from matplotlib.figure import Figure
+
+    from .costs import OKU_LABEL
+
+    if ax is None:
+        ax = Figure(figsize=(10, 4.2)).subplots()
+    x = spend["year"].to_numpy()
+    if spend["renewal_yen"].notna().all() and len(x):
+        bottom = np.zeros(len(x))
+        for c, colour, label in (("renewal_yen", "#1f6fb4", "plan: renewal"),
+                                 ("new_build_yen", "#ffbf00", "plan: new floor"), ("land_yen", "#8c564b", "plan: land")):
+            v = spend[c].to_numpy() / OKU_YEN
+            if v.any():
+                ax.bar(x + 0.2, v, bottom=bottom, width=0.4, color=colour, label=label)
+                bottom += v
+    else:
+        ax.bar(x + 0.2, spend["spend_yen"] / OKU_YEN, width=0.4, color="#1f6fb4", label="plan")
+    if spend["baseline_yen"].notna().all() and len(x):
+        ax.bar(x - 0.2, spend["baseline_yen"] / OKU_YEN, width=0.4, color="#9e9e9e", label="keep everything")
+    budget = spend["budget_yen"].to_numpy(dtype=float)
+    if len(x) and np.isfinite(budget).any():
+        ax.step(np.r_[x, x[-1] + 1] - 0.5, np.r_[budget, budget[-1]] / OKU_YEN, where="post", color="#c62828",
+                linewidth=1.5, label="annual budget")
+    ax.axhline(0, color="black", linewidth=0.6)
+    ax.set_xlabel("year")
+    ax.set_ylabel(OKU_LABEL)
+    peak = float(spend["spend_yen"].max()) / OKU_YEN if len(x) else 0.0
+    ax.set_title(title or f"Spend charged to the budget per year (peak {peak:,.1f} oku-yen)")
+    ax.legend(fontsize=8, loc="upper right", frameon=False)
+    ax.grid(axis="y", alpha=0.3)
+    ax.figure.tight_layout()
+    return ax
+
+
+def plot_years(plan: Plan, services: Sequence[str] | None = None, fig=None):
+    """One panel per service: demand and capacity (places) per year, the policy's minimum capacity
+    (dashed) and, in the title, the lowest coverage; returns the figure."""
+    from matplotlib.figure import Figure
+
+    y = _year_frame(plan)
+    ks = list(services) if services is not None else sorted(y["service_id"].unique())
+    n = max(len(ks), 1)
+    cols = min(3, n)
+    rows = (n + cols - 1) // cols
+    fig = fig or Figure(figsize=(4.2 * cols, 2.9 * rows))
+    axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False).ravel())
+    for ax, k in zip(axes, ks):
+        g = y[y["service_id"] == k]
+        x = g["year"].to_numpy()
+        ax.step(x, g["capacity"], where="post", color="#1f6fb4", linewidth=1.6, label="capacity")
+        ax.plot(x, g["demand"], color="#f28e2b", linewidth=1.4, label="demand")
+        if (g["min_capacity"] > 0).any():
+            ax.step(x, g["min_capacity"], where="post", color="#c62828", linestyle="--", linewidth=1,
+                    label="minimum")
+        ax.set_title(f"{k}: coverage >= {100 * float(g['covered_share'].min()):.1f}%", fontsize=9)
+        ax.tick_params(labelsize=7)
+        ax.set_ylim(bottom=0)
+        ax.grid(alpha=0.3)
+    for ax in axes[len(ks):]:
+        ax.set_visible(False)
+    if ks:
+        axes[0].legend(fontsize=7, frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def _changing_sites(plan: Plan) -> list[str]:
+    """Sites whose services or opening change within the horizon, in order of their first change."""
+    start, end = plan.start_year, plan.start_year + plan.horizon_years - 1
+    first: dict[str, int] = {}
+    t = plan.frame("timeline")
+    for (s, _k), g in t.groupby(["site_id", "service_id"], sort=True):
+        years = []
+        if int(g["from_year"].min()) > start:
+            years.append(int(g["from_year"].min()))
+        if int(g["to_year"].max()) < end:
+            years.append(int(g["to_year"].max()) + 1)
+        if len(g) > 1:
+            years.append(int(g["from_year"].nsmallest(2).iat[-1]))
+        if years:
+            first[s] = min(first.get(s, end + 1), min(years))
+    for r in plan.sites:
+        if r.closes is not None or (r.open_from is not None and r.open_from > start):
+            first[r.site_id] = min(first.get(r.site_id, end + 1), r.closes or r.open_from or end)
+    return sorted(first, key=lambda s: (first[s], s))
+
+
+def plot_timeline(plan: Plan, sites: Sequence[str] | None = None, ax=None, max_sites: int = 40):
+    """Gantt chart of the sites that change: one bar per service and period it is at the site,
+    renewal works hatched, closures marked ×; returns the axes (site ids only: ASCII text)."""
+    from matplotlib.figure import Figure
+
+    sites = list(sites) if sites is not None else _changing_sites(plan)[:max_sites]
+    t = plan.frame("timeline")
+    services = sorted(t["service_id"].unique())
+    colours = dict(zip(services, ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+                                  "#17becf", "#bcbd22", "#7f7f7f"] * 3))
+    if ax is None:
+        ax = Figure(figsize=(10, max(3.6, 0.34 * len(sites) + 1.4))).subplots()
+    start, end = plan.start_year, plan.start_year + plan.horizon_years
+    ev = plan.frame("events")
+    closes = {r.site_id: r.closes for r in plan.sites}
+    seen = set()
+    for i, s in enumerate(sites):
+        g = t[t["site_id"] == s]
+        ks = sorted(g["service_id"].unique())
+        h = 0.8 / max(len(ks), 1)
+        for j, k in enumerate(ks):
+            for r in g[g["service_id"] == k].itertuples(index=False):
+                ax.barh(i - 0.4 + h * (j + 0.5), r.to_year + 1 - r.from_year, left=r.from_year, height=h * 0.92,
+                        color=colours[k], label=k if k not in seen else None)
+                seen.add(k)
+        for r in ev[(ev["site_id"] == s) & (ev["status"] == "done")].itertuples(index=False):
+            ax.barh(i, int(r.end_year) + 1 - int(r.year), left=int(r.year), height=0.9, fill=False, hatch="///",
+                    edgecolor="black", linewidth=0.6, label="renewal works" if "works" not in seen else None)
+            seen.add("works")
+        if closes.get(s) is not None:
+            ax.plot([closes[s]], [i], marker="x", color="#c62828", markersize=8, linestyle="none",
+                    label="closes" if "closes" not in seen else None)
+            seen.add("closes")
+    ax.set_yticks(range(len(sites)))
+    ax.set_yticklabels(sites, fontsize=8)
+    ax.set_ylim(len(sites) - 0.5, -0.5)
+    ax.set_xlim(start, end)
+    ax.set_xlabel("year")
+    ax.grid(axis="x", alpha=0.3)
+    ax.set_title("Where each service is, year by year (sites that change)")
+    if seen:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    ax.figure.tight_layout()
+    return ax
+
 def figure_png(fig, dpi: int = 110) -> bytes:
     """A figure as PNG bytes without metadata that changes run to run (closes a pyplot figure)."""
     buf = io.BytesIO()
@@ -322,6 +541,10 @@ def _headline(plan: Plan) -> tuple[str, str]:
         unit="oku-yen (100 million yen)")
     row("cost_per_year_yen", "Cost per year (average)", k.cost_per_year_before_yen, k.cost_per_year_after_yen,
         "{:,.1f}", OKU_YEN, unit="oku-yen")
+    row("peak_spend_yen", "Peak annual spend (renewal, new floor, land)", k.peak_spend_before_yen,
+        k.peak_spend_after_yen, "{:,.1f}", OKU_YEN, unit="oku-yen")
+    row("penalty_yen", "Renewal risk of works done late, early or dropped", k.penalty_before_yen, k.penalty_after_yen,
+        "{:,.1f}", OKU_YEN, unit="oku-yen (in the cost)")
     row("access_person_km", "Access: residents × distance to their service", k.access_before_person_km,
         k.access_after_person_km, "{:,.0f}", unit="person-km (lower is closer)")
     row("station_front_share", "Services at station-front sites", 100 * k.station_front_share_before,
@@ -330,9 +553,14 @@ def _headline(plan: Plan) -> tuple[str, str]:
         lower_is_better=False, unit="% of target residents within the standard")
     table = _table([("", False), ("keep everything", True), ("plan", True), ("change", True), ("unit", False)],
                    rows, "kpis")
+    budget = ""
+    if k.level_budget_yen is not None:
+        budget = f" Level annual budget found: {_oku(k.level_budget_yen)} oku-yen."
+    elif k.budget_yen is not None:
+        budget = f" Annual budget (mean over the horizon): {_oku(k.budget_yen)} oku-yen."
     extra = (f'<p class="meta">Capital spend for change (new floor area and land): {_e(_oku(k.capital_spend_yen))} '
              f"oku-yen, included in the plan's cost. Saving: {_e(_oku(k.saving_yen))} oku-yen "
-             f"({100 * k.saving_share:.1f} % of keeping everything).</p>")
+             f"({100 * k.saving_share:.1f} % of keeping everything).{_e(budget)}</p>")
     return card_html, table + extra
 
 
@@ -355,6 +583,110 @@ def _service_table(plan: Plan, names: dict[str, str]) -> str:
                    ("after %", True), ("mean distance before m", True), ("after m", True), ("p95 before m", True),
                    ("after m", True), ("station-front before %", True), ("after %", True)], rows, "services")
 
+
+def _spend_section(plan: Plan, problem: PortfolioProblem | None) -> str:
+    from matplotlib.figure import Figure
+
+    spend = spend_by_year(plan, problem)
+    fig = Figure(figsize=(10, 4.2))
+    plot_spend_by_year(spend, ax=fig.subplots())
+    k = plan.kpis
+    has_budget = spend["budget_yen"].notna().any()
+    over = spend[spend["budget_yen"].notna() & (spend["spend_yen"] > spend["budget_yen"] + 0.5)]
+    if has_budget:
+        what = "level annual budget" if k.level_budget_yen is not None else "annual budget"
+        verdict = (f"within the {what} every year" if over.empty else
+                   f"over the {what} in {len(over)} year(s): {', '.join(str(int(y)) for y in over['year'])}")
+    else:
+        verdict = "no annual budget is set"
+    head = (f"<h2>Annual spend against the budget</h2><p class=\"meta\">What each year's budget is charged: "
+            f"renewal works of the buildings kept, new floor and land. Peak year {_e(_oku(k.peak_spend_after_yen))} "
+            f"oku-yen (keeping everything within its renewal windows: {_e(_oku(k.peak_spend_before_yen))}); "
+            f"{_e(verdict)}.</p>")
+    rows = []
+    for r in spend.itertuples(index=False):
+        css = "worse" if np.isfinite(r.budget_yen) and r.spend_yen > r.budget_yen + 0.5 else ""
+        rows.append(f'<tr data-year="{int(r.year)}"><td class="num">{int(r.year)}</td>'
+                    + _num(r.spend_yen / OKU_YEN, "{:,.2f}", css) + _num(r.renewal_yen / OKU_YEN, "{:,.2f}")
+                    + _num((r.new_build_yen + r.land_yen) / OKU_YEN, "{:,.2f}")
+                    + _num(r.budget_yen / OKU_YEN, "{:,.2f}") + _num(r.baseline_yen / OKU_YEN, "{:,.2f}") + "</tr>")
+    table = _table([("year", True), ("plan: spend", True), ("of which renewal", True), ("new floor and land", True),
+                    ("budget", True), ("keep everything", True)], rows, "spend")
+    return head + _img(figure_png(fig), "annual spend against the budget",
+                       "Blue/yellow/brown: the plan's spend by kind; grey: keeping everything; red: the annual "
+                       "budget (oku-yen).") + f"<details><summary>The figures per year (oku-yen)</summary>{table}</details>"
+
+
+def _years_section(plan: Plan, names: dict[str, str]) -> str:
+    y = _year_frame(plan)
+    fig = plot_years(plan)
+    out = ["<h2>Capacity and coverage per year</h2><p class=\"meta\">Per service and year: the places (or "
+           "pupils, users) the plan provides, the demand of its target residents, the policy's minimum capacity and "
+           "the share of target residents within the standard with a place.</p>",
+           _img(figure_png(fig), "capacity and demand per year and service",
+                "Blue: capacity of the sites serving the service; orange: demand; red dashed: the policy's minimum.")]
+    for k, g in y.groupby("service_id", sort=True):
+        label = names.get(k) or k
+        rows = [f'<tr data-year="{int(r.year)}" data-service="{_e(k)}"><td class="num">{int(r.year)}</td>'
+                + _num(r.demand, "{:,.1f}") + _num(r.capacity, "{:,.1f}") + _num(r.min_capacity, "{:,.1f}")
+                + _num(100 * r.covered_share, "{:.1f}", "worse" if r.covered_share < 1 - 1e-9 else "")
+                + _num(r.sites) + "</tr>" for r in g.itertuples(index=False)]
+        out.append(f"<details><summary>{_e(label)} ({_e(k)}): per year</summary>"
+                   + _table([("year", True), ("demand", True), ("capacity", True), ("minimum", True),
+                             ("covered %", True), ("sites", True)], rows, f"years {k}") + "</details>")
+    return "".join(out)
+
+
+def _nursery_section(plan: Plan, service: str = "nursery") -> str:
+    y = _year_frame(plan)
+    g = y[y["service_id"] == service]
+    if g.empty:
+        return ""
+    low = g.loc[g["covered_share"].idxmin()]
+    rows = [f'<tr data-year="{int(r.year)}"><td class="num">{int(r.year)}</td>' + _num(r.demand, "{:,.0f}")
+            + _num(r.capacity, "{:,.0f}") + _num(r.capacity - r.demand, "{:+,.0f}",
+                                                 "worse" if r.capacity < r.demand - 1e-9 else "better")
+            + _num(r.min_capacity, "{:,.0f}") + _num(100 * r.covered_share, "{:.1f}") + _num(r.sites) + "</tr>"
+            for r in g.itertuples(index=False)]
+    return (f"<h2>Nursery places per year</h2><p class=\"meta\">Places in the nurseries the plan keeps, hosts "
+            f"or builds, against the children expected each year; lowest coverage {100 * float(low['covered_share']):.1f} % "
+            f"in {int(low['year'])}.</p>"
+            + _table([("year", True), ("children", True), ("places", True), ("spare", True), ("minimum", True),
+                      ("covered %", True), ("sites", True)], rows, "nursery"))
+
+
+def _timeline_section(plan: Plan) -> str:
+    moves = plan_moves(plan)
+    changing = _changing_sites(plan)
+    out = ["<h2>Timeline of moves</h2><p class=\"meta\">When each service leaves a site and where it arrives, "
+           "year by year, with the renewal works of the buildings kept.</p>"]
+    if changing:
+        ax = plot_timeline(plan)
+        shown = min(len(changing), 40)
+        out.append(_img(figure_png(ax.figure), "timeline of the sites that change",
+                        f"The {shown} of {len(changing)} site(s) whose services change, in order of their first "
+                        "change; hatched: renewal works; ×: the site closes."))
+    rows = [f'<tr data-year="{int(r.year)}" data-service="{_e(r.service_id)}"><td class="num">{int(r.year)}</td>'
+            f"<td>{_e(r.service_id)}</td><td>{_e(r.kind)}</td><td>{_e(r.from_site.replace(';', ', ') or '-')}</td>"
+            f"<td>{_e(r.to_site.replace(';', ', ') or '-')}</td>" + _num(r.capacity_before, "{:,.1f}")
+            + _num(r.capacity_after, "{:,.1f}") + "</tr>" for r in moves.itertuples(index=False)]
+    out.append(_table([("from year", True), ("service", False), ("change", False), ("leaves", False),
+                       ("arrives at", False), ("places before", True), ("places after", True)], rows, "moves")
+               if rows else "<p>No service moves within the horizon.</p>")
+    ev = plan.frame("events")
+    if len(ev):
+        counts = ", ".join(f"{n} {k}" for k, n in ev["status"].value_counts().sort_index().items())
+        rows = [f'<tr data-site="{_e(r.site_id)}"><td>{_e(r.site_id)}</td><td>{_e(r.kind)}</td>'
+                f'<td class="num">{int(r.due_year)}</td><td>{_e(r.status)}</td>'
+                f'<td class="num">{"" if pd.isna(r.year) else f"{int(r.year)}–{int(r.end_year)}"}</td>'
+                f'<td class="num">{"" if pd.isna(r.closure_year) else int(r.closure_year)}</td>'
+                + _num(r.cost_yen / OKU_YEN, "{:,.2f}") + _num(r.penalty_yen / OKU_YEN, "{:,.2f}") + "</tr>"
+                for r in ev.sort_values(["due_year", "site_id", "kind"], kind="mergesort").itertuples(index=False)]
+        out.append(f"<details><summary>Renewal events ({len(ev)}: {_e(counts)})</summary>"
+                   + _table([("site", False), ("event", False), ("due", True), ("status", False), ("works", True),
+                             ("site closes", True), ("cost oku-yen", True), ("penalty oku-yen", True)], rows, "events")
+                   + "</details>")
+    return "".join(out)
 
 def _decision_rows(decisions: pd.DataFrame) -> list[str]:
     rows = []
@@ -471,6 +803,11 @@ def write_report(plan: Plan, ward: Ward, path: str | Path, *, problem: Portfolio
              ("plan: new floor", True), ("plan: land income", True)], rows, "years") + "</details>")
     else:
         parts.append("<p>Not available: pass the problem (or a cost-by-year table) to show it.</p>")
+
+    parts.append(_spend_section(plan, problem))
+    parts.append(_years_section(plan, names))
+    parts.append(_nursery_section(plan))
+    parts.append(_timeline_section(plan))
 
     parts.append("<h2>Coverage and distance per service</h2>"
                  "<p class=\"meta\">Coverage: share of each service's target residents within its distance "
