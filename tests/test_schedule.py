@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -267,3 +268,49 @@ def test_plan_buildings_schedules_what_a_plan_keeps(tiny_model, tmp_path):
     r = schedule_renewals(b, start_year=2019, horizon_years=30, min_budget=True)
     assert check_schedule(r) == []
     assert set(r.buildings["building_id"]) == set(b["building_id"])
+
+
+def test_schedule_plan_reports_the_plans_own_renewal_years(tiny_model, tmp_path):
+    """`schedule --plan` reports the years the portfolio model chose (plan.events), not a new schedule:
+    the two agree event by event, and the spend per year is the plan's renewal by year."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from facility_opt.cli import app
+    from facility_opt.pipeline import run_model
+    from facility_opt.schedule import plan_schedule
+
+    result = run_model(tiny_model, tmp_path / "run")
+    plan = result.plan
+    r = plan_schedule(plan)
+    b = r.buildings.set_index(["building_id", "event", "due_year"])
+    for e in plan.events:
+        row = b.loc[(e.site_id, e.kind, e.due_year)]
+        assert row["status"] == e.status
+        assert (None if pd.isna(row["scheduled_year"]) else int(row["scheduled_year"])) == e.year
+        assert (None if pd.isna(row["end_year"]) else int(row["end_year"])) == e.end_year
+        assert row["penalty_yen"] == e.penalty_yen
+    assert len(r.buildings) == len(plan.events)
+    # renewal spend per year = the plan's renewal cost by year (cost_by_year.csv)
+    cby = pd.read_csv(tmp_path / "run" / "cost_by_year.csv")
+    assert np.allclose(r.years["spend_yen"], cby["renewal_after_yen"], atol=1.0)
+    assert np.allclose(r.years["unlevelled_yen"], cby["renewal_before_yen"], atol=1.0)
+    assert r.years["charged_yen"].tolist() == plan.frame("years").groupby("year")["spend_yen"].first().tolist()
+
+    runner = CliRunner()
+    out = tmp_path / "sched"
+    ok = runner.invoke(app, ["schedule", "--plan", str(tmp_path / "run"), "--out", str(out), "--json"])
+    assert ok.exit_code == 0, ok.output
+    assert {p.name for p in out.iterdir()} == {"schedule_buildings.csv", "schedule_years.csv", "schedule_summary.json",
+                                               "schedule.png"}
+    f = pd.read_csv(out / "schedule_buildings.csv", dtype={"scheduled_year": "Int64"})
+    ev = plan.frame("events").sort_values(["site_id", "due_year", "kind"], kind="mergesort")
+    assert f["building_id"].tolist() == ev["site_id"].tolist()
+    assert f["scheduled_year"].tolist() == ev["year"].astype("Int64").tolist()
+    s = json.loads((out / "schedule_summary.json").read_text())
+    assert s["mode"] == "plan" and s["events"] == len(plan.events)
+    assert s["events_done"] == sum(e.status == "done" for e in plan.events)
+    # a budget given with --plan is refused: the plan was scheduled under the model's own budget
+    bad = runner.invoke(app, ["schedule", "--plan", str(tmp_path / "run"), "--cap", "7e8", "--out", str(out)])
+    assert bad.exit_code == 1 and "--plan" in bad.output

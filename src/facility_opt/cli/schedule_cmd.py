@@ -21,8 +21,9 @@ def schedule(
     ward: Path | None = typer.Option(None, "--ward", help="Ward folder (default: the embedded Nerima ward)."),
     params: Path | None = typer.Option(None, "--params", help="Scheduling YAML (default models/renewal_schedule.yaml)."),
     ties: Path | None = typer.Option(None, "--ties", help="CSV building_id,host_building_id of co-location ties."),
-    plan: Path | None = typer.Option(None, "--plan", help="Schedule the buildings a portfolio plan keeps "
-                                     "(a run folder of `facility-opt run`, or its plan.json)."),
+    plan: Path | None = typer.Option(None, "--plan", help="Report the renewal years a portfolio plan chose "
+                                     "for the buildings it keeps (a run folder of `facility-opt run`, or its "
+                                     "plan.json); no --cap or --min-budget."),
     start_year: int = typer.Option(2016, "--start-year"),
     horizon: int = typer.Option(30, "--horizon"),
     time_limit: float = typer.Option(120.0, "--time-limit", help="Seconds per solve."),
@@ -39,29 +40,34 @@ def schedule(
     from ..schedule import default_schedule_params, load_schedule_params, plot_schedule, schedule_renewals
     from ..solver import SolverOptions
 
-    if (cap is None) == (not min_budget):
+    if plan is not None and (cap is not None or min_budget or stock):
+        err_console.print("[red]invalid input:[/red] --plan reports the renewal years the portfolio model chose "
+                          "(under its own budget: the planning model's policy.budget); drop --cap, --min-budget "
+                          "and --stock")
+        raise typer.Exit(ExitCode.INVALID_INPUT)
+    if plan is None and (cap is None) == (not min_budget):
         err_console.print("[red]invalid input:[/red] give either --cap YEN or --min-budget")
         raise typer.Exit(ExitCode.INVALID_INPUT)
     try:
-        if stock:
-            fac = stock_buildings(read_stock_table(nerima_dir() / "stock_2013.csv"),
-                                  load_age_profile(models_dir() / "nerima_age_profile.yaml"))
-        elif plan is not None:
+        if plan is not None:  # the portfolio model scheduled the kept buildings' renewals: report its years
             from ..portfolio import Plan
-            from ..schedule import plan_buildings
+            from ..schedule import plan_schedule
 
-            fac = plan_buildings(Plan.from_json(plan / "plan.json" if plan.is_dir() else plan),
-                                 read_ward(ward) if ward else load_nerima())
+            result = plan_schedule(Plan.from_json(plan / "plan.json" if plan.is_dir() else plan))
         else:
-            fac = (read_ward(ward) if ward else load_nerima()).facilities
-        p = load_schedule_params(params) if params else default_schedule_params()
-        tie_map = None
-        if ties is not None:
-            t = pd.read_csv(ties, dtype=str)
-            tie_map = t
-        result = schedule_renewals(fac, start_year=start_year, horizon_years=horizon, budget=cap,
-                                   min_budget=min_budget, ties=tie_map, params=p,
-                                   options=SolverOptions(gap_rel=1e-3, time_limit=time_limit))
+            if stock:
+                fac = stock_buildings(read_stock_table(nerima_dir() / "stock_2013.csv"),
+                                      load_age_profile(models_dir() / "nerima_age_profile.yaml"))
+            else:
+                fac = (read_ward(ward) if ward else load_nerima()).facilities
+            p = load_schedule_params(params) if params else default_schedule_params()
+            tie_map = None
+            if ties is not None:
+                t = pd.read_csv(ties, dtype=str)
+                tie_map = t
+            result = schedule_renewals(fac, start_year=start_year, horizon_years=horizon, budget=cap,
+                                       min_budget=min_budget, ties=tie_map, params=p,
+                                       options=SolverOptions(gap_rel=1e-3, time_limit=time_limit))
         paths = result.to_files(out)
         fig = plot_schedule(result)
         paths["chart"] = atomic_write_with(out / "schedule.png", lambda tmp: fig.savefig(tmp, dpi=110, format="png"),
@@ -90,8 +96,11 @@ def schedule(
     oku = lambda y: f"{y / 1e8:,.1f} oku-yen"  # noqa: E731
     if s["level_budget_yen"]:
         t.add_row("level annual budget", oku(s["level_budget_yen"]))
-    else:
+    elif s["mean_cap_yen"] is not None:
         t.add_row("mean annual cap", oku(s["mean_cap_yen"]))
+    if result.mode == "plan":
+        t.add_row("events done / deferred / dropped (site closes)",
+                  f"{s['events_done']} / {s['events_deferred']} / {s['events_dropped']}")
     t.add_row("peak year before / after", f"{oku(s['unlevelled_peak_yen'])} / {oku(s['spend_peak_yen'])}")
     t.add_row("total cost (capital + penalties)", oku(s["total_cost_yen"]))
     t.add_row("penalties (risk, early work)", oku(s["penalty_yen"]))
