@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
@@ -29,12 +30,14 @@ def test_every_example_is_tested():
     assert {p.name for p in EXAMPLES.glob("*.py")} == tested
 
 
+@pytest.mark.slow  # optimises the whole Nerima portfolio (minutes)
 def test_nerima_default(tmp_path):
     out = run("nerima_default.py", "--out", "run", cwd=tmp_path)
     plan = json.loads((tmp_path / "run" / "plan.json").read_text())
     assert plan["valid"] and f"buildings {plan['kpis']['buildings_before']} -> {plan['kpis']['buildings_after']}" in out
 
 
+@pytest.mark.slow  # optimises the whole Nerima portfolio (minutes)
 def test_bring_your_own_data_from_csv_and_geopackage(tmp_path):
     out = run("bring_your_own_data.py", "--out", "own", cwd=tmp_path)
     assert (tmp_path / "own_data" / "facilities.gpkg").is_file() and not (tmp_path / "own_data" / "facilities.csv").exists()
@@ -56,6 +59,7 @@ def test_bring_your_own_data_reports_bad_rows(tmp_path):
     assert proc.returncode == 1 and "zones.csv, row 5, field 'population'" in proc.stderr
 
 
+@pytest.mark.slow  # optimises the whole Nerima portfolio (minutes)
 def test_compare_scenarios(tmp_path):
     out = run("compare_scenarios.py", "--scenarios", "baseline", "colocation", "--out", "sc", cwd=tmp_path)
     table = pd.read_csv(tmp_path / "sc" / "comparison.csv", index_col="scenario")
