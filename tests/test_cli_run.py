@@ -81,6 +81,12 @@ def test_nightly_unchanged_changed_invalid_locked(tiny_model, tiny_ward_dir, tmp
     assert new != current
     diff = json.loads((state / "runs" / new / "diff.json").read_text())
     assert diff["previous_run"] == current and diff["changed_inputs"] == ["data/facilities.csv"]
+    # the diff covers the year-by-year tables too (and equals diff_table of the two runs' files)
+    from facility_opt.nightly import diff_table
+
+    for name in ("timeline", "years"):
+        assert diff[f"changed_{name}"] == diff_table(state / "runs" / current, state / "runs" / new,
+                                                     name).to_dict("records")
     assert json.loads((state / "runs" / new / "run.json").read_text())["warm_start"] == "previous plan"
 
     # invalid data: exit 1, the last good plan stays current and untouched

@@ -101,3 +101,36 @@ def test_run_killed_mid_write_leaves_previous_plan(data, tmp_path):
     third = run_nightly({"data": data}, state, _job(data))
     assert third.status == "updated" and not list((state / "runs").glob(".tmp-*"))
     assert "A,close" in (third.run_dir / "decisions.csv").read_text()
+
+
+def test_diff_includes_the_timeline_and_years_tables(data, tmp_path):
+    """A new run's diff names what changes year by year: timeline rows (where a service is, when)
+    and years rows (capacity, coverage, spend per year and service)."""
+    from facility_opt.nightly import diff_table
+
+    def job(out: Path, previous: Path | None) -> None:
+        area = float((data / "facilities.csv").read_text().splitlines()[1].split(",")[1])
+        leaves = 2030 if area < 100 else 2048
+        (out / "decisions.csv").write_text("facility_id,decision\nA,keep\n")
+        tl = ["site_id,service_id,from_year,to_year,capacity", f"A,hall,2019,{leaves},40.0"]
+        if leaves < 2048:
+            tl.append(f"B,hall,{leaves + 1},2048,40.0")
+        (out / "timeline.csv").write_text("\n".join(tl) + "\n")
+        (out / "years.csv").write_text("year,service_id,capacity,spend_yen\n2030,hall,40.0,0\n"
+                                       f"2031,hall,40.0,{5e8 if leaves < 2048 else 0:.0f}\n")
+
+    state = tmp_path / "state"
+    run_nightly({"data": data}, state, job)
+    (data / "facilities.csv").write_text("facility_id,floor_area_m2\nA,50\nB,80\n")
+    second = run_nightly({"data": data}, state, job)
+    diff = json.loads((second.run_dir / "diff.json").read_text())
+    assert diff["changed_decisions"] == []
+    assert diff["changed_timeline"] == [
+        {"key": "A/hall/2019", "column": "to_year", "before": "2048", "after": "2030"},
+        {"key": "B/hall/2031", "column": "(row)", "before": "absent", "after": "present"}]
+    assert diff["changed_years"] == [{"key": "2031/hall", "column": "spend_yen", "before": "0", "after": "500000000"}]
+    md = (second.run_dir / "diff.md").read_text()
+    assert "Changed timeline rows (2):" in md and "- A/hall/2019: to_year '2048' -> '2030'" in md
+    assert "Changed years rows (1):" in md
+    # a run without the table (an older run folder) counts as empty
+    assert diff_table(tmp_path, second.run_dir, "years")["column"].eq("(row)").all()

@@ -36,7 +36,8 @@ import pandas as pd
 from .errors import FacilityOptError
 from .atomic import atomic_write_text
 
-__all__ = ["NightlyOutcome", "fingerprint_inputs", "run_nightly", "diff_decisions", "LockedError", "JsonLinesFormatter"]
+__all__ = ["NightlyOutcome", "fingerprint_inputs", "run_nightly", "diff_decisions", "diff_table", "DIFF_TABLES",
+           "LockedError", "JsonLinesFormatter"]
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +122,38 @@ def diff_decisions(old: Path, new: Path, key: str = "facility_id") -> pd.DataFra
     return pd.DataFrame(rows, columns=[key, "column", "before", "after"])
 
 
+#: the year-by-year tables of a plan the nightly diff compares, with their row keys
+DIFF_TABLES: dict[str, tuple[str, ...]] = {"timeline": ("site_id", "service_id", "from_year"),
+                                          "years": ("year", "service_id")}
+
+
+def diff_table(old: Path, new: Path, name: str, keys: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Rows of ``<name>.csv`` that differ between two runs: ``key`` (the key columns' values joined
+    by ``/``), column, before, after; a row in one run only has column ``(row)``.  A table missing
+    from a run counts as empty."""
+    keys = keys or DIFF_TABLES[name]
+
+    def read(folder: Path) -> pd.DataFrame:
+        f = folder / f"{name}.csv"
+        if not f.is_file():
+            return pd.DataFrame(columns=list(keys)).set_index(list(keys))
+        d = pd.read_csv(f, dtype=str, keep_default_na=False)
+        d.index = d[list(keys)].agg("/".join, axis=1)
+        return d.drop(columns=list(keys))
+
+    a, b = read(old), read(new)
+    rows = []
+    for k in sorted(set(a.index) | set(b.index)):
+        if k not in a.index or k not in b.index:
+            rows.append({"key": k, "column": "(row)", "before": "absent" if k not in a.index else "present",
+                         "after": "absent" if k not in b.index else "present"})
+            continue
+        for c in sorted(set(a.columns) & set(b.columns)):
+            if a.at[k, c] != b.at[k, c]:
+                rows.append({"key": k, "column": c, "before": a.at[k, c], "after": b.at[k, c]})
+    return pd.DataFrame(rows, columns=["key", "column", "before", "after"])
+
+
 @dataclass(frozen=True)
 class NightlyOutcome:
     """What a nightly run did: ``status`` is 'unchanged', 'updated' or 'failed'."""
@@ -200,12 +233,18 @@ def run_nightly(inputs: dict[str, Path], state: str | Path, job: JobFn, force: b
                                                               sort_keys=True) + "\n")
             if prev is not None and (prev / "decisions.csv").is_file() and (tmp / "decisions.csv").is_file():
                 d = diff_decisions(prev, tmp)
+                tables = {name: diff_table(prev, tmp, name) for name in DIFF_TABLES}
                 atomic_write_text(tmp / "diff.json", json.dumps(
                     {"previous_run": prev.name, "changed_inputs": changed,
-                     "changed_decisions": d.to_dict("records")}, ensure_ascii=False, indent=1) + "\n")
+                     "changed_decisions": d.to_dict("records"),
+                     **{f"changed_{name}": t.to_dict("records") for name, t in tables.items()}},
+                    ensure_ascii=False, indent=1) + "\n")
                 lines = [f"# Changes since run {prev.name}", "", "Changed inputs:", *[f"- {c}" for c in changed], "",
                          f"Changed decisions ({len(d)}):"]
                 lines += [f"- {r.facility_id}: {r.column} {r.before!r} -> {r.after!r}" for r in d.itertuples()]
+                for name, t in tables.items():
+                    lines += ["", f"Changed {name} rows ({t['key'].nunique()}):"]
+                    lines += [f"- {r.key}: {r.column} {r.before!r} -> {r.after!r}" for r in t.itertuples()]
                 atomic_write_text(tmp / "diff.md", "\n".join(lines) + "\n")
         except BaseException as exc:
             shutil.rmtree(tmp, ignore_errors=True)
