@@ -36,6 +36,9 @@ def test_compare_plans_lists_kpis_and_the_swapped_decisions(runs):
     assert k.loc["cost_after_yen", "b"] == pytest.approx(50e6, abs=1)
     assert k.loc["cost_after_yen", "difference"] == pytest.approx(100e6, abs=1)
     assert k.loc["buildings_after", "difference"] == 0
+    # the multi-year KPIs are compared too: cash, penalties, deferred capital, the peak year's spend
+    for f in ("cash_after_yen", "penalty_after_yen", "deferred_after_yen", "peak_spend_after_yen"):
+        assert (k.loc[f, "a"], k.loc[f, "b"]) == (getattr(a.kpis, f), getattr(b.kpis, f))
     # z1 (300) goes to B at 400 m instead of A at 300 m; z2 (250) to B at 350 m instead of A at 500 m
     assert k.loc["access_after_person_km", "difference"] == pytest.approx((300 * 100 - 250 * 150) / 1000)
     assert diff["facility_id"].tolist() == ["A", "B"]

@@ -65,3 +65,24 @@ def test_long_and_clashing_sheet_names(tmp_path):
         pd.DataFrame({"v": [1]}).to_csv(run / f"{name}.csv", index=False)
     names = load_workbook(write_workbook(run)).sheetnames
     assert names[0] == "KPIs" and len(set(n.lower() for n in names)) == 3 and all(len(n) <= 31 for n in names)
+
+
+def test_run_xlsx_has_the_year_by_year_tables(tiny_model, tmp_path):
+    """`run --xlsx` on the tiny model: the plan's timeline, years, events and floor tables are sheets,
+    with the rows of their CSV files."""
+    from typer.testing import CliRunner
+
+    from facility_opt.cli import app
+
+    out = tmp_path / "run"
+    res = CliRunner().invoke(app, ["run", str(tiny_model), "--out", str(out), "--xlsx"])
+    assert res.exit_code == 0, res.output
+    wb = load_workbook(out / "plan.xlsx")
+    assert wb.sheetnames[:7] == ["KPIs", "decisions", "timeline", "years", "costs", "cost_by_year", "services"]
+    assert {"events", "floor", "assignments"} <= set(wb.sheetnames)
+    for name in ("timeline", "years", "events"):
+        rows = list(wb[name].values)
+        csv = (out / f"{name}.csv").read_text().splitlines()
+        assert list(rows[0]) == csv[0].split(",") and len(rows) == len(csv)
+    kpis = {r[0]: r[1] for r in wb["KPIs"].values}
+    assert {"peak_spend_after_yen", "cash_after_yen", "penalty_after_yen"} <= set(kpis)

@@ -10,6 +10,7 @@ __all__ = ["compare_plans", "KPI_FIELDS"]
 
 #: headline KPIs compared, in display order
 KPI_FIELDS = ("buildings_after", "floor_after_m2", "floor_reduction", "cost_after_yen", "cost_per_year_after_yen",
+              "cash_after_yen", "penalty_after_yen", "deferred_after_yen", "peak_spend_after_yen",
               "saving_yen", "saving_share", "closures", "new_buildings", "capital_spend_yen",
               "access_after_person_km", "station_front_share_after")
 
