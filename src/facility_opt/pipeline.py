@@ -68,7 +68,7 @@ def _sha(path: Path) -> str:
 
 def _solver_options(model: PlanningModel, overrides: dict) -> PortfolioOptions:
     cfg = {**model.solver, **{k: v for k, v in overrides.items() if v is not None}}
-    heuristic = cfg.pop("heuristic_seconds", 20.0)
+    heuristic = cfg.pop("heuristic_seconds", PortfolioOptions.heuristic_seconds)
     base = PortfolioOptions()
     solver = SolverOptions(**{**base.solver.__dict__, **cfg})
     return PortfolioOptions(solver=solver, heuristic_seconds=heuristic)

@@ -44,7 +44,7 @@ class PortfolioOptions:
 
     solver: SolverOptions = field(default_factory=lambda: SolverOptions(time_limit=60.0, gap_rel=0.005))
     warm_start: bool = True
-    heuristic_seconds: float = 20.0
+    heuristic_seconds: float = 0.0
     on_violation: Literal["raise", "mark"] = "raise"
     start_plan: Plan | None = None
 
