@@ -79,13 +79,14 @@ def tiny_run(tiny_model, tmp_path) -> Path:
 # ---------------------------------------------------------------------- reading
 def test_nerima_round_trip_through_postgis(pg_url):
     ward = load_nerima()
-    assert write_ward(ward, pg_url) == ["ward_meta", "boundary", "zones", "facilities", "facility_services", "stations"]
+    assert write_ward(ward, pg_url) == ["ward_meta", "boundary", "zones", "facilities", "facility_services", "stations",
+                                        "land_prices"]
     back = read_ward(pg_url)
     assert back.fingerprint() == ward.fingerprint()  # the same content, byte for byte as files
     assert back.crs.to_epsg() == 6677 and len(back.facilities) == 271
     cols = _query(pg_url, "SELECT f_table_name, srid, type FROM geometry_columns ORDER BY f_table_name")
-    assert cols == [("boundary", 6677, "POLYGON"), ("facilities", 6677, "POINT"), ("stations", 6677, "POINT"),
-                    ("zones", 6677, "POINT")]
+    assert cols == [("boundary", 6677, "POLYGON"), ("facilities", 6677, "POINT"), ("land_prices", 6677, "POINT"),
+                    ("stations", 6677, "POINT"), ("zones", 6677, "POINT")]
 
 
 def test_database_errors_name_table_primary_key_and_column(tiny_db):

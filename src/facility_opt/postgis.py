@@ -319,7 +319,7 @@ def write_ward(ward: Ward, url: str, schema: str = "public") -> list[str]:
              "zones": ward.zones, "facilities": ward.facilities, "facility_services": ward.facility_services,
              "stations": ward.stations}
     extra = getattr(ward, "land_prices", None)
-    if extra is not None:
+    if extra is not None and len(extra):  # an empty table would have no SRID to read back
         parts["land_prices"] = extra
     keys = {name: key for name, _, key in _WARD_TABLES}
     with _connect(url) as conn, conn.transaction(), conn.cursor() as cur:
