@@ -10,7 +10,7 @@ facilities around 石神井公園 station, exported with a title row, era years 
 
 1. validates the folder: each problem names the workbook, the sheet, the row as Excel shows it and
    the register's own header, and the script stops;
-2. runs the default planning model (models/nerima.yaml) on it;
+2. runs the default planning model (models/nerima.yaml, scaled to the sample by register/model.yaml) on it;
 3. writes the run's KPIs and tables to one workbook for the client (``plan.xlsx`` in the run folder).
 """
 
@@ -43,7 +43,7 @@ def main() -> None:
     print(f"valid: {ward!r}")
     print(ward.summary().to_string())
 
-    result = fo.run_model(data_dir=args.ward_dir, out_dir=args.out)
+    result = fo.run_model(args.ward_dir / "model.yaml", data_dir=args.ward_dir, out_dir=args.out)
     book = write_workbook(result.out_dir)
     k = result.plan.kpis
     print(f"{result.plan!r}")

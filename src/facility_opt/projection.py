@@ -188,6 +188,9 @@ class Migration(_Model):
     child_factor_source: str = ""
     zone_factors: dict[str, float] = Field(default_factory=dict,
                                            description="Multiplier of a zone's share of net migration (default 1).")
+    reference_population: float | None = Field(
+        default=None, gt=0, description="Base-year population the level is for (the whole ward); zones that are "
+        "only part of it get the level times their share of it. None: the level is for the zones given.")
 
     @field_validator("zone_factors")
     @classmethod
@@ -479,6 +482,9 @@ def _run(pop0: np.ndarray, params: PopulationParams, last_year: int,
     {year: per zone} of the step ending in that year."""
     pops = {params.base_year: pop0}
     births: dict[int, np.ndarray] = {}
+    ref = params.migration.reference_population
+    if ref:  # a part of the ward (a sample of zones) gets its share of the ward's net migrants
+        factors = factors * (float(pop0.sum()) / ref)
     pop = pop0
     for year in range(params.base_year + 1, last_year + 1):
         pop, births[year] = _step(pop, params, year, factors)

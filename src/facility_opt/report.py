@@ -79,11 +79,12 @@ def plan_geodataframe(plan: Plan, ward: Ward, problem: PortfolioProblem | None =
         facility_id, name, site_id, site_name, category, decision (``keep, rebuild, close,
         convert, host, new`` or ``not_built`` for an unused candidate site), year (Int64),
         services_before, services_after, gained, lost (``;``-joined service ids),
-        floor_before_m2, floor_after_m2, station_front, reason, geometry (points, EPSG:6677 for
+        floor_before_m2, floor_after_m2, station_front, reason, imputed_inputs (``;``-joined
+        ``facility.field`` of the imputed data the decision rests on), geometry (points, EPSG:6677 for
         Tokyo); sorted by facility_id.
     """
     d = plan.frame("decisions")
-    for c in ("services_before", "services_after", "gained", "lost"):
+    for c in ("services_before", "services_after", "gained", "lost", "imputed_inputs"):
         d[c] = d[c].map(";".join)
     d["year"] = d["year"].astype("Int64")
     sites = {s.site_id: s for s in plan.sites}
@@ -93,7 +94,7 @@ def plan_geodataframe(plan: Plan, ward: Ward, problem: PortfolioProblem | None =
             extra.append({"facility_id": s.site_id, "name": s.name, "site_id": s.site_id, "site_name": s.name,
                           "decision": "not_built", "services_before": "", "services_after": "", "gained": "",
                           "lost": "", "year": pd.NA, "floor_before_m2": 0.0, "floor_after_m2": 0.0,
-                          "reason": "candidate site not used by the plan"})
+                          "reason": "candidate site not used by the plan", "imputed_inputs": ""})
     if extra:
         d = pd.concat([d, pd.DataFrame(extra)], ignore_index=True)
     d["year"] = d["year"].astype("Int64")
@@ -122,7 +123,7 @@ def plan_geodataframe(plan: Plan, ward: Ward, problem: PortfolioProblem | None =
     d["geometry"] = [locate(f, s) for f, s in zip(d["facility_id"], d["site_id"])]
     cols = ["facility_id", "name", "site_id", "site_name", "category", "decision", "year", "services_before",
             "services_after", "gained", "lost", "floor_before_m2", "floor_after_m2", "station_front", "reason",
-            "geometry"]
+            "imputed_inputs", "geometry"]
     d = d.sort_values("facility_id", kind="mergesort").reset_index(drop=True)[cols]
     return gpd.GeoDataFrame(d, geometry="geometry", crs=ward.crs)
 
@@ -452,6 +453,7 @@ table.decisions td.reason { width:42%; }
 tbody tr:nth-child(even) { background:#fafbfc; }
 td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; white-space:nowrap; }
 td.reason { font-size:13px; color:#33414f; }
+td.imputed { font-size:11px; color:#8a6d3b; }
 .better { color:var(--good); } .worse { color:var(--bad); }
 .badge { display:inline-block; padding:1px 7px; border-radius:10px; font-size:12px; font-weight:600; color:#fff; white-space:nowrap; }
 .b-keep { background:#8fb3d9; } .b-rebuild { background:#3a6ea5; } .b-host { background:#2e9d4e; }
@@ -698,12 +700,14 @@ def _decision_rows(decisions: pd.DataFrame) -> list[str]:
             f'<td><span class="badge b-{_e(r.decision)}">{_e(r.decision)}</span></td><td class="num">{_e(year)}</td>'
             f"<td>{_e(before)}</td><td>{_e(after)}</td>"
             + _num(r.floor_before_m2) + _num(r.floor_after_m2)
-            + f'<td class="reason">{_e(r.reason)}</td></tr>')
+            + f'<td class="reason">{_e(r.reason)}</td>'
+            + f'<td class="imputed">{_e(", ".join(getattr(r, "imputed_inputs", []) or []) or "-")}</td></tr>')
     return rows
 
 
 _DECISION_HEAD = [("id", False), ("facility", False), ("decision", False), ("year", True), ("services before", False),
-                  ("services after", False), ("floor before m²", True), ("after m²", True), ("reason", False)]
+                  ("services after", False), ("floor before m²", True), ("after m²", True), ("reason", False),
+                  ("rests on imputed data", False)]
 
 
 def _imputed_note(ward: Ward, path: Path) -> str:

@@ -131,6 +131,7 @@ def _sites(ward: Ward, catalogue: Catalogue, cfg: PortfolioConfig, params: Renew
     sites["build_yen_per_m2"] = cls.map(lambda c: unit[c].rebuild * 1e4)
     sites["kind"] = "existing"
     sites["available_from"] = 0
+    sites["imputed_fields"] = _imputed_fields(f).groupby(f["site_id"]).agg(lambda v: ";".join(sorted(x for x in ";".join(v).split(";") if x)))
     sites = gpd.GeoDataFrame(sites.reset_index(), geometry="geometry", crs=ward.crs)
     fac = pd.DataFrame(f.drop(columns="geometry")).assign(building_id=f["site_id"])
     fac = _one_cycle_per_building(fac)
@@ -291,6 +292,7 @@ def problem_from_ward(ward: Ward, catalogue: Catalogue, config: PortfolioConfig 
         "capacity")
     placements["imputed"] = [bool(imputed.get((f, k), True)) for f, k in zip(placements["facility_id"],
                                                                             placements["service_id"])]
+    placements["imputed_fields"] = np.where(placements["imputed"], placements["facility_id"] + ".capacity", "")
     zone_d, site_d = _districts(services, allsites, zones, demand, pairs, placements, district_table)
 
     pol = dict(cfg.policy)
@@ -317,7 +319,8 @@ def problem_from_ward(ward: Ward, catalogue: Catalogue, config: PortfolioConfig 
     placements = _fit_schools(placements, zone_d, demand, policy)
     cols = ["site_id", "name", "kind", "category", "floor_area_m2", "site_area_m2", "max_far", "owned", "sellable",
             "land_value_yen_per_m2", "station_front", "available_from", "operating_yen_per_m2_year",
-            "fixed_yen_per_year", "build_yen_per_m2", "x", "y"]
+            "fixed_yen_per_year", "build_yen_per_m2", "x", "y", "imputed_fields"]
+    allsites["imputed_fields"] = allsites["imputed_fields"].fillna("")
     return PortfolioProblem.from_frames(sites=pd.DataFrame(allsites[cols]), services=services, demand=demand,
                                         placements=placements, pairs=pairs[["zone_id", "site_id", "distance_m"]],
                                         zones=zones, policy=policy, name=name, events=events,
@@ -372,3 +375,14 @@ def nerima_problem(model_path: str | Path | None = None) -> PortfolioProblem:
     from ..resources import models_dir
 
     return problem_from_model(load_planning_model(model_path or models_dir() / "nerima.yaml"))
+
+
+#: facility fields the portfolio's decisions rest on (the others, e.g. annual users, do not enter it)
+DECISION_FIELDS = ("floor_area_m2", "year_built", "site_area_m2", "land_tenure")
+
+
+def _imputed_fields(f: pd.DataFrame) -> pd.Series:
+    """Per facility, ``"<facility_id>.<field>"`` for each imputed field a decision rests on, joined by ``;``."""
+    flags = f["imputed"].fillna("").astype(str) if "imputed" in f.columns else pd.Series("", index=f.index)
+    return pd.Series([";".join(f"{fid}.{x}" for x in sorted(set(v.split(";")) & set(DECISION_FIELDS)))
+                      for fid, v in zip(f["facility_id"], flags)], index=f.index)

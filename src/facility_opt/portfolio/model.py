@@ -63,6 +63,8 @@ UNCOVERED_PER_UNIT = 20.0
 UNCOVERED_PER_RESIDENT = 0.5
 #: price of a yen of baseline spend above the annual budget (million yen per million yen)
 BASELINE_OVER_BUDGET_PENALTY = 100.0
+#: ... and of a plan (a yen over costs a thousand): far above any saving, so no gap tolerance hides much
+OVER_BUDGET_PENALTY = 1000.0
 
 
 @dataclass
@@ -289,7 +291,10 @@ class PortfolioModel:
         self.v_level = m.block("level_budget", 1) if (pol.min_level_budget and not self.baseline) else None
         fund = pol.renewal.fund
         self.v_fund = m.block("fund", self.H, low=fund.min_balance_yen / SCALE) if (fund and self._has_budget()) else None
-        self.v_over = m.block("over_budget", self.H) if (self.baseline and self._has_budget()) else None
+        # spend above an annual cap: priced (BASELINE_/OVER_BUDGET_PENALTY), so that every plan, keeping
+        # everything included, is a solution to start from; the independent check rejects any year over
+        capped = self.problem.policy.budget is not None and not self.elastic
+        self.v_over = m.block("over_budget", self.H) if (self._has_budget() and (self.baseline or capped)) else None
         self._bounds()
 
     def _has_budget(self) -> bool:
@@ -879,7 +884,8 @@ class PortfolioModel:
         pen = np.where(hard[:, None], self.uncovered_price(), 1e-3 * self.pop)
         terms += list(zip(self.v_u, pen.ravel().tolist()))
         if self.v_over is not None:
-            terms += [(v, BASELINE_OVER_BUDGET_PENALTY) for v in self.v_over]
+            price = BASELINE_OVER_BUDGET_PENALTY if self.baseline else OVER_BUDGET_PENALTY
+            terms += [(v, price) for v in self.v_over]
         if self.v_level is not None:
             terms += [(self.v_level[0], 1e-6)]
         return terms

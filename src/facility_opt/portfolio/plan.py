@@ -52,6 +52,7 @@ class Decision(_Row):
     floor_before_m2: float
     floor_after_m2: float
     reason: str
+    imputed_inputs: list[str] = Field(default_factory=list)  # imputed data the decision rests on
 
 
 class Period(_Row):
@@ -373,7 +374,7 @@ class Plan(BaseModel):
         folder = Path(folder)
         out = {"plan.json": atomic_write_text(folder / "plan.json", self.to_json())}
         d = self.frame("decisions")
-        for c in ("services_before", "services_after", "gained", "lost"):
+        for c in ("services_before", "services_after", "gained", "lost", "imputed_inputs"):
             d[c] = d[c].map(";".join)
         tables = {
             "decisions.csv": d.sort_values(["facility_id"], kind="mergesort"),

@@ -77,6 +77,7 @@ SITE_COLUMNS: dict[str, tuple[str, object]] = {
     "build_yen_per_m2": ("float", 0.0),
     "x": ("float", np.nan),
     "y": ("float", np.nan),
+    "imputed_fields": ("str", ""),  # "facility.field;..." imputed inputs of the site's buildings (reports only)
 }
 
 #: columns of the services table
@@ -110,7 +111,8 @@ EVENT_COLUMNS: dict[str, tuple[str, object]] = {
 _DEMAND_COLUMNS = {"zone_id": ("str", None), "service_id": ("str", None), "year": ("int", 0),
                    "population": ("float", None), "demand": ("float", 0.0)}
 _PLACEMENT_COLUMNS = {"site_id": ("str", None), "service_id": ("str", None), "capacity": ("float", None),
-                      "floor_area_m2": ("float", np.nan), "facility_id": ("str", ""), "facility_name": ("str", "")}
+                      "floor_area_m2": ("float", np.nan), "facility_id": ("str", ""), "facility_name": ("str", ""),
+                      "imputed_fields": ("str", "")}
 _PAIR_COLUMNS = {"zone_id": ("str", None), "site_id": ("str", None), "distance_m": ("float", None)}
 _ZONE_COLUMNS = {"zone_id": ("str", None), "name": ("str", ""), "x": ("float", np.nan), "y": ("float", np.nan)}
 _ZONE_DISTRICT_COLUMNS = {"service_id": ("str", None), "zone_id": ("str", None), "district": ("str", None)}

@@ -210,7 +210,8 @@ def decisions(problem: PortfolioProblem, sol: Solution, baseline: Solution, st: 
         out.append(Decision(facility_id=f, name=fac_name[f], site_id=s, site_name=str(row["name"] or s),
                             decision=kind, services_before=list(before), services_after=list(after),
                             gained=gained, lost=lost, year=year, floor_before_m2=round(floor_before, 1),
-                            floor_after_m2=round(floor_after, 1), reason=reason))
+                            floor_after_m2=round(floor_after, 1), reason=reason,
+                            imputed_inputs=_imputed_inputs(row, cur[cur["facility_id"] == f])))
     for i in np.flatnonzero(st.open[:, -1] & sites["kind"].eq("candidate").to_numpy()):
         row = sites.iloc[i]
         s = row["site_id"]
@@ -227,3 +228,10 @@ def decisions(problem: PortfolioProblem, sol: Solution, baseline: Solution, st: 
                             decision="new", services_before=[], services_after=after, gained=after, lost=[],
                             year=opened, floor_before_m2=0.0, floor_after_m2=round(added, 1), reason=reason))
     return sorted(out, key=lambda d: d.facility_id)
+
+
+def _imputed_inputs(site: pd.Series, placements: pd.DataFrame) -> list[str]:
+    """The imputed data a facility's decision rests on: its site's buildings (floor, year built, site
+    area, tenure) and its services' capacities, as ``facility.field``."""
+    parts = [str(site.get("imputed_fields", "") or "")] + [str(x or "") for x in placements.get("imputed_fields", [])]
+    return sorted({x for p in parts for x in p.split(";") if x})
