@@ -49,12 +49,12 @@ def _published(url: str, table: str, order: str) -> pd.DataFrame:
 
 def _same(value, text: str) -> bool:
     """A published value equals its CSV cell (NULL for an empty number cell)."""
-    if value is None:
+    if value is None or (isinstance(value, float) and value != value):  # NULL (NaN once in a DataFrame)
         return text == ""
     if isinstance(value, bool):
         return text == str(value)
     if isinstance(value, (int, float)):
-        return float(text) == pytest.approx(value, rel=1e-12, abs=1e-9)
+        return text != "" and float(text) == pytest.approx(value, rel=1e-12, abs=1e-9)
     return value == text
 
 
@@ -127,8 +127,8 @@ def test_run_from_postgis_and_publish(tiny_db, tiny_model, tmp_path):
                               "--json"])
     assert res.exit_code == 0, res.output
     info = json.loads(res.output)
-    assert info["published"]["tables"] == ["facilities", "decisions", "costs", "cost_by_year", "services",
-                                           "assignments", "kpis"]
+    assert info["published"]["tables"] == ["facilities", "decisions", "timeline", "years", "costs", "cost_by_year",
+                                           "services", "assignments", "events", "floor", "kpis"]
     # every table holds its CSV, row for row
     for table, key in (("decisions", "facility_id"), ("assignments", "service_id, zone_id, site_id"),
                        ("costs", "site_id"), ("cost_by_year", "year")):
@@ -159,11 +159,11 @@ def test_run_from_postgis_and_publish(tiny_db, tiny_model, tmp_path):
 def test_publish_follows_the_run_folder_and_appends_history(pg_url, tiny_run, tmp_path):
     publish_run(tiny_run, pg_url)
     later = Path(shutil.copytree(tiny_run, tmp_path / "run_b"))
-    (later / "timeline.csv").write_text("year,buildings\n2019,3\n2035,2\n", encoding="utf-8")  # a file runs gain
+    (later / "extra_table.csv").write_text("year,buildings\n2019,3\n2035,2\n", encoding="utf-8")  # a file runs gain
     (later / "assignments.csv").unlink()
     res = publish_run(later, pg_url)
-    assert "timeline" in res.tables and "assignments" not in res.tables
-    assert _query(pg_url, f"SELECT year, buildings FROM {SCHEMA}.timeline ORDER BY year") == [(2019, 3), (2035, 2)]
+    assert "extra_table" in res.tables and "assignments" not in res.tables
+    assert _query(pg_url, f"SELECT year, buildings FROM {SCHEMA}.extra_table ORDER BY year") == [(2019, 3), (2035, 2)]
     assert _query(pg_url, "SELECT to_regclass(%s)::text", f"{SCHEMA}.assignments") == [(None,)]  # dropped
     assert [h[1] for h in _history(pg_url)] == [run_fingerprint(tiny_run), run_fingerprint(later)]
 
@@ -175,7 +175,7 @@ def test_publish_killed_before_commit_leaves_the_published_plan_unchanged(pg_url
     d = pd.read_csv(changed / "decisions.csv", dtype=str, keep_default_na=False)
     d["decision"] = "keep"
     d.to_csv(changed / "decisions.csv", index=False)
-    (changed / "timeline.csv").write_text("year,buildings\n2019,3\n", encoding="utf-8")
+    (changed / "extra_table.csv").write_text("year,buildings\n2019,3\n", encoding="utf-8")
     flag = tmp_path / "paused"
     env = {**os.environ, PAUSE_BEFORE_COMMIT_ENV: str(flag), "PYTHONPATH": str(REPO / "src")}
     proc = subprocess.Popen([sys.executable, "-c", "import sys; from facility_opt.postgis import publish_run; "
@@ -196,7 +196,7 @@ def test_publish_killed_before_commit_leaves_the_published_plan_unchanged(pg_url
         proc.communicate()
     for table, frame in before.items():
         pd.testing.assert_frame_equal(_published(pg_url, table, "1, 2"), frame)
-    assert _query(pg_url, "SELECT to_regclass(%s)::text", f"{SCHEMA}.timeline") == [(None,)]
+    assert _query(pg_url, "SELECT to_regclass(%s)::text", f"{SCHEMA}.extra_table") == [(None,)]
     assert [h[1] for h in _history(pg_url)] == [run_fingerprint(tiny_run)]
     # nothing is left locked: the same publish goes through now
     publish_run(changed, pg_url)

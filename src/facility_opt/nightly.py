@@ -233,17 +233,17 @@ def run_nightly(inputs: dict[str, Path], state: str | Path, job: JobFn, force: b
                                                               sort_keys=True) + "\n")
             if prev is not None and (prev / "decisions.csv").is_file() and (tmp / "decisions.csv").is_file():
                 d = diff_decisions(prev, tmp)
-                tables = {name: diff_table(prev, tmp, name) for name in DIFF_TABLES}
+                tables = {table: diff_table(prev, tmp, table) for table in DIFF_TABLES}
                 atomic_write_text(tmp / "diff.json", json.dumps(
                     {"previous_run": prev.name, "changed_inputs": changed,
                      "changed_decisions": d.to_dict("records"),
-                     **{f"changed_{name}": t.to_dict("records") for name, t in tables.items()}},
+                     **{f"changed_{table}": t.to_dict("records") for table, t in tables.items()}},
                     ensure_ascii=False, indent=1) + "\n")
                 lines = [f"# Changes since run {prev.name}", "", "Changed inputs:", *[f"- {c}" for c in changed], "",
                          f"Changed decisions ({len(d)}):"]
                 lines += [f"- {r.facility_id}: {r.column} {r.before!r} -> {r.after!r}" for r in d.itertuples()]
-                for name, t in tables.items():
-                    lines += ["", f"Changed {name} rows ({t['key'].nunique()}):"]
+                for table, t in tables.items():
+                    lines += ["", f"Changed {table} rows ({t['key'].nunique()}):"]
                     lines += [f"- {r.key}: {r.column} {r.before!r} -> {r.after!r}" for r in t.itertuples()]
                 atomic_write_text(tmp / "diff.md", "\n".join(lines) + "\n")
         except BaseException as exc:

@@ -195,6 +195,8 @@ class Budget(_Strict):
     cap_yen: float | dict[int, float] | None = None
     share: float | None = Field(default=None, gt=0, le=1)
     projected_budget_yen: float | dict[int, float] | None = None
+    from_year: int | None = Field(default=None, description="First capped year; earlier years are uncapped "
+                                  "(infinite cap), e.g. years already spent or before a plan can change anything.")
 
     @model_validator(mode="after")
     def _one_form(self):
@@ -205,7 +207,14 @@ class Budget(_Strict):
         return self
 
     def caps(self, years) -> np.ndarray:
+        """The cap of each year (yen); ``inf`` before ``from_year``."""
         years = [int(y) for y in years]
+        if self.from_year is not None:
+            capped = [y for y in years if y >= self.from_year]
+            out = np.full(len(years), np.inf)
+            if capped:
+                out[len(years) - len(capped):] = self.model_copy(update={"from_year": None}).caps(capped)
+            return out
 
         def series(v, what):
             if isinstance(v, Mapping):

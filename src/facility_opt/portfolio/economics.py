@@ -189,5 +189,6 @@ def capital_by_year(problem: PortfolioProblem, state: PlanState) -> pd.DataFrame
     out = pd.DataFrame({"year": g.index.to_numpy(), "renewal_yen": charged_renewal,
                         "new_build_yen": g["new_build_yen"].to_numpy(), "land_yen": g["land_yen"].to_numpy()})
     out["spend_yen"] = out["renewal_yen"] + out["new_build_yen"] + out["land_yen"]
-    out["cap_yen"] = pol.budget.caps(pol.years()) if pol.budget is not None else np.nan
+    caps = pol.budget.caps(pol.years()) if pol.budget is not None else np.full(len(out), np.nan)
+    out["cap_yen"] = np.where(np.isfinite(caps), caps, np.nan)  # NaN: no cap that year
     return out

@@ -718,8 +718,12 @@ class PortfolioModel:
             rhs = caps.copy()
             rhs[0] += fund.initial_yen / SCALE
             self.m.add("money", rows, vars_, coefs, "==", rhs, n_rows=H, labels=labels, penalty=1.0)
-        else:
-            self.m.add("money", rows, vars_, coefs, "<=", caps, n_rows=H, labels=labels, penalty=1.0)
+        else:  # only the capped years (from Budget.from_year) get a row
+            keep = np.isfinite(caps)
+            renum = np.cumsum(keep) - 1
+            sel = keep[rows.astype(int)]
+            self.m.add("money", renum[rows[sel].astype(int)], vars_[sel], coefs[sel], "<=", caps[keep],
+                       n_rows=int(keep.sum()), labels=[lb for lb, k in zip(labels, keep) if k], penalty=1.0)
 
     def _policy_rows(self) -> None:
         pol, P, S, m, el = self.problem.policy, self.P, self.S, self.m, self.el

@@ -615,7 +615,8 @@ def assemble_plan(problem: PortfolioProblem, sol: Solution, baseline: Solution) 
     floor_a = float(sum(r.floor_after_m2 for r in site_rows))
     budget = None
     if pol.budget is not None:
-        budget = round(float(np.mean(pol.budget.caps(pol.years()))))
+        bcaps = pol.budget.caps(pol.years())
+        budget = round(float(np.mean(bcaps[np.isfinite(bcaps)]))) if np.isfinite(bcaps).any() else None
     kpis = Kpis(
         horizon_years=pol.horizon_years,
         buildings_before=int(existing.sum()), buildings_after=int(st_a.open[:, -1].sum()),
