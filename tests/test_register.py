@@ -194,18 +194,22 @@ def test_the_default_mapping_is_valid_and_covers_every_category():
 # ---------------------------------------------------------------------- round trip with the command line
 def test_register_round_trip_run_and_workbook(sample, tmp_path):
     out = tmp_path / "run"
-    res = runner.invoke(app, ["run", "--data", str(sample), "--out", str(out), "--xlsx", "--json"])
+    # the sample's planning model (examples/register/model.yaml: the ward's model without its ward-wide floor
+    # and budget) on the copied register
+    res = runner.invoke(app, ["run", str(SAMPLE / "model.yaml"), "--data", str(sample), "--out", str(out), "--xlsx",
+                              "--json"])
     assert res.exit_code == 0, res.output
     info = json.loads(res.output)
     assert info["valid"] is True and "plan.xlsx" in info["files"]
     plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
     assert {d["facility_id"] for d in plan["decisions"]} == {r["施設番号"] for r in _rows(sample / "facilities.xlsx")}
     wb = load_workbook(out / "plan.xlsx")
-    assert wb.sheetnames == ["KPIs", "decisions", "costs", "cost_by_year", "services", "assignments"]
+    assert wb.sheetnames == ["KPIs", "decisions", "timeline", "years", "costs", "cost_by_year", "services",
+                             "assignments", "events", "floor"]
     kpis = {r[0]: r[1] for r in wb["KPIs"].iter_rows(min_row=2, values_only=True)}
     for k in ("buildings_before", "buildings_after", "cost_before_yen", "cost_after_yen", "saving_yen"):
         assert kpis[k] == plan["kpis"][k], k
-    assert kpis["valid"] is True and kpis["model"] == "nerima" and kpis["solver.status"] == plan["solver"]["status"]
+    assert kpis["valid"] is True and kpis["model"] == "nerima-shakujii-koen-sample" and kpis["solver.status"] == plan["solver"]["status"]
     decisions = pd.read_csv(out / "decisions.csv", dtype=str, keep_default_na=False)
     sheet = list(wb["decisions"].iter_rows(values_only=True))
     assert list(sheet[0]) == list(decisions.columns) and len(sheet) == len(decisions) + 1

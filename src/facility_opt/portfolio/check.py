@@ -273,7 +273,9 @@ def check_plan(plan: Plan, problem: PortfolioProblem, baseline: bool = False) ->
         fl = pol.min_capacity_by_year(k)
         total = sum(np.nan_to_num(arr) for (k2, _), arr in cap_y.items() if k2 == k) if fl.any() else 0.0
         if fl.any():
-            bad = np.flatnonzero(total < fl - 1e-6)
+            # capacities are written to 0.001 places per site: their sum may fall a few thousandths short
+            n_sites = sum(1 for (k2, _) in cap_y if k2 == k)
+            bad = np.flatnonzero(total < fl - 1e-3 * max(n_sites, 1) - 1e-6 * fl)
             if len(bad) and not baseline:
                 t = bad[0]
                 v.append(f"service floor: {k} has {total[t]:,.0f} places in {years[t]}, below the floor {fl[t]:,.0f}")
