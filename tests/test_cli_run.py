@@ -112,7 +112,7 @@ def test_run_nerima_default(tmp_path):
     res = runner.invoke(app, ["run", "--out", str(out), "--json"])
     assert res.exit_code == 0, res.output
     plan = Plan.from_json(out / "plan.json")
-    assert plan.valid and plan.solver.gap <= 0.005 and plan.kpis.saving_yen > 0
+    assert plan.valid and plan.solver.gap <= 0.01 and plan.kpis.saving_yen > 0
     # the README's headline table states this plan's figures
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     k = plan.kpis

@@ -73,7 +73,11 @@ class PortfolioConfig(BaseModel):
     distance_method: str = "euclidean"
     detour_factor: float = Field(default=DEFAULT_DETOUR_FACTOR, ge=1.0)
     station_front_radius_m: float = Field(default=500.0, gt=0)
-    land_value_yen_per_m2: float = Field(default=500_000.0, ge=0)
+    land_value_yen_per_m2: float = Field(default=500_000.0, ge=0,
+                                         description="Flat land value; with land_value_method, the fallback.")
+    land_value_method: Literal["flat", "nearest", "idw"] = Field(
+        default="flat", description="Land value of each site: flat, or from the ward's surveyed land prices "
+        "(facility_opt.land.land_value_at: the nearest survey point, or inverse-distance weighting of 4).")
     max_far: float = Field(default=1.5, gt=0, description="Floor-area ratio for existing sites.")
     max_far_by_category: dict[str, float] = Field(default_factory=dict)
     building_operating_yen_per_m2_year: float | None = Field(
@@ -119,7 +123,7 @@ def _sites(ward: Ward, catalogue: Catalogue, cfg: PortfolioConfig, params: Renew
     no_site = sites["site_area_m2"].isna()
     if no_site.any():
         log.info("%d sites have no site area: they cannot grow and free no land", int(no_site.sum()))
-    sites["land_value_yen_per_m2"] = cfg.land_value_yen_per_m2
+    sites["land_value_yen_per_m2"] = _land_values(ward, sites.geometry, cfg)
     if cfg.building_operating_yen_per_m2_year is not None:
         sites["operating_yen_per_m2_year"] = cfg.building_operating_yen_per_m2_year
     else:
@@ -143,6 +147,19 @@ def _sites(ward: Ward, catalogue: Catalogue, cfg: PortfolioConfig, params: Renew
     return sites, f, events
 
 
+def _land_values(ward: Ward, points: gpd.GeoSeries, cfg: PortfolioConfig) -> pd.Series:
+    """Land value (yen/m²) at each point: flat, or from the ward's surveyed land prices."""
+    prices = getattr(ward, "land_prices", None)
+    if cfg.land_value_method == "flat" or prices is None or prices.empty:
+        if cfg.land_value_method != "flat":
+            log.info("land_value_method %s: the ward has no land prices; using the flat %s yen/m²",
+                        cfg.land_value_method, f"{cfg.land_value_yen_per_m2:,.0f}")
+        return pd.Series(cfg.land_value_yen_per_m2, index=points.index)
+    from ..land import land_value_at
+
+    return land_value_at(points, prices, method=cfg.land_value_method).round(0)
+
+
 def _candidates(ward: Ward, catalogue: Catalogue, cfg: PortfolioConfig, params: RenewalCostParams,
                 sites: gpd.GeoDataFrame, start: int) -> gpd.GeoDataFrame:
     c = cfg.candidates
@@ -158,7 +175,7 @@ def _candidates(ward: Ward, catalogue: Catalogue, cfg: PortfolioConfig, params: 
         "name": inside["name"].astype(str) + "駅前 (candidate)",
         "category": c.category, "kind": "candidate", "floor_area_m2": 0.0, "site_area_m2": c.site_area_m2,
         "max_far": c.max_far, "owned": c.owned, "sellable": False,
-        "land_value_yen_per_m2": cfg.land_value_yen_per_m2 * c.land_value_factor,
+        "land_value_yen_per_m2": _land_values(ward, inside.geometry, cfg).to_numpy() * c.land_value_factor,
         "operating_yen_per_m2_year": op_rate, "fixed_yen_per_year": cfg.fixed_yen_per_building_year,
         "available_from": opens.to_numpy(),
         "build_yen_per_m2": params.unit_costs_man_yen_per_m2[cls].rebuild * 1e4,

@@ -314,7 +314,7 @@ def check_plan(plan: Plan, problem: PortfolioProblem, baseline: bool = False) ->
                 if bal < fund.min_balance_yen - 1.0:
                     v.append(f"budget: the fund falls to {bal:,.0f} yen in {years[t]}, below its minimum")
                     break
-            elif np.isfinite(caps[t]) and charged[t] > caps[t] * (1 + 1e-9) + 1.0:
+            elif np.isfinite(caps[t]) and charged[t] > caps[t] * (1 + 1e-6) + 1.0:  # the solver's tolerance
                 v.append(f"budget: {years[t]} spends {charged[t]:,.0f} yen on renewal and new floor, above the annual "
                          f"budget {caps[t]:,.0f}")
 
