@@ -114,10 +114,14 @@ class _Reader:
         parts = []
         for r in ev.itertuples(index=False):
             if r.status == "done":
-                y = int(r.year)
-                lag = y - max(int(r.due_year), self.p.policy.start_year)
-                when = ("in its due year" if lag == 0 else f"{lag} year(s) after it fell due" if lag > 0
-                        else f"{-lag} year(s) early")
+                y, due, start = int(r.year), int(r.due_year), self.p.policy.start_year
+                lag = y - max(due, start)
+                if due < start:  # overdue when the plan starts: say so, whatever the plan's own delay
+                    when = (f"overdue since {due}, done in the first year" if lag == 0
+                            else f"overdue since {due}, {lag} more year(s)")
+                else:
+                    when = ("in its due year" if lag == 0 else f"{lag} year(s) after it fell due" if lag > 0
+                            else f"{-lag} year(s) early")
                 parts.append(f"{r.kind} {y}-{y + int(r.spread_years) - 1} (due {int(r.due_year)}, {when})")
             elif r.status == "deferred":
                 parts.append(f"{r.kind} due {int(r.due_year)} deferred beyond {self.p.policy.end_year - 1}")
