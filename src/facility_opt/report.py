@@ -563,7 +563,37 @@ def _headline(plan: Plan) -> tuple[str, str]:
     extra = (f'<p class="meta">Capital spend for change (new floor area and land): {_e(_oku(k.capital_spend_yen))} '
              f"oku-yen, included in the plan's cost. Saving: {_e(_oku(k.saving_yen))} oku-yen "
              f"({100 * k.saving_share:.1f} % of keeping everything).{_e(budget)}</p>")
-    return card_html, table + extra
+    return card_html, table + extra + _saving_kinds(plan)
+
+
+#: the kinds of a saving as the report names them (keys of ``Kpis.saving_by_kind``)
+SAVING_KINDS = {
+    "renewal": "Renewal works (renovations, rebuilds)",
+    "temporary": "Temporary premises during rebuilds",
+    "running": "Running costs of the floor in use",
+    "fixed": "Fixed costs of open buildings",
+    "new_build": "New floor (extensions, new buildings)",
+    "land": "Land bought for new buildings",
+    "revenue": "Land sold or leased (income)",
+    "deferred": "Renewal deferred past the horizon",
+    "penalty": "Renewal risk (works late, early or dropped)",
+}
+
+
+def _saving_kinds(plan: Plan) -> str:
+    """The headline saving split by kind (a small table; nothing for a plan written without the split)."""
+    k = plan.kpis
+    if not k.saving_by_kind:
+        return ""
+    rows = [f'<tr data-saving-kind="{_e(key)}"><th>{_e(label)}</th>'
+            + _num(k.saving_by_kind.get(key, 0.0) / OKU_YEN, "{:+,.2f}") + "</tr>"
+            for key, label in SAVING_KINDS.items()]
+    rows.append('<tr data-saving-kind="total"><th>Saving</th>' + _num(k.saving_yen / OKU_YEN, "{:+,.2f}") + "</tr>")
+    return ("<h3>Where the saving comes from</h3>"
+            '<p class="meta">Keeping everything minus the plan, per kind of cost over the horizon, in oku-yen '
+            "(negative: the plan spends more on it; land income counts as a saving). The kinds add up to the "
+            "saving to the yen; each decision's saving below is its site's saving split by floor area.</p>"
+            + _table([("", False), ("saving", True)], rows, "saving-kinds"))
 
 
 def _service_table(plan: Plan, names: dict[str, str]) -> str:
@@ -700,14 +730,15 @@ def _decision_rows(decisions: pd.DataFrame) -> list[str]:
             f'<td><span class="badge b-{_e(r.decision)}">{_e(r.decision)}</span></td><td class="num">{_e(year)}</td>'
             f"<td>{_e(before)}</td><td>{_e(after)}</td>"
             + _num(r.floor_before_m2) + _num(r.floor_after_m2)
+            + _num(r.saving_yen / OKU_YEN, "{:+,.2f}")
             + f'<td class="reason">{_e(r.reason)}</td>'
             + f'<td class="imputed">{_e(", ".join(getattr(r, "imputed_inputs", []) or []) or "-")}</td></tr>')
     return rows
 
 
 _DECISION_HEAD = [("id", False), ("facility", False), ("decision", False), ("year", True), ("services before", False),
-                  ("services after", False), ("floor before m²", True), ("after m²", True), ("reason", False),
-                  ("rests on imputed data", False)]
+                  ("services after", False), ("floor before m²", True), ("after m²", True), ("saving oku-yen", True),
+                  ("reason", False), ("rests on imputed data", False)]
 
 
 def _imputed_note(ward: Ward, path: Path) -> str:

@@ -10,7 +10,8 @@ open provider; ``district``: everybody goes to their own district; clubs stay in
 service floors, the renewal rules (windows, hard limits, order, events only on open sites, dropped
 only at a closure) and the annual budget.  It recomputes the plan's cost from its state
 (:mod:`facility_opt.portfolio.economics`) and compares it with the plan's KPIs and with the
-solver's objective.  :func:`facility_opt.portfolio.optimise_portfolio` runs it on every plan.
+solver's objective, and the saving by kind (from the baseline's state too) with the KPIs' split,
+which, like the decisions' savings, must add up to the headline saving.  :func:`facility_opt.portfolio.optimise_portfolio` runs it on every plan.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 
-from .economics import capital_by_year, site_year_costs
+from .economics import COST_KINDS, capital_by_year, site_year_costs
 from .model import (
     NEW_PLACEMENT_YEN,
     SCALE,
@@ -379,12 +380,42 @@ def check_plan(plan: Plan, problem: PortfolioProblem, baseline: bool = False) ->
                 v.append(f"cost: the solver's objective ¥{obj:,.0f} differs from the recomputed cost ¥{expect:,.0f} "
                          f"(plan ¥{total:,.0f} + tie-breaks and priced terms ¥{extra:,.0f})")
 
+    # -- the saving by kind (baseline state − plan state, recomputed) and the parts that must add up to it
+    if costs is not None and plan.kpis.saving_by_kind:
+        v += _check_savings(plan, problem, costs)
+
     # -- decisions agree with the site states
     for d in plan.decisions:
         if d.facility_id == d.site_id and d.decision == "close" and end.get(d.site_id, False):
             v.append(f"decision: {d.facility_id} is marked closed but its site stays open")
         if d.facility_id == d.site_id and d.decision != "close" and not end.get(d.site_id, True):
             v.append(f"decision: {d.facility_id} is marked {d.decision} but its site closes")
+    return v
+
+
+def _check_savings(plan: Plan, problem: PortfolioProblem, costs: pd.DataFrame) -> list[str]:
+    """The KPIs' saving by kind against the kinds recomputed from the two states (each part is rounded
+    to the yen, so within a yen), and the kinds, the sites' and the decisions' savings against the
+    headline (exactly, to the yen)."""
+    v = []
+    k = plan.kpis
+    try:
+        before = site_year_costs(problem, plan.state(problem, baseline=True))
+    except KeyError:
+        return ["saving: not recomputed, the baseline's renewal events are not options of the renewal rules"]
+    for kind in COST_KINDS:
+        col = f"{kind}_yen"
+        raw = float(before[col].sum()) - float(costs[col].sum())
+        raw = -raw if kind == "revenue" else raw  # land income: a negative cost
+        stated = float(k.saving_by_kind.get(kind, 0.0))
+        if abs(raw - stated) > 1.0 + 1e-9 * abs(raw):
+            v.append(f"saving: recomputed {kind} saving ¥{raw:,.0f} differs from the plan's ¥{stated:,.0f}")
+    for what, parts in (("the saving by kind", k.saving_by_kind.values()),
+                        ("the sites' savings", [s.saving_yen for s in plan.sites]),
+                        ("the decisions' savings", [d.saving_yen for d in plan.decisions])):
+        total = float(sum(parts))
+        if abs(total - k.saving_yen) > 0.5:
+            v.append(f"saving: {what} add up to ¥{total:,.0f}, not the plan's saving ¥{k.saving_yen:,.0f}")
     return v
 
 

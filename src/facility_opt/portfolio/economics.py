@@ -28,7 +28,8 @@ import pandas as pd
 from ..schedule import event_risk
 from .problem import PortfolioProblem
 
-__all__ = ["PlanState", "site_year_costs", "COST_KINDS", "CASH_KINDS", "capital_by_year"]
+__all__ = ["PlanState", "site_year_costs", "COST_KINDS", "CASH_KINDS", "capital_by_year", "kind_savings",
+           "apportion"]
 
 #: cash kinds within the horizon, in the order of the cost tables; cash = sum(costs) - revenue
 CASH_KINDS = ("renewal", "temporary", "running", "fixed", "new_build", "land", "revenue")
@@ -164,6 +165,37 @@ def site_year_costs(problem: PortfolioProblem, state: PlanState) -> pd.DataFrame
     rows["cash_yen"] = sum(out[k] for k in CASH_KINDS if k != "revenue").ravel() - out["revenue"].ravel()
     rows["total_yen"] = rows["cash_yen"] + rows["deferred_yen"] + rows["penalty_yen"]
     return rows
+
+
+def kind_savings(before: pd.DataFrame, after: pd.DataFrame) -> dict[str, float]:
+    """Yen saved over the horizon per kind of :data:`COST_KINDS`, from two :func:`site_year_costs` tables
+    (the baseline's and the plan's): before − after for every cost, after − before for ``revenue``
+    (land income is a negative cost), so the kinds add up to the saving of ``total_yen``."""
+    out = {}
+    for k in COST_KINDS:
+        d = float(before[f"{k}_yen"].sum()) - float(after[f"{k}_yen"].sum())
+        out[k] = -d if k == "revenue" else d
+    return out
+
+
+def apportion(values, total: int) -> list[int]:
+    """Round ``values`` to whole yen so that they sum exactly to ``total`` (largest remainders).
+
+    Each value is rounded down, then the yen still missing go one each to the values with the largest
+    fractions (ties: first in order).  With ``total = round(sum(values))`` no value moves by a yen
+    or more, so parts written to the yen (savings by kind, by site, by facility) add up to the
+    headline written to the yen.
+    """
+    v = np.asarray(list(values), dtype=float)
+    if not len(v):
+        return []
+    base = np.floor(v)
+    frac = v - base
+    order = np.argsort(-frac, kind="mergesort")
+    q, r = divmod(int(total) - int(base.sum()), len(v))
+    out = base + q
+    out[order[:r]] += 1
+    return [int(x) for x in out]
 
 
 def capital_by_year(problem: PortfolioProblem, state: PlanState) -> pd.DataFrame:

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..atomic import atomic_write_text
 from ..solver import SolveInfo
-from .economics import CASH_KINDS, COST_KINDS, PlanState, capital_by_year, site_year_costs
+from .economics import CASH_KINDS, COST_KINDS, PlanState, apportion, capital_by_year, kind_savings, site_year_costs
 from .model import SCALE, Solution
 from .problem import PortfolioProblem
 
@@ -53,6 +53,10 @@ class Decision(_Row):
     floor_after_m2: float
     reason: str
     imputed_inputs: list[str] = Field(default_factory=list)  # imputed data the decision rests on
+    #: the facility's part of the plan's saving (yen over the horizon): its site's saving split among the
+    #: site's facilities by the floor they use now (the main facility takes the rounding); a new
+    #: building's is minus its cost.  The decisions' savings add up to ``Kpis.saving_yen``.
+    saving_yen: float = 0.0
 
 
 class Period(_Row):
@@ -160,7 +164,13 @@ class Capacity(_Row):
 
 
 class SitePlan(_Row):
-    """A site's years of use, floor and cost in the baseline (keep everything) and in the plan."""
+    """A site's years of use, floor and cost in the baseline (keep everything) and in the plan.
+
+    Costs are over the horizon, by kind (see :mod:`facility_opt.portfolio.economics`): ``<kind>_yen``
+    in the plan, ``<kind>_before_yen`` in the baseline.  ``saving_yen`` is the site's saving
+    (cost before − cost after) rounded so that the sites' savings add up to ``Kpis.saving_yen``
+    (it may differ by a yen from the difference of the rounded costs).
+    """
 
     site_id: str
     name: str
@@ -186,6 +196,16 @@ class SitePlan(_Row):
     revenue_yen: float
     deferred_yen: float
     penalty_yen: float
+    saving_yen: float = 0.0
+    renewal_before_yen: float = 0.0
+    temporary_before_yen: float = 0.0
+    running_before_yen: float = 0.0
+    fixed_before_yen: float = 0.0
+    new_build_before_yen: float = 0.0
+    land_before_yen: float = 0.0
+    revenue_before_yen: float = 0.0
+    deferred_before_yen: float = 0.0
+    penalty_before_yen: float = 0.0
 
 
 class ServiceKpi(_Row):
@@ -242,6 +262,10 @@ class Kpis(_Row):
     station_front_share_before: float
     station_front_share_after: float
     services: list[ServiceKpi]
+    #: ``saving_yen`` split by cost kind (renewal, temporary, running, fixed, new_build, land, revenue,
+    #: deferred, penalty): baseline − plan for costs, plan − baseline for ``revenue`` (land sold or
+    #: leased is a negative cost); rounded by largest remainders so the parts sum exactly to saving_yen
+    saving_by_kind: dict[str, float] = Field(default_factory=dict)
 
 
 class SolverReport(_Row):
@@ -555,6 +579,13 @@ def assemble_plan(problem: PortfolioProblem, sol: Solution, baseline: Solution) 
     add_b = st_b.floor.groupby("site_id")["added_m2"].sum()
     site_rows = []
     starts = per["start"].to_numpy()
+    cb, ca = float(tot_b["total_yen"].sum()), float(tot_a["total_yen"].sum())
+    saving = round(cb - ca)
+    ids = sites["site_id"].to_numpy()
+    site_saving = dict(zip(ids, apportion((tot_b.loc[ids, "total_yen"] - tot_a.loc[ids, "total_yen"]).to_numpy(),
+                                          saving)))
+    by_kind = kind_savings(c_b, c_a)
+    by_kind = dict(zip(by_kind, apportion(by_kind.values(), saving)))
     for i, r in enumerate(sites.itertuples(index=False)):
         op = st_a.open[i]
         opened = np.flatnonzero(op)
@@ -573,7 +604,9 @@ def assemble_plan(problem: PortfolioProblem, sol: Solution, baseline: Solution) 
             floor_after_m2=round(float((F[i] + add_a.get(r.site_id, 0.0)) * op[-1]), 1),
             added_floor_before_m2=round(float(add_b.get(r.site_id, 0.0)), 1),
             cost_before_yen=round(float(tb["total_yen"])), cost_after_yen=round(float(ta["total_yen"])),
-            **{f"{k}_yen": round(float(ta[f"{k}_yen"])) for k in COST_KINDS}))
+            saving_yen=site_saving[r.site_id],
+            **{f"{k}_yen": round(float(ta[f"{k}_yen"])) for k in COST_KINDS},
+            **{f"{k}_before_yen": round(float(tb[f"{k}_yen"])) for k in COST_KINDS}))
     ev_rows = _events(problem, st_a)
     years = _year_rows(problem, sol, money_a)
     years_b = _year_rows(problem, baseline, money_b)
@@ -610,7 +643,6 @@ def assemble_plan(problem: PortfolioProblem, sol: Solution, baseline: Solution) 
         front = sites.set_index("site_id")["station_front"]
         return round(float(front.reindex(pl["site_id"]).mean()), 6) if len(pl) else 0.0
 
-    cb, ca = float(tot_b["total_yen"].sum()), float(tot_a["total_yen"].sum())
     floor_b = float(sum(r.floor_before_m2 for r in site_rows))
     floor_a = float(sum(r.floor_after_m2 for r in site_rows))
     budget = None
@@ -629,7 +661,7 @@ def assemble_plan(problem: PortfolioProblem, sol: Solution, baseline: Solution) 
         deferred_before_yen=round(float(tot_b["deferred_yen"].sum())),
         deferred_after_yen=round(float(tot_a["deferred_yen"].sum())),
         cost_per_year_before_yen=round(cb / pol.horizon_years), cost_per_year_after_yen=round(ca / pol.horizon_years),
-        saving_yen=round(cb - ca), saving_share=round(1 - ca / cb, 6) if cb else 0.0,
+        saving_yen=saving, saving_share=round(1 - ca / cb, 6) if cb else 0.0,
         closures=int((existing & ~st_a.open[:, -1]).sum()), new_buildings=int((~existing & st_a.open[:, -1]).sum()),
         capital_spend_yen=round(float(tot_a["new_build_yen"].sum() + tot_a["land_yen"].sum())),
         peak_spend_before_yen=round(float(money_b["spend_yen"].max())),
@@ -637,8 +669,8 @@ def assemble_plan(problem: PortfolioProblem, sol: Solution, baseline: Solution) 
         budget_yen=budget, level_budget_yen=None if sol.level_budget_yen is None else round(sol.level_budget_yen),
         access_before_person_km=person_km(baseline), access_after_person_km=person_km(sol),
         station_front_share_before=front_share(baseline), station_front_share_after=front_share(sol),
-        services=svc)
-    decisions = make_decisions(problem, sol, baseline, st_a, c_a, c_b)
+        services=svc, saving_by_kind=by_kind)
+    decisions = make_decisions(problem, sol, baseline, st_a, c_a, c_b, site_saving)
     issues = baseline_issues(problem, baseline)
     return Plan(name=problem.name, start_year=pol.start_year, horizon_years=pol.horizon_years,
                 policy=pol.model_dump(mode="json"), solver=SolverReport.from_info(sol.info), kpis=kpis,

@@ -3,6 +3,11 @@
 A decision names its year and, for every service that moves, where its residents go and from
 when, so a planner can read the plan year by year: "closes in 2031: childrens_hall moves to
 関町北小 (from 2031, after its rebuild 2027-2029 added 180 m²)".
+
+Each decision also carries its part of the plan's saving (:func:`attribute_savings`): a site's
+saving is split among the facilities in its building by the floor they use now, so that the
+decisions' savings add up to the headline even where several facilities share one building (each
+would otherwise claim the whole building's saving).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from .economics import PlanState
 from .model import Solution
 from .problem import PortfolioProblem
 
-__all__ = ["decisions"]
+__all__ = ["decisions", "attribute_savings"]
 
 
 def _fmt_yen(x: float) -> str:
@@ -128,9 +133,31 @@ class _Reader:
         return "; ".join(parts)
 
 
+def attribute_savings(site_saving: int, facilities: list[str], main: str, floor: dict[str, float]) -> dict[str, int]:
+    """Split a site's saving (whole yen) among the facilities in its building.
+
+    Each facility other than ``main`` gets the saving × its floor now / the facilities' floor now,
+    rounded to the yen; ``main`` (the building's own facility) gets the rest, so the parts add up to
+    the site's saving exactly.  Without any floor in use, ``main`` takes it all.
+    """
+    total = sum(max(float(floor.get(f, 0.0)), 0.0) for f in facilities)
+    out = {f: 0 for f in facilities}
+    if total > 0:
+        for f in facilities:
+            if f != main:
+                out[f] = round(site_saving * max(float(floor.get(f, 0.0)), 0.0) / total)
+    out[main] = int(site_saving) - sum(v for f, v in out.items() if f != main)
+    return out
+
+
 def decisions(problem: PortfolioProblem, sol: Solution, baseline: Solution, st: PlanState,
-              costs_after: pd.DataFrame, costs_before: pd.DataFrame) -> list:
-    """One :class:`Decision` per facility (and per new building), with its year and reason."""
+              costs_after: pd.DataFrame, costs_before: pd.DataFrame,
+              site_saving: dict[str, int] | None = None) -> list:
+    """One :class:`Decision` per facility (and per new building), with its year, reason and saving.
+
+    ``site_saving``: each site's saving in whole yen (the plan's, which add up to its headline);
+    by default the costs' difference rounded per site.
+    """
     from .plan import Decision
 
     R = _Reader(problem, sol, st)
@@ -150,7 +177,13 @@ def decisions(problem: PortfolioProblem, sol: Solution, baseline: Solution, st: 
     main_of = {s: (s if s in fs else fs[0]) for s, fs in by_site.items()}
     end_services = R.pl[R.pl["p"] == P - 1].groupby("site_id")["service_id"].apply(lambda x: sorted(set(x))).to_dict()
     cur_services = cur.groupby("site_id")["service_id"].apply(lambda x: sorted(set(x))).to_dict()
-    saving = (costs_before.groupby("site_id")["total_yen"].sum() - costs_after.groupby("site_id")["total_yen"].sum())
+    if site_saving is None:
+        diff = costs_before.groupby("site_id")["total_yen"].sum() - costs_after.groupby("site_id")["total_yen"].sum()
+        site_saving = {s: round(float(x)) for s, x in diff.items()}
+    fac_floor = cur.groupby("facility_id")["floor_area_m2"].sum().to_dict()
+    fac_saving: dict[str, int] = {}
+    for s, fs in by_site.items():
+        fac_saving.update(attribute_savings(int(site_saving.get(s, 0)), fs, main_of[s], fac_floor))
     revenue = costs_after.groupby("site_id")["revenue_yen"].sum()
     out = []
     for f in sorted(fac_site):
@@ -179,7 +212,9 @@ def decisions(problem: PortfolioProblem, sol: Solution, baseline: Solution, st: 
             sale = float(revenue.get(s, 0.0))
             land = (f"; land {pol.disposal}: {_fmt_yen(sale)}" if sale > 0
                     else "; no land to sell (not a separable owned site)" if not bool(row["sellable"]) else "")
-            reason = (f"closes in {closes}: {moves}{land}; saves {_fmt_yen(float(saving.get(s, 0.0)))} over {H} years"
+            share = (f" (its floor's share of the site's {_fmt_yen(float(site_saving.get(s, 0)))})"
+                     if len(by_site[s]) > 1 else "")
+            reason = (f"closes in {closes}: {moves}{land}; saves {_fmt_yen(float(fac_saving[f]))} over {H} years{share}"
                       + (f"; before closing: {renew}" if renew else ""))
         elif not is_main:
             if lost:
@@ -215,8 +250,10 @@ def decisions(problem: PortfolioProblem, sol: Solution, baseline: Solution, st: 
                             decision=kind, services_before=list(before), services_after=list(after),
                             gained=gained, lost=lost, year=year, floor_before_m2=round(floor_before, 1),
                             floor_after_m2=round(floor_after, 1), reason=reason,
-                            imputed_inputs=_imputed_inputs(row, cur[cur["facility_id"] == f])))
-    for i in np.flatnonzero(st.open[:, -1] & sites["kind"].eq("candidate").to_numpy()):
+                            imputed_inputs=_imputed_inputs(row, cur[cur["facility_id"] == f]),
+                            saving_yen=fac_saving[f]))
+    # every candidate built (also one closed again before the end, so that the savings add up)
+    for i in np.flatnonzero(st.open.any(axis=1) & sites["kind"].eq("candidate").to_numpy()):
         row = sites.iloc[i]
         s = row["site_id"]
         opened = int(R.starts[np.flatnonzero(st.open[i])[0]])
@@ -230,7 +267,8 @@ def decisions(problem: PortfolioProblem, sol: Solution, baseline: Solution, st: 
                   f"over {H} years")
         out.append(Decision(facility_id=s, name=str(row["name"] or s), site_id=s, site_name=str(row["name"] or s),
                             decision="new", services_before=[], services_after=after, gained=after, lost=[],
-                            year=opened, floor_before_m2=0.0, floor_after_m2=round(added, 1), reason=reason))
+                            year=opened, floor_before_m2=0.0, floor_after_m2=round(added * bool(st.open[i, -1]), 1),
+                            reason=reason, saving_yen=int(site_saving.get(s, 0))))
     return sorted(out, key=lambda d: d.facility_id)
 
 
