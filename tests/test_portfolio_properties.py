@@ -9,7 +9,7 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from facility_opt.errors import InfeasibleError
@@ -18,8 +18,10 @@ from facility_opt.portfolio.model import FLOOR_TOL_M2
 from facility_opt.solver import SolverOptions
 from portfolio_cases import EXACT
 
-FEW = settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-MORE = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# derandomize: the same examples on every run, so CI is repeatable (a new failing seed is found by
+# changing the examples on purpose, not by chance on a clean clone)
+FEW = settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+MORE = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 MARK = PortfolioOptions(solver=SolverOptions(gap_rel=0.0, threads=1), on_violation="mark")
 
 
@@ -177,7 +179,9 @@ def recheck_every_year(plan, p: PortfolioProblem) -> None:
             used_floor[r.site_id, y] += f0u * (r.capacity - r.added) + per_added * r.added
     for (s, y), u in used_floor.items():
         base = float(sites.at[s, "floor_area_m2"]) if sites.at[s, "kind"] == "existing" else 0.0
-        assert u <= base + added[s, y] + 2 * FLOOR_TOL_M2 + 1e-6 * u, f"floor {s} {y}: {u} > {base + added[s, y]}"
+        # the model's FLOOR_TOL_M2, floor written to 0.1 m² (up to 0.05 short) and capacities to 0.001
+        # places: the same 0.3 m² as check_plan
+        assert u <= base + added[s, y] + 3 * FLOOR_TOL_M2 + 1e-6 * u, f"floor {s} {y}: {u} > {base + added[s, y]}"
     for y in plan.years:
         assert y.capacity >= y.min_capacity - 1e-6
 
@@ -192,6 +196,7 @@ def solve_or_explain(p: PortfolioProblem, options=MARK):
 
 @FEW
 @given(seed=st.integers(0, 10_000), budget=st.booleans())
+@example(seed=9999, budget=False)  # once failed the floor re-check by 0.002 m² beyond a too-tight tolerance
 def test_every_year_of_every_plan_is_feasible(seed, budget):
     p = random_problem(seed, budget=budget)
     plan = solve_or_explain(p)
