@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from facility_opt.atomic import atomic_write_text
-from facility_opt.pipeline import _solver_options
+from facility_opt.pipeline import portfolio_options
 from facility_opt.planning import load_planning_model
 from facility_opt.portfolio import PortfolioProblem, format_yen
 from facility_opt.portfolio.build import problem_from_model
@@ -89,7 +89,7 @@ def main() -> None:
     model = load_planning_model()
     problem = tiled(problem_from_model(model), args.scale)
     t_problem = time.perf_counter() - t0
-    options = _solver_options(model, {"time_limit": args.time_limit})
+    options = portfolio_options(model, {"time_limit": args.time_limit})
     options = type(options)(solver=options.solver, heuristic_seconds=options.heuristic_seconds, on_violation="mark")
     opt = PortfolioOptimiser(options)
     t1 = time.perf_counter()

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from facility_opt.pipeline import _solver_options
+from facility_opt.pipeline import portfolio_options
 from facility_opt.planning import load_planning_model
 from facility_opt.portfolio import check_plan
 from facility_opt.portfolio.build import problem_from_model
@@ -30,7 +30,7 @@ def model():
 @pytest.fixture(scope="module")
 def nerima(model):
     problem = problem_from_model(model)
-    options = _solver_options(model, {})
+    options = portfolio_options(model)
     return problem, PortfolioOptimiser(options).optimise(problem)
 
 

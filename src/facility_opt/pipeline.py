@@ -30,7 +30,7 @@ from .portfolio.build import PortfolioConfig, problem_from_model
 from .solver import SolverOptions
 from .ward import Ward
 
-__all__ = ["RunResult", "run_model", "model_input_files"]
+__all__ = ["RunResult", "run_model", "model_input_files", "portfolio_options"]
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,10 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _solver_options(model: PlanningModel, overrides: dict) -> PortfolioOptions:
+def portfolio_options(model: PlanningModel, overrides: dict | None = None) -> PortfolioOptions:
+    """The portfolio options of a planning model: its ``solver`` section over the library defaults,
+    then ``overrides`` (None values ignored); ``heuristic_seconds`` goes to :class:`PortfolioOptions`."""
+    overrides = overrides or {}
     cfg = {**model.solver, **{k: v for k, v in overrides.items() if v is not None}}
     heuristic = cfg.pop("heuristic_seconds", PortfolioOptions.heuristic_seconds)
     base = PortfolioOptions()
@@ -119,7 +122,7 @@ def run_model(
     cfg = PortfolioConfig.model_validate(m.portfolio)
     say("build", f"{ward!r}: building the portfolio problem (costs, demand by year, districts, distances)")
     problem = problem_from_model(m, ward)
-    opts = _solver_options(m, solver or {})
+    opts = portfolio_options(m, solver)
     if isinstance(start_plan, (str, Path)):
         p = Path(start_plan)
         start_plan = Plan.from_json(p / "plan.json" if p.is_dir() else p)

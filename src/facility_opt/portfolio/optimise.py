@@ -32,10 +32,11 @@ class PortfolioOptions:
     ----------
     solver : solver settings; by default HiGHS, 120 s, a proven relative gap of 1 %, and more primal
         heuristics than HiGHS's default (``mip_heuristic_effort`` 0.3: docs/portfolio.md, Speed).
-    warm_start : when no ``start_plan`` is given, start from an LP-and-fix plan
-        (:meth:`PortfolioModel.lp_and_fix`, at most ``heuristic_seconds`` per solve), or from the
-        keep-everything plan (always a solution: shortfalls are priced, not forbidden).
-    heuristic_seconds : time for each of the LP-and-fix solves (taken from the solver's time limit).
+    warm_start : when no ``start_plan`` is given, hand the solver the keep-everything plan (a solution
+        whenever it covers every standard once new floor can be ready; otherwise the solver ignores it),
+        or, with ``heuristic_seconds > 0``, an LP-and-fix plan (:meth:`PortfolioModel.lp_and_fix`).
+    heuristic_seconds : time for each of the LP-and-fix solves, taken from the solver's time limit
+        (default 0: off; on Nerima its plan is poorer than HiGHS's own, docs/portfolio.md, Speed).
     on_violation : what to do when the independent check finds a violation: ``"raise"``
         (:class:`SolverError`) or ``"mark"`` (return the plan with ``valid=False``).
     start_plan : a previous plan to start from (the nightly job passes the last good plan); its
@@ -153,7 +154,7 @@ class PortfolioOptimiser:
         if opts.start_plan is not None:
             start = solution_from_plan(opts.start_plan, problem)
         elif opts.warm_start:
-            start = self.baseline_  # always a solution: shortfalls are priced, not forbidden
+            start = self.baseline_  # used by the solver only where it meets the standards and the policy
             if opts.heuristic_seconds > 0:
                 # a better start in seconds: the LP relaxation's integral decisions fixed, the rest solved
                 heur = model.lp_and_fix(opts.solver, opts.heuristic_seconds)
