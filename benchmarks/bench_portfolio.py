@@ -16,6 +16,7 @@ is ``scale`` times Nerima's.  Times include building the MILP; the solver settin
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import time
@@ -81,6 +82,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scale", type=int, default=1, help="tile the Nerima problem this many times")
     ap.add_argument("--time-limit", type=float, default=None, help="seconds (default: the model file's)")
+    ap.add_argument("--repair-seconds", type=float, default=None,
+                    help="seconds for the keep-and-add start (PortfolioOptions.repair_seconds; default: the model file's)")
     ap.add_argument("--out", type=Path, default=None, help="write the figures as JSON here")
     ap.add_argument("--plan-dir", type=Path, default=None, help="write the plan files here")
     args = ap.parse_args()
@@ -89,15 +92,15 @@ def main() -> None:
     model = load_planning_model()
     problem = tiled(problem_from_model(model), args.scale)
     t_problem = time.perf_counter() - t0
-    options = portfolio_options(model, {"time_limit": args.time_limit})
-    options = type(options)(solver=options.solver, heuristic_seconds=options.heuristic_seconds, on_violation="mark")
+    options = portfolio_options(model, {"time_limit": args.time_limit, "repair_seconds": args.repair_seconds})
+    options = dataclasses.replace(options, on_violation="mark")
     opt = PortfolioOptimiser(options)
     t1 = time.perf_counter()
     plan = opt.optimise(problem)
     t_total = time.perf_counter() - t1
     k = plan.kpis
     fig = {
-        "scale": args.scale, "time_limit_s": options.solver.time_limit, "gap_target": options.solver.gap_rel,
+        "scale": args.scale, "time_limit_s": options.solver.time_limit, "repair_s": options.repair_seconds, "gap_target": options.solver.gap_rel,
         "highs_options": options.solver.highs_options,
         "problem_build_s": round(t_problem, 2), "optimise_total_s": round(t_total, 2),
         "variables": opt.model_.prob.numVariables(), "constraints": opt.model_.prob.numConstraints(),

@@ -179,3 +179,59 @@ def test_min_capacity_keeps_places_while_the_floor_holds(floor, b_to, cost):
         assert y.capacity >= y.min_capacity and y.capacity >= y.demand
         assert y.min_capacity == (0.0 if floor is None else 120.0 if isinstance(floor, float) or y.year < 2025
                                   else 0.0)
+
+
+# -- (f) the lead years: nothing taken away before its replacement can exist -------------------------
+def test_a_dear_hall_stays_until_its_replacement_is_ready():
+    """H costs 2.5e9 a year to run (5e6 ¥/m²).  Closing it at the first change (2021) rather than when
+    the school's extension is ready (2023) saves 5e9: the cheapest way is to squeeze the hall (40
+    places × 4.5 m² = 180 m², less the 0.1 m² floor tolerance) into the school's existing floor,
+    pushing 179.9 / 12.5 = 14.39 of its 400 pupils out (3.598 % of z's 800 residents, 28.8) in
+    2021-2022, for an uncovered price far below 5e9.  The lead-year rule (before new floor can be
+    ready, no service worse covered than if everything were kept) keeps H open until 2023; without
+    it the solver takes the squeeze, and the independent check says why not."""
+    from facility_opt.portfolio.model import build_model
+    from facility_opt.portfolio.optimise import solve_baseline
+    from facility_opt.portfolio.plan import assemble_plan
+
+    p = school_and_hall(extension_premium=0.0)
+    sites = p.sites.copy()
+    sites.loc[sites["site_id"] == "H", "operating_yen_per_m2_year"] = 5e6
+    p = p.replace(sites=sites)
+    plan = optimise_portfolio(p, EXACT)
+    assert plan.valid
+    assert site(plan, "H").closes == 2023
+    assert not [u for u in plan.uncovered if u.share > 0]
+    assert ("S", "school", 2019, 2048, 400.0) in timeline(plan)
+
+    base = solve_baseline(p, EXACT.solver)
+    model = build_model(p)  # the same MILP without the lead rows
+    loose = assemble_plan(p, model.polish(model.solve(EXACT.solver), EXACT.solver), base)
+    assert site(loose, "H").closes == 2021
+    assert ("S", "school", 2021, 2022, 385.609) in timeline(loose)
+    assert [v for v in check_plan(loose, p) if v.startswith("lead years")] == [
+        f"lead years: 28.8 residents have no school within the standard in {y}, more than the 0.0 if everything "
+        "were kept (no new floor before 2023)" for y in (2021, 2022)]
+
+
+# -- (g) the keep-and-add start (large wards) -----------------------------------------------------------
+@pytest.mark.parametrize("case", [lambda: school_and_hall(extension_premium=0.0), lambda: three_halls("nearest"),
+                                  lambda: school_with_club("district", anchor_keeps=True)])
+def test_the_keep_and_add_start_is_a_plan_and_leaves_the_optimum_unchanged(case):
+    """The start keeps every site with its services and adds what is missing; starting from it, the
+    exact solve reaches the same optimum as without it."""
+    from dataclasses import replace
+
+    from facility_opt.portfolio.model import build_model
+
+    p = case()
+    model = build_model(p)
+    start = model.keep_and_add(EXACT.solver, 30.0)
+    assert start is not None
+    assert start.open.loc[start.open["site_id"].isin(p.existing["site_id"]), "open"].all()
+    kept = start.placements.merge(p.placements[["site_id", "service_id"]], on=["site_id", "service_id"])
+    assert (kept["place"] > 0.5).all()
+    plain = optimise_portfolio(p, EXACT)
+    repaired = optimise_portfolio(p, replace(EXACT, repair_seconds=30.0))
+    assert repaired.valid
+    assert repaired.solver.objective_yen == pytest.approx(plain.solver.objective_yen, abs=1e3)

@@ -16,6 +16,8 @@ Files of a run (all deterministic: the same inputs give the same bytes)::
 
 from __future__ import annotations
 
+import dataclasses
+
 import hashlib
 import json
 import logging
@@ -68,13 +70,15 @@ def _sha(path: Path) -> str:
 
 def portfolio_options(model: PlanningModel, overrides: dict | None = None) -> PortfolioOptions:
     """The portfolio options of a planning model: its ``solver`` section over the library defaults,
-    then ``overrides`` (None values ignored); ``heuristic_seconds`` goes to :class:`PortfolioOptions`."""
+    then ``overrides`` (None values ignored); ``heuristic_seconds`` and ``repair_seconds`` go to
+    :class:`PortfolioOptions`."""
     overrides = overrides or {}
     cfg = {**model.solver, **{k: v for k, v in overrides.items() if v is not None}}
     heuristic = cfg.pop("heuristic_seconds", PortfolioOptions.heuristic_seconds)
+    repair = cfg.pop("repair_seconds", PortfolioOptions.repair_seconds)
     base = PortfolioOptions()
     solver = SolverOptions(**{**base.solver.__dict__, **cfg})
-    return PortfolioOptions(solver=solver, heuristic_seconds=heuristic)
+    return PortfolioOptions(solver=solver, heuristic_seconds=heuristic, repair_seconds=repair)
 
 
 def run_model(
@@ -127,7 +131,7 @@ def run_model(
         p = Path(start_plan)
         start_plan = Plan.from_json(p / "plan.json" if p.is_dir() else p)
     if start_plan is not None:
-        opts = PortfolioOptions(solver=opts.solver, heuristic_seconds=opts.heuristic_seconds, start_plan=start_plan)
+        opts = dataclasses.replace(opts, start_plan=start_plan)
     if cfg.mode == "keep_all":
         say("solve", "baseline scenario: keeping every building")
         plan = baseline_plan(problem, opts)

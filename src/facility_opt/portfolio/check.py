@@ -290,6 +290,10 @@ def check_plan(plan: Plan, problem: PortfolioProblem, baseline: bool = False) ->
                         v.append(f"district: {k} leaves its own school {s} in {years[np.flatnonzero(gone)[0]]} while the "
                                  "school stays open")
 
+    # -- the lead years: no service worse covered than if everything were kept (ward-wide, per year)
+    if not baseline:
+        v += _check_lead_years(plan, problem, unc_pop, years, t_of, ch, ready)
+
     # -- renewal events
     if len(ev):
         v += _check_events(plan, problem, ev, ev_status, is_open, years)
@@ -482,3 +486,24 @@ def _objective_extras(plan: Plan, problem: PortfolioProblem, cur: pd.DataFrame) 
             extra += (pol.access_weight_yen_per_person_km * a.population * a.share * (a.distance_m or 0.0) / 1000.0
                       * (a.to_year - a.from_year + 1))
     return extra
+
+
+def _check_lead_years(plan: Plan, problem: PortfolioProblem, unc_pop: dict[tuple[str, int], float],
+                      years: np.ndarray, t_of: dict[int, int], ch: int, ready: int) -> list[str]:
+    """Residents left uncovered per hard service in each lead year (after the first change, before new
+    floor can be ready) against the keep-everything baseline's (``plan.baseline_uncovered``)."""
+    pop = problem.demand.set_index(["zone_id", "service_id", "year"])["population"]
+    base: dict[tuple[str, int], float] = defaultdict(float)
+    for u in plan.baseline_uncovered:
+        for y in range(max(u.from_year, ch), min(u.to_year, ready - 1) + 1):
+            base[(u.service_id, t_of[y])] += u.share * float(pop.get((u.zone_id, u.service_id, y), 0.0))
+    out = []
+    for y in range(ch, ready):
+        t = t_of[y]
+        for k in sorted({k for k, _ in unc_pop}):
+            if problem.coverage_rule(k)[0] != "hard":
+                continue
+            if unc_pop.get((k, t), 0.0) > base[(k, t)] + 0.5 + 1e-6 * base[(k, t)]:
+                out.append(f"lead years: {unc_pop[(k, t)]:,.1f} residents have no {k} within the standard in {y}, "
+                           f"more than the {base[(k, t)]:,.1f} if everything were kept (no new floor before {ready})")
+    return out

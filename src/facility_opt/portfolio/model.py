@@ -923,6 +923,51 @@ class PortfolioModel:
         else:
             self.access_constraint.changeRHS(limit)
 
+    def limit_lead_shortfall(self, reference: Solution) -> None:
+        """No service worse covered in the lead years than if everything were kept.
+
+        Before the first new floor can be ready (the lead periods after the first change), a plan can
+        only rearrange what exists; this adds, per service with a hard standard and lead year, the row
+        ``residents left uncovered <= the keep-everything solution's`` (``reference``, ward-wide, with
+        half a resident of tolerance), so that no move made before its replacement can exist takes
+        coverage away.  Called by the optimiser with the baseline it has solved; the independent check
+        re-checks it from the plan's files (``Plan.baseline_uncovered``).
+        """
+        if self.baseline or reference is None:
+            return
+        lead = np.flatnonzero(self.lead & ~self.pfixed)
+        hard = np.flatnonzero(~self.zk["soft"].to_numpy())
+        if not len(lead) or not len(hard):
+            return
+        zk, P = self.zk, self.P
+        years = np.concatenate([np.arange(self.pstart[q], self.pstart[q] + self.plen[q]) for q in lead]).astype(int)
+        qy = np.searchsorted(self.pstart, years, side="right") - 1
+        # residents per (zone, service) and lead year
+        d = self.problem.demand
+        d = d[d["year"].isin(years)]
+        key = pd.MultiIndex.from_frame(zk[["zone_id", "service_id"]])
+        i = key.get_indexer(pd.MultiIndex.from_frame(d[["zone_id", "service_id"]]))
+        pop = np.zeros((len(zk), len(years)))
+        ok = i >= 0
+        pop[i[ok], np.searchsorted(years, d["year"].to_numpy()[ok])] = d["population"].to_numpy()[ok]
+        ub = np.zeros((len(zk), P))
+        ru = reference.uncovered
+        if len(ru):
+            j = key.get_indexer(pd.MultiIndex.from_frame(ru[["zone_id", "service_id"]]))
+            ub[j[j >= 0], ru["p"].to_numpy()[j >= 0]] = ru["share"].to_numpy()[j >= 0]
+        services = sorted(zk["service_id"].iloc[hard].unique())
+        g = zk["service_id"].iloc[hard].map({k: n for n, k in enumerate(services)}).to_numpy()
+        Y = len(years)
+        u = self.v_u.reshape(len(zk), P)
+        rows = np.concatenate([g * Y + t for t in range(Y)])
+        vars_ = np.concatenate([u[hard, qy[t]] for t in range(Y)])
+        coefs = np.concatenate([pop[hard, t] for t in range(Y)])
+        ref = np.zeros(len(services) * Y)
+        for t in range(Y):
+            np.add.at(ref, g * Y + t, pop[hard, t] * ub[hard, qy[t]])
+        labels = [f"{k}@{y}" for k in services for y in years]
+        self.m.add("lead_coverage", rows, vars_, coefs, "<=", ref + 0.5, n_rows=len(ref), labels=labels, penalty=1.0)
+
     # ------------------------------------------------------------------ solving
     def solve(self, options: SolverOptions | None = None) -> Solution:
         """Solve and return the labelled :class:`Solution` (values are empty when there is none)."""
@@ -985,6 +1030,30 @@ class PortfolioModel:
         finally:
             for v, cat, lo, hi in saved:
                 v.cat, v.lowBound, v.upBound = cat, lo, hi
+
+    def keep_and_add(self, options: SolverOptions, time_limit: float) -> Solution | None:
+        """A primal heuristic for large wards: keep every existing site open with its current services
+        and solve for what must be added (placements, capacity, floor, renewal timing) to meet every
+        standard.  Far fewer real choices than the full model, so a plan comes quickly even where the
+        full model's own heuristics find none; the full solve then starts from it.  Sites the policy
+        closes are left free.  Returns None when the restricted MIP finds nothing within ``time_limit``.
+        """
+        pol = self.problem.policy
+        keep_site = self.existing & ~self.sites["site_id"].isin(pol.lock_closed).to_numpy()
+        keep_place = (self.el["current"].to_numpy(dtype=bool) & (self.el["capacity"].to_numpy() > 0)
+                      & keep_site[self.el["s"].to_numpy()])
+        fixed = list(self.v_open.reshape(self.S, self.P)[keep_site].ravel())
+        fixed += list(self.v_place.reshape(self.E, self.P)[keep_place].ravel())
+        saved = [(v, v.lowBound) for v in fixed]
+        try:
+            for v in fixed:
+                v.lowBound = 1.0
+            sub = self.m.solve(replace(options, warm_start=False, time_limit=time_limit))
+            log.info("keep-and-add start: %s", sub)
+            return self.solution(sub) if sub.has_solution else None
+        finally:
+            for v, lo in saved:
+                v.lowBound = lo
 
     def warm_start(self, sol: Solution) -> None:
         """Hand a solution (the baseline, a previous plan or a heuristic's) to the solver as its start.

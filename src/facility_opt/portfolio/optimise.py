@@ -37,6 +37,9 @@ class PortfolioOptions:
         or, with ``heuristic_seconds > 0``, an LP-and-fix plan (:meth:`PortfolioModel.lp_and_fix`).
     heuristic_seconds : time for each of the LP-and-fix solves, taken from the solver's time limit
         (default 0: off; on Nerima its plan is poorer than HiGHS's own, docs/portfolio.md, Speed).
+    repair_seconds : time for the keep-and-add start (:meth:`PortfolioModel.keep_and_add`: every site
+        kept, only what is missing added), taken from the solver's time limit (default 0: off; for
+        wards much larger than Nerima, where the full model's heuristics find no plan in time).
     on_violation : what to do when the independent check finds a violation: ``"raise"``
         (:class:`SolverError`) or ``"mark"`` (return the plan with ``valid=False``).
     start_plan : a previous plan to start from (the nightly job passes the last good plan); its
@@ -48,6 +51,7 @@ class PortfolioOptions:
         time_limit=120.0, gap_rel=0.01, highs_options={"mip_heuristic_effort": 0.3}))
     warm_start: bool = True
     heuristic_seconds: float = 0.0
+    repair_seconds: float = 0.0
     on_violation: Literal["raise", "mark"] = "raise"
     start_plan: Plan | None = None
 
@@ -150,11 +154,16 @@ class PortfolioOptimiser:
         self.baseline_ = solve_baseline(problem, opts.solver)
         solver_opts = opts.solver
         model = build_model(problem)
+        model.limit_lead_shortfall(self.baseline_)
         start = None
         if opts.start_plan is not None:
             start = solution_from_plan(opts.start_plan, problem)
         elif opts.warm_start:
             start = self.baseline_  # used by the solver only where it meets the standards and the policy
+            if opts.repair_seconds > 0:
+                rep = model.keep_and_add(opts.solver, opts.repair_seconds)
+                if rep is not None:
+                    start = rep
             if opts.heuristic_seconds > 0:
                 # a better start in seconds: the LP relaxation's integral decisions fixed, the rest solved
                 heur = model.lp_and_fix(opts.solver, opts.heuristic_seconds)

@@ -326,6 +326,8 @@ class Plan(BaseModel):
     baseline_issues: list[str]
     baseline_events: list[EventRow] = Field(default_factory=list)
     baseline_floor: list[FloorChange] = Field(default_factory=list)
+    #: where keeping everything leaves residents uncovered (the lead years' reference, check_plan)
+    baseline_uncovered: list[Uncovered] = Field(default_factory=list)
     violations: list[str] = Field(default_factory=list)
     valid: bool = True
 
@@ -679,7 +681,7 @@ def assemble_plan(problem: PortfolioProblem, sol: Solution, baseline: Solution) 
                 floor=_floor_rows(st_a),
                 events=ev_rows, years=years, assignments=asg, uncovered=unc,
                 baseline_feasible=not issues, baseline_issues=issues, baseline_events=_events(problem, st_b),
-                baseline_floor=_floor_rows(st_b))
+                baseline_floor=_floor_rows(st_b), baseline_uncovered=_assignments(problem, baseline)[1])
 
 
 def _floor_rows(st: PlanState) -> list[FloorChange]:

@@ -52,6 +52,9 @@ def tradeoff_curve(problem: PortfolioProblem, n_points: int = 5, options: Solver
     opts = options or SolverOptions(time_limit=60.0, gap_rel=0.005)
     opts = replace(opts, warm_start=False)
     model = build_model(problem)
+    from .optimise import solve_baseline
+
+    model.limit_lead_shortfall(solve_baseline(problem, opts))  # the same lead-year rule as every plan
     rows = []
     H = problem.policy.horizon_years
 
