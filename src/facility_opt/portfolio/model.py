@@ -1031,12 +1031,14 @@ class PortfolioModel:
             for v, cat, lo, hi in saved:
                 v.cat, v.lowBound, v.upBound = cat, lo, hi
 
-    def keep_and_add(self, options: SolverOptions, time_limit: float) -> Solution | None:
+    def keep_and_add(self, options: SolverOptions, time_limit: float,
+                     reference: Solution | None = None) -> Solution | None:
         """A primal heuristic for large wards: keep every existing site open with its current services
-        and solve for what must be added (placements, capacity, floor, renewal timing) to meet every
-        standard.  Far fewer real choices than the full model, so a plan comes quickly even where the
-        full model's own heuristics find none; the full solve then starts from it.  Sites the policy
-        closes are left free.  Returns None when the restricted MIP finds nothing within ``time_limit``.
+        and solve for what must be added (placements, capacity, floor) to meet every standard, with the
+        renewal works timed as in ``reference`` (the keep-everything baseline) when given.  Far fewer
+        real choices than the full model, so a plan comes quickly even where the full model's own
+        heuristics find none; the full solve then starts from it.  Sites the policy closes are left
+        free.  Returns None when the restricted MIP finds nothing within ``time_limit``.
         """
         pol = self.problem.policy
         keep_site = self.existing & ~self.sites["site_id"].isin(pol.lock_closed).to_numpy()
@@ -1044,16 +1046,20 @@ class PortfolioModel:
                       & keep_site[self.el["s"].to_numpy()])
         fixed = list(self.v_open.reshape(self.S, self.P)[keep_site].ravel())
         fixed += list(self.v_place.reshape(self.E, self.P)[keep_place].ravel())
-        saved = [(v, v.lowBound) for v in fixed]
+        target = dict.fromkeys(fixed, 1.0)
+        if reference is not None and self.n_opt:
+            chosen = set(reference.events.loc[reference.events["status"] != "dropped", "option"].dropna().astype(int))
+            target.update((v, 1.0 if i in chosen else 0.0) for i, v in enumerate(self.v_z))
+        saved = [(v, v.lowBound, v.upBound) for v in target]
         try:
-            for v in fixed:
-                v.lowBound = 1.0
+            for v, x in target.items():
+                v.lowBound = v.upBound = x
             sub = self.m.solve(replace(options, warm_start=False, time_limit=time_limit))
             log.info("keep-and-add start: %s", sub)
             return self.solution(sub) if sub.has_solution else None
         finally:
-            for v, lo in saved:
-                v.lowBound = lo
+            for v, lo, hi in saved:
+                v.lowBound, v.upBound = lo, hi
 
     def warm_start(self, sol: Solution) -> None:
         """Hand a solution (the baseline, a previous plan or a heuristic's) to the solver as its start.

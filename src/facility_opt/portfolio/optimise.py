@@ -161,7 +161,7 @@ class PortfolioOptimiser:
         elif opts.warm_start:
             start = self.baseline_  # used by the solver only where it meets the standards and the policy
             if opts.repair_seconds > 0:
-                rep = model.keep_and_add(opts.solver, opts.repair_seconds)
+                rep = model.keep_and_add(opts.solver, opts.repair_seconds, reference=self.baseline_)
                 if rep is not None:
                     start = rep
             if opts.heuristic_seconds > 0:
