@@ -51,7 +51,7 @@ def main() -> None:
     print("\nby stock type (oku):")
     print((base.groupby("stock_type")["cost_yen"].sum() / OKU_YEN).round(1).sort_values(ascending=False).to_string())
 
-    units = params.unit_costs_man_yen_per_m2
+    units = params.active.unit_costs_man_yen_per_m2
     per_m2 = stock["category"].map(lambda c: units[cat.categories[c].cost_class].renovation
                                    + units[cat.categories[c].cost_class].rebuild)
     upper = float((stock["floor_area_m2"] * per_m2).sum() * 1e4)
@@ -64,13 +64,13 @@ def main() -> None:
     rows.append(("all floor area built 1965-1984", project_stock(stock, old, start_year=START)["cost_yen"].sum()))
     rows.append(("start year 2017", project_stock(stock, profile, start_year=2017)["cost_yen"].sum()))
     rows.append(("backlog all in first year", project_stock(
-        stock, profile, start_year=START, params=params.model_copy(update={"backlog": BacklogRule(rule="first_year")}))
+        stock, profile, start_year=START, params=params.with_changes(backlog=BacklogRule(rule="first_year")))
         ["cost_yen"].sum()))
     rows.append(("+ demolition 3 man-yen/m2", project_stock(
-        stock, profile, start_year=START, params=params.model_copy(update={"demolition_man_yen_per_m2": 3.0}))
+        stock, profile, start_year=START, params=params.with_changes(demolition_man_yen_per_m2=3.0))
         ["cost_yen"].sum()))
     rows.append(("long-life policy (80 years)", project_stock(
-        stock, profile, start_year=START, params=params.with_policy("long_life"))["cost_yen"].sum()))
+        stock, profile, start_year=START, params=params.with_preset("long_life"))["cost_yen"].sum()))
     print("\nsensitivity (oku, share of 6,450):")
     for name, v in rows:
         print(f"  {name:40s} {oku(v):>10s}  {v / OKU_YEN / WARD_FIGURE_OKU:6.3f}")
