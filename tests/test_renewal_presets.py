@@ -293,3 +293,18 @@ def test_costs_calibrate_command(tmp_path):
     bad = CliRunner().invoke(app, ["costs", "--preset", "nope", "--out", str(out)])
     assert bad.exit_code == 1 and "unknown renewal-cost preset 'nope'" in bad.output
     assert CliRunner().invoke(app, ["costs", "--target-oku", "5", "--out", str(out)]).exit_code == 1
+
+
+def test_a_wards_own_prices_as_a_derived_preset(tmp_path):
+    """The docs' example: a preset deriving from tokyo_ward with its own school and child-support prices;
+    the other classes keep the base's, the cycle is tokyo_ward's."""
+    text = BASE.replace("presets:\n", "presets:\n  my_ward:\n    base: tokyo_ward\n    source: our contracts\n"
+                        "    unit_costs_man_yen_per_m2:\n      school: {renovation: 30, rebuild: 55}\n"
+                        "      child_support: {renovation: 30, rebuild: 55}\n", 1)
+    p = load_renewal_params(_write(tmp_path, text)).with_preset("my_ward")
+    assert p.unit_cost_yen_per_m2("school") == 550_000.0
+    assert p.unit_cost_yen_per_m2("public_housing") == 280_000.0
+    # built 1970: the 長寿命化改修 caught up (60 % of 5.5億) and the 60-year repair (25 %) in 2030
+    assert events(1970, "tokyo_ward") == [("renovation", 2010, True, 198 * M), ("repair", 2030, False, 82_500_000)]
+    e = renewal_events(school(1970), start_year=START, params=p)
+    assert e["cost_yen"].round().tolist() == [330 * M, 137_500_000]
