@@ -125,6 +125,7 @@ class Calibration:
                       "total_yen": round(f.total_yen), "min_total_yen": round(f.min_total_yen),
                       "max_total_yen": round(f.max_total_yen)} for f in self.fits],
             "note": self.note,
+            "preset_snippet": self.preset_snippet(),
         }
 
     def preset_snippet(self) -> str | None:

@@ -138,4 +138,9 @@ def _calibrate(params, catalogue, stock, age_profile, start_year, target_oku, to
         console.print(f"most sensitive parameter that reproduces the target: [bold]{best.parameter} = "
                       f"{best.value:.4g}[/] ({best.total_yen / OKU_YEN:,.1f}億円)")
     console.print(f"[bold yellow]{cal.note}[/]")
+    snippet = cal.preset_snippet()
+    if snippet:
+        console.print("to use it, add under presets: in the renewal-cost file (then costs: {preset: ...} in the "
+                      "planning model):", highlight=False)
+        console.print(snippet, markup=False, highlight=False, soft_wrap=True)
     console.print(f"written to [bold]{out}[/]: calibration.json, calibration.csv")
