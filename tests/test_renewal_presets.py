@@ -308,3 +308,22 @@ def test_a_wards_own_prices_as_a_derived_preset(tmp_path):
     assert events(1970, "tokyo_ward") == [("renovation", 2010, True, 198 * M), ("repair", 2030, False, 82_500_000)]
     e = renewal_events(school(1970), start_year=START, params=p)
     assert e["cost_yen"].round().tolist() == [330 * M, 137_500_000]
+
+
+def test_docs_calibration_table_is_this_computation():
+    """docs/renewal_costs.md's calibration table: each preset's total and the factor that gives 6,450億
+    (the total is linear in the factor when there is no demolition: factor = 6,450 / total)."""
+    import re
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "renewal_costs.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `(\w+)` \| ([\d,.]+) \| ([\d.]+) \| .* \| \*\*([\d.]+)\*\* \|", doc, re.M)
+    assert [r[0] for r in rows] == ["soumu", "long_life", "tokyo_ward", "tokyo_ward_60"]
+    stock = read_stock_table(nerima_dir() / "stock_2013.csv")
+    prof = load_age_profile(models_dir() / "nerima_age_profile.yaml")
+    for name, total, ratio, factor in rows:
+        params = default_renewal_params().with_preset(name)
+        assert params.active.demolition_man_yen_per_m2 == 0
+        got = project_stock(stock, prof, start_year=START, params=params)["cost_yen"].sum()
+        assert float(total.replace(",", "")) == pytest.approx(got / OKU_YEN, abs=0.05), name
+        assert float(ratio) == pytest.approx(got / NERIMA_TOTAL_YEN, abs=5e-4), name
+        assert float(factor) == pytest.approx(NERIMA_TOTAL_YEN / got, abs=5e-4), name
