@@ -181,8 +181,8 @@ def _resolve_bases(presets: Mapping) -> dict:
         if name in out:
             return out[name]
         raw = presets[name]
-        if not isinstance(raw, Mapping) or not raw.get("base"):
-            out[name] = raw
+        if not isinstance(raw, Mapping) or not isinstance(raw.get("base"), str):
+            out[name] = raw  # no base (or a malformed one, which pydantic then reports)
             return raw
         base = raw["base"]
         if base not in presets:
@@ -252,7 +252,7 @@ def load_renewal_params(path: str | Path) -> RenewalCostParams:
 
 
 def default_renewal_params() -> RenewalCostParams:
-    """The parameters shipped in ``models/renewal_costs.yaml`` (the 総務省 standard)."""
+    """The parameters shipped in ``models/renewal_costs.yaml`` (active preset: the 総務省 standard)."""
     from .resources import models_dir
 
     return load_renewal_params(models_dir() / "renewal_costs.yaml")
