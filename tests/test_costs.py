@@ -46,15 +46,17 @@ def by_year_kind(c: pd.DataFrame) -> dict:
 
 def test_default_parameters_are_the_somusho_table():
     p = default_renewal_params()
-    u = p.unit_costs_man_yen_per_m2
+    assert p.preset == "soumu"
+    u = p.active.unit_costs_man_yen_per_m2
     assert (u[CostClass.civic_culture].renovation, u[CostClass.civic_culture].rebuild) == (25, 40)
     assert (u[CostClass.health_welfare].renovation, u[CostClass.health_welfare].rebuild) == (20, 36)
     assert (u[CostClass.child_support].renovation, u[CostClass.child_support].rebuild) == (17, 33)
     assert (u[CostClass.public_housing].renovation, u[CostClass.public_housing].rebuild) == (17, 28)
-    assert (p.cycle.rebuild_age, p.cycle.rebuild_spread_years) == (60, 3)
-    (ren,) = p.cycle.interventions
+    assert (p.active.rebuild_age, p.active.rebuild_spread_years, p.active.unit_cost_factor) == (60, 3, 1.0)
+    (ren,) = p.active.interventions
     assert (ren.age, ren.spread_years, ren.skip_if_older_than) == (30, 2, 50)
-    assert (p.backlog.rule, p.backlog.years, p.horizon_years) == ("spread", 10, 30)
+    assert (p.active.backlog.rule, p.active.backlog.years, p.horizon_years) == ("spread", 10, 30)
+    assert p.active.demolition_man_yen_per_m2 == 0.0
 
 
 def test_renovation_spread_over_two_years():
@@ -112,14 +114,14 @@ def test_spread_is_clipped_at_the_horizon_end():
 ])
 def test_backlog_rules(rule, expect):
     p = default_renewal_params()
-    p = p.model_copy(update={"backlog": BacklogRule(rule=rule)})
+    p = p.with_changes(backlog=BacklogRule(rule=rule))
     got = by_year_kind(one(1975, params=p))
     assert {k: v for k, v in got.items() if k[0] in (2016, 2035)} == pytest.approx(expect)
     assert set(got) - set(expect) <= {(2036, "rebuild"), (2037, "rebuild")}
 
 
 def test_demolition_and_discounting():
-    p = default_renewal_params().model_copy(update={"demolition_man_yen_per_m2": 3.0, "discount_rate": 0.02})
+    p = default_renewal_params().with_changes(demolition_man_yen_per_m2=3.0).model_copy(update={"discount_rate": 0.02})
     c = one(1960, params=p)
     demo = c[c["kind"] == "demolition"]
     assert demo["cost_yen"].sum() == pytest.approx(3 * M)
@@ -131,7 +133,7 @@ def test_demolition_and_discounting():
 def test_long_life_policy():
     # 80-year cycle: repair at 20 (25 % of rebuild), renovation at 40 (60 %), repair at 60, rebuild at 80.
     # built 1990 (age 26): repair due 2010 -> backlog 8.25 M over 2016-2025; renovation 2030-31: 19.8 M.
-    p = default_renewal_params().with_policy("long_life")
+    p = default_renewal_params().with_preset("long_life")
     c = one(1990, params=p)
     got = c.groupby("kind")["cost_yen"].sum().to_dict()
     assert got == pytest.approx({"repair_backlog": 0.25 * REB, "renovation": 0.60 * REB})
@@ -193,10 +195,10 @@ def test_yaml_errors_name_file_and_key(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text(text.replace("school:            {renovation: 17", "school:            {renovation: -17"),
                    encoding="utf-8")
-    with pytest.raises(ModelConfigError, match=r"bad.yaml: unit_costs_man_yen_per_m2\.school\.renovation"):
+    with pytest.raises(ModelConfigError, match=r"bad.yaml: presets\.soumu\.unit_costs_man_yen_per_m2\.school\.renovation"):
         load_renewal_params(bad)
     bad.write_text(text.replace("age: 30,", "age: 70,"), encoding="utf-8")
-    with pytest.raises(ModelConfigError, match=r"policies\.standard"):
+    with pytest.raises(ModelConfigError, match=r"presets\.soumu: .*age 70, not before the rebuild at 60"):
         load_renewal_params(bad)
 
 
@@ -217,7 +219,7 @@ def test_stock_single_cohort_by_hand():
 def _by_hand(stock: pd.DataFrame, profile: pd.DataFrame, start: int) -> float:
     """The default rules in scalar form, for a 30-year horizon (independent of the vectorised engine)."""
     cat = default_catalogue()
-    units = default_renewal_params().unit_costs_man_yen_per_m2
+    units = default_renewal_params().active.unit_costs_man_yen_per_m2
     last = start + 29
     total = 0.0
     for row in stock.itertuples():

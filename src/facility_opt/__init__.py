@@ -24,11 +24,13 @@ _EXPORTS = {
     "station_summary": ".access",
     "land_value_at": ".land",
     "RenewalCostParams": ".costs",
+    "RenewalPreset": ".costs",
     "default_renewal_params": ".costs",
     "plot_renewal_cliff": ".costs",
     "project_renewal": ".costs",
     "project_stock": ".costs",
     "totals_by_year": ".costs",
+    "calibrate_renewal": ".renewal_calibration",
     "facility_capacity": ".demand",
     "zone_demand": ".demand",
     "DataIssue": ".errors",
@@ -86,12 +88,14 @@ if TYPE_CHECKING:  # static analysers see the real imports
     from .land import land_value_at
     from .costs import (
         RenewalCostParams,
+        RenewalPreset,
         default_renewal_params,
         plot_renewal_cliff,
         project_renewal,
         project_stock,
         totals_by_year,
     )
+    from .renewal_calibration import calibrate_renewal
     from .demand import facility_capacity, zone_demand
     from .errors import (
         DataIssue,
@@ -190,7 +194,9 @@ __all__ = [
     "plot_schedule",
     "default_schedule_params",
     "RenewalCostParams",
+    "RenewalPreset",
     "default_renewal_params",
+    "calibrate_renewal",
     "project_renewal",
     "project_stock",
     "totals_by_year",

@@ -25,10 +25,15 @@ Rules, stated once (they are tested on hand-computed single buildings in ``tests
      skipped if older (築51年以上: the rebuild is near); the rebuild then follows at its normal age.
 
 4. Optional: a demolition cost per m² charged with each rebuild (kind ``demolition``), a real discount
-   rate (column ``cost_pv_yen``), a long-life policy (``params.with_policy("long_life")``).
+   rate (column ``cost_pv_yen``).
 
-Every parameter lives in ``models/renewal_costs.yaml`` (:func:`load_renewal_params`) and can be
-overridden in code with ``params.model_copy(update=...)``.
+The cycle, unit costs, spreading and backlog rules form a named **preset** (:class:`RenewalPreset`);
+``models/renewal_costs.yaml`` holds several (the 総務省 standard ``soumu`` is the default; a Tokyo-ward
+長寿命化 cycle ``tokyo_ward``; calibrated variants) and ``preset:`` picks one
+(:func:`load_renewal_params`; in code ``params.with_preset(name)`` and ``params.with_changes(...)``).
+Every price any consumer uses (events, the portfolio's new floor) comes from
+:meth:`RenewalCostParams.unit_cost_yen_per_m2`. :mod:`facility_opt.renewal_calibration` fits a preset
+to a ward's published total.
 
 The same engine projects a ward from a type-level stock table (category, floor area) and an age
 profile (:func:`project_stock`): each type is split into one pseudo-building per construction year.
@@ -44,7 +49,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .catalogue import Catalogue, CostClass, default_catalogue
 from .yamlio import load_yaml_model, read_yaml
@@ -53,7 +58,7 @@ from .errors import DataIssue, DataValidationError, ModelConfigError
 __all__ = [
     "UnitCost",
     "Intervention",
-    "RenewalPolicy",
+    "RenewalPreset",
     "BacklogRule",
     "RenewalCostParams",
     "load_renewal_params",
@@ -114,24 +119,6 @@ class Intervention(_Strict):
         return v
 
 
-class RenewalPolicy(_Strict):
-    """A life cycle: interventions at given ages, then a rebuild, then the cycle restarts."""
-
-    description: str = ""
-    rebuild_age: int = Field(default=60, gt=0)
-    rebuild_spread_years: int = Field(default=3, ge=1, le=20)
-    interventions: list[Intervention] = Field(default_factory=list)
-
-    @model_validator(mode="after")
-    def _ages_within_cycle(self):
-        for i, iv in enumerate(self.interventions):
-            if iv.age >= self.rebuild_age:
-                raise ValueError(
-                    f"interventions.{i} ('{iv.name}') is at age {iv.age}, not before the rebuild at {self.rebuild_age}"
-                )
-        return self
-
-
 class BacklogRule(_Strict):
     """How work that fell due before the start year (積み残し) is charged.
 
@@ -143,44 +130,120 @@ class BacklogRule(_Strict):
     years: int = Field(default=10, ge=1, le=50)
 
 
-def _standard_policy() -> RenewalPolicy:
-    return RenewalPolicy(
-        description="総務省 standard",
-        interventions=[Intervention(name="renovation", age=30, spread_years=2, skip_if_older_than=50)],
-    )
+class RenewalPreset(_Strict):
+    """A named renewal-cost method: the life cycle, the unit costs and how overdue work is charged.
 
+    The life cycle is ``interventions`` at given ages after (re)construction, then the rebuild at
+    ``rebuild_age``, after which the cycle restarts. An intervention costs floor area × ``share`` ×
+    the unit cost of its ``basis``; the unit costs are the table × ``unit_cost_factor`` (a price level:
+    1 for the table as published, e.g. a calibrated Tokyo level above 1). ``demolition_man_yen_per_m2``
+    is added to each rebuild and is not scaled by the factor.
+    """
 
-class RenewalCostParams(_Strict):
-    """All parameters of the renewal-cost model (see ``models/renewal_costs.yaml``)."""
-
-    horizon_years: int = Field(default=30, ge=1, le=200)
+    description: str = ""
+    source: str = Field(min_length=1, description="where the numbers come from, or 'assumption: ...'")
+    base: str | None = Field(default=None, description="the preset whose keys this one inherits")
     unit_costs_man_yen_per_m2: dict[CostClass, UnitCost]
-    policy: str = "standard"
-    policies: dict[str, RenewalPolicy] = Field(default_factory=lambda: {"standard": _standard_policy()})
+    unit_cost_factor: float = Field(default=1.0, gt=0, le=10, description="multiplier on every unit cost")
+    rebuild_age: int = Field(gt=0)
+    rebuild_spread_years: int = Field(default=3, ge=1, le=20)
+    interventions: list[Intervention] = Field(default_factory=list)
     backlog: BacklogRule = Field(default_factory=BacklogRule)
     demolition_man_yen_per_m2: float = Field(default=0.0, ge=0)
-    discount_rate: float = Field(default=0.0, ge=0, lt=1)
-    default_operation_yen_per_m2: float | None = Field(default=None, ge=0)
 
     @model_validator(mode="after")
-    def _complete(self):
+    def _consistent(self):
         missing = [c.value for c in CostClass if c not in self.unit_costs_man_yen_per_m2]
         if missing:
             raise ValueError(f"unit_costs_man_yen_per_m2 lacks cost classes {missing}")
-        if self.policy not in self.policies:
-            raise ValueError(f"policy '{self.policy}' is not one of policies {sorted(self.policies)}")
+        for i, iv in enumerate(self.interventions):
+            if iv.age >= self.rebuild_age:
+                raise ValueError(f"interventions.{i} ('{iv.name}') is at age {iv.age}, "
+                                 f"not before the rebuild at {self.rebuild_age}")
+        return self
+
+    def unit_cost_yen_per_m2(self, cost_class: CostClass | str, basis: Literal["renovation", "rebuild"]) -> float:
+        """Yen per m² of a renovation or rebuild of ``cost_class``: the table × ``unit_cost_factor``."""
+        return getattr(self.unit_costs_man_yen_per_m2[CostClass(cost_class)], basis) * self.unit_cost_factor * MAN_YEN
+
+
+#: preset keys a derived preset does not inherit from its base (it must state its own)
+_OWN_KEYS = ("description", "source", "base")
+
+
+def _resolve_bases(presets: Mapping) -> dict:
+    """Presets with ``base`` merged under their own keys (recursively; a cycle or unknown base is an error)."""
+    from .planning import deep_merge
+
+    out: dict = {}
+
+    def resolve(name: str, seen: tuple) -> dict:
+        if name in out:
+            return out[name]
+        raw = presets[name]
+        if not isinstance(raw, Mapping) or not isinstance(raw.get("base"), str):
+            out[name] = raw  # no base (or a malformed one, which pydantic then reports)
+            return raw
+        base = raw["base"]
+        if base not in presets:
+            raise ValueError(f"presets.{name}.base: unknown preset '{base}'; known: {sorted(presets)}")
+        if base in seen:
+            raise ValueError(f"presets.{name}.base: presets derive from each other in a cycle {[*seen, base]}")
+        parent = {k: v for k, v in resolve(base, (*seen, name)).items() if k not in _OWN_KEYS}
+        out[name] = deep_merge(parent, dict(raw))
+        return out[name]
+
+    for name in presets:
+        resolve(name, (name,))
+    return out
+
+
+class RenewalCostParams(_Strict):
+    """All parameters of the renewal-cost model (see ``models/renewal_costs.yaml``): named presets,
+    the active one (``preset``), and what is common to all (horizon, discounting, operation)."""
+
+    horizon_years: int = Field(default=30, ge=1, le=200)
+    preset: str = "soumu"
+    presets: dict[str, RenewalPreset]
+    discount_rate: float = Field(default=0.0, ge=0, lt=1)
+    default_operation_yen_per_m2: float | None = Field(default=None, ge=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _inherit(cls, data):
+        if isinstance(data, Mapping) and isinstance(data.get("presets"), Mapping):
+            data = {**data, "presets": _resolve_bases(data["presets"])}
+        return data
+
+    @model_validator(mode="after")
+    def _known(self):
+        if self.preset not in self.presets:
+            raise ValueError(f"preset '{self.preset}' is not one of presets {sorted(self.presets)}")
         return self
 
     @property
-    def cycle(self) -> RenewalPolicy:
-        """The active life-cycle policy."""
-        return self.policies[self.policy]
+    def active(self) -> RenewalPreset:
+        """The preset in use."""
+        return self.presets[self.preset]
 
-    def with_policy(self, name: str) -> RenewalCostParams:
-        """A copy using another named policy (e.g. ``"long_life"``)."""
-        if name not in self.policies:
-            raise ModelConfigError(f"unknown renewal policy '{name}'; known: {sorted(self.policies)}")
-        return self.model_copy(update={"policy": name})
+    def unit_cost_yen_per_m2(self, cost_class: CostClass | str, basis: Literal["renovation", "rebuild"] = "rebuild") -> float:
+        """Yen per m² under the active preset (the one place every consumer takes prices from)."""
+        return self.active.unit_cost_yen_per_m2(cost_class, basis)
+
+    def with_preset(self, name: str) -> RenewalCostParams:
+        """A copy using another named preset (e.g. ``"tokyo_ward"``)."""
+        if name not in self.presets:
+            raise ModelConfigError(f"unknown renewal-cost preset '{name}'; known: {sorted(self.presets)}")
+        return self.model_copy(update={"preset": name})
+
+    def with_changes(self, **changes) -> RenewalCostParams:
+        """A copy whose active preset has ``changes`` (validated), e.g. ``rebuild_age=70``."""
+        try:
+            new = RenewalPreset.model_validate({**dict(self.active), **changes})
+        except ValidationError as exc:
+            raise ModelConfigError.from_validation(f"preset {self.preset}", exc, "preset change",
+                                                   prefix=f"presets.{self.preset}") from None
+        return self.model_copy(update={"presets": {**self.presets, self.preset: new}})
 
 
 def load_renewal_params(path: str | Path) -> RenewalCostParams:
@@ -189,7 +252,7 @@ def load_renewal_params(path: str | Path) -> RenewalCostParams:
 
 
 def default_renewal_params() -> RenewalCostParams:
-    """The parameters shipped in ``models/renewal_costs.yaml`` (the 総務省 standard)."""
+    """The parameters shipped in ``models/renewal_costs.yaml`` (active preset: the 総務省 standard)."""
     from .resources import models_dir
 
     return load_renewal_params(models_dir() / "renewal_costs.yaml")
@@ -299,7 +362,7 @@ def renewal_events(
     if issues:
         raise DataValidationError(issues)
     first, last = int(start_year), int(start_year) + horizon - 1
-    cycle = params.cycle
+    cycle = params.active
     L = cycle.rebuild_age
 
     fid = facilities["facility_id"].astype(str).to_numpy()
@@ -307,11 +370,8 @@ def renewal_events(
     cls = np.array([catalogue.categories[c].cost_class.value for c in cat], dtype=object)
     area = facilities["floor_area_m2"].to_numpy(dtype=float)
     built = facilities["year_built"].to_numpy(dtype=float).astype(np.int64)
-    units = params.unit_costs_man_yen_per_m2
-    unit = {
-        basis: np.array([getattr(units[CostClass(c)], basis) * MAN_YEN for c in cls], dtype=float)
-        for basis in ("renovation", "rebuild")
-    }
+    unit = {basis: np.array([cycle.unit_cost_yen_per_m2(c, basis) for c in cls], dtype=float)
+            for basis in ("renovation", "rebuild")}
     n = len(fid)
     all_idx = np.arange(n)
     rows: list[tuple] = []  # (idx, kind, cycle, due, backlog, cost, demolition, spread)
@@ -321,7 +381,7 @@ def renewal_events(
             rows.append((idx, kind, cyc, due, backlog, cost, demo, spread))
 
     rebuild_cost = area * unit["rebuild"]
-    demolition_cost = area * params.demolition_man_yen_per_m2 * MAN_YEN
+    demolition_cost = area * cycle.demolition_man_yen_per_m2 * MAN_YEN
     age0 = first - built
     overdue_rebuild = built + L < first
     base = np.where(overdue_rebuild, first, built)
@@ -448,9 +508,9 @@ def project_renewal(
     for (kind, spread, backlog), g in ev.groupby(["kind", "spread_years", "backlog"], sort=True).indices.items():
         g = np.asarray(g)
         if backlog:
-            _emit_backlog(out, e_idx[g], e_cost[g], kind, params.backlog, first, last)
+            _emit_backlog(out, e_idx[g], e_cost[g], kind, params.active.backlog, first, last)
             if kind == "rebuild":
-                _emit_backlog(out, e_idx[g], e_demo[g], "demolition", params.backlog, first, last)
+                _emit_backlog(out, e_idx[g], e_demo[g], "demolition", params.active.backlog, first, last)
         else:
             _emit(out, e_idx[g], e_due[g], e_cost[g], int(spread), kind, first, last)
             if kind == "rebuild":

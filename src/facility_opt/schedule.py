@@ -664,7 +664,7 @@ def _prepare(facilities, *, start_year, horizon, params: ScheduleParams, rparams
         lacking = sorted(tied - has_reb)
         if lacking:
             sub = facilities[fac_building.reindex(facilities["facility_id"].astype(str)).isin(lacking).to_numpy()]
-            more, more_c = _events_by_building(sub, fac_building, horizon_years=horizon + rparams.cycle.rebuild_age, **kw)
+            more, more_c = _events_by_building(sub, fac_building, horizon_years=horizon + rparams.active.rebuild_age, **kw)
             more = more[(more["kind"] == "rebuild") & (more["due_year"] > last)]
             more = more.sort_values(["building_id", "due_year"]).drop_duplicates("building_id")
             ev = pd.concat([ev, more], ignore_index=True)
@@ -1271,7 +1271,7 @@ def _assemble(P: _Prepared, params, rparams, catalogue, facilities, counts, caps
     late = out[(out["delay_years"] > 0)]
     bpast = late["building_id"].nunique()
     summary = {
-        "mode": mode, "start_year": first, "horizon_years": horizon,
+        "mode": mode, "start_year": first, "horizon_years": horizon, "renewal_preset": rparams.preset,
         "buildings": int(sum(len(v) for v in P.groups["members"])), "events": int(len(out)),
         "cohorts": int(len(P.groups)),
         "total_cost_yen": round(tot("coef"), 0), "capital_yen": round(tot("capital"), 0),

@@ -21,10 +21,20 @@ def costs(
                                       "the facility register; needs --age-profile."),
     age_profile: Path | None = typer.Option(None, "--age-profile", help="Age profile YAML for --stock "
                                             "(default: models/nerima_age_profile.yaml)."),
+    preset: str | None = typer.Option(None, "--preset", help="Renewal-cost preset of the model's cost file "
+                                      "(default: the model's; e.g. soumu, tokyo_ward, tokyo_ward_calibrated)."),
+    calibrate: bool = typer.Option(False, "--calibrate", help="Fit the preset to the ward's published total "
+                                   "over a stock table (default: Nerima's 2013 stock, 6,450億円 from 2016)."),
+    start_year: int | None = typer.Option(None, "--start-year", help="With --calibrate: first year of the "
+                                          "published total (default 2016, the plan's 今後30年間)."),
+    target_oku: float | None = typer.Option(None, "--target-oku", help="With --calibrate: the published total "
+                                            "in 億円 (default 6,450, Nerima)."),
+    tolerance: float = typer.Option(0.05, "--tolerance", help="With --calibrate: accepted relative error."),
     json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
-    """Project renovation, rebuild and operation costs per year over the model's horizon."""
+    """Project renovation, rebuild and operation costs per year over the model's horizon
+    (or, with --calibrate, fit a renewal-cost preset to the ward's published total)."""
     from ..atomic import atomic_write_text
     from ..costs import OKU_YEN, load_age_profile, plot_renewal_cliff, project_renewal, project_stock, \
         read_stock_table, totals_by_year
@@ -33,9 +43,17 @@ def costs(
     from ..resources import models_dir
 
     setup_logging(verbose)
+    if not calibrate and (start_year is not None or target_oku is not None):
+        err_console.print("[red]invalid input:[/red] --start-year and --target-oku go with --calibrate")
+        raise typer.Exit(ExitCode.INVALID_INPUT)
     try:
         m = load_planning_model(model)
         params, catalogue = m.renewal_params(), m.read_catalogue()
+        if preset is not None:
+            params = params.with_preset(preset)
+        if calibrate:
+            _calibrate(params, catalogue, stock, age_profile, start_year, target_oku, tolerance, out, json_out)
+            return
         start = m.horizon.start_year
         with console.status("projecting renewal costs"):
             if stock is not None:
@@ -65,7 +83,7 @@ def costs(
     totals = detail.groupby("kind")["cost_yen"].sum().sort_index()
     years = params.horizon_years
     summary = {
-        "model": m.name, "source": source, "start_year": start, "horizon_years": years,
+        "model": m.name, "source": source, "preset": params.preset, "start_year": start, "horizon_years": years,
         "total_oku_yen": round(float(totals.sum()) / OKU_YEN, 1),
         "per_year_oku_yen": round(float(totals.sum()) / OKU_YEN / years, 1),
         "by_kind_oku_yen": {k: round(float(v) / OKU_YEN, 1) for k, v in totals.items()},
@@ -74,7 +92,7 @@ def costs(
     if json_out:
         console.print_json(data=summary)
         return
-    t = Table(title=f"{m.name}: {years}-year costs from {start} ({source}), 億円")
+    t = Table(title=f"{m.name}: {years}-year costs from {start} ({source}; preset {params.preset}), 億円")
     t.add_column("kind")
     t.add_column("億円", justify="right")
     for k, v in summary["by_kind_oku_yen"].items():
@@ -82,3 +100,47 @@ def costs(
     t.add_row("[bold]total[/]", f"[bold]{summary['total_oku_yen']:,.1f}[/] ({summary['per_year_oku_yen']:,.1f}/yr)")
     console.print(t)
     console.print(f"written to [bold]{out}[/]: costs.csv, costs_by_year.csv, cliff.png, summary.json")
+
+
+def _calibrate(params, catalogue, stock, age_profile, start_year, target_oku, tolerance, out, json_out) -> None:
+    """``--calibrate``: fit the active preset over a stock table; table + calibration.json/.csv."""
+    from ..costs import OKU_YEN, load_age_profile, read_stock_table
+    from ..renewal_calibration import NERIMA_START_YEAR, NERIMA_TOTAL_YEN, calibrate_renewal
+    from ..resources import models_dir, nerima_dir
+
+    table = read_stock_table(stock or nerima_dir() / "stock_2013.csv", catalogue)
+    profile = load_age_profile(age_profile or models_dir() / "nerima_age_profile.yaml")
+    target = NERIMA_TOTAL_YEN if target_oku is None else target_oku * OKU_YEN
+    with console.status(f"calibrating preset {params.preset}"):
+        cal = calibrate_renewal(table, profile, params=params, catalogue=catalogue, tolerance=tolerance,
+                                start_year=NERIMA_START_YEAR if start_year is None else start_year,
+                                target_yen=target)
+    cal.write(out)
+    if json_out:
+        console.print_json(data=cal.to_dict())
+        return
+    t = Table(title=f"preset {cal.preset}: {cal.horizon_years}-year total from {cal.start_year} over "
+                    f"{cal.floor_area_m2:,.0f} m², target {cal.target_yen / OKU_YEN:,.0f}億円 "
+                    f"(±{cal.tolerance:.0%}); at the preset's values {cal.base_total_yen / OKU_YEN:,.1f}億円 "
+                    f"({cal.base_total_yen / cal.target_yen:.3f})")
+    for c in ("parameter", "preset", "elasticity", "bounds", "calibrated", "億円", "/ target"):
+        t.add_column(c, justify="left" if c == "parameter" else "right")
+    for f in cal.fits:
+        fmt = (lambda v: f"{v:.4g}") if f.kind == "continuous" else (lambda v: f"{v:.0f}")
+        t.add_row(f.parameter, fmt(f.preset_value), f"{f.elasticity:+.3f}", f"{fmt(f.lower)}-{fmt(f.upper)}",
+                  fmt(f.value) if f.value is not None else "not reachable",
+                  f"{f.total_yen / OKU_YEN:,.1f}", f"{f.ratio:.3f}")
+    console.print(t)
+    best = cal.best
+    if best is None:
+        console.print("[yellow]no single parameter within its bounds reproduces the target[/]")
+    else:
+        console.print(f"most sensitive parameter that reproduces the target: [bold]{best.parameter} = "
+                      f"{best.value:.4g}[/] ({best.total_yen / OKU_YEN:,.1f}億円)")
+    console.print(f"[bold yellow]{cal.note}[/]")
+    snippet = cal.preset_snippet()
+    if snippet:
+        console.print("to use it, add under presets: in the renewal-cost file (then costs: {preset: ...} in the "
+                      "planning model):", highlight=False)
+        console.print(snippet, markup=False, highlight=False, soft_wrap=True)
+    console.print(f"written to [bold]{out}[/]: calibration.json, calibration.csv")

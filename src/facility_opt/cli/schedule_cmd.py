@@ -20,6 +20,9 @@ def schedule(
                                                       "(synthetic buildings) instead of the 271 embedded facilities."),
     ward: Path | None = typer.Option(None, "--ward", help="Ward folder (default: the embedded Nerima ward)."),
     params: Path | None = typer.Option(None, "--params", help="Scheduling YAML (default models/renewal_schedule.yaml)."),
+    model: Path | None = typer.Option(None, "--model", help="Planning model whose renewal costs (renewal_costs "
+                                      "file and costs.preset) price the events (default: models/renewal_costs.yaml)."),
+    preset: str | None = typer.Option(None, "--preset", help="Renewal-cost preset (e.g. tokyo_ward_calibrated)."),
     ties: Path | None = typer.Option(None, "--ties", help="CSV building_id,host_building_id of co-location ties."),
     plan: Path | None = typer.Option(None, "--plan", help="Report the renewal years a portfolio plan chose "
                                      "for the buildings it keeps (a run folder of `facility-opt run`, or its "
@@ -34,16 +37,17 @@ def schedule(
     import pandas as pd
 
     from ..atomic import atomic_write_with
-    from ..costs import load_age_profile, read_stock_table, stock_buildings
+    from ..costs import default_renewal_params, load_age_profile, read_stock_table, stock_buildings
+    from ..planning import load_planning_model
     from ..loading import load_nerima, read_ward
     from ..resources import models_dir, nerima_dir
     from ..schedule import default_schedule_params, load_schedule_params, plot_schedule, schedule_renewals
     from ..solver import SolverOptions
 
-    if plan is not None and (cap is not None or min_budget or stock):
+    if plan is not None and (cap is not None or min_budget or stock or model or preset):
         err_console.print("[red]invalid input:[/red] --plan reports the renewal years the portfolio model chose "
-                          "(under its own budget: the planning model's policy.budget); drop --cap, --min-budget "
-                          "and --stock")
+                          "(under its own budget and costs: the planning model's policy.budget and renewal "
+                          "costs); drop --cap, --min-budget, --stock, --model and --preset")
         raise typer.Exit(ExitCode.INVALID_INPUT)
     if plan is None and (cap is None) == (not min_budget):
         err_console.print("[red]invalid input:[/red] give either --cap YEN or --min-budget")
@@ -61,12 +65,15 @@ def schedule(
             else:
                 fac = (read_ward(ward) if ward else load_nerima()).facilities
             p = load_schedule_params(params) if params else default_schedule_params()
+            rp = load_planning_model(model).renewal_params() if model else default_renewal_params()
+            if preset is not None:
+                rp = rp.with_preset(preset)
             tie_map = None
             if ties is not None:
                 t = pd.read_csv(ties, dtype=str)
                 tie_map = t
             result = schedule_renewals(fac, start_year=start_year, horizon_years=horizon, budget=cap,
-                                       min_budget=min_budget, ties=tie_map, params=p,
+                                       min_budget=min_budget, ties=tie_map, params=p, renewal_params=rp,
                                        options=SolverOptions(gap_rel=1e-3, time_limit=time_limit))
         paths = result.to_files(out)
         fig = plot_schedule(result)

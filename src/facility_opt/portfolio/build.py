@@ -130,9 +130,9 @@ def _sites(ward: Ward, catalogue: Catalogue, cfg: PortfolioConfig, params: Renew
         op = (f["operating_cost_yen"].fillna(0.0) * cfg.building_share_of_operating_cost).groupby(f["site_id"]).sum()
         sites["operating_yen_per_m2_year"] = (op / sites["floor_area_m2"]).replace([np.inf], 0.0).fillna(0.0)
     sites["fixed_yen_per_year"] = cfg.fixed_yen_per_building_year
-    unit = params.unit_costs_man_yen_per_m2
+    # new floor costs what a rebuild of the same cost class costs (the events' price table)
     cls = sites["category"].map(lambda c: catalogue.categories[c].cost_class)
-    sites["build_yen_per_m2"] = cls.map(lambda c: unit[c].rebuild * 1e4)
+    sites["build_yen_per_m2"] = cls.map(lambda c: params.unit_cost_yen_per_m2(c, "rebuild"))
     sites["kind"] = "existing"
     sites["available_from"] = 0
     sites["imputed_fields"] = _imputed_fields(f).groupby(f["site_id"]).agg(lambda v: ";".join(sorted(x for x in ";".join(v).split(";") if x)))
@@ -178,7 +178,7 @@ def _candidates(ward: Ward, catalogue: Catalogue, cfg: PortfolioConfig, params: 
         "land_value_yen_per_m2": _land_values(ward, inside.geometry, cfg).to_numpy() * c.land_value_factor,
         "operating_yen_per_m2_year": op_rate, "fixed_yen_per_year": cfg.fixed_yen_per_building_year,
         "available_from": opens.to_numpy(),
-        "build_yen_per_m2": params.unit_costs_man_yen_per_m2[cls].rebuild * 1e4,
+        "build_yen_per_m2": params.unit_cost_yen_per_m2(cls, "rebuild"),
     }, geometry=inside.geometry.to_numpy(), crs=ward.crs)
     return out.reset_index(drop=True)
 
