@@ -24,6 +24,7 @@ import pandas as pd
 
 from .economics import COST_KINDS, INCOME_KINDS, capital_by_year, operating_rates, site_year_costs
 from .model import (
+    ADDED_PLACE_YEN,
     NEW_PLACEMENT_YEN,
     SCALE,
     UNCOVERED_PER_RESIDENT,
@@ -567,14 +568,17 @@ def _check_events(plan: Plan, problem: PortfolioProblem, ev: pd.DataFrame, st: p
 
 
 def _objective_extras(plan: Plan, problem: PortfolioProblem, cur: pd.DataFrame) -> float:
-    """The yen the objective adds to the plan's cost: the tie-break on new placements, priced uncovered
-    shares and the access term."""
+    """The yen the objective adds to the plan's cost: the tie-breaks on new placements and on places added
+    to services with an operating cost per place, priced uncovered shares and the access term."""
     pol = problem.policy
     extra = 0.0
+    ward_rate, _ = operating_rates(problem)
     for r in plan.timeline:
         yrs = r.to_year - r.from_year + 1
         if not r.current:
             extra += NEW_PLACEMENT_YEN * yrs
+        if np.nan_to_num(ward_rate.get(r.service_id, 0.0)) > 0:  # places added to a service run per place
+            extra += ADDED_PLACE_YEN * r.added * yrs
     hard = {k for k in problem.services["service_id"] if problem.coverage_rule(k)[0] == "hard"}
     for u in plan.uncovered:
         rate = (UNCOVERED_PER_UNIT * u.demand + UNCOVERED_PER_RESIDENT * u.population if u.service_id in hard

@@ -54,6 +54,9 @@ log = logging.getLogger(__name__)
 SCALE = 1e6
 #: cost of a new placement per year it exists (yen): a deterministic tie-break against idle or early moves
 NEW_PLACEMENT_YEN = 1_000.0
+#: cost of a place added per year it exists (yen), for services with an operating cost per place: a tie-break
+#: that uses today's places before adding new ones when both cost the same to run
+ADDED_PLACE_YEN = 1.0
 #: floor tolerance (m²) of the floor rows: floors are given to 0.01 m², and current uses fill their building
 FLOOR_TOL_M2 = 0.1
 #: price of an uncovered demand unit (a place, a pupil) of a hard service per period (million yen): above
@@ -966,6 +969,9 @@ class PortfolioModel:
             q = r % P
             coef = c * np.repeat(self.op_rate[rated], P)[r] * self.plen[q] / SCALE
             terms += list(zip(v, coef.tolist()))
+            ext = self.v_ext.reshape(self.E, P)[rated].ravel()
+            tie = np.repeat(self.el["unit"].to_numpy()[rated], P) * np.tile(self.plen, len(rated)) * ADDED_PLACE_YEN
+            terms += list(zip(ext, (tie / SCALE).tolist()))
         oc = self.opc
         if len(oc):
             gain = (oc["ward_yen_per_place_year"].to_numpy() - oc["commissioned_yen_per_place_year"].to_numpy())
