@@ -49,7 +49,7 @@ def test_sell_wins_over_a_lease_at_three_percent():
     assert plan.kpis.saving_by_kind["revenue"] == 300e6 and plan.kpis.saving_by_kind["lease"] == 0
     d = decision(plan)
     assert (d.disposal, d.disposal_value_yen) == ("sell", 300e6)
-    assert "land sold in the closure year: ¥300.0 M" in d.reason
+    assert "land: sell, ¥300.0 M in the closure year" in d.reason
 
 
 def test_lease_wins_at_four_percent():
@@ -61,7 +61,7 @@ def test_lease_wins_at_four_percent():
     assert plan.kpis.saving_by_kind["lease"] == 360e6 and plan.kpis.saving_by_kind["revenue"] == 0
     site = next(s for s in plan.sites if s.site_id == "B")
     assert site.lease_yen == 360e6 and site.revenue_yen == 0
-    assert "land leased: ¥360.0 M of rent" in decision(plan).reason
+    assert "land: lease, ¥360.0 M of rent" in decision(plan).reason
 
 
 def test_reuse_wins_when_the_need_is_worth_more_and_fits():
@@ -95,7 +95,7 @@ def test_hold_when_nothing_else_is_allowed_or_fits():
     plan, _ = solve(disposal=["reuse", "hold"], reuse_needs=[{**TOKUYO, "min_site_area_m2": 700.0}])
     b = freed(plan)
     assert (b.choice, b.value_yen) == ("hold", 0.0) and plan.kpis.saving_yen == NO_LAND
-    assert "land held" in decision(plan).reason
+    assert "land: hold" in decision(plan).reason
     plan, _ = solve(disposal="none")  # the old spelling of hold
     assert freed(plan).choice == "hold" and plan.kpis.saving_yen == NO_LAND
 
@@ -160,9 +160,10 @@ def test_files_and_config_errors(tmp_path):
         two_halls(operator_change={"services": {"nowhere": {"commissioned_yen_per_place_year": 1.0}}})
 
 
-def test_a_single_option_adds_no_binaries():
-    # sell only (the default): the disposal variables are continuous, as fast as before
+def test_a_single_option_adds_no_variables():
+    # sell only (the default): the sale is taken whenever a site closes, no variable (the model as before)
     m = build_model(two_halls())
-    assert [v.cat for v in m.v_disp] == ["Continuous", "Continuous"]
+    assert len(m.v_disp) == 0 and "disposal_one" not in m.m.families
     m = build_model(two_halls(disposal=["sell", "lease"]))
-    assert {v.cat for v in m.v_disp} == {"Integer"}
+    assert len(m.v_disp) == 4 and {v.cat for v in m.v_disp} == {"Integer"}  # PuLP's binaries
+    assert len(m.v_dyear) == 2 * m.P  # the leases' yearly parts

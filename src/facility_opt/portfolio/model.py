@@ -15,18 +15,25 @@ events and money.  Variables (blocks indexed ``item * P + p``):
   the horizon) is chosen; ``drop[e,q]``: event *e* is never done because its site closes in *q*;
 * ``w[r,p]`` in [0, 1]: share of zone *z*'s demand for *k* served at *s* in *p* (the sparse reach);
   ``u[z,k,p]``: share uncovered (min-share services; every service in the baseline);
-* ``cum[r,p]`` (``nearest`` services): the share served at the zone's *j* nearest sites.
+* ``cum[r,p]`` (``nearest`` services): the share served at the zone's *j* nearest sites;
+* ``dispose[d]`` (a freed site's option of :meth:`PortfolioProblem.disposal_table`) and
+  ``dispose_year[d,p]`` (its yearly value while closed);
+* ``operator[c,p]`` (binary) and ``commissioned[c,p]``: an eligible placement's operator change and
+  its commissioned places (only with ``policy.operator_change``).
 
 Constraint families (names used by the diagnosis and the checks): ``open_order``, ``place_open``,
 ``place_order``, ``ext_link``, ``assign_link``, ``cover``, ``capacity``, ``floor``, ``site_limit``,
 ``grow_open``, ``rebuild_add``, ``nearest_cum``, ``nearest``, ``anchor``, ``min_capacity``,
 ``event_one``, ``event_open``, ``event_drop``, ``event_order``, ``money``, ``min_share``,
-``incompatible``, ``max_closures``, ``floor_reduction``, ``capital``.
+``incompatible``, ``max_closures``, ``floor_reduction``, ``capital``, ``disposal_one``, ``disposal_year``,
+``reuse_max_sites``, ``operator_order``, ``operator_in_place``, ``operator_cap``, ``operator_link``,
+``operator_full``, ``operator_per_period``, ``operator_total``.
 
 Objective (million yen): renewal options (capital + deferral risk + early work + bond interest +
 preventive upkeep, from :func:`facility_opt.schedule.event_options`), temporary premises during
-rebuilds, the risk of events dropped at closure, running costs of open floor, floor added, land
-bought, minus land sold or leased, plus the optional access term and tiny deterministic
+rebuilds, the risk of events dropped at closure, running costs of open floor, operating costs per
+place in use (less the commissioned saving) and operator-change transitions, floor added, land
+bought, minus land sold, leased or reused, plus the optional access term and tiny deterministic
 tie-breaks.  :mod:`facility_opt.portfolio.economics` recomputes every cost from a plan's state,
 independently of this module, and the check compares the two.
 """
@@ -838,11 +845,13 @@ class PortfolioModel:
         d = p.disposal_table()
         d["s"] = self.site_pos.reindex(d["site_id"]).to_numpy(dtype=np.int64) if len(d) else np.zeros(0, np.int64)
         n_opts = d.groupby("site_id")["choice"].transform("size") if len(d) else pd.Series(dtype=int)
-        # a choice among options, or a need with a limited number of sites, is binary; a site's only option
-        # (no limit) is continuous: it equals 1 - open at the end in every optimum
+        # a choice among options, or a need with a limited number of sites, is a binary variable; a site's
+        # only option (no limit) needs none: it is taken whenever the site is closed (its value is >= 0)
         limited = {n.id for n in p.policy.reuse_needs if n.max_sites is not None}
-        d["binary"] = (n_opts > 1).to_numpy() | d["need_id"].isin(limited).to_numpy()
-        self.disp = d
+        choose = (n_opts > 1).to_numpy() | d["need_id"].isin(limited).to_numpy()
+        self.disp = d[choose].reset_index(drop=True)
+        self.disp_implied = d[~choose].reset_index(drop=True)
+        d = self.disp
         self.disp_sites = np.unique(d["s"].to_numpy()) if len(d) else np.zeros(0, dtype=np.int64)
         self.dyear_idx = np.flatnonzero(d["value_yen_per_year"].to_numpy() > 0) if len(d) else np.zeros(0, np.int64)
         rate = el["service_id"].map(p.services.set_index("service_id")["operating_yen_per_place_year"]).to_numpy(float)
@@ -857,9 +866,7 @@ class PortfolioModel:
     def _economics_variables(self) -> None:
         m, P = self.m, self.P
         d = self.disp
-        self.v_disp = m.block("dispose", len(d), up=1.0)
-        for i in np.flatnonzero(d["binary"].to_numpy()):
-            self.v_disp[i].cat = "Binary"
+        self.v_disp = m.block("dispose", len(d), cat="Binary")
         self.v_dyear = m.block("dispose_year", len(self.dyear_idx) * P)
         n = len(self.opc)
         self.v_opr = m.block("operator", n * P, cat="Binary")
@@ -950,13 +957,22 @@ class PortfolioModel:
         if pol.max_total is not None:
             self.m.add("operator_total", np.zeros(n), opv[:, P - 1], 1.0, "<=", float(pol.max_total), n_rows=1)
 
-    def _disposal_terms(self) -> list[tuple]:
-        """Land income and reuse value (negative costs, million yen): one-off × chosen, yearly parts."""
-        d = self.disp
-        if d.empty:
-            return []
+    def _disposal_terms(self) -> tuple[float, list[tuple]]:
+        """(constant, terms) of land income and reuse value (negative costs, million yen): a choice's one-off
+        value × chosen and its yearly parts; a site's only option: its value × (1 − open), one-off at the end,
+        yearly per period."""
+        d, P = self.disp, self.P
         terms = list(zip(self.v_disp, (-d["value_yen"].to_numpy() / SCALE).tolist()))
-        return terms + [(v, -1.0) for v in self.v_dyear]
+        terms += [(v, -1.0) for v in self.v_dyear]
+        im = self.disp_implied
+        if im.empty:
+            return 0.0, terms
+        o = self.v_open.reshape(self.S, P)
+        s_ = im["s"].to_numpy()
+        once = im["value_yen"].to_numpy() / SCALE
+        yearly = im["value_yen_per_year"].to_numpy()[:, None] * self.plen[None, :] / SCALE
+        terms += list(zip(o[s_, P - 1], once.tolist())) + list(zip(o[s_].ravel(), yearly.ravel().tolist()))
+        return -float(once.sum() + yearly.sum()), terms
 
     def _operating_terms(self) -> list[tuple]:
         """Operating cost per place (million yen): the ward-run rate on every place in use per year, less
@@ -989,6 +1005,10 @@ class PortfolioModel:
         closed = [int(s) for s in self.disp_sites if not op[s, P - 1]]
         sid = self.sites["site_id"].to_numpy()
         rows = {r.site_id: (r.choice, r.need_id) for r in chosen.itertuples(index=False) if not op[r.s, P - 1]}
+        rows.update({r.site_id: (r.choice, r.need_id) for r in self.disp_implied.itertuples(index=False)
+                     if not op[r.s, P - 1]})
+        closed = sorted(set(closed) | {int(r.s) for r in self.disp_implied.itertuples(index=False)
+                                       if not op[r.s, P - 1]})
         disp = pd.DataFrame([(sid[s], *rows.get(sid[s], ("hold", ""))) for s in closed],
                             columns=["site_id", "choice", "need_id"])
         oc = self.opc
@@ -1065,7 +1085,9 @@ class PortfolioModel:
         land = self._land_purchase()
         buy = np.flatnonzero(land > 0)
         terms += list(zip(o[buy, P - 1], (land[buy] / SCALE).tolist()))
-        terms += self._disposal_terms() + self._operating_terms()
+        c, t = self._disposal_terms()
+        const += c
+        terms += t + self._operating_terms()
         # tie-breaks: new placements and added capacity cost a few yen per year
         cur = self.el["current"].to_numpy()
         x = self.v_place.reshape(self.E, P)

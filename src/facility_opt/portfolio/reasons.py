@@ -290,12 +290,12 @@ def _land_text(site: pd.Series, choice: tuple[str, str] | None, value: float) ->
         return f"; frees no land ({why})"
     c, need = choice or ("hold", "")
     if c == "sell":
-        return f"; land sold in the closure year: {_fmt_yen(value)}"
+        return f"; land: sell, {_fmt_yen(value)} in the closure year"
     if c == "lease":
-        return f"; land leased: {_fmt_yen(value)} of rent to the end of the horizon"
+        return f"; land: lease, {_fmt_yen(value)} of rent to the end of the horizon"
     if c == "reuse":
-        return f"; land reused for {need}: valued at {_fmt_yen(value)}"
-    return "; land held (no sale, lease or reuse)"
+        return f"; land: reuse for {need}, valued at {_fmt_yen(value)}"
+    return "; land: hold (no sale, lease or reuse)"
 
 
 def _operator_text(problem: PortfolioProblem, services: list[str], year: int) -> str:
