@@ -167,3 +167,26 @@ def test_a_single_option_adds_no_variables():
     m = build_model(two_halls(disposal=["sell", "lease"]))
     assert len(m.v_disp) == 4 and {v.cat for v in m.v_disp} == {"Integer"}  # PuLP's binaries
     assert len(m.v_dyear) == 2 * m.P  # the leases' yearly parts
+
+
+@pytest.mark.parametrize("name", ["nerima.yaml", "scenarios/land_choice.yaml"])
+def test_model_files_state_their_economics_with_sources(name):
+    from facility_opt.planning import load_planning_model
+    from facility_opt.portfolio import Policy
+    from facility_opt.portfolio.build import PortfolioConfig
+    from facility_opt.resources import models_dir
+
+    cfg = load_planning_model(models_dir() / name).portfolio
+    cfg = cfg if isinstance(cfg, PortfolioConfig) else PortfolioConfig.model_validate(cfg)
+    pol = Policy.model_validate({**cfg.policy, "earliest_change_year": cfg.earliest_change_year})
+    nursery = cfg.service_overrides["nursery"]
+    assert nursery.operating_yen_per_place_year == 1_670_000 and "operating_yen_per_place_year" in cfg.sources
+    oc = pol.operator_change
+    assert oc.services["nursery"].commissioned_yen_per_place_year == 1_040_000 and "operator_change" in cfg.sources
+    assert "assumption" in oc.services["nursery"].source and oc.max_total == 40
+    if name == "nerima.yaml":
+        assert pol.disposal_options == ("sell",)
+    else:
+        assert pol.disposal_options == ("sell", "lease", "reuse", "hold")
+        assert [n.id for n in pol.reuse_needs] == ["tokuyo", "disability"]
+        assert all("assumption" in n.source for n in pol.reuse_needs)

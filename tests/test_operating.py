@@ -93,3 +93,18 @@ def test_operator_change_only_when_configured():
     # the ward-run rate is the service's own: an operator change needs it
     with pytest.raises(DataValidationError, match="has no operating_yen_per_place_year"):
         two_halls(operator_change={"services": {"childrens_hall": {"commissioned_yen_per_place_year": 1.0}}})
+
+
+def test_a_plan_with_an_operator_change_and_a_lease_warm_starts_the_same_plan():
+    from facility_opt.portfolio import PortfolioOptions, solution_from_plan
+
+    p = rated(operator_change={"services": {"childrens_hall": {"commissioned_yen_per_place_year": 60_000.0,
+                                                               "transition_yen": 50e6}}, "earliest_year": 2025},
+              disposal=["sell", "lease"], lease_yield=0.04)
+    plan = solve(p)
+    assert plan.freed_sites[0].choice == "lease" and plan.kpis.saving_by_kind["transition"] == -50e6
+    start = solution_from_plan(plan, p)
+    assert start.disposals.to_dict("records") == [{"site_id": "B", "choice": "lease", "need_id": ""}]
+    assert start.operators.to_dict("records") == [{"service_id": "childrens_hall", "site_id": "A", "year": 2025}]
+    again = optimise_portfolio(p, PortfolioOptions(solver=EXACT.solver, start_plan=plan))  # 845 + 2.8 + 60 (lease)
+    assert again.valid and again.kpis.saving_yen == plan.kpis.saving_yen == 845e6 + 2.8e6 + 60e6
