@@ -26,7 +26,7 @@ Constraint families (names used by the diagnosis and the checks): ``open_order``
 ``grow_open``, ``rebuild_add``, ``nearest_cum``, ``nearest``, ``anchor``, ``min_capacity``,
 ``event_one``, ``event_open``, ``event_drop``, ``event_order``, ``money``, ``min_share``,
 ``incompatible``, ``max_closures``, ``floor_reduction``, ``capital``, ``disposal_one``, ``disposal_year``,
-``reuse_max_sites``, ``operator_order``, ``operator_in_place``, ``operator_cap``, ``operator_link``,
+``disposal_must``, ``reuse_max_sites``, ``operator_order``, ``operator_in_place``, ``operator_cap``, ``operator_link``,
 ``operator_full``, ``operator_per_period``, ``operator_total``.
 
 Objective (million yen): renewal options (capital + deferral risk + early work + bond interest +
@@ -893,7 +893,8 @@ class PortfolioModel:
                 np.r_[self.el["unit"].to_numpy()[ee], np.ones(has.sum())])
 
     def _disposal_rows(self) -> None:
-        """``disposal_one``: one option per freed site (``==`` when it must be sold or leased);
+        """``disposal_one``: one option per freed site; ``disposal_must``: one at least where hold is not
+        allowed and the site can be sold or leased;
         ``disposal_year``: yearly income only while the site is closed and its option chosen;
         ``reuse_max_sites``: the most sites per need."""
         d, P = self.disp, self.P
@@ -902,9 +903,16 @@ class PortfolioModel:
         o = self.v_open.reshape(self.S, P)
         sidx = np.searchsorted(self.disp_sites, d["s"].to_numpy())
         n = len(self.disp_sites)
+        names = self.sites["site_id"].to_numpy()
         self.m.add("disposal_one", np.r_[sidx, np.arange(n)], np.r_[self.v_disp, o[self.disp_sites, P - 1]], 1.0,
-                   "==" if self.problem.policy.must_dispose else "<=", 1.0, n_rows=n,
-                   labels=list(self.sites["site_id"].to_numpy()[self.disp_sites]))
+                   "<=", 1.0, n_rows=n, labels=list(names[self.disp_sites]))
+        must = np.unique(d.loc[d["choice"].isin(["sell", "lease"]), "s"].to_numpy())
+        if self.problem.policy.must_dispose and len(must):  # no hold: a site that can be sold or leased is
+            rows = np.searchsorted(must, d["s"].to_numpy())
+            ok = np.isin(d["s"].to_numpy(), must)
+            self.m.add("disposal_must", np.r_[rows[ok], np.arange(len(must))],
+                       np.r_[self.v_disp[ok], o[must, P - 1]], 1.0, ">=", 1.0, n_rows=len(must),
+                       labels=list(names[must]))
         k = self.dyear_idx
         if len(k):
             b = d["value_yen_per_year"].to_numpy()[k][:, None] * self.plen[None, :] / SCALE  # (k, P)
