@@ -169,7 +169,7 @@ def test_a_single_option_adds_no_variables():
     assert len(m.v_dyear) == 2 * m.P  # the leases' yearly parts
 
 
-@pytest.mark.parametrize("name", ["nerima.yaml", "scenarios/land_choice.yaml"])
+@pytest.mark.parametrize("name", ["nerima.yaml", "scenarios/land_choice.yaml", "scenarios/outsourcing.yaml"])
 def test_model_files_state_their_economics_with_sources(name):
     from facility_opt.planning import load_planning_model
     from facility_opt.portfolio import Policy
@@ -182,9 +182,12 @@ def test_model_files_state_their_economics_with_sources(name):
     nursery = cfg.service_overrides["nursery"]
     assert nursery.operating_yen_per_place_year == 1_670_000 and "operating_yen_per_place_year" in cfg.sources
     oc = pol.operator_change
-    assert oc.services["nursery"].commissioned_yen_per_place_year == 1_040_000 and "operator_change" in cfg.sources
-    assert "assumption" in oc.services["nursery"].source and oc.max_total == 40
-    if name == "nerima.yaml":
+    if name == "scenarios/outsourcing.yaml":
+        assert oc.services["nursery"].commissioned_yen_per_place_year == 1_040_000 and "operator_change" in cfg.sources
+        assert "assumption" in oc.services["nursery"].source and oc.max_total == 40
+    else:
+        assert oc is None  # no operator-change variables in the default model
+    if name != "scenarios/land_choice.yaml":
         assert pol.disposal_options == ("sell",)
     else:
         assert pol.disposal_options == ("sell", "lease", "reuse", "hold")
