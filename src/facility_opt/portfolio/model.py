@@ -923,13 +923,13 @@ class PortfolioModel:
                        np.r_[yv.ravel(), np.repeat(self.v_disp[k], P), yv.ravel(), o[d["s"].to_numpy()[k]].ravel()],
                        np.r_[np.ones(n2), -b.ravel(), np.ones(n2), b.ravel()], "<=",
                        np.r_[np.zeros(n2), b.ravel()], n_rows=2 * n2)
-        lim = [(j, n_.id, n_.max_sites) for j, n_ in enumerate(self.problem.policy.reuse_needs) if n_.max_sites is not None]
+        lim = [(n_.id, n_.max_sites) for n_ in self.problem.policy.reuse_needs if n_.max_sites is not None]
         if lim:
             need = d["need_id"].to_numpy()
-            rows = [np.full(int((need == nid).sum()), j) for j, (_, nid, _) in enumerate(lim)]
-            vars_ = [self.v_disp[need == nid] for _, nid, _ in lim]
+            rows = [np.full(int((need == nid).sum()), j) for j, (nid, _) in enumerate(lim)]
+            vars_ = [self.v_disp[need == nid] for nid, _ in lim]
             self.m.add("reuse_max_sites", np.concatenate(rows), np.concatenate(vars_), 1.0, "<=",
-                       np.array([float(mx) for _, _, mx in lim]), n_rows=len(lim), labels=[nid for _, nid, _ in lim])
+                       np.array([float(mx) for _, mx in lim]), n_rows=len(lim), labels=[nid for nid, _ in lim])
 
     def _operator_rows(self) -> None:
         """Operator change: ``operator_order`` (once commissioned, stays), ``operator_in_place`` (a switch
