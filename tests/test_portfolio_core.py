@@ -234,8 +234,8 @@ def test_check_plan_finds_tampered_plans():
 def test_plan_round_trip_and_files(tmp_path):
     plan = optimise_portfolio(school_and_hall(), EXACT)
     files = plan.to_files(tmp_path)
-    assert sorted(files) == ["assignments.csv", "costs.csv", "decisions.csv", "events.csv", "floor.csv", "plan.json",
-                             "services.csv", "timeline.csv", "years.csv"]
+    assert sorted(files) == ["assignments.csv", "costs.csv", "decisions.csv", "events.csv", "floor.csv",
+                             "freed_sites.csv", "plan.json", "services.csv", "timeline.csv", "years.csv"]
     back = Plan.from_json(tmp_path / "plan.json")
     assert back.to_json() == plan.to_json()
     assert back.solver.build_seconds == 0.0  # timings are not written

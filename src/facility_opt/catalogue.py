@@ -87,6 +87,16 @@ class Service(_Strict):
     required: bool = Field(default=True, description="Every target resident must be covered.")
     assignment: Assignment = Field(default_factory=Assignment, description="How residents use its sites.")
     source: str = Field(default="assumption", description="Where the standard comes from, or 'assumption: ...'.")
+    operating_yen_per_place_year: float | None = Field(
+        default=None, ge=0, description="Operating cost (staff included) per place or user a year; None: not "
+        "modelled (the portfolio leaves it out).")
+    operating_cost_source: str = Field(default="", description="Where the operating cost comes from, or 'assumption: ...'.")
+
+    @model_validator(mode="after")
+    def _operating_source(self) -> Service:
+        if self.operating_yen_per_place_year is not None and not self.operating_cost_source.strip():
+            raise ValueError("operating_yen_per_place_year needs operating_cost_source (a source or 'assumption: ...')")
+        return self
 
 
 class Catalogue(_Strict):

@@ -6,7 +6,8 @@ only then renamed into place, so a failed run never leaves a half-written result
 
 Files of a run (all deterministic: the same inputs give the same bytes)::
 
-    plan.json decisions.csv assignments.csv costs.csv services.csv   the plan (Plan.to_files)
+    plan.json decisions.csv assignments.csv costs.csv services.csv   the plan (Plan.to_files; also timeline,
+    events, floor, years, freed_sites)
     cost_by_year.csv                                                  cost per year, keep everything vs plan
     facilities.gpkg                                                   facilities and candidate sites with decisions
     report.html                                                       one self-contained page for planners

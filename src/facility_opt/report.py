@@ -572,11 +572,15 @@ SAVING_KINDS = {
     "temporary": "Temporary premises during rebuilds",
     "running": "Running costs of the floor in use",
     "fixed": "Fixed costs of open buildings",
+    "operating": "Service operating costs (per place, staff included)",
+    "transition": "Operator changes (one-off transition)",
     "new_build": "New floor (extensions, new buildings)",
     "land": "Land bought for new buildings",
-    "revenue": "Land sold or leased (income)",
+    "revenue": "Land sold (income)",
+    "lease": "Land leased (income)",
     "deferred": "Renewal deferred past the horizon",
     "penalty": "Renewal risk (works late, early or dropped)",
+    "reuse": "Land reused for a new need (its value)",
 }
 
 

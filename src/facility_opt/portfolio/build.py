@@ -44,6 +44,8 @@ class ServiceOverride(BaseModel):
     rule: Literal["allocated", "nearest", "district"] | None = Field(default=None, description="Assignment rule.")
     max_capacity_per_site: float | None = Field(default=None, gt=0)
     host_categories: list[str] | None = Field(default=None, description="Replaces the catalogue's hosts.")
+    operating_yen_per_place_year: float | None = Field(
+        default=None, ge=0, description="Operating cost per place a year (replaces the catalogue's).")
     source: str = "assumption"
 
 
@@ -119,7 +121,8 @@ def _sites(ward: Ward, catalogue: Catalogue, cfg: PortfolioConfig, params: Renew
     separable = premises.isin(["building", "nan", ""]).groupby(f["site_id"]).all()
     sites["max_far"] = sites["category"].map(cfg.max_far_by_category).fillna(cfg.max_far)
     sites["owned"] = sites["land_tenure"].astype(str).eq("owned")
-    sites["sellable"] = sites["owned"] & separable.reindex(sites.index).fillna(False) & sites["site_area_m2"].notna()
+    sites["separable"] = separable.reindex(sites.index).fillna(False).astype(bool)
+    sites["sellable"] = sites["owned"] & sites["separable"] & sites["site_area_m2"].notna()
     no_site = sites["site_area_m2"].isna()
     if no_site.any():
         log.info("%d sites have no site area: they cannot grow and free no land", int(no_site.sum()))
@@ -145,6 +148,11 @@ def _sites(ward: Ward, catalogue: Catalogue, cfg: PortfolioConfig, params: Renew
                            "due_year": ev["due_year"], "backlog": ev["backlog"], "spread_years": ev["spread_years"],
                            "cost_yen": ev["cost_yen"] + ev["demolition_yen"], "floor_area_m2": ev["floor_area_m2"]})
     return sites, f, events
+
+
+def _first_given(*values: float | None) -> float:
+    """The first value that is not None (NaN when none is)."""
+    return next((float(v) for v in values if v is not None), np.nan)
 
 
 def _land_values(ward: Ward, points: gpd.GeoSeries, cfg: PortfolioConfig) -> pd.Series:
@@ -283,7 +291,13 @@ def problem_from_ward(ward: Ward, catalogue: Catalogue, config: PortfolioConfig 
                                                  else s.host_categories),
                          "co_locatable": s.co_locatable, "rule": o.rule or a.rule,
                          "district_of": a.district_of or "", "anchor_keeps": a.anchor_keeps,
-                         "unit_size": a.unit_size or np.nan, "max_units_per_site": a.max_units_per_site or np.nan})
+                         "unit_size": a.unit_size or np.nan, "max_units_per_site": a.max_units_per_site or np.nan,
+                         "operating_yen_per_place_year": _first_given(o.operating_yen_per_place_year,
+                                                                      s.operating_yen_per_place_year)})
+    unrated = [r["service_id"] for r in services if not np.isfinite(r["operating_yen_per_place_year"])]
+    if unrated:
+        log.info("no operating cost per place for %s: left out of the costs (the same in every plan only if their "
+                 "places do not change)", ", ".join(unrated))
     services = pd.DataFrame(services)
     years = list(range(start_year, end))
     d = zone_demand(ward.zones, catalogue, services=cfg.services, years=years, growth=cfg.growth,
@@ -334,7 +348,9 @@ def problem_from_ward(ward: Ward, catalogue: Catalogue, config: PortfolioConfig 
         raise ModelConfigError.from_validation("<portfolio.policy>", exc, "portfolio policy",
                                                prefix="portfolio.policy") from None
     placements = _fit_schools(placements, zone_d, demand, policy)
-    cols = ["site_id", "name", "kind", "category", "floor_area_m2", "site_area_m2", "max_far", "owned", "sellable",
+    allsites["separable"] = allsites["separable"].fillna(True).astype(bool)  # candidates: a plot of their own
+    cols = ["site_id", "name", "kind", "category", "floor_area_m2", "site_area_m2", "max_far", "owned", "separable",
+            "sellable",
             "land_value_yen_per_m2", "station_front", "available_from", "operating_yen_per_m2_year",
             "fixed_yen_per_year", "build_yen_per_m2", "x", "y", "imputed_fields"]
     allsites["imputed_fields"] = allsites["imputed_fields"].fillna("")

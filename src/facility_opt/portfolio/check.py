@@ -22,8 +22,9 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 
-from .economics import COST_KINDS, capital_by_year, site_year_costs
+from .economics import COST_KINDS, INCOME_KINDS, capital_by_year, operating_rates, site_year_costs
 from .model import (
+    ADDED_PLACE_YEN,
     NEW_PLACEMENT_YEN,
     SCALE,
     UNCOVERED_PER_RESIDENT,
@@ -380,6 +381,10 @@ def check_plan(plan: Plan, problem: PortfolioProblem, baseline: bool = False) ->
             for f in plan.floor:  # floor is stated to 0.1 m²: up to 0.05 m² built and run for the rest of the horizon
                 tol += 0.05 * (float(sites.at[f.site_id, "build_yen_per_m2"]) * (1 + pol.extension_premium)
                                + float(sites.at[f.site_id, "operating_yen_per_m2_year"]) * max(pol.end_year - f.year, 0))
+            ward_rate, comm_rate = operating_rates(problem)
+            for r in plan.timeline:  # places are stated to 0.001: up to 0.0005 places run at the dearer rate
+                rate = max(float(np.nan_to_num(ward_rate.get(r.service_id, 0.0))), comm_rate.get(r.service_id, 0.0))
+                tol += 0.0005 * rate * (r.to_year - r.from_year + 1)
             if abs(obj - expect) > tol and not pol.min_level_budget:
                 v.append(f"cost: the solver's objective ¥{obj:,.0f} differs from the recomputed cost ¥{expect:,.0f} "
                          f"(plan ¥{total:,.0f} + tie-breaks and priced terms ¥{extra:,.0f})")
@@ -387,6 +392,10 @@ def check_plan(plan: Plan, problem: PortfolioProblem, baseline: bool = False) ->
     # -- the saving by kind (baseline state − plan state, recomputed) and the parts that must add up to it
     if costs is not None and plan.kpis.saving_by_kind:
         v += _check_savings(plan, problem, costs)
+
+    # -- freed land and operator changes
+    v += _check_disposals(plan, problem, costs, is_open)
+    v += _check_operators(plan, problem, years)
 
     # -- decisions agree with the site states
     for d in plan.decisions:
@@ -410,7 +419,7 @@ def _check_savings(plan: Plan, problem: PortfolioProblem, costs: pd.DataFrame) -
     for kind in COST_KINDS:
         col = f"{kind}_yen"
         raw = float(before[col].sum()) - float(costs[col].sum())
-        raw = -raw if kind == "revenue" else raw  # land income: a negative cost
+        raw = -raw if kind in INCOME_KINDS else raw  # land sold, leased or reused: a negative cost
         stated = float(k.saving_by_kind.get(kind, 0.0))
         if abs(raw - stated) > 1.0 + 1e-9 * abs(raw):
             v.append(f"saving: recomputed {kind} saving ¥{raw:,.0f} differs from the plan's ¥{stated:,.0f}")
@@ -420,6 +429,101 @@ def _check_savings(plan: Plan, problem: PortfolioProblem, costs: pd.DataFrame) -
         total = float(sum(parts))
         if abs(total - k.saving_yen) > 0.5:
             v.append(f"saving: {what} add up to ¥{total:,.0f}, not the plan's saving ¥{k.saving_yen:,.0f}")
+    return v
+
+
+def _check_disposals(plan: Plan, problem: PortfolioProblem, costs: pd.DataFrame | None,
+                     is_open: dict[str, np.ndarray]) -> list[str]:
+    """Every closed existing site is in ``freed_sites`` with its closure year; land income only from an
+    owned, separable site; a choice the policy allows and the site fits; the needs' site limits; the
+    stated value against the value recomputed from the plan's state."""
+    v = []
+    pol = problem.policy
+    sites = problem.sites.set_index("site_id")
+    table = problem.disposal_table()
+    options = set(zip(table["site_id"], table["choice"], table["need_id"]))
+    sell_or_lease = set(table.loc[table["choice"].isin(["sell", "lease"]), "site_id"])
+    closes = {s.site_id: s.closes for s in plan.sites}
+    stated = {r.site_id: r for r in plan.freed_sites}
+    value = (costs.groupby("site_id")[["revenue_yen", "lease_yen", "reuse_yen"]].sum().sum(axis=1)
+             if costs is not None else pd.Series(dtype=float))
+    for s in sites.index[sites["kind"] == "existing"]:
+        if is_open[s].all():
+            if s in stated:
+                v.append(f"disposal: {s} is in freed_sites but stays open")
+            continue
+        r = stated.get(s)
+        if r is None:
+            v.append(f"disposal: {s} closes in {closes.get(s)} but freed_sites does not state what its land becomes")
+            continue
+        if r.closure_year != closes.get(s):
+            v.append(f"disposal: freed_sites says {s} closes in {r.closure_year}, the plan in {closes.get(s)}")
+        sellable = bool(sites.at[s, "sellable"])
+        if not sellable and r.choice != "none":
+            v.append(f"disposal: {s} is not an owned, separable site with a known area (owned "
+                     f"{bool(sites.at[s, 'owned'])}, separable {bool(sites.at[s, 'separable'])}), so it frees no land "
+                     f"to {r.choice}")
+        elif sellable and r.choice == "none":
+            v.append(f"disposal: {s} frees land but freed_sites states no choice for it")
+        elif r.choice == "hold":
+            if pol.must_dispose and s in sell_or_lease:
+                v.append(f"disposal: {s} is held, but the policy allows only {'/'.join(pol.disposal_options)}")
+        elif r.choice != "none" and (s, r.choice, r.need_id if r.choice == "reuse" else "") not in options:
+            what = f"reuse for {r.need_id!r}" if r.choice == "reuse" else r.choice
+            v.append(f"disposal: {s} may not {what}: the policy allows {'/'.join(pol.disposal_options)}"
+                     + (" and the need must fit the site" if r.choice == "reuse" else ""))
+        got = float(value.get(s, 0.0))
+        if costs is not None and abs(got - r.value_yen) > 1.0:
+            v.append(f"disposal: {s} ({r.choice}) brings ¥{got:,.0f} recomputed, freed_sites says ¥{r.value_yen:,.0f}")
+    for n in pol.reuse_needs:
+        used = sum(1 for r in plan.freed_sites if r.choice == "reuse" and r.need_id == n.id)
+        if n.max_sites is not None and used > n.max_sites:
+            v.append(f"disposal: {used} sites are reused for {n.id}, at most {n.max_sites} allowed")
+    return v
+
+
+def _check_operators(plan: Plan, problem: PortfolioProblem, years: np.ndarray) -> list[str]:
+    """Operator changes only as ``policy.operator_change`` allows: configured, eligible placements, at a
+    period start from the earliest year, never back, within the limits per period and in total."""
+    v = []
+    pol = problem.policy
+    oc = pol.operator_change
+    rows: dict[tuple[str, str], list] = defaultdict(list)
+    for r in plan.timeline:
+        rows[(r.service_id, r.site_id)].append(r)
+    switches: dict[tuple[str, str], int] = {}
+    for key, rs in sorted(rows.items()):
+        rs = sorted(rs, key=lambda r: r.from_year)
+        com = [r for r in rs if r.operator == "commissioned"]
+        if not com:
+            continue
+        y = com[0].from_year
+        switches[key] = y
+        if any(r.operator == "ward" and r.from_year > y for r in rs):
+            v.append(f"operator: {key[0]}@{key[1]} returns to the ward after its operator change in {y}")
+    if not switches:
+        return v
+    if oc is None:
+        return v + [f"operator: {k}@{s} changes operator in {y}, but the model file configures no operator change"
+                    for (k, s), y in sorted(switches.items())]
+    eligible = set(zip(*[problem.operator_candidates()[c] for c in ("service_id", "site_id")]))
+    starts = set(pol.periods()["start"])
+    first = max(oc.earliest_year or pol.change_year, pol.change_year)
+    for (k, s), y in sorted(switches.items()):
+        if (k, s) not in eligible:
+            v.append(f"operator: {k}@{s} may not change operator (not a current placement of a listed service at an "
+                     "eligible site)")
+        if y < first or y not in starts:
+            v.append(f"operator: {k}@{s} changes operator in {y}; changes are made at period starts from {first}")
+    per_year = defaultdict(int)
+    for y in switches.values():
+        per_year[y] += 1
+    if oc.max_per_period is not None:
+        for y, n in sorted(per_year.items()):
+            if n > oc.max_per_period:
+                v.append(f"operator: {n} operator changes in {y}, at most {oc.max_per_period} per period")
+    if oc.max_total is not None and len(switches) > oc.max_total:
+        v.append(f"operator: {len(switches)} operator changes, at most {oc.max_total} in total")
     return v
 
 
@@ -468,14 +572,17 @@ def _check_events(plan: Plan, problem: PortfolioProblem, ev: pd.DataFrame, st: p
 
 
 def _objective_extras(plan: Plan, problem: PortfolioProblem, cur: pd.DataFrame) -> float:
-    """The yen the objective adds to the plan's cost: the tie-break on new placements, priced uncovered
-    shares and the access term."""
+    """The yen the objective adds to the plan's cost: the tie-breaks on new placements and on places added
+    to services with an operating cost per place, priced uncovered shares and the access term."""
     pol = problem.policy
     extra = 0.0
+    ward_rate, _ = operating_rates(problem)
     for r in plan.timeline:
         yrs = r.to_year - r.from_year + 1
         if not r.current:
             extra += NEW_PLACEMENT_YEN * yrs
+        if np.nan_to_num(ward_rate.get(r.service_id, 0.0)) > 0:  # places added to a service run per place
+            extra += ADDED_PLACE_YEN * r.added * yrs
     hard = {k for k in problem.services["service_id"] if problem.coverage_rule(k)[0] == "hard"}
     for u in plan.uncovered:
         rate = (UNCOVERED_PER_UNIT * u.demand + UNCOVERED_PER_RESIDENT * u.population if u.service_id in hard

@@ -7,11 +7,15 @@ site and year, split by kind:
 
 ``renewal`` (event capital, spread evenly over the event's years), ``temporary`` (premises during a
 rebuild), ``running`` (floor in use × the site's rate), ``fixed`` (per open building-year),
-``new_build`` (floor added, over its works years), ``land`` (a candidate's land, when construction
-starts), ``revenue`` (a freed site's land: sold in its closure year, or leased every year after),
-``deferred`` (the capital of events deferred past the horizon: owed after it, shown in the last
-year) and ``penalty`` (the deferral risk of the renewal rules: late, early or dropped events, bond
-interest, preventive upkeep; not a cash flow, reported apart).
+``operating`` (places in use × the service's operating cost per place, or the commissioned rate once
+a placement's operator changed), ``transition`` (the one-off cost of an operator change, in its
+year), ``new_build`` (floor added, over its works years), ``land`` (a candidate's land, when
+construction starts), ``revenue`` (a freed site's land **sold**, in its closure year), ``lease``
+(its land leased: income every year from the closure), ``deferred`` (the capital of events deferred
+past the horizon: owed after it, shown in the last year), ``penalty`` (the deferral risk of the
+renewal rules: late, early or dropped events, bond interest, preventive upkeep; not a cash flow,
+reported apart) and ``reuse`` (the value to the ward of a freed site reused for a need of the
+model file: not cash, counted against the cost like income).
 
 The plan's KPIs, its cost-by-year table and the independent check use this module; the MILP
 (:mod:`facility_opt.portfolio.model`) builds its objective separately, and the check compares the
@@ -28,13 +32,16 @@ import pandas as pd
 from ..schedule import event_risk
 from .problem import PortfolioProblem
 
-__all__ = ["PlanState", "site_year_costs", "COST_KINDS", "CASH_KINDS", "capital_by_year", "kind_savings",
-           "apportion"]
+__all__ = ["PlanState", "site_year_costs", "COST_KINDS", "CASH_KINDS", "INCOME_KINDS", "capital_by_year",
+           "kind_savings", "apportion", "operating_rates"]
 
-#: cash kinds within the horizon, in the order of the cost tables; cash = sum(costs) - revenue
-CASH_KINDS = ("renewal", "temporary", "running", "fixed", "new_build", "land", "revenue")
-#: every kind: cash, the capital of events deferred past the horizon (owed later), penalties
-COST_KINDS = CASH_KINDS + ("deferred", "penalty")
+#: cash kinds within the horizon, in the order of the cost tables; cash = sum(costs) - revenue - lease
+CASH_KINDS = ("renewal", "temporary", "running", "fixed", "operating", "transition", "new_build", "land", "revenue",
+              "lease")
+#: every kind: cash, the capital of events deferred past the horizon (owed later), penalties, reuse value
+COST_KINDS = CASH_KINDS + ("deferred", "penalty", "reuse")
+#: kinds that count against the cost (land sold, leased, reused): their saving is plan − baseline
+INCOME_KINDS = ("revenue", "lease", "reuse")
 
 
 @dataclass(frozen=True)
@@ -47,11 +54,19 @@ class PlanState:
         an extension or a new building is usable).
     events : one row per row of ``problem.events``: status ("done", "deferred", "dropped"),
         year (start year; NaN unless done), variant, closure_year (dropped: the year the site closed).
+    places : service_id, site_id, from_year, to_year (inclusive), capacity: places in use (for the
+        operating cost per place; None: no per-place costs can be computed, the services' rates must
+        then all be missing).
+    disposals : site_id, choice (sell, lease, reuse, hold), need_id: what a closed site's land becomes.
+    operators : service_id, site_id, year: a placement commissioned from that year (operator change).
     """
 
     open: np.ndarray
     floor: pd.DataFrame
     events: pd.DataFrame
+    places: pd.DataFrame | None = None
+    disposals: pd.DataFrame | None = None
+    operators: pd.DataFrame | None = None
 
     def open_years(self, problem: PortfolioProblem) -> np.ndarray:
         """Sites × years: open in that year."""
@@ -143,7 +158,7 @@ def site_year_costs(problem: PortfolioProblem, state: PlanState) -> pd.DataFrame
         unit = build[i] * ((1 + pol.extension_premium) if (existing[i] and r.how == "extension") else 1.0)
         _spread(out["new_build"], i, int(r.works_start), int(r.works_years), r.added_m2 * unit, first)
 
-    # land: candidates bought when construction starts; freed sites sold in the closure year or leased
+    # land: candidates bought when construction starts
     area = np.nan_to_num(sites["site_area_m2"].to_numpy())
     value = sites["land_value_yen_per_m2"].to_numpy() * area
     years = np.arange(first, last + 1)
@@ -152,29 +167,86 @@ def site_year_costs(problem: PortfolioProblem, state: PlanState) -> pd.DataFrame
         if not existing[i] and len(opened) and not bool(sites["owned"].iat[i]):
             t = years[opened[0]] - pol.build_years - first
             out["land"][i, max(t, 0)] += value[i]
-        if existing[i] and bool(sites["sellable"].iat[i]) and not op[i].all():
-            closed = np.flatnonzero(~op[i])
-            if pol.disposal == "sell":
-                out["revenue"][i, closed[0]] += value[i]
-            elif pol.disposal == "lease":
-                out["revenue"][i, closed] += value[i] * pol.lease_yield
+    _disposal_money(problem, state, op, pos, out)
+    _operating_money(problem, state, pos, out)
 
     rows = pd.DataFrame({"site_id": np.repeat(sites["site_id"].to_numpy(), H), "year": np.tile(years, S)})
     for k in COST_KINDS:
         rows[f"{k}_yen"] = out[k].ravel()
-    rows["cash_yen"] = sum(out[k] for k in CASH_KINDS if k != "revenue").ravel() - out["revenue"].ravel()
-    rows["total_yen"] = rows["cash_yen"] + rows["deferred_yen"] + rows["penalty_yen"]
+    income = sum(out[k] for k in INCOME_KINDS if k in CASH_KINDS)
+    rows["cash_yen"] = sum(out[k] for k in CASH_KINDS if k not in INCOME_KINDS).ravel() - income.ravel()
+    rows["total_yen"] = rows["cash_yen"] + rows["deferred_yen"] + rows["penalty_yen"] - rows["reuse_yen"]
     return rows
+
+
+def _disposal_money(problem: PortfolioProblem, state: PlanState, op: np.ndarray, pos: pd.Series,
+                    out: dict[str, np.ndarray]) -> None:
+    """A closed site's land as its disposal says: sold (``revenue``, the closure year), leased (``lease``,
+    every year closed) or reused (``reuse``: one-off in the closure year plus yearly while closed).
+    A choice that is not an option of the site (:meth:`PortfolioProblem.disposal_table`) brings nothing:
+    the check reports it."""
+    d = state.disposals
+    if d is None or d.empty:
+        return
+    table = problem.disposal_table().set_index(["site_id", "choice", "need_id"])
+    kind = {"sell": "revenue", "lease": "lease", "reuse": "reuse"}
+    for r in d.itertuples(index=False):
+        key = (r.site_id, r.choice, r.need_id if r.choice == "reuse" else "")
+        if r.choice == "hold" or key not in table.index or r.site_id not in pos.index:
+            continue
+        i = int(pos[r.site_id])
+        closed = np.flatnonzero(~op[i])
+        if not len(closed):
+            continue
+        t = table.loc[key]
+        out[kind[r.choice]][i, closed[0]] += float(t["value_yen"])
+        out[kind[r.choice]][i, closed] += float(t["value_yen_per_year"])
+
+
+def operating_rates(problem: PortfolioProblem) -> tuple[pd.Series, dict[str, float]]:
+    """(service_id -> ward-run operating yen per place a year, NaN where not modelled;
+    service_id -> commissioned yen per place a year, for the services of ``policy.operator_change``)."""
+    ward = problem.services.set_index("service_id")["operating_yen_per_place_year"].astype(float)
+    oc = problem.policy.operator_change
+    comm = {k: o.commissioned_yen_per_place_year for k, o in oc.services.items()} if oc is not None else {}
+    return ward, comm
+
+
+def _operating_money(problem: PortfolioProblem, state: PlanState, pos: pd.Series, out: dict[str, np.ndarray]) -> None:
+    """Places in use × the operating cost per place of their service (``operating``), at the commissioned
+    rate from a placement's operator change, whose one-off cost falls in its year (``transition``)."""
+    ward, comm = operating_rates(problem)
+    first, H = problem.policy.start_year, problem.policy.horizon_years
+    sw = {}
+    if state.operators is not None:
+        oc = problem.policy.operator_change
+        for r in state.operators.itertuples(index=False):
+            sw[(r.service_id, r.site_id)] = int(r.year)
+            t = int(r.year) - first
+            if oc is not None and r.service_id in oc.services and 0 <= t < H:
+                out["transition"][int(pos[r.site_id]), t] += oc.services[r.service_id].transition_yen
+    if state.places is None or not np.isfinite(ward.to_numpy()).any():
+        return
+    for r in state.places.itertuples(index=False):
+        rate = float(ward.get(r.service_id, np.nan))
+        if not np.isfinite(rate):
+            continue
+        i = int(pos[r.site_id])
+        for y in range(int(r.from_year), int(r.to_year) + 1):
+            y_sw = sw.get((r.service_id, r.site_id))
+            c = comm[r.service_id] if (y_sw is not None and y >= y_sw and r.service_id in comm) else rate
+            out["operating"][i, y - first] += c * float(r.capacity)
 
 
 def kind_savings(before: pd.DataFrame, after: pd.DataFrame) -> dict[str, float]:
     """Yen saved over the horizon per kind of :data:`COST_KINDS`, from two :func:`site_year_costs` tables
-    (the baseline's and the plan's): before − after for every cost, after − before for ``revenue``
-    (land income is a negative cost), so the kinds add up to the saving of ``total_yen``."""
+    (the baseline's and the plan's): before − after for every cost, after − before for the
+    :data:`INCOME_KINDS` (land sold, leased or reused counts against the cost), so the kinds add up to
+    the saving of ``total_yen``."""
     out = {}
     for k in COST_KINDS:
         d = float(before[f"{k}_yen"].sum()) - float(after[f"{k}_yen"].sum())
-        out[k] = -d if k == "revenue" else d
+        out[k] = -d if k in INCOME_KINDS else d
     return out
 
 

@@ -100,12 +100,14 @@ def solution_from_plan(plan: Plan, problem: PortfolioProblem) -> Solution:
             if r.from_year <= starts[q] <= r.to_year:
                 asg.append((r.zone_id, r.service_id, r.site_id, q, r.share))
     unc = [(u.zone_id, u.service_id, p_of(u.from_year), u.share) for u in plan.uncovered]
+    st = plan.state(problem)
     return Solution(
         info=SolveInfo(status="feasible", objective=None, bound=None, gap=None, build_seconds=0.0,
                        solve_seconds=0.0, solver="plan"),
         open=open_df, placements=placements, floor_added=fl.rename(columns={"added_m2": "added_m2"}), events=ev,
         assignments=pd.DataFrame(asg, columns=["zone_id", "service_id", "site_id", "p", "share"]),
-        uncovered=pd.DataFrame(unc, columns=["zone_id", "service_id", "p", "share"]))
+        uncovered=pd.DataFrame(unc, columns=["zone_id", "service_id", "p", "share"]),
+        disposals=st.disposals, operators=st.operators)
 
 
 def solve_baseline(problem: PortfolioProblem, options: SolverOptions | None = None) -> Solution:

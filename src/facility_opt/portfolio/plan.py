@@ -27,7 +27,7 @@ from .model import SCALE, Solution
 from .problem import PortfolioProblem
 
 __all__ = ["Plan", "Decision", "Assignment", "SitePlan", "ServiceKpi", "Kpis", "SolverReport", "TimelineRow",
-           "EventRow", "YearRow", "FloorChange", "assemble_plan", "format_yen", "state_of", "PLAN_TABLES"]
+           "EventRow", "YearRow", "FloorChange", "FreedSite", "assemble_plan", "format_yen", "state_of", "PLAN_TABLES"]
 
 DecisionKind = Literal["keep", "close", "rebuild", "convert", "host", "new"]
 
@@ -57,6 +57,12 @@ class Decision(_Row):
     #: site's facilities by the floor they use now (the main facility takes the rounding); a new
     #: building's is minus its cost.  The decisions' savings add up to ``Kpis.saving_yen``.
     saving_yen: float = 0.0
+    #: what the freed site's land becomes (sell, lease, reuse:<need>, hold; empty when the site frees no
+    #: land) and its value over the horizon (sale price, lease income, or the need's value)
+    disposal: str = ""
+    disposal_value_yen: float = 0.0
+    #: the year the facility's services pass to a commissioned operator (委託・民営化), if they do
+    operator_change_year: int | None = None
 
 
 class Period(_Row):
@@ -106,6 +112,7 @@ class TimelineRow(_Row):
     capacity: float
     added: float
     current: bool
+    operator: Literal["ward", "commissioned"] = "ward"
 
 
 class FloorChange(_Row):
@@ -133,6 +140,26 @@ class EventRow(_Row):
     closure_year: int | None
     cost_yen: float
     penalty_yen: float
+
+
+class FreedSite(_Row):
+    """A closed existing site and what its land becomes (``freed_sites.csv``).
+
+    ``choice``: sell (``value_yen`` = land value, in the closure year), lease (the lease income over
+    the years closed), reuse (``need_id``: the need's value), hold (nothing), or none (the site frees
+    no land: not owned, not separable or its site area unknown).
+    """
+
+    site_id: str
+    name: str
+    closure_year: int
+    site_area_m2: float | None
+    owned: bool
+    separable: bool
+    land_value_yen: float
+    choice: Literal["sell", "lease", "reuse", "hold", "none"]
+    need_id: str = ""
+    value_yen: float = 0.0
 
 
 class YearRow(_Row):
@@ -197,6 +224,14 @@ class SitePlan(_Row):
     deferred_yen: float
     penalty_yen: float
     saving_yen: float = 0.0
+    operating_yen: float = 0.0
+    transition_yen: float = 0.0
+    lease_yen: float = 0.0
+    reuse_yen: float = 0.0
+    operating_before_yen: float = 0.0
+    transition_before_yen: float = 0.0
+    lease_before_yen: float = 0.0
+    reuse_before_yen: float = 0.0
     renewal_before_yen: float = 0.0
     temporary_before_yen: float = 0.0
     running_before_yen: float = 0.0
@@ -262,9 +297,10 @@ class Kpis(_Row):
     station_front_share_before: float
     station_front_share_after: float
     services: list[ServiceKpi]
-    #: ``saving_yen`` split by cost kind (renewal, temporary, running, fixed, new_build, land, revenue,
-    #: deferred, penalty): baseline − plan for costs, plan − baseline for ``revenue`` (land sold or
-    #: leased is a negative cost); rounded by largest remainders so the parts sum exactly to saving_yen
+    #: ``saving_yen`` split by cost kind (economics.COST_KINDS: renewal, temporary, running, fixed,
+    #: operating, transition, new_build, land, revenue (land sold), lease, deferred, penalty, reuse):
+    #: baseline − plan for costs, plan − baseline for the land kinds (revenue, lease, reuse: a negative
+    #: cost); rounded by largest remainders so the parts sum exactly to saving_yen
     saving_by_kind: dict[str, float] = Field(default_factory=dict)
 
 
@@ -292,7 +328,7 @@ class SolverReport(_Row):
 PLAN_TABLES: dict[str, type[_Row]] = {
     "decisions": Decision, "sites": SitePlan, "capacities": Capacity, "assignments": Assignment,
     "uncovered": Uncovered, "services": ServiceKpi, "timeline": TimelineRow, "events": EventRow,
-    "floor": FloorChange, "years": YearRow, "periods": Period,
+    "floor": FloorChange, "years": YearRow, "periods": Period, "freed_sites": FreedSite,
 }
 
 
@@ -328,6 +364,8 @@ class Plan(BaseModel):
     baseline_floor: list[FloorChange] = Field(default_factory=list)
     #: where keeping everything leaves residents uncovered (the lead years' reference, check_plan)
     baseline_uncovered: list[Uncovered] = Field(default_factory=list)
+    baseline_timeline: list[TimelineRow] = Field(default_factory=list)
+    freed_sites: list[FreedSite] = Field(default_factory=list)
     violations: list[str] = Field(default_factory=list)
     valid: bool = True
 
@@ -377,7 +415,15 @@ class Plan(BaseModel):
         ev = pd.DataFrame([r.model_dump() for r in ev_rows], columns=list(EventRow.model_fields))
         events = pd.DataFrame({"status": ev["status"], "year": ev["year"], "variant": ev["variant"],
                                "closure_year": ev["closure_year"]})
-        return PlanState(open=op, floor=floor, events=events)
+        tl = pd.DataFrame([r.model_dump() for r in (self.baseline_timeline if baseline else self.timeline)],
+                          columns=list(TimelineRow.model_fields))
+        places = tl[["service_id", "site_id", "from_year", "to_year", "capacity"]]
+        com = tl[tl["operator"] == "commissioned"]
+        operators = (com.groupby(["service_id", "site_id"], as_index=False, sort=True)["from_year"].min()
+                     .rename(columns={"from_year": "year"}))
+        fs = [] if baseline else [r for r in self.freed_sites if r.choice != "none"]
+        disposals = pd.DataFrame([(r.site_id, r.choice, r.need_id) for r in fs], columns=["site_id", "choice", "need_id"])
+        return PlanState(open=op, floor=floor, events=events, places=places, disposals=disposals, operators=operators)
 
     # ------------------------------------------------------------------ files
     def to_json(self) -> str:
@@ -393,7 +439,7 @@ class Plan(BaseModel):
 
     def to_files(self, folder: str | Path) -> dict[str, Path]:
         """Write plan.json and one CSV per table atomically: decisions, assignments, costs (the
-        sites table), services, timeline, events, floor, years.
+        sites table), services, timeline, events, floor, years, freed_sites.
 
         Files are sorted by their ids and formatted with fixed precision; no wall-clock values.
         """
@@ -413,6 +459,7 @@ class Plan(BaseModel):
             "events.csv": self.frame("events").sort_values(["site_id", "due_year", "kind"], kind="mergesort"),
             "floor.csv": self.frame("floor").sort_values(["site_id", "year", "how"], kind="mergesort"),
             "years.csv": self.frame("years").sort_values(["year", "service_id"], kind="mergesort"),
+            "freed_sites.csv": self.frame("freed_sites").sort_values(["site_id"], kind="mergesort"),
         }
         for name, df in tables.items():
             for c in df.columns:  # optional integers stay integers in CSV
@@ -453,7 +500,13 @@ def state_of(problem: PortfolioProblem, sol: Solution) -> PlanState:
     closure = ev["drop_p"].map(lambda q: None if pd.isna(q) else int(per["start"].iat[int(q)]))
     events = pd.DataFrame({"status": ev["status"], "year": ev["year"].where(ev["status"] == "done"),
                            "variant": ev["variant"].fillna(0).astype(int), "closure_year": closure})
-    return PlanState(open=open_, floor=floor, events=events)
+    pl = sol.placements[sol.placements["place"] > 0.5]
+    p = pl["p"].to_numpy(dtype=int)
+    places = pd.DataFrame({"service_id": pl["service_id"].to_numpy(), "site_id": pl["site_id"].to_numpy(),
+                           "from_year": per["start"].to_numpy()[p], "to_year": per["end"].to_numpy()[p],
+                           "capacity": pl["capacity"].round(3).to_numpy()})  # as the timeline states them
+    return PlanState(open=open_, floor=floor, events=events, places=places, disposals=sol.disposals.copy(),
+                     operators=sol.operators.copy())
 
 
 def _wquantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
@@ -500,17 +553,41 @@ def _year_rows(problem: PortfolioProblem, sol: Solution, money: pd.DataFrame) ->
 def _timeline(problem: PortfolioProblem, sol: Solution) -> list[TimelineRow]:
     per = problem.policy.periods()
     pl = sol.placements[sol.placements["place"] > 0.5].sort_values(["site_id", "service_id", "p"], kind="mergesort")
+    switch = {(r.service_id, r.site_id): int(r.year) for r in sol.operators.itertuples(index=False)}
     out = []
     for (s, k), g in pl.groupby(["site_id", "service_id"], sort=True):
         ps, caps, add = g["p"].to_numpy(), g["capacity"].round(3).to_numpy(), g["ext"].round(3).to_numpy()
+        com = per["start"].to_numpy()[ps] >= switch.get((k, s), 10**6)
         cur = bool(g["current"].iat[0])
         a = 0
         for j in range(1, len(ps) + 1):
-            if j == len(ps) or ps[j] != ps[j - 1] + 1 or caps[j] != caps[a] or add[j] != add[a]:
+            if (j == len(ps) or ps[j] != ps[j - 1] + 1 or caps[j] != caps[a] or add[j] != add[a]
+                    or com[j] != com[a]):
                 out.append(TimelineRow(site_id=s, service_id=k, from_year=int(per["start"].iat[ps[a]]),
                                        to_year=int(per["end"].iat[ps[j - 1]]), capacity=float(caps[a]),
-                                       added=float(add[a]), current=cur))
+                                       added=float(add[a]), current=cur,
+                                       operator="commissioned" if com[a] else "ward"))
                 a = j
+    return out
+
+
+def _freed_sites(problem: PortfolioProblem, st: PlanState, costs: pd.DataFrame) -> list[FreedSite]:
+    """Every existing site the plan closes, with what its land becomes and the value over the horizon."""
+    sites = problem.sites
+    starts = problem.policy.periods()["start"].to_numpy()
+    chosen = {r.site_id: (r.choice, r.need_id) for r in st.disposals.itertuples(index=False)} \
+        if st.disposals is not None else {}
+    val = costs.groupby("site_id")[["revenue_yen", "lease_yen", "reuse_yen"]].sum().sum(axis=1)
+    out = []
+    for i, r in enumerate(sites.itertuples(index=False)):
+        if r.kind != "existing" or st.open[i].all():
+            continue
+        area = float(r.site_area_m2) if np.isfinite(r.site_area_m2) else None
+        choice, need = chosen.get(r.site_id, ("hold", "") if r.sellable else ("none", ""))
+        out.append(FreedSite(site_id=r.site_id, name=r.name, closure_year=int(starts[np.argmin(st.open[i])]),
+                             site_area_m2=area, owned=bool(r.owned), separable=bool(r.separable),
+                             land_value_yen=round(float(r.land_value_yen_per_m2) * (area or 0.0)),
+                             choice=choice, need_id=need, value_yen=round(float(val.get(r.site_id, 0.0)))))
     return out
 
 
@@ -681,7 +758,8 @@ def assemble_plan(problem: PortfolioProblem, sol: Solution, baseline: Solution) 
                 floor=_floor_rows(st_a),
                 events=ev_rows, years=years, assignments=asg, uncovered=unc,
                 baseline_feasible=not issues, baseline_issues=issues, baseline_events=_events(problem, st_b),
-                baseline_floor=_floor_rows(st_b), baseline_uncovered=_assignments(problem, baseline)[1])
+                baseline_floor=_floor_rows(st_b), baseline_uncovered=_assignments(problem, baseline)[1],
+                baseline_timeline=_timeline(problem, baseline), freed_sites=_freed_sites(problem, st_a, c_a))
 
 
 def _floor_rows(st: PlanState) -> list[FloorChange]:

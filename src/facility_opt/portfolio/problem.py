@@ -35,7 +35,12 @@ Costs (yen, undiscounted unless the renewal parameters discount capital):
   extension, ``policy.build_years`` before it is usable) costs ``(1 + policy.extension_premium)``
   times that; a candidate's building costs ``build_yen_per_m2`` and its land (if not owned)
   ``land_value_yen_per_m2 × site_area_m2``, bought when construction starts;
-* a closed ``sellable`` site brings its land value (sold in its closure year) or a yearly lease.
+* a service with an ``operating_yen_per_place_year`` pays it for every place in use each year (a
+  placement switched to a commissioned operator pays the operator-change rate from then on, after a
+  one-off ``transition_yen``: :class:`OperatorChange`);
+* a closed ``sellable`` site (owned, separable, site area known) is sold (land value in its closure
+  year), leased (``lease_yield`` × land value every year after), reused for a need of
+  ``policy.reuse_needs`` or held, as ``policy.disposal`` allows (:class:`ReuseNeed`).
 """
 
 from __future__ import annotations
@@ -51,7 +56,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from ..errors import DataIssue, DataValidationError
 from ..schedule import Budget, ScheduleParams
 
-__all__ = ["Policy", "PortfolioProblem", "SITE_COLUMNS", "SERVICE_COLUMNS", "EVENT_COLUMNS", "RULES"]
+__all__ = ["Policy", "ReuseNeed", "OperatorChange", "OperatorService", "DISPOSALS", "PortfolioProblem",
+           "SITE_COLUMNS", "SERVICE_COLUMNS", "EVENT_COLUMNS", "RULES"]
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +74,10 @@ SITE_COLUMNS: dict[str, tuple[str, object]] = {
     "site_area_m2": ("float", np.nan),  # NaN: no site limit (and no land to sell or buy)
     "max_far": ("float", np.nan),  # maximum floor-area ratio 容積率 (NaN: no limit)
     "owned": ("bool", True),
-    "sellable": ("bool", True),  # an owned, separable site whose land can be sold or leased when it closes
+    "separable": ("bool", True),  # a building on its own plot (not rooms in another building, not a unit in a block)
+    # land that can be sold, leased or reused when the site closes: only an owned, separable site with a
+    # known site area (from_frames enforces it whatever the column says)
+    "sellable": ("bool", True),
     "land_value_yen_per_m2": ("float", 0.0),
     "station_front": ("bool", False),
     "available_from": ("int", 0),  # candidates: first year the site may be in use (0: any year)
@@ -94,6 +103,8 @@ SERVICE_COLUMNS: dict[str, tuple[str, object]] = {
     "anchor_keeps": ("bool", False),  # district services: stay at the anchor while it is open
     "unit_size": ("float", np.nan),  # capacity comes in units of this size (e.g. 40-child club groups)
     "max_units_per_site": ("float", np.nan),
+    # operating cost per place (or user) per year, staff included (NaN: not modelled, left out of the costs)
+    "operating_yen_per_place_year": ("float", np.nan),
 }
 
 #: columns of the renewal events table (one row per event of an existing site)
@@ -117,6 +128,62 @@ _PAIR_COLUMNS = {"zone_id": ("str", None), "site_id": ("str", None), "distance_m
 _ZONE_COLUMNS = {"zone_id": ("str", None), "name": ("str", ""), "x": ("float", np.nan), "y": ("float", np.nan)}
 _ZONE_DISTRICT_COLUMNS = {"service_id": ("str", None), "zone_id": ("str", None), "district": ("str", None)}
 _SITE_DISTRICT_COLUMNS = {"service_id": ("str", None), "site_id": ("str", None), "district": ("str", None)}
+
+
+#: what may happen to the land of a freed sellable site
+DISPOSALS = ("sell", "lease", "reuse", "hold")
+
+
+class ReuseNeed(BaseModel):
+    """A need a freed site may be reused for (e.g. 特別養護老人ホーム), with its value to the ward.
+
+    A site fits when its site area is at least ``min_site_area_m2`` and its floor limit (site area ×
+    floor-area ratio) at least ``floor_m2``.  The value is one-off (``value_yen``, in the closure
+    year) and/or yearly (``value_yen_per_year``, every year after the closure to the horizon's end).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(min_length=1)
+    name_ja: str = ""
+    name: str = ""
+    min_site_area_m2: float = Field(default=0.0, ge=0)
+    floor_m2: float = Field(default=0.0, ge=0)
+    value_yen: float = Field(default=0.0, ge=0, description="One-off value of meeting the need on a site.")
+    value_yen_per_year: float = Field(default=0.0, ge=0, description="Yearly value, every year after the closure.")
+    max_sites: int | None = Field(default=None, ge=0, description="Most sites reused for it (None: any number).")
+    source: str = Field(default="assumption", description="Where the need and its value come from.")
+
+
+class OperatorService(BaseModel):
+    """The cost of a service run by a commissioned operator (委託・民営化) instead of the ward."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    commissioned_yen_per_place_year: float = Field(
+        ge=0, description="What the ward pays per place a year once the placement is commissioned.")
+    transition_yen: float = Field(default=0.0, ge=0, description="One-off cost of a switch (per facility).")
+    source: str = Field(default="assumption")
+
+
+class OperatorChange(BaseModel):
+    """Operator change (委託・民営化) as a decision: which placements may switch, from when, how many.
+
+    Eligible: the current placements of the listed services at sites of ``categories`` (empty: any)
+    and not in ``exclude_sites``.  A switch is made at a period start from ``earliest_year``, once;
+    the placement's places then cost the commissioned rate instead of the service's
+    ``operating_yen_per_place_year`` (the ward-run rate, which the service must have).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    services: dict[str, OperatorService] = Field(min_length=1)
+    categories: list[str] = Field(default_factory=list, description="Site categories eligible (empty: any).")
+    exclude_sites: list[str] = Field(default_factory=list)
+    earliest_year: int | None = Field(default=None, description="First year of a switch (None: the first change).")
+    max_per_period: int | None = Field(default=None, ge=0, description="Most switches at one period start.")
+    max_total: int | None = Field(default=None, ge=0, description="Most switches over the horizon.")
+    source: str = Field(default="assumption")
 
 
 class Policy(BaseModel):
@@ -181,7 +248,12 @@ class Policy(BaseModel):
     access_weight_yen_per_person_km: float = Field(
         default=0.0, ge=0,
         description="Yen per resident per km of distance to the serving site per year (access term).")
-    disposal: Literal["sell", "lease", "none"] = Field(default="sell", description="What happens to freed land.")
+    disposal: Literal["sell", "lease", "reuse", "hold", "none"] | list[Literal["sell", "lease", "reuse", "hold"]] = Field(
+        default="sell", description="What may happen to the land of a freed sellable site: one option (sell, lease, "
+        "reuse, hold; 'none' = hold) or a list the optimiser chooses from per site.")
+    reuse_needs: list[ReuseNeed] = Field(default_factory=list, description="Needs a freed site may be reused for.")
+    operator_change: OperatorChange | None = Field(
+        default=None, description="Operator change (委託・民営化) as a decision; None: no switch variables at all.")
     lease_yield: float = Field(default=0.03, ge=0, le=1, description="Yearly lease income as a share of land value.")
     max_reach_m: float | None = Field(default=None, gt=0,
                                       description="Reach for services without a coverage standard (None: any pair).")
@@ -211,6 +283,11 @@ class Policy(BaseModel):
                              f"{self.end_year - 1}")
         if self.min_level_budget and self.budget is not None:
             raise ValueError("give either a budget or min_level_budget, not both")
+        if "reuse" in self.disposal_options and not self.reuse_needs:
+            raise ValueError("disposal allows 'reuse' but no reuse_needs are given")
+        ids = [n.id for n in self.reuse_needs]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"reuse_needs: duplicate ids {sorted({i for i in ids if ids.count(i) > 1})}")
         if self.period_starts is not None:
             ps = self.period_starts
             if not ps or ps != sorted(set(ps)) or ps[0] != ch or ps[-1] >= self.end_year:
@@ -222,6 +299,20 @@ class Policy(BaseModel):
     def end_year(self) -> int:
         """First year after the horizon."""
         return self.start_year + self.horizon_years
+
+    @property
+    def disposal_options(self) -> tuple[str, ...]:
+        """The disposal options allowed, in :data:`DISPOSALS` order ('none' is 'hold')."""
+        d = [self.disposal] if isinstance(self.disposal, str) else list(self.disposal)
+        d = ["hold" if x == "none" else x for x in d]
+        return tuple(x for x in DISPOSALS if x in d)
+
+    @property
+    def must_dispose(self) -> bool:
+        """A freed sellable site must be sold or leased (or reused): 'hold' is not allowed, and sell or
+        lease (which fit every sellable site) is."""
+        o = self.disposal_options
+        return "hold" not in o and ("sell" in o or "lease" in o)
 
     @property
     def change_year(self) -> int:
@@ -357,6 +448,10 @@ class PortfolioProblem:
                     "build_yen_per_m2"):
             for i in np.flatnonzero(~(s[col].to_numpy() >= 0)):
                 issues.append(DataIssue("sites", int(i) + 1, col, f"must be >= 0 (got {s[col].iloc[i]})"))
+        # no land income from a site that is not owned and separable (rooms, a unit in a block, leased land)
+        s["sellable"] = s["sellable"] & s["owned"] & s["separable"] & s["site_area_m2"].notna()
+        for i in np.flatnonzero(~(v["operating_yen_per_place_year"].fillna(0.0).to_numpy() >= 0)):
+            issues.append(DataIssue("services", int(i) + 1, "operating_yen_per_place_year", "must be >= 0 or empty"))
         for i in np.flatnonzero(~(v["coverage_m"].fillna(1.0).to_numpy() > 0)):
             issues.append(DataIssue("services", int(i) + 1, "coverage_m", "must be > 0 or empty (no standard)"))
         for i in np.flatnonzero(~(v["floor_m2_per_unit"].to_numpy() >= 0)):
@@ -410,6 +505,13 @@ class PortfolioProblem:
         for i in np.flatnonzero(~(pr["distance_m"].to_numpy() >= 0)):
             issues.append(DataIssue("pairs", int(i) + 1, "distance_m", "must be >= 0"))
         _check_policy(pol, site_ids, svc_ids, cand, issues)
+        if pol.operator_change is not None:  # the ward-run rate is the service's own operating cost per place
+            rate = v.set_index("service_id")["operating_yen_per_place_year"]
+            for k in pol.operator_change.services:
+                if k in rate.index and not np.isfinite(rate[k]):
+                    issues.append(DataIssue("policy", None, "operator_change.services",
+                                            f"service {k!r} has no operating_yen_per_place_year (the ward-run cost "
+                                            "an operator change is weighed against)"))
         if issues:
             raise DataValidationError(issues)
 
@@ -569,6 +671,60 @@ class PortfolioProblem:
             return "min_share", self.policy.min_share[service_id]
         return "hard", 1.0
 
+    def disposal_table(self) -> pd.DataFrame:
+        """What each freed site's land may become: one row per (existing sellable site, allowed option).
+
+        Columns site_id, choice (sell, lease, reuse), need_id (reuse), value_yen (one-off, in the
+        closure year) and value_yen_per_year (every year after the closure).  ``sell``: the land value;
+        ``lease``: ``lease_yield`` × the land value a year (both only where the land has a value);
+        ``reuse``: each need of ``policy.reuse_needs`` the site fits.  'hold' (nothing) needs no row.
+        """
+        pol = self.policy
+        cols = ["site_id", "choice", "need_id", "value_yen", "value_yen_per_year"]
+        s = self.sites[self.sites["kind"].eq("existing") & self.sites["sellable"]]
+        value = (s["land_value_yen_per_m2"] * s["site_area_m2"]).to_numpy()
+        ids = s["site_id"].to_numpy()
+        opts = pol.disposal_options
+        rows = []
+        if "sell" in opts:
+            rows.append(pd.DataFrame({"site_id": ids, "choice": "sell", "need_id": "", "value_yen": value,
+                                      "value_yen_per_year": 0.0})[value > 0])
+        if "lease" in opts:
+            rows.append(pd.DataFrame({"site_id": ids, "choice": "lease", "need_id": "", "value_yen": 0.0,
+                                      "value_yen_per_year": pol.lease_yield * value})[value > 0])
+        if "reuse" in opts:
+            limit = (s["site_area_m2"] * s["max_far"].fillna(np.inf)).to_numpy()
+            for n in pol.reuse_needs:
+                fits = (s["site_area_m2"].to_numpy() >= n.min_site_area_m2) & (limit >= n.floor_m2)
+                rows.append(pd.DataFrame({"site_id": ids[fits], "choice": "reuse", "need_id": n.id,
+                                          "value_yen": n.value_yen, "value_yen_per_year": n.value_yen_per_year}))
+        if not rows:
+            return pd.DataFrame(columns=cols)
+        out = pd.concat(rows, ignore_index=True)[cols]
+        order = {c: i for i, c in enumerate(DISPOSALS)}
+        out = out.assign(_o=out["choice"].map(order)).sort_values(["site_id", "_o", "need_id"], kind="mergesort")
+        return out.drop(columns="_o").reset_index(drop=True)
+
+    def operator_candidates(self) -> pd.DataFrame:
+        """Current placements that may switch operator (``policy.operator_change``): service_id, site_id,
+        ward_yen_per_place_year, commissioned_yen_per_place_year, transition_yen (empty without it)."""
+        cols = ["service_id", "site_id", "ward_yen_per_place_year", "commissioned_yen_per_place_year",
+                "transition_yen"]
+        oc = self.policy.operator_change
+        if oc is None:
+            return pd.DataFrame(columns=cols)
+        cur = self.placements[self.placements["capacity"] > 0][["service_id", "site_id"]].drop_duplicates()
+        cur = cur[cur["service_id"].isin(list(oc.services)) & ~cur["site_id"].isin(oc.exclude_sites)]
+        if oc.categories:
+            cat = self.sites.set_index("site_id")["category"]
+            cur = cur[cur["site_id"].map(cat).isin(oc.categories)]
+        rate = self.services.set_index("service_id")["operating_yen_per_place_year"]
+        cur = cur.assign(ward_yen_per_place_year=cur["service_id"].map(rate).to_numpy(dtype=float),
+                         commissioned_yen_per_place_year=[oc.services[k].commissioned_yen_per_place_year
+                                                          for k in cur["service_id"]],
+                         transition_yen=[oc.services[k].transition_yen for k in cur["service_id"]])
+        return cur.sort_values(["service_id", "site_id"], kind="mergesort").reset_index(drop=True)[cols]
+
     def rule(self, service_id: str) -> str:
         """The assignment rule of a service (allocated, nearest or district)."""
         return str(self.services.set_index("service_id").at[service_id, "rule"])
@@ -655,6 +811,10 @@ def _check_policy(pol: Policy, sites: set[str], services: set[str], candidates: 
         if s not in candidates:
             issues.append(DataIssue("policy", None, "candidate_services", f"{s!r} is not a candidate site"))
         unknown(ks, services, "candidate_services", "service")
+    oc = pol.operator_change
+    if oc is not None:
+        unknown(oc.services, services, "operator_change.services", "service")
+        unknown(oc.exclude_sites, sites, "operator_change.exclude_sites", "site")
     clash = sorted(set(pol.frozen_sites) & set(pol.lock_closed))
     if clash:
         issues.append(DataIssue("policy", None, "frozen_sites", f"frozen sites also locked closed: {clash}"))

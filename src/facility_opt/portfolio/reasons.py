@@ -184,7 +184,11 @@ def decisions(problem: PortfolioProblem, sol: Solution, baseline: Solution, st: 
     fac_saving: dict[str, int] = {}
     for s, fs in by_site.items():
         fac_saving.update(attribute_savings(int(site_saving.get(s, 0)), fs, main_of[s], fac_floor))
-    revenue = costs_after.groupby("site_id")["revenue_yen"].sum()
+    land_value = costs_after.groupby("site_id")[["revenue_yen", "lease_yen", "reuse_yen"]].sum().sum(axis=1)
+    disposal = ({r.site_id: (r.choice, r.need_id) for r in st.disposals.itertuples(index=False)}
+                if st.disposals is not None else {})
+    switch = ({(r.service_id, r.site_id): int(r.year) for r in st.operators.itertuples(index=False)}
+              if st.operators is not None else {})
     out = []
     for f in sorted(fac_site):
         s = fac_site[f]
@@ -209,9 +213,7 @@ def decisions(problem: PortfolioProblem, sol: Solution, baseline: Solution, st: 
         if closes is not None:
             kind, year = "close", closes
             moves = "; ".join(R.move_text(k, s) for k in before) or "no service"
-            sale = float(revenue.get(s, 0.0))
-            land = (f"; land {pol.disposal}: {_fmt_yen(sale)}" if sale > 0
-                    else "; no land to sell (not a separable owned site)" if not bool(row["sellable"]) else "")
+            land = _land_text(row, disposal.get(s), float(land_value.get(s, 0.0))) if main_of[s] == f else ""
             share = (f" (its floor's share of the site's {_fmt_yen(float(site_saving.get(s, 0)))})"
                      if len(by_site[s]) > 1 else "")
             reason = (f"closes in {closes}: {moves}{land}; saves {_fmt_yen(float(fac_saving[f]))} over {H} years{share}"
@@ -246,12 +248,20 @@ def decisions(problem: PortfolioProblem, sol: Solution, baseline: Solution, st: 
                 reason += f"; {added:,.0f} m² added for more capacity"
             if lost:
                 reason += "; " + "; ".join(R.move_text(k, s) for k in lost)
+        ch = (disposal.get(s, ("hold", "") if bool(row["sellable"]) else ("none", ""))
+              if (closes is not None and is_main) else None)
+        op_year = min((switch[(k, s)] for k in before if (k, s) in switch), default=None)
+        if op_year is not None:
+            reason += "; " + _operator_text(problem, [k for k in before if (k, s) in switch], op_year)
         out.append(Decision(facility_id=f, name=fac_name[f], site_id=s, site_name=str(row["name"] or s),
                             decision=kind, services_before=list(before), services_after=list(after),
                             gained=gained, lost=lost, year=year, floor_before_m2=round(floor_before, 1),
                             floor_after_m2=round(floor_after, 1), reason=reason,
                             imputed_inputs=_imputed_inputs(row, cur[cur["facility_id"] == f]),
-                            saving_yen=fac_saving[f]))
+                            saving_yen=fac_saving[f],
+                            disposal="" if ch is None else (f"reuse:{ch[1]}" if ch[0] == "reuse" else ch[0]),
+                            disposal_value_yen=round(float(land_value.get(s, 0.0))) if ch is not None else 0.0,
+                            operator_change_year=op_year))
     # every candidate built (also one closed again before the end, so that the savings add up)
     for i in np.flatnonzero(st.open.any(axis=1) & sites["kind"].eq("candidate").to_numpy()):
         row = sites.iloc[i]
@@ -270,6 +280,31 @@ def decisions(problem: PortfolioProblem, sol: Solution, baseline: Solution, st: 
                             year=opened, floor_before_m2=0.0, floor_after_m2=round(added * bool(st.open[i, -1]), 1),
                             reason=reason, saving_yen=int(site_saving.get(s, 0))))
     return sorted(out, key=lambda d: d.facility_id)
+
+
+def _land_text(site: pd.Series, choice: tuple[str, str] | None, value: float) -> str:
+    """What a closed site's land becomes, in words."""
+    if not bool(site["sellable"]):
+        why = ("not owned" if not bool(site["owned"]) else "not a separable building" if not bool(site["separable"])
+               else "site area unknown")
+        return f"; frees no land ({why})"
+    c, need = choice or ("hold", "")
+    if c == "sell":
+        return f"; land: sell, {_fmt_yen(value)} in the closure year"
+    if c == "lease":
+        return f"; land: lease, {_fmt_yen(value)} of rent to the end of the horizon"
+    if c == "reuse":
+        return f"; land: reuse for {need}, valued at {_fmt_yen(value)}"
+    return "; land: hold (no sale, lease or reuse)"
+
+
+def _operator_text(problem: PortfolioProblem, services: list[str], year: int) -> str:
+    """An operator change in words: the rates the model file gives."""
+    oc = problem.policy.operator_change
+    ward = problem.services.set_index("service_id")["operating_yen_per_place_year"]
+    parts = [f"{k} {_fmt_yen(float(ward[k]))} → {_fmt_yen(oc.services[k].commissioned_yen_per_place_year)} per place "
+             f"a year (one-off {_fmt_yen(oc.services[k].transition_yen)})" for k in services]
+    return f"passes to a commissioned operator (委託・民営化) from {year}: " + ", ".join(parts)
 
 
 def _imputed_inputs(site: pd.Series, placements: pd.DataFrame) -> list[str]:
