@@ -283,7 +283,8 @@ def test_costs_calibrate_command(tmp_path):
     (tmp_path / "stock.csv").write_text("facility_type,count,total_floor_area_m2\n小学校,1,10000\n", encoding="utf-8")
     (tmp_path / "prof.yaml").write_text("default:\n  - {from: 1970, to: 1970, share: 1.0}\n", encoding="utf-8")
     out = tmp_path / "cal"
-    res = CliRunner().invoke(app, ["costs", "--calibrate", "--stock", str(tmp_path / "stock.csv"), "--age-profile",
+    res = CliRunner().invoke(app, ["costs", "--calibrate", "--preset", "soumu", "--stock", str(tmp_path / "stock.csv"),
+                                   "--age-profile",
                                    str(tmp_path / "prof.yaml"), "--target-oku", "100", "--out", str(out)])
     assert res.exit_code == 0, res.output
     assert "unit_cost_factor = 2" in res.output and "hypothesis" in res.output
