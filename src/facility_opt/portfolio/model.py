@@ -1359,13 +1359,14 @@ class PortfolioModel:
         """Re-assign residents to the nearest sites with room, every decision of ``sol`` held fixed.
 
         The cost model is indifferent between assignments of equal cost; this LP (open, placements,
-        capacity, floor and events fixed) minimises population-weighted distance, so that reported
+        capacity, floor, events and the uncovered shares fixed) minimises population-weighted distance, so that reported
         assignments are the ones residents would use.  The solver report of ``sol`` is kept.
         """
         if not sol.info.has_solution:
             return sol
         fixed = {id(v): v for v in self._integers()}
-        for block in (self.v_gx, self.v_ga, self.v_drop, self.v_disp, self.v_dyear, self.v_cc):
+        # ... and the uncovered shares: they are priced, so the plan's cost stays the solver's objective
+        for block in (self.v_gx, self.v_ga, self.v_drop, self.v_disp, self.v_dyear, self.v_cc, self.v_u):
             fixed.update({id(v): v for v in block})
         # places in use are a cost where the service has an operating cost per place: held too
         rated = np.repeat(self.op_rate > 0, self.P)
@@ -1379,10 +1380,9 @@ class PortfolioModel:
                 x = float(round(x)) if v.cat in ("Binary", "Integer") else x
                 v.cat = "Continuous"
                 v.lowBound, v.upBound = x, x + (1e-6 * abs(x) + 1e-6 if v.cat == "Continuous" and x > 0 else 0.0)
-            # lexicographic in practice: covered first, then the nearest sites with room, then current
-            # places kept in use and no place added that nothing needs
+            # lexicographic in practice: the nearest sites with room, then current places kept in use and
+            # no place added that nothing needs
             terms = self.access_terms()
-            terms += list(zip(self.v_u, (1e6 * np.maximum(self.pop, 1.0)).ravel().tolist()))
             terms += [(v, -1e-3) for v in self.v_cin]
             terms += [(v, 1e-3 * u) for v, u in zip(self.v_ext, np.repeat(self.el["unit"].to_numpy(), self.P))
                       if v.cat == "Continuous"]
