@@ -65,8 +65,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "passed": ("passed", "合格"),
     "failed": ("FAILED", "不合格"),
     "invalid_plan": ("The plan fails the independent check:", "この計画は独立検証に合格していません："),
-    "baseline_misses": ("Keeping everything already misses the standards in {n} place(s)",
-                        "現状維持でも {n} か所で基準を満たしていません"),
+    "baseline_misses": ("Keeping everything already misses the standards in {n} place(s),",
+                        "現状維持でも {n} か所で基準を満たしていません。"),
     "baseline_ref": ("so the baseline is a reference, not a valid plan.", "現状維持は比較の基準であり、実行可能な計画ではありません。"),
     "where_n": ("Where ({n})", "該当箇所（{n}）"),
     # headline
@@ -372,6 +372,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                    " 費用はモデルによる推計です（総務省の更新費用試算の方法と計画モデルの単価）。需要、基準距離、地価、"
                    "運営費は計画モデルの前提で、それぞれモデルファイルに出典を記載しています。"),
     "of_n": ("{n} of {total}", "{total}件中{n}件"),
+    "count_item": ("{n} {label}", "{label} {n}"),
+    "list_sep": (", ", "、"),
 }
 
 

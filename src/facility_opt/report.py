@@ -641,7 +641,8 @@ def _timeline_section(plan: Plan, lang: str = "en", names: dict[str, str] | None
                else f"<p>{_e(tr('no_moves', lang))}</p>")
     ev = plan.frame("events")
     if len(ev):
-        counts = ", ".join(f"{n} {_word('ev_' + k, lang)}" for k, n in ev["status"].value_counts().sort_index().items())
+        counts = tr("list_sep", lang).join(tr("count_item", lang, n=n, label=_word("ev_" + k, lang))
+                                           for k, n in ev["status"].value_counts().sort_index().items())
         rows = [f'<tr data-site="{_e(r.site_id)}"><td>{_e(r.site_id)}</td><td>{_e(_word("ev_" + r.kind, lang))}</td>'
                 f'<td class="num">{int(r.due_year)}</td><td>{_e(_word("ev_" + r.status, lang))}</td>'
                 f'<td class="num">{"" if pd.isna(r.year) else f"{int(r.year)}–{int(r.end_year)}"}</td>'
@@ -779,7 +780,7 @@ def _render(plan: Plan, ward: Ward, path: Path, *, problem, tradeoff, cost_years
     parts.append(f"<h2>{_e(tr('h_headline', lang))}</h2>" + kpi_table)
     if plan.baseline_issues:
         n = len(plan.baseline_issues)
-        parts.append(f'<div class="note"><b>{_e(tr("baseline_misses", lang, n=n))}</b>, {_e(tr("baseline_ref", lang))}'
+        parts.append(f'<div class="note"><b>{_e(tr("baseline_misses", lang, n=n))}</b> {_e(tr("baseline_ref", lang))}'
                      f"<details><summary>{_e(tr('where_n', lang, n=n))}</summary><ul>"
                      + "".join(f"<li>{_e(v)}</li>" for v in plan.baseline_issues) + "</ul></details></div>")
     parts.append(sections.context_section(plan, ward, lang))
@@ -823,7 +824,8 @@ def _render(plan: Plan, ward: Ward, path: Path, *, problem, tradeoff, cost_years
     changed = changed.assign(_o=changed["decision"].map(order).fillna(4)).sort_values(
         ["_o", "facility_id"], kind="mergesort").drop(columns="_o")
     allrows = plan.frame("decisions")
-    counts = ", ".join(f"{n} {decision_label(k, lang)}" for k, n in changed["decision"].value_counts().sort_index().items())
+    counts = tr("list_sep", lang).join(tr("count_item", lang, n=n, label=decision_label(k, lang))
+                                       for k, n in changed["decision"].value_counts().sort_index().items())
     note = tr("decisions_note", lang) + (" " + tr("reason_lang_note", lang) if lang == "ja" else "")
     parts.append(f"<h2>{_e(tr('h_decisions', lang, n=len(changed), counts=counts))}</h2>"
                  f"<p class=\"meta\">{_e(note)}</p>")
