@@ -126,6 +126,23 @@ def test_japanese_charts_use_the_packaged_font():
     assert list(matplotlib.rcParams["font.family"]) == before
 
 
+def test_ward_map_in_japanese(tiny):
+    """plot_ward(lang="ja"): categories by their catalogue name_ja, Japanese labels, every text in
+    the packaged font (the figure is shown later, outside any rc context)."""
+    import matplotlib.pyplot as plt
+    from matplotlib.text import Text
+
+    from facility_opt.figures import plot_ward
+
+    ward = tiny[0]
+    ax = plot_ward(ward, lang="ja")
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["町丁目（大きさ＝人口）", "学童クラブ(単独) (1)", "児童館 (1)", "小学校 (1)", "駅（2）"]
+    assert ax.get_title() == "極小区：施設・町丁目・駅"
+    assert {t.get_fontfamily()[0] for t in ax.figure.findobj(Text)} == {"IPAexGothic"}
+    plt.close(ax.figure)
+
+
 # ---------------------------------------------------------------------- the Japanese page
 def test_japanese_report_has_no_english_titles(tiny_ja, tiny):
     text = tiny_ja.read_text(encoding="utf-8")

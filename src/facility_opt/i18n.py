@@ -19,7 +19,7 @@ from typing import Literal
 
 __all__ = ["Lang", "LANGS", "MESSAGES", "DECISION_LABELS", "SAVING_KIND_LABELS", "tr", "report_language",
            "service_name", "category_name", "decision_label", "chart_style", "japanese_font_path",
-           "CAPACITY_UNITS", "capacity_unit", "names_catalogue"]
+           "CAPACITY_UNITS", "capacity_unit", "names_catalogue", "set_japanese_font"]
 
 Lang = Literal["ja", "en"]
 LANGS: tuple[str, ...] = ("ja", "en")
@@ -120,6 +120,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "map_zone": ("zone (size = population)", "町丁目（大きさ＝人口）"),
     "map_station": ("station ({n})", "駅（{n}）"),
     "map_coords": ("coordinates: {crs}", "座標系：{crs}"),
+    "ward_title": ("{name}: facilities, zones and stations", "{name}：施設・町丁目・駅"),
+    "planned_station": ("planned station ({n})", "計画中の駅（{n}）"),
+    "axis_x": ("x (m, {crs})", "x（m、{crs}）"),
+    "axis_y": ("y (m)", "y（m）"),
     "imap_note": ("Interactive map (works without a network): tick layers in the box at the top right; choose a year "
                   "to see which facilities are open then and what they offer; click a facility for its decision and "
                   "reason. Town blocks are coloured by the share of their residents within the standards.",
@@ -463,6 +467,16 @@ def _japanese_family() -> str:
         font_manager.fontManager.addfont(str(path))
         _FONT_FAMILY = font_manager.FontProperties(fname=str(path)).get_name()
     return _FONT_FAMILY
+
+
+def set_japanese_font(fig) -> None:
+    """Give every text of a drawn figure (titles, labels, ticks, legend) the Japanese font: for
+    figures shown later (a notebook), where :func:`chart_style` cannot wrap the drawing."""
+    from matplotlib.text import Text
+
+    family = [_japanese_family(), "DejaVu Sans"]
+    for t in fig.findobj(Text):
+        t.set_fontfamily(family)
 
 
 @contextmanager
