@@ -207,19 +207,23 @@ def test_area_results_sum_the_decisions_per_school_district(tiny):
 
 def test_freed_sites_name_area_tenure_and_outcome(tiny, tmp_path):
     """F2's building (the hall and the club) closes in 2021: its 900 m² site is leased land
-    (conftest: land_tenure leased), so it goes back to its owner and brings no income."""
+    (conftest: land_tenure leased), so it goes back to its owner and brings nothing."""
     ward, problem, plan, _ = tiny
     f = freed_sites(plan, problem)
-    assert f.to_dict("records") == [{"site_id": "F2", "name": "East hall", "category": "childrens_hall",
-                                     "closes": 2021, "site_area_m2": 900.0, "tenure": "not_owned",
-                                     "outcome": "not_owned", "income_yen": 0.0}]
-    # owned and separable: the plan's land policy (sell) applies
+    assert f.to_dict("records") == [{"site_id": "F2", "name": "East hall", "closes": 2021, "site_area_m2": 900.0,
+                                     "tenure": "not_owned", "outcome": "returned", "need_id": "", "value_yen": 0.0}]
+    # owned and separable: the plan's land policy (sell) applies; owned but shared: nothing to sell
     owned = problem.replace(sites=problem.sites.assign(owned=True, sellable=True))
-    assert freed_sites(plan, owned)["outcome"].tolist() == ["sell"]
-    # a plan that carries its own per-site choice is shown as it is
-    chosen = SimpleNamespace(**{k: getattr(plan, k) for k in ("sites", "policy")},
-                             freed=[{"site_id": "F2", "outcome": "reuse"}])
-    assert freed_sites(chosen, problem)["outcome"].tolist() == ["reuse"]
+    assert freed_sites(plan, owned)[["tenure", "outcome"]].values.tolist() == [["owned", "sell"]]
+    shared = problem.replace(sites=problem.sites.assign(owned=True, sellable=False))
+    assert freed_sites(plan, shared)[["tenure", "outcome"]].values.tolist() == [["shared", "not_separable"]]
+    # a plan that records its own choice per site (plan.freed_sites) is shown as it is
+    row = SimpleNamespace(site_id="F2", name="East hall", closure_year=2021, site_area_m2=900.0, owned=True,
+                          separable=True, choice="reuse", need_id="nursery_annex", value_yen=2.5e8)
+    chosen = SimpleNamespace(sites=plan.sites, policy=plan.policy, freed_sites=[row])
+    assert freed_sites(chosen, problem).to_dict("records") == [
+        {"site_id": "F2", "name": "East hall", "closes": 2021, "site_area_m2": 900.0, "tenure": "owned",
+         "outcome": "reuse", "need_id": "nursery_annex", "value_yen": 2.5e8}]
     text = write_report(plan, ward, tmp_path / "r.html", problem=problem, lang="ja").read_text(encoding="utf-8")
     freed = text.split('<table class="freed">')[1].split("</table>")[0]
     assert "East hall" in freed and "借地を返還" in freed and 'data-value="900.0"' in freed

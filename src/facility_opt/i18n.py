@@ -35,18 +35,26 @@ DECISION_LABELS: dict[str, tuple[str, str]] = {
     "not_built": ("candidate site, not used", "候補地（使用せず）"),
 }
 
-#: the kinds of a saving (keys of ``Kpis.saving_by_kind``)
+#: the kinds of a saving (keys of ``Kpis.saving_by_kind``; a plan shows those it has, in this order; where
+#: ``lease`` is a kind of its own, ``revenue`` is the land sold only: :data:`REVENUE_SOLD_ONLY`)
 SAVING_KIND_LABELS: dict[str, tuple[str, str]] = {
     "renewal": ("Renewal works (renovations, rebuilds)", "改修・改築費"),
     "temporary": ("Temporary premises during rebuilds", "改築中の仮設施設費"),
     "running": ("Running costs of the floor in use", "維持管理・運営費（面積比例）"),
     "fixed": ("Fixed costs of open buildings", "施設ごとの固定費"),
+    "operating": ("Service operating costs (per place, staff included)", "サービスの運営費（定員あたり、人件費を含む）"),
+    "transition": ("Operator changes (one-off transition)", "運営主体の変更（移行経費）"),
     "new_build": ("New floor (extensions, new buildings)", "新設・増築費"),
     "land": ("Land bought for new buildings", "用地取得費"),
     "revenue": ("Land sold or leased (income)", "跡地の売却・貸付収入"),
+    "lease": ("Land leased (income)", "跡地の貸付収入"),
+    "reuse": ("Land reused for a new need (its value)", "跡地の再活用（その価値）"),
     "deferred": ("Renewal deferred past the horizon", "計画期間後に先送りした改修・改築"),
     "penalty": ("Renewal risk (works late, early or dropped)", "改修・改築の時期ずれ・中止のリスク"),
 }
+
+#: ``revenue``'s label when the plan counts lease income apart
+REVENUE_SOLD_ONLY: tuple[str, str] = ("Land sold (income)", "跡地の売却収入")
 
 #: key -> (English, Japanese); ``{name}`` fields are filled by :func:`tr`
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -339,18 +347,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "h_freed": ("Freed sites (跡地)", "跡地の活用"),
     "freed_note": ("Sites the plan closes, with their land and what happens to it (the plan's land policy: {policy}).",
                    "計画で廃止する施設の敷地と、その扱い（計画の方針：{policy}）。"),
+    "freed_note_own": ("Sites the plan closes, with their land and what the plan chose for it, site by site.",
+                       "計画で廃止する施設の敷地と、敷地ごとに計画が選んだ扱い。"),
     "freed_none": ("The plan frees no site.", "計画で生じる跡地はありません。"),
     "col_site_area": ("site area m²", "敷地面積 m²"),
     "col_tenure": ("tenure", "土地"),
     "col_outcome": ("what happens", "扱い"),
-    "col_income_oku": ("income oku-yen", "収入 億円"),
+    "col_income_oku": ("income or value oku-yen", "収入・価値 億円"),
     "col_closes_year": ("closes", "廃止年度"),
     "area_absent": ("not in the data", "データなし"),
     "tenure_owned": ("ward-owned", "区有地"),
     "tenure_other": ("not owned (leased or borrowed)", "借地等"),
+    "tenure_shared": ("ward-owned, shares its building or site", "区有地（建物・敷地を共用）"),
     "fate_returned": ("returned to its owner", "借地を返還"),
     "fate_sell": ("sold", "売却"), "fate_lease": ("leased", "貸付"), "fate_none": ("kept by the ward, unused", "区が保有（活用未定）"),
-    "fate_not_sellable": ("not separable (shares its building or site)", "分割不可（建物・敷地を共用）"),
+    "fate_not_sellable": ("nothing to sell (shared or no known area)", "処分対象外（共用・面積不明）"),
     "fate_reuse": ("re-used by the ward", "区が再活用"),
     "h_imputed": ("Decisions resting on imputed data", "推計値に依拠する方針"),
     "imputed_note": ("These decisions use register values the data mark as imputed (floor area, year built, site "

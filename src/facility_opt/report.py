@@ -47,7 +47,7 @@ from .htmlparts import img as _img
 from .htmlparts import num_cell as _num
 from .htmlparts import oku as _oku
 from .htmlparts import table as _table
-from .i18n import DECISION_LABELS, SAVING_KIND_LABELS, chart_style, decision_label, service_name, tr
+from .i18n import REVENUE_SOLD_ONLY, SAVING_KIND_LABELS, chart_style, decision_label, service_name, tr
 from .portfolio.plan import Plan
 from .portfolio.problem import PortfolioProblem
 from .ward import Ward
@@ -524,9 +524,14 @@ def _saving_kinds(plan: Plan, lang: str = "en") -> str:
     k = plan.kpis
     if not k.saving_by_kind:
         return ""
-    rows = [f'<tr data-saving-kind="{_e(key)}"><th>{_e(labels[1] if lang == "ja" else labels[0])}</th>'
-            + _num(k.saving_by_kind.get(key, 0.0) / OKU_YEN, "{:+,.2f}") + "</tr>"
-            for key, labels in SAVING_KIND_LABELS.items()]
+    kinds = [key for key in SAVING_KIND_LABELS if key in k.saving_by_kind]
+    kinds += sorted(set(k.saving_by_kind) - set(kinds))  # a kind the table does not know yet: by its key
+    rows = []
+    for key in kinds:
+        labels = REVENUE_SOLD_ONLY if key == "revenue" and "lease" in k.saving_by_kind else \
+            SAVING_KIND_LABELS.get(key, (key, key))
+        rows.append(f'<tr data-saving-kind="{_e(key)}"><th>{_e(labels[1] if lang == "ja" else labels[0])}</th>'
+                    + _num(k.saving_by_kind[key] / OKU_YEN, "{:+,.2f}") + "</tr>")
     rows.append(f'<tr data-saving-kind="total"><th>{_e(tr("saving_total", lang))}</th>'
                 + _num(k.saving_yen / OKU_YEN, "{:+,.2f}") + "</tr>")
     return (f"<h3>{_e(tr('h_saving_kinds', lang))}</h3>"

@@ -112,65 +112,69 @@ def areas_section(plan, problem, lang: str = "en") -> str:
 # --------------------------------------------------------------------------------------------------
 # freed sites (跡地)
 #: columns of :func:`freed_sites`
-FREED_COLUMNS = ["site_id", "name", "category", "closes", "site_area_m2", "tenure", "outcome", "income_yen"]
+FREED_COLUMNS = ["site_id", "name", "closes", "site_area_m2", "tenure", "outcome", "need_id", "value_yen"]
+
+
+def _tenure(owned: bool | None, separable: bool | None) -> str:
+    if owned is None:
+        return "unknown"
+    if not owned:
+        return "not_owned"
+    return "owned" if separable is not False else "shared"
 
 
 def freed_sites(plan, problem=None) -> pd.DataFrame:
-    """The sites the plan closes, their land and what happens to it.
+    """The existing sites the plan closes, their land and what happens to it.
 
-    When the plan carries a table of freed sites (``plan.freed``, one row per site with its own
-    ``outcome``), that table is used; otherwise the outcome follows the plan's land policy
-    (``Policy.disposal``: sold, leased, or kept unused) for a separable ward-owned site, and
-    ``not_owned`` / ``not_separable`` otherwise.  ``site_area_m2`` is NaN where the data have none.
-    Returns :data:`FREED_COLUMNS`, sorted by closing year and site.
+    When the plan records a choice per freed site (``plan.freed_sites``: ``choice`` sell, lease,
+    reuse with its ``need_id``, hold, or none), that choice is shown with its value.  Otherwise the
+    plan's land policy applies (``Policy.disposal``: sell, lease, none = held unused) to a separable
+    ward-owned site with a known area, its value being the land income in the plan's costs; land not
+    owned goes back to its owner, and a site that shares its building or has no known area frees
+    nothing to sell.  ``site_area_m2`` is NaN where the data have none.  Returns
+    :data:`FREED_COLUMNS` (``tenure``: owned, shared, not_owned, unknown; ``outcome``: sell, lease,
+    reuse, hold, returned, not_separable), sorted by closing year and site.
     """
-    sites = [s for s in plan.sites if s.kind == "existing" and s.open_before and not s.open_after]
-    own = getattr(plan, "freed", None)
-    if own:
-        f = pd.DataFrame([r.model_dump() if hasattr(r, "model_dump") else dict(r) for r in own])
-    else:
-        f = pd.DataFrame({"site_id": [s.site_id for s in sites]})
-    info = problem.sites.set_index("site_id") if problem is not None else None
-    by_id = {s.site_id: s for s in plan.sites}
-    disposal = str(plan.policy.get("disposal", "sell"))
+    own = list(getattr(plan, "freed_sites", None) or [])
     rows = []
-    for sid in f["site_id"]:
-        s = by_id.get(sid)
-        area = np.nan
-        owned = sellable = None
-        if info is not None and sid in info.index:
-            area = float(info.at[sid, "site_area_m2"])
-            owned, sellable = bool(info.at[sid, "owned"]), bool(info.at[sid, "sellable"])
-        tenure = "unknown" if owned is None else ("owned" if owned else "not_owned")
-        if owned is None:
-            outcome = disposal
-        elif not owned:
-            outcome = "not_owned"
-        elif not sellable:
-            outcome = "not_separable"
-        else:
-            outcome = disposal
-        rows.append({"site_id": sid, "name": s.name if s else sid, "category": s.category if s else "",
-                     "closes": s.closes if s else None, "site_area_m2": area, "tenure": tenure, "outcome": outcome,
-                     "income_yen": float(s.revenue_yen) if s else 0.0})
+    if own:
+        for r in own:
+            tenure = _tenure(r.owned, r.separable)
+            outcome = r.choice if r.choice != "none" else ("returned" if tenure == "not_owned" else "not_separable")
+            rows.append((r.site_id, r.name, r.closure_year, np.nan if r.site_area_m2 is None else r.site_area_m2,
+                         tenure, outcome, r.need_id, float(r.value_yen)))
+    else:
+        info = problem.sites.set_index("site_id") if problem is not None else None
+        policy = {"sell": "sell", "lease": "lease", "none": "hold"}.get(str(plan.policy.get("disposal", "sell")), "sell")
+        for s in plan.sites:
+            if s.kind != "existing" or not s.open_before or s.open_after:
+                continue
+            area, owned, sellable = np.nan, None, None
+            if info is not None and s.site_id in info.index:
+                area = float(info.at[s.site_id, "site_area_m2"])
+                owned, sellable = bool(info.at[s.site_id, "owned"]), bool(info.at[s.site_id, "sellable"])
+            tenure = _tenure(owned, sellable if owned else None)
+            outcome = {"not_owned": "returned", "shared": "not_separable"}.get(tenure, policy)
+            rows.append((s.site_id, s.name, s.closes, area, tenure, outcome, "", float(s.revenue_yen)))
     out = pd.DataFrame(rows, columns=FREED_COLUMNS)
-    if own:  # the plan's own choice per site wins
-        for c in ("outcome", "site_area_m2", "tenure", "income_yen"):
-            if c in f.columns:
-                out[c] = f[c].to_numpy()
     out["closes"] = out["closes"].astype("Int64")
     return out.sort_values(["closes", "site_id"], kind="mergesort").reset_index(drop=True)
 
 
-_OUTCOME_KEYS = {"sell": "fate_sell", "lease": "fate_lease", "none": "fate_none", "not_owned": "fate_returned",
+_OUTCOME_KEYS = {"sell": "fate_sell", "lease": "fate_lease", "hold": "fate_none", "returned": "fate_returned",
                  "not_separable": "fate_not_sellable", "reuse": "fate_reuse"}
-_TENURE_KEYS = {"owned": "tenure_owned", "not_owned": "tenure_other", "unknown": "area_absent"}
+_TENURE_KEYS = {"owned": "tenure_owned", "shared": "tenure_shared", "not_owned": "tenure_other",
+                "unknown": "area_absent"}
 
 
 def freed_section(plan, problem, lang: str = "en") -> str:
     f = freed_sites(plan, problem)
-    policy = tr(_OUTCOME_KEYS.get(str(plan.policy.get("disposal", "sell")), "fate_sell"), lang)
-    head = _h2("h_freed", lang, tr("freed_note", lang, policy=policy))
+    if getattr(plan, "freed_sites", None):
+        note = tr("freed_note_own", lang)
+    else:
+        policy = {"sell": "sell", "lease": "lease", "none": "hold"}.get(str(plan.policy.get("disposal", "sell")), "sell")
+        note = tr("freed_note", lang, policy=tr(_OUTCOME_KEYS[policy], lang))
+    head = _h2("h_freed", lang, note)
     if f.empty:
         return head + f"<p>{esc(tr('freed_none', lang))}</p>"
 
@@ -181,8 +185,9 @@ def freed_section(plan, problem, lang: str = "en") -> str:
             f'<td class="num">{"" if pd.isna(r.closes) else int(r.closes)}</td>'
             + (num_cell(r.site_area_m2) if np.isfinite(r.site_area_m2) else f'<td>{esc(tr("area_absent", lang))}</td>')
             + f"<td>{esc(word(_TENURE_KEYS, r.tenure))}</td>"
-            + f'<td data-outcome="{esc(r.outcome)}">{esc(word(_OUTCOME_KEYS, r.outcome))}</td>'
-            + num_cell(r.income_yen / OKU_YEN, "{:,.2f}") + "</tr>" for r in f.itertuples(index=False)]
+            + f'<td data-outcome="{esc(r.outcome)}">{esc(word(_OUTCOME_KEYS, r.outcome))}'
+            + (f" ({esc(r.need_id)})" if r.need_id else "") + "</td>"
+            + num_cell(r.value_yen / OKU_YEN, "{:,.2f}") + "</tr>" for r in f.itertuples(index=False)]
     heads = [(tr("col_id", lang), False), (tr("col_site", lang), False), (tr("col_closes_year", lang), True),
              (tr("col_site_area", lang), True), (tr("col_tenure", lang), False), (tr("col_outcome", lang), False),
              (tr("col_income_oku", lang), True)]
