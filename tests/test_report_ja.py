@@ -229,6 +229,22 @@ def test_freed_sites_name_area_tenure_and_outcome(tiny, tmp_path):
     assert "East hall" in freed and "借地を返還" in freed and 'data-value="900.0"' in freed
 
 
+def test_decision_summaries_in_japanese(tiny_ja, tiny):
+    """Written from the plan's moves and works: F2 and F3 close in 2021, their hall and club move to
+    the school F1, which is rebuilt 2028-2030; savings 480,748,571 and 57,689,829 yen."""
+    from facility_opt.report_sections import decision_summaries
+
+    _, _, plan, _ = tiny
+    names = {"primary_education": "小学校教育", "childrens_hall": "児童館機能", "after_school_club": "学童クラブ"}
+    assert decision_summaries(plan, "ja", names) == {
+        "F1": "2021年度に複合化（他施設の機能を受け入れ）。学童クラブをEast hall（F2）から受け入れ。"
+              "児童館機能をEast hall（F2）から受け入れ。改築（2028–2030年度）。",
+        "F2": "2021年度に廃止。児童館機能はWest school（F1）へ移転。削減額 +4.81億円。",
+        "F3": "2021年度に廃止。学童クラブはWest school（F1）へ移転。削減額 +0.58億円。"}
+    text = tiny_ja.read_text(encoding="utf-8")
+    assert '<td class="summary">2021年度に廃止。児童館機能はWest school（F1）へ移転。削減額 +4.81億円。</td>' in text
+
+
 def test_imputed_decisions_are_listed(tiny_ja):
     """F2 rests on its imputed year_built, F3 also on its imputed capacity (conftest)."""
     text = tiny_ja.read_text(encoding="utf-8")

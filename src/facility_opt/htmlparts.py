@@ -39,6 +39,7 @@ table.decisions td.reason { width:42%; }
 tbody tr:nth-child(even) { background:#fafbfc; }
 td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; white-space:nowrap; }
 td.reason { font-size:13px; color:#33414f; }
+td.summary { font-size:13px; min-width:14em; }
 td.imputed { font-size:11px; color:#8a6d3b; }
 .better { color:var(--good); } .worse { color:var(--bad); }
 .badge { display:inline-block; padding:1px 7px; border-radius:10px; font-size:12px; font-weight:600; color:#fff; white-space:nowrap; }

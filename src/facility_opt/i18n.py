@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
-__all__ = ["Lang", "LANGS", "MESSAGES", "DECISION_LABELS", "SAVING_KIND_LABELS", "tr", "report_language",
+__all__ = ["Lang", "LANGS", "MESSAGES", "DECISION_LABELS", "SAVING_KIND_LABELS", "tr", "tr_or", "report_language",
            "service_name", "category_name", "decision_label", "chart_style", "japanese_font_path",
            "CAPACITY_UNITS", "capacity_unit", "names_catalogue", "set_japanese_font"]
 
@@ -152,6 +152,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "pop_services_after": ("services after", "計画後のサービス"),
     "pop_services_in": ("services in the year", "その年度のサービス"),
     "pop_reason": ("reason", "理由"),
+    "pop_summary": ("summary", "概要"),
     "pop_floor": ("floor", "延床面積"),
     "pop_imputed": ("rests on imputed data", "推計値に依拠"),
     "pop_covered": ("residents within the standards (worst service and year)", "基準距離内の住民の割合（最も低いサービス・年度）"),
@@ -295,7 +296,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "col_saving_oku": ("saving oku-yen", "削減額 億円"),
     "col_reason": ("reason", "理由"),
     "col_imputed": ("rests on imputed data", "推計値に依拠"),
-    "reason_lang_note": ("", "理由欄は最適化モデルが出力する英文です。"),
+    "reason_lang_note": ("", "「概要」は計画の移転・工事の記録から作成し、「理由」は最適化モデルが出力する英文（費用の内訳を含む）です。"),
+    "col_summary": ("summary", "概要"),
+    "sentence_end": (". ", "。"),
+    "sum_head_year": ("{label} in {year}", "{year}年度に{label}"),
+    "sum_moves_to": ("{svc} moves to {to}", "{svc}は{to}へ移転"),
+    "sum_served_nearby": ("{svc}: its users go to sites already serving them", "{svc}の利用者は近隣の既存施設へ"),
+    "sum_takes_from": ("takes {svc} from {src}", "{svc}を{src}から受け入れ"),
+    "sum_opens": ("opens {svc}", "{svc}を開設"),
+    "sum_works": ("{kind} {start}–{end}", "{kind}（{start}–{end}年度）"),
+    "sum_saving": ("saves {v} oku-yen", "削減額 {v}億円"),
     # trade-off
     "h_tradeoff": ("Cost against access", "費用とアクセスのトレードオフ"),
     "tradeoff_alt": ("cost-access trade-off curve", "費用とアクセスのトレードオフ曲線"),
@@ -413,6 +423,11 @@ def tr(key: str, lang: str = "en", **fields) -> str:
     en, ja = MESSAGES[key]
     text = ja if lang == "ja" else en
     return text.format(**fields) if fields else text
+
+
+def tr_or(key: str, lang: str, default: str) -> str:
+    """:func:`tr` when the table has ``key``, else ``default`` (an unknown kind or status as it is)."""
+    return tr(key, lang) if key in MESSAGES else default
 
 
 def decision_label(kind: str, lang: str = "en") -> str:

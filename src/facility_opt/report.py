@@ -47,7 +47,7 @@ from .htmlparts import img as _img
 from .htmlparts import num_cell as _num
 from .htmlparts import oku as _oku
 from .htmlparts import table as _table
-from .i18n import REVENUE_SOLD_ONLY, SAVING_KIND_LABELS, chart_style, decision_label, service_name, tr
+from .i18n import REVENUE_SOLD_ONLY, SAVING_KIND_LABELS, chart_style, decision_label, service_name, tr, tr_or
 from .portfolio.plan import Plan
 from .portfolio.problem import PortfolioProblem
 from .ward import Ward
@@ -663,12 +663,12 @@ def _timeline_section(plan: Plan, lang: str = "en", names: dict[str, str] | None
 
 def _word(key: str, lang: str) -> str:
     """A message when the table has it, else the key's last part (an unknown status or kind)."""
-    from .i18n import MESSAGES
-
-    return tr(key, lang) if key in MESSAGES else key.split("_", 1)[-1]
+    return tr_or(key, lang, key.split("_", 1)[-1])
 
 
-def _decision_rows(decisions: pd.DataFrame, lang: str = "en", names: dict[str, str] | None = None) -> list[str]:
+def _decision_rows(decisions: pd.DataFrame, lang: str = "en", names: dict[str, str] | None = None,
+                   summaries: dict[str, str] | None = None) -> list[str]:
+    """Table rows of decisions; with ``summaries`` (facility_id -> text) a summary column before the reason."""
     names = names or {}
     sep = "、" if lang == "ja" else ", "
     rows = []
@@ -683,15 +683,17 @@ def _decision_rows(decisions: pd.DataFrame, lang: str = "en", names: dict[str, s
             f"<td>{_e(before)}</td><td>{_e(after)}</td>"
             + _num(r.floor_before_m2) + _num(r.floor_after_m2)
             + _num(r.saving_yen / OKU_YEN, "{:+,.2f}")
+            + (f'<td class="summary">{_e(summaries.get(r.facility_id, ""))}</td>' if summaries is not None else "")
             + f'<td class="reason">{_e(r.reason)}</td>'
             + f'<td class="imputed">{_e(", ".join(getattr(r, "imputed_inputs", []) or []) or "-")}</td></tr>')
     return rows
 
 
-def _decision_head(lang: str = "en") -> list[tuple[str, bool]]:
+def _decision_head(lang: str = "en", summary: bool = False) -> list[tuple[str, bool]]:
     heads = [("col_id", False), ("col_facility", False), ("col_decision", False), ("col_year", True),
              ("col_services_before", False), ("col_services_after", False), ("col_floor_before", True),
-             ("col_floor_after", True), ("col_saving_oku", True), ("col_reason", False), ("col_imputed", False)]
+             ("col_floor_after", True), ("col_saving_oku", True)] + ([("col_summary", False)] if summary else []) \
+        + [("col_reason", False), ("col_imputed", False)]
     return [(tr(h, lang), n) for h, n in heads]
 
 
@@ -834,10 +836,13 @@ def _render(plan: Plan, ward: Ward, path: Path, *, problem, tradeoff, cost_years
     note = tr("decisions_note", lang) + (" " + tr("reason_lang_note", lang) if lang == "ja" else "")
     parts.append(f"<h2>{_e(tr('h_decisions', lang, n=len(changed), counts=counts))}</h2>"
                  f"<p class=\"meta\">{_e(note)}</p>")
-    parts.append(_table(_decision_head(lang), _decision_rows(changed, lang, names), "decisions changed") if len(changed)
+    # Japanese: a summary written from the plan's moves and works beside the optimiser's English reason
+    summaries = sections.decision_summaries(plan, lang, names) if lang == "ja" else None
+    head = _decision_head(lang, summaries is not None)
+    parts.append(_table(head, _decision_rows(changed, lang, names, summaries), "decisions changed") if len(changed)
                  else f"<p>{_e(tr('keeps_all', lang))}</p>")
     parts.append(f"<details><summary>{_e(tr('all_facilities', lang, n=len(allrows)))}</summary>"
-                 + _table(_decision_head(lang), _decision_rows(allrows, lang, names), "decisions all") + "</details>")
+                 + _table(head, _decision_rows(allrows, lang, names, summaries), "decisions all") + "</details>")
     parts.append(sections.freed_section(plan, problem, lang))
     parts.append(sections.imputed_section(plan, lang, names))
 

@@ -12,9 +12,9 @@ import pandas as pd
 
 from .costs import OKU_YEN
 from .htmlparts import esc, num_cell, table
-from .i18n import capacity_unit, decision_label, tr
+from .i18n import capacity_unit, decision_label, tr, tr_or
 
-__all__ = ["places_section", "areas_section", "area_results", "freed_sites", "freed_section", "imputed_section",
+__all__ = ["decision_summaries", "places_section", "areas_section", "area_results", "freed_sites", "freed_section", "imputed_section",
            "context_section", "context_rows", "DISTRICT_SERVICES"]
 
 #: the district services results are grouped by, in order of preference (中学校区 first)
@@ -24,6 +24,50 @@ DISTRICT_SERVICES = ("junior_high_education", "primary_education")
 def _h2(key: str, lang: str, note: str | None = None) -> str:
     out = f"<h2>{esc(tr(key, lang))}</h2>"
     return out + (f'<p class="meta">{esc(note)}</p>' if note else "")
+
+
+# --------------------------------------------------------------------------------------------------
+# each decision in a few words, from the plan's moves and works
+def decision_summaries(plan, lang: str = "ja", names: dict[str, str] | None = None) -> dict[str, str]:
+    """facility_id -> what happens to it, in ``lang``, written from the plan's own tables: the
+    decision and its year, where each service it loses goes (``plan_moves``), where each service it
+    gains comes from, its renewal works, its saving.  The optimiser's ``reason`` says the same in
+    English with the costs behind it; this one reads in Japanese too."""
+    from .report import plan_moves
+
+    names = names or {}
+    site_name = {s.site_id: s.name for s in plan.sites}
+    moves = plan_moves(plan)
+    works = plan.frame("events")
+    works = works[works["status"] == "done"]
+    sep, stop = tr("list_sep", lang), tr("sentence_end", lang)
+
+    def where(ids: str) -> str:
+        return sep.join(f"{site_name.get(s, s)}（{s}）" if lang == "ja" else f"{site_name.get(s, s)} ({s})"
+                        for s in ids.split(";") if s)
+
+    out = {}
+    for d in plan.decisions:
+        label = decision_label(d.decision, lang)
+        parts = [tr("sum_head_year", lang, year=d.year, label=label) if d.year else label]
+        for k in d.lost:
+            m = moves[(moves["service_id"] == k) & moves["from_site"].str.split(";").map(lambda x: d.site_id in x)]
+            to = ";".join(t for t in m["to_site"] if t)
+            svc = names.get(k, k)
+            parts.append(tr("sum_moves_to", lang, svc=svc, to=where(to)) if to else tr("sum_served_nearby", lang, svc=svc))
+        for k in d.gained:
+            m = moves[(moves["service_id"] == k) & moves["to_site"].str.split(";").map(lambda x: d.site_id in x)]
+            src = ";".join(t for t in m["from_site"] if t)
+            svc = names.get(k, k)
+            parts.append(tr("sum_takes_from", lang, svc=svc, src=where(src)) if src else tr("sum_opens", lang, svc=svc))
+        for w in works[works["site_id"] == d.site_id].itertuples(index=False):
+            if d.decision != "close":
+                parts.append(tr("sum_works", lang, kind=tr_or(f"ev_{w.kind}", lang, w.kind), start=int(w.year),
+                                end=int(w.end_year)))
+        if abs(d.saving_yen) >= 0.005 * OKU_YEN:
+            parts.append(tr("sum_saving", lang, v=f"{d.saving_yen / OKU_YEN:+,.2f}"))
+        out[d.facility_id] = (stop.join(parts) + stop).rstrip()
+    return out
 
 
 # --------------------------------------------------------------------------------------------------

@@ -117,6 +117,12 @@ def map_data(plan, ward, problem=None, *, lang: str = "en", catalogue=None) -> d
     catalogue = names_catalogue(catalogue)
     layers = map_layers(plan, ward, problem, lang=lang, catalogue=catalogue)
     f = layers["facilities"]
+    summaries = {}
+    if lang == "ja":  # what happens, in Japanese, from the plan's moves and works (report_sections)
+        from .report_sections import decision_summaries
+
+        svc = {k: service_name(catalogue, k, lang) for k in plan.frame("timeline")["service_id"].unique()}
+        summaries = decision_summaries(plan, lang, svc)
     facilities = []
     for r in f.itertuples(index=False):
         facilities.append({
@@ -125,6 +131,7 @@ def map_data(plan, ward, problem=None, *, lang: str = "en", catalogue=None) -> d
             "before": [s for s in r.services_before.split(";") if s],
             "after": [s for s in r.services_after.split(";") if s],
             "floor": [_r(r.floor_before_m2), _r(r.floor_after_m2)], "reason": r.reason,
+            "summary": summaries.get(r.facility_id, ""),
             "imputed": r.imputed_inputs.replace(";", ", "), "segments": json.loads(r.services_by_year),
             "lat": _r(r.geometry.y), "lon": _r(r.geometry.x)})
     z = layers["zones"]
@@ -145,7 +152,7 @@ def map_data(plan, ward, problem=None, *, lang: str = "en", catalogue=None) -> d
         "text": {k: tr(k, lang) for k in ("imap_year", "imap_all_years", "imap_services", "imap_tiles", "imap_zones",
                                             "imap_stations", "imap_boundary", "pop_decision", "pop_year",
                                             "pop_services_before", "pop_services_after", "pop_services_in",
-                                            "pop_reason", "pop_floor", "pop_imputed", "pop_covered",
+                                            "pop_reason", "pop_summary", "pop_floor", "pop_imputed", "pop_covered",
                                             "pop_population", "legend_coverage")},
         "tiles": list(_OSM),
     }
@@ -195,6 +202,7 @@ _MAP_JS = r"""
                 [T.pop_services_before, names(f.before)], [T.pop_services_after, names(f.after)]];
     if (y) rows.push([T.pop_services_in + ' ' + y, names(inYear(f, y))]);
     rows.push([T.pop_floor, Math.round(f.floor[0]).toLocaleString() + ' → ' + Math.round(f.floor[1]).toLocaleString() + ' m²']);
+    if (f.summary) rows.push([T.pop_summary, f.summary]);
     rows.push([T.pop_reason, f.reason]);
     if (f.imputed) rows.push([T.pop_imputed, f.imputed]);
     return '<div class="fo-popup"><b>' + esc(f.name) + '</b> <small>' + esc(f.id) + '</small><table>'
