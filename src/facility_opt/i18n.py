@@ -304,6 +304,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sum_served_nearby": ("{svc}: its users go to sites already serving them", "{svc}の利用者は近隣の既存施設へ"),
     "sum_takes_from": ("takes {svc} from {src}", "{svc}を{src}から受け入れ"),
     "sum_opens": ("opens {svc}", "{svc}を開設"),
+    "sum_n_sites": ("{n} sites (redistributed that year)", "同年度に再配置される{n}施設"),
     "sum_works": ("{kind} {start}–{end}", "{kind}（{start}–{end}年度）"),
     "sum_saving": ("saves {v} oku-yen", "削減額 {v}億円"),
     # trade-off

@@ -17,6 +17,9 @@ from .i18n import capacity_unit, decision_label, tr, tr_or
 __all__ = ["decision_summaries", "places_section", "areas_section", "area_results", "freed_sites", "freed_section", "imputed_section",
            "context_section", "context_rows", "DISTRICT_SERVICES"]
 
+#: a decision summary names at most this many sites a service moves to or comes from (else their count)
+MAX_NAMED_SITES = 3
+
 #: the district services results are grouped by, in order of preference (中学校区 first)
 DISTRICT_SERVICES = ("junior_high_education", "primary_education")
 
@@ -38,28 +41,36 @@ def decision_summaries(plan, lang: str = "ja", names: dict[str, str] | None = No
     names = names or {}
     site_name = {s.site_id: s.name for s in plan.sites}
     moves = plan_moves(plan)
+    moves = moves[moves["kind"] != "capacity"]
     works = plan.frame("events")
     works = works[works["status"] == "done"]
     sep, stop = tr("list_sep", lang), tr("sentence_end", lang)
 
-    def where(ids: str) -> str:
+    def where(ids: list[str], own: str) -> str:
+        """The sites by name, or their count when a service is redistributed among many that year
+        (the plan's moves say which sites it leaves and which it reaches, not who goes where)."""
+        ids = [s for s in dict.fromkeys(ids) if s and s != own]
+        if len(ids) > MAX_NAMED_SITES:
+            return tr("sum_n_sites", lang, n=len(ids))
         return sep.join(f"{site_name.get(s, s)}（{s}）" if lang == "ja" else f"{site_name.get(s, s)} ({s})"
-                        for s in ids.split(";") if s)
+                        for s in ids)
+
+    def sites_of(column: str, k: str, other: str, site: str) -> list[str]:
+        m = moves[(moves["service_id"] == k) & moves[other].str.split(";").map(lambda x: site in x)]
+        return [s for ids in m[column] for s in ids.split(";")]
 
     out = {}
     for d in plan.decisions:
         label = decision_label(d.decision, lang)
         parts = [tr("sum_head_year", lang, year=d.year, label=label) if d.year else label]
         for k in d.lost:
-            m = moves[(moves["service_id"] == k) & moves["from_site"].str.split(";").map(lambda x: d.site_id in x)]
-            to = ";".join(t for t in m["to_site"] if t)
+            to = where(sites_of("to_site", k, "from_site", d.site_id), d.site_id)
             svc = names.get(k, k)
-            parts.append(tr("sum_moves_to", lang, svc=svc, to=where(to)) if to else tr("sum_served_nearby", lang, svc=svc))
+            parts.append(tr("sum_moves_to", lang, svc=svc, to=to) if to else tr("sum_served_nearby", lang, svc=svc))
         for k in d.gained:
-            m = moves[(moves["service_id"] == k) & moves["to_site"].str.split(";").map(lambda x: d.site_id in x)]
-            src = ";".join(t for t in m["from_site"] if t)
+            src = where(sites_of("from_site", k, "to_site", d.site_id), d.site_id)
             svc = names.get(k, k)
-            parts.append(tr("sum_takes_from", lang, svc=svc, src=where(src)) if src else tr("sum_opens", lang, svc=svc))
+            parts.append(tr("sum_takes_from", lang, svc=svc, src=src) if src else tr("sum_opens", lang, svc=svc))
         for w in works[works["site_id"] == d.site_id].itertuples(index=False):
             if d.decision != "close":
                 parts.append(tr("sum_works", lang, kind=tr_or(f"ev_{w.kind}", lang, w.kind), start=int(w.year),
