@@ -347,3 +347,6 @@ def test_nerima_report(tmp_path):
     assert min(places.values()) >= 6676  # the model's minimum of nursery places
     assert sorted(page.rows["decisions changed"]) == sorted(plan.changes()["facility_id"])
     assert "geodata/nerima/README.md" in text
+    # Nerima's ward.yaml says ja: the report is Japanese, with the ward's published figures beside the model's
+    assert '<html lang="ja">' in text and "区の公共施設の全体像" in text and "約6,450億円" in text
+    assert "中学校区" in text  # results by junior-high district

@@ -404,3 +404,5 @@ def test_run_lang_and_report_command(tiny_model, tmp_path):
     assert res.exit_code == 0 and (tmp_path / "ja.html").read_text(encoding="utf-8") == ja
     bad = runner.invoke(app, ["report", str(tmp_path), str(tiny_model)])
     assert bad.exit_code == 1 and "not a run folder (no plan.json)" in bad.output
+    other = runner.invoke(app, ["report", str(out)])  # the default model (nerima) is not the run's
+    assert other.exit_code == 1 and "made with planning model 'tiny', not 'nerima'" in other.output
