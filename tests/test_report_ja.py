@@ -230,19 +230,20 @@ def test_freed_sites_name_area_tenure_and_outcome(tiny, tmp_path):
 
 
 def test_decision_summaries_in_japanese(tiny_ja, tiny):
-    """Written from the plan's moves and works: F2 and F3 close in 2021, their hall and club move to
-    the school F1, which is rebuilt 2028-2030; savings 480,748,571 and 57,689,829 yen."""
+    """Written from the plan's assignments and works: F2 and F3 close in 2021, the residents of their
+    hall and club are served at the school F1 from then, which is rebuilt 2028-2030; savings
+    480,748,571 and 57,689,829 yen."""
     from facility_opt.report_sections import decision_summaries
 
     _, _, plan, _ = tiny
     names = {"primary_education": "小学校教育", "childrens_hall": "児童館機能", "after_school_club": "学童クラブ"}
     assert decision_summaries(plan, "ja", names) == {
-        "F1": "2021年度に複合化（他施設の機能を受け入れ）。学童クラブをEast hall（F2）から受け入れ。"
-              "児童館機能をEast hall（F2）から受け入れ。改築（2028–2030年度）。",
-        "F2": "2021年度に廃止。児童館機能はWest school（F1）へ移転。削減額 +4.81億円。",
-        "F3": "2021年度に廃止。学童クラブはWest school（F1）へ移転。削減額 +0.58億円。"}
+        "F1": "2021年度に複合化（他施設の機能を受け入れ）。East hall（F2）から学童クラブを受け入れ。"
+              "East hall（F2）から児童館機能を受け入れ。改築（2028–2030年度）。",
+        "F2": "2021年度に廃止。児童館機能の利用者はWest school（F1）へ。削減額 +4.81億円。",
+        "F3": "2021年度に廃止。学童クラブの利用者はWest school（F1）へ。削減額 +0.58億円。"}
     text = tiny_ja.read_text(encoding="utf-8")
-    assert '<td class="summary">2021年度に廃止。児童館機能はWest school（F1）へ移転。削減額 +4.81億円。</td>' in text
+    assert '<td class="summary">2021年度に廃止。児童館機能の利用者はWest school（F1）へ。削減額 +4.81億円。</td>' in text
 
 
 def test_imputed_decisions_are_listed(tiny_ja):
@@ -311,6 +312,28 @@ def test_map_data_has_every_facility_zone_and_station(tiny):
 FAC = r'<path class="fo-fac fo-d-(\w+) leaflet-interactive"'
 
 
+def _with_gaps(plan):
+    """The tiny plan with made-up coverage gaps: Z1 half outside the standards in 2019-2020, Z2 a
+    fifth in 2019 (the plan covers everyone; gaps like these come from the years before it acts)."""
+    from facility_opt.portfolio.plan import Uncovered
+
+    gaps = [Uncovered(zone_id="Z1", service_id="childrens_hall", from_year=2019, to_year=2020, share=0.5,
+                      population=100.0, demand=5.0),
+            Uncovered(zone_id="Z2", service_id="after_school_club", from_year=2019, to_year=2019, share=0.2,
+                      population=100.0, demand=5.0)]
+    return plan.model_copy(update={"uncovered": gaps})
+
+
+def test_zone_coverage_by_year(tiny):
+    from facility_opt.webmap import map_layers
+
+    ward, problem, plan, _ = tiny
+    z = map_layers(_with_gaps(plan), ward, problem)["zones"].set_index("zone_id")
+    assert z["covered"].tolist() == [1.0, 1.0, 1.0, 1.0]  # the last year: everyone within the standards
+    assert z["covered_worst"].tolist() == [0.5, 0.8, 1.0, 1.0]
+    assert z.loc["Z1", "gaps"] == "[[2019,2020,0.5]]" and z.loc["Z3", "gaps"] == "[]"
+
+
 def _chromium(exe: str, tmp_path, *args: str) -> subprocess.CompletedProcess:
     """Headless chromium with every network request failing (no DNS, a dead proxy)."""
     return subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -354,6 +377,13 @@ def test_report_renders_in_a_real_browser_without_network(tiny_ja, tiny, tmp_pat
     assert 'data-shown="1"' in dom2030
     dom2020 = _chromium(exe, tmp_path, "--dump-dom", url + "#year=2020").stdout.decode("utf-8")
     assert sorted(re.findall(FAC, dom2020)) == ["close", "close", "host"]
+    # town blocks shaded by the year's coverage: Z1 (half outside in 2019-2020) red in 2019, green by 2030
+    gap_page = write_report(_with_gaps(plan), ward, tmp_path / "gaps.html", problem=problem, lang="ja").resolve()
+    fills = lambda d: re.findall(r'<path class="fo-zone leaflet-interactive"[^>]*fill="(#\w+)"', d)  # noqa: E731
+    d2019 = _chromium(exe, tmp_path, "--dump-dom", gap_page.as_uri() + "#year=2019").stdout.decode("utf-8")
+    assert sorted(fills(d2019)) == sorted(["#e53935", "#ff9800", "#4caf50", "#4caf50"])  # Z1 50 %, Z2 80 %
+    d2030 = _chromium(exe, tmp_path, "--dump-dom", gap_page.as_uri() + "#year=2030").stdout.decode("utf-8")
+    assert fills(d2030) == ["#4caf50"] * 4
     # the screenshot: the page at its size, with figures, tables and the map (many colours)
     shot = tmp_path / "shot.png"
     _chromium(exe, tmp_path, f"--screenshot={shot}", "--window-size=1280,2400", url)

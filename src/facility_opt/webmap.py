@@ -35,12 +35,19 @@ _OSM = ("https://tile.openstreetmap.org/{z}/{x}/{y}.png",
         '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors')
 
 
-def _coverage_by_zone(plan) -> pd.Series:
-    """zone_id -> share of its target residents within the standards, worst over services and years."""
+def _gaps_by_zone(plan) -> pd.DataFrame:
+    """zone_id, from_year, to_year, share: the largest share of a zone's target residents of any
+    service left outside the standards, per period (``plan.uncovered``)."""
     u = plan.frame("uncovered")
-    if u.empty:
-        return pd.Series(dtype=float)
-    return 1.0 - u.groupby("zone_id", sort=True)["share"].max().clip(0.0, 1.0)
+    return (u.groupby(["zone_id", "from_year", "to_year"], sort=True)["share"].max().clip(0.0, 1.0)
+            .reset_index())
+
+
+def _coverage_in(gaps: pd.DataFrame, year: int | None = None) -> pd.Series:
+    """zone_id -> share of its residents within the standards (worst service) in ``year``, or in
+    the worst year when ``year`` is None; zones without gaps are fully covered (not listed)."""
+    g = gaps if year is None else gaps[(gaps["from_year"] <= year) & (gaps["to_year"] >= year)]
+    return 1.0 - g.groupby("zone_id", sort=True)["share"].max()
 
 
 def map_layers(plan, ward, problem=None, *, lang: str = "en", catalogue=None) -> dict[str, gpd.GeoDataFrame]:
@@ -52,8 +59,9 @@ def map_layers(plan, ward, problem=None, *, lang: str = "en", catalogue=None) ->
         ``facilities``: :func:`facility_opt.report.plan_geodataframe` plus ``decision_label``,
         ``services_before_names``, ``services_after_names`` (``、``/``, ``-joined names),
         ``services_by_year`` (JSON: ``[[service_id, from_year, to_year], ...]`` at its site),
-        ``closes`` and ``open_from`` (Int64); ``zones``: zone_id, name, population, covered (0-1),
-        geometry; ``stations``: station_id, name, opening_year, geometry.
+        ``closes`` and ``open_from`` (Int64); ``zones``: zone_id, name, population, covered (share
+        of its residents within the standards in the last year, worst service), covered_worst (in
+        its worst year), gaps (JSON ``[[from_year, to_year, share outside], ...]``), geometry; ``stations``: station_id, name, opening_year, geometry.
     """
     from .report import plan_geodataframe
 
@@ -78,8 +86,13 @@ def map_layers(plan, ward, problem=None, *, lang: str = "en", catalogue=None) ->
     g = g.to_crs("EPSG:4326")
 
     z = ward.zones[["zone_id", "name", "population", "geometry"]].copy()
-    cov = _coverage_by_zone(plan)
-    z["covered"] = cov.reindex(z["zone_id"]).fillna(1.0).to_numpy()
+    gaps = _gaps_by_zone(plan)
+    end = plan.start_year + plan.horizon_years - 1
+    z["covered"] = _coverage_in(gaps, end).reindex(z["zone_id"]).fillna(1.0).to_numpy()
+    z["covered_worst"] = _coverage_in(gaps).reindex(z["zone_id"]).fillna(1.0).to_numpy()
+    z["gaps"] = [json.dumps([[int(r.from_year), int(r.to_year), round(float(r.share), 6)]
+                             for r in g.itertuples(index=False)], separators=(",", ":"))
+                 for g in (gaps[gaps["zone_id"] == zid] for zid in z["zone_id"])]
     z = z.sort_values("zone_id", kind="mergesort").to_crs("EPSG:4326")
     st = ward.stations.copy()
     if "opening_year" not in st.columns:
@@ -136,6 +149,7 @@ def map_data(plan, ward, problem=None, *, lang: str = "en", catalogue=None) -> d
             "lat": _r(r.geometry.y), "lon": _r(r.geometry.x)})
     z = layers["zones"]
     zones = [{"id": r.zone_id, "name": r.name, "pop": int(r.population), "covered": _r(r.covered),
+              "worst": _r(r.covered_worst), "gaps": json.loads(r.gaps),
               "lat": _r(r.geometry.y), "lon": _r(r.geometry.x)} for r in z.itertuples(index=False)]
     st = layers["stations"]
     stations = [{"name": r.name, "opening": None if pd.isna(r.opening_year) else int(r.opening_year),
@@ -152,7 +166,7 @@ def map_data(plan, ward, problem=None, *, lang: str = "en", catalogue=None) -> d
         "text": {k: tr(k, lang) for k in ("imap_year", "imap_all_years", "imap_services", "imap_tiles", "imap_zones",
                                             "imap_stations", "imap_boundary", "pop_decision", "pop_year",
                                             "pop_services_before", "pop_services_after", "pop_services_in",
-                                            "pop_reason", "pop_summary", "pop_floor", "pop_imputed", "pop_covered",
+                                            "pop_reason", "pop_summary", "pop_floor", "pop_imputed", "pop_covered", "pop_worst",
                                             "pop_population", "legend_coverage")},
         "tiles": list(_OSM),
     }
@@ -176,12 +190,23 @@ _MAP_JS = r"""
   overlays[T.imap_boundary] = boundary;
   var zones = L.layerGroup();
   function zoneColour(c) { return c >= 0.9999 ? '#4caf50' : c >= 0.95 ? '#cddc39' : c >= 0.8 ? '#ff9800' : '#e53935'; }
-  D.zones.forEach(function (z) {
-    L.circleMarker([z.lat, z.lon], {radius: Math.max(2, Math.sqrt(z.pop) / 12), stroke: false, fillOpacity: 0.45,
-                                    fillColor: zoneColour(z.covered), className: 'fo-zone'})
-      .bindPopup('<b>' + esc(z.name) + '</b><br>' + esc(T.pop_population) + ': ' + z.pop.toLocaleString() + '<br>'
-                 + esc(T.pop_covered) + ': ' + (100 * z.covered).toFixed(1) + ' %').addTo(zones);
+  function coveredIn(z, y) {  // share within the standards in year y (worst service); the last year by default
+    var worst = 0; z.gaps.forEach(function (g) { if (g[0] <= y && y <= g[1]) worst = Math.max(worst, g[2]); });
+    return 1 - worst;
+  }
+  var zoneMarks = D.zones.map(function (z) {
+    return {z: z, m: L.circleMarker([z.lat, z.lon], {radius: Math.max(2, Math.sqrt(z.pop) / 12), stroke: false,
+                                                     fillOpacity: 0.45, className: 'fo-zone'}).addTo(zones)};
   });
+  function shadeZones(y) {
+    zoneMarks.forEach(function (o) {
+      var c = coveredIn(o.z, y);
+      o.m.setStyle({fillColor: zoneColour(c)});
+      o.m.bindPopup('<b>' + esc(o.z.name) + '</b><br>' + esc(T.pop_population) + ': ' + o.z.pop.toLocaleString()
+                    + '<br>' + esc(T.pop_covered) + ' (' + y + '): ' + (100 * c).toFixed(1) + ' %<br>'
+                    + esc(T.pop_worst) + ': ' + (100 * o.z.worst).toFixed(1) + ' %');
+    });
+  }
   zones.addTo(map); overlays[T.imap_zones] = zones;
   var stations = L.layerGroup();
   D.stations.forEach(function (s) {
@@ -241,6 +266,7 @@ _MAP_JS = r"""
       if (!show && g.hasLayer(o.m)) g.removeLayer(o.m);
       if (show) { shown++; o.m.setPopupContent(popup(o.f, y)); }
     });
+    shadeZones(y || D.end);
     el.setAttribute('data-shown', String(shown));
   }
   yearSel.addEventListener('change', refresh);
@@ -274,7 +300,7 @@ def leaflet_html(plan, ward, problem=None, *, lang: str = "en", catalogue=None) 
     years = "".join(f'<option value="{y}">{y}</option>' for y in range(data["start"], data["end"] + 1))
     boxes = "".join(f'<label><input type="checkbox" value="{e(s["id"])}" checked> {e(s["name"])}</label>'
                     for s in data["services"])
-    legend = (f'<span class="fo-legend">{e(tr("imap_zones", lang))}:'
+    legend = (f'<span class="fo-legend">{e(tr("imap_zones_legend", lang))}:'
               '<i style="background:#4caf50"></i>100 %<i style="background:#cddc39"></i>≥ 95 %'
               '<i style="background:#ff9800"></i>≥ 80 %<i style="background:#e53935"></i>&lt; 80 %</span>')
     return (f"<style>{css}{_MAP_CSS}</style>"
