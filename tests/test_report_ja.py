@@ -352,6 +352,7 @@ def test_report_renders_in_a_real_browser_without_network(tiny_ja, tiny, tmp_pat
     import system_tools
 
     exe = system_tools.chromium()
+    system_tools.japanese_font()  # else the screenshot's Japanese text is empty boxes
     ward, problem, plan, _ = tiny
     url = tiny_ja.resolve().as_uri()
     dom = _chromium(exe, tmp_path, "--dump-dom", url).stdout.decode("utf-8")

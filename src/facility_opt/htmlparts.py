@@ -20,7 +20,7 @@ CSS = """
 :root { --ink:#1d2733; --muted:#5b6b7c; --line:#dfe4ea; --band:#f5f7fa; --accent:#1f6fb4; --good:#2e7d32; --bad:#c62828; }
 * { box-sizing: border-box; }
 body { margin:0; background:#eef1f5; color:var(--ink);
-  font: 15px/1.5 "Helvetica Neue", Arial, "Hiragino Sans", "Hiragino Kaku Gothic ProN", "Noto Sans JP", "Yu Gothic", Meiryo, sans-serif; }
+  font: 15px/1.5 "Helvetica Neue", Arial, "Hiragino Sans", "Hiragino Kaku Gothic ProN", "Noto Sans JP", "Yu Gothic", Meiryo, "IPAexGothic", sans-serif; }
 main { max-width:1180px; margin:0 auto; padding:28px 36px 48px; background:#fff; }
 header { border-bottom:3px solid var(--accent); padding-bottom:12px; margin-bottom:20px; }
 h1 { font-size:26px; margin:0 0 4px; }
