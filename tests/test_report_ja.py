@@ -304,6 +304,13 @@ def test_map_data_has_every_facility_zone_and_station(tiny):
     assert (f1["lat"], f1["lon"]) == pytest.approx((35.740, 139.604), abs=1e-6)
     assert len(d["zones"]) == 4 and len(d["stations"]) == 2
     assert all(z["covered"] == 1.0 for z in d["zones"])  # the plan covers everyone
+    # a decision kind the message table does not know yet is shown by its name, in grey
+    from facility_opt.webmap import decision_kinds
+
+    assert decision_kinds(["close", "merge", "host", "close"]) == ["host", "close", "merge"]
+    odd = [x.model_copy(update={"decision": "merge"}) if x.facility_id == "F3" else x for x in plan.decisions]
+    dd = map_data(plan.model_copy(update={"decisions": odd}), ward, problem, lang="ja")
+    assert dd["decisions"][-1] == {"id": "merge", "label": "merge", "colour": "#7f7f7f"}
     js, css = leaflet_assets()
     assert "circleMarker" in js and "url(images/" not in css and "url(data:image/png;base64," in css
 

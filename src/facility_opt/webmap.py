@@ -25,11 +25,23 @@ import pandas as pd
 
 from .i18n import DECISION_LABELS, decision_label, names_catalogue, service_name, tr
 
-__all__ = ["map_layers", "leaflet_html", "explore_plan", "DECISION_COLOURS", "leaflet_assets"]
+__all__ = ["map_layers", "map_data", "leaflet_html", "explore_plan", "DECISION_COLOURS", "OTHER_COLOUR", "decision_kinds",
+           "leaflet_assets"]
 
 #: colour of each decision kind on the interactive maps (the static map's colours)
 DECISION_COLOURS: dict[str, str] = {"keep": "#8fb3d9", "rebuild": "#3a6ea5", "host": "#2e9d4e", "convert": "#f28e2b",
                                     "close": "#d62728", "new": "#ffbf00", "not_built": "#b0b0b0"}
+
+#: the colour of a decision kind the table does not know (a newer optimiser's)
+OTHER_COLOUR = "#7f7f7f"
+
+
+def decision_kinds(kinds) -> list[str]:
+    """The decision kinds present, in the order of :data:`facility_opt.i18n.DECISION_LABELS`, then
+    any other kind by name (shown with its own name and :data:`OTHER_COLOUR`)."""
+    present = set(kinds)
+    return [k for k in DECISION_LABELS if k in present] + sorted(present - set(DECISION_LABELS))
+
 
 _OSM = ("https://tile.openstreetmap.org/{z}/{x}/{y}.png",
         '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors')
@@ -157,12 +169,13 @@ def map_data(plan, ward, problem=None, *, lang: str = "en", catalogue=None) -> d
     boundary = json.loads(ward.boundary.to_crs("EPSG:4326")[["geometry"]].to_json(drop_id=True))
     services = sorted({s for r in facilities for s in r["before"] + r["after"]}
                       | set(plan.frame("timeline")["service_id"]))
-    kinds = [k for k in DECISION_LABELS if any(r["decision"] == k for r in facilities)]
+    kinds = decision_kinds(r["decision"] for r in facilities)
     return {
         "lang": lang, "start": plan.start_year, "end": plan.start_year + plan.horizon_years - 1,
         "facilities": facilities, "zones": zones, "stations": stations, "boundary": boundary,
         "services": [{"id": s, "name": service_name(catalogue, s, lang)} for s in services],
-        "decisions": [{"id": k, "label": decision_label(k, lang), "colour": DECISION_COLOURS[k]} for k in kinds],
+        "decisions": [{"id": k, "label": decision_label(k, lang), "colour": DECISION_COLOURS.get(k, OTHER_COLOUR)}
+                      for k in kinds],
         "text": {k: tr(k, lang) for k in ("imap_year", "imap_all_years", "imap_services", "imap_tiles", "imap_zones",
                                             "imap_stations", "imap_boundary", "pop_decision", "pop_year",
                                             "pop_services_before", "pop_services_after", "pop_services_in",
@@ -340,10 +353,11 @@ def explore_plan(plan, ward, problem=None, *, lang: str | None = None, catalogue
                   legend_kwds={"caption": tr("legend_coverage", lang)})
     ward.boundary.to_crs("EPSG:4326").explore(m=m, name=tr("imap_boundary", lang), color="#333333",
                                               style_kwds={"fill": False, "weight": 2}, tooltip=False)
-    for kind in DECISION_LABELS:
+    for kind in decision_kinds(f["decision"]):
         sub = f[f["decision"] == kind]
         if len(sub):
-            sub.explore(m=m, name=f"{decision_label(kind, lang)} ({len(sub)})", color=DECISION_COLOURS[kind],
+            sub.explore(m=m, name=f"{decision_label(kind, lang)} ({len(sub)})",
+                        color=DECISION_COLOURS.get(kind, OTHER_COLOUR),
                         marker_kwds={"radius": 7 if kind not in ("keep", "rebuild") else 5},
                         style_kwds={"fillOpacity": 0.95, "color": "#ffffff", "weight": 1},
                         tooltip=["name", "decision_label"], popup=popup)
