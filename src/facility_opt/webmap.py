@@ -3,7 +3,7 @@
 * :func:`map_layers`: what both maps show, as GeoDataFrames in WGS 84: every facility and candidate
   site with its decision (label in the report's language), services before, after and year by
   year, reason and imputed inputs; the town blocks with the share of their residents within the
-  standards (worst service and year); the stations.
+  standards (worst service; in the last year, in the worst year, and per period); the stations.
 * :func:`leaflet_html`: a ``<section>`` for the self-contained report: Leaflet (vendored in
   ``facility_opt/vendor/leaflet``, BSD-2-Clause, inlined) with one layer per decision kind, town
   blocks shaded by coverage, stations, the ward boundary, a year selector and service check boxes;
@@ -102,9 +102,10 @@ def map_layers(plan, ward, problem=None, *, lang: str = "en", catalogue=None) ->
     end = plan.start_year + plan.horizon_years - 1
     z["covered"] = _coverage_in(gaps, end).reindex(z["zone_id"]).fillna(1.0).to_numpy()
     z["covered_worst"] = _coverage_in(gaps).reindex(z["zone_id"]).fillna(1.0).to_numpy()
-    z["gaps"] = [json.dumps([[int(r.from_year), int(r.to_year), round(float(r.share), 6)]
-                             for r in g.itertuples(index=False)], separators=(",", ":"))
-                 for g in (gaps[gaps["zone_id"] == zid] for zid in z["zone_id"])]
+    by_zone = {zid: json.dumps([[int(r.from_year), int(r.to_year), round(float(r.share), 6)]
+                                for r in g.itertuples(index=False)], separators=(",", ":"))
+               for zid, g in gaps.groupby("zone_id", sort=True)}
+    z["gaps"] = [by_zone.get(zid, "[]") for zid in z["zone_id"]]
     z = z.sort_values("zone_id", kind="mergesort").to_crs("EPSG:4326")
     st = ward.stations.copy()
     if "opening_year" not in st.columns:
@@ -143,7 +144,7 @@ def map_data(plan, ward, problem=None, *, lang: str = "en", catalogue=None) -> d
     layers = map_layers(plan, ward, problem, lang=lang, catalogue=catalogue)
     f = layers["facilities"]
     summaries = {}
-    if lang == "ja":  # what happens, in Japanese, from the plan's moves and works (report_sections)
+    if lang == "ja":  # what happens, in Japanese, from the plan's assignments and works (report_sections)
         from .report_sections import decision_summaries
 
         svc = {k: service_name(catalogue, k, lang) for k in plan.frame("timeline")["service_id"].unique()}
