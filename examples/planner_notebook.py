@@ -81,6 +81,13 @@ plan.frame("services")[["service_id", "coverage_before", "coverage_after", "mean
                         "p95_distance_after_m"]]
 
 # %% [markdown]
+# The decisions on an interactive map: a layer per decision kind and per service, town blocks shaded by
+# coverage (folium; `pip install 'facility-opt[map]'`). The run's `report.html` has the same map, offline.
+
+# %%
+plan.explore(result.ward, result.problem)
+
+# %% [markdown]
 # ## 4. Why each change: the reasons, in words
 
 # %%

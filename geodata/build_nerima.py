@@ -701,6 +701,7 @@ def ward_meta(shares: dict[str, float]) -> dict:
     return {
         "name": "Nerima",
         "name_ja": "練馬区",
+        "language": "ja",  # reports in Japanese by default (facility-opt run --lang en for English)
         "base_year": BASE_YEAR,
         "population_year": POPULATION_YEAR,
         "crs": METRIC_CRS,

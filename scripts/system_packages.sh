@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages some tests need, when they are missing:
-#   chromium                          tests/test_report.py renders the report in a real browser
+#   chromium                          tests/test_report_ja.py renders the report in a real browser
+#   a Japanese font (IPAexGothic)     so that browser draws the Japanese report's text, not empty boxes
 #   PostgreSQL server with PostGIS    tests/test_postgis.py starts its own server (initdb, pg_ctl)
 # CI's .ci/run calls this before the test command; on a developer machine run it once
 # (as root, or with sudo). Without these packages those tests fail, unless
@@ -13,6 +14,9 @@ newest_postgres() {  # the newest PostgreSQL server version installed (e.g. 15),
 
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+if ! command -v fc-list >/dev/null 2>&1 || [ -z "$(fc-list :lang=ja 2>/dev/null)" ]; then
+    missing+=(fonts-ipaexfont-gothic)  # any font covering Japanese will do; this one is small (6 MB)
+fi
 pg="$(newest_postgres)"
 if [ -z "$pg" ] || [ ! -x "/usr/lib/postgresql/$pg/bin/initdb" ]; then
     missing+=(postgresql postgresql-postgis)  # the distribution's default server and its PostGIS
@@ -22,7 +26,7 @@ elif ! ls "/usr/lib/postgresql/$pg/lib/"postgis-3*.so >/dev/null 2>&1 \
 fi
 
 if [ "${#missing[@]}" -eq 0 ]; then
-    echo "system packages: chromium and PostgreSQL $pg with PostGIS are installed" >&2
+    echo "system packages: chromium, a Japanese font and PostgreSQL $pg with PostGIS are installed" >&2
     exit 0
 fi
 if ! command -v apt-get >/dev/null 2>&1; then

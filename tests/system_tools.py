@@ -40,6 +40,15 @@ def chromium() -> str:
     return exe
 
 
+def japanese_font() -> str:
+    """A font the browser can draw Japanese with (fontconfig; the test fails when there is none)."""
+    out = ""
+    if shutil.which("fc-list"):
+        out = subprocess.run(["fc-list", ":lang=ja", "family"], capture_output=True, text=True).stdout.strip()
+    require("a Japanese font (Debian package fonts-ipaexfont-gothic)", bool(out))
+    return out.splitlines()[0]
+
+
 def postgres_bindir() -> Path | None:
     """bin folder of the newest PostgreSQL server that has PostGIS installed (its library and scripts)."""
     found = []

@@ -49,6 +49,7 @@ _EXPORTS = {
     "read_ward": ".loading",
     "RunResult": ".pipeline",
     "run_model": ".pipeline",
+    "report_from_run": ".pipeline",
     "PlanningModel": ".planning",
     "load_planning_model": ".planning",
     "Plan": ".portfolio",
@@ -65,6 +66,7 @@ _EXPORTS = {
     "plan_map": ".report",
     "write_facilities_gpkg": ".report",
     "write_report": ".report",
+    "explore_plan": ".webmap",
     "Budget": ".schedule",
     "ScheduleParams": ".schedule",
     "ScheduleResult": ".schedule",
@@ -107,7 +109,7 @@ if TYPE_CHECKING:  # static analysers see the real imports
     )
     from .fees import FeePolicy, FeeResult, default_fee_model, load_fee_model, load_fee_schedule_csv, optimise_fees
     from .loading import load_nerima, read_ward
-    from .pipeline import RunResult, run_model
+    from .pipeline import RunResult, report_from_run, run_model
     from .planning import PlanningModel, load_planning_model
     from .portfolio import (
         Plan,
@@ -122,6 +124,7 @@ if TYPE_CHECKING:  # static analysers see the real imports
     from .compare import compare_plans
     from .portfolio.yearly import cost_by_year
     from .report import plan_geodataframe, plan_map, write_facilities_gpkg, write_report
+    from .webmap import explore_plan
     from .schedule import (
         Budget,
         ScheduleParams,
@@ -178,6 +181,8 @@ __all__ = [
     "tradeoff_curve",
     "cost_by_year",
     "write_report",
+    "report_from_run",
+    "explore_plan",
     "plan_map",
     "plan_geodataframe",
     "write_facilities_gpkg",

@@ -28,32 +28,41 @@ CATEGORY_COLOURS = {
 }
 
 
-def plot_ward(ward: Ward, ax=None, title: str | None = None):
-    """Map of the ward: boundary, zones (size = population), facilities by category, stations."""
+def plot_ward(ward: Ward, ax=None, title: str | None = None, lang: str = "en", catalogue=None):
+    """Map of the ward: boundary, zones (size = population), facilities by category, stations.
+
+    ``lang="ja"``: Japanese labels, categories by their catalogue ``name_ja`` (``catalogue``, default
+    the shipped one) and the packaged Japanese font (:mod:`facility_opt.i18n`)."""
+    from .i18n import category_name, names_catalogue, set_japanese_font, tr
+
+    named = (lambda c: category_name(names_catalogue(catalogue), c, lang)) if lang == "ja" else (lambda c: c)
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 8))
     ward.boundary.boundary.plot(ax=ax, color="black", linewidth=0.8)
     z = ward.zones
     ax.scatter(z.geometry.x, z.geometry.y, s=z["population"] / 200, color="#bbbbbb", alpha=0.6,
-               label="zone (size = population)", zorder=1)
+               label=tr("map_zone", lang), zorder=1)
     for cat, sub in ward.facilities.groupby("category", sort=True):
         ax.scatter(sub.geometry.x, sub.geometry.y, s=14, color=CATEGORY_COLOURS.get(cat, "#7f7f7f"),
-                   label=f"{cat} ({len(sub)})", zorder=3, edgecolor="white", linewidth=0.3)
+                   label=f"{named(cat)} ({len(sub)})", zorder=3, edgecolor="white", linewidth=0.3)
     st = ward.open_stations
-    ax.scatter(st.geometry.x, st.geometry.y, marker="s", s=22, color="black", label=f"station ({len(st)})", zorder=4)
+    ax.scatter(st.geometry.x, st.geometry.y, marker="s", s=22, color="black", label=tr("map_station", lang, n=len(st)), zorder=4)
     planned = ward.stations[~ward.stations["station_id"].isin(st["station_id"])]
     if len(planned):
         ax.scatter(planned.geometry.x, planned.geometry.y, marker="s", s=22, facecolor="white", edgecolor="black",
-                   label=f"planned station ({len(planned)})", zorder=4)
+                   label=tr("planned_station", lang, n=len(planned)), zorder=4)
     minx, miny, maxx, maxy = ward.boundary.total_bounds
     pad = 800
     ax.set_xlim(minx - pad, maxx + pad)
     ax.set_ylim(miny - pad, maxy + pad)
     ax.set_aspect("equal")
-    ax.set_xlabel(f"x (m, {ward.meta.crs})")
-    ax.set_ylabel("y (m)")
-    ax.set_title(title or f"{ward.meta.name}: facilities, zones and stations")
+    ax.set_xlabel(tr("axis_x", lang, crs=ward.meta.crs))
+    ax.set_ylabel(tr("axis_y", lang))
+    name = (ward.meta.name_ja or ward.meta.name) if lang == "ja" else ward.meta.name
+    ax.set_title(title or tr("ward_title", lang, name=name))
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    if lang == "ja":
+        set_japanese_font(ax.figure)
     return ax
 
 

@@ -33,7 +33,7 @@ from .portfolio.build import PortfolioConfig, problem_from_model
 from .solver import SolverOptions
 from .ward import Ward
 
-__all__ = ["RunResult", "run_model", "model_input_files", "portfolio_options"]
+__all__ = ["RunResult", "run_model", "model_input_files", "portfolio_options", "report_from_run"]
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +91,7 @@ def run_model(
     solver: dict | None = None,
     tradeoff_points: int = 0,
     progress: Progress | None = None,
+    lang: str | None = None,
 ) -> RunResult:
     """Run a planning model end to end and write its result folder.
 
@@ -104,6 +105,7 @@ def run_model(
     tradeoff_points : when > 0, also trace the cost–access trade-off with this many points (one
         solve each) and show it in the report.
     progress : called with (step, detail) at each step.
+    lang : the report's language, ``ja`` or ``en`` (default: the ward's ``language``; Japanese for Nerima).
 
     Raises
     ------
@@ -167,7 +169,7 @@ def run_model(
             atomic_write_text(tmp / "tradeoff.csv", tradeoff.to_csv(index=False, lineterminator="\n",
                                                                    float_format="%.6f"))
         write_report(plan, ward, tmp / "report.html", problem=problem, tradeoff=tradeoff, cost_years=years,
-                     title=f"Facility plan: {m.name}")
+                     lang=lang, catalogue=m.read_catalogue())
         if fee_result is not None:
             from .fees import write_fee_outputs
 
@@ -188,3 +190,40 @@ def run_model(
         files = sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file())
     say("done", f"{plan!r}")
     return RunResult(model=m, ward=ward, problem=problem, plan=plan, out_dir=out_dir, fees=fee_result, files=files)
+
+
+def report_from_run(run_dir: str | Path, model: PlanningModel | str | Path | None = None, *,
+                    data_dir: str | Path | None = None, out: str | Path | None = None,
+                    lang: str | None = None) -> Path:
+    """Write the report of a finished run again (another language, a newer report) without solving.
+
+    Reads the run's ``plan.json`` (and ``cost_by_year.csv``, ``tradeoff.csv`` when present), rebuilds
+    the ward and the portfolio problem from ``model`` (the run's planning model; default
+    ``models/nerima.yaml``) and writes ``out`` (default: the run's ``report.html``), atomically.
+
+    Raises
+    ------
+    ModelConfigError
+        the folder has no plan.json, or ``model`` is not the model the run was made with.
+    """
+    from .errors import ModelConfigError
+    from .report import write_report
+    from .runfolder import read_table
+
+    run_dir = Path(run_dir)
+    if not (run_dir / "plan.json").is_file():
+        raise ModelConfigError(f"{run_dir}: not a run folder (no plan.json)")
+    m = model if isinstance(model, PlanningModel) else load_planning_model(model)
+    if data_dir is not None:
+        m = m.with_data(data_dir)
+    run = json.loads((run_dir / "run.json").read_text(encoding="utf-8")) if (run_dir / "run.json").is_file() else {}
+    if run.get("model") not in (None, m.name):
+        raise ModelConfigError(f"{run_dir}: the run was made with planning model {run['model']!r}, not {m.name!r}; "
+                               "pass its model file")
+    plan = Plan.from_json(run_dir / "plan.json")
+    ward = m.read_ward()
+    problem = problem_from_model(m, ward)
+    years = read_table(run_dir / "cost_by_year.csv") if (run_dir / "cost_by_year.csv").is_file() else None
+    tradeoff = read_table(run_dir / "tradeoff.csv") if (run_dir / "tradeoff.csv").is_file() else None
+    return write_report(plan, ward, Path(out) if out is not None else run_dir / "report.html", problem=problem,
+                        tradeoff=tradeoff, cost_years=years, lang=lang, catalogue=m.read_catalogue())

@@ -8,25 +8,28 @@
   and where it arrives), :func:`spend_by_year`: the annual spend charged to the budget, plan and
   keep-everything, with the budget;
 * :func:`write_report`: ``report.html``, one file a planner can send to a colleague or show
-  residents: headline figures against keeping everything, the map, cost by year, the annual spend
-  against the budget, capacity and coverage per year and service, nursery places per year, the
-  timeline of moves and renewal works, coverage and distances per service, the decisions with
-  their reasons, the cost–access trade-off, data credits.
-  Figures are embedded as PNG (base64), styles inline, no scripts and no external assets; the page
-  has no wall-clock values, so the same plan gives the same bytes.
+  residents, in Japanese or English (:mod:`facility_opt.i18n`; the ward's language by default):
+  headline figures against keeping everything and the saving by kind, the ward's own published
+  figures (``context.yaml``), an interactive map (:mod:`facility_opt.webmap`: Leaflet inlined,
+  layers per decision, service and year), cost by year, the annual spend against the budget,
+  places (定員) before and after, capacity and coverage per year and service, nursery places, the
+  timeline of moves and renewal works, coverage and distances per service, results by school
+  district, the decisions with their reasons, freed sites, decisions resting on imputed data, the
+  cost–access trade-off, data credits (:mod:`facility_opt.report_sections` writes the planners'
+  sections).  Figures are embedded as PNG (base64), styles and scripts inline, no external assets
+  (map tiles only when the reader asks for them online); the page has no wall-clock values, so the
+  same plan gives the same bytes.
 
-Figures use ASCII text only (ids, not Japanese names): the matplotlib output then does not depend
-on which CJK fonts a machine has.  The HTML shows the Japanese names (the browser's fonts).
+Charts in Japanese use the IPAexGothic font of the PyPI package matplotlib-fontja
+(:func:`facility_opt.i18n.chart_style`), so a fresh machine draws them without missing glyphs.
 """
 
 from __future__ import annotations
 
-import base64
-import html
 import io
 import logging
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -37,6 +40,14 @@ from shapely.geometry import Point
 
 from .atomic import atomic_write_text, atomic_write_with
 from .costs import OKU_YEN
+from .htmlparts import CSS as _CSS
+from .htmlparts import delta_class as _delta_class
+from .htmlparts import esc as _e
+from .htmlparts import img as _img
+from .htmlparts import num_cell as _num
+from .htmlparts import oku as _oku
+from .htmlparts import table as _table
+from .i18n import REVENUE_SOLD_ONLY, SAVING_KIND_LABELS, chart_style, decision_label, service_name, tr, tr_or
 from .portfolio.plan import Plan
 from .portfolio.problem import PortfolioProblem
 from .ward import Ward
@@ -156,9 +167,11 @@ def write_facilities_gpkg(gdf: gpd.GeoDataFrame, path: str | Path, layer: str = 
 
 # --------------------------------------------------------------------------------------------------
 # figures
-def plan_map(plan: Plan, ward: Ward, problem: PortfolioProblem | None = None, ax=None, title: str | None = None):
+def plan_map(plan: Plan, ward: Ward, problem: PortfolioProblem | None = None, ax=None, title: str | None = None,
+             lang: str = "en"):
     """Map of the plan's decisions: boundary, zones (grey, size = population), facilities by decision,
-    new buildings (stars), stations (black squares); legend outside the map.  Returns the axes."""
+    new buildings (stars), stations (black squares); legend outside the map.  Returns the axes.
+    ``lang``: the labels' language (draw and save a Japanese one inside :func:`facility_opt.i18n.chart_style`)."""
     from matplotlib.figure import Figure
 
     if ax is None:
@@ -168,10 +181,12 @@ def plan_map(plan: Plan, ward: Ward, problem: PortfolioProblem | None = None, ax
     ward.boundary.boundary.plot(ax=ax, color="#333333", linewidth=0.9)
     z = ward.zones
     ax.scatter(z.geometry.x, z.geometry.y, s=z["population"] / 250, color="#d9d9d9", alpha=0.7, linewidth=0,
-               label="zone (size = population)", zorder=1)
+               label=tr("map_zone", lang), zorder=1)
     st = ward.stations
-    ax.scatter(st.geometry.x, st.geometry.y, marker="s", s=14, color="black", label=f"station ({len(st)})", zorder=4)
-    for kind, (label, marker, colour, size, z_order) in DECISION_STYLE.items():
+    ax.scatter(st.geometry.x, st.geometry.y, marker="s", s=14, color="black", label=tr("map_station", lang, n=len(st)),
+               zorder=4)
+    for kind, (_, marker, colour, size, z_order) in DECISION_STYLE.items():
+        label = decision_label(kind, lang)
         sub = g[g["decision"] == kind]
         if sub.empty:
             continue
@@ -187,10 +202,11 @@ def plan_map(plan: Plan, ward: Ward, problem: PortfolioProblem | None = None, ax
     ax.set_aspect("equal")
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.set_xlabel(f"coordinates: {ward.meta.crs}", fontsize=8)
+    ax.set_xlabel(tr("map_coords", lang, crs=ward.meta.crs), fontsize=8)
     ax.set_ylabel("")
     _scale_bar(ax, minx, miny)
-    ax.set_title(title or f"{plan.name}: decisions {plan.start_year}-{plan.start_year + plan.horizon_years - 1}")
+    ax.set_title(title or tr("map_title", lang, plan=plan.name, start=plan.start_year,
+                             end=plan.start_year + plan.horizon_years - 1))
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, frameon=False)
     ax.figure.tight_layout()
     return ax
@@ -280,7 +296,7 @@ def spend_by_year(plan: Plan, problem: PortfolioProblem | None = None) -> pd.Dat
     return out[SPEND_COLUMNS]
 
 
-def plot_spend_by_year(spend: pd.DataFrame, ax=None, title: str | None = None):
+def plot_spend_by_year(spend: pd.DataFrame, ax=None, title: str | None = None, lang: str = "en"):
     """Bars of the plan's annual spend (by kind when known), the keep-everything spend (grey) and the
     budget (red step), in oku-yen; returns the axes.  ``spend`` is a :func:`spend_by_year` table."""
     from matplotlib.figure import Figure
@@ -292,34 +308,37 @@ def plot_spend_by_year(spend: pd.DataFrame, ax=None, title: str | None = None):
     x = spend["year"].to_numpy()
     if spend["renewal_yen"].notna().all() and len(x):
         bottom = np.zeros(len(x))
-        for c, colour, label in (("renewal_yen", "#1f6fb4", "plan: renewal"),
-                                 ("new_build_yen", "#ffbf00", "plan: new floor"), ("land_yen", "#8c564b", "plan: land")):
+        for c, colour, label in (("renewal_yen", "#1f6fb4", tr("sp_renewal", lang)),
+                                 ("new_build_yen", "#ffbf00", tr("sp_new", lang)),
+                                 ("land_yen", "#8c564b", tr("sp_land", lang))):
             v = spend[c].to_numpy() / OKU_YEN
             if v.any():
                 ax.bar(x + 0.2, v, bottom=bottom, width=0.4, color=colour, label=label)
                 bottom += v
     else:
-        ax.bar(x + 0.2, spend["spend_yen"] / OKU_YEN, width=0.4, color="#1f6fb4", label="plan")
+        ax.bar(x + 0.2, spend["spend_yen"] / OKU_YEN, width=0.4, color="#1f6fb4", label=tr("sp_plan", lang))
     if spend["baseline_yen"].notna().all() and len(x):
-        ax.bar(x - 0.2, spend["baseline_yen"] / OKU_YEN, width=0.4, color="#9e9e9e", label="keep everything")
+        ax.bar(x - 0.2, spend["baseline_yen"] / OKU_YEN, width=0.4, color="#9e9e9e", label=tr("col_keep", lang))
     budget = spend["budget_yen"].to_numpy(dtype=float)
     if len(x) and np.isfinite(budget).any():
         ax.step(np.r_[x, x[-1] + 1] - 0.5, np.r_[budget, budget[-1]] / OKU_YEN, where="post", color="#c62828",
-                linewidth=1.5, label="annual budget")
+                linewidth=1.5, label=tr("sp_budget", lang))
     ax.axhline(0, color="black", linewidth=0.6)
-    ax.set_xlabel("year")
-    ax.set_ylabel(OKU_LABEL)
+    ax.set_xlabel(tr("year", lang))
+    ax.set_ylabel(OKU_LABEL if lang == "en" else tr("oku", lang))
     peak = float(spend["spend_yen"].max()) / OKU_YEN if len(x) else 0.0
-    ax.set_title(title or f"Spend charged to the budget per year (peak {peak:,.1f} oku-yen)")
+    ax.set_title(title or tr("sp_title", lang, v=f"{peak:,.1f}"))
     ax.legend(fontsize=8, loc="upper right", frameon=False)
     ax.grid(axis="y", alpha=0.3)
     ax.figure.tight_layout()
     return ax
 
 
-def plot_years(plan: Plan, services: Sequence[str] | None = None, fig=None):
+def plot_years(plan: Plan, services: Sequence[str] | None = None, fig=None, lang: str = "en",
+               names: dict[str, str] | None = None):
     """One panel per service: demand and capacity (places) per year, the policy's minimum capacity
-    (dashed) and, in the title, the lowest coverage; returns the figure."""
+    (dashed) and, in the title, the lowest coverage; returns the figure.  ``names``: service id ->
+    the name shown (default: the id)."""
     from matplotlib.figure import Figure
 
     y = _year_frame(plan)
@@ -332,12 +351,13 @@ def plot_years(plan: Plan, services: Sequence[str] | None = None, fig=None):
     for ax, k in zip(axes, ks):
         g = y[y["service_id"] == k]
         x = g["year"].to_numpy()
-        ax.step(x, g["capacity"], where="post", color="#1f6fb4", linewidth=1.6, label="capacity")
-        ax.plot(x, g["demand"], color="#f28e2b", linewidth=1.4, label="demand")
+        ax.step(x, g["capacity"], where="post", color="#1f6fb4", linewidth=1.6, label=tr("py_capacity", lang))
+        ax.plot(x, g["demand"], color="#f28e2b", linewidth=1.4, label=tr("py_demand", lang))
         if (g["min_capacity"] > 0).any():
             ax.step(x, g["min_capacity"], where="post", color="#c62828", linestyle="--", linewidth=1,
-                    label="minimum")
-        ax.set_title(f"{k}: coverage >= {100 * float(g['covered_share'].min()):.1f}%", fontsize=9)
+                    label=tr("py_minimum", lang))
+        ax.set_title(tr("py_title", lang, label=(names or {}).get(k, k), v=f"{100 * float(g['covered_share'].min()):.1f}"),
+                     fontsize=9)
         ax.tick_params(labelsize=7)
         ax.set_ylim(bottom=0)
         ax.grid(alpha=0.3)
@@ -370,9 +390,10 @@ def _changing_sites(plan: Plan) -> list[str]:
     return sorted(first, key=lambda s: (first[s], s))
 
 
-def plot_timeline(plan: Plan, sites: Sequence[str] | None = None, ax=None, max_sites: int = 40):
+def plot_timeline(plan: Plan, sites: Sequence[str] | None = None, ax=None, max_sites: int = 40, lang: str = "en",
+                  names: dict[str, str] | None = None):
     """Gantt chart of the sites that change: one bar per service and period it is at the site,
-    renewal works hatched, closures marked ×; returns the axes (site ids only: ASCII text)."""
+    renewal works hatched, closures marked ×; returns the axes (sites by id; services by ``names``)."""
     from matplotlib.figure import Figure
 
     sites = list(sites) if sites is not None else _changing_sites(plan)[:max_sites]
@@ -393,23 +414,23 @@ def plot_timeline(plan: Plan, sites: Sequence[str] | None = None, ax=None, max_s
         for j, k in enumerate(ks):
             for r in g[g["service_id"] == k].itertuples(index=False):
                 ax.barh(i - 0.4 + h * (j + 0.5), r.to_year + 1 - r.from_year, left=r.from_year, height=h * 0.92,
-                        color=colours[k], label=k if k not in seen else None)
+                        color=colours[k], label=(names or {}).get(k, k) if k not in seen else None)
                 seen.add(k)
         for r in ev[(ev["site_id"] == s) & (ev["status"] == "done")].itertuples(index=False):
             ax.barh(i, int(r.end_year) + 1 - int(r.year), left=int(r.year), height=0.9, fill=False, hatch="///",
-                    edgecolor="black", linewidth=0.6, label="renewal works" if "works" not in seen else None)
+                    edgecolor="black", linewidth=0.6, label=tr("tl_works", lang) if "works" not in seen else None)
             seen.add("works")
         if closes.get(s) is not None:
             ax.plot([closes[s]], [i], marker="x", color="#c62828", markersize=8, linestyle="none",
-                    label="closes" if "closes" not in seen else None)
+                    label=tr("tl_closes", lang) if "closes" not in seen else None)
             seen.add("closes")
     ax.set_yticks(range(len(sites)))
     ax.set_yticklabels(sites, fontsize=8)
     ax.set_ylim(len(sites) - 0.5, -0.5)
     ax.set_xlim(start, end)
-    ax.set_xlabel("year")
+    ax.set_xlabel(tr("year", lang))
     ax.grid(axis="x", alpha=0.3)
-    ax.set_title("Where each service is, year by year (sites that change)")
+    ax.set_title(tr("tl_title", lang))
     if seen:
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     ax.figure.tight_layout()
@@ -430,80 +451,6 @@ def figure_png(fig, dpi: int = 110) -> bytes:
 
 # --------------------------------------------------------------------------------------------------
 # HTML
-_CSS = """
-:root { --ink:#1d2733; --muted:#5b6b7c; --line:#dfe4ea; --band:#f5f7fa; --accent:#1f6fb4; --good:#2e7d32; --bad:#c62828; }
-* { box-sizing: border-box; }
-body { margin:0; background:#eef1f5; color:var(--ink);
-  font: 15px/1.5 "Helvetica Neue", Arial, "Hiragino Sans", "Hiragino Kaku Gothic ProN", "Noto Sans JP", "Yu Gothic", Meiryo, sans-serif; }
-main { max-width:1180px; margin:0 auto; padding:28px 36px 48px; background:#fff; }
-header { border-bottom:3px solid var(--accent); padding-bottom:12px; margin-bottom:20px; }
-h1 { font-size:26px; margin:0 0 4px; }
-h2 { font-size:19px; margin:34px 0 10px; padding-bottom:4px; border-bottom:1px solid var(--line); }
-p.meta { color:var(--muted); margin:2px 0; font-size:14px; }
-.cards { display:flex; flex-wrap:wrap; gap:12px; margin:16px 0 8px; }
-.card { flex:1 1 170px; border:1px solid var(--line); border-radius:6px; padding:10px 14px; background:var(--band); }
-.card .v { font-size:22px; font-weight:600; font-variant-numeric:tabular-nums; }
-.card .l { color:var(--muted); font-size:13px; }
-table { border-collapse:collapse; width:100%; margin:8px 0 6px; font-size:14px; }
-th, td { padding:5px 9px; border-bottom:1px solid var(--line); vertical-align:top; text-align:left; }
-th { background:var(--band); font-weight:600; }
-table.decisions td:first-child { white-space:nowrap; }
-table.decisions td:nth-child(2) { min-width:9em; }
-table.decisions td.reason { width:42%; }
-tbody tr:nth-child(even) { background:#fafbfc; }
-td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; white-space:nowrap; }
-td.reason { font-size:13px; color:#33414f; }
-td.imputed { font-size:11px; color:#8a6d3b; }
-.better { color:var(--good); } .worse { color:var(--bad); }
-.badge { display:inline-block; padding:1px 7px; border-radius:10px; font-size:12px; font-weight:600; color:#fff; white-space:nowrap; }
-.b-keep { background:#8fb3d9; } .b-rebuild { background:#3a6ea5; } .b-host { background:#2e9d4e; }
-.b-convert { background:#f28e2b; } .b-close { background:#d62728; } .b-new { background:#c79400; }
-figure { margin:10px 0 4px; text-align:center; }
-figure img { max-width:100%; height:auto; border:1px solid var(--line); }
-figcaption { color:var(--muted); font-size:13px; margin-top:4px; }
-details { margin:10px 0; } summary { cursor:pointer; color:var(--accent); font-weight:600; }
-.note { background:#fff8e1; border-left:4px solid #f0b400; padding:8px 12px; margin:12px 0; font-size:14px; }
-.warn { background:#fdecea; border-left:4px solid var(--bad); padding:8px 12px; margin:12px 0; font-size:14px; }
-footer { margin-top:36px; color:var(--muted); font-size:12.5px; border-top:1px solid var(--line); padding-top:10px; }
-ul.credits { padding-left:20px; font-size:13px; }
-@media print { body { background:#fff; } main { padding:0; } details { display:block; } }
-"""
-
-
-def _e(x) -> str:
-    return html.escape("" if x is None else str(x), quote=True)
-
-
-def _num(value: float | None, fmt: str = "{:,.0f}", css: str = "") -> str:
-    """A right-aligned cell; ``data-value`` carries the unformatted figure for machines and tests."""
-    if value is None or (isinstance(value, float) and not np.isfinite(value)):
-        return '<td class="num">-</td>'
-    cls = f"num {css}".strip()
-    return f'<td class="{cls}" data-value="{_e(repr(float(value)))}">{_e(fmt.format(value))}</td>'
-
-
-def _oku(yen: float) -> str:
-    return f"{yen / OKU_YEN:,.1f}"
-
-
-def _table(headers: Sequence[tuple[str, bool]], rows: Iterable[str], cls: str = "") -> str:
-    head = "".join(f'<th class="num">{_e(h)}</th>' if num else f"<th>{_e(h)}</th>" for h, num in headers)
-    body = "\n".join(rows)
-    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>\n{body}\n</tbody></table>'
-
-
-def _img(png: bytes, alt: str, caption: str) -> str:
-    data = base64.b64encode(png).decode("ascii")
-    return (f'<figure><img src="data:image/png;base64,{data}" alt="{_e(alt)}">'
-            f"<figcaption>{_e(caption)}</figcaption></figure>")
-
-
-def _delta_class(before: float, after: float, lower_is_better: bool) -> str:
-    if abs(after - before) < 1e-9:
-        return ""
-    return "better" if (after < before) == lower_is_better else "worse"
-
-
 def _lowest_coverage(plan: Plan) -> tuple[float, float]:
     """Lowest coverage (before, after) over the services the plan changes: frozen services (left
     as they are, often with no distance standard) would only repeat their own figure."""
@@ -512,16 +459,18 @@ def _lowest_coverage(plan: Plan) -> tuple[float, float]:
     return (min((s.coverage_before for s in kpis), default=1.0), min((s.coverage_after for s in kpis), default=1.0))
 
 
-def _headline(plan: Plan) -> tuple[str, str]:
+def _headline(plan: Plan, lang: str = "en") -> tuple[str, str]:
     k = plan.kpis
     H = k.horizon_years
     cov_b, cov_a = _lowest_coverage(plan)
+    oku = tr("oku", lang)
     cards = [
-        (f"{_oku(k.saving_yen)} oku-yen", f"saved over {H} years ({100 * k.saving_share:.1f} %)"),
-        (f"{k.buildings_before:,} → {k.buildings_after:,}", "buildings"),
-        (f"{100 * k.floor_reduction:.1f} %", f"less floor area ({k.floor_before_m2:,.0f} → {k.floor_after_m2:,.0f} m²)"),
-        (f"{k.closures:,} / {k.new_buildings:,}", "closures / new buildings"),
-        (f"{100 * cov_a:.1f} %", "lowest coverage of any planned service (keep everything: " f"{100 * cov_b:.1f} %)"),
+        (f"{_oku(k.saving_yen)} {oku}", tr("card_saved", lang, years=H, share=f"{100 * k.saving_share:.1f}")),
+        (f"{k.buildings_before:,} → {k.buildings_after:,}", tr("card_buildings", lang)),
+        (f"{100 * k.floor_reduction:.1f} %", tr("card_floor", lang, before=f"{k.floor_before_m2:,.0f}",
+                                                after=f"{k.floor_after_m2:,.0f}")),
+        (f"{k.closures:,} / {k.new_buildings:,}", tr("card_closures", lang)),
+        (f"{100 * cov_a:.1f} %", tr("card_coverage", lang, before=f"{100 * cov_b:.1f}")),
     ]
     card_html = '<div class="cards">' + "".join(
         f'<div class="card"><div class="v">{_e(v)}</div><div class="l">{_e(lab)}</div></div>' for v, lab in cards
@@ -537,70 +486,60 @@ def _headline(plan: Plan) -> tuple[str, str]:
                     + _num(diff / scale, fmt.replace("{:", "{:+"), css)
                     + f"<td>{_e(unit)}</td></tr>")
 
-    row("buildings", "Buildings", k.buildings_before, k.buildings_after, "{:,.0f}")
-    row("floor_m2", "Gross floor area", k.floor_before_m2, k.floor_after_m2, "{:,.0f}", unit="m²")
-    row("cost_yen", f"Cost over {H} years", k.cost_before_yen, k.cost_after_yen, "{:,.1f}", OKU_YEN,
-        unit="oku-yen (100 million yen)")
-    row("cost_per_year_yen", "Cost per year (average)", k.cost_per_year_before_yen, k.cost_per_year_after_yen,
-        "{:,.1f}", OKU_YEN, unit="oku-yen")
-    row("peak_spend_yen", "Peak annual spend (renewal, new floor, land)", k.peak_spend_before_yen,
-        k.peak_spend_after_yen, "{:,.1f}", OKU_YEN, unit="oku-yen")
-    row("penalty_yen", "Renewal risk of works done late, early or dropped", k.penalty_before_yen, k.penalty_after_yen,
-        "{:,.1f}", OKU_YEN, unit="oku-yen (in the cost)")
-    row("access_person_km", "Access: residents × distance to their service", k.access_before_person_km,
-        k.access_after_person_km, "{:,.0f}", unit="person-km (lower is closer)")
-    row("station_front_share", "Services at station-front sites", 100 * k.station_front_share_before,
+    row("buildings", tr("kpi_buildings", lang), k.buildings_before, k.buildings_after, "{:,.0f}")
+    row("floor_m2", tr("kpi_floor", lang), k.floor_before_m2, k.floor_after_m2, "{:,.0f}", unit="m²")
+    row("cost_yen", tr("kpi_cost", lang, years=H), k.cost_before_yen, k.cost_after_yen, "{:,.1f}", OKU_YEN,
+        unit=tr("oku_long", lang))
+    row("cost_per_year_yen", tr("kpi_cost_year", lang), k.cost_per_year_before_yen, k.cost_per_year_after_yen,
+        "{:,.1f}", OKU_YEN, unit=oku)
+    row("peak_spend_yen", tr("kpi_peak", lang), k.peak_spend_before_yen, k.peak_spend_after_yen, "{:,.1f}", OKU_YEN,
+        unit=oku)
+    row("penalty_yen", tr("kpi_penalty", lang), k.penalty_before_yen, k.penalty_after_yen, "{:,.1f}", OKU_YEN,
+        unit=tr("unit_in_cost", lang))
+    row("access_person_km", tr("kpi_access", lang), k.access_before_person_km, k.access_after_person_km, "{:,.0f}",
+        unit=tr("unit_access", lang))
+    row("station_front_share", tr("kpi_station", lang), 100 * k.station_front_share_before,
         100 * k.station_front_share_after, "{:,.1f}", lower_is_better=False, unit="%")
-    row("coverage_min", "Lowest coverage of any planned service", 100 * cov_b, 100 * cov_a, "{:,.1f}",
-        lower_is_better=False, unit="% of target residents within the standard")
-    table = _table([("", False), ("keep everything", True), ("plan", True), ("change", True), ("unit", False)],
-                   rows, "kpis")
+    row("coverage_min", tr("kpi_coverage", lang), 100 * cov_b, 100 * cov_a, "{:,.1f}", lower_is_better=False,
+        unit=tr("unit_coverage", lang))
+    table = _table([("", False), (tr("col_keep", lang), True), (tr("col_plan", lang), True),
+                    (tr("col_change", lang), True), (tr("col_unit", lang), False)], rows, "kpis")
     budget = ""
     if k.level_budget_yen is not None:
-        budget = f" Level annual budget found: {_oku(k.level_budget_yen)} oku-yen."
+        budget = tr("level_budget", lang, v=_oku(k.level_budget_yen))
     elif k.budget_yen is not None:
-        budget = f" Annual budget (mean over the horizon): {_oku(k.budget_yen)} oku-yen."
-    extra = (f'<p class="meta">Capital spend for change (new floor area and land): {_e(_oku(k.capital_spend_yen))} '
-             f"oku-yen, included in the plan's cost. Saving: {_e(_oku(k.saving_yen))} oku-yen "
-             f"({100 * k.saving_share:.1f} % of keeping everything).{_e(budget)}</p>")
-    return card_html, table + extra + _saving_kinds(plan)
+        budget = tr("mean_budget", lang, v=_oku(k.budget_yen))
+    extra = ('<p class="meta">' + _e(tr("capital_note", lang, capital=_oku(k.capital_spend_yen), saving=_oku(k.saving_yen),
+                                        share=f"{100 * k.saving_share:.1f}", budget=budget)) + "</p>")
+    return card_html, table + extra + _saving_kinds(plan, lang)
 
 
-#: the kinds of a saving as the report names them (keys of ``Kpis.saving_by_kind``)
-SAVING_KINDS = {
-    "renewal": "Renewal works (renovations, rebuilds)",
-    "temporary": "Temporary premises during rebuilds",
-    "running": "Running costs of the floor in use",
-    "fixed": "Fixed costs of open buildings",
-    "operating": "Service operating costs (per place, staff included)",
-    "transition": "Operator changes (one-off transition)",
-    "new_build": "New floor (extensions, new buildings)",
-    "land": "Land bought for new buildings",
-    "revenue": "Land sold (income)",
-    "lease": "Land leased (income)",
-    "deferred": "Renewal deferred past the horizon",
-    "penalty": "Renewal risk (works late, early or dropped)",
-    "reuse": "Land reused for a new need (its value)",
-}
+#: the kinds of a saving as the English report names them (keys of ``Kpis.saving_by_kind``; both
+#: languages: :data:`facility_opt.i18n.SAVING_KIND_LABELS`)
+SAVING_KINDS = {key: en for key, (en, _) in SAVING_KIND_LABELS.items()}
 
 
-def _saving_kinds(plan: Plan) -> str:
+def _saving_kinds(plan: Plan, lang: str = "en") -> str:
     """The headline saving split by kind (a small table; nothing for a plan written without the split)."""
     k = plan.kpis
     if not k.saving_by_kind:
         return ""
-    rows = [f'<tr data-saving-kind="{_e(key)}"><th>{_e(label)}</th>'
-            + _num(k.saving_by_kind.get(key, 0.0) / OKU_YEN, "{:+,.2f}") + "</tr>"
-            for key, label in SAVING_KINDS.items()]
-    rows.append('<tr data-saving-kind="total"><th>Saving</th>' + _num(k.saving_yen / OKU_YEN, "{:+,.2f}") + "</tr>")
-    return ("<h3>Where the saving comes from</h3>"
-            '<p class="meta">Keeping everything minus the plan, per kind of cost over the horizon, in oku-yen '
-            "(negative: the plan spends more on it; land income counts as a saving). The kinds add up to the "
-            "saving to the yen; each decision's saving below is its site's saving split by floor area.</p>"
-            + _table([("", False), ("saving", True)], rows, "saving-kinds"))
+    kinds = [key for key in SAVING_KIND_LABELS if key in k.saving_by_kind]
+    kinds += sorted(set(k.saving_by_kind) - set(kinds))  # a kind the table does not know yet: by its key
+    rows = []
+    for key in kinds:
+        labels = REVENUE_SOLD_ONLY if key == "revenue" and "lease" in k.saving_by_kind else \
+            SAVING_KIND_LABELS.get(key, (key, key))
+        rows.append(f'<tr data-saving-kind="{_e(key)}"><th>{_e(labels[1] if lang == "ja" else labels[0])}</th>'
+                    + _num(k.saving_by_kind[key] / OKU_YEN, "{:+,.2f}") + "</tr>")
+    rows.append(f'<tr data-saving-kind="total"><th>{_e(tr("saving_total", lang))}</th>'
+                + _num(k.saving_yen / OKU_YEN, "{:+,.2f}") + "</tr>")
+    return (f"<h3>{_e(tr('h_saving_kinds', lang))}</h3>"
+            f'<p class="meta">{_e(tr("saving_kinds_note", lang))}</p>'
+            + _table([("", False), (f"{tr('saving', lang)} ({tr('oku', lang)})", True)], rows, "saving-kinds"))
 
 
-def _service_table(plan: Plan, names: dict[str, str]) -> str:
+def _service_table(plan: Plan, names: dict[str, str], lang: str = "en") -> str:
     rows = []
     for s in plan.kpis.services:
         label = names.get(s.service_id) or s.service_id
@@ -615,30 +554,29 @@ def _service_table(plan: Plan, names: dict[str, str]) -> str:
             + _num(s.p95_distance_before_m) + _num(s.p95_distance_after_m)
             + _num(100 * s.station_front_share_before, "{:.1f}") + _num(100 * s.station_front_share_after, "{:.1f}")
             + "</tr>")
-    return _table([("service", False), ("sites before", True), ("after", True), ("coverage before %", True),
-                   ("after %", True), ("mean distance before m", True), ("after m", True), ("p95 before m", True),
-                   ("after m", True), ("station-front before %", True), ("after %", True)], rows, "services")
+    heads = ["col_service", "col_sites_before", "col_after", "col_cov_before", "col_after_pct", "col_mean_before",
+             "col_after_m", "col_p95_before", "col_after_m", "col_sf_before", "col_after_pct"]
+    return _table([(tr(h, lang), i > 0) for i, h in enumerate(heads)], rows, "services")
 
 
-def _spend_section(plan: Plan, problem: PortfolioProblem | None) -> str:
+def _spend_section(plan: Plan, problem: PortfolioProblem | None, lang: str = "en") -> str:
     from matplotlib.figure import Figure
 
     spend = spend_by_year(plan, problem)
     fig = Figure(figsize=(10, 4.2))
-    plot_spend_by_year(spend, ax=fig.subplots())
+    plot_spend_by_year(spend, ax=fig.subplots(), lang=lang)
     k = plan.kpis
     has_budget = spend["budget_yen"].notna().any()
     over = spend[spend["budget_yen"].notna() & (spend["spend_yen"] > spend["budget_yen"] + 0.5)]
     if has_budget:
-        what = "level annual budget" if k.level_budget_yen is not None else "annual budget"
-        verdict = (f"within the {what} every year" if over.empty else
-                   f"over the {what} in {len(over)} year(s): {', '.join(str(int(y)) for y in over['year'])}")
+        what = tr("spend_level" if k.level_budget_yen is not None else "spend_budget", lang)
+        verdict = (tr("spend_within", lang, what=what) if over.empty else
+                   tr("spend_over", lang, what=what, n=len(over), years=", ".join(str(int(y)) for y in over["year"])))
     else:
-        verdict = "no annual budget is set"
-    head = (f"<h2>Annual spend against the budget</h2><p class=\"meta\">What each year's budget is charged: "
-            f"renewal works of the buildings kept, new floor and land. Peak year {_e(_oku(k.peak_spend_after_yen))} "
-            f"oku-yen (keeping everything within its renewal windows: {_e(_oku(k.peak_spend_before_yen))}); "
-            f"{_e(verdict)}.</p>")
+        verdict = tr("spend_none", lang)
+    head = (f"<h2>{_e(tr('h_spend', lang))}</h2><p class=\"meta\">"
+            + _e(tr("spend_note", lang, peak=_oku(k.peak_spend_after_yen), base=_oku(k.peak_spend_before_yen),
+                    verdict=verdict)) + "</p>")
     rows = []
     for r in spend.itertuples(index=False):
         css = "worse" if np.isfinite(r.budget_yen) and r.spend_yen > r.budget_yen + 0.5 else ""
@@ -646,34 +584,31 @@ def _spend_section(plan: Plan, problem: PortfolioProblem | None) -> str:
                     + _num(r.spend_yen / OKU_YEN, "{:,.2f}", css) + _num(r.renewal_yen / OKU_YEN, "{:,.2f}")
                     + _num((r.new_build_yen + r.land_yen) / OKU_YEN, "{:,.2f}")
                     + _num(r.budget_yen / OKU_YEN, "{:,.2f}") + _num(r.baseline_yen / OKU_YEN, "{:,.2f}") + "</tr>")
-    table = _table([("year", True), ("plan: spend", True), ("of which renewal", True), ("new floor and land", True),
-                    ("budget", True), ("keep everything", True)], rows, "spend")
-    return head + _img(figure_png(fig), "annual spend against the budget",
-                       "Blue/yellow/brown: the plan's spend by kind; grey: keeping everything; red: the annual "
-                       "budget (oku-yen).") + f"<details><summary>The figures per year (oku-yen)</summary>{table}</details>"
+    heads = ["col_year", "col_spend", "col_of_renewal", "col_new_land", "col_budget", "col_keep"]
+    table = _table([(tr(h, lang), True) for h in heads], rows, "spend")
+    return (head + _img(figure_png(fig), tr("spend_alt", lang), tr("spend_caption", lang))
+            + f"<details><summary>{_e(tr('per_year_figures', lang))}</summary>{table}</details>")
 
 
-def _years_section(plan: Plan, names: dict[str, str]) -> str:
+def _years_section(plan: Plan, names: dict[str, str], lang: str = "en") -> str:
     y = _year_frame(plan)
-    fig = plot_years(plan)
-    out = ["<h2>Capacity and coverage per year</h2><p class=\"meta\">Per service and year: the places (or "
-           "pupils, users) the plan provides, the demand of its target residents, the policy's minimum capacity and "
-           "the share of target residents within the standard with a place.</p>",
-           _img(figure_png(fig), "capacity and demand per year and service",
-                "Blue: capacity of the sites serving the service; orange: demand; red dashed: the policy's minimum.")]
+    fig = plot_years(plan, lang=lang, names=names)
+    out = [f"<h2>{_e(tr('h_years', lang))}</h2><p class=\"meta\">{_e(tr('years_note', lang))}</p>",
+           _img(figure_png(fig), tr("years_alt", lang), tr("years_caption", lang))]
+    heads = [(tr(h, lang), True) for h in ("col_year", "col_demand", "col_capacity", "col_minimum", "col_covered",
+                                           "col_sites")]
     for k, g in y.groupby("service_id", sort=True):
         label = names.get(k) or k
         rows = [f'<tr data-year="{int(r.year)}" data-service="{_e(k)}"><td class="num">{int(r.year)}</td>'
                 + _num(r.demand, "{:,.1f}") + _num(r.capacity, "{:,.1f}") + _num(r.min_capacity, "{:,.1f}")
                 + _num(100 * r.covered_share, "{:.1f}", "worse" if r.covered_share < 1 - 1e-9 else "")
                 + _num(r.sites) + "</tr>" for r in g.itertuples(index=False)]
-        out.append(f"<details><summary>{_e(label)} ({_e(k)}): per year</summary>"
-                   + _table([("year", True), ("demand", True), ("capacity", True), ("minimum", True),
-                             ("covered %", True), ("sites", True)], rows, f"years {k}") + "</details>")
+        out.append(f"<details><summary>{_e(tr('per_year_of', lang, label=label, id=k))}</summary>"
+                   + _table(heads, rows, f"years {k}") + "</details>")
     return "".join(out)
 
 
-def _nursery_section(plan: Plan, service: str = "nursery") -> str:
+def _nursery_section(plan: Plan, service: str = "nursery", lang: str = "en") -> str:
     y = _year_frame(plan)
     g = y[y["service_id"] == service]
     if g.empty:
@@ -684,68 +619,85 @@ def _nursery_section(plan: Plan, service: str = "nursery") -> str:
                                                  "worse" if r.capacity < r.demand - 1e-9 else "better")
             + _num(r.min_capacity, "{:,.0f}") + _num(100 * r.covered_share, "{:.1f}") + _num(r.sites) + "</tr>"
             for r in g.itertuples(index=False)]
-    return (f"<h2>Nursery places per year</h2><p class=\"meta\">Places in the nurseries the plan keeps, hosts "
-            f"or builds, against the children expected each year; lowest coverage {100 * float(low['covered_share']):.1f} % "
-            f"in {int(low['year'])}.</p>"
-            + _table([("year", True), ("children", True), ("places", True), ("spare", True), ("minimum", True),
-                      ("covered %", True), ("sites", True)], rows, "nursery"))
+    heads = ("col_year", "col_children", "col_places", "col_spare", "col_minimum", "col_covered", "col_sites")
+    return (f"<h2>{_e(tr('h_nursery', lang))}</h2><p class=\"meta\">"
+            + _e(tr("nursery_note", lang, v=f"{100 * float(low['covered_share']):.1f}", year=int(low["year"])))
+            + "</p>" + _table([(tr(h, lang), True) for h in heads], rows, "nursery"))
 
 
-def _timeline_section(plan: Plan) -> str:
+def _timeline_section(plan: Plan, lang: str = "en", names: dict[str, str] | None = None) -> str:
     moves = plan_moves(plan)
     changing = _changing_sites(plan)
-    out = ["<h2>Timeline of moves</h2><p class=\"meta\">When each service leaves a site and where it arrives, "
-           "year by year, with the renewal works of the buildings kept.</p>"]
+    names = names or {}
+    out = [f"<h2>{_e(tr('h_timeline', lang))}</h2><p class=\"meta\">{_e(tr('timeline_note', lang))}</p>"]
     if changing:
-        ax = plot_timeline(plan)
+        ax = plot_timeline(plan, lang=lang, names=names)
         shown = min(len(changing), 40)
-        out.append(_img(figure_png(ax.figure), "timeline of the sites that change",
-                        f"The {shown} of {len(changing)} site(s) whose services change, in order of their first "
-                        "change; hatched: renewal works; ×: the site closes."))
+        out.append(_img(figure_png(ax.figure), tr("timeline_alt", lang),
+                        tr("timeline_caption", lang, shown=shown, n=len(changing))))
     rows = [f'<tr data-year="{int(r.year)}" data-service="{_e(r.service_id)}"><td class="num">{int(r.year)}</td>'
-            f"<td>{_e(r.service_id)}</td><td>{_e(r.kind)}</td><td>{_e(r.from_site.replace(';', ', ') or '-')}</td>"
+            f"<td>{_e(names.get(r.service_id, r.service_id))}</td><td>{_e(tr('move_' + r.kind, lang))}</td>"
+            f"<td>{_e(r.from_site.replace(';', ', ') or '-')}</td>"
             f"<td>{_e(r.to_site.replace(';', ', ') or '-')}</td>" + _num(r.capacity_before, "{:,.1f}")
             + _num(r.capacity_after, "{:,.1f}") + "</tr>" for r in moves.itertuples(index=False)]
-    out.append(_table([("from year", True), ("service", False), ("change", False), ("leaves", False),
-                       ("arrives at", False), ("places before", True), ("places after", True)], rows, "moves")
-               if rows else "<p>No service moves within the horizon.</p>")
+    heads = [("col_from_year", True), ("col_service", False), ("col_kind_change", False), ("col_leaves", False),
+             ("col_arrives", False), ("col_places_before", True), ("col_places_after", True)]
+    out.append(_table([(tr(h, lang), n) for h, n in heads], rows, "moves") if rows
+               else f"<p>{_e(tr('no_moves', lang))}</p>")
     ev = plan.frame("events")
     if len(ev):
-        counts = ", ".join(f"{n} {k}" for k, n in ev["status"].value_counts().sort_index().items())
-        rows = [f'<tr data-site="{_e(r.site_id)}"><td>{_e(r.site_id)}</td><td>{_e(r.kind)}</td>'
-                f'<td class="num">{int(r.due_year)}</td><td>{_e(r.status)}</td>'
+        counts = tr("list_sep", lang).join(tr("count_item", lang, n=n, label=_word("ev_" + k, lang))
+                                           for k, n in ev["status"].value_counts().sort_index().items())
+        rows = [f'<tr data-site="{_e(r.site_id)}"><td>{_e(r.site_id)}</td><td>{_e(_word("ev_" + r.kind, lang))}</td>'
+                f'<td class="num">{int(r.due_year)}</td><td>{_e(_word("ev_" + r.status, lang))}</td>'
                 f'<td class="num">{"" if pd.isna(r.year) else f"{int(r.year)}–{int(r.end_year)}"}</td>'
                 f'<td class="num">{"" if pd.isna(r.closure_year) else int(r.closure_year)}</td>'
                 + _num(r.cost_yen / OKU_YEN, "{:,.2f}") + _num(r.penalty_yen / OKU_YEN, "{:,.2f}") + "</tr>"
                 for r in ev.sort_values(["due_year", "site_id", "kind"], kind="mergesort").itertuples(index=False)]
-        out.append(f"<details><summary>Renewal events ({len(ev)}: {_e(counts)})</summary>"
-                   + _table([("site", False), ("event", False), ("due", True), ("status", False), ("works", True),
-                             ("site closes", True), ("cost oku-yen", True), ("penalty oku-yen", True)], rows, "events")
-                   + "</details>")
+        heads = [("col_site", False), ("col_event", False), ("col_due", True), ("col_status", False),
+                 ("col_works", True), ("col_site_closes", True), ("col_cost_oku", True), ("col_penalty_oku", True)]
+        out.append(f"<details><summary>{_e(tr('renewal_events', lang, n=len(ev), counts=counts))}</summary>"
+                   + _table([(tr(h, lang), n) for h, n in heads], rows, "events") + "</details>")
     return "".join(out)
 
-def _decision_rows(decisions: pd.DataFrame) -> list[str]:
+
+def _word(key: str, lang: str) -> str:
+    """A message when the table has it, else the key's last part (an unknown status or kind)."""
+    return tr_or(key, lang, key.split("_", 1)[-1])
+
+
+def _decision_rows(decisions: pd.DataFrame, lang: str = "en", names: dict[str, str] | None = None,
+                   summaries: dict[str, str] | None = None) -> list[str]:
+    """Table rows of decisions; with ``summaries`` (facility_id -> text) a summary column before the reason."""
+    names = names or {}
+    sep = "、" if lang == "ja" else ", "
     rows = []
     for r in decisions.itertuples(index=False):
-        before, after = ", ".join(r.services_before) or "-", ", ".join(r.services_after) or "-"
+        before = sep.join(names.get(s, s) for s in r.services_before) or "-"
+        after = sep.join(names.get(s, s) for s in r.services_after) or "-"
         year = "" if pd.isna(r.year) else str(int(r.year))
         rows.append(
             f'<tr data-facility="{_e(r.facility_id)}"><td>{_e(r.facility_id)}</td><td>{_e(r.name)}</td>'
-            f'<td><span class="badge b-{_e(r.decision)}">{_e(r.decision)}</span></td><td class="num">{_e(year)}</td>'
+            f'<td><span class="badge b-{_e(r.decision)}" data-decision="{_e(r.decision)}">'
+            f'{_e(decision_label(r.decision, lang))}</span></td><td class="num">{_e(year)}</td>'
             f"<td>{_e(before)}</td><td>{_e(after)}</td>"
             + _num(r.floor_before_m2) + _num(r.floor_after_m2)
             + _num(r.saving_yen / OKU_YEN, "{:+,.2f}")
+            + (f'<td class="summary">{_e(summaries.get(r.facility_id, ""))}</td>' if summaries is not None else "")
             + f'<td class="reason">{_e(r.reason)}</td>'
             + f'<td class="imputed">{_e(", ".join(getattr(r, "imputed_inputs", []) or []) or "-")}</td></tr>')
     return rows
 
 
-_DECISION_HEAD = [("id", False), ("facility", False), ("decision", False), ("year", True), ("services before", False),
-                  ("services after", False), ("floor before m²", True), ("after m²", True), ("saving oku-yen", True),
-                  ("reason", False), ("rests on imputed data", False)]
+def _decision_head(lang: str = "en", summary: bool = False) -> list[tuple[str, bool]]:
+    heads = [("col_id", False), ("col_facility", False), ("col_decision", False), ("col_year", True),
+             ("col_services_before", False), ("col_services_after", False), ("col_floor_before", True),
+             ("col_floor_after", True), ("col_saving_oku", True)] + ([("col_summary", False)] if summary else []) \
+        + [("col_reason", False), ("col_imputed", False)]
+    return [(tr(h, lang), n) for h, n in heads]
 
 
-def _imputed_note(ward: Ward, path: Path) -> str:
+def _imputed_note(ward: Ward, path: Path, lang: str = "en") -> str:
     """Which register fields are imputed, how often, and where the rules are written."""
     parts = []
     for name, df in (("facilities", ward.facilities), ("zones", ward.zones)):
@@ -754,139 +706,163 @@ def _imputed_note(ward: Ward, path: Path) -> str:
         fields = df["imputed"].fillna("").astype(str).str.split(";").explode()
         counts = fields[fields != ""].value_counts()
         if len(counts):
-            items = ", ".join(f"{f} ({n} of {len(df)})" for f, n in sorted(counts.items()))
+            items = ", ".join(f"{f} ({tr('of_n', lang, n=n, total=len(df))})" for f, n in sorted(counts.items()))
             parts.append(f"{name}: {items}")
-    text = ("Imputed values in the data — " + "; ".join(parts) + ".") if parts else "No field of the data is marked imputed."
+    text = tr("imputed_values", lang, parts="; ".join(parts)) if parts else tr("imputed_values_none", lang)
     readme = None
     if ward.source is not None and (Path(ward.source) / "README.md").is_file():
         readme = os.path.relpath(Path(ward.source) / "README.md", Path(path).resolve().parent)
-    how = (f' The imputation rules are in the data README (<a href="{_e(Path(readme).as_posix())}">'
-           f"{_e(Path(readme).as_posix())}</a>)." if readme else " The imputation rules are in the data folder's README.")
-    return (f'<p>{_e(text)}{how} Costs are model estimates (the 総務省 renewal-cost method with the planning '
-            "model's unit costs); demand, coverage standards, land values and running costs are the planning "
-            "model's assumptions, each named with its source in the model file.</p>")
+    if readme:
+        link = Path(readme).as_posix()
+        how = _e(tr("imputed_rules", lang, link="\0")).replace("\0", f'<a href="{_e(link)}">{_e(link)}</a>')
+    else:
+        how = _e(tr("imputed_rules_folder", lang))
+    return f"<p>{_e(text)}{how}{_e(tr('costs_note', lang))}</p>"
 
 
 def write_report(plan: Plan, ward: Ward, path: str | Path, *, problem: PortfolioProblem | None = None,
                  tradeoff: pd.DataFrame | None = None, cost_years: pd.DataFrame | None = None,
-                 title: str | None = None) -> Path:
+                 title: str | None = None, lang: str | None = None, catalogue=None) -> Path:
     """Write ``report.html``: one self-contained page on the plan (atomically; deterministic).
 
     Parameters
     ----------
     plan : the plan.
-    ward : the ward it was made for (map, credits, imputed-data note).
+    ward : the ward it was made for (map, credits, imputed-data note, the ward's published figures
+        in ``context.yaml``).
     path : the HTML file to write.
-    problem : optional; gives service names, candidate-site locations and, when ``cost_years`` is
-        not given, the cost by year (:func:`facility_opt.portfolio.yearly.cost_by_year`).
+    problem : optional; gives candidate-site locations, land and districts and, when ``cost_years``
+        is not given, the cost by year (:func:`facility_opt.portfolio.yearly.cost_by_year`).
     tradeoff : optional :func:`facility_opt.portfolio.tradeoff_curve` table; shown when given.
     cost_years : optional :func:`cost_by_year` table.
     title : the page title (default: the plan's name and the ward's).
+    lang : ``"ja"`` or ``"en"``; default the ward's ``language`` (Japanese for Nerima), else English.
+    catalogue : the :class:`facility_opt.catalogue.Catalogue` naming services and categories
+        (``name_ja`` in Japanese); default the shipped ``models/catalogue.yaml``.
 
     Returns
     -------
     Path of the written file.
     """
+    from .i18n import names_catalogue, report_language
+
+    lang = report_language(ward, lang)
+    catalogue = names_catalogue(catalogue)
+    with chart_style(lang):
+        doc = _render(plan, ward, Path(path), problem=problem, tradeoff=tradeoff, cost_years=cost_years, title=title,
+                      lang=lang, catalogue=catalogue)
+    return atomic_write_text(path, doc)
+
+
+def _render(plan: Plan, ward: Ward, path: Path, *, problem, tradeoff, cost_years, title, lang, catalogue) -> str:
     from matplotlib.figure import Figure
 
     from . import __version__
+    from . import report_sections as sections
     from .portfolio.tradeoff import plot_tradeoff
     from .portfolio.yearly import cost_by_year, plot_cost_by_year
+    from .webmap import leaflet_html
 
-    path = Path(path)
     end = plan.start_year + plan.horizon_years - 1
-    ward_name = ward.meta.name + (f" ({ward.meta.name_ja})" if ward.meta.name_ja else "")
-    title = title or f"{plan.name}: public facility plan for {ward_name}"
-    names = dict(zip(problem.services["service_id"], problem.services["name"])) if problem is not None else {}
+    if lang == "ja":
+        ward_name = ward.meta.name_ja or ward.meta.name
+    else:
+        ward_name = ward.meta.name + (f" ({ward.meta.name_ja})" if ward.meta.name_ja else "")
+    title = title or tr("title", lang, plan=plan.name, ward=ward_name)
+    services = sorted({y.service_id for y in plan.years} | {s.service_id for s in plan.kpis.services})
+    names = {k: service_name(catalogue, k, lang) for k in services}
     gap = "-" if plan.solver.gap is None else f"{100 * plan.solver.gap:.2f} %"
     parts: list[str] = []
-    parts.append(f"<header><h1>{_e(title)}</h1>"
-                 f'<p class="meta">Planning model <b>{_e(plan.name)}</b> · ward {_e(ward_name)} · horizon '
-                 f"{plan.start_year}–{end} ({plan.horizon_years} years)</p>"
-                 f'<p class="meta">Solver {_e(plan.solver.solver)}: {_e(plan.solver.status)}, proven gap {_e(gap)} · '
-                 f"independent check: {'passed' if plan.valid else 'FAILED'}</p></header>")
+    meta = tr("meta_model", lang, plan="\0", ward=_e(ward_name), start=plan.start_year, end=end,
+              years=plan.horizon_years).replace("\0", _e(plan.name))
+    parts.append(f"<header><h1>{_e(title)}</h1><p class=\"meta\">{meta}</p>"
+                 '<p class="meta">' + _e(tr("meta_solver", lang, solver=plan.solver.solver, status=plan.solver.status,
+                                            gap=gap, check=tr("passed" if plan.valid else "failed", lang)))
+                 + "</p></header>")
     if not plan.valid:
-        parts.append('<div class="warn"><b>The plan fails the independent check:</b><ul>'
+        parts.append(f'<div class="warn"><b>{_e(tr("invalid_plan", lang))}</b><ul>'
                      + "".join(f"<li>{_e(v)}</li>" for v in plan.violations) + "</ul></div>")
-    cards, kpi_table = _headline(plan)
+    cards, kpi_table = _headline(plan, lang)
     parts.append(cards)
-    parts.append("<h2>Headline figures against keeping everything</h2>" + kpi_table)
+    parts.append(f"<h2>{_e(tr('h_headline', lang))}</h2>" + kpi_table)
     if plan.baseline_issues:
         n = len(plan.baseline_issues)
-        parts.append(f'<div class="note"><b>Keeping everything already misses the standards in {n} place(s)</b>, '
-                     "so the baseline is a reference, not a valid plan."
-                     f"<details><summary>Where ({n})</summary><ul>"
+        parts.append(f'<div class="note"><b>{_e(tr("baseline_misses", lang, n=n))}</b> {_e(tr("baseline_ref", lang))}'
+                     f"<details><summary>{_e(tr('where_n', lang, n=n))}</summary><ul>"
                      + "".join(f"<li>{_e(v)}</li>" for v in plan.baseline_issues) + "</ul></details></div>")
+    parts.append(sections.context_section(plan, ward, lang))
 
-    ax = plan_map(plan, ward, problem)
-    parts.append("<h2>Decisions on the map</h2>" + _img(
-        figure_png(ax.figure), "map of the decisions",
-        "Every ward facility in the plan, marked by its decision; stars are new buildings at candidate sites, "
-        "black squares stations, grey dots the town blocks (町丁目) sized by population."))
+    ax = plan_map(plan, ward, problem, lang=lang)
+    parts.append(f"<h2>{_e(tr('h_map', lang))}</h2><p class=\"meta\">{_e(tr('imap_note', lang))}</p>"
+                 + leaflet_html(plan, ward, problem, lang=lang, catalogue=catalogue)
+                 + f"<details><summary>{_e(tr('imap_static', lang))}</summary>"
+                 + _img(figure_png(ax.figure), tr("map_alt", lang), tr("map_caption", lang)) + "</details>")
 
     if cost_years is None and problem is not None:
         cost_years = cost_by_year(plan, problem)
-    parts.append("<h2>Cost by year</h2>")
+    parts.append(f"<h2>{_e(tr('h_cost_year', lang))}</h2>")
     if cost_years is not None:
         fig = Figure(figsize=(10, 4.2))
-        plot_cost_by_year(cost_years, ax=fig.subplots())
-        parts.append(_img(figure_png(fig), "cost per year before and after",
-                          "Renewal (renovation and rebuild), running costs, new floor area and land, less land "
-                          "sold or leased, per year, in oku-yen (億円, 100 million yen)."))
+        plot_cost_by_year(cost_years, ax=fig.subplots(), lang=lang)
+        parts.append(_img(figure_png(fig), tr("cost_year_alt", lang), tr("cost_year_caption", lang)))
         rows = [f'<tr><td class="num">{int(r.year)}</td>' + _num(r.before_yen / OKU_YEN, "{:,.2f}")
                 + _num(r.after_yen / OKU_YEN, "{:,.2f}") + _num((r.after_yen - r.before_yen) / OKU_YEN, "{:+,.2f}")
                 + _num(r.renewal_after_yen / OKU_YEN, "{:,.2f}") + _num(r.new_build_after_yen / OKU_YEN, "{:,.2f}")
                 + _num(r.revenue_after_yen / OKU_YEN, "{:,.2f}") + "</tr>" for r in cost_years.itertuples()]
-        parts.append("<details><summary>The figures per year (oku-yen)</summary>" + _table(
-            [("year", True), ("keep everything", True), ("plan", True), ("change", True), ("plan: renewal", True),
-             ("plan: new floor", True), ("plan: land income", True)], rows, "years") + "</details>")
+        heads = ("col_year", "col_keep", "col_plan", "col_change", "col_plan_renewal", "col_plan_new",
+                 "col_plan_land_income")
+        parts.append(f"<details><summary>{_e(tr('per_year_figures', lang))}</summary>"
+                     + _table([(tr(h, lang), True) for h in heads], rows, "years") + "</details>")
     else:
-        parts.append("<p>Not available: pass the problem (or a cost-by-year table) to show it.</p>")
+        parts.append(f"<p>{_e(tr('not_available_problem', lang))}</p>")
 
-    parts.append(_spend_section(plan, problem))
-    parts.append(_years_section(plan, names))
-    parts.append(_nursery_section(plan))
-    parts.append(_timeline_section(plan))
+    parts.append(_spend_section(plan, problem, lang))
+    parts.append(sections.places_section(plan, names, catalogue, lang, problem))
+    parts.append(_years_section(plan, names, lang))
+    parts.append(_nursery_section(plan, lang=lang))
+    parts.append(_timeline_section(plan, lang, names))
 
-    parts.append("<h2>Coverage and distance per service</h2>"
-                 "<p class=\"meta\">Coverage: share of each service's target residents within its distance "
-                 "standard; distances are walking estimates from each town block to the site serving it.</p>"
-                 + _service_table(plan, names))
+    parts.append(f"<h2>{_e(tr('h_services', lang))}</h2><p class=\"meta\">{_e(tr('services_note', lang))}</p>"
+                 + _service_table(plan, names, lang))
+    parts.append(sections.areas_section(plan, problem, lang))
 
     changed = plan.changes()
     order = {"new": 0, "host": 1, "convert": 2, "close": 3}
     changed = changed.assign(_o=changed["decision"].map(order).fillna(4)).sort_values(
         ["_o", "facility_id"], kind="mergesort").drop(columns="_o")
     allrows = plan.frame("decisions")
-    counts = ", ".join(f"{n} {k}" for k, n in changed["decision"].value_counts().sort_index().items())
-    parts.append(f"<h2>Decisions ({len(changed)} facilities change: {_e(counts)})</h2>"
-                 "<p class=\"meta\">New buildings first, then hosts of co-located services, conversions and "
-                 "closures; the reason says where each service goes and what it saves.</p>")
-    parts.append(_table(_DECISION_HEAD, _decision_rows(changed), "decisions changed") if len(changed)
-                 else "<p>The plan keeps every facility as it is.</p>")
-    parts.append(f"<details><summary>All {len(allrows)} facilities</summary>"
-                 + _table(_DECISION_HEAD, _decision_rows(allrows), "decisions all") + "</details>")
+    counts = tr("list_sep", lang).join(tr("count_item", lang, n=n, label=decision_label(k, lang))
+                                       for k, n in changed["decision"].value_counts().sort_index().items())
+    note = tr("decisions_note", lang) + (" " + tr("reason_lang_note", lang) if lang == "ja" else "")
+    parts.append(f"<h2>{_e(tr('h_decisions', lang, n=len(changed), counts=counts))}</h2>"
+                 f"<p class=\"meta\">{_e(note)}</p>")
+    # Japanese: a summary written from the plan's moves and works beside the optimiser's English reason
+    summaries = sections.decision_summaries(plan, lang, names) if lang == "ja" else None
+    head = _decision_head(lang, summaries is not None)
+    parts.append(_table(head, _decision_rows(changed, lang, names, summaries), "decisions changed") if len(changed)
+                 else f"<p>{_e(tr('keeps_all', lang))}</p>")
+    parts.append(f"<details><summary>{_e(tr('all_facilities', lang, n=len(allrows)))}</summary>"
+                 + _table(head, _decision_rows(allrows, lang, names, summaries), "decisions all") + "</details>")
+    parts.append(sections.freed_section(plan, problem, lang))
+    parts.append(sections.imputed_section(plan, lang, names))
 
     if tradeoff is not None and len(tradeoff):
         fig = Figure(figsize=(7.5, 4.8))
-        plot_tradeoff(tradeoff, ax=fig.subplots())
+        plot_tradeoff(tradeoff, ax=fig.subplots(), lang=lang)
         fig.tight_layout()
         rows = [f"<tr><td>{_e(r.point)}</td>" + _num(r.access_person_km) + _num(r.cost_yen / OKU_YEN, "{:,.1f}")
                 + _num(r.buildings) + _num(r.floor_m2) + f"<td>{_e(r.status)}</td></tr>" for r in tradeoff.itertuples()]
-        parts.append("<h2>Cost against access</h2>" + _img(
-            figure_png(fig), "cost-access trade-off curve",
-            "Each point is a plan: the cheapest, the most accessible, and plans between them with a cap on the "
-            "residents' total distance (epsilon constraint).")
-            + _table([("plan", False), ("access person-km", True), ("cost oku-yen", True), ("buildings", True),
-                      ("floor m²", True), ("status", False)], rows, "tradeoff"))
+        heads = [("col_plan_point", False), ("col_access", True), ("col_cost_oku2", True), ("col_buildings", True),
+                 ("col_floor_m2", True), ("col_status", False)]
+        parts.append(f"<h2>{_e(tr('h_tradeoff', lang))}</h2>"
+                     + _img(figure_png(fig), tr("tradeoff_alt", lang), tr("tradeoff_caption", lang))
+                     + _table([(tr(h, lang), n) for h, n in heads], rows, "tradeoff"))
 
-    credits = "".join(f"<li>{_e(s)}</li>" for s in ward.meta.sources) or "<li>(no credits given in ward.yaml)</li>"
-    parts.append("<h2>Data and assumptions</h2>" + _imputed_note(ward, path)
+    credits = "".join(f"<li>{_e(s)}</li>" for s in ward.meta.sources) or f"<li>{_e(tr('no_credits', lang))}</li>"
+    parts.append(f"<h2>{_e(tr('h_data', lang))}</h2>" + _imputed_note(ward, path, lang)
                  + f'<ul class="credits">{credits}</ul>')
-    parts.append(f"<footer>Made with facility_opt {_e(__version__)} from planning model {_e(plan.name)}; "
-                 "the plan's files (plan.json, decisions.csv, …) hold every figure shown here.</footer>")
-    doc = ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-           f"<title>{_e(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body><main>\n"
-           + "\n".join(parts) + "\n</main></body>\n</html>\n")
-    return atomic_write_text(path, doc)
+    parts.append(f"<footer>{_e(tr('footer', lang, version=__version__, plan=plan.name))}</footer>")
+    return (f"<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+            f"<title>{_e(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body><main>\n"
+            + "\n".join(parts) + "\n</main></body>\n</html>\n")

@@ -18,7 +18,7 @@ whole (inside the ward, not swapped).
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
@@ -263,6 +263,8 @@ class WardMeta(BaseModel):
         default=None, description="Ward-level population shares by age group, used to impute pop_<group>."
     )
     sources: list[str] = Field(default_factory=list, description="Credits shown in reports.")
+    language: Literal["ja", "en"] | None = Field(
+        default=None, description="Language of the ward's reports (ja for a Japanese ward); None: English.")
 
     @field_validator("age_shares")
     @classmethod

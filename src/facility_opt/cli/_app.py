@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from enum import IntEnum
+from enum import Enum, IntEnum
 from typing import Annotated
 
 import typer
@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 
 __all__ = ["app", "main", "ExitCode", "console", "err_console", "setup_logging", "DataOption", "PublishOption",
-           "PublishSchemaOption"]
+           "PublishSchemaOption", "LangOption"]
 
 app = typer.Typer(
     name="facility-opt",
@@ -33,6 +33,17 @@ DataOption = Annotated[str | None, typer.Option(
     "--data", help="Ward data folder, or a postgresql:// URL (PostGIS tables), instead of the model's.")]
 PublishOption = Annotated[str | None, typer.Option(
     "--publish", help="Publish the plan to PostGIS (a postgresql:// URL) in one transaction.")]
+
+
+class ReportLang(str, Enum):
+    """Languages of the report (``--lang``)."""
+
+    ja = "ja"
+    en = "en"
+
+
+LangOption = Annotated[ReportLang | None, typer.Option(
+    "--lang", help="Report language: ja or en (default: the ward's; Japanese for Nerima).")]
 PublishSchemaOption = Annotated[str | None, typer.Option(
     "--publish-schema", help="Schema to publish to (default facility_plan).")]
 

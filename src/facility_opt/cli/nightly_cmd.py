@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from ..errors import DataValidationError, FacilityOptError, InfeasibleError, ModelConfigError, SolverError
-from ._app import DataOption, ExitCode, PublishOption, PublishSchemaOption, app
+from ._app import DataOption, ExitCode, LangOption, PublishOption, PublishSchemaOption, app
 
 
 def _json_logging(state: Path, verbose: bool) -> None:
@@ -32,6 +32,7 @@ def nightly(
     force: bool = typer.Option(False, "--force", help="Run even when no input changed."),
     publish: PublishOption = None,
     publish_schema: PublishSchemaOption = None,
+    lang: LangOption = None,
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
     """Re-optimise when an input changed since the last good run; log JSON lines for the scheduler.
@@ -70,7 +71,7 @@ def nightly(
 
         def job(out: Path, previous: Path | None) -> None:
             start = previous if previous is not None and (previous / "plan.json").is_file() else None
-            run_model(m, out, start_plan=start)
+            run_model(m, out, start_plan=start, lang=lang.value if lang else None)
 
         def after(outcome: NightlyOutcome) -> None:
             if publish is None or outcome.run_dir is None:

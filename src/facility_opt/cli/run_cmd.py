@@ -9,7 +9,8 @@ import typer
 from rich.table import Table
 
 from ..errors import DataValidationError, InfeasibleError, ModelConfigError, SolverError
-from ._app import DataOption, ExitCode, PublishOption, PublishSchemaOption, app, console, err_console, setup_logging
+from ._app import (DataOption, ExitCode, LangOption, PublishOption, PublishSchemaOption, app, console, err_console,
+                   setup_logging)
 
 
 def _print_issues(exc: DataValidationError) -> None:
@@ -96,6 +97,7 @@ def run(
                                                     "one sheet each."),
     publish: PublishOption = None,
     publish_schema: PublishSchemaOption = None,
+    lang: LangOption = None,
     json_out: bool = typer.Option(False, "--json", help="Print the outcome as JSON (for machines)."),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
@@ -112,7 +114,7 @@ def run(
 
         try:
             result = run_model(model, out, data_dir=data, solver=overrides, tradeoff_points=tradeoff,
-                               progress=progress)
+                               progress=progress, lang=lang.value if lang else None)
         except (DataValidationError, ModelConfigError, InfeasibleError, SolverError) as exc:
             raise typer.Exit(report_failure(exc)) from None
     plan = result.plan
@@ -135,3 +137,23 @@ def run(
     if published:
         console.print(f"published to schema [bold]{published['schema']}[/]: {', '.join(published['tables'])} "
                       f"(run_history id {published['history_id']})")
+
+
+@app.command()
+def report(
+    run_dir: Path = typer.Argument(..., help="A run folder written by `facility-opt run`."),
+    model: Path | None = typer.Argument(None, help="The run's planning model YAML (default: models/nerima.yaml)."),
+    data: DataOption = None,
+    out: Path | None = typer.Option(None, "--out", help="HTML file to write (default: RUN_DIR/report.html)."),
+    lang: LangOption = None,
+    verbose: bool = typer.Option(False, "--verbose", "-v"),
+) -> None:
+    """Write a run's report.html again (e.g. in the other language) from its saved plan, without solving."""
+    from ..pipeline import report_from_run
+
+    setup_logging(verbose)
+    try:
+        path = report_from_run(run_dir, model, data_dir=data, out=out, lang=lang.value if lang else None)
+    except (DataValidationError, ModelConfigError) as exc:
+        raise typer.Exit(report_failure(exc)) from None
+    console.print(f"report written to [bold]{path}[/]")

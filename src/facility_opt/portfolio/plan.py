@@ -393,6 +393,15 @@ class Plan(BaseModel):
         return d[(d["decision"].isin(["close", "convert", "host", "new"])) | (d["lost"].map(len) > 0)
                  | (d["gained"].map(len) > 0)].reset_index(drop=True)
 
+    def explore(self, ward, problem: PortfolioProblem | None = None, *, lang: str | None = None, catalogue=None,
+                tiles: str | None = "OpenStreetMap"):
+        """The plan on an interactive folium map for Jupyter (a layer per decision kind and per service,
+        town blocks shaded by coverage): :func:`facility_opt.webmap.explore_plan`.  Returns the
+        ``folium.Map``; needs ``pip install 'facility-opt[map]'``."""
+        from ..webmap import explore_plan
+
+        return explore_plan(self, ward, problem, lang=lang, catalogue=catalogue, tiles=tiles)
+
     def state(self, problem: PortfolioProblem, baseline: bool = False) -> PlanState:
         """The plan's decisions (or, with ``baseline=True``, those of the keep-everything baseline it
         was compared with) as a :class:`PlanState` of ``problem``, for costs and checks."""

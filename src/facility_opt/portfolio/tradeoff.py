@@ -94,19 +94,21 @@ def tradeoff_curve(problem: PortfolioProblem, n_points: int = 5, options: Solver
                           ).reset_index(drop=True)
 
 
-def plot_tradeoff(curve: pd.DataFrame, ax=None, title: str | None = None):
-    """Plot a :func:`tradeoff_curve` (30-year cost against access); returns the axes."""
+def plot_tradeoff(curve: pd.DataFrame, ax=None, title: str | None = None, lang: str = "en"):
+    """Plot a :func:`tradeoff_curve` (30-year cost against access, oku-yen); returns the axes."""
+    from ..costs import OKU_YEN
     from ..figures import plt
+    from ..i18n import tr
 
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 5))
     ok = curve.dropna(subset=["cost_yen", "access_person_km"])
-    ax.plot(ok["access_person_km"], ok["cost_yen"] / 1e9, marker="o", color="#1f77b4")
+    ax.plot(ok["access_person_km"], ok["cost_yen"] / OKU_YEN, marker="o", color="#1f77b4")
     for r in ok.itertuples():
-        ax.annotate(r.point, (r.access_person_km, r.cost_yen / 1e9), textcoords="offset points", xytext=(4, 4),
+        ax.annotate(r.point, (r.access_person_km, r.cost_yen / OKU_YEN), textcoords="offset points", xytext=(4, 4),
                     fontsize=8)
-    ax.set_xlabel("access: population-weighted distance (person-km)")
-    ax.set_ylabel("cost over the horizon (billion yen)")
-    ax.set_title(title or "Cost–access trade-off (epsilon constraint)")
+    ax.set_xlabel(tr("to_x", lang))
+    ax.set_ylabel(tr("to_y", lang))
+    ax.set_title(title or tr("to_title", lang))
     ax.grid(alpha=0.3)
     return ax

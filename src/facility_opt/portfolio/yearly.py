@@ -70,31 +70,33 @@ def cost_by_year(plan: Plan, problem: PortfolioProblem) -> pd.DataFrame:
     return out[COST_BY_YEAR_COLUMNS]
 
 
-def plot_cost_by_year(years: pd.DataFrame, ax=None, title: str | None = None):
+def plot_cost_by_year(years: pd.DataFrame, ax=None, title: str | None = None, lang: str = "en"):
     """Bars of the yearly cost before (keep everything) and after (the plan), in 億円; returns the axes.
 
     ``years`` is a :func:`cost_by_year` table.  Dashed lines are each scenario's yearly average;
-    years below zero are years in which freed land is sold.
+    years below zero are years in which freed land is sold.  ``lang``: ``en`` or ``ja`` labels
+    (:mod:`facility_opt.i18n`).
     """
     from matplotlib.figure import Figure
 
     from ..costs import OKU_LABEL, OKU_YEN
+    from ..i18n import tr
 
     if ax is None:  # a bare Figure: no pyplot state
         ax = Figure(figsize=(10, 4.2)).subplots()
     x = years["year"].to_numpy()
     b = years["before_yen"].to_numpy() / OKU_YEN
     a = years["after_yen"].to_numpy() / OKU_YEN
-    ax.bar(x - 0.2, b, width=0.4, color="#9e9e9e", label=f"keep everything: {b.sum():,.0f} oku-yen")
-    ax.bar(x + 0.2, a, width=0.4, color="#1f6fb4", label=f"plan: {a.sum():,.0f} oku-yen")
+    ax.bar(x - 0.2, b, width=0.4, color="#9e9e9e", label=tr("cy_keep", lang, v=f"{b.sum():,.0f}"))
+    ax.bar(x + 0.2, a, width=0.4, color="#1f6fb4", label=tr("cy_plan", lang, v=f"{a.sum():,.0f}"))
     if len(x):
         ax.axhline(b.mean(), color="#616161", linestyle="--", linewidth=1)
         ax.axhline(a.mean(), color="#0d3c61", linestyle="--", linewidth=1)
     ax.axhline(0, color="black", linewidth=0.6)
-    ax.set_xlabel("year")
-    ax.set_ylabel(OKU_LABEL)
+    ax.set_xlabel(tr("year", lang))
+    ax.set_ylabel(OKU_LABEL if lang == "en" else tr("oku", lang))
     saving = b.sum() - a.sum()
-    ax.set_title(title or f"Cost per year: saves {saving:,.0f} oku-yen over {len(x)} years (dashed: averages)")
+    ax.set_title(title or tr("cy_title", lang, v=f"{saving:,.0f}", n=len(x)))
     ax.legend(fontsize=8, loc="upper right", frameon=False)
     ax.grid(axis="y", alpha=0.3)
     ax.figure.tight_layout()
