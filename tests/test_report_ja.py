@@ -212,11 +212,13 @@ def test_freed_sites_name_area_tenure_and_outcome(tiny, tmp_path):
     f = freed_sites(plan, problem)
     assert f.to_dict("records") == [{"site_id": "F2", "name": "East hall", "closes": 2021, "site_area_m2": 900.0,
                                      "tenure": "not_owned", "outcome": "returned", "need_id": "", "value_yen": 0.0}]
-    # owned and separable: the plan's land policy (sell) applies; owned but shared: nothing to sell
+    # a plan without its own per-site choice (written before disposal was a decision): owned and
+    # separable, the plan's land policy (sell) applies; owned but shared: nothing to sell
+    bare = plan.model_copy(update={"freed_sites": []})
     owned = problem.replace(sites=problem.sites.assign(owned=True, sellable=True))
-    assert freed_sites(plan, owned)[["tenure", "outcome"]].values.tolist() == [["owned", "sell"]]
+    assert freed_sites(bare, owned)[["tenure", "outcome"]].values.tolist() == [["owned", "sell"]]
     shared = problem.replace(sites=problem.sites.assign(owned=True, sellable=False))
-    assert freed_sites(plan, shared)[["tenure", "outcome"]].values.tolist() == [["shared", "not_separable"]]
+    assert freed_sites(bare, shared)[["tenure", "outcome"]].values.tolist() == [["shared", "not_separable"]]
     # a plan that records its own choice per site (plan.freed_sites) is shown as it is
     row = SimpleNamespace(site_id="F2", name="East hall", closure_year=2021, site_area_m2=900.0, owned=True,
                           separable=True, choice="reuse", need_id="nursery_annex", value_yen=2.5e8)
