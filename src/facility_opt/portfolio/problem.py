@@ -50,6 +50,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from ..errors import DataIssue, DataValidationError
 from ..schedule import Budget, ScheduleParams
+from .reform import HubRule, MergerRule
 
 __all__ = ["Policy", "PortfolioProblem", "SITE_COLUMNS", "SERVICE_COLUMNS", "EVENT_COLUMNS", "RULES"]
 
@@ -185,6 +186,18 @@ class Policy(BaseModel):
     lease_yield: float = Field(default=0.03, ge=0, le=1, description="Yearly lease income as a share of land value.")
     max_reach_m: float | None = Field(default=None, gt=0,
                                       description="Reach for services without a coverage standard (None: any pair).")
+    # -- the reform plan's moves (facility_opt.portfolio.reform)
+    allow_downsizing: bool = Field(
+        default=False, description="A rebuild may rebuild less floor than today's (減築): at least what the services "
+        "placed there need; each m² less saves the site's build_yen_per_m2 and its running cost.")
+    conversion_yen_per_m2: float = Field(
+        default=0.0, ge=0, description="Fit-out cost per m² of existing floor a service moves into at a building of "
+        "a category it does not use today (機能転換), paid in the year it arrives.")
+    mergers: list[MergerRule] = Field(
+        default_factory=list, description="School mergers the optimiser may (or must) make, per schooling service.")
+    hubs: dict[str, HubRule] = Field(
+        default_factory=dict, description="Site -> a hub that must be open with at least some services from a year "
+        "(e.g. a new building at a planned station from its opening year).")
     nearest_candidates: int | None = Field(
         default=8, ge=1, description="A 'nearest' service's zone may use only its this many nearest eligible sites "
         "within the standard (None: all); keeps the closest-assignment rows few.")
@@ -527,7 +540,7 @@ class PortfolioProblem:
         plain = zk[zk["service_id"].map(rule) != "district"]
         t = plain.merge(el, on="service_id").merge(self.pairs, on=["zone_id", "site_id"])
         cov = self.services.set_index("service_id")["coverage_m"]
-        limit = t["service_id"].map(cov).to_numpy()
+        limit = t["service_id"].map(cov).to_numpy(dtype=float)
         far = self.policy.max_reach_m if self.policy.max_reach_m is not None else np.inf
         limit = np.where(np.isnan(limit), far, limit)
         parts.append(t[t["distance_m"].to_numpy() <= limit + 1e-9])
@@ -655,6 +668,11 @@ def _check_policy(pol: Policy, sites: set[str], services: set[str], candidates: 
         if s not in candidates:
             issues.append(DataIssue("policy", None, "candidate_services", f"{s!r} is not a candidate site"))
         unknown(ks, services, "candidate_services", "service")
+    for j, rule in enumerate(pol.mergers):
+        unknown([rule.service], services, f"mergers[{j}].service", "service")
+        unknown([s for pr in rule.pairs for s in (pr.close, pr.into)], sites - candidates, f"mergers[{j}].pairs",
+                "existing site")
+    unknown(pol.hubs, sites, "hubs", "site")
     clash = sorted(set(pol.frozen_sites) & set(pol.lock_closed))
     if clash:
         issues.append(DataIssue("policy", None, "frozen_sites", f"frozen sites also locked closed: {clash}"))
