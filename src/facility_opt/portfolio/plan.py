@@ -577,7 +577,7 @@ def _assignments(problem: PortfolioProblem, sol: Solution) -> tuple[list[Assignm
 
 def _service_kpis(problem: PortfolioProblem, sol: Solution, years: list[YearRow]) -> dict[str, dict[str, float]]:
     P = len(problem.policy.periods())
-    front = problem.sites.set_index("site_id")["station_front"]
+    front = problem.station_front_in(problem.policy.end_year - 1)
     a = sol.assignments[sol.assignments["p"] == P - 1]
     pl = sol.placements[(sol.placements["place"] > 0.5) & (sol.placements["p"] == P - 1)]
     out = {}
@@ -677,7 +677,7 @@ def assemble_plan(problem: PortfolioProblem, sol: Solution, baseline: Solution) 
 
     def front_share(s: Solution) -> float:
         pl = s.placements[(s.placements["place"] > 0.5) & (s.placements["p"] == P - 1)]
-        front = sites.set_index("site_id")["station_front"]
+        front = problem.station_front_in(pol.end_year - 1)
         return round(float(front.reindex(pl["site_id"]).mean()), 6) if len(pl) else 0.0
 
     floor_b = float(sum(r.floor_before_m2 for r in site_rows))

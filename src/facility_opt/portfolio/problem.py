@@ -71,7 +71,8 @@ SITE_COLUMNS: dict[str, tuple[str, object]] = {
     "owned": ("bool", True),
     "sellable": ("bool", True),  # an owned, separable site whose land can be sold or leased when it closes
     "land_value_yen_per_m2": ("float", 0.0),
-    "station_front": ("bool", False),
+    "station_front": ("bool", False),  # near a station open at the start
+    "station_front_from": ("int", 0),  # > 0: near a planned station from its opening year (station_front False)
     "available_from": ("int", 0),  # candidates: first year the site may be in use (0: any year)
     "operating_yen_per_m2_year": ("float", 0.0),
     "fixed_yen_per_year": ("float", 0.0),
@@ -485,6 +486,12 @@ class PortfolioProblem:
         lim = (self.sites["site_area_m2"] * self.sites["max_far"]).to_numpy()
         lim = np.where(np.isfinite(lim), np.maximum(lim, self.sites["floor_area_m2"].to_numpy()), np.inf)
         return pd.Series(lim, index=self.sites["site_id"].to_numpy(), name="floor_limit_m2")
+
+    def station_front_in(self, year: int) -> pd.Series:
+        """site_id -> near a station open in ``year`` (a planned station counts from its opening year)."""
+        s = self.sites
+        later = (s["station_front_from"] > 0) & (s["station_front_from"] <= int(year))
+        return pd.Series((s["station_front"] | later).to_numpy(), index=s["site_id"].to_numpy())
 
     def district_tables(self, service_id: str) -> tuple[pd.Series, pd.Series]:
         """(zone_id -> district, site_id -> district) of a ``district`` service (via ``district_of``)."""

@@ -274,7 +274,7 @@ def decisions(problem: PortfolioProblem, sol: Solution, baseline: Solution, st: 
         after = end_services.get(s, [])
         nz = int(R.asg.loc[(R.asg["site_id"] == s) & (R.asg["p"] == P - 1), "zone_id"].nunique())
         added = float(st.floor.loc[st.floor["site_id"] == s, "added_m2"].sum())
-        front = " near a station" if row["station_front"] else ""
+        front = " near a station" if problem.station_front_in(opened).get(s, False) else ""
         cost = float(costs_after.loc[costs_after["site_id"] == s, "total_yen"].sum())
         reason = (f"new building{front} open from {opened} (built {opened - pol.build_years}-{opened - 1}): "
                   f"{', '.join(after) or 'no service'}, {added:,.0f} m²; serves {nz} zone(s); costs {_fmt_yen(cost)} "

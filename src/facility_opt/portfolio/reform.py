@@ -140,10 +140,13 @@ def merger_windows(problem, pairs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray
     ok = np.zeros((J, P), dtype=bool)
     da, db = np.zeros((J, P)), np.zeros((J, P))
     starts = per["start"].to_numpy()
+    tables: dict[str, pd.DataFrame] = {}
     for j, r in enumerate(pairs.itertuples(index=False)):
         rule = pol.mergers[int(r.rule)]
-        dp = district_pupils(problem, r.service_id).pivot(index="district", columns="p", values="demand")
-        dp = dp.reindex(columns=range(P)).fillna(0.0)
+        if r.service_id not in tables:
+            dp = district_pupils(problem, r.service_id).pivot(index="district", columns="p", values="demand")
+            tables[r.service_id] = dp.reindex(columns=range(P)).fillna(0.0)
+        dp = tables[r.service_id]
         da[j] = dp.loc[r.close].to_numpy() if r.close in dp.index else 0.0
         db[j] = dp.loc[r.into].to_numpy() if r.into in dp.index else 0.0
         lo, hi = rule.window
@@ -174,7 +177,10 @@ class ReformRows:
         """Prepare the moves; return the extra demand each placement may have to take (a merger's)."""
         p, pol, P = self.problem, self.problem.policy, self.P
         on = not self.baseline and not self.keep_sites
-        self.mpairs = candidate_mergers(p) if on and pol.mergers else candidate_mergers(p).iloc[0:0]
+        pairs = candidate_mergers(p) if on and pol.mergers else candidate_mergers(p).iloc[0:0]
+        ok, _, _ = merger_windows(p, pairs)
+        keep = ok.any(axis=1) | pairs["required"].to_numpy(dtype=bool)  # a pair never in the window cannot merge
+        self.mpairs = pairs[keep].reset_index(drop=True)
         self.J = len(self.mpairs)
         self.m_ok, self.m_da, self.m_db = merger_windows(p, self.mpairs)
         # linked district services: the schooling service and those using its districts (clubs)
@@ -186,11 +192,8 @@ class ReformRows:
             for k in svc.loc[(svc["rule"] == "district") & (svc["district_of"] == r.service_id), "service_id"]:
                 da, db = self._district_demand(k, r.close), self._district_demand(k, r.into)
                 self.m_links.append((j, k, r.close, r.into, da, db))
-                _, sd = p.district_tables(k)
-                dist = el["site_id"].map(sd)
-                sel = (el["service_id"] == k).to_numpy()
-                extra[sel & (dist == r.close).to_numpy()] += db.max()
-                extra[sel & (dist == r.into).to_numpy()] += da.max()
+                extra[self._district_members(k, (r.close,))[1]] += db.max()
+                extra[self._district_members(k, (r.into,))[1]] += da.max()
         self.conv_e = (conversion_placements(p, el) if on and pol.conversion_yen_per_m2 > 0
                        else np.zeros(0, dtype=np.int64))
         self.conv_sites = np.unique(el["s"].to_numpy()[self.conv_e])
@@ -198,9 +201,8 @@ class ReformRows:
         return extra
 
     def _district_demand(self, k: str, district: str) -> np.ndarray:
-        zd, _ = self.problem.district_tables(k)
-        sel = (self.zk["service_id"] == k).to_numpy() & (self.zk["zone_id"].map(zd) == district).to_numpy()
-        return self.dem[sel].sum(axis=0)
+        zks, _ = self._district_members(k, (district,))
+        return self.dem[zks].sum(axis=0)
 
     @property
     def merge_released(self) -> set[str]:
@@ -302,14 +304,21 @@ class ReformRows:
 
     def _district_members(self, k: str, districts: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
         """(zk rows, placements) of district service ``k`` in ``districts``."""
-        zd, sd = self.problem.district_tables(k)
-        zks = np.flatnonzero((self.zk["service_id"] == k).to_numpy() & self.zk["zone_id"].map(zd).isin(districts))
-        es = np.flatnonzero((self.el["service_id"] == k).to_numpy() & self.el["site_id"].map(sd).isin(districts))
-        return zks, es
+        cache = self.__dict__.setdefault("_dm_cache", {})
+        if k not in cache:
+            zd, sd = self.problem.district_tables(k)
+            zdist = np.where((self.zk["service_id"] == k).to_numpy(), self.zk["zone_id"].map(zd).to_numpy(), None)
+            edist = np.where((self.el["service_id"] == k).to_numpy(), self.el["site_id"].map(sd).to_numpy(), None)
+            cache[k] = (zdist, edist)
+        zdist, edist = cache[k]
+        return np.flatnonzero(np.isin(zdist, list(districts))), np.flatnonzero(np.isin(edist, list(districts)))
 
     def _cin_var(self, e: int, q: int):
-        pos = np.flatnonzero(self.cur_idx == e)
-        return self.v_cin[pos[0] * self.P + q] if len(pos) else None
+        if "_cin_pos" not in self.__dict__:
+            self._cin_pos = -np.ones(self.E, dtype=np.int64)
+            self._cin_pos[self.cur_idx] = np.arange(len(self.cur_idx))
+        pos = self._cin_pos[e]
+        return self.v_cin[pos * self.P + q] if pos >= 0 else None
 
     def _merge_district_terms(self, groups: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Terms relaxing each district row by its whole demand once its school has merged (the
