@@ -21,7 +21,10 @@ Constraint families (names used by the diagnosis and the checks): ``open_order``
 ``place_order``, ``ext_link``, ``assign_link``, ``cover``, ``capacity``, ``floor``, ``site_limit``,
 ``grow_open``, ``rebuild_add``, ``nearest_cum``, ``nearest``, ``anchor``, ``min_capacity``,
 ``event_one``, ``event_open``, ``event_drop``, ``event_order``, ``money``, ``min_share``,
-``incompatible``, ``max_closures``, ``floor_reduction``, ``capital``.
+``incompatible``, ``max_closures``, ``floor_reduction``, ``capital``; the reform plan's moves
+(:mod:`facility_opt.portfolio.reform`: ``gd`` floor not rebuilt, ``mg`` school mergers, ``cv`` floor
+converted) add ``downsize_link``, ``merge_order``, ``merge_window``, ``merge_close``, ``merge_one``,
+``merge_lock``, ``merge_district``, ``conversion`` and ``hub``.
 
 Objective (million yen): renewal options (capital + deferral risk + early work + bond interest +
 preventive upkeep, from :func:`facility_opt.schedule.event_options`), temporary premises during

@@ -35,7 +35,10 @@ Costs (yen, undiscounted unless the renewal parameters discount capital):
   extension, ``policy.build_years`` before it is usable) costs ``(1 + policy.extension_premium)``
   times that; a candidate's building costs ``build_yen_per_m2`` and its land (if not owned)
   ``land_value_yen_per_m2 × site_area_m2``, bought when construction starts;
-* a closed ``sellable`` site brings its land value (sold in its closure year) or a yearly lease.
+* a closed ``sellable`` site brings its land value (sold in its closure year) or a yearly lease;
+* with ``policy.allow_downsizing`` a rebuild may rebuild less floor, each m² less saving
+  ``build_yen_per_m2`` and its running cost; a service moving into existing floor of a category it
+  does not use today pays ``policy.conversion_yen_per_m2`` (:mod:`facility_opt.portfolio.reform`).
 """
 
 from __future__ import annotations
