@@ -195,6 +195,20 @@ def test_no_merger_without_the_policy_and_the_check_names_a_merger_outside_the_w
 def test_a_merger_pair_must_name_existing_sites():
     with pytest.raises(DataValidationError, match="mergers"):
         three_schools(pairs=[{"close": "A", "into": "X"}])
+    with pytest.raises(ValueError, match="cannot merge into itself"):
+        three_schools(pairs=[{"close": "A", "into": "A"}])
+
+
+def test_a_hub_at_a_planned_station_opens_with_it_and_not_before():
+    p = hall_and_station(2025)
+    with pytest.raises(DataValidationError, match="hub 'N' from 2021"):
+        p.replace(policy={"hubs": {"N": {"from_year": 2021}}})
+    # a hub of one service with 40 places from 2027, at a station opening in 2027: the hall moves there
+    # although the move alone does not pay (275.558e6 against 250e6; H closes, as keeping it costs more)
+    hub = {"hubs": {"N": {"min_services": 1, "min_places": 40}}}
+    plan = optimise_portfolio(hall_and_station(2027).replace(policy=hub), EXACT)
+    assert {s.site_id: s.open_from for s in plan.sites}["N"] == 2027
+    assert plan.kpis.cost_after_yen == pytest.approx(275.558e6, abs=1)
 
 
 # ---------------------------------------------------------------------- function conversion

@@ -492,13 +492,12 @@ def _check_reform(plan: Plan, problem: PortfolioProblem, is_open: dict, cap_y: d
     for s, h in pol.hubs.items():
         if baseline:
             break
-        year = h.from_year if h.from_year is not None else max(int(problem.sites.set_index("site_id").at[
-            s, "available_from"]), pol.change_year)
-        n = sum(np.isfinite(arr) for (k, s2), arr in cap_y.items() if s2 == s)
+        year = h.year(problem.sites.set_index("site_id").at[s, "available_from"], pol.change_year)
+        n = sum(np.nan_to_num(arr) >= h.min_places - 1e-3 for (k, s2), arr in cap_y.items() if s2 == s)
         bad = np.flatnonzero((years >= year) & (np.asarray(n) < h.min_services))
         if len(bad):
-            v.append(f"hub: {s} has {int(np.asarray(n)[bad[0]])} services in {years[bad[0]]}, fewer than the hub's "
-                     f"{h.min_services} from {year}")
+            v.append(f"hub: {s} has {int(np.asarray(n)[bad[0]])} services of {h.min_places:g}+ places in "
+                     f"{years[bad[0]]}, fewer than the hub's {h.min_services} from {year}")
     return v
 
 

@@ -1035,12 +1035,15 @@ class PortfolioModel(ReformRows):
         for v, x in zip(self.v_cin, in_use):
             _set_init(v, x)
         fa = sol.floor_added
-        gx = fa[fa["how"] != "rebuild"].groupby(["site_id", "p"])["added_m2"].sum()
+        gx = fa[~fa["how"].isin(["rebuild", "downsize"])].groupby(["site_id", "p"])["added_m2"].sum()
         keys = pd.MultiIndex.from_product([self.sites["site_id"], range(P)])
         for v, x in zip(self.v_gx, gx.reindex(keys).fillna(0.0).to_numpy(float)):
             _set_init(v, x)
         ga = fa[fa["how"] == "rebuild"].set_index("option")["added_m2"]
         for v, x in zip(self.v_ga, ga.reindex(self.rebuild_opts).fillna(0.0).to_numpy(float)):
+            _set_init(v, x)
+        gd = -fa[fa["how"] == "downsize"].set_index("option")["added_m2"]
+        for v, x in zip(self.v_gd, gd.reindex(self.rebuild_opts).fillna(0.0).to_numpy(float)):
             _set_init(v, x)
         chosen = set(sol.events.loc[sol.events["status"] != "dropped", "option"].dropna().astype(int))
         for i, v in enumerate(self.v_z):

@@ -427,6 +427,7 @@ class PortfolioProblem:
         for i in np.flatnonzero(~(pr["distance_m"].to_numpy() >= 0)):
             issues.append(DataIssue("pairs", int(i) + 1, "distance_m", "must be >= 0"))
         _check_policy(pol, site_ids, svc_ids, cand, issues)
+        _check_reform_policy(pol, v, pl, s, issues)
         if issues:
             raise DataValidationError(issues)
 
@@ -688,6 +689,28 @@ def _check_policy(pol: Policy, sites: set[str], services: set[str], candidates: 
         issues.append(DataIssue("policy", None, "frozen_sites", f"frozen sites also locked closed: {clash}"))
 
 
+
+
+def _check_reform_policy(pol: Policy, services: pd.DataFrame, placements: pd.DataFrame, sites: pd.DataFrame,
+                         issues: list[DataIssue]) -> None:
+    """Mergers name a ``district`` service and schools that provide it today; hubs open within the horizon,
+    not before their site is available."""
+    rule = dict(zip(services["service_id"], services["rule"]))
+    for j, m in enumerate(pol.mergers):
+        if m.service in rule and rule[m.service] != "district":
+            issues.append(DataIssue("policy", None, f"mergers[{j}].service",
+                                    f"{m.service!r} is a {rule[m.service]!r} service; mergers need a 'district' one"))
+        now = set(placements.loc[placements["service_id"] == m.service, "site_id"])
+        for pr in m.pairs:
+            for s in (pr.close, pr.into):
+                if s in set(sites["site_id"]) and s not in now:
+                    issues.append(DataIssue("policy", None, f"mergers[{j}].pairs",
+                                            f"{s!r} does not provide {m.service!r} today"))
+    avail = dict(zip(sites["site_id"], sites["available_from"]))
+    for s, h in pol.hubs.items():
+        if h.from_year is not None and (h.from_year < avail.get(s, 0) or h.from_year >= pol.end_year):
+            issues.append(DataIssue("policy", None, "hubs", f"hub {s!r} from {h.from_year}: the site is available "
+                                    f"from {avail.get(s, 0)} and the horizon ends {pol.end_year - 1}"))
 
 
 def _fill_floor(pl: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFrame:

@@ -87,12 +87,18 @@ class MergerRule(BaseModel):
 
 
 class HubRule(BaseModel):
-    """A site that must be a hub: open with at least ``min_services`` services from ``from_year``."""
+    """A site that must be a hub: open with at least ``min_services`` services, each with at least
+    ``min_places`` places, from ``from_year``."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     from_year: int | None = Field(default=None, description="None: the site's available_from.")
     min_services: int = Field(default=1, ge=1)
+    min_places: float = Field(default=1.0, gt=0, description="Least capacity of each service placed at the hub.")
     source: str = ""
+
+    def year(self, available_from: int, change_year: int) -> int:
+        """The first year the hub must be one."""
+        return self.from_year if self.from_year is not None else max(int(available_from), change_year)
 
 
 # ---------------------------------------------------------------------- tables shared with the check
@@ -373,16 +379,28 @@ class ReformRows:
         P, el = self.P, self.el
         x = self.v_place.reshape(self.E, P)
         avail = self.sites.set_index("site_id")["available_from"]
+        ext = self.v_ext.reshape(self.E, P)
         rows, vars_, rhs, labels = [], [], [], []
+        srows, svars, scoefs, slabels = [], [], [], []  # each service there: capacity >= min_places * place
         for s, h in sorted(self.hubs.items()):
-            year = h.from_year if h.from_year is not None else max(int(avail[s]), self.problem.policy.change_year)
+            year = h.year(avail[s], self.problem.policy.change_year)
             es = np.flatnonzero((el["site_id"] == s).to_numpy())
             for q in np.flatnonzero(self.pstart >= year):
                 rows += [len(rhs)] * len(es); vars_ += list(x[es, q])
                 rhs.append(float(h.min_services)); labels.append(f"{s}@p{q}")
+                for e in es:
+                    r = len(slabels)
+                    cin = self._cin_var(e, q)
+                    terms = [(ext[e, q], float(el["unit"].iat[e])), (x[e, q], -h.min_places)]
+                    terms += [(cin, 1.0)] if cin is not None else []
+                    for v, c in terms:
+                        srows.append(r); svars.append(v); scoefs.append(c)
+                    slabels.append(f"{el['service_id'].iat[e]}@{s}@p{q}")
         if rhs:
             self.m.add("hub", np.array(rows, dtype=np.int64), np.array(vars_, dtype=object), 1.0, ">=",
                        np.array(rhs), n_rows=len(rhs), labels=labels, penalty=1.0)
+            self.m.add("hub_size", np.array(srows, dtype=np.int64), np.array(svars, dtype=object), np.array(scoefs),
+                       ">=", 0.0, n_rows=len(slabels), labels=slabels, penalty=1.0)
 
     # -- terms added to the base model's rows
     def _reform_floor_terms(self, q: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
