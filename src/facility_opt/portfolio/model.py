@@ -914,6 +914,7 @@ class PortfolioModel(ReformRows):
             terms += [(v, price) for v in self.v_over]
         if self.v_level is not None:
             terms += [(self.v_level[0], 1e-6)]
+        terms += self._reform_penalty_terms()[1]
         return terms
 
     def uncovered_price(self) -> np.ndarray:
@@ -930,7 +931,7 @@ class PortfolioModel(ReformRows):
         terms = [(v, c * cost) for v, c in terms]
         if alpha > 0:
             terms += [(v, c * alpha) for v, c in self.access_terms()]
-        self.m.set_objective(terms + self._penalty_terms(), const * cost)
+        self.m.set_objective(terms + self._penalty_terms(), const * cost + self._reform_penalty_terms()[0])
 
     def set_objective(self, cost: float = 1.0, access: float = 0.0) -> None:
         """Objective = cost × horizon cost + access × person-km-years (million-yen units for cost)."""

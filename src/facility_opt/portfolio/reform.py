@@ -31,6 +31,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..milp import Milp
 
+#: price (million yen) of a hub missing a service in a period, or of a required merger not made: far above
+#: any saving, so that keeping everything stays a (priced) solution to start from; the check rejects both
+SHORTFALL_PRICE = 1e4
 #: floor left out of a rebuild up to the floor rows' tolerance (model.FLOOR_TOL_M2) is not reported
 DOWNSIZE_NOISE_M2 = 0.1 + 1e-6
 
@@ -228,10 +231,11 @@ class ReformRows:
             hi[:, self.pfixed] = 0.0
             first_ok = np.where(self.m_ok.any(axis=1), np.argmax(self.m_ok, axis=1), P)
             hi[np.arange(P)[None, :] < first_ok[:, None]] = 0.0
-            lo = np.zeros((self.J, P))
-            lo[self.mpairs["required"].to_numpy(), P - 1] = 1.0
-            Milp.set_bounds(self.v_mg, lo.ravel(), hi.ravel())
+            Milp.set_bounds(self.v_mg, up=hi.ravel())
         self.v_cv = m.block("cv", len(self.conv_sites) * P)
+        n_hub = sum(int((self.pstart >= h.year(self.sites.set_index("site_id").at[s, "available_from"],
+                                                 pol.change_year)).sum()) for s, h in sorted(self.hubs.items()))
+        self.v_hub_short = m.block("hub_short", n_hub)
 
     # -- rows (called from PortfolioModel._constraints)
     def _reform_rows(self) -> None:
@@ -386,7 +390,7 @@ class ReformRows:
             year = h.year(avail[s], self.problem.policy.change_year)
             es = np.flatnonzero((el["site_id"] == s).to_numpy())
             for q in np.flatnonzero(self.pstart >= year):
-                rows += [len(rhs)] * len(es); vars_ += list(x[es, q])
+                rows += [len(rhs)] * (len(es) + 1); vars_ += list(x[es, q]) + [self.v_hub_short[len(rhs)]]
                 rhs.append(float(h.min_services)); labels.append(f"{s}@p{q}")
                 for e in es:
                     r = len(slabels)
@@ -450,6 +454,14 @@ class ReformRows:
         if len(self.v_cv):
             terms += [(v, self.problem.policy.conversion_yen_per_m2 / 1e6) for v in self.v_cv]
         return terms
+
+    def _reform_penalty_terms(self) -> tuple[float, list[tuple]]:
+        """(constant, terms) pricing a hub's missing services and a required merger not made."""
+        terms = [(v, SHORTFALL_PRICE) for v in self.v_hub_short]
+        req = np.flatnonzero(self.mpairs["required"].to_numpy(dtype=bool)) if self.J else np.zeros(0, dtype=int)
+        mg = self.v_mg.reshape(self.J, self.P) if self.J else None
+        terms += [(mg[j, self.P - 1], -SHORTFALL_PRICE) for j in req]
+        return SHORTFALL_PRICE * len(req), terms
 
     def _merge_partner_reach(self, dr: pd.DataFrame) -> pd.DataFrame:
         """District reach plus, for each merger, each district's zones to the other district's sites
