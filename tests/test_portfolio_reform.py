@@ -257,3 +257,17 @@ def test_a_dear_conversion_makes_new_floor_the_cheaper_way():
     assert not plan.conversions
     assert [(f.site_id, f.how, f.year, f.added_m2) for f in plan.floor] == [("K", "extension", 2021, 360.0)]
     assert plan.kpis.cost_after_yen == pytest.approx(-17.2e6, abs=1)
+
+
+def test_a_required_merger_is_made_even_when_it_costs_more():
+    """B → A required (450 pupils, B undersized): A needs 250 school places (2,500 m²) and 25 club places
+    (125 m²), built 2021-2022 and usable 2023, the earliest merger (each later year keeps B's 48.5e6 of
+    running against the new floor's 26.249e6).  A 220e6 + C 500e6 + B until 2023 4 × 48.5e6 = 194e6 +
+    2,624.9 m² (the 0.1 m² tolerance) × 400,000 = 1,049.96e6 + 2,624.9 × 10,000 × 6 = 157.494e6:
+    2,121.454e6 (no land: B's site area is unknown)."""
+    p = three_schools(pairs=[{"close": "B", "into": "A", "required": True}])
+    plan = optimise_portfolio(p, EXACT)
+    assert [(m.close, m.into, m.year) for m in plan.mergers] == [("B", "A", 2023)]
+    assert plan.kpis.cost_after_yen == pytest.approx(2121.454e6, abs=1)
+    unmade = plan.model_copy(update={"mergers": []})
+    assert any("required merger B -> A is not made" in v for v in check_plan(unmade, p))
