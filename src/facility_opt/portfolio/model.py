@@ -1026,6 +1026,7 @@ class PortfolioModel(ReformRows):
         ext = (pk["ext"].reindex(keys).fillna(0.0).to_numpy(float) / np.repeat(self.el["unit"].to_numpy(), P))
         for v, x in zip(self.v_place, place):
             _set_init(v, x)
+        self._reform_warm_start(place.reshape(self.E, P), _set_init)
         for v, x in zip(self.v_ext, ext):
             _set_init(v, x)
         if "in_use" in pk.columns:

@@ -455,6 +455,20 @@ class ReformRows:
             terms += [(v, self.problem.policy.conversion_yen_per_m2 / 1e6) for v in self.v_cv]
         return terms
 
+    def _reform_warm_start(self, place: np.ndarray, set_init) -> None:
+        """Start values of the moves' variables for a start without them (e.g. the baseline): nothing
+        merged, converted or left out, and each hub's shortfall (so that the start stays feasible)."""
+        for block in (self.v_mg, self.v_cv, self.v_gd):
+            for v in block:
+                set_init(v, 0.0)
+        el, avail = self.el, self.sites.set_index("site_id")["available_from"]
+        i = 0
+        for s, h in sorted(self.hubs.items()):
+            es = np.flatnonzero((el["site_id"] == s).to_numpy())
+            for q in np.flatnonzero(self.pstart >= h.year(avail[s], self.problem.policy.change_year)):
+                set_init(self.v_hub_short[i], max(float(h.min_services) - float(np.round(place[es, q]).sum()), 0.0))
+                i += 1
+
     def _reform_penalty_terms(self) -> tuple[float, list[tuple]]:
         """(constant, terms) pricing a hub's missing services and a required merger not made."""
         terms = [(v, SHORTFALL_PRICE) for v in self.v_hub_short]
