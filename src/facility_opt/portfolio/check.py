@@ -297,7 +297,7 @@ def check_plan(plan: Plan, problem: PortfolioProblem, baseline: bool = False) ->
                                  "school stays open")
 
     # -- the reform plan's moves: mergers, conversions, hubs
-    v += _check_reform(plan, problem, is_open, cap_y, add_y, floor_add, years, baseline)
+    v += _check_reform(plan, problem, is_open, cap_y, add_y, years, baseline)
 
     # -- renewal events
     if len(ev):
@@ -427,7 +427,7 @@ def _merged_districts(plan: Plan, problem: PortfolioProblem):
 
 
 def _check_reform(plan: Plan, problem: PortfolioProblem, is_open: dict, cap_y: dict, add_y: dict,
-                  floor_add: np.ndarray, years: np.ndarray, baseline: bool) -> list[str]:
+                  years: np.ndarray, baseline: bool) -> list[str]:
     """School mergers (candidates of the policy, in the class window when they start, one per school,
     the closed school's site freed, required ones made), conversions (the floor services take at a
     building of a category they do not use today, less the floor added there, converted by then) and
@@ -480,10 +480,17 @@ def _check_reform(plan: Plan, problem: PortfolioProblem, is_open: dict, cap_y: d
         done = defaultdict(lambda: np.zeros(len(years)))
         for c in plan.conversions:
             done[c.site_id][years >= c.year] += c.converted_m2
-        spos = {s: i for i, s in enumerate(problem.sites["site_id"])}
+        built = defaultdict(lambda: np.zeros(len(years)))  # floor added by extensions
+        rebuilt = defaultdict(lambda: np.zeros(len(years), dtype=bool))  # a rebuilt building is new throughout
+        for f in plan.floor:
+            if f.how == "extension":
+                built[f.site_id][years >= f.year] += f.added_m2
+        for e in plan.events:
+            if e.kind == "rebuild" and e.status == "done" and e.end_year is not None:
+                rebuilt[e.site_id] |= years > e.end_year
         for s, g in conv.groupby("site_id"):
             want = sum(np.nan_to_num(add_y.get((k, s), np.zeros(len(years)))) * float(need[k]) for k in g["service_id"])
-            gross = np.maximum(want - np.maximum(floor_add[spos[s]], 0.0), 0.0)
+            gross = np.where(rebuilt[s], 0.0, np.maximum(want - built[s], 0.0))
             bad = np.flatnonzero(gross > done[s] + 0.3)
             if len(bad):
                 t = bad[0]

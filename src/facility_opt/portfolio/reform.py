@@ -19,7 +19,9 @@ The policy pieces (:class:`MergerRule`, :class:`HubRule`; ``Policy.allow_downsiz
   one for every district service attached to the schools: schooling and clubs), ``merge_required``.
 * ``cv[s,p]`` (>= 0): m² of existing floor at site *s* converted in period *p*; ``conversion``: the
   floor taken by services new to a building of a category they do not use today, less the floor
-  added there, is converted by then; each m² costs ``conversion_yen_per_m2`` in the arrival year.
+  added there by extensions, is converted by then, unless the building has been rebuilt by then (a
+  rebuilt building is new floor throughout); each m² costs ``conversion_yen_per_m2`` in the arrival
+  year.
 * ``hub``: a hub site holds at least ``min_services`` services in every period from its year.
 """
 
@@ -361,14 +363,15 @@ class ReformRows:
         es = el["s"].to_numpy()
         need = el["need"].to_numpy()
         ro = self.rebuild_opts
+        big = np.where(np.isfinite(self.limit), self.limit, self.F + 1e5)  # all the floor a site can have
         rows, vars_, coefs = [], [], []
         for q in range(P):
             for s in self.conv_sites:
                 r = pos[s] * P + q
                 rows += [r] * (q + 1); vars_ += list(cv[pos[s], :q + 1]); coefs += [1.0] * (q + 1)
                 rows += [r] * (q + 1); vars_ += list(gx[s, :q + 1]); coefs += [1.0] * (q + 1)
-                idx = np.flatnonzero((self.opt_s[ro] == s) & (self.opt_avail[ro] <= q))
-                rows += [r] * len(idx); vars_ += list(self.v_ga[idx]); coefs += [1.0] * len(idx)
+                idx = ro[(self.opt_s[ro] == s) & (self.opt_avail[ro] <= q)]  # rebuilt by q: all new floor
+                rows += [r] * len(idx); vars_ += list(self.v_z[idx]); coefs += [float(big[s])] * len(idx)
             sel = self.conv_e
             rows += list(np.array([pos[s] for s in es[sel]]) * P + q)
             vars_ += list(ext[sel, q])
