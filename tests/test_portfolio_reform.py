@@ -271,3 +271,17 @@ def test_a_required_merger_is_made_even_when_it_costs_more():
     assert plan.kpis.cost_after_yen == pytest.approx(2121.454e6, abs=1)
     unmade = plan.model_copy(update={"mergers": []})
     assert any("required merger B -> A is not made" in v for v in check_plan(unmade, p))
+
+
+def test_a_building_rebuilt_before_the_move_needs_no_conversion():
+    """K's rebuild (10e6, due 2021, 2 years) is new floor throughout once complete: starting it 2 years
+    early (2019; 2 % a year early: 0.4e6) finishes it for 2021, when the hall moves in without a
+    conversion: K 100e6 + 10e6 + 0.4e6 + H until 2021 10e6 − 300e6 = −179.6e6, against moving in 2019
+    and converting (−164e6) or waiting for the due rebuild (2023: −170e6)."""
+    p = hall_into_community(100_000.0)
+    p = p.replace(events=pd.DataFrame({"site_id": ["K"], "kind": ["rebuild"], "due_year": [2021],
+                                       "spread_years": [2], "cost_yen": [10e6]}))
+    plan = optimise_portfolio(p, EXACT)
+    assert not plan.conversions
+    assert {s.site_id: s.closes for s in plan.sites}["H"] == 2021
+    assert plan.kpis.cost_after_yen == pytest.approx(-179.6e6, abs=1)
