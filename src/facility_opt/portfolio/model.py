@@ -826,7 +826,7 @@ class PortfolioModel(ReformRows):
             buy = np.flatnonzero(land > 0)
             vs = np.r_[self.v_gx, self.v_ga, o[buy, P - 1]]
             cs = np.r_[np.repeat(unit, P), build[self.opt_s[self.rebuild_opts]], land[buy]] / SCALE
-            _, r_v, r_c = self._reform_capital_terms()
+            _, r_v, r_c = self._reform_capital_terms(downsizing=False)  # conversions are capital for change
             vs, cs = np.r_[vs, r_v], np.r_[cs, r_c]
             m.add("capital", np.zeros(len(vs)), vs, cs, "<=", pol.capital_budget_yen / SCALE, n_rows=1, penalty=1.0)
         if self.elastic and self.locks:

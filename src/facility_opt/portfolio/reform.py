@@ -418,14 +418,15 @@ class ReformRows:
         done = self.opt_avail[ro] <= q
         return self.opt_s[ro][done] * self.P + q, self.v_gd[done], np.ones(done.sum())
 
-    def _reform_capital_terms(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _reform_capital_terms(self, downsizing: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(year rows, variables, million yen) charged to each year: floor not rebuilt (negative, over the
-        rebuild's years) and conversions (in the arrival year)."""
+        rebuild's years; a cheaper renewal, so not in the capital budget: ``downsizing=False``) and
+        conversions (in the arrival year)."""
         H = self.H
         build = self.sites["build_yen_per_m2"].to_numpy() / 1e6
         rows, vars_, coefs = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=object)], [np.zeros(0)]
         ro = self.rebuild_opts
-        if len(self.v_gd):
+        if len(self.v_gd) and downsizing:
             for k in range(int(self.opt_spread[ro].max())):
                 sel = k < self.opt_spread[ro]
                 t = self.opt_year[ro][sel] + k - self.first
