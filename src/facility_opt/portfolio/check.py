@@ -151,9 +151,12 @@ def check_plan(plan: Plan, problem: PortfolioProblem, baseline: bool = False) ->
         if f.year in t_of and not s_open[t_of[f.year]:].all() and sites.at[f.site_id, "kind"] == "existing":
             v.append(f"floor: {f.added_m2:,.0f} m² added at {f.site_id} in {f.year}, which then closes")
         if f.how == "downsize" and (not pol.allow_downsizing or -f.added_m2 > float(sites.at[f.site_id, "floor_area_m2"])
-                                    + 1e-6 or f.added_m2 >= 0):
+                                    + 0.1 or f.added_m2 >= 0):
             v.append(f"floor: {f.site_id} rebuilds {-f.added_m2:,.1f} m² less than today's "
                      f"{float(sites.at[f.site_id, 'floor_area_m2']):,.1f} m², which the policy does not allow")
+        if f.how == "downsize" and not is_open[f.site_id][-1]:
+            v.append(f"floor: {f.site_id} is rebuilt {-f.added_m2:,.1f} m² smaller and then closes (downsizing is "
+                     "for buildings kept in use)")
         if f.how in ("rebuild", "downsize"):
             done = ev_status[(ev_status["site_id"] == f.site_id) & (ev_status["kind"] == "rebuild")
                              & (ev_status["status"] == "done")] if len(ev_status) else ev_status

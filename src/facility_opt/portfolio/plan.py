@@ -477,7 +477,8 @@ def state_of(problem: PortfolioProblem, sol: Solution) -> PlanState:
     fl = sol.floor_added
     floor = (fl.groupby(["site_id", "year", "how", "works_start", "works_years"], as_index=False, sort=True)["added_m2"]
              .sum()[["site_id", "year", "added_m2", "how", "works_start", "works_years"]])
-    floor["added_m2"] = floor["added_m2"].round(1)
+    down = floor["how"] == "downsize"  # floor not rebuilt: rounded up, so the rebuild's stated cost never exceeds the model's
+    floor["added_m2"] = np.where(down, -np.ceil(-floor["added_m2"] * 10 - 1e-6) / 10, floor["added_m2"].round(1)) + 0.0
     floor = floor[floor["added_m2"] != 0].reset_index(drop=True)
     per = problem.policy.periods()
     ev = sol.events.reset_index(drop=True)

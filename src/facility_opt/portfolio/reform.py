@@ -225,8 +225,13 @@ class ReformRows:
         m, P, pol = self.m, self.P, self.problem.policy
         down = pol.allow_downsizing and not self.baseline and len(self.rebuild_opts)
         self.v_gd = m.block("gd", len(self.rebuild_opts) if down else 0)
-        if len(self.v_gd):
-            Milp.set_bounds(self.v_gd, up=self.F[self.opt_s[self.rebuild_opts]])
+        if len(self.v_gd):  # not where something is frozen (a frozen service keeps its floor)
+            el = self.el
+            frozen = el["site_id"].isin(pol.frozen_sites) | (el["current"] & el["service_id"].isin(pol.frozen_services))
+            keep = np.zeros(self.S, dtype=bool)
+            keep[el["s"].to_numpy()[frozen.to_numpy()]] = True
+            s = self.opt_s[self.rebuild_opts]
+            Milp.set_bounds(self.v_gd, up=np.where(keep[s], 0.0, self.F[s]))
         self.v_mg = m.block("mg", self.J * P, cat="Binary")
         if self.J:
             hi = np.ones((self.J, P))
@@ -250,7 +255,11 @@ class ReformRows:
         if not len(self.v_gd):
             return
         ro = self.rebuild_opts
-        self._pairs("downsize_link", self.v_gd, 1.0, self.v_z[ro], -self.F[self.opt_s[ro]], "<=")
+        s = self.opt_s[ro]
+        self._pairs("downsize_link", self.v_gd, 1.0, self.v_z[ro], -self.F[s], "<=")
+        # only a building that stays in use to the end is rebuilt smaller (not one demolished before closing)
+        o = self.v_open.reshape(self.S, self.P)
+        self._pairs("downsize_open", self.v_gd, 1.0, o[s, self.P - 1], -self.F[s], "<=")
 
     def _merge_rows(self) -> None:
         if not self.J:
