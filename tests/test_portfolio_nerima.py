@@ -41,7 +41,11 @@ def test_nerima_problem_is_built_from_the_embedded_data(model):
     assert set(p.services["service_id"]) == {"primary_education", "junior_high_education", "after_school_club",
                                              "childrens_hall", "nursery", "kindergarten"}
     cand = p.sites[p.sites["kind"] == "candidate"]
-    assert len(cand) > 0 and cand["station_front"].all()
+    assert len(cand) > 0 and (cand["station_front"] | (cand["station_front_from"] > 0)).all()
+    # the planned Oedo-line stations' candidates: usable, and station-front, only from the opening year
+    planned = cand[cand["site_id"].isin(["CAND-ST-056", "CAND-ST-057", "CAND-ST-058"])]
+    assert list(planned["available_from"]) == [2040] * 3 and list(planned["station_front_from"]) == [2040] * 3
+    assert not planned["station_front"].any()
     rules = p.services.set_index("service_id")["rule"].to_dict()
     assert rules["after_school_club"] == "district" and rules["primary_education"] == "district"
     assert rules["childrens_hall"] == "nearest" and rules["nursery"] == "allocated"

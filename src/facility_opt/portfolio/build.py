@@ -54,6 +54,9 @@ class CandidateConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     stations: bool = True
+    which: Literal["all", "open", "planned"] = Field(
+        default="all", description="Stations that get a candidate: all, those open today, or the planned ones "
+        "(a planned station's candidate is usable from its opening year).")
     category: str = "multi_purpose"
     site_area_m2: float = Field(default=2000.0, gt=0)
     max_far: float = Field(default=4.0, gt=0)
@@ -174,6 +177,10 @@ def _candidates(ward: Ward, catalogue: Catalogue, cfg: PortfolioConfig, params: 
     if not c.stations or ward.stations.empty:
         return sites.iloc[0:0]
     inside = ward.stations[ward.stations.within(ward.boundary.union_all())]
+    if c.which != "all":
+        planned = pd.to_numeric(inside.get("opening_year", pd.Series(np.nan, index=inside.index)),
+                                errors="coerce") > ward.meta.base_year
+        inside = inside[planned if c.which == "planned" else ~planned]
     cls = catalogue.categories[c.category].cost_class
     op_rate = float(sites["operating_yen_per_m2_year"].median())
     opens = (inside["opening_year"].fillna(0).astype(int) if "opening_year" in inside.columns
@@ -189,6 +196,25 @@ def _candidates(ward: Ward, catalogue: Catalogue, cfg: PortfolioConfig, params: 
         "build_yen_per_m2": params.unit_cost_yen_per_m2(cls, "rebuild"),
     }, geometry=inside.geometry.to_numpy(), crs=ward.crs)
     return out.reset_index(drop=True)
+
+
+def _station_front(ward: Ward, sites: gpd.GeoDataFrame, cfg: PortfolioConfig, start: int) -> tuple[pd.Series, pd.Series]:
+    """(near a station open in ``start``, first later year a planned station within the radius opens
+    (0: none)) per site: a planned station counts only once open (``Ward.stations_open_in``)."""
+    def front_in(year: int) -> pd.Series:
+        st = ward.stations_open_in(year)
+        if st.empty:
+            return pd.Series(False, index=sites.index)
+        acc = station_access(sites, st, front_radius=cfg.station_front_radius_m, id_column="site_id")
+        return sites["site_id"].map(acc.set_index("id")["station_front"]).fillna(False).astype(bool)
+
+    now = front_in(start)
+    since = pd.Series(0, index=sites.index, dtype=np.int64)
+    opening = pd.to_numeric(ward.stations.get("opening_year", pd.Series(dtype=float)), errors="coerce")
+    for y in sorted(int(v) for v in opening.dropna().unique() if v > start):
+        new = front_in(y) & ~now & (since == 0)
+        since[new] = y
+    return now, since
 
 
 #: imputed districts may load a school up to this multiple of its current capacity (a tight fit makes the
@@ -274,8 +300,7 @@ def problem_from_ward(ward: Ward, catalogue: Catalogue, config: PortfolioConfig 
     cands = _candidates(ward, catalogue, cfg, params, sites, start_year)
     allsites = pd.concat([sites, cands], ignore_index=True)
     allsites = gpd.GeoDataFrame(allsites, geometry="geometry", crs=ward.crs)
-    front = station_access(allsites, ward.stations, front_radius=cfg.station_front_radius_m, id_column="site_id")
-    allsites["station_front"] = allsites["site_id"].map(front.set_index("id")["station_front"]).fillna(False)
+    allsites["station_front"], allsites["station_front_from"] = _station_front(ward, allsites, cfg, start_year)
     allsites["x"], allsites["y"] = allsites.geometry.x.round(1), allsites.geometry.y.round(1)
 
     services = []
@@ -350,8 +375,8 @@ def problem_from_ward(ward: Ward, catalogue: Catalogue, config: PortfolioConfig 
     placements = _fit_schools(placements, zone_d, demand, policy)
     allsites["separable"] = allsites["separable"].fillna(True).astype(bool)  # candidates: a plot of their own
     cols = ["site_id", "name", "kind", "category", "floor_area_m2", "site_area_m2", "max_far", "owned", "separable",
-            "sellable",
-            "land_value_yen_per_m2", "station_front", "available_from", "operating_yen_per_m2_year",
+            "sellable", "land_value_yen_per_m2", "station_front", "station_front_from", "available_from",
+            "operating_yen_per_m2_year",
             "fixed_yen_per_year", "build_yen_per_m2", "x", "y", "imputed_fields"]
     allsites["imputed_fields"] = allsites["imputed_fields"].fillna("")
     return PortfolioProblem.from_frames(sites=pd.DataFrame(allsites[cols]), services=services, demand=demand,

@@ -32,6 +32,7 @@ from .model import (
     prepare_events,
 )
 from .plan import Plan
+from .reform import DOWNSIZE_NOISE_M2
 from .problem import PortfolioProblem
 
 __all__ = ["check_plan"]
@@ -115,7 +116,8 @@ def check_plan(plan: Plan, problem: PortfolioProblem, baseline: bool = False) ->
         unit = float(svc.at[k, "unit_size"])
         add = add_y[(k, s)][on]
         in_use = arr[on] - add
-        if (add < -1e-6).any() or (in_use < -1e-6).any() or (in_use > cap0 + 1e-6).any():
+        # capacity and added are each written to 0.001: their difference may pass today's places by 0.001
+        if (add < -1e-6).any() or (in_use < -1e-6).any() or (in_use > cap0 + 1.5e-3).any():
             v.append(f"capacity: {k}@{s} states capacity {arr[on].max():g} with {add.max():g} added, but has "
                      f"{cap0:g} places now")
         if math.isfinite(unit) and (np.abs(add / unit - np.round(add / unit)) > 1e-6).any():
@@ -150,7 +152,14 @@ def check_plan(plan: Plan, problem: PortfolioProblem, baseline: bool = False) ->
         s_open = is_open[f.site_id]
         if f.year in t_of and not s_open[t_of[f.year]:].all() and sites.at[f.site_id, "kind"] == "existing":
             v.append(f"floor: {f.added_m2:,.0f} m² added at {f.site_id} in {f.year}, which then closes")
-        if f.how == "rebuild":
+        if f.how == "downsize" and (not pol.allow_downsizing or -f.added_m2 > float(sites.at[f.site_id, "floor_area_m2"])
+                                    + 0.1 or f.added_m2 >= 0):
+            v.append(f"floor: {f.site_id} rebuilds {-f.added_m2:,.1f} m² less than today's "
+                     f"{float(sites.at[f.site_id, 'floor_area_m2']):,.1f} m², which the policy does not allow")
+        if f.how == "downsize" and not is_open[f.site_id][-1]:
+            v.append(f"floor: {f.site_id} is rebuilt {-f.added_m2:,.1f} m² smaller and then closes (downsizing is "
+                     "for buildings kept in use)")
+        if f.how in ("rebuild", "downsize"):
             done = ev_status[(ev_status["site_id"] == f.site_id) & (ev_status["kind"] == "rebuild")
                              & (ev_status["status"] == "done")] if len(ev_status) else ev_status
             if done.empty or int(done["year"].iloc[0]) != f.works_start or f.works_start + f.works_years > f.year:
@@ -194,6 +203,7 @@ def check_plan(plan: Plan, problem: PortfolioProblem, baseline: bool = False) ->
     load: dict[tuple[str, str], np.ndarray] = defaultdict(lambda: np.zeros(len(years)))
     served_by: dict[tuple[str, str], dict[int, set]] = defaultdict(lambda: defaultdict(set))
     districts = {k: problem.district_tables(k) for k in svc.index[svc["rule"] == "district"]}
+    merged_district = _merged_districts(plan, problem)
     for a in plan.assignments:
         k, z, s = a.service_id, a.zone_id, a.site_id
         ts = np.arange(t_of[a.from_year], t_of[a.to_year] + 1)
@@ -205,7 +215,7 @@ def check_plan(plan: Plan, problem: PortfolioProblem, baseline: bool = False) ->
         d = dist.get((z, s))
         if rule == "district":
             zd, sd = districts[k]
-            if zd.get(z) is None or sd.get(s) != zd.get(z):
+            if zd.get(z) is None or sd.get(s) not in merged_district(k, zd.get(z), a.from_year):
                 v.append(f"district: zone {z} is served {k} at {s}, outside its district ({zd.get(z)})")
         else:
             if d is None:
@@ -295,6 +305,9 @@ def check_plan(plan: Plan, problem: PortfolioProblem, baseline: bool = False) ->
     if not baseline:
         v += _check_lead_years(plan, problem, unc_pop, years, t_of, ch, ready)
 
+    # -- the reform plan's moves: mergers, conversions, hubs
+    v += _check_reform(plan, problem, is_open, cap_y, add_y, years, baseline)
+
     # -- renewal events
     if len(ev):
         v += _check_events(plan, problem, ev, ev_status, is_open, years)
@@ -326,15 +339,18 @@ def check_plan(plan: Plan, problem: PortfolioProblem, baseline: bool = False) ->
 
     # -- policy
     end = {s: bool(is_open[s][-1]) for s in rows}
+    merged_from = {m.close: m.year for m in plan.mergers}
     for s in pol.lock_open:
-        if not is_open[s].all():
+        if not is_open[s][years < merged_from.get(s, pol.end_year)].all():
             v.append(f"lock: {s} is locked open but the plan closes it")
     for s in pol.lock_closed:
         if is_open[s][years >= ch].any():
             v.append(f"lock: {s} is locked closed but the plan keeps it")
     for (k, s) in cur.index:
         arr = cap_y[(k, s)]
-        if (s in pol.frozen_sites or k in pol.frozen_services or k in pol.keep_services) and not np.isfinite(arr).all():
+        kept_until = years < merged_from.get(s, pol.end_year) if k in pol.keep_services else np.ones(len(years), bool)
+        if (s in pol.frozen_sites or k in pol.frozen_services or k in pol.keep_services) and \
+                not np.isfinite(arr[kept_until]).all():
             v.append(f"lock: {k} must stay at {s} (frozen or keep_services) but the plan removes it")
     for (k, s), arr in cap_y.items():
         if (s in pol.frozen_sites or k in pol.frozen_services) and (k, s) not in cur.index and np.isfinite(arr).any():
@@ -385,6 +401,12 @@ def check_plan(plan: Plan, problem: PortfolioProblem, baseline: bool = False) ->
             for r in plan.timeline:  # places are stated to 0.001: up to 0.0005 places run at the dearer rate
                 rate = max(float(np.nan_to_num(ward_rate.get(r.service_id, 0.0))), comm_rate.get(r.service_id, 0.0))
                 tol += 0.0005 * rate * (r.to_year - r.from_year + 1)
+            if pol.allow_downsizing:  # a rebuild may leave out the floor rows' tolerance, unreported (reform)
+                for e in plan.events:
+                    if e.kind == "rebuild" and e.status == "done":
+                        tol += DOWNSIZE_NOISE_M2 * (float(sites.at[e.site_id, "build_yen_per_m2"])
+                                                    + float(sites.at[e.site_id, "operating_yen_per_m2_year"])
+                                                    * pol.horizon_years)
             if abs(obj - expect) > tol and not pol.min_level_budget:
                 v.append(f"cost: the solver's objective ¥{obj:,.0f} differs from the recomputed cost ¥{expect:,.0f} "
                          f"(plan ¥{total:,.0f} + tie-breaks and priced terms ¥{extra:,.0f})")
@@ -403,6 +425,103 @@ def check_plan(plan: Plan, problem: PortfolioProblem, baseline: bool = False) ->
             v.append(f"decision: {d.facility_id} is marked closed but its site stays open")
         if d.facility_id == d.site_id and d.decision != "close" and not end.get(d.site_id, True):
             v.append(f"decision: {d.facility_id} is marked {d.decision} but its site closes")
+    return v
+
+
+def _merged_districts(plan: Plan, problem: PortfolioProblem):
+    """f(service, district, year) -> the districts whose sites serve it that year (its own, and its
+    merger partner's from the merger on, for every district service using the merged schools' districts)."""
+    svc = problem.services.set_index("service_id")
+    partners: dict[tuple[str, str], list[tuple[str, int]]] = defaultdict(list)
+    for m in plan.mergers:
+        for k in svc.index[(svc["rule"] == "district") & (svc["district_of"] == m.service_id)]:
+            partners[(k, m.close)].append((m.into, m.year))
+            partners[(k, m.into)].append((m.close, m.year))
+
+    def f(k: str, district, year: int) -> set:
+        return {district} | {d for d, y in partners.get((k, district), []) if year >= y}
+    return f
+
+
+def _check_reform(plan: Plan, problem: PortfolioProblem, is_open: dict, cap_y: dict, add_y: dict,
+                  years: np.ndarray, baseline: bool) -> list[str]:
+    """School mergers (candidates of the policy, in the class window when they start, one per school,
+    the closed school's site freed, required ones made), conversions (the floor services take at a
+    building of a category they do not use today, less the floor added there, converted by then) and
+    hubs (enough services from their year)."""
+    from .reform import candidate_mergers, conversion_placements, district_pupils
+
+    v: list[str] = []
+    pol = problem.policy
+    per = pol.periods()
+    if plan.mergers and baseline:
+        v.append("merger: the baseline merges no school")
+    cand = candidate_mergers(problem)
+    allowed = {(r.service_id, r.close, r.into): r for r in cand.itertuples(index=False)}
+    seen: dict[str, int] = defaultdict(int)
+    for m in plan.mergers:
+        r = allowed.get((m.service_id, m.close, m.into))
+        if r is None:
+            v.append(f"merger: {m.close} -> {m.into} ({m.service_id}) is not a candidate merger of the policy")
+            continue
+        rule = pol.mergers[int(r.rule)]
+        if m.year not in set(per["start"]) or m.year < max(pol.change_year, int(r.from_year)):
+            v.append(f"merger: {m.close} -> {m.into} in {m.year}: not at a period start from "
+                     f"{max(pol.change_year, int(r.from_year))}")
+            continue
+        q = int(np.searchsorted(per["start"].to_numpy(), m.year))
+        dp = district_pupils(problem, m.service_id).set_index(["district", "p"])["demand"]
+        a, b = float(dp.get((m.close, q), 0.0)), float(dp.get((m.into, q), 0.0))
+        lo, hi = rule.window
+        if not lo - 1e-6 <= a + b <= hi + 1e-6 or (rule.only_undersized and min(a, b) >= lo - 1e-9):
+            v.append(f"merger: {m.close} ({a:,.0f} pupils) + {m.into} ({b:,.0f}) = {a + b:,.0f} in {m.year}: outside "
+                     f"{rule.min_classes}-{rule.max_classes} classes × {rule.class_size} ({lo}-{hi} pupils)"
+                     + (" or neither is undersized" if rule.only_undersized else ""))
+        if is_open[m.close][years >= m.year].any():
+            v.append(f"merger: {m.close} merges into {m.into} in {m.year} but its site stays in use")
+        for s in (m.close, m.into):
+            seen[s] += 1
+    for s, n in seen.items():
+        if n > 1:
+            v.append(f"merger: {s} takes part in {n} mergers (at most one)")
+    made = {(m.service_id, m.close, m.into) for m in plan.mergers}
+    for r in cand.itertuples(index=False):
+        if r.required and (r.service_id, r.close, r.into) not in made and not baseline:
+            v.append(f"merger: the required merger {r.close} -> {r.into} is not made")
+
+    # conversions: needed floor per site and year against the floor converted so far
+    if pol.conversion_yen_per_m2 > 0 and not baseline:
+        el = problem.eligible()
+        conv = el.iloc[conversion_placements(problem, el)]
+        need = problem.services.set_index("service_id")["floor_m2_per_unit"] * (1 - pol.sharing_saving)
+        done = defaultdict(lambda: np.zeros(len(years)))
+        for c in plan.conversions:
+            done[c.site_id][years >= c.year] += c.converted_m2
+        built = defaultdict(lambda: np.zeros(len(years)))  # floor added by extensions
+        rebuilt = defaultdict(lambda: np.zeros(len(years), dtype=bool))  # a rebuilt building is new throughout
+        for f in plan.floor:
+            if f.how == "extension":
+                built[f.site_id][years >= f.year] += f.added_m2
+        for e in plan.events:
+            if e.kind == "rebuild" and e.status == "done" and e.end_year is not None:
+                rebuilt[e.site_id] |= years > e.end_year
+        for s, g in conv.groupby("site_id"):
+            want = sum(np.nan_to_num(add_y.get((k, s), np.zeros(len(years)))) * float(need[k]) for k in g["service_id"])
+            gross = np.where(rebuilt[s], 0.0, np.maximum(want - built[s], 0.0))
+            bad = np.flatnonzero(gross > done[s] + 0.3)
+            if len(bad):
+                t = bad[0]
+                v.append(f"conversion: {s} gives {gross[t]:,.1f} m² of its existing floor to new uses in {years[t]} "
+                         f"but converts {done[s][t]:,.1f} m²")
+    for s, h in pol.hubs.items():
+        if baseline:
+            break
+        year = h.year(problem.sites.set_index("site_id").at[s, "available_from"], pol.change_year)
+        n = sum(np.nan_to_num(arr) >= h.min_places - 1e-3 for (k, s2), arr in cap_y.items() if s2 == s)
+        bad = np.flatnonzero((years >= year) & (np.asarray(n) < h.min_services))
+        if len(bad):
+            v.append(f"hub: {s} has {int(np.asarray(n)[bad[0]])} services of {h.min_places:g}+ places in "
+                     f"{years[bad[0]]}, fewer than the hub's {h.min_services} from {year}")
     return v
 
 

@@ -49,9 +49,9 @@ class PlanState:
     """A plan's decisions as plain tables (what :func:`site_year_costs` and the check read).
 
     open : sites × periods booleans, rows in ``problem.sites`` order.
-    floor : site_id, year (first year usable), added_m2, how ("rebuild", "extension" or "new"),
-        works_start, works_years (when it is paid for: a rebuild's works, or the build years before
-        an extension or a new building is usable).
+    floor : site_id, year (first year usable), added_m2, how ("rebuild", "extension", "new" or
+        "downsize": negative m², floor a rebuild does not rebuild), works_start, works_years (when it is
+        paid for: a rebuild's works, or the build years before an extension or a new building is usable).
     events : one row per row of ``problem.events``: status ("done", "deferred", "dropped"),
         year (start year; NaN unless done), variant, closure_year (dropped: the year the site closed).
     places : service_id, site_id, from_year, to_year (inclusive), capacity: places in use (for the
@@ -67,6 +67,7 @@ class PlanState:
     places: pd.DataFrame | None = None
     disposals: pd.DataFrame | None = None
     operators: pd.DataFrame | None = None
+    conversions: pd.DataFrame | None = None  # site_id, year, converted_m2: existing floor fitted out for a new use
 
     def open_years(self, problem: PortfolioProblem) -> np.ndarray:
         """Sites × years: open in that year."""
@@ -150,13 +151,19 @@ def site_year_costs(problem: PortfolioProblem, state: PlanState) -> pd.DataFrame
                         if year + k <= last:
                             out["temporary"][i, year + k - first] += rate
 
-    # floor added
+    # floor added (a rebuild's floor not rebuilt makes the rebuild cheaper: a negative renewal)
     build = sites["build_yen_per_m2"].to_numpy()
     existing = sites["kind"].eq("existing").to_numpy()
     for r in state.floor.itertuples(index=False):
         i = pos[r.site_id]
         unit = build[i] * ((1 + pol.extension_premium) if (existing[i] and r.how == "extension") else 1.0)
-        _spread(out["new_build"], i, int(r.works_start), int(r.works_years), r.added_m2 * unit, first)
+        kind = "renewal" if r.how == "downsize" else "new_build"
+        _spread(out[kind], i, int(r.works_start), int(r.works_years), r.added_m2 * unit, first)
+    # existing floor converted to a new use: fitted out in the year the service arrives
+    if state.conversions is not None:
+        for r in state.conversions.itertuples(index=False):
+            _spread(out["new_build"], pos[r.site_id], int(r.year), 1, r.converted_m2 * pol.conversion_yen_per_m2,
+                    first)
 
     # land: candidates bought when construction starts
     area = np.nan_to_num(sites["site_area_m2"].to_numpy())
@@ -290,6 +297,12 @@ def capital_by_year(problem: PortfolioProblem, state: PlanState) -> pd.DataFrame
             if s_.status in ("done", "deferred"):
                 year = pol.end_year if s_.status == "deferred" else int(s_.year)
                 charged_renewal += ep.need[int(idx[(e, int(s_.variant), year)])]
+        down = np.zeros((1, pol.horizon_years))  # floor not rebuilt: the rebuild is charged less
+        build = problem.sites.set_index("site_id")["build_yen_per_m2"]
+        for r in state.floor[state.floor["how"] == "downsize"].itertuples(index=False):
+            _spread(down, 0, int(r.works_start), int(r.works_years), r.added_m2 * float(build[r.site_id]),
+                    pol.start_year)
+        charged_renewal += down[0]
     out = pd.DataFrame({"year": g.index.to_numpy(), "renewal_yen": charged_renewal,
                         "new_build_yen": g["new_build_yen"].to_numpy(), "land_yen": g["land_yen"].to_numpy()})
     out["spend_yen"] = out["renewal_yen"] + out["new_build_yen"] + out["land_yen"]

@@ -27,7 +27,10 @@ Constraint families (names used by the diagnosis and the checks): ``open_order``
 ``event_one``, ``event_open``, ``event_drop``, ``event_order``, ``money``, ``min_share``,
 ``incompatible``, ``max_closures``, ``floor_reduction``, ``capital``, ``disposal_one``, ``disposal_year``,
 ``disposal_must``, ``reuse_max_sites``, ``operator_order``, ``operator_in_place``, ``operator_cap``, ``operator_link``,
-``operator_full``, ``operator_per_period``, ``operator_total``.
+``operator_full``, ``operator_per_period``, ``operator_total``, ``lead_coverage`` (added by the optimiser); the
+reform plan's moves (:mod:`facility_opt.portfolio.reform`: ``gd`` floor not rebuilt, ``mg`` school mergers, ``cv``
+floor converted) add ``downsize_link``, ``merge_order``, ``merge_window``, ``merge_close``, ``merge_one``,
+``merge_lock``, ``merge_district``, ``conversion`` and ``hub``.
 
 Objective (million yen): renewal options (capital + deferral risk + early work + bond interest +
 preventive upkeep, from :func:`facility_opt.schedule.event_options`), temporary premises during
@@ -52,6 +55,7 @@ from ..milp import Milp, csr_groups, values
 from ..schedule import event_options, event_risk, event_windows, order_rows
 from ..solver import SolveInfo, SolverOptions
 from .problem import PortfolioProblem
+from .reform import ReformRows
 
 __all__ = ["PortfolioModel", "Solution", "build_model", "SCALE", "EventPlan"]
 
@@ -125,9 +129,13 @@ class Solution:
     disposals: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["site_id", "choice", "need_id"]))
     #: service_id, site_id, year: placements commissioned (operator change) from that year
     operators: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["service_id", "site_id", "year"]))
+    mergers: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["rule", "service_id", "close", "into", "p", "year"]))  # school mergers made (first merged period)
+    conversions: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["site_id", "p", "year", "converted_m2"]))  # existing floor converted to a new use
 
 
-class PortfolioModel:
+class PortfolioModel(ReformRows):
     """A built multi-year MILP for one problem: ``build_model(problem)`` then :meth:`solve`.
 
     Parameters
@@ -234,6 +242,7 @@ class PortfolioModel:
         allr = pd.concat([self.reach, self.dist_reach], ignore_index=True)
         rd = self.dem[allr["zk"].to_numpy()].max(axis=1) if len(allr) else np.zeros(0)
         m = np.bincount(allr["e"].to_numpy(), weights=rd, minlength=self.E)
+        m = m + self._reform_index()  # a merger's pupils may come to the receiving district's sites
         maxcap = el["service_id"].map(svc["max_capacity_per_site"]).to_numpy(dtype=float)
         maxunits = el["service_id"].map(svc["max_units_per_site"]).to_numpy(dtype=float) * el["unit"].to_numpy()
         maxcap = np.fmin(maxcap, maxunits)
@@ -311,6 +320,7 @@ class PortfolioModel:
         capped = self.problem.policy.budget is not None and not self.elastic
         self.v_over = m.block("over_budget", self.H) if (self._has_budget() and (self.baseline or capped)) else None
         self._economics_variables()
+        self._reform_variables()
         self._bounds()
 
     def _has_budget(self) -> bool:
@@ -336,12 +346,13 @@ class PortfolioModel:
             o_lo[ex], o_hi[ex], o_hi[~ex] = 1.0, 1.0, 0.0
             x_lo[:], x_hi[:] = 1.0, 1.0
         else:
-            for s in pol.lock_open + pol.frozen_sites:
+            for s in [s for s in pol.lock_open if s not in self.merge_released] + pol.frozen_sites:
                 self.locks.append((f"lock_open:{s}", self._o(sp[s]), 1.0))
             for s in pol.lock_closed:
                 self.locks.append((f"lock_closed:{s}", self._o(sp[s])[~self.pfixed], 0.0))
             frozen_e = el["current"] & (el["site_id"].isin(pol.frozen_sites) | el["service_id"].isin(pol.frozen_services))
-            kept = el["current"] & el["service_id"].isin(pol.keep_services) & ~frozen_e
+            kept = (el["current"] & el["service_id"].isin(pol.keep_services) & ~frozen_e
+                    & ~el["site_id"].isin(self.merge_released))  # until their merger: merge_lock
             for e in np.flatnonzero((frozen_e | kept).to_numpy()):
                 why = "frozen" if frozen_e.iat[e] else "keep_services"
                 self.locks.append((f"{why}:{el['service_id'].iat[e]}@{el['site_id'].iat[e]}", self._x(e), 1.0))
@@ -395,6 +406,7 @@ class PortfolioModel:
             self._policy_rows()
         self._disposal_rows()
         self._operator_rows()
+        self._reform_rows()
 
     def _pairs(self, family: str, a: np.ndarray, ca: float, b: np.ndarray, cb: float, sense: str, rhs=0.0,
                labels=None, penalty=None) -> None:
@@ -553,6 +565,8 @@ class PortfolioModel:
             rows.append(eg * P + q); vars_.append(ext[e_arr, q]); coefs.append(-unit[e_arr])
             has = cin_pos[e_arr] >= 0
             rows.append(eg[has] * P + q); vars_.append(cin[cin_pos[e_arr[has]], q]); coefs.append(-np.ones(has.sum()))
+        r_, v_, c_ = self._merge_district_terms(groups)
+        rows.append(r_); vars_.append(v_); coefs.append(c_)
         labels = [f"{k}@{d}@p{q}" for k, d in zip(groups["service_id"], groups["district"]) for q in range(P)]
         self.m.add("district", np.concatenate(rows), np.concatenate(vars_), np.concatenate(coefs), "<=", rhs,
                    n_rows=G * P, labels=labels, penalty=1.0)
@@ -609,6 +623,8 @@ class PortfolioModel:
             ro = self.rebuild_opts
             done = self.opt_avail[ro] <= q
             rows.append(row(self.opt_s[ro][done], q)); vars_.append(self.v_ga[done]); coefs.append(-np.ones(done.sum()))
+            r_, v_, c_ = self._reform_floor_terms(q)
+            rows.append(r_); vars_.append(v_); coefs.append(c_)
         labels = [f"{sid}@p{q}" for sid in self.sites["site_id"] for q in range(P)]
         # a tenth of a square metre of tolerance: floors are given to 0.01 m2 and current uses fill their building
         m.add("floor", np.concatenate(rows), np.concatenate(vars_), np.concatenate(coefs), "<=", FLOOR_TOL_M2, n_rows=S * P,
@@ -704,6 +720,8 @@ class PortfolioModel:
                 rows.append(np.full(len(buy), t)); vars_.append(o[buy, q]); coefs.append(land[buy])
                 if q > 0:
                     rows.append(np.full(len(buy), t)); vars_.append(o[buy, q - 1]); coefs.append(-land[buy])
+        r_, v_, c_ = self._reform_capital_terms()
+        rows.append(r_); vars_.append(v_); coefs.append(c_)
         return np.concatenate(rows), np.concatenate(vars_), np.concatenate(coefs)
 
     def _extension_cost(self) -> np.ndarray:
@@ -811,8 +829,9 @@ class PortfolioModel:
             m.add("max_closures", np.zeros(len(ex)), o[ex, P - 1], 1.0, ">=", len(ex) - pol.max_closures, n_rows=1,
                   penalty=1.0)
         base = float(self.F[ex].sum())
-        end_floor_rows = (np.r_[o[ex, P - 1], self.v_gx, self.v_ga],
-                          np.r_[self.F[ex], np.ones(len(self.v_gx) + len(self.v_ga))])
+        gd_v, gd_c = self._reform_end_floor()
+        end_floor_rows = (np.r_[o[ex, P - 1], self.v_gx, self.v_ga, gd_v],
+                          np.r_[self.F[ex], np.ones(len(self.v_gx) + len(self.v_ga)), gd_c])
         if pol.min_floor_reduction is not None:
             vs, cs = end_floor_rows
             m.add("floor_reduction_min", np.zeros(len(vs)), vs, cs, "<=", (1 - pol.min_floor_reduction) * base,
@@ -828,6 +847,8 @@ class PortfolioModel:
             buy = np.flatnonzero(land > 0)
             vs = np.r_[self.v_gx, self.v_ga, o[buy, P - 1]]
             cs = np.r_[np.repeat(unit, P), build[self.opt_s[self.rebuild_opts]], land[buy]] / SCALE
+            _, r_v, r_c = self._reform_capital_terms(downsizing=False)  # conversions are capital for change
+            vs, cs = np.r_[vs, r_v], np.r_[cs, r_c]
             m.add("capital", np.zeros(len(vs)), vs, cs, "<=", pol.capital_budget_yen / SCALE, n_rows=1, penalty=1.0)
         if self.elastic and self.locks:
             rows, vars_, coefs, rhs, labels = [], [], [], [], []
@@ -1101,6 +1122,7 @@ class PortfolioModel:
         x = self.v_place.reshape(self.E, P)
         terms += list(zip(x[~cur].ravel(), np.repeat(self.plen[None, :] * NEW_PLACEMENT_YEN / SCALE,
                                                     (~cur).sum(), 0).ravel().tolist()))
+        terms += self._reform_cost_terms()
         return const, terms
 
     def access_terms(self) -> list[tuple]:
@@ -1121,6 +1143,7 @@ class PortfolioModel:
             terms += [(v, price) for v in self.v_over]
         if self.v_level is not None:
             terms += [(self.v_level[0], 1e-6)]
+        terms += self._reform_penalty_terms()[1]
         return terms
 
     def uncovered_price(self) -> np.ndarray:
@@ -1137,7 +1160,7 @@ class PortfolioModel:
         terms = [(v, c * cost) for v, c in terms]
         if alpha > 0:
             terms += [(v, c * alpha) for v, c in self.access_terms()]
-        self.m.set_objective(terms + self._penalty_terms(), const * cost)
+        self.m.set_objective(terms + self._penalty_terms(), const * cost + self._reform_penalty_terms()[0])
 
     def set_objective(self, cost: float = 1.0, access: float = 0.0) -> None:
         """Objective = cost × horizon cost + access × person-km-years (million-yen units for cost)."""
@@ -1307,6 +1330,7 @@ class PortfolioModel:
         ext = (pk["ext"].reindex(keys).fillna(0.0).to_numpy(float) / np.repeat(self.el["unit"].to_numpy(), P))
         for v, x in zip(self.v_place, place):
             _set_init(v, x)
+        self._reform_warm_start(place.reshape(self.E, P), _set_init)
         for v, x in zip(self.v_ext, ext):
             _set_init(v, x)
         if "in_use" in pk.columns:
@@ -1317,12 +1341,15 @@ class PortfolioModel:
         for v, x in zip(self.v_cin, in_use):
             _set_init(v, x)
         fa = sol.floor_added
-        gx = fa[fa["how"] != "rebuild"].groupby(["site_id", "p"])["added_m2"].sum()
+        gx = fa[~fa["how"].isin(["rebuild", "downsize"])].groupby(["site_id", "p"])["added_m2"].sum()
         keys = pd.MultiIndex.from_product([self.sites["site_id"], range(P)])
         for v, x in zip(self.v_gx, gx.reindex(keys).fillna(0.0).to_numpy(float)):
             _set_init(v, x)
         ga = fa[fa["how"] == "rebuild"].set_index("option")["added_m2"]
         for v, x in zip(self.v_ga, ga.reindex(self.rebuild_opts).fillna(0.0).to_numpy(float)):
+            _set_init(v, x)
+        gd = -fa[fa["how"] == "downsize"].set_index("option")["added_m2"]
+        for v, x in zip(self.v_gd, gd.reindex(self.rebuild_opts).fillna(0.0).to_numpy(float)):
             _set_init(v, x)
         chosen = set(sol.events.loc[sol.events["status"] != "dropped", "option"].dropna().astype(int))
         for i, v in enumerate(self.v_z):
@@ -1333,7 +1360,8 @@ class PortfolioModel:
             _set_init(v, 1.0 if (int(e), int(q)) in dset else 0.0)
         a = sol.assignments.set_index(["zone_id", "service_id", "site_id", "p"])["share"]
         keys = pd.MultiIndex.from_tuples([(z, k, s, q) for z, k, s in zip(self.reach["zone_id"], self.reach["service_id"],
-                                                                          self.reach["site_id"]) for q in range(P)])
+                                                                          self.reach["site_id"]) for q in range(P)],
+                                         names=["zone_id", "service_id", "site_id", "p"])
         share = a.reindex(keys).fillna(0.0).to_numpy(float)
         for v, x in zip(self.v_w, share):
             _set_init(v, x)
@@ -1366,7 +1394,8 @@ class PortfolioModel:
             return sol
         fixed = {id(v): v for v in self._integers()}
         # ... and the uncovered shares: they are priced, so the plan's cost stays the solver's objective
-        for block in (self.v_gx, self.v_ga, self.v_drop, self.v_disp, self.v_dyear, self.v_cc, self.v_u):
+        for block in (self.v_gx, self.v_ga, self.v_drop, self.v_disp, self.v_dyear, self.v_cc, self.v_u, self.v_gd,
+                      self.v_cv):
             fixed.update({id(v): v for v in block})
         # places in use are a cost where the service has an operating cost per place: held too
         rated = np.repeat(self.op_rate > 0, self.P)
@@ -1435,6 +1464,7 @@ class PortfolioModel:
                                   "option": ro, "works_start": self.opt_year[ro], "works_years": self.opt_spread[ro]}))
         floor_added = pd.concat(rows, ignore_index=True).sort_values(["site_id", "p", "how"], kind="mergesort")
         floor_added = floor_added.reset_index(drop=True)
+        floor_added, mergers, conversions = self._reform_solution(floor_added, val)
         events = self._event_solution(val)
         re = self.reach
         w = np.clip(val(self.v_w), 0.0, 1.0).reshape(self.R, P)
@@ -1444,7 +1474,7 @@ class PortfolioModel:
                           "site_id": re["site_id"].to_numpy()[ri], "p": pi, "distance_m": re["distance_m"].to_numpy()[ri],
                           "population": self.pop[zk, pi], "demand": self.dem[zk, pi], "share": w[ri, pi]})
         u_all = np.clip(val(self.v_u), 0.0, 1.0).reshape(len(self.zk), P)
-        a = pd.concat([a, self._district_assignments(pl, u_all)], ignore_index=True)
+        a = pd.concat([a, self._district_assignments(pl, u_all, mergers)], ignore_index=True)
         us = np.clip(val(self.v_u), 0.0, 1.0).reshape(len(self.zk), P)
         has_r = np.zeros(len(self.zk), dtype=bool)
         has_r[re["zk"].to_numpy()] = True
@@ -1465,16 +1495,18 @@ class PortfolioModel:
         disposals, operators = self._economics_solution(val, op)
         return Solution(info=info, open=open_df, placements=pl, floor_added=floor_added, events=events,
                         assignments=a, uncovered=u, level_budget_yen=level, slacks=slacks, disposals=disposals,
-                        operators=operators)
+                        operators=operators, mergers=mergers, conversions=conversions)
 
-    def _district_assignments(self, pl: pd.DataFrame, u: np.ndarray) -> pd.DataFrame:
-        """A district's covered demand shared among its sites in proportion to their capacity."""
-        dr = self.dist_reach
+    def _district_assignments(self, pl: pd.DataFrame, u: np.ndarray, mergers: pd.DataFrame) -> pd.DataFrame:
+        """A district's covered demand shared among its sites in proportion to their capacity (merged
+        districts: among the sites of both)."""
+        dr = self._merge_partner_reach(self.dist_reach)
         cols = ["zone_id", "service_id", "site_id", "p", "distance_m", "population", "demand", "share"]
         if dr.empty:
             return pd.DataFrame(columns=cols)
         cap = pl[pl["place"] > 0.5].set_index(["service_id", "site_id", "p"])["capacity"]
         t = dr.merge(pd.DataFrame({"p": np.arange(self.P)}), how="cross")
+        t = t[(t["mj"] < 0) | (t["p"] >= t["mj"].map(self._merged_since(mergers)).fillna(self.P))]
         t["cap"] = cap.reindex(pd.MultiIndex.from_frame(t[["service_id", "site_id", "p"]])).fillna(0.0).to_numpy()
         tot = t.groupby(["zk", "p"])["cap"].transform("sum")
         zk, q = t["zk"].to_numpy(), t["p"].to_numpy()

@@ -92,7 +92,8 @@ def solution_from_plan(plan: Plan, problem: PortfolioProblem) -> Solution:
                    drop_p=ev["closure_year"].map(lambda y: np.nan if pd.isna(y) else p_of(int(y))))
     if len(fl):  # rebuild additions are matched to their rebuild option
         reb = ev[(ev["kind"] == "rebuild") & (ev["status"] == "done")].set_index("site_id")["option"]
-        fl.loc[fl["how"] == "rebuild", "option"] = fl.loc[fl["how"] == "rebuild", "site_id"].map(reb)
+        at_reb = fl["how"].isin(["rebuild", "downsize"])
+        fl.loc[at_reb, "option"] = fl.loc[at_reb, "site_id"].map(reb)
     a = plan.frame("assignments")
     asg = []
     for r in a.itertuples(index=False):
@@ -107,7 +108,18 @@ def solution_from_plan(plan: Plan, problem: PortfolioProblem) -> Solution:
         open=open_df, placements=placements, floor_added=fl.rename(columns={"added_m2": "added_m2"}), events=ev,
         assignments=pd.DataFrame(asg, columns=["zone_id", "service_id", "site_id", "p", "share"]),
         uncovered=pd.DataFrame(unc, columns=["zone_id", "service_id", "p", "share"]),
-        disposals=st.disposals, operators=st.operators)
+        disposals=st.disposals, operators=st.operators,
+        mergers=_plan_mergers(plan, problem, p_of),
+        conversions=plan.frame("conversions").assign(p=lambda f: f["year"].map(p_of))[
+            ["site_id", "p", "year", "converted_m2"]])
+
+
+def _plan_mergers(plan: Plan, problem: PortfolioProblem, p_of) -> pd.DataFrame:
+    """The plan's mergers as solution rows (``rule``: the policy rule of the service)."""
+    m = plan.frame("mergers")
+    rule = {r.service: j for j, r in enumerate(problem.policy.mergers)}
+    return pd.DataFrame({"rule": m["service_id"].map(rule), "service_id": m["service_id"], "close": m["close"],
+                         "into": m["into"], "p": m["year"].map(p_of), "year": m["year"]})
 
 
 def solve_baseline(problem: PortfolioProblem, options: SolverOptions | None = None) -> Solution:

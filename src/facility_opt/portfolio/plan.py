@@ -116,14 +116,40 @@ class TimelineRow(_Row):
 
 
 class FloorChange(_Row):
-    """Floor added at a site: usable from ``year``, paid over ``works_years`` from ``works_start``."""
+    """Floor added at a site: usable from ``year``, paid over ``works_years`` from ``works_start``.
+
+    ``downsize``: a rebuild that rebuilds less floor than today's (減築); ``added_m2`` is negative.
+    """
 
     site_id: str
     year: int
     added_m2: float
-    how: Literal["rebuild", "extension", "new"]
+    how: Literal["rebuild", "extension", "new", "downsize"]
     works_start: int
     works_years: int
+
+
+class MergerRow(_Row):
+    """A school merger: ``close``'s pupils and district (and its clubs' children) go to ``into`` from
+    ``year``; pupils are the period's largest (the model's), classes at the rule's class size."""
+
+    service_id: str
+    close: str
+    into: str
+    year: int
+    pupils_close: float
+    pupils_into: float
+    pupils_merged: float
+    classes_merged: int
+
+
+class ConversionRow(_Row):
+    """Existing floor of a site converted to a new use (機能転換) in ``year``, at ``cost_yen``."""
+
+    site_id: str
+    year: int
+    converted_m2: float
+    cost_yen: float
 
 
 class EventRow(_Row):
@@ -328,7 +354,8 @@ class SolverReport(_Row):
 PLAN_TABLES: dict[str, type[_Row]] = {
     "decisions": Decision, "sites": SitePlan, "capacities": Capacity, "assignments": Assignment,
     "uncovered": Uncovered, "services": ServiceKpi, "timeline": TimelineRow, "events": EventRow,
-    "floor": FloorChange, "years": YearRow, "periods": Period, "freed_sites": FreedSite,
+    "floor": FloorChange, "years": YearRow, "periods": Period, "freed_sites": FreedSite, "mergers": MergerRow,
+    "conversions": ConversionRow,
 }
 
 
@@ -366,6 +393,8 @@ class Plan(BaseModel):
     baseline_uncovered: list[Uncovered] = Field(default_factory=list)
     baseline_timeline: list[TimelineRow] = Field(default_factory=list)
     freed_sites: list[FreedSite] = Field(default_factory=list)
+    mergers: list[MergerRow] = Field(default_factory=list)
+    conversions: list[ConversionRow] = Field(default_factory=list)
     violations: list[str] = Field(default_factory=list)
     valid: bool = True
 
@@ -432,7 +461,10 @@ class Plan(BaseModel):
                      .rename(columns={"from_year": "year"}))
         fs = [] if baseline else [r for r in self.freed_sites if r.choice != "none"]
         disposals = pd.DataFrame([(r.site_id, r.choice, r.need_id) for r in fs], columns=["site_id", "choice", "need_id"])
-        return PlanState(open=op, floor=floor, events=events, places=places, disposals=disposals, operators=operators)
+        conv = pd.DataFrame([r.model_dump() for r in ([] if baseline else self.conversions)],
+                            columns=list(ConversionRow.model_fields))
+        return PlanState(open=op, floor=floor, events=events, places=places, disposals=disposals, operators=operators,
+                         conversions=conv[["site_id", "year", "converted_m2"]])
 
     # ------------------------------------------------------------------ files
     def to_json(self) -> str:
@@ -470,6 +502,9 @@ class Plan(BaseModel):
             "years.csv": self.frame("years").sort_values(["year", "service_id"], kind="mergesort"),
             "freed_sites.csv": self.frame("freed_sites").sort_values(["site_id"], kind="mergesort"),
         }
+        for extra, key in (("mergers", ["service_id", "close"]), ("conversions", ["site_id", "year"])):
+            if getattr(self, extra):  # only plans that make them
+                tables[f"{extra}.csv"] = self.frame(extra).sort_values(key, kind="mergesort")
         for name, df in tables.items():
             for c in df.columns:  # optional integers stay integers in CSV
                 if df[c].dtype == object and df[c].map(lambda v: v is None or isinstance(v, int)).all() \
@@ -502,8 +537,9 @@ def state_of(problem: PortfolioProblem, sol: Solution) -> PlanState:
     fl = sol.floor_added
     floor = (fl.groupby(["site_id", "year", "how", "works_start", "works_years"], as_index=False, sort=True)["added_m2"]
              .sum()[["site_id", "year", "added_m2", "how", "works_start", "works_years"]])
-    floor["added_m2"] = floor["added_m2"].round(1)
-    floor = floor[floor["added_m2"] > 0].reset_index(drop=True)
+    down = floor["how"] == "downsize"  # floor not rebuilt: rounded up, so the rebuild's stated cost never exceeds the model's
+    floor["added_m2"] = np.where(down, -np.ceil(-floor["added_m2"] * 10 - 1e-6) / 10, floor["added_m2"].round(1)) + 0.0
+    floor = floor[floor["added_m2"] != 0].reset_index(drop=True)
     per = problem.policy.periods()
     ev = sol.events.reset_index(drop=True)
     closure = ev["drop_p"].map(lambda q: None if pd.isna(q) else int(per["start"].iat[int(q)]))
@@ -514,8 +550,11 @@ def state_of(problem: PortfolioProblem, sol: Solution) -> PlanState:
     places = pd.DataFrame({"service_id": pl["service_id"].to_numpy(), "site_id": pl["site_id"].to_numpy(),
                            "from_year": per["start"].to_numpy()[p], "to_year": per["end"].to_numpy()[p],
                            "capacity": pl["capacity"].round(3).to_numpy()})  # as the timeline states them
+    conv = sol.conversions
+    conv = (conv.groupby(["site_id", "year"], as_index=False, sort=True)["converted_m2"].sum().round({"converted_m2": 1})
+            if len(conv) else pd.DataFrame(columns=["site_id", "year", "converted_m2"]))
     return PlanState(open=open_, floor=floor, events=events, places=places, disposals=sol.disposals.copy(),
-                     operators=sol.operators.copy())
+                     operators=sol.operators.copy(), conversions=conv[conv["converted_m2"] > 0].reset_index(drop=True))
 
 
 def _wquantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
@@ -628,7 +667,7 @@ def _assignments(problem: PortfolioProblem, sol: Solution) -> tuple[list[Assignm
 
 def _service_kpis(problem: PortfolioProblem, sol: Solution, years: list[YearRow]) -> dict[str, dict[str, float]]:
     P = len(problem.policy.periods())
-    front = problem.sites.set_index("site_id")["station_front"]
+    front = problem.station_front_in(problem.policy.end_year - 1)
     a = sol.assignments[sol.assignments["p"] == P - 1]
     pl = sol.placements[(sol.placements["place"] > 0.5) & (sol.placements["p"] == P - 1)]
     out = {}
@@ -728,7 +767,7 @@ def assemble_plan(problem: PortfolioProblem, sol: Solution, baseline: Solution) 
 
     def front_share(s: Solution) -> float:
         pl = s.placements[(s.placements["place"] > 0.5) & (s.placements["p"] == P - 1)]
-        front = sites.set_index("site_id")["station_front"]
+        front = problem.station_front_in(pol.end_year - 1)
         return round(float(front.reindex(pl["site_id"]).mean()), 6) if len(pl) else 0.0
 
     floor_b = float(sum(r.floor_before_m2 for r in site_rows))
@@ -768,7 +807,25 @@ def assemble_plan(problem: PortfolioProblem, sol: Solution, baseline: Solution) 
                 events=ev_rows, years=years, assignments=asg, uncovered=unc,
                 baseline_feasible=not issues, baseline_issues=issues, baseline_events=_events(problem, st_b),
                 baseline_floor=_floor_rows(st_b), baseline_uncovered=_assignments(problem, baseline)[1],
-                baseline_timeline=_timeline(problem, baseline), freed_sites=_freed_sites(problem, st_a, c_a))
+                baseline_timeline=_timeline(problem, baseline), freed_sites=_freed_sites(problem, st_a, c_a),
+                mergers=_merger_rows(problem, sol),
+                conversions=[ConversionRow(site_id=r.site_id, year=int(r.year), converted_m2=float(r.converted_m2),
+                                           cost_yen=round(float(r.converted_m2) * pol.conversion_yen_per_m2))
+                             for r in st_a.conversions.itertuples(index=False)])
+
+
+def _merger_rows(problem: PortfolioProblem, sol: Solution) -> list[MergerRow]:
+    from .reform import district_pupils
+
+    out = []
+    for r in sol.mergers.sort_values(["service_id", "close"], kind="mergesort").itertuples(index=False):
+        dp = district_pupils(problem, r.service_id).set_index(["district", "p"])["demand"]
+        a, b = float(dp.get((r.close, int(r.p)), 0.0)), float(dp.get((r.into, int(r.p)), 0.0))
+        size = problem.policy.mergers[int(r.rule)].class_size
+        out.append(MergerRow(service_id=r.service_id, close=r.close, into=r.into, year=int(r.year),
+                             pupils_close=round(a, 1), pupils_into=round(b, 1), pupils_merged=round(a + b, 1),
+                             classes_merged=int(np.ceil((a + b) / size - 1e-9))))
+    return out
 
 
 def _floor_rows(st: PlanState) -> list[FloorChange]:

@@ -41,6 +41,9 @@ Costs (yen, undiscounted unless the renewal parameters discount capital):
 * a closed ``sellable`` site (owned, separable, site area known) is sold (land value in its closure
   year), leased (``lease_yield`` × land value every year after), reused for a need of
   ``policy.reuse_needs`` or held, as ``policy.disposal`` allows (:class:`ReuseNeed`).
+* with ``policy.allow_downsizing`` a rebuild may rebuild less floor, each m² less saving
+  ``build_yen_per_m2`` and its running cost; a service moving into existing floor of a category it
+  does not use today pays ``policy.conversion_yen_per_m2`` (:mod:`facility_opt.portfolio.reform`).
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from ..errors import DataIssue, DataValidationError
 from ..schedule import Budget, ScheduleParams
+from .reform import HubRule, MergerRule
 
 __all__ = ["Policy", "ReuseNeed", "OperatorChange", "OperatorService", "DISPOSALS", "PortfolioProblem",
            "SITE_COLUMNS", "SERVICE_COLUMNS", "EVENT_COLUMNS", "RULES"]
@@ -79,7 +83,8 @@ SITE_COLUMNS: dict[str, tuple[str, object]] = {
     # known site area (from_frames enforces it whatever the column says)
     "sellable": ("bool", True),
     "land_value_yen_per_m2": ("float", 0.0),
-    "station_front": ("bool", False),
+    "station_front": ("bool", False),  # near a station open at the start
+    "station_front_from": ("int", 0),  # > 0: near a planned station from its opening year (station_front False)
     "available_from": ("int", 0),  # candidates: first year the site may be in use (0: any year)
     "operating_yen_per_m2_year": ("float", 0.0),
     "fixed_yen_per_year": ("float", 0.0),
@@ -257,6 +262,18 @@ class Policy(BaseModel):
     lease_yield: float = Field(default=0.03, ge=0, le=1, description="Yearly lease income as a share of land value.")
     max_reach_m: float | None = Field(default=None, gt=0,
                                       description="Reach for services without a coverage standard (None: any pair).")
+    # -- the reform plan's moves (facility_opt.portfolio.reform)
+    allow_downsizing: bool = Field(
+        default=False, description="A rebuild may rebuild less floor than today's (減築): at least what the services "
+        "placed there need; each m² less saves the site's build_yen_per_m2 and its running cost.")
+    conversion_yen_per_m2: float = Field(
+        default=0.0, ge=0, description="Fit-out cost per m² of existing floor a service moves into at a building of "
+        "a category it does not use today (機能転換), paid in the year it arrives.")
+    mergers: list[MergerRule] = Field(
+        default_factory=list, description="School mergers the optimiser may (or must) make, per schooling service.")
+    hubs: dict[str, HubRule] = Field(
+        default_factory=dict, description="Site -> a hub that must be open with at least some services from a year "
+        "(e.g. a new building at a planned station from its opening year).")
     nearest_candidates: int | None = Field(
         default=8, ge=1, description="A 'nearest' service's zone may use only its this many nearest eligible sites "
         "within the standard (None: all); keeps the closest-assignment rows few.")
@@ -512,6 +529,7 @@ class PortfolioProblem:
                     issues.append(DataIssue("policy", None, "operator_change.services",
                                             f"service {k!r} has no operating_yen_per_place_year (the ward-run cost "
                                             "an operator change is weighed against)"))
+        _check_reform_policy(pol, v, pl, s, issues)
         if issues:
             raise DataValidationError(issues)
 
@@ -575,6 +593,12 @@ class PortfolioProblem:
         lim = np.where(np.isfinite(lim), np.maximum(lim, self.sites["floor_area_m2"].to_numpy()), np.inf)
         return pd.Series(lim, index=self.sites["site_id"].to_numpy(), name="floor_limit_m2")
 
+    def station_front_in(self, year: int) -> pd.Series:
+        """site_id -> near a station open in ``year`` (a planned station counts from its opening year)."""
+        s = self.sites
+        later = (s["station_front_from"] > 0) & (s["station_front_from"] <= int(year))
+        return pd.Series((s["station_front"] | later).to_numpy(), index=s["site_id"].to_numpy())
+
     def district_tables(self, service_id: str) -> tuple[pd.Series, pd.Series]:
         """(zone_id -> district, site_id -> district) of a ``district`` service (via ``district_of``)."""
         src = self.services.set_index("service_id").at[service_id, "district_of"]
@@ -629,7 +653,7 @@ class PortfolioProblem:
         plain = zk[zk["service_id"].map(rule) != "district"]
         t = plain.merge(el, on="service_id").merge(self.pairs, on=["zone_id", "site_id"])
         cov = self.services.set_index("service_id")["coverage_m"]
-        limit = t["service_id"].map(cov).to_numpy()
+        limit = t["service_id"].map(cov).to_numpy(dtype=float)
         far = self.policy.max_reach_m if self.policy.max_reach_m is not None else np.inf
         limit = np.where(np.isnan(limit), far, limit)
         parts.append(t[t["distance_m"].to_numpy() <= limit + 1e-9])
@@ -815,11 +839,38 @@ def _check_policy(pol: Policy, sites: set[str], services: set[str], candidates: 
     if oc is not None:
         unknown(oc.services, services, "operator_change.services", "service")
         unknown(oc.exclude_sites, sites, "operator_change.exclude_sites", "site")
+    for j, rule in enumerate(pol.mergers):
+        unknown([rule.service], services, f"mergers[{j}].service", "service")
+        unknown([s for pr in rule.pairs for s in (pr.close, pr.into)], sites - candidates, f"mergers[{j}].pairs",
+                "existing site")
+    unknown(pol.hubs, sites, "hubs", "site")
     clash = sorted(set(pol.frozen_sites) & set(pol.lock_closed))
     if clash:
         issues.append(DataIssue("policy", None, "frozen_sites", f"frozen sites also locked closed: {clash}"))
 
 
+
+
+def _check_reform_policy(pol: Policy, services: pd.DataFrame, placements: pd.DataFrame, sites: pd.DataFrame,
+                         issues: list[DataIssue]) -> None:
+    """Mergers name a ``district`` service and schools that provide it today; hubs open within the horizon,
+    not before their site is available."""
+    rule = dict(zip(services["service_id"], services["rule"]))
+    for j, m in enumerate(pol.mergers):
+        if m.service in rule and rule[m.service] != "district":
+            issues.append(DataIssue("policy", None, f"mergers[{j}].service",
+                                    f"{m.service!r} is a {rule[m.service]!r} service; mergers need a 'district' one"))
+        now = set(placements.loc[placements["service_id"] == m.service, "site_id"])
+        for pr in m.pairs:
+            for s in (pr.close, pr.into):
+                if s in set(sites["site_id"]) and s not in now:
+                    issues.append(DataIssue("policy", None, f"mergers[{j}].pairs",
+                                            f"{s!r} does not provide {m.service!r} today"))
+    avail = dict(zip(sites["site_id"], sites["available_from"]))
+    for s, h in pol.hubs.items():
+        if h.from_year is not None and (h.from_year < avail.get(s, 0) or h.from_year >= pol.end_year):
+            issues.append(DataIssue("policy", None, "hubs", f"hub {s!r} from {h.from_year}: the site is available "
+                                    f"from {avail.get(s, 0)} and the horizon ends {pol.end_year - 1}"))
 
 
 def _fill_floor(pl: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFrame:

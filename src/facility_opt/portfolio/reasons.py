@@ -46,6 +46,7 @@ class _Reader:
                                                           year=st.events["year"].to_numpy())
         self.rebuild = ev[(ev["kind"] == "rebuild") & (ev["status"] == "done")].groupby("site_id").first()
         self.events = ev
+        self.mergers = sol.mergers
 
     def label(self, s: str) -> str:
         return f"{self.sites.at[s, 'name'] or s} ({s})"
@@ -130,7 +131,18 @@ class _Reader:
                 parts.append(f"{r.kind} {y}-{y + int(r.spread_years) - 1} (due {int(r.due_year)}, {when})")
             elif r.status == "deferred":
                 parts.append(f"{r.kind} due {int(r.due_year)} deferred beyond {self.p.policy.end_year - 1}")
+        down = self.floor[(self.floor["site_id"] == s) & (self.floor["how"] == "downsize")]
+        for r in down.itertuples(index=False):  # 減築: the rebuild leaves out floor the services do not need
+            f0 = float(self.sites.at[s, "floor_area_m2"])
+            parts.append(f"rebuilt {-r.added_m2:,.0f} m² smaller ({f0:,.0f} → {f0 + r.added_m2:,.0f} m², "
+                         f"{-r.added_m2 / f0:.0%} less floor, from {int(r.year)})")
         return "; ".join(parts)
+
+    def merger_text(self, s: str) -> str:
+        """'merged into …' for a school closed by a merger (empty otherwise)."""
+        m = self.mergers[self.mergers["close"] == s]
+        return "; ".join(f"merged into {self.label(r.into)} from {int(r.year)}: its district and its clubs' "
+                         "children go there (学校統合)" for r in m.itertuples(index=False))
 
 
 def attribute_savings(site_saving: int, facilities: list[str], main: str, floor: dict[str, float]) -> dict[str, int]:
@@ -216,6 +228,8 @@ def decisions(problem: PortfolioProblem, sol: Solution, baseline: Solution, st: 
             land = _land_text(row, disposal.get(s), float(land_value.get(s, 0.0))) if main_of[s] == f else ""
             share = (f" (its floor's share of the site's {_fmt_yen(float(site_saving.get(s, 0)))})"
                      if len(by_site[s]) > 1 else "")
+            merged = R.merger_text(s) if is_main else ""
+            moves = f"{merged}; {moves}" if merged else moves
             reason = (f"closes in {closes}: {moves}{land}; saves {_fmt_yen(float(fac_saving[f]))} over {H} years{share}"
                       + (f"; before closing: {renew}" if renew else ""))
         elif not is_main:
@@ -270,7 +284,7 @@ def decisions(problem: PortfolioProblem, sol: Solution, baseline: Solution, st: 
         after = end_services.get(s, [])
         nz = int(R.asg.loc[(R.asg["site_id"] == s) & (R.asg["p"] == P - 1), "zone_id"].nunique())
         added = float(st.floor.loc[st.floor["site_id"] == s, "added_m2"].sum())
-        front = " near a station" if row["station_front"] else ""
+        front = " near a station" if problem.station_front_in(opened).get(s, False) else ""
         cost = float(costs_after.loc[costs_after["site_id"] == s, "total_yen"].sum())
         reason = (f"new building{front} open from {opened} (built {opened - pol.build_years}-{opened - 1}): "
                   f"{', '.join(after) or 'no service'}, {added:,.0f} m²; serves {nz} zone(s); costs {_fmt_yen(cost)} "
