@@ -38,6 +38,10 @@ def sweep(
     from ..robust import sweep as run_sweep
 
     setup_logging(verbose)
+    if not verbose:  # the scheduler and workers log every connection at INFO
+        import logging
+
+        logging.getLogger("distributed").setLevel(logging.WARNING)
     try:
         m = load_planning_model(model)
         if data is not None:

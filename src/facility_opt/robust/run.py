@@ -235,7 +235,7 @@ def _executor(client, n_workers: int | None, todo: int):
 
     if client is None:
         workers = n_workers or max(1, min(os.cpu_count() or 1, todo))
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0")  # any free port
         c = Client(cluster)
         return c, [c, cluster]
     if isinstance(client, str):

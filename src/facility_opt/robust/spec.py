@@ -163,6 +163,19 @@ class SweepSpec(BaseModel):
     nightly: NightlySweep | None = None
     sources: dict[str, str] = Field(default_factory=dict)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_switched_off(cls, data):
+        """``null`` switches an inherited input off (a scenario file may drop its base model's)."""
+        if isinstance(data, dict):
+            data = dict(data)
+            if isinstance(data.get("inputs"), dict):
+                data["inputs"] = {k: v for k, v in data["inputs"].items() if v is not None}
+            if isinstance(data.get("imputed"), dict):
+                data["imputed"] = {f: {k: v for k, v in per.items() if v is not None} if isinstance(per, dict) else per
+                                   for f, per in data["imputed"].items() if per is not None}
+        return data
+
     @model_validator(mode="after")
     def _names(self) -> SweepSpec:
         bad = sorted(set(self.inputs) - set(INPUT_NAMES))
