@@ -216,3 +216,78 @@ def test_nerima_sweep_of_a_few_variants(tmp_path):
     d = res.summary.decisions
     per_facility = d.groupby("facility_id")["variants"].sum()
     assert (per_facility == c["ok"]).all()  # each facility has exactly one decision per planned variant
+
+
+def test_nightly_sweep_reports_newly_unstable_decisions(tiny_model, tiny_ward_dir, tmp_path):
+    """The model's sweep.nightly runs after each night's plan; the diff names the decisions that became
+    unstable (the file equals unstable_since of the two nights' sweeps)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from facility_opt.cli import app
+
+    tiny_model.write_text(tiny_model.read_text() + (
+        "sweep:\n  inputs:\n    operating_costs: {dist: uniform, low: 0.5, high: 2.0, source: test}\n"
+        "  nightly: {n: 3, serial: true}\n  seed: 4\n"))
+    state = tmp_path / "state"
+    args = ["nightly", "--model", str(tiny_model), "--state", str(state)]
+    first = CliRunner().invoke(app, args)
+    assert first.exit_code == 0, first.output
+    night1 = state / "runs" / (state / "current").read_text().strip()
+    assert (night1 / "sweep" / "decisions.csv").is_file() and (night1 / "sweep" / "newly_unstable.csv").is_file()
+    assert len(list((state / "sweep_cache").glob("*.json"))) == 3
+    p = tiny_ward_dir / "facilities.csv"
+    p.write_text(p.read_text().replace("East hall,childrens_hall,550,1975", "East hall,childrens_hall,560,1975"))
+    second = CliRunner().invoke(app, args)
+    assert second.exit_code == 0, second.output
+    night2 = state / "runs" / (state / "current").read_text().strip()
+    assert night2 != night1 and len(list((state / "sweep_cache").glob("*.json"))) == 6  # new data: new keys
+    expected = unstable_since(night1 / "sweep", night2 / "sweep")
+    import pandas as pd
+
+    got = pd.read_csv(night2 / "sweep" / "newly_unstable.csv", dtype={"facility_id": str})
+    assert got[["facility_id", "decision"]].values.tolist() == expected[["facility_id", "decision"]].values.tolist()
+    assert f"Decisions unstable in tonight's sweep, not last night ({len(expected)})" in (night2 / "diff.md").read_text()
+    assert json.loads((night2 / "sweep" / "summary.json").read_text())["n"] == 3
+
+
+def test_flagged_and_infeasible_variants_are_listed_but_not_counted():
+    """Two planned variants (keep A, close B; costs 10 and 30), one stopped on the time limit (the other
+    plan) and one infeasible: shares and distributions count the two planned ones only."""
+    from facility_opt.robust import summarise
+
+    spec = SweepSpec.parse(SPEC)
+    vs = generate_variants(spec, 4, SEED)
+    plan_a = [["A", "Hall A", "keep", None], ["B", "Hall B", "close", 2019]]
+    plan_b = [["A", "Hall A", "close", 2021], ["B", "Hall B", "keep", None]]
+
+    def result(status, stop, decisions, cost):
+        return {"status": status, "stop": stop, "gap": 0.0, "decisions": decisions, "message": "",
+                "kpis": {} if cost is None else {"cost_after_yen": cost, "saving_yen": 100.0 - cost}}
+
+    s = summarise(spec, vs, ["k0", "k1", "k2", "k3"],
+                  [result("ok", "optimal", plan_a, 10.0), result("flagged", "time_limit", plan_b, 99.0),
+                   result("ok", "gap", plan_a, 30.0), result("infeasible", "infeasible", [], None)], n=4, seed=SEED)
+    assert s.counts["ok"] == 2 and s.counts["flagged"] == 1 and s.counts["infeasible"] == 1
+    assert s.counts["stops"] == {"gap": 1, "infeasible": 1, "optimal": 1, "time_limit": 1}
+    d = s.decisions.set_index(["facility_id", "decision"])
+    assert list(d.index) == [("A", "keep"), ("B", "close")] and d["share"].tolist() == [1.0, 1.0]
+    cost = s.distributions.set_index("metric").loc["cost_after_yen"]
+    assert (cost["p10"], cost["p50"], cost["p90"]) == (12.0, 20.0, 28.0)  # linear interpolation between 10 and 30
+    assert s.variants["status"].tolist() == ["ok", "flagged", "ok", "infeasible"]
+    assert s.flips.empty and len(s.robust_core) == 2
+
+
+def test_stop_reasons_from_the_solver_status():
+    from facility_opt.robust.run import _stop_reason
+    from facility_opt.solver import SolveInfo
+
+    def info(status, raw):
+        return SolveInfo(status=status, objective=1.0, bound=1.0, gap=0.0, build_seconds=0, solve_seconds=0,
+                         solver="highs", raw_status=raw)
+
+    assert _stop_reason(info("optimal", "Optimal")) == "optimal"
+    assert _stop_reason(info("feasible", "GapLimit")) == "gap"
+    assert _stop_reason(info("feasible", "TimeLimit")) == "time_limit"
+    assert _stop_reason(info("feasible", "SolutionLimit")) == "node_limit"

@@ -35,8 +35,10 @@ def nightly_sweep(model: PlanningModel, run_dir: Path, previous: Path | None, ca
     if spec is None or spec.nightly is None:
         return None
     out = Path(run_dir) / "sweep"
-    res = sweep(model, n=spec.nightly.n, seed=spec.nightly.seed if spec.nightly.seed is not None else spec.seed,
-                client=client, out=out, spec=spec, cache=cache)
+    night = spec.nightly
+    res = sweep(model, n=night.n, seed=night.seed if night.seed is not None else spec.seed,
+                client=client if client is not None else night.scheduler, out=out, spec=spec, cache=cache,
+                serial=night.serial)
     before = Path(previous) / "sweep" if previous is not None else Path("/nonexistent")
     if (before / "decisions.csv").is_file():
         new = unstable_since(before, out)

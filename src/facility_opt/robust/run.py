@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import resource
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields, replace
@@ -86,6 +87,7 @@ def solve_variant(problem: PortfolioProblem, variant: Variant, options: Portfoli
     except (FacilityOptError, ValueError, ArithmeticError) as exc:
         out.update(status="error", stop="error", message=f"{type(exc).__name__}: {str(exc)[:300]}")
     out["seconds"] = round(time.perf_counter() - t0, 3)
+    out["max_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)  # the process's peak so far
     return out
 
 

@@ -22,7 +22,8 @@ A sweep varies a planning model's uncertain inputs and policy knobs and re-plans
         scenarios: {model: null, no_stations: {portfolio: {candidates: {stations: false}}}}
       solver: {gap_rel: 0.01, mip_max_nodes: 50000, time_limit: 900}
       robust_share: 0.8
-      nightly: {n: 20}            # the nightly job runs this sweep after the main plan (omit: no sweep)
+      nightly: {n: 20}            # the nightly job runs this sweep after the main plan (omit: no sweep);
+                                  # also seed, scheduler (a Dask address) or serial: true
 
 Variant ``i`` draws its factors from its own random stream, ``numpy.random.default_rng([seed, i])``,
 in the sorted order of the input names, so variant ``i`` is the same whatever ``n`` is.  A grid point
@@ -143,9 +144,13 @@ class Grid(BaseModel):
 
 
 class NightlySweep(BaseModel):
+    """The nightly job's sweep: n variants (seed: the sweep's), on a local cluster, a scheduler, or serially."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
     n: int = Field(default=20, ge=1)
     seed: int | None = None
+    scheduler: str | None = Field(default=None, description="Dask scheduler address (default: a local cluster).")
+    serial: bool = False
 
 
 class SweepSpec(BaseModel):
