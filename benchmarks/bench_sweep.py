@@ -12,6 +12,10 @@ Each run starts from an empty cache.  Figures (JSON and a markdown table):
 * ``solve_s``: per variant, the time in the variant function (from the cache entries), sum and median;
 * ``overhead_per_variant_s``: serial: (wall − Σ solve) / n; parallel: (workers × wall − Σ solve) / n, the
   worker time not spent solving (cluster start, scattering the problem, transfers, idle workers at the end);
+* ``cpu_s``: per variant, the CPU time of the variant function (HiGHS runs in its thread): what a variant
+  costs whatever else the machine runs; ``speedup_uncontended_estimate`` = Σ CPU serial / (Σ CPU parallel /
+  workers + the parallel run's measured non-solving time): the speedup on cores not shared with other work;
+* ``worker_max_rss_mb``: the largest peak memory of a worker process;
 * ``identical_summaries``: whether the two runs wrote byte-identical summary files.
 
 The machine load (``os.getloadavg``) is recorded before and after: the machine is shared.
@@ -35,8 +39,8 @@ from facility_opt.robust.aggregate import SUMMARY_FILES
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _solve_seconds(cache: Path) -> list[float]:
-    return [json.loads(p.read_text())["result"]["seconds"] for p in sorted(cache.glob("*.json"))]
+def _solve_seconds(cache: Path, what: str = "seconds") -> list[float]:
+    return [json.loads(p.read_text())["result"].get(what, float("nan")) for p in sorted(cache.glob("*.json"))]
 
 
 def run(model_path: Path, data: str | None, n: int, seed: int, workers: int) -> dict:
@@ -59,6 +63,9 @@ def run(model_path: Path, data: str | None, n: int, seed: int, workers: int) -> 
             par = sweep(m, n=n, seed=seed, client=client, out=tmp / "parallel")
         wall_par = time.perf_counter() - t0
         s_serial, s_par = _solve_seconds(tmp / "serial" / "cache"), _solve_seconds(tmp / "parallel" / "cache")
+        cpu_serial, cpu_par = (_solve_seconds(tmp / "serial" / "cache", "cpu_seconds"),
+                               _solve_seconds(tmp / "parallel" / "cache", "cpu_seconds"))
+        rss = _solve_seconds(tmp / "parallel" / "cache", "max_rss_mb")
         same = all((tmp / "serial" / f).read_bytes() == (tmp / "parallel" / f).read_bytes() for f in SUMMARY_FILES)
         counts = serial.summary.counts
     return {
@@ -68,6 +75,14 @@ def run(model_path: Path, data: str | None, n: int, seed: int, workers: int) -> 
         "cluster_start_s": round(cluster_start, 2), "speedup": round(wall_serial / wall_par, 3),
         "solve_s_serial": {"sum": round(sum(s_serial), 2), "median": round(statistics.median(s_serial), 2)},
         "solve_s_parallel": {"sum": round(sum(s_par), 2), "median": round(statistics.median(s_par), 2)},
+        "cpu_s_serial": {"sum": round(sum(cpu_serial), 2), "median": round(statistics.median(cpu_serial), 2)},
+        "cpu_s_parallel": {"sum": round(sum(cpu_par), 2), "median": round(statistics.median(cpu_par), 2)},
+        "worker_max_rss_mb": max(rss),
+        # the speedup the parallel run would show if its workers had their cores to themselves: the CPU work
+        # split over the workers plus the measured non-solving time of the parallel run
+        "speedup_uncontended_estimate": round(sum(cpu_serial) / (sum(cpu_par) / workers + cluster_start
+                                                                 + max(0.0, wall_par - cluster_start
+                                                                       - sum(s_par) / workers)), 3),
         "overhead_per_variant_s": {"serial": round((wall_serial - sum(s_serial)) / n, 3),
                                    "parallel": round((workers * wall_par - sum(s_par)) / n, 3)},
         "identical_summaries": same, "computed": [serial.computed, par.computed], "counts": counts,
@@ -87,7 +102,11 @@ def markdown(r: dict) -> str:
         f"| median solve (s) | {r['solve_s_serial']['median']} | {r['solve_s_parallel']['median']} |",
         f"| overhead per variant (s) | {r['overhead_per_variant_s']['serial']} | "
         f"{r['overhead_per_variant_s']['parallel']} |",
-        f"| speedup | 1 | {r['speedup']} |", "",
+        f"| Σ CPU time in the variants (s) | {r['cpu_s_serial']['sum']} | {r['cpu_s_parallel']['sum']} |",
+        f"| median CPU per variant (s) | {r['cpu_s_serial']['median']} | {r['cpu_s_parallel']['median']} |",
+        f"| speedup (measured) | 1 | {r['speedup']} |",
+        f"| speedup estimate with the cores to themselves | 1 | {r['speedup_uncontended_estimate']} |", "",
+        f"Peak memory of a worker: {r['worker_max_rss_mb']} MB.", "",
         f"Summary files byte-identical serial vs parallel: **{r['identical_summaries']}**; variants planned "
         f"{r['counts']['ok']} of {r['n']}, stops {r['counts']['stops']}.", ""])
 

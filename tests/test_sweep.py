@@ -291,3 +291,23 @@ def test_stop_reasons_from_the_solver_status():
     assert _stop_reason(info("feasible", "GapLimit")) == "gap"
     assert _stop_reason(info("feasible", "TimeLimit")) == "time_limit"
     assert _stop_reason(info("feasible", "SolutionLimit")) == "node_limit"
+
+
+def test_cli_alternatives_writes_the_plans_and_their_differences(tiny_model, tmp_path):
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from facility_opt.cli import app
+
+    res = CliRunner().invoke(app, ["alternatives", str(tiny_model), "--k", "2", "--within", "5", "--gap", "0",
+                                   "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    alts = pd.read_csv(tmp_path / "alternatives.csv")
+    assert alts["rank"].tolist()[0] == 0 and alts["extra_cost_yen"].iloc[0] == 0
+    assert (alts["extra_cost_yen"] >= 0).all() and (alts["extra_share"] <= 5).all()
+    assert all((tmp_path / f"plan_{r}" / "plan.json").is_file() for r in alts["rank"])
+    assert len(alts) == 2  # keeping everything is within 500 % of the best plan, so a second plan exists
+    diffs = pd.read_csv(tmp_path / "differences.csv")
+    assert (diffs["rank"] == 1).sum() == alts["facilities_differing"].iloc[1] >= 1
+    # what it costs = what the differing decisions save less: the facilities' savings add up to the plan's
+    assert alts["extra_cost_yen"].iloc[1] == pytest.approx(-diffs["saving_difference_yen"].sum(), abs=1.0)
