@@ -311,3 +311,29 @@ def test_cli_alternatives_writes_the_plans_and_their_differences(tiny_model, tmp
     assert (diffs["rank"] == 1).sum() == alts["facilities_differing"].iloc[1] >= 1
     # what it costs = what the differing decisions save less: the facilities' savings add up to the plan's
     assert alts["extra_cost_yen"].iloc[1] == pytest.approx(-diffs["saving_difference_yen"].sum(), abs=1.0)
+
+
+def test_scenario_grid_on_a_planning_model_solves_each_distinct_variant_once(tiny_model, tmp_path):
+    """Grid over two scenarios (the model, and a scenario file raising the fixed cost per building): variants
+    0 and 2 are the model, 1 and 3 the scenario, so two solves; the scenario's result is the scenario
+    file's own plan."""
+    from facility_opt.pipeline import portfolio_options
+    from facility_opt.planning import load_planning_model
+    from facility_opt.portfolio import optimise_portfolio
+    from facility_opt.portfolio.build import problem_from_model
+
+    alt = tmp_path / "scen" / "dear.yaml"
+    alt.parent.mkdir()
+    alt.write_text(f"extends: {tiny_model}\nname: tiny-dear\nportfolio: {{fixed_yen_per_building_year: 9000000}}\n")
+    tiny_model.write_text(tiny_model.read_text() + "sweep:\n  grid:\n    scenarios: {model: null, dear: scen/dear.yaml}\n"
+                          "  solver: {gap_rel: 0}\n")
+    m = load_planning_model(tiny_model)
+    assert m.sweep["grid"]["scenarios"]["dear"] == str(alt)  # made absolute, relative to the file naming it
+    res = sweep(m, n=4, seed=1, serial=True, out=tmp_path / "s")
+    assert res.computed == 2 and [v.scenario for v in res.variants] == ["dear", "model", "dear", "model"]
+    assert res.results[0] == res.results[2] and res.results[1] == res.results[3]
+    dear = load_planning_model(alt)
+    opts = portfolio_options(dear, {"gap_rel": 0, "threads": 1})
+    direct = optimise_portfolio(problem_from_model(dear), opts)
+    assert res.results[0]["kpis"]["cost_after_yen"] == direct.kpis.cost_after_yen
+    assert res.summary.variants["scenario"].tolist() == ["dear", "model", "dear", "model"]

@@ -78,7 +78,13 @@ def nightly(
             if m.sweep:  # the model's sweep.nightly: which decisions hold, and which became unstable
                 from ..robust.nightly import nightly_sweep
 
-                nightly_sweep(m, out, previous, cache=state.resolve() / "sweep_cache")
+                try:
+                    nightly_sweep(m, out, previous, cache=state.resolve() / "sweep_cache")
+                except ModelConfigError:
+                    raise  # a wrong sweep section is an invalid input like any other
+                except Exception as exc:  # noqa: BLE001 - the plan is good; a failed sweep must not discard it
+                    log.error(f"the sweep failed; the plan is kept without it: {type(exc).__name__}: {exc}",
+                              extra={"data": {"event": "sweep_failed"}})
 
         def after(outcome: NightlyOutcome) -> None:
             if publish is None or outcome.run_dir is None:
