@@ -23,12 +23,14 @@ FLOOR = "imputed.floor_area_m2.hall"
 
 
 def _expected(n: int, seed: int = SEED):
-    """Per variant: (keeps A, cost) by hand (sweep_cases.halls_with_imputed_floor)."""
+    """Per variant: (keeps A, cost) by hand (sweep_cases.halls_with_imputed_floor), with the scaled inputs
+    rounded as apply_variant rounds them (floor to 0.1 m², yen to the yen)."""
     vs = generate_variants(SweepSpec.parse(SPEC), n, seed)
     x = np.array([v.factors[FLOOR] for v in vs])
     land = np.array([v.factors["land_prices"] for v in vs])
-    keeps_a = x < 1.4
-    cost = np.where(keeps_a, 250e6 * x, 350e6) - 300e6 * land
+    keep_a = np.round(100e6 * x) + np.round(500 * x, 1) * 10_000 * 30  # A's renovation + running, ≈ 250e6·x
+    keeps_a = keep_a < 350e6
+    cost = np.where(keeps_a, keep_a, 350e6) - 600 * np.round(500_000 * land)
     return vs, x, land, keeps_a, cost
 
 

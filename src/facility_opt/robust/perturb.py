@@ -16,6 +16,10 @@ Each factor multiplies the problem's tables (1.0 leaves them as they are):
 
 A site whose floor is partly imputed (one of several buildings) is scaled as a whole: the problem
 keeps one floor per site.  The variant's policy knobs replace the policy's fields.
+
+Scaled figures are rounded to the precision a plan states them in (yen to the yen, m² to 0.1,
+capacities to whole places, demand to 0.001), so that a variant's plan passes the independent check
+(:func:`facility_opt.portfolio.check_plan`) as the model's own does.
 """
 
 from __future__ import annotations
@@ -33,13 +37,14 @@ __all__ = ["apply_variant"]
 def _scale_budget(policy, f: float) -> dict:
     out: dict = {}
     if policy.capital_budget_yen is not None:
-        out["capital_budget_yen"] = policy.capital_budget_yen * f
+        out["capital_budget_yen"] = float(round(policy.capital_budget_yen * f))
     b = policy.budget
     if b is not None:
         if b.cap_yen is None:
             raise ModelConfigError("sweep.inputs.budget: the policy's budget is a share of a projected budget; "
                                    "only a cap_yen budget can be scaled")
-        cap = {y: v * f for y, v in b.cap_yen.items()} if isinstance(b.cap_yen, dict) else b.cap_yen * f
+        cap = ({y: float(round(v * f)) for y, v in b.cap_yen.items()} if isinstance(b.cap_yen, dict)
+               else float(round(b.cap_yen * f)))
         out["budget"] = b.model_copy(update={"cap_yen": cap}).model_dump()
     if not out:
         raise ModelConfigError("sweep.inputs.budget: the model's policy has no budget to vary")
@@ -92,5 +97,11 @@ def apply_variant(problem: PortfolioProblem, variant: Variant) -> PortfolioProbl
         else:
             svc = placements["service_id"]
             hit = cap_imp & (svc.eq(key) if key != "*" else ~svc.isin(named[field])).to_numpy()
-            placements.loc[hit, "capacity"] = np.round(placements.loc[hit, "capacity"] * x, 6)
+            placements.loc[hit, "capacity"] = np.round(placements.loc[hit, "capacity"] * x)  # whole places
+    sites = sites.round({"build_yen_per_m2": 0, "land_value_yen_per_m2": 0, "operating_yen_per_m2_year": 0,
+                         "fixed_yen_per_year": 0, "floor_area_m2": 1})
+    placements = placements.round({"floor_area_m2": 1})
+    if events is not None:
+        events = events.round({"cost_yen": 0, "floor_area_m2": 1})
+    demand = demand.round({"demand": 3, "population": 3})
     return problem.replace(sites=sites, events=events, placements=placements, demand=demand, policy=policy)
