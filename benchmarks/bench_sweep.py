@@ -70,7 +70,8 @@ def run(model_path: Path, data: str | None, n: int, seed: int, workers: int) -> 
         counts = serial.summary.counts
     return {
         "model": str(model_path.relative_to(ROOT)) if model_path.is_relative_to(ROOT) else str(model_path),
-        "data": data or m.data, "n": n, "seed": seed, "workers": workers, "cpu_count": os.cpu_count(),
+        "data": str(Path(data).resolve().relative_to(ROOT)) if data and Path(data).resolve().is_relative_to(ROOT)
+        else (data or m.data), "n": n, "seed": seed, "workers": workers, "cpu_count": os.cpu_count(),
         "wall_serial_s": round(wall_serial, 2), "wall_parallel_s": round(wall_par, 2),
         "cluster_start_s": round(cluster_start, 2), "speedup": round(wall_serial / wall_par, 3),
         "solve_s_serial": {"sum": round(sum(s_serial), 2), "median": round(statistics.median(s_serial), 2)},
