@@ -82,6 +82,9 @@ _EXPORTS = {
     "SolveInfo": ".solver",
     "SolverOptions": ".solver",
     "Ward": ".ward",
+    "sweep": ".robust",
+    "alternatives": ".robust",
+    "SweepSpec": ".robust",
 }
 
 if TYPE_CHECKING:  # static analysers see the real imports
@@ -139,6 +142,7 @@ if TYPE_CHECKING:  # static analysers see the real imports
     from .schema import METRIC_CRS
     from .solver import SolveInfo, SolverOptions
     from .ward import Ward
+    from .robust import SweepSpec, alternatives, sweep
 
 
 def __getattr__(name: str) -> Any:
@@ -236,4 +240,7 @@ __all__ = [
     "METRIC_CRS",
     "SolveInfo",
     "SolverOptions",
+    "sweep",
+    "alternatives",
+    "SweepSpec",
 ]

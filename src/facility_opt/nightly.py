@@ -245,6 +245,12 @@ def run_nightly(inputs: dict[str, Path], state: str | Path, job: JobFn, force: b
                 for table, t in tables.items():
                     lines += ["", f"Changed {table} rows ({t['key'].nunique()}):"]
                     lines += [f"- {r.key}: {r.column} {r.before!r} -> {r.after!r}" for r in t.itertuples()]
+                unstable = tmp / "sweep" / "newly_unstable.csv"  # facility_opt.robust.nightly
+                if unstable.is_file():
+                    u = pd.read_csv(unstable, dtype={"facility_id": str})
+                    lines += ["", f"Decisions unstable in tonight's sweep, not last night ({len(u)}):"]
+                    lines += [f"- {r.facility_id} {r.decision}: taken in {100 * r.share_after:.0f} % of variants "
+                              f"(before {r.stability_before or 'no sweep'})" for r in u.itertuples()]
                 atomic_write_text(tmp / "diff.md", "\n".join(lines) + "\n")
         except BaseException as exc:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -92,6 +92,8 @@ class PlanningModel(BaseModel):
     fees: str | None = None
     schedule: dict[str, Any] = Field(default_factory=dict)
     solver: dict[str, Any] = Field(default_factory=dict)
+    sweep: dict[str, Any] = Field(default_factory=dict, description="Uncertainty and scenario sweep "
+                                  "(facility_opt.robust.spec.SweepSpec): validated when a sweep runs.")
     source_files: list[str] = Field(default_factory=list, description="The YAML files merged, base first.")
 
     # -- the inputs the model names, read and validated ------------------------------------------
@@ -200,6 +202,19 @@ def _read_yaml(path: Path) -> dict:
     return data
 
 
+def _absolute_sweep_paths(data: dict, path: Path) -> None:
+    """Files named in a ``sweep`` section (projection variants, scenario files) made absolute, relative
+    to the file that names them."""
+    sw = data.get("sweep")
+    if not isinstance(sw, dict):
+        return
+    for where in (_get(sw, "demand_projection.options"), _get(sw, "grid.scenarios")):
+        if isinstance(where, dict):
+            for k, v in where.items():
+                if isinstance(v, str):
+                    where[k] = str((path.parent / v).resolve())
+
+
 def _resolve(path: Path, seen: tuple[Path, ...]) -> tuple[dict, list[str], dict[str, Path]]:
     """Merged raw dict, the chain of files, and which file set each path-valued key."""
     path = path.resolve()
@@ -207,6 +222,7 @@ def _resolve(path: Path, seen: tuple[Path, ...]) -> tuple[dict, list[str], dict[
         chain = " -> ".join(str(p) for p in (*seen, path))
         raise ModelConfigError(f"{path}: 'extends' makes a cycle: {chain}")
     data = _read_yaml(path)
+    _absolute_sweep_paths(data, path)
     origin = {k: path for k in _PATH_KEYS if _get(data, k) is not None}
     parent = data.pop("extends", None)
     if parent is None:

@@ -17,5 +17,6 @@ from . import nightly_cmd  # noqa: F401,E402
 from . import compare_cmd  # noqa: F401,E402
 from . import schedule_cmd  # noqa: F401,E402
 from . import bench_cmd  # noqa: F401,E402
+from . import sweep_cmd  # noqa: F401,E402
 
 __all__ = ["app", "main"]

@@ -41,6 +41,10 @@ def nightly(
     copy is what is fingerprinted and planned on). With ``--publish`` the current plan is published
     whenever the database does not have it yet (after a new run, or when an earlier publish failed).
 
+    When the model's ``sweep`` section has ``nightly``, the sweep runs after the plan (into
+    ``runs/<run>/sweep``, its variants cached in ``STATE/sweep_cache``) and the diff lists the
+    decisions that became unstable since the last night.
+
     Exit codes: 0 updated or nothing to do, 1 invalid input, 2 infeasible, 3 solver limit,
     4 another run holds the lock, 5 internal error, 6 publishing failed. On any failure the
     previous plan stays current (and published).
@@ -72,6 +76,16 @@ def nightly(
         def job(out: Path, previous: Path | None) -> None:
             start = previous if previous is not None and (previous / "plan.json").is_file() else None
             run_model(m, out, start_plan=start, lang=lang.value if lang else None)
+            if m.sweep:  # the model's sweep.nightly: which decisions hold, and which became unstable
+                from ..robust.nightly import nightly_sweep
+
+                try:
+                    nightly_sweep(m, out, previous, cache=state.resolve() / "sweep_cache")
+                except ModelConfigError:
+                    raise  # a wrong sweep section is an invalid input like any other
+                except Exception as exc:  # noqa: BLE001 - the plan is good; a failed sweep must not discard it
+                    log.error(f"the sweep failed; the plan is kept without it: {type(exc).__name__}: {exc}",
+                              extra={"data": {"event": "sweep_failed"}})
 
         def after(outcome: NightlyOutcome) -> None:
             if publish is None or outcome.run_dir is None:
