@@ -71,7 +71,8 @@ def test_nerima_plan_holds_every_year(nerima):
     nursery = tl[tl["service_id"] == "nursery"]
     for y in range(2019, 2049):
         live = nursery[(nursery["from_year"] <= y) & (nursery["to_year"] >= y)]
-        assert live["capacity"].sum() >= TODAY_NURSERY_PLACES - 1e-6, y
+        # capacities are written to 0.001 places per site (the check allows the same rounding)
+        assert live["capacity"].sum() >= TODAY_NURSERY_PLACES - 1e-3 * len(live) - 1e-6, y
     # annual spend within the budget (to the solver's feasibility tolerance, 1e-6: 10,000 yen in 100億)
     money = years.groupby("year")[["spend_yen", "budget_yen"]].first()
     capped = money.dropna(subset=["budget_yen"])
