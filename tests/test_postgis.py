@@ -128,7 +128,7 @@ def test_run_from_postgis_and_publish(tiny_db, tiny_model, tmp_path):
     assert res.exit_code == 0, res.output
     info = json.loads(res.output)
     assert info["published"]["tables"] == ["facilities", "decisions", "timeline", "years", "costs", "cost_by_year",
-                                           "services", "assignments", "events", "floor", "kpis"]
+                                           "services", "assignments", "events", "floor", "freed_sites", "kpis"]
     # every table holds its CSV, row for row
     for table, key in (("decisions", "facility_id"), ("assignments", "service_id, zone_id, site_id"),
                        ("costs", "site_id"), ("cost_by_year", "year")):

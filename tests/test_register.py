@@ -205,7 +205,7 @@ def test_register_round_trip_run_and_workbook(sample, tmp_path):
     assert {d["facility_id"] for d in plan["decisions"]} == {r["施設番号"] for r in _rows(sample / "facilities.xlsx")}
     wb = load_workbook(out / "plan.xlsx")
     assert wb.sheetnames == ["KPIs", "decisions", "timeline", "years", "costs", "cost_by_year", "services",
-                             "assignments", "events", "floor"]
+                             "assignments", "events", "floor", "freed_sites"]
     kpis = {r[0]: r[1] for r in wb["KPIs"].iter_rows(min_row=2, values_only=True)}
     for k in ("buildings_before", "buildings_after", "cost_before_yen", "cost_after_yen", "saving_yen"):
         assert kpis[k] == plan["kpis"][k], k
