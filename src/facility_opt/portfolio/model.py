@@ -146,16 +146,13 @@ class PortfolioModel(ReformRows):
         priced instead of enforced, so that a portfolio that misses them still gets a (reported)
         solution.
     elastic : add a priced slack to every constraint family that can block a plan (diagnosis).
-    keep_sites : keep every existing site open and build none.
     """
 
-    def __init__(self, problem: PortfolioProblem, baseline: bool = False, elastic: bool = False,
-                 keep_sites: bool = False) -> None:
+    def __init__(self, problem: PortfolioProblem, baseline: bool = False, elastic: bool = False) -> None:
         t0 = time.perf_counter()
         self.problem = problem
         self.baseline = baseline
         self.elastic = elastic
-        self.keep_sites = keep_sites
         self.m = Milp("portfolio" + ("_baseline" if baseline else "_elastic" if elastic else ""), elastic=elastic)
         self._index()
         self._variables()
@@ -356,8 +353,6 @@ class PortfolioModel(ReformRows):
             for e in np.flatnonzero((frozen_e | kept).to_numpy()):
                 why = "frozen" if frozen_e.iat[e] else "keep_services"
                 self.locks.append((f"{why}:{el['service_id'].iat[e]}@{el['site_id'].iat[e]}", self._x(e), 1.0))
-        if self.keep_sites:  # the no-closure repair model: every existing site open, no new site
-            o_lo[ex], o_hi[ex], o_hi[~ex] = 1.0, 1.0, 0.0
         Milp.set_bounds(self.v_open, np.maximum(o_lo, 0).ravel(), o_hi.ravel())
         Milp.set_bounds(self.v_place, x_lo.ravel(), x_hi.ravel())
         if not self.elastic:
@@ -1534,10 +1529,9 @@ class PortfolioModel(ReformRows):
         return out[cols].reset_index(drop=True)
 
 
-def build_model(problem: PortfolioProblem, baseline: bool = False, elastic: bool = False,
-                keep_sites: bool = False) -> PortfolioModel:
+def build_model(problem: PortfolioProblem, baseline: bool = False, elastic: bool = False) -> PortfolioModel:
     """Build the multi-year portfolio MILP for ``problem`` (see :class:`PortfolioModel`)."""
-    return PortfolioModel(problem, baseline=baseline, elastic=elastic, keep_sites=keep_sites)
+    return PortfolioModel(problem, baseline=baseline, elastic=elastic)
 
 
 def _set_init(v, x: float) -> None:

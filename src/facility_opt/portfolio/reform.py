@@ -187,7 +187,7 @@ class ReformRows:
     def _reform_index(self) -> np.ndarray:
         """Prepare the moves; return the extra demand each placement may have to take (a merger's)."""
         p, pol, P = self.problem, self.problem.policy, self.P
-        on = not self.baseline and not self.keep_sites
+        on = not self.baseline
         pairs = candidate_mergers(p) if on and pol.mergers else candidate_mergers(p).iloc[0:0]
         ok, _, _ = merger_windows(p, pairs)
         keep = ok.any(axis=1) | pairs["required"].to_numpy(dtype=bool)  # a pair never in the window cannot merge
