@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Hashable
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
-
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..atomic import atomic_write_text
 from ..solver import SolveInfo
 from ._problem import LocationProblem
 
@@ -107,6 +109,21 @@ class LocationResult:
             "sites": [s.item() if isinstance(s, np.generic) else s for s in self.sites],
             "metrics": dict(self.metrics),
             **self.info.to_dict(),
+        }
+
+    def to_files(self, folder: str | Path) -> dict[str, Path]:
+        """Write ``assignments.csv`` (:meth:`to_frame`), ``sites.csv`` (:meth:`sites_frame`) and
+        ``result.json`` (:meth:`to_dict` without the solve times) atomically, byte-identical for
+        identical input."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        summary = {k: v for k, v in self.to_dict().items() if not k.endswith("_seconds")}
+        return {
+            "assignments": atomic_write_text(folder / "assignments.csv",
+                                             self.to_frame().to_csv(index=False, lineterminator="\n")),
+            "sites": atomic_write_text(folder / "sites.csv", self.sites_frame().to_csv(index=False, lineterminator="\n")),
+            "result": atomic_write_text(folder / "result.json",
+                                        json.dumps(summary, indent=1, sort_keys=True, default=str) + "\n"),
         }
 
     def __repr__(self) -> str:
