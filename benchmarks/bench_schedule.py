@@ -20,9 +20,9 @@ import numpy as np
 
 import facility_opt as fo
 from facility_opt.atomic import atomic_write_text, atomic_write_with
-from facility_opt.costs import load_age_profile, read_stock_table, stock_buildings
+from facility_opt.renewal import load_age_profile, plot_schedule, read_stock_table, stock_buildings
 from facility_opt.errors import InfeasibleError, SolverError
-from facility_opt.schedule import Window, check_schedule, default_schedule_params, plot_schedule, schedule_renewals
+from facility_opt.renewal.schedule import Window, check_schedule, default_schedule_params, schedule_renewals
 from facility_opt.solver import SolverOptions
 
 ROOT = Path(__file__).resolve().parents[1]

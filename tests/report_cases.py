@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from facility_opt.catalogue import default_catalogue
-from facility_opt.costs import default_renewal_params
+from facility_opt.renewal import default_renewal_params
 from facility_opt.loading import read_ward
 from facility_opt.portfolio import PortfolioOptions, optimise_portfolio
 from facility_opt.portfolio.build import problem_from_ward

@@ -11,8 +11,7 @@ import pandas as pd
 import pytest
 
 from facility_opt.catalogue import CostClass, default_catalogue
-from facility_opt.costs import (
-    OKU_YEN,
+from facility_opt.renewal import (
     BacklogRule,
     default_renewal_params,
     load_age_profile,
@@ -24,6 +23,7 @@ from facility_opt.costs import (
     totals_by_year,
 )
 from facility_opt.errors import DataValidationError, ModelConfigError
+from facility_opt.units import OKU_YEN
 from facility_opt.resources import models_dir
 
 HERE = Path(__file__).resolve().parent
@@ -143,7 +143,7 @@ def test_operation_and_missing_operation(caplog):
     f = pd.DataFrame({"facility_id": ["A", "B"], "category": ["library", "library"],
                       "floor_area_m2": [100.0, 200.0], "year_built": [2010, 2010],
                       "operating_cost_yen": [1e6, np.nan]})
-    with caplog.at_level(logging.WARNING, logger="facility_opt.costs"):
+    with caplog.at_level(logging.WARNING, logger="facility_opt.renewal.projection"):
         c = project_renewal(f, start_year=START)
     op = c[c["kind"] == "operation"].groupby("facility_id")["cost_yen"].sum()
     assert op.to_dict() == pytest.approx({"A": 30e6})

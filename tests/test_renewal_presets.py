@@ -12,8 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from facility_opt.costs import (
-    OKU_YEN,
+from facility_opt.renewal import (
     BacklogRule,
     default_renewal_params,
     load_age_profile,
@@ -24,8 +23,9 @@ from facility_opt.costs import (
     renewal_events,
 )
 from facility_opt.errors import ModelConfigError
-from facility_opt.renewal_calibration import NERIMA_TOTAL_YEN, calibrate_renewal
+from facility_opt.renewal.calibration import NERIMA_TOTAL_YEN, calibrate_renewal
 from facility_opt.resources import models_dir, nerima_dir
+from facility_opt.units import OKU_YEN
 
 M = 1_000_000
 REN, REB = 170 * M, 330 * M   # 1,000 m² × 17 / 33 万円/m²
@@ -209,7 +209,7 @@ def test_scheduler_prices_events_with_the_chosen_preset(tiny_ward_dir, tiny_mode
     from typer.testing import CliRunner
 
     from facility_opt.cli import app
-    from facility_opt.schedule import schedule_renewals
+    from facility_opt.renewal.schedule import schedule_renewals
 
     one = school(1960)  # rebuild due 2020
     for preset, factor in (("soumu", 1.0), ("soumu_calibrated", 1.365)):

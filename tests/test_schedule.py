@@ -8,9 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from facility_opt.costs import stock_buildings
 from facility_opt.errors import InfeasibleError, ModelConfigError
-from facility_opt.schedule import (
+from facility_opt.renewal import stock_buildings
+from facility_opt.renewal.schedule import (
     Bonds,
     Fund,
     Penalties,
@@ -255,7 +255,7 @@ def test_cli_exit_codes_and_files(tiny_ward_dir, tmp_path):
 def test_plan_buildings_schedules_what_a_plan_keeps(tiny_model, tmp_path):
     from facility_opt.loading import read_ward
     from facility_opt.pipeline import run_model
-    from facility_opt.schedule import plan_buildings
+    from facility_opt.renewal.schedule import plan_buildings
 
     result = run_model(tiny_model, tmp_path / "run")
     sites = result.plan.frame("sites")
@@ -279,7 +279,7 @@ def test_schedule_plan_reports_the_plans_own_renewal_years(tiny_model, tmp_path)
 
     from facility_opt.cli import app
     from facility_opt.pipeline import run_model
-    from facility_opt.schedule import plan_schedule
+    from facility_opt.renewal.schedule import plan_schedule
 
     result = run_model(tiny_model, tmp_path / "run")
     plan = result.plan

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from facility_opt.costs import (
-    OKU_YEN,
+from facility_opt.renewal import (
     BacklogRule,
     default_renewal_params,
     load_age_profile,
@@ -21,8 +20,9 @@ from facility_opt.costs import (
     read_stock_table,
 )
 from facility_opt.catalogue import default_catalogue
-from facility_opt.renewal_calibration import calibrate_renewal
+from facility_opt.renewal.calibration import calibrate_renewal
 from facility_opt.resources import models_dir
+from facility_opt.units import OKU_YEN
 
 ROOT = Path(__file__).resolve().parents[2]
 WARD_FIGURE_OKU = 6450.0

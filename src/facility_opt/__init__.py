@@ -23,14 +23,14 @@ _EXPORTS = {
     "station_catchments": ".access",
     "station_summary": ".access",
     "land_value_at": ".land",
-    "RenewalCostParams": ".costs",
-    "RenewalPreset": ".costs",
-    "default_renewal_params": ".costs",
-    "plot_renewal_cliff": ".costs",
-    "project_renewal": ".costs",
-    "project_stock": ".costs",
-    "totals_by_year": ".costs",
-    "calibrate_renewal": ".renewal_calibration",
+    "RenewalCostParams": ".renewal",
+    "RenewalPreset": ".renewal",
+    "default_renewal_params": ".renewal",
+    "plot_renewal_cliff": ".renewal",
+    "project_renewal": ".renewal",
+    "project_stock": ".renewal",
+    "totals_by_year": ".renewal",
+    "calibrate_renewal": ".renewal.calibration",
     "facility_capacity": ".demand",
     "zone_demand": ".demand",
     "DataIssue": ".errors",
@@ -67,14 +67,14 @@ _EXPORTS = {
     "write_facilities_gpkg": ".report",
     "write_report": ".report",
     "explore_plan": ".webmap",
-    "Budget": ".schedule",
-    "ScheduleParams": ".schedule",
-    "ScheduleResult": ".schedule",
-    "check_schedule": ".schedule",
-    "default_schedule_params": ".schedule",
-    "plan_buildings": ".schedule",
-    "plot_schedule": ".schedule",
-    "schedule_renewals": ".schedule",
+    "Budget": ".renewal.schedule",
+    "ScheduleParams": ".renewal.schedule",
+    "ScheduleResult": ".renewal.schedule",
+    "check_schedule": ".renewal.schedule",
+    "default_schedule_params": ".renewal.schedule",
+    "plan_buildings": ".renewal.schedule",
+    "plot_schedule": ".renewal",
+    "schedule_renewals": ".renewal.schedule",
     "LocationProblem": ".locate",
     "LocationResult": ".locate",
     "p_median": ".locate",
@@ -91,7 +91,7 @@ if TYPE_CHECKING:  # static analysers see the real imports
     from .catalogue import Catalogue, Category, Service, default_catalogue, load_catalogue
     from .access import distance_pairs, read_street_network, station_access, station_catchments, station_summary
     from .land import land_value_at
-    from .costs import (
+    from .renewal import (
         RenewalCostParams,
         RenewalPreset,
         default_renewal_params,
@@ -100,7 +100,7 @@ if TYPE_CHECKING:  # static analysers see the real imports
         project_stock,
         totals_by_year,
     )
-    from .renewal_calibration import calibrate_renewal
+    from .renewal.calibration import calibrate_renewal
     from .demand import facility_capacity, zone_demand
     from .errors import (
         DataIssue,
@@ -128,14 +128,14 @@ if TYPE_CHECKING:  # static analysers see the real imports
     from .portfolio.yearly import cost_by_year
     from .report import plan_geodataframe, plan_map, write_facilities_gpkg, write_report
     from .webmap import explore_plan
-    from .schedule import (
+    from .renewal import plot_schedule
+    from .renewal.schedule import (
         Budget,
         ScheduleParams,
         ScheduleResult,
         check_schedule,
         default_schedule_params,
         plan_buildings,
-        plot_schedule,
         schedule_renewals,
     )
     from .locate import LocationProblem, LocationResult, p_median

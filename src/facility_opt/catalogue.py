@@ -13,9 +13,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from .schema import AgeGroup
+from .strict import StrictModel
 from .yamlio import load_yaml_model
 
 __all__ = ["CostClass", "Category", "Assignment", "Service", "Catalogue", "load_catalogue", "default_catalogue"]
@@ -39,11 +40,7 @@ class CostClass(StrEnum):
     other = "other"  # その他
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Category(_Strict):
+class Category(StrictModel):
     """A building category (施設類型)."""
 
     name: str
@@ -52,7 +49,7 @@ class Category(_Strict):
     stock_type: str | None = Field(default=None, description="Row of the ward's stock table it belongs to.")
 
 
-class Assignment(_Strict):
+class Assignment(StrictModel):
     """How residents are assigned to a service's sites (see :mod:`facility_opt.portfolio.problem`).
 
     ``allocated``: the ward allocates places within the distance standard (nurseries);
@@ -70,7 +67,7 @@ class Assignment(_Strict):
     source: str = Field(default="assumption")
 
 
-class Service(_Strict):
+class Service(StrictModel):
     """A service residents need, and the standard it must meet."""
 
     name: str
@@ -99,7 +96,7 @@ class Service(_Strict):
         return self
 
 
-class Catalogue(_Strict):
+class Catalogue(StrictModel):
     """Categories and services of one ward, keyed by id."""
 
     categories: dict[str, Category]

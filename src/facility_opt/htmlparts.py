@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from .costs import OKU_YEN
+from .units import OKU_YEN
 
 __all__ = ["CSS", "esc", "num_cell", "oku", "table", "img", "delta_class"]
 

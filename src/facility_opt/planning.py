@@ -127,7 +127,7 @@ class PlanningModel(BaseModel):
     def renewal_params(self):
         """Renewal-cost parameters: the model's cost table (default: the 総務省 standard) with the
         ``costs`` overrides and the model's horizon applied."""
-        from .costs import RenewalCostParams, default_renewal_params, load_renewal_params
+        from .renewal.params import RenewalCostParams, default_renewal_params, load_renewal_params
 
         base = load_renewal_params(self.renewal_costs) if self.renewal_costs else default_renewal_params()
         merged = deep_merge(base.model_dump(), {**self.costs, "horizon_years": self.horizon.years})

@@ -39,7 +39,7 @@ import pandas as pd
 from shapely.geometry import Point
 
 from .atomic import atomic_write_text, atomic_write_with
-from .costs import OKU_YEN
+from .units import OKU_YEN
 from .htmlparts import CSS as _CSS
 from .htmlparts import delta_class as _delta_class
 from .htmlparts import esc as _e
@@ -301,7 +301,7 @@ def plot_spend_by_year(spend: pd.DataFrame, ax=None, title: str | None = None, l
     budget (red step), in oku-yen; returns the axes.  ``spend`` is a :func:`spend_by_year` table."""
     from matplotlib.figure import Figure
 
-    from .costs import OKU_LABEL
+    from .units import OKU_LABEL
 
     if ax is None:
         ax = Figure(figsize=(10, 4.2)).subplots()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .costs import OKU_YEN
+from .units import OKU_YEN
 from .htmlparts import esc, num_cell, table
 from .i18n import capacity_unit, decision_label, tr, tr_or
 

@@ -36,8 +36,9 @@ def costs(
     """Project renovation, rebuild and operation costs per year over the model's horizon
     (or, with --calibrate, fit a renewal-cost preset to the ward's published total)."""
     from ..atomic import atomic_write_text
-    from ..costs import OKU_YEN, load_age_profile, plot_renewal_cliff, project_renewal, project_stock, \
-        read_stock_table, totals_by_year
+    from ..renewal import load_age_profile, plot_renewal_cliff, project_renewal, project_stock, read_stock_table, \
+        totals_by_year
+    from ..units import OKU_YEN
     from ..figures import save_figure
     from ..planning import load_planning_model
     from ..resources import models_dir
@@ -104,8 +105,9 @@ def costs(
 
 def _calibrate(params, catalogue, stock, age_profile, start_year, target_oku, tolerance, out, json_out) -> None:
     """``--calibrate``: fit the active preset over a stock table; table + calibration.json/.csv."""
-    from ..costs import OKU_YEN, load_age_profile, read_stock_table
-    from ..renewal_calibration import NERIMA_START_YEAR, NERIMA_TOTAL_YEN, calibrate_renewal
+    from ..renewal import load_age_profile, read_stock_table
+    from ..units import OKU_YEN
+    from ..renewal.calibration import NERIMA_START_YEAR, NERIMA_TOTAL_YEN, calibrate_renewal
     from ..resources import models_dir, nerima_dir
 
     table = read_stock_table(stock or nerima_dir() / "stock_2013.csv", catalogue)

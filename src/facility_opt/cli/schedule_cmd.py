@@ -37,11 +37,12 @@ def schedule(
     import pandas as pd
 
     from ..atomic import atomic_write_with
-    from ..costs import default_renewal_params, load_age_profile, read_stock_table, stock_buildings
+    from ..renewal import default_renewal_params, load_age_profile, read_stock_table, stock_buildings
     from ..planning import load_planning_model
     from ..loading import load_nerima, read_ward
     from ..resources import models_dir, nerima_dir
-    from ..schedule import default_schedule_params, load_schedule_params, plot_schedule, schedule_renewals
+    from ..renewal.plots import plot_schedule
+    from ..renewal.schedule import default_schedule_params, load_schedule_params, schedule_renewals
     from ..solver import SolverOptions
 
     if plan is not None and (cap is not None or min_budget or stock or model or preset):
@@ -55,7 +56,7 @@ def schedule(
     try:
         if plan is not None:  # the portfolio model scheduled the kept buildings' renewals: report its years
             from ..portfolio import Plan
-            from ..schedule import plan_schedule
+            from ..renewal.schedule import plan_schedule
 
             result = plan_schedule(Plan.from_json(plan / "plan.json" if plan.is_dir() else plan))
         else:

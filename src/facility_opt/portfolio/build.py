@@ -24,7 +24,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..access import DEFAULT_DETOUR_FACTOR, distance_pairs, station_access
 from ..catalogue import Catalogue
-from ..costs import RenewalCostParams, project_renewal
+from ..renewal.params import RenewalCostParams
+from ..renewal.projection import project_renewal
 from ..demand import zone_demand
 from ..errors import ModelConfigError
 from ..ward import Ward
@@ -108,7 +109,7 @@ def _sites(ward: Ward, catalogue: Catalogue, cfg: PortfolioConfig, params: Renew
     Events are :func:`facility_opt.costs.renewal_events` with one life cycle per building, summed
     per site (the scheduler's rule).
     """
-    from ..schedule import _events_by_building, _one_cycle_per_building
+    from ..renewal.schedule.buildings import _events_by_building, _one_cycle_per_building
 
     f = ward.facilities.copy()
     f["site_id"] = f["building_id"].where(f["building_id"].notna() & (f["building_id"] != ""), f["facility_id"])
@@ -357,7 +358,7 @@ def problem_from_ward(ward: Ward, catalogue: Catalogue, config: PortfolioConfig 
     if cfg.earliest_change_year is not None:
         pol.setdefault("earliest_change_year", cfg.earliest_change_year)
     if "renewal" not in pol:
-        from ..schedule import default_schedule_params
+        from ..renewal.schedule.params import default_schedule_params
 
         pol["renewal"] = default_schedule_params().model_dump()
     locks = set(pol.get("lock_open", [])) | set(

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..schedule import event_risk
+from ..renewal.schedule.options import event_risk
 from .problem import PortfolioProblem
 
 __all__ = ["PlanState", "site_year_costs", "COST_KINDS", "CASH_KINDS", "INCOME_KINDS", "capital_by_year",

@@ -52,7 +52,7 @@ import pandas as pd
 import pulp
 
 from ..milp import Milp, csr_groups, values
-from ..schedule import event_options, event_risk, event_windows, order_rows
+from ..renewal.schedule.options import event_options, event_risk, event_windows, order_rows
 from ..solver import SolveInfo, SolverOptions
 from .problem import PortfolioProblem
 from .reform import ReformRows

@@ -836,7 +836,7 @@ def _floor_rows(st: PlanState) -> list[FloorChange]:
 
 def _events(problem: PortfolioProblem, st: PlanState) -> list[EventRow]:
     from .model import prepare_events
-    from ..schedule import event_risk
+    from ..renewal.schedule.options import event_risk
 
     ev = problem.events.reset_index(drop=True)
     if ev.empty:

@@ -57,7 +57,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..errors import DataIssue, DataValidationError
-from ..schedule import Budget, ScheduleParams
+from ..renewal.schedule.params import Budget, ScheduleParams
 from .reform import HubRule, MergerRule
 
 __all__ = ["Policy", "ReuseNeed", "OperatorChange", "OperatorService", "DISPOSALS", "PortfolioProblem",

@@ -96,7 +96,7 @@ def tradeoff_curve(problem: PortfolioProblem, n_points: int = 5, options: Solver
 
 def plot_tradeoff(curve: pd.DataFrame, ax=None, title: str | None = None, lang: str = "en"):
     """Plot a :func:`tradeoff_curve` (30-year cost against access, oku-yen); returns the axes."""
-    from ..costs import OKU_YEN
+    from ..units import OKU_YEN
     from ..figures import plt
     from ..i18n import tr
 

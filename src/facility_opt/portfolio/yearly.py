@@ -79,7 +79,7 @@ def plot_cost_by_year(years: pd.DataFrame, ax=None, title: str | None = None, la
     """
     from matplotlib.figure import Figure
 
-    from ..costs import OKU_LABEL, OKU_YEN
+    from ..units import OKU_LABEL, OKU_YEN
     from ..i18n import tr
 
     if ax is None:  # a bare Figure: no pyplot state

@@ -33,9 +33,12 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
 
-from .catalogue import Catalogue, default_catalogue
-from .costs import OKU_YEN, RenewalCostParams, _expand_stock, default_renewal_params, project_renewal
-from .errors import ModelConfigError
+from ..catalogue import Catalogue, default_catalogue
+from ..errors import ModelConfigError
+from ..units import OKU_YEN
+from .params import RenewalCostParams, default_renewal_params
+from .projection import project_renewal
+from .stock import _expand_stock
 
 __all__ = ["NERIMA_TOTAL_YEN", "NERIMA_TOTAL_SOURCE", "ParameterFit", "Calibration", "calibrate_renewal",
            "stock_total"]
@@ -144,7 +147,7 @@ class Calibration:
 
     def write(self, folder: str | Path) -> dict[str, Path]:
         """``calibration.json`` and ``calibration.csv`` in ``folder`` (written atomically)."""
-        from .atomic import atomic_write_text
+        from ..atomic import atomic_write_text
 
         folder = Path(folder)
         paths = {"json": folder / "calibration.json", "csv": folder / "calibration.csv"}
@@ -235,7 +238,7 @@ def calibrate_renewal(
     Parameters
     ----------
     stock, age_profile
-        The ward's type-level stock table and construction-year profile, as :func:`facility_opt.costs.project_stock`
+        The ward's type-level stock table and construction-year profile, as :func:`facility_opt.renewal.stock.project_stock`
         (for Nerima: ``geodata/nerima/stock_2013.csv`` and ``models/nerima_age_profile.yaml``).
     params, preset
         The renewal-cost parameters (default: ``models/renewal_costs.yaml``) and the preset to calibrate
