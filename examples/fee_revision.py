@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from facility_opt.fees import default_fee_model, load_fee_schedule_csv, optimise_fees, write_fee_outputs
+from facility_opt.fees import default_fee_model, load_fee_tariff_csv, optimise_fees, write_fee_outputs
 
 
 def main() -> None:
@@ -26,7 +26,7 @@ def main() -> None:
 
     example = default_fee_model()
     policy = example.policy.model_copy(update={"objective": args.objective})
-    model = load_fee_schedule_csv(args.csv, args.costs) if args.csv else example.schedule
+    model = load_fee_tariff_csv(args.csv, args.costs) if args.csv else example.tariff
     result = optimise_fees(model, policy)
     s = result.summary
     print(result.table[["item_id", "current_fee", "proposed_fee", "reason"]].to_string(index=False))

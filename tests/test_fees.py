@@ -14,7 +14,7 @@ from facility_opt.fees import (
     FeeItem,
     FeeModel,
     FeePolicy,
-    FeeSchedule,
+    FeeTariff,
     annual_cost,
     burden_frame,
     candidate_fees,
@@ -22,7 +22,7 @@ from facility_opt.fees import (
     default_fee_model,
     level_outcomes,
     load_fee_model,
-    load_fee_schedule_csv,
+    load_fee_tariff_csv,
     optimise_fees,
     unit_cost,
     write_fee_outputs,
@@ -37,9 +37,9 @@ def item(item_id="a", **kw) -> FeeItem:
     return FeeItem(**base)
 
 
-def schedule(*items: FeeItem, cost: float = 1_000_000, **ckw) -> FeeSchedule:
+def tariff(*items: FeeItem, cost: float = 1_000_000, **ckw) -> FeeTariff:
     keys = {it.key for it in items}
-    return FeeSchedule(items=items, costs={k: FacilityCost(annual_operating_yen=cost, **ckw) for k in keys})
+    return FeeTariff(items=items, costs={k: FacilityCost(annual_operating_yen=cost, **ckw) for k in keys})
 
 
 def row(result, item_id):
@@ -70,7 +70,7 @@ def test_room_cost_basis_hand_computed():
 
 
 def test_per_person_cost_basis_hand_computed():
-    s = schedule(item("p", unit="person", floor_share=0.5, annual_uses=50_000), cost=20_000_000)
+    s = tariff(item("p", unit="person", floor_share=0.5, annual_uses=50_000), cost=20_000_000)
     cb = cost_bases(s)["p"]
     assert cb.unit_cost_yen == pytest.approx(20_000_000 * 0.5 / 50_000)  # ¥200 per person
     assert cb.room_cost_yen == pytest.approx(10_000_000)
@@ -80,7 +80,7 @@ def test_per_person_cost_basis_hand_computed():
 
 def test_cap_binds():
     # unit cost 1,000,000 / 1000 = ¥1,000; target 50 % needs ¥500; cap 1.5 × ¥100 = ¥150.
-    res = optimise_fees(schedule(item("a")), FeePolicy(cap_ratio=1.5, rounding_unit=10))
+    res = optimise_fees(tariff(item("a")), FeePolicy(cap_ratio=1.5, rounding_unit=10))
     r = row(res, "a")
     assert r.unit_cost == 1000 and r.proposed_fee == 150
     assert r.binding == "cap"
@@ -88,7 +88,7 @@ def test_cap_binds():
 
 
 def test_private_price_binds():
-    res = optimise_fees(schedule(item("a", private_price=130)), FeePolicy(cap_ratio=1.5, rounding_unit=10))
+    res = optimise_fees(tariff(item("a", private_price=130)), FeePolicy(cap_ratio=1.5, rounding_unit=10))
     r = row(res, "a")
     assert r.proposed_fee == 130 and r.binding == "private"
     assert "private price binds" in r.reason and "¥130" in r.reason
@@ -98,7 +98,7 @@ def test_use_drop_limit_forces_lower_fee():
     # unit cost ¥400, target 50 % -> ¥200, within cap 2×; but use ∝ (F/100)^-0.5 and use may
     # fall at most 10 %: F <= 100 / 0.9² = 123.46 -> ¥120 in ¥10 steps.
     it = item("a", annual_uses=1000, elasticity=-0.5)
-    res = optimise_fees(schedule(it, cost=400_000), FeePolicy(cap_ratio=2.0, max_use_drop=0.10, rounding_unit=10))
+    res = optimise_fees(tariff(it, cost=400_000), FeePolicy(cap_ratio=2.0, max_use_drop=0.10, rounding_unit=10))
     r = row(res, "a")
     assert r.proposed_fee == 120 and r.binding == "use_drop"
     assert "use-drop limit binds" in r.reason and "¥200" in r.reason
@@ -112,7 +112,7 @@ def test_use_drop_limit_is_shared_within_a_facility_type_and_optimal():
     items = (item("a", annual_uses=1000, elasticity=-0.4, floor_share=0.3),
              item("b", annual_uses=3000, elasticity=-0.2, floor_share=0.3),
              item("c", annual_uses=500, elasticity=-0.8, current_fee=200, floor_share=0.3))
-    s = schedule(*items, cost=3_000_000)
+    s = tariff(*items, cost=3_000_000)
     pol = FeePolicy(cap_ratio=2.0, min_fee_ratio=0.8, max_use_drop=0.08, rounding_unit=20)
     res = optimise_fees(s, pol)
     bases = cost_bases(s)
@@ -140,27 +140,27 @@ def test_use_drop_limit_is_shared_within_a_facility_type_and_optimal():
 
 def test_lower_limit_binds():
     # unit cost ¥100, target 50 % -> ¥50; fees fall at most to 80 % of ¥100 per revision.
-    res = optimise_fees(schedule(item("a"), cost=100_000), FeePolicy(min_fee_ratio=0.8))
+    res = optimise_fees(tariff(item("a"), cost=100_000), FeePolicy(min_fee_ratio=0.8))
     r = row(res, "a")
     assert r.proposed_fee == 80 and r.binding == "floor" and "reduction limit binds" in r.reason
 
 
 def test_private_price_below_reduction_limit_wins():
     # current ¥1,000, private ¥400, at most -50 % (¥500): the private price wins.
-    res = optimise_fees(schedule(item("a", current_fee=1000, private_price=400), cost=600_000), FeePolicy())
+    res = optimise_fees(tariff(item("a", current_fee=1000, private_price=400), cost=600_000), FeePolicy())
     r = row(res, "a")
     assert r.proposed_fee == 400 and r.binding == "private" and "below the reduction limit" in r.reason
 
 
 def test_meets_target_and_tie_break_prefers_smaller_change():
     # unit cost ¥1,010, target 50 % = ¥505: ¥500 and ¥510 are equally close; ¥500 is nearer ¥400.
-    res = optimise_fees(schedule(item("a", current_fee=400), cost=1_010_000), FeePolicy(rounding_unit=10))
+    res = optimise_fees(tariff(item("a", current_fee=400), cost=1_010_000), FeePolicy(rounding_unit=10))
     r = row(res, "a")
     assert r.proposed_fee == 500 and r.binding == "target" and r.reason.startswith("meets target")
 
 
 def test_free_item_stays_free():
-    res = optimise_fees(schedule(item("a", current_fee=0, necessity="essential")), FeePolicy())
+    res = optimise_fees(tariff(item("a", current_fee=0, necessity="essential")), FeePolicy())
     r = row(res, "a")
     assert r.proposed_fee == 0 and r.binding == "free" and r.expected_revenue == 0
 
@@ -172,7 +172,7 @@ def test_reductions_exemptions_and_surcharge_change_revenue_as_hand_computed():
     # the fee cannot move (cap 1, floor 1); only the surcharge changes; no demand response.
     pol = FeePolicy(cap_ratio=1.0, min_fee_ratio=1.0, reduction_rate=0.5, nonresident_surcharge=0.25,
                     rounding_unit=10, max_recovery=None)
-    res = optimise_fees(schedule(it, cost=2_000_000), pol)
+    res = optimise_fees(tariff(it, cost=2_000_000), pol)
     r = row(res, "a")
     # now:      1000 × (0.4 × 1000 + 0.3 × 500 + 0.1 × 0 + 0.2 × 1000) = 750,000
     # proposed: 1000 × (0.4 × 1000 + 0.3 × 500 + 0.1 × 0 + 0.2 × 1250) = 800,000
@@ -184,7 +184,7 @@ def test_reductions_exemptions_and_surcharge_change_revenue_as_hand_computed():
 def test_paid_basis_raises_list_fee_to_cover_exemptions():
     # half the use is exempt: to recover 50 % of a ¥1,000 cost on average, the list fee must be ¥1,000.
     it = item("a", current_fee=800, share_exempt=0.5)
-    res = optimise_fees(schedule(it), FeePolicy(recovery_basis="paid"))
+    res = optimise_fees(tariff(it), FeePolicy(recovery_basis="paid"))
     r = row(res, "a")
     assert r.proposed_fee == 1000 and r.achieved_recovery == pytest.approx(0.5)
 
@@ -202,13 +202,13 @@ def test_rounding_unit_respected():
 
 def test_revenue_objective_matches_brute_force():
     it = item("a", current_fee=1000, elasticity=-1.5)  # elastic: revenue falls as the fee rises
-    s = schedule(it, cost=5_000_000)
+    s = tariff(it, cost=5_000_000)
     pol = FeePolicy(objective="revenue", max_use_drop=1.0)
     r = row(optimise_fees(s, pol), "a")
     fees = candidate_fees(it, 5000, pol)
     out = level_outcomes(it, fees, 5000, pol)
     assert r.proposed_fee == fees[int(np.argmax(out.revenue))] == 500  # the lower limit
-    r2 = row(optimise_fees(schedule(item("b", current_fee=1000, elasticity=-0.3), cost=5_000_000), pol), "b")
+    r2 = row(optimise_fees(tariff(item("b", current_fee=1000, elasticity=-0.3), cost=5_000_000), pol), "b")
     assert r2.proposed_fee == 1500 and r2.binding == "cap"
 
 
@@ -218,14 +218,14 @@ def test_infeasible_use_drop_limit_names_item_and_constraint():
     it = item("gym_pass", facility_type="gym", current_fee=500, share_nonresident=0.4, elasticity=-1.0)
     pol = FeePolicy(min_fee_ratio=1.0, nonresident_surcharge=0.5, max_use_drop=0.05)
     with pytest.raises(InfeasibleError) as ei:
-        optimise_fees(schedule(it), pol)
+        optimise_fees(tariff(it), pol)
     msg = str(ei.value)
     assert "use-drop limit" in msg and "gym" in msg and "'gym_pass'" in msg and "5%" in msg
     assert "86.7%" in msg  # 0.6 + 0.4 / 1.5 of today's use
 
 
 def test_unreachable_target_is_explained_or_raised():
-    s = schedule(item("plot", private_price=120))
+    s = tariff(item("plot", private_price=120))
     r = row(optimise_fees(s, FeePolicy()), "plot")
     assert r.binding == "private" and "target needs ¥500" in r.reason
     with pytest.raises(InfeasibleError) as ei:
@@ -243,7 +243,7 @@ def test_csv_cp932_reads(tmp_path):
     p = tmp_path / "fees.csv"
     p.write_bytes((CSV_HEADER + "h1,地域集会所,集会室(大),hour,800,0.3,4308,1800,optional,public,10000000\n"
                    "h2,地域集会所,和室,hour,400,0.2,4308,1500,optional,public,10000000\n").encode("cp932"))
-    s = load_fee_schedule_csv(p)
+    s = load_fee_tariff_csv(p)
     assert [i.room_class for i in s.items] == ["集会室(大)", "和室"]
     assert s.costs["地域集会所"].annual_operating_yen == 10_000_000
     res = optimise_fees(s, FeePolicy())
@@ -256,14 +256,14 @@ def test_csv_errors_name_file_row_field(tmp_path):
                  "h2,hall,small,hour,abc,0.2,4308,1500,optional,public,1000\n"
                  "h3,hall,tiny,hour,100,1.7,4308,1500,sometimes,public,1000\n", encoding="utf-8")
     with pytest.raises(DataValidationError) as ei:
-        load_fee_schedule_csv(p)
+        load_fee_tariff_csv(p)
     issues = {(i.row, i.field) for i in ei.value.issues}
     assert {(2, "current_fee"), (3, "floor_share"), (3, "necessity")} <= issues
     assert "bad.csv, row 2, field 'current_fee'" in str(ei.value)
     p2 = tmp_path / "missing.csv"
     p2.write_text("item_id,facility_type\nx,hall\n", encoding="utf-8")
     with pytest.raises(DataValidationError, match="missing.csv, field 'current_fee': missing column"):
-        load_fee_schedule_csv(p2)
+        load_fee_tariff_csv(p2)
 
 
 def test_csv_with_separate_costs_file(tmp_path):
@@ -272,7 +272,7 @@ def test_csv_with_separate_costs_file(tmp_path):
                      "p1,pool,adult,person,400,0.8,100000,optional,market\n", encoding="utf-8")
     costs = tmp_path / "costs.csv"
     costs.write_text("cost_key,annual_operating_yen,annual_maintenance_yen\npool,50000000,10000000\n", encoding="utf-8")
-    s = load_fee_schedule_csv(items, costs)
+    s = load_fee_tariff_csv(items, costs)
     assert cost_bases(s)["p1"].unit_cost_yen == pytest.approx(60_000_000 * 0.8 / 100_000)  # ¥480
 
 
@@ -292,7 +292,7 @@ def test_example_model_is_marked_illustrative():
 
     assert "ILLUSTRATIVE" in (models_dir() / "fees_nerima_example.yaml").read_text(encoding="utf-8").splitlines()[0]
     # the published 2016 utilisation: 43 % overall, 30 % in the evening, 12 bookable hours a day
-    ch = {i.item_id: i for i in m.schedule.items}
+    ch = {i.item_id: i for i in m.tariff.items}
     large_rooms = ch["ch_large_day"].rooms
     per_room = (ch["ch_large_day"].annual_uses + ch["ch_large_eve"].annual_uses) / large_rooms
     assert per_room / ch["ch_large_day"].available_hours == pytest.approx(0.43, abs=1e-3)
@@ -303,7 +303,7 @@ def test_example_model_is_marked_illustrative():
 
 def test_example_summary_consistent_and_deterministic(tmp_path):
     m = default_fee_model()
-    r1, r2 = optimise_fees(m), optimise_fees(load_fee_model(m.schedule.source))
+    r1, r2 = optimise_fees(m), optimise_fees(load_fee_model(m.tariff.source))
     p1, p2 = r1.to_csv(tmp_path / "a.csv"), r2.to_csv(tmp_path / "b.csv")
     assert p1.read_bytes() == p2.read_bytes()
     t, s = r1.table, r1.summary
@@ -347,7 +347,7 @@ def test_write_fee_outputs_are_reproducible(tmp_path):
         assert a[k].read_bytes() == b[k].read_bytes()
 
 
-def test_model_from_schedule_and_policy_object():
-    s = schedule(item("a"))
-    res = optimise_fees(FeeModel(schedule=s, policy=FeePolicy(cap_ratio=3.0)))
+def test_model_from_tariff_and_policy_object():
+    s = tariff(item("a"))
+    res = optimise_fees(FeeModel(tariff=s, policy=FeePolicy(cap_ratio=3.0)))
     assert row(res, "a").proposed_fee == 300

@@ -43,7 +43,7 @@ _EXPORTS = {
     "FeeResult": ".fees",
     "default_fee_model": ".fees",
     "load_fee_model": ".fees",
-    "load_fee_schedule_csv": ".fees",
+    "load_fee_tariff_csv": ".fees",
     "optimise_fees": ".fees",
     "load_nerima": ".loading",
     "read_ward": ".loading",
@@ -110,7 +110,7 @@ if TYPE_CHECKING:  # static analysers see the real imports
         ModelConfigError,
         SolverError,
     )
-    from .fees import FeePolicy, FeeResult, default_fee_model, load_fee_model, load_fee_schedule_csv, optimise_fees
+    from .fees import FeePolicy, FeeResult, default_fee_model, load_fee_model, load_fee_tariff_csv, optimise_fees
     from .loading import load_nerima, read_ward
     from .pipeline import RunResult, report_from_run, run_model
     from .planning import PlanningModel, load_planning_model
@@ -222,7 +222,7 @@ __all__ = [
     "FeeResult",
     "optimise_fees",
     "load_fee_model",
-    "load_fee_schedule_csv",
+    "load_fee_tariff_csv",
     "default_fee_model",
     "read_ward",
     "load_nerima",

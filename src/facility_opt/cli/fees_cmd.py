@@ -25,14 +25,14 @@ def fees(
     """Choose fees that bring each line's cost recovery to its target within the ward's limits."""
     import yaml
 
-    from ..fees import FeeModel, FeePolicy, default_fee_model, load_fee_model, load_fee_schedule_csv, optimise_fees
+    from ..fees import FeeModel, FeePolicy, default_fee_model, load_fee_model, load_fee_tariff_csv, optimise_fees
     from ..fees.report import write_fee_outputs
 
     try:
         if model is None:
             fm = default_fee_model()
         elif model.suffix.lower() == ".csv":
-            fm = FeeModel(schedule=load_fee_schedule_csv(model, costs))
+            fm = FeeModel(tariff=load_fee_tariff_csv(model, costs))
         else:
             fm = load_fee_model(model)
         pol = fm.policy

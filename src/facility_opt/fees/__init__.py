@@ -1,28 +1,31 @@
 """Usage-fee revision (区立施設使用料の見直し): cost basis, optimiser and resident-friendly report.
 
-* :mod:`.schedule` — fee items, facility costs, the policy; YAML and CSV loaders.
+* :mod:`.tariff` — the fee tariff (fee items), facility costs, the policy.
+* :mod:`.load` — the fee-model YAML and CSV loaders.
 * :mod:`.costbasis` — the cost of one use (原価), as Japanese municipalities compute it.
-* :mod:`.optimise` — the MILP choosing one fee level per line; :class:`FeeResult`.
+* :mod:`.levels` — candidate fees of a line and their use, revenue and recovery.
+* :mod:`.optimise` — the MILP choosing one fee level per line (:class:`FeeRevision`).
+* :mod:`.reasons` — why each line ends where it does; what blocks an infeasible revision.
+* :mod:`.result` — :class:`FeeResult` and its files.
 * :mod:`.report` — who pays for one use (chart) and the output files.
 """
 
 from .costbasis import CostBasis, annual_cost, cost_bases, unit_cost
-from .optimise import FeeResult, candidate_fees, level_outcomes, optimise_fees
+from .levels import candidate_fees, level_outcomes
+from .load import default_fee_model, load_facility_costs_csv, load_fee_model, load_fee_tariff_csv
+from .optimise import FeeRevision, optimise_fees
 from .report import burden_frame, plot_burden, write_fee_outputs
-from .schedule import (
+from .result import FeeResult
+from .tariff import (
     BurdenShares,
     FacilityCost,
     FeeItem,
     FeeModel,
     FeePolicy,
-    FeeSchedule,
+    FeeTariff,
     FeeUnit,
     MarketCharacter,
     Necessity,
-    default_fee_model,
-    load_facility_costs_csv,
-    load_fee_model,
-    load_fee_schedule_csv,
 )
 
 __all__ = [
@@ -33,7 +36,8 @@ __all__ = [
     "FeeModel",
     "FeePolicy",
     "FeeResult",
-    "FeeSchedule",
+    "FeeRevision",
+    "FeeTariff",
     "FeeUnit",
     "MarketCharacter",
     "Necessity",
@@ -45,7 +49,7 @@ __all__ = [
     "level_outcomes",
     "load_facility_costs_csv",
     "load_fee_model",
-    "load_fee_schedule_csv",
+    "load_fee_tariff_csv",
     "optimise_fees",
     "plot_burden",
     "unit_cost",

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from ..errors import ModelConfigError
-from .schedule import FacilityCost, FeeItem, FeeSchedule, FeeUnit
+from .tariff import FacilityCost, FeeItem, FeeTariff, FeeUnit
 
 __all__ = ["DepreciationSource", "annual_cost", "unit_cost", "cost_bases", "CostBasis"]
 
@@ -93,12 +93,12 @@ def unit_cost(item: FeeItem, annual_cost_yen: float) -> float:
     return room * item.hours_per_use / (item.rooms * item.available_hours)
 
 
-def cost_bases(schedule: FeeSchedule, include_depreciation: bool = False,
+def cost_bases(tariff: FeeTariff, include_depreciation: bool = False,
                depreciation: DepreciationSource = None) -> dict[str, CostBasis]:
-    """The cost basis of every item of ``schedule``, keyed by item id."""
-    annual = {k: annual_cost(k, c, include_depreciation, depreciation) for k, c in sorted(schedule.costs.items())}
+    """The cost basis of every item of ``tariff``, keyed by item id."""
+    annual = {k: annual_cost(k, c, include_depreciation, depreciation) for k, c in sorted(tariff.costs.items())}
     out = {}
-    for it in schedule.items:
+    for it in tariff.items:
         total, dep = annual[it.key]
         out[it.item_id] = CostBasis(it.item_id, total, dep, total * it.floor_share, unit_cost(it, total))
     return out

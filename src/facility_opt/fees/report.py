@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..atomic import atomic_write_bytes
-from .optimise import FeeResult
+from .result import FeeResult
 
 __all__ = ["burden_frame", "plot_burden", "write_fee_outputs"]
 
