@@ -83,11 +83,126 @@ def _pmedian_too_hard():
 PMEDIAN = ModelCase("p-median", _pmedian, _line_problem, 17.0, ("demand_id", "site_id"),
                     _pmedian_infeasible, _pmedian_too_hard)
 
-MODELS: list[ModelCase] = [PMEDIAN]
+
+# ------------------------------------------------------------------------------ renewal scheduling
+def _two_schools():
+    import pandas as pd
+
+    # two primary schools of 1,000 m² built 1960: each rebuild due 2020, 33万円/m² = 3.3億 over 3 years
+    return pd.DataFrame({"facility_id": ["A", "B"], "category": ["primary_school"] * 2,
+                         "floor_area_m2": [1000.0, 1000.0], "year_built": [1960, 1960]})
+
+
+def _simple_schedule_params(**windows):
+    from facility_opt.renewal.schedule import Penalties, ScheduleParams, Window
+
+    # only a linear risk of 1 % of the event cost per year late (tests/test_schedule.py's SIMPLE)
+    return ScheduleParams(windows={"*": Window(early_years=0, late_years=10), **windows},
+                          penalties=Penalties(risk_linear=0.01, risk_quadratic=0.0,
+                                              deferred_rebuild_maintenance_yen_per_m2=0.0,
+                                              early_share_per_year=0.0, defer_tail_years=0))
+
+
+def _scheduler(options: SolverOptions, budget: float = 1.1e8, **windows):
+    from facility_opt.renewal.schedule import RenewalScheduler
+
+    return RenewalScheduler(start_year=2018, horizon_years=10, budget=budget,
+                            params=_simple_schedule_params(**windows), options=options)
+
+
+def _scheduler_infeasible():
+    from facility_opt.renewal.schedule import Window
+
+    # school rebuilds must start by 2022 (hard limit 2 years): 1.1億 is due in 2022 whatever the year,
+    # over a cap of 0.5億
+    hard = Window(early_years=0, late_years=10, hard_limit_years=2)
+    return _scheduler(SolverOptions(), budget=0.5e8, primary_school=hard), _two_schools()
+
+
+def _scheduler_too_hard():
+    import pandas as pd
+
+    from facility_opt.renewal.schedule import RenewalScheduler, ScheduleParams
+
+    rng = np.random.default_rng(3)
+    n = 150
+    f = pd.DataFrame({"facility_id": [f"b{i:03d}" for i in range(n)], "category": ["primary_school"] * n,
+                      "floor_area_m2": rng.integers(500, 5000, n).astype(float),
+                      "year_built": rng.integers(1955, 1990, n)})
+    return RenewalScheduler(start_year=2016, budget=30e8, params=ScheduleParams(group_identical=False),
+                            options=SolverOptions(time_limit=1e-3)), f
+
+
+# A cap of 1.1億 a year pays one rebuild at a time: A in 2020-22 (on time), B in 2023-25 (3 years late):
+# capital 2 × 3.3億 = 660,000,000 + B's risk 3.3億 × 1 % × 3 = 9,900,000 -> 669,900,000 yen; any other
+# order or year costs more risk. The solver's objective adds the deterministic tie-break (in 億円:
+# 1e-6 × (years from 2018) / 10 per building of the one cohort): 1e-6 × (2 + 5) / 10 億 = 70 yen.
+RENEWAL_SCHEDULE = ModelCase("renewal-schedule", _scheduler, _two_schools, 669_900_000.0 + 70.0,
+                             ("building_id", "event", "cycle"), _scheduler_infeasible, _scheduler_too_hard)
+
+
+# ------------------------------------------------------------------------------------ fee revision
+def _fee_tariff():
+    from facility_opt.fees import FacilityCost, FeeItem, FeeTariff
+
+    # one hall (2,000,000 yen a year), two per-person lines on half its floor each, 1,000 uses a year,
+    # no price response: each use costs 2,000,000 × 0.5 / 1,000 = ¥1,000; target 50 % (optional, public)
+    def item(item_id, fee):
+        return FeeItem(item_id=item_id, facility_type="hall", room_class=f"room_{item_id}", unit="person",
+                       current_fee=fee, floor_share=0.5, annual_uses=1000, necessity="optional",
+                       market="public", elasticity=0.0)
+
+    return FeeTariff(items=(item("a", 100), item("b", 500)), costs={"hall": FacilityCost(annual_operating_yen=2e6)})
+
+
+def _fee_revision(options: SolverOptions):
+    from facility_opt.fees import FeePolicy, FeeRevision
+
+    return FeeRevision(FeePolicy(cap_ratio=1.5, rounding_unit=10), options=options)
+
+
+def _fee_infeasible():
+    from facility_opt.fees import FacilityCost, FeeItem, FeePolicy, FeeRevision, FeeTariff
+
+    # the fee may not fall (min_fee_ratio 1) and non-residents pay 1.5 ×: use keeps 0.6 + 0.4 / 1.5 =
+    # 86.7 % at best, below the 95 % the use-drop limit requires (tests/test_fees.py)
+    it = FeeItem(item_id="gym_pass", facility_type="gym", room_class="pass", unit="person", current_fee=500,
+                 floor_share=1.0, annual_uses=1000, necessity="optional", market="public", share_nonresident=0.4,
+                 elasticity=-1.0)
+    pol = FeePolicy(min_fee_ratio=1.0, nonresident_surcharge=0.5, max_use_drop=0.05)
+    return FeeRevision(pol), FeeTariff(items=(it,), costs={"gym": FacilityCost(annual_operating_yen=1e6)})
+
+
+def _fee_too_hard():
+    from facility_opt.fees import FacilityCost, FeeItem, FeePolicy, FeeRevision, FeeTariff
+
+    rng = np.random.default_rng(5)
+    n = 60
+    items = tuple(FeeItem(item_id=f"i{i:03d}", facility_type="hall", room_class=f"r{i:03d}", unit="person",
+                          current_fee=int(rng.integers(10, 100)) * 10, floor_share=1.0 / n,
+                          annual_uses=int(rng.integers(500, 5000)), necessity="optional", market="public",
+                          elasticity=-float(rng.uniform(0.2, 1.5))) for i in range(n))
+    pol = FeePolicy(objective="revenue", max_use_drop=0.05, cap_ratio=3.0)
+    return (FeeRevision(pol, options=SolverOptions(time_limit=1e-3)),
+            FeeTariff(items=items, costs={"hall": FacilityCost(annual_operating_yen=5e8)}))
+
+
+# Target ¥500 for both lines (50 % of ¥1,000). b: ¥500 today, meets it: deviation 0. a: ¥100 today, at most
+# 1.5 × 100 = ¥150, recovering 15 %: deviation |0.15 − 0.5| × ¥1,000 × 1,000 uses = 350,000 yen. The
+# objective adds the tie-break 1e-3 × rank / (max rank + 1) / lines: a's ¥150 ranks 2 × 50 / 10 + 1 = 11,
+# the largest is b's ¥750 (its cap, 2 × 250 / 10 + 1 = 51) -> 1e-3 × 11 / (51 + 1) / 2 lines.
+FEE_REVISION = ModelCase("fee-revision", _fee_revision, _fee_tariff, 350_000.0 + 1e-3 * 11 / 52 / 2,
+                         ("item_id",), _fee_infeasible, _fee_too_hard)
+
+MODELS: list[ModelCase] = [PMEDIAN, RENEWAL_SCHEDULE, FEE_REVISION]
 
 
 def _snapshot(obj: Any) -> dict[str, bytes]:
     """The problem's data, attribute by attribute (a cache a solve fills in later is not a change)."""
+    import pandas as pd
+
+    if isinstance(obj, (pd.DataFrame, pd.Series)):  # a table problem (renewal scheduling): the whole table
+        return {"": pickle.dumps(obj)}
     if hasattr(obj, "__dict__") and not isinstance(obj, dict):
         return {k: pickle.dumps(v) for k, v in vars(obj).items()}
     return {"": pickle.dumps(obj)}
