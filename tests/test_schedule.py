@@ -65,6 +65,23 @@ def test_two_buildings_due_the_same_year_under_a_cap_for_one():
     assert list(r.years["unlevelled_yen"][2:5]) == pytest.approx([2.2e8] * 3)
 
 
+def test_info_in_yen_and_the_summary_file_in_the_solvers_scale(tmp_path):
+    import json
+
+    from facility_opt.renewal.schedule import RenewalScheduler
+
+    # as above: A on time, B 3 years late -> 6.6億 capital + 3.3億 × 1 % × 3 risk = 669,900,000 yen,
+    # plus the tie-break (1e-6 億 × (2 + 5) / 10 = 70 yen) the solver minimises with it
+    f = fac([("A", "primary_school", 1000.0, 1960), ("B", "primary_school", 1000.0, 1960)])
+    r = RenewalScheduler(start_year=2018, horizon_years=10, budget=1.1e8, params=SIMPLE, options=EXACT).solve(f)
+    assert r.info.objective == pytest.approx(669_900_070.0, rel=1e-9)
+    assert r.to_dict()["solver"]["objective"] == pytest.approx(669_900_070.0, rel=1e-9)
+    # the file keeps its solver section as it always was (億円), so outputs stay byte-identical
+    written = json.loads(r.to_files(tmp_path)["summary"].read_text(encoding="utf-8"))
+    assert written["solver"]["objective"] == pytest.approx(6.6990007, rel=1e-9)
+    assert written["total_cost_yen"] == 669_900_000.0
+
+
 def test_hard_limit_forces_the_year():
     # B (other, 2,000 m², 36万円/m² = 7.2億, 2.4億/yr) is dearer to delay; the cap fits one rebuild at a time
     f = fac([("A", "primary_school", 1000.0, 1960), ("B", "other", 2000.0, 1960)])
