@@ -10,7 +10,8 @@ The formulation is documented in ``docs/portfolio.md``.
 
 from .check import check_plan
 from .diagnose import diagnose, unreachable
-from .model import PortfolioModel, Solution, build_model
+from .formulation.solution import Solution
+from .model import PortfolioModel, build_model
 from .optimise import (
     PortfolioOptimiser,
     PortfolioOptions,
