@@ -21,7 +21,8 @@ from .optimise import (
     solve_baseline,
 )
 from .plan import Plan, format_yen
-from .problem import Policy, PortfolioProblem
+from .policy import Policy
+from .problem import PortfolioProblem
 from .tradeoff import plot_tradeoff, tradeoff_curve
 
 __all__ = [

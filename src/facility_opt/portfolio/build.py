@@ -28,7 +28,8 @@ from ..costs import RenewalCostParams, project_renewal
 from ..demand import zone_demand
 from ..errors import ModelConfigError
 from ..ward import Ward
-from .problem import Policy, PortfolioProblem
+from .policy import Policy
+from .problem import PortfolioProblem
 
 __all__ = ["PortfolioConfig", "CandidateConfig", "ServiceOverride", "problem_from_ward", "problem_from_model",
            "nerima_problem"]

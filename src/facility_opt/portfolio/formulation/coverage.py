@@ -16,15 +16,26 @@ class CoverageRows:
     """Mixin of PortfolioModel: the coverage and assignment constraint families."""
 
     def _assignment_rows(self) -> None:
-        P, R, m = self.P, self.R, self.m
-        reach, zk = self.reach, self.zk
-        w = self.v_w.reshape(R, P)
-        x = self.v_place.reshape(self.E, P)
-        re = reach["e"].to_numpy()
-        rzk = reach["zk"].to_numpy()
+        """Families in creation order: cover, capacity, nearest_cum, nearest, district, anchor."""
+        self._cover_rows()
+        self._capacity_rows()
+        if len(self.near_idx):
+            self._nearest_rows()
+        self._district_rows()
+        self._anchor_rows()
+
+    def _live_reach(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(has, live, ri, pi): (zone, service) × period with demand; the same per reach row; live (row, period)."""
         has = (self.pop > 0) | (self.dem > 0)
-        live = has[rzk]  # (R, P)
+        live = has[self.reach["zk"].to_numpy()]  # (R, P)
         ri, pi = np.nonzero(live)
+        return has, live, ri, pi
+
+    def _cover_rows(self) -> None:
+        P, m, zk = self.P, self.m, self.zk
+        w = self.v_w.reshape(self.R, P)
+        rzk = self.reach["zk"].to_numpy()
+        has, _, ri, pi = self._live_reach()
         # no w <= place rows: the capacity rows already forbid serving at a site that provides nothing
         # (the strong links make the LP several times slower on Nerima for little bound)
         # cover: sum_s w + u = 1 for every (zone, service, period) with demand (district services: _district_rows)
@@ -46,8 +57,14 @@ class CoverageRows:
         labels = [f"{a}/{b}@p{c}" for a, b, c in zip(zk["zone_id"].to_numpy()[zi], zk["service_id"].to_numpy()[zi], zp)]
         pen = 1e4 * (1.0 + np.log1p(self.pop[zi, zp]))
         m.add("cover", rows, vars_, coefs, "==", 1.0, n_rows=len(zi), labels=labels, penalty=pen)
-        # capacity: demand served <= capacity0 * place + unit * ext
-        el = self.el
+
+    def _capacity_rows(self) -> None:
+        """capacity: demand served <= capacity0 * place + unit * ext."""
+        P, m, el = self.P, self.m, self.el
+        w = self.v_w.reshape(self.R, P)
+        re = self.reach["e"].to_numpy()
+        rzk = self.reach["zk"].to_numpy()
+        _, _, ri, pi = self._live_reach()
         d = self.dem[rzk[ri], pi]
         cap_row = re[ri] * P + pi
         ok = d > 0
@@ -64,37 +81,47 @@ class CoverageRows:
         labels = [f"{k}@{s}@p{q}" for k, s, q in zip(el["service_id"].to_numpy()[ue], el["site_id"].to_numpy()[ue], up_)]
         pen = 100.0 / np.maximum(np.bincount(row_id, weights=d[ok], minlength=len(used)), 1.0)
         m.add("capacity", rows, vars_, coefs, "<=", 0.0, n_rows=len(used), labels=labels, penalty=pen)
-        # nearest: cum_j = cum_{j-1} + w_j along the zone's sites by distance; place_j <= cum_j
-        if len(self.near_idx):
-            ni = self.near_idx
-            cum = self.v_cum.reshape(len(ni), P)
-            first_of_zone = reach["rank"].to_numpy()[ni] == 0
-            n = len(ni)
-            rows_a, vars_a, coefs_a = [], [], []
-            for q in range(P):
-                base = q * n
-                rid = base + np.arange(n)
-                rows_a += [rid, rid]
-                vars_a += [cum[:, q], w[ni, q]]
-                coefs_a += [np.ones(n), -np.ones(n)]
-                prev = np.flatnonzero(~first_of_zone)
-                rows_a.append(base + prev)
-                vars_a.append(cum[prev - 1, q])
-                coefs_a.append(-np.ones(len(prev)))
-            m.add("nearest_cum", np.concatenate(rows_a), np.concatenate(vars_a), np.concatenate(coefs_a), "==", 0.0,
-                  n_rows=n * P)
-            live_n = live[ni]
-            ii, qq = np.nonzero(live_n)
-            uu = self.v_u.reshape(len(self.zk), P)[rzk[ni[ii]], qq]  # an uncovered share is exempt
-            n_ = len(ii)
-            self.m.add("nearest", np.r_[np.arange(n_), np.arange(n_), np.arange(n_)],
-                       np.r_[x[re[ni[ii]], qq], cum[ii, qq], uu], np.r_[np.ones(n_), -np.ones(n_), -np.ones(n_)],
-                       "<=", 0.0, n_rows=n_, penalty=10.0,
-                       labels=[f"{a}/{b}->{c}@p{q}" for a, b, c, q in zip(reach["zone_id"].to_numpy()[ni[ii]],
-                                                                         reach["service_id"].to_numpy()[ni[ii]],
-                                                                         reach["site_id"].to_numpy()[ni[ii]], qq)])
-        self._district_rows()
-        # a district service stays at its anchor while the anchor is open (a club stays in its school)
+
+    def _nearest_rows(self) -> None:
+        """nearest: cum_j = cum_{j-1} + w_j along the zone's sites by distance; place_j <= cum_j."""
+        P, m, reach = self.P, self.m, self.reach
+        w = self.v_w.reshape(self.R, P)
+        x = self.v_place.reshape(self.E, P)
+        re = reach["e"].to_numpy()
+        rzk = reach["zk"].to_numpy()
+        _, live, _, _ = self._live_reach()
+        ni = self.near_idx
+        cum = self.v_cum.reshape(len(ni), P)
+        first_of_zone = reach["rank"].to_numpy()[ni] == 0
+        n = len(ni)
+        rows_a, vars_a, coefs_a = [], [], []
+        for q in range(P):
+            base = q * n
+            rid = base + np.arange(n)
+            rows_a += [rid, rid]
+            vars_a += [cum[:, q], w[ni, q]]
+            coefs_a += [np.ones(n), -np.ones(n)]
+            prev = np.flatnonzero(~first_of_zone)
+            rows_a.append(base + prev)
+            vars_a.append(cum[prev - 1, q])
+            coefs_a.append(-np.ones(len(prev)))
+        m.add("nearest_cum", np.concatenate(rows_a), np.concatenate(vars_a), np.concatenate(coefs_a), "==", 0.0,
+              n_rows=n * P)
+        live_n = live[ni]
+        ii, qq = np.nonzero(live_n)
+        uu = self.v_u.reshape(len(self.zk), P)[rzk[ni[ii]], qq]  # an uncovered share is exempt
+        n_ = len(ii)
+        self.m.add("nearest", np.r_[np.arange(n_), np.arange(n_), np.arange(n_)],
+                   np.r_[x[re[ni[ii]], qq], cum[ii, qq], uu], np.r_[np.ones(n_), -np.ones(n_), -np.ones(n_)],
+                   "<=", 0.0, n_rows=n_, penalty=10.0,
+                   labels=[f"{a}/{b}->{c}@p{q}" for a, b, c, q in zip(reach["zone_id"].to_numpy()[ni[ii]],
+                                                                     reach["service_id"].to_numpy()[ni[ii]],
+                                                                     reach["site_id"].to_numpy()[ni[ii]], qq)])
+
+    def _anchor_rows(self) -> None:
+        """anchor: a district service stays at its anchor while the anchor is open (a club stays in its school)."""
+        P, el = self.P, self.el
+        x = self.v_place.reshape(self.E, P)
         keep = self._anchor_placements()
         if len(keep) and not self.baseline:
             o = self.v_open.reshape(self.S, P)

@@ -19,10 +19,19 @@ class ModelIndex:
     """Mixin of PortfolioModel: the index arrays (``self.per``, ``self.el``, ``self.reach``, ...)."""
 
     def _index(self) -> None:
+        self._index_periods_sites()
+        self._index_placements()
+        self._index_reach()
+        self._index_capacity()
+        self._index_economics()
+        self._index_events()
+
+    def _index_periods_sites(self) -> None:
+        """Periods and years; sites, their floor and room to grow; when construction may start."""
         p, pol = self.problem, self.problem.policy
         per = pol.periods()
         self.per = per
-        self.P = P = len(per)
+        self.P = len(per)
         self.pstart = per["start"].to_numpy()
         self.plen = (per["end"] - per["start"] + 1).to_numpy().astype(float)
         self.pfixed = per["fixed"].to_numpy()
@@ -42,6 +51,9 @@ class ModelIndex:
         avail = sites["available_from"].to_numpy()
         self.cand_ok = (self.pstart[None, :] >= avail[:, None]) & ~self.pfixed[None, :] & self.can_build[None, :]
 
+    def _index_placements(self) -> None:
+        """Eligible placements ``el`` with their site, unit size and floor need per unit."""
+        p, pol = self.problem, self.problem.policy
         el = p.eligible()
         svc = p.services.set_index("service_id")
         if self.baseline:
@@ -58,6 +70,10 @@ class ModelIndex:
         self.el = el
         self.E = len(el)
 
+    def _index_reach(self) -> None:
+        """The sparse reach (zone, service, site) by distance; demand and population per (zone, service) and period."""
+        p, P, el = self.problem, self.P, self.el
+        svc = p.services.set_index("service_id")
         reach = p.reach()
         reach = reach.merge(el[["service_id", "site_id"]].reset_index().rename(columns={"index": "e"}),
                             on=["service_id", "site_id"])
@@ -85,7 +101,10 @@ class ModelIndex:
         zk["soft"] = (mode == "min_share").to_numpy() | self.baseline
         self.zk = zk
 
-        # capacity each placement may add (in units): all demand within reach, capped per site
+    def _index_capacity(self) -> None:
+        """Capacity each placement may add (in units): all demand within reach, capped per site."""
+        pol, el = self.problem.policy, self.el
+        svc = self.problem.services.set_index("service_id")
         allr = pd.concat([self.reach, self.dist_reach], ignore_index=True)
         rd = self.dem[allr["zk"].to_numpy()].max(axis=1) if len(allr) else np.zeros(0)
         m = np.bincount(allr["e"].to_numpy(), weights=rd, minlength=self.E)
@@ -106,8 +125,10 @@ class ModelIndex:
         self.ext_ub = np.where(can_grow.to_numpy(), units, 0.0)
         self.is_unit = el["unit"].to_numpy() > 1
 
-        self._index_economics()
-        self.events = prepare_events(p)
+    def _index_events(self) -> None:
+        """Renewal events and their options; the rebuild options that add floor within the horizon."""
+        P = self.P
+        self.events = prepare_events(self.problem)
         ev, opt = self.events.ev, self.events.opt
         self.n_opt = len(opt)
         if self.n_opt:

@@ -16,11 +16,19 @@ class PolicyRows:
     """Mixin of PortfolioModel: the policy constraint families (not in the baseline)."""
 
     def _policy_rows(self) -> None:
-        pol, P, S, m, el = self.problem.policy, self.P, self.S, self.m, self.el
-        o = self.v_open.reshape(S, P)
-        x = self.v_place.reshape(self.E, P)
+        """Families in creation order: min_capacity, min_share, incompatible, max_closures, floor_reduction,
+        capital, locks."""
+        self._min_capacity_rows()
+        self._min_share_rows()
+        self._incompatible_rows()
+        self._portfolio_limit_rows()
+        if self.elastic and self.locks:
+            self._lock_rows()
+
+    def _min_capacity_rows(self) -> None:
+        """Service floors: total capacity per period."""
+        pol, P, m, el = self.problem.policy, self.P, self.m, self.el
         ext = self.v_ext.reshape(self.E, P)
-        # service floors: total capacity per period
         for k in self.problem.services["service_id"]:
             floor_y = pol.min_capacity_by_year(k)
             if not floor_y.any():
@@ -35,7 +43,10 @@ class PolicyRows:
             coefs = np.r_[np.repeat(el["unit"].to_numpy()[ek], P), np.ones(len(kc) * P)]
             m.add(f"min_capacity:{k}", rows, vars_, coefs, ">=", need, n_rows=P,
                   labels=[f"{k}@{y}" for y in self.pstart], penalty=1.0 / max(float(need.max()), 1.0))
-        # minimum covered share per min-share service and period
+
+    def _min_share_rows(self) -> None:
+        """Minimum covered share per min-share service and period."""
+        pol, P, m = self.problem.policy, self.P, self.m
         shares = [(k, v) for k, v in pol.min_share.items() if v > 0]
         if shares:
             u = self.v_u.reshape(len(self.soft_idx), P)
@@ -54,7 +65,11 @@ class PolicyRows:
             if rhs:
                 m.add("min_share", np.concatenate(rows), np.concatenate(vars_), np.concatenate(coefs), "<=",
                       np.array(rhs), n_rows=len(rhs), labels=labels, penalty=1.0)
-        # services that may not share a site (incompatible pairs; services that are not co-locatable)
+
+    def _incompatible_rows(self) -> None:
+        """Services that may not share a site (incompatible pairs; services that are not co-locatable)."""
+        pol, P, S, m, el = self.problem.policy, self.P, self.S, self.m, self.el
+        x = self.v_place.reshape(self.E, P)
         pairs = {tuple(sorted(ab)) for ab in pol.incompatible}
         solo = set(self.problem.services.loc[~self.problem.services["co_locatable"], "service_id"])
         ks = el["service_id"].to_numpy()
@@ -75,6 +90,11 @@ class PolicyRows:
             m.add("incompatible", rows, np.r_[x[inc[:, 0]].ravel(), x[inc[:, 1]].ravel()], 1.0, "<=", 1.0, n_rows=n,
                   labels=[f"{ks[a]}+{ks[b]}@{el['site_id'].iat[a]}@p{q}" for a, b in inc for q in range(P)],
                   penalty=1.0)
+
+    def _portfolio_limit_rows(self) -> None:
+        """The most closures, the floor reduction bounds and the capital budget for change."""
+        pol, P, m = self.problem.policy, self.P, self.m
+        o = self.v_open.reshape(self.S, P)
         ex = np.flatnonzero(self.existing)
         if pol.max_closures is not None:
             m.add("max_closures", np.zeros(len(ex)), o[ex, P - 1], 1.0, ">=", len(ex) - pol.max_closures, n_rows=1,
@@ -101,11 +121,14 @@ class PolicyRows:
             _, r_v, r_c = self._reform_capital_terms(downsizing=False)  # conversions are capital for change
             vs, cs = np.r_[vs, r_v], np.r_[cs, r_c]
             m.add("capital", np.zeros(len(vs)), vs, cs, "<=", pol.capital_budget_yen / SCALE, n_rows=1, penalty=1.0)
-        if self.elastic and self.locks:
-            rows, vars_, coefs, rhs, labels = [], [], [], [], []
-            for lab, vs, t in self.locks:
-                for v in vs:  # |v - t| <= 0, priced: t=1: v >= 1; t=0: v <= 0 -> -v >= 0
-                    rows.append(len(rhs)); vars_.append(v); coefs.append(1.0 if t else -1.0); rhs.append(t)
-                    labels.append(lab)
-            m.add("locks", np.array(rows), np.array(vars_, dtype=object), np.array(coefs), ">=", np.array(rhs),
-                  n_rows=len(rhs), labels=labels, penalty=1.0)
+
+    def _lock_rows(self) -> None:
+        """Elastic only: the locks as priced rows (bounds otherwise)."""
+        m = self.m
+        rows, vars_, coefs, rhs, labels = [], [], [], [], []
+        for lab, vs, t in self.locks:
+            for v in vs:  # |v - t| <= 0, priced: t=1: v >= 1; t=0: v <= 0 -> -v >= 0
+                rows.append(len(rhs)); vars_.append(v); coefs.append(1.0 if t else -1.0); rhs.append(t)
+                labels.append(lab)
+        m.add("locks", np.array(rows), np.array(vars_, dtype=object), np.array(coefs), ">=", np.array(rhs),
+              n_rows=len(rhs), labels=labels, penalty=1.0)
