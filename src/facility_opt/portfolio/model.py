@@ -28,9 +28,9 @@ Constraint families (names used by the diagnosis and the checks): ``open_order``
 ``incompatible``, ``max_closures``, ``floor_reduction``, ``capital``, ``disposal_one``, ``disposal_year``,
 ``disposal_must``, ``reuse_max_sites``, ``operator_order``, ``operator_in_place``, ``operator_cap``, ``operator_link``,
 ``operator_full``, ``operator_per_period``, ``operator_total``, ``lead_coverage`` (added by the optimiser); the
-reform plan's moves (:mod:`facility_opt.portfolio.reform`: ``gd`` floor not rebuilt, ``mg`` school mergers, ``cv``
-floor converted) add ``downsize_link``, ``merge_order``, ``merge_window``, ``merge_close``, ``merge_one``,
-``merge_lock``, ``merge_district``, ``conversion`` and ``hub``.
+reform plan's moves (:mod:`facility_opt.portfolio.formulation.reform`: ``gd`` floor not rebuilt, ``mg`` school
+mergers, ``cv`` floor converted) add ``downsize_link``, ``merge_order``, ``merge_window``, ``merge_close``,
+``merge_one``, ``merge_lock``, ``merge_district``, ``conversion`` and ``hub``.
 
 Objective (million yen): renewal options (capital + deferral risk + early work + bond interest +
 preventive upkeep, from :func:`facility_opt.schedule.event_options`), temporary premises during
@@ -41,13 +41,13 @@ tie-breaks.  :mod:`facility_opt.portfolio.economics` recomputes every cost from 
 independently of this module, and the check compares the two.
 
 The model is one class, :class:`PortfolioModel`, assembled from mixins of
-:mod:`facility_opt.portfolio.formulation`, one concern each: the index (``index``), the variable blocks
-and bounds (``variables``), the constraint families by concern (``capacity``: state and floor;
-``coverage``: coverage and assignment; ``events``; ``money``; ``policy_rows``; ``land_operators``: freed
-land and operator changes; ``reform``: the reform plan's moves; ``lead``: the lead years), the
-objective (``objective``), solving, warm starts, repair and polish (``solve``) and the labelled
-solution (``solution``).  This module fixes the order in which they are built (the solver's path
-depends on it).
+:mod:`facility_opt.portfolio.formulation`, one concern each: the index (``index``), the variable
+blocks and bounds (``variables``), the constraint families by concern (``capacity``: state and
+floor; ``coverage``: coverage and assignment; ``events``; ``money``; ``policy_rows``;
+``land_operators``: freed land and operator changes; ``reform`` and ``mergers``: the reform plan's
+moves; ``lead``: the lead years), the objective (``objective``), solving, warm starts, repair and
+polish (``solve``) and the labelled solution (``solution``).  This module fixes the order in which
+they are built (the solver's path depends on it).
 """
 
 from __future__ import annotations

@@ -83,7 +83,8 @@ class PortfolioProblem(ProblemTables):
     pairs : zone_id, site_id, distance_m: the zone–site pairs within reach (sparse).
     policy : :class:`Policy`.
     name : a label for reports.
-    events : renewal events of existing sites (:data:`~facility_opt.portfolio.columns.EVENT_COLUMNS`); empty: no renewal costs.
+    events : renewal events of existing sites (:data:`~facility_opt.portfolio.columns.EVENT_COLUMNS`); empty: no
+        renewal costs.
     zone_districts : service_id, zone_id, district (the anchor site id) for ``district`` services.
     site_districts : service_id, site_id, district: which sites may serve a district.
     """
@@ -109,8 +110,8 @@ class PortfolioProblem(ProblemTables):
                     site_districts: pd.DataFrame | None = None) -> PortfolioProblem:
         """Validate plain DataFrames into a problem; every problem found is raised together.
 
-        Missing optional columns take their defaults (:data:`~facility_opt.portfolio.columns.SITE_COLUMNS`, :data:`~facility_opt.portfolio.columns.SERVICE_COLUMNS`,
-        :data:`~facility_opt.portfolio.columns.EVENT_COLUMNS`).  Demand without a ``year`` column holds in every year of the horizon.
+        Missing optional columns take their defaults (:mod:`~facility_opt.portfolio.columns`: ``SITE_COLUMNS``,
+        ``SERVICE_COLUMNS``, ``EVENT_COLUMNS``).  Demand without a ``year`` column holds in every year of the horizon.
 
         Raises
         ------
