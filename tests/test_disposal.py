@@ -173,7 +173,7 @@ def test_a_single_option_adds_no_variables():
 def test_model_files_state_their_economics_with_sources(name):
     from facility_opt.planning import load_planning_model
     from facility_opt.portfolio import Policy
-    from facility_opt.portfolio.build import PortfolioConfig
+    from facility_opt.portfolio.config import PortfolioConfig
     from facility_opt.resources import models_dir
 
     cfg = load_planning_model(models_dir() / name).portfolio

@@ -18,7 +18,7 @@ from facility_opt.portfolio import (
     optimise_portfolio,
     tradeoff_curve,
 )
-from facility_opt.portfolio.model import FLOOR_TOL_M2, NEW_PLACEMENT_YEN
+from facility_opt.portfolio.formulation.constants import FLOOR_TOL_M2, NEW_PLACEMENT_YEN
 from facility_opt.solver import SolverOptions
 from portfolio_cases import EXACT, school_and_hall, two_halls
 

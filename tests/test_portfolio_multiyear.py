@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from facility_opt.portfolio import check_plan, optimise_portfolio
-from facility_opt.portfolio.model import FLOOR_TOL_M2, NEW_PLACEMENT_YEN
+from facility_opt.portfolio.formulation.constants import FLOOR_TOL_M2, NEW_PLACEMENT_YEN
 from facility_opt.renewal.schedule import Budget
 from portfolio_cases import EXACT, school_and_hall, school_with_club, three_halls, two_nurseries, two_renovations
 

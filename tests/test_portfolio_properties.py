@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from facility_opt.errors import InfeasibleError
 from facility_opt.portfolio import PortfolioOptions, PortfolioProblem, check_plan, optimise_portfolio
-from facility_opt.portfolio.model import FLOOR_TOL_M2
+from facility_opt.portfolio.formulation.constants import FLOOR_TOL_M2
 from facility_opt.solver import SolverOptions
 from portfolio_cases import EXACT
 

@@ -13,7 +13,7 @@ import pytest
 
 from facility_opt.errors import DataValidationError
 from facility_opt.portfolio import PortfolioProblem, check_plan, optimise_portfolio
-from facility_opt.portfolio.model import FLOOR_TOL_M2, NEW_PLACEMENT_YEN
+from facility_opt.portfolio.formulation.constants import FLOOR_TOL_M2, NEW_PLACEMENT_YEN
 from portfolio_cases import EXACT
 
 

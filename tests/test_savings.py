@@ -12,7 +12,7 @@ import pytest
 
 from facility_opt.portfolio import Plan, check_plan, optimise_portfolio
 from facility_opt.portfolio.economics import COST_KINDS, apportion
-from facility_opt.portfolio.model import FLOOR_TOL_M2
+from facility_opt.portfolio.formulation.constants import FLOOR_TOL_M2
 from facility_opt.portfolio.reasons import attribute_savings
 from facility_opt.report import _headline
 from portfolio_cases import EXACT, school_and_hall, school_with_club, two_halls

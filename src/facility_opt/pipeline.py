@@ -29,7 +29,8 @@ from pathlib import Path
 from .atomic import atomic_dir, atomic_write_text
 from .planning import PlanningModel, load_planning_model
 from .portfolio import Plan, PortfolioOptions, PortfolioProblem, baseline_plan, optimise_portfolio
-from .portfolio.build import PortfolioConfig, problem_from_model
+from .portfolio.build import problem_from_model
+from .portfolio.config import PortfolioConfig
 from .solver import SolverOptions
 from .ward import Ward
 

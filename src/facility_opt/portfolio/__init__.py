@@ -10,7 +10,8 @@ The formulation is documented in ``docs/portfolio.md``.
 
 from .check import check_plan
 from .diagnose import diagnose, unreachable
-from .model import PortfolioModel, Solution, build_model
+from .formulation.solution import Solution
+from .model import PortfolioModel, build_model
 from .optimise import (
     PortfolioOptimiser,
     PortfolioOptions,
@@ -20,7 +21,8 @@ from .optimise import (
     solve_baseline,
 )
 from .plan import Plan, format_yen
-from .problem import Policy, PortfolioProblem
+from .policy import Policy
+from .problem import PortfolioProblem
 from .tradeoff import plot_tradeoff, tradeoff_curve
 
 __all__ = [

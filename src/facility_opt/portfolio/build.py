@@ -2,12 +2,12 @@
 
 This is where geometry, the catalogue and the cost model meet the optimiser (once): buildings are
 grouped into sites by ``building_id``; their horizon costs come from
-:func:`facility_opt.costs.project_renewal`; demand in the target year from
+:func:`facility_opt.renewal.projection.project_renewal`; demand in the target year from
 :func:`facility_opt.demand.zone_demand`; zone–site distances from
 :func:`facility_opt.access.distance_pairs` (only pairs within the largest standard) and the
 station-front flag from :func:`facility_opt.access.station_access`.  Candidate sites are one per
 station inside the ward (駅前への集約).  The settings are the ``portfolio`` section of a planning
-model (:class:`PortfolioConfig`; ``models/nerima.yaml`` for Nerima).
+model (:class:`~facility_opt.portfolio.config.PortfolioConfig`; ``models/nerima.yaml`` for Nerima).
 """
 
 from __future__ import annotations
@@ -15,88 +15,25 @@ from __future__ import annotations
 import logging
 import math
 from pathlib import Path
-from typing import Literal
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
-from ..access import DEFAULT_DETOUR_FACTOR, distance_pairs, station_access
+from ..access import distance_pairs, station_access
 from ..catalogue import Catalogue
 from ..renewal.params import RenewalCostParams
-from ..renewal.projection import project_renewal
 from ..demand import zone_demand
 from ..errors import ModelConfigError
 from ..ward import Ward
-from .problem import Policy, PortfolioProblem
+from .config import PortfolioConfig, ServiceOverride
+from .policy import Policy
+from .problem import PortfolioProblem
 
-__all__ = ["PortfolioConfig", "CandidateConfig", "ServiceOverride", "problem_from_ward", "problem_from_model",
-           "nerima_problem"]
+__all__ = ["problem_from_ward", "problem_from_model", "nerima_problem"]
 
 log = logging.getLogger(__name__)
-
-
-class ServiceOverride(BaseModel):
-    """A planning model's changes to a catalogue service, with where they come from."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    coverage_m: float | None = Field(default=None, gt=0)
-    rule: Literal["allocated", "nearest", "district"] | None = Field(default=None, description="Assignment rule.")
-    max_capacity_per_site: float | None = Field(default=None, gt=0)
-    host_categories: list[str] | None = Field(default=None, description="Replaces the catalogue's hosts.")
-    operating_yen_per_place_year: float | None = Field(
-        default=None, ge=0, description="Operating cost per place a year (replaces the catalogue's).")
-    source: str = "assumption"
-
-
-class CandidateConfig(BaseModel):
-    """Candidate new sites: one per station inside the ward."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    stations: bool = True
-    which: Literal["all", "open", "planned"] = Field(
-        default="all", description="Stations that get a candidate: all, those open today, or the planned ones "
-        "(a planned station's candidate is usable from its opening year).")
-    category: str = "multi_purpose"
-    site_area_m2: float = Field(default=2000.0, gt=0)
-    max_far: float = Field(default=4.0, gt=0)
-    owned: bool = False
-    land_value_factor: float = Field(default=1.5, gt=0, description="Station-front land value / ward land value.")
-    services: list[str] | None = Field(default=None, description="Services they may host (None: hosting rules).")
-
-
-class PortfolioConfig(BaseModel):
-    """The ``portfolio`` section of a planning model (every assumption is named here)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    mode: Literal["optimise", "keep_all"] = Field(
-        default="optimise", description="'keep_all' is the baseline scenario: keep every building as it is.")
-    services: list[str] = Field(description="Catalogue services to plan.")
-    service_overrides: dict[str, ServiceOverride] = Field(default_factory=dict)
-    target_year: int | None = Field(default=None, description="Demand year (default: last year of the horizon).")
-    growth: float | dict[str, float] | None = Field(default=None, description="Population growth for demand.")
-    distance_method: str = "euclidean"
-    detour_factor: float = Field(default=DEFAULT_DETOUR_FACTOR, ge=1.0)
-    station_front_radius_m: float = Field(default=500.0, gt=0)
-    land_value_yen_per_m2: float = Field(default=500_000.0, ge=0,
-                                         description="Flat land value; with land_value_method, the fallback.")
-    land_value_method: Literal["flat", "nearest", "idw"] = Field(
-        default="flat", description="Land value of each site: flat, or from the ward's surveyed land prices "
-        "(facility_opt.land.land_value_at: the nearest survey point, or inverse-distance weighting of 4).")
-    max_far: float = Field(default=1.5, gt=0, description="Floor-area ratio for existing sites.")
-    max_far_by_category: dict[str, float] = Field(default_factory=dict)
-    building_operating_yen_per_m2_year: float | None = Field(
-        default=None, ge=0, description="Building-related running cost (utilities, cleaning, maintenance) per m².")
-    building_share_of_operating_cost: float = Field(
-        default=0.3, ge=0, le=1,
-        description="Used when no per-m² rate is given: part of a facility's operating cost that follows its building.")
-    fixed_yen_per_building_year: float = Field(default=0.0, ge=0)
-    earliest_change_year: int | None = None
-    lock_open_categories: list[str] = Field(default_factory=list)
-    candidates: CandidateConfig = Field(default_factory=CandidateConfig)
-    policy: dict = Field(default_factory=dict, description="Policy fields (facility_opt.portfolio.Policy).")
-    sources: dict[str, str] = Field(default_factory=dict, description="Where each assumption comes from.")
 
 
 def _sites(ward: Ward, catalogue: Catalogue, cfg: PortfolioConfig, params: RenewalCostParams,
@@ -106,7 +43,7 @@ def _sites(ward: Ward, catalogue: Catalogue, cfg: PortfolioConfig, params: Renew
     A site's floor is its buildings' floor; rooms (``premises == "room"``) inside a host building of
     the data are part of the host's floor and add nothing.  Its land can be sold or leased only when
     it is owned, separable (not rooms, not a unit in a housing block) and its site area is known.
-    Events are :func:`facility_opt.costs.renewal_events` with one life cycle per building, summed
+    Events are :func:`facility_opt.renewal.events.renewal_events` with one life cycle per building, summed
     per site (the scheduler's rule).
     """
     from ..renewal.schedule.buildings import _events_by_building, _one_cycle_per_building
@@ -282,6 +219,43 @@ def problem_from_ward(ward: Ward, catalogue: Catalogue, config: PortfolioConfig 
     ModelConfigError
         for unknown services, categories or policy fields.
     """
+    cfg = _config(config, catalogue)
+    end = start_year + horizon_years
+    sites, fac, events = _sites(ward, catalogue, cfg, params, start_year, horizon_years)
+    cands = _candidates(ward, catalogue, cfg, params, sites, start_year)
+    allsites = pd.concat([sites, cands], ignore_index=True)
+    allsites = gpd.GeoDataFrame(allsites, geometry="geometry", crs=ward.crs)
+    allsites["station_front"], allsites["station_front_from"] = _station_front(ward, allsites, cfg, start_year)
+    allsites["x"], allsites["y"] = allsites.geometry.x.round(1), allsites.geometry.y.round(1)
+
+    services = _services(cfg, catalogue)
+    years = list(range(start_year, end))
+    d = zone_demand(ward.zones, catalogue, services=cfg.services, years=years, growth=cfg.growth,
+                    **({"population": population} if population is not None else {}))
+    demand = d.rename(columns={"target_population": "population"})[["zone_id", "service_id", "year", "population",
+                                                                    "demand"]]
+
+    placements = _placements(ward, cfg, fac)
+    reach = [v for v in services["coverage_m"] if math.isfinite(v)]
+    max_d = max(reach) if reach else 5000.0
+    pairs = distance_pairs(ward.zones, allsites, max_distance=max_d, method=cfg.distance_method,
+                           detour_factor=cfg.detour_factor, origin_id="zone_id", destination_id="site_id")
+    pairs = pairs.rename(columns={"origin_id": "zone_id", "destination_id": "site_id"})
+    zones = pd.DataFrame({"zone_id": ward.zones["zone_id"], "name": ward.zones["name"],
+                          "x": ward.zones.geometry.x.round(1), "y": ward.zones.geometry.y.round(1)})
+    zone_d, site_d = _districts(services, allsites, zones, demand, pairs, placements, district_table)
+
+    policy = _policy(cfg, catalogue, sites, cands, start_year, horizon_years)
+    placements = _fit_schools(placements, zone_d, demand, policy)
+    return PortfolioProblem.from_frames(sites=_site_table(allsites), services=services, demand=demand,
+                                        placements=placements, pairs=pairs[["zone_id", "site_id", "distance_m"]],
+                                        zones=zones, policy=policy, name=name, events=events,
+                                        zone_districts=zone_d, site_districts=site_d)
+
+
+def _config(config: PortfolioConfig | dict, catalogue: Catalogue) -> PortfolioConfig:
+    """The validated ``portfolio`` section; its services, overrides and host categories checked against the
+    catalogue."""
     try:
         cfg = config if isinstance(config, PortfolioConfig) else PortfolioConfig.model_validate(config)
     except ValidationError as exc:
@@ -296,14 +270,11 @@ def problem_from_ward(ward: Ward, catalogue: Catalogue, config: PortfolioConfig 
                         if c not in catalogue.categories})
     if bad_hosts:
         raise ModelConfigError(f"portfolio.service_overrides: unknown host categories {bad_hosts}")
-    end = start_year + horizon_years
-    sites, fac, events = _sites(ward, catalogue, cfg, params, start_year, horizon_years)
-    cands = _candidates(ward, catalogue, cfg, params, sites, start_year)
-    allsites = pd.concat([sites, cands], ignore_index=True)
-    allsites = gpd.GeoDataFrame(allsites, geometry="geometry", crs=ward.crs)
-    allsites["station_front"], allsites["station_front_from"] = _station_front(ward, allsites, cfg, start_year)
-    allsites["x"], allsites["y"] = allsites.geometry.x.round(1), allsites.geometry.y.round(1)
+    return cfg
 
+
+def _services(cfg: PortfolioConfig, catalogue: Catalogue) -> pd.DataFrame:
+    """The services table: the catalogue's services with the section's overrides."""
     services = []
     for k in cfg.services:
         s = catalogue.services[k]
@@ -324,13 +295,11 @@ def problem_from_ward(ward: Ward, catalogue: Catalogue, config: PortfolioConfig 
     if unrated:
         log.info("no operating cost per place for %s: left out of the costs (the same in every plan only if their "
                  "places do not change)", ", ".join(unrated))
-    services = pd.DataFrame(services)
-    years = list(range(start_year, end))
-    d = zone_demand(ward.zones, catalogue, services=cfg.services, years=years, growth=cfg.growth,
-                    **({"population": population} if population is not None else {}))
-    demand = d.rename(columns={"target_population": "population"})[["zone_id", "service_id", "year", "population",
-                                                                    "demand"]]
+    return pd.DataFrame(services)
 
+
+def _placements(ward: Ward, cfg: PortfolioConfig, fac: pd.DataFrame) -> pd.DataFrame:
+    """Today's placements of the section's services, with their floor and whether the capacity is imputed."""
     fs = ward.facility_services[ward.facility_services["service_id"].isin(cfg.services)]
     fs = fs.merge(fac[["facility_id", "name", "site_id", "floor_area_m2"]].rename(
         columns={"name": "facility_name", "floor_area_m2": "facility_floor"}), on="facility_id")
@@ -338,20 +307,17 @@ def problem_from_ward(ward: Ward, catalogue: Catalogue, config: PortfolioConfig 
         "facility_id": fs["facility_id"], "facility_name": fs["facility_name"], "site_id": fs["site_id"],
         "service_id": fs["service_id"], "capacity": fs["capacity"],
         "floor_area_m2": fs["floor_area_m2"].fillna(fs["facility_floor"])})
-    reach = [v for v in services["coverage_m"] if math.isfinite(v)]
-    max_d = max(reach) if reach else 5000.0
-    pairs = distance_pairs(ward.zones, allsites, max_distance=max_d, method=cfg.distance_method,
-                           detour_factor=cfg.detour_factor, origin_id="zone_id", destination_id="site_id")
-    pairs = pairs.rename(columns={"origin_id": "zone_id", "destination_id": "site_id"})
-    zones = pd.DataFrame({"zone_id": ward.zones["zone_id"], "name": ward.zones["name"],
-                          "x": ward.zones.geometry.x.round(1), "y": ward.zones.geometry.y.round(1)})
     imputed = ward.facility_services.set_index(["facility_id", "service_id"])["imputed"].astype(str).str.contains(
         "capacity")
     placements["imputed"] = [bool(imputed.get((f, k), True)) for f, k in zip(placements["facility_id"],
                                                                             placements["service_id"])]
     placements["imputed_fields"] = np.where(placements["imputed"], placements["facility_id"] + ".capacity", "")
-    zone_d, site_d = _districts(services, allsites, zones, demand, pairs, placements, district_table)
+    return placements
 
+
+def _policy(cfg: PortfolioConfig, catalogue: Catalogue, sites: pd.DataFrame, cands: pd.DataFrame, start_year: int,
+            horizon_years: int) -> Policy:
+    """The section's policy with the horizon, the renewal defaults, the category locks and the soft services."""
     pol = dict(cfg.policy)
     pol.setdefault("start_year", start_year)
     pol.setdefault("horizon_years", horizon_years)
@@ -373,17 +339,18 @@ def problem_from_ward(ward: Ward, catalogue: Catalogue, config: PortfolioConfig 
     except ValidationError as exc:
         raise ModelConfigError.from_validation("<portfolio.policy>", exc, "portfolio policy",
                                                prefix="portfolio.policy") from None
-    placements = _fit_schools(placements, zone_d, demand, policy)
+    return policy
+
+
+def _site_table(allsites: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The sites table of the problem (existing sites and candidates)."""
     allsites["separable"] = allsites["separable"].fillna(True).astype(bool)  # candidates: a plot of their own
     cols = ["site_id", "name", "kind", "category", "floor_area_m2", "site_area_m2", "max_far", "owned", "separable",
             "sellable", "land_value_yen_per_m2", "station_front", "station_front_from", "available_from",
             "operating_yen_per_m2_year",
             "fixed_yen_per_year", "build_yen_per_m2", "x", "y", "imputed_fields"]
     allsites["imputed_fields"] = allsites["imputed_fields"].fillna("")
-    return PortfolioProblem.from_frames(sites=pd.DataFrame(allsites[cols]), services=services, demand=demand,
-                                        placements=placements, pairs=pairs[["zone_id", "site_id", "distance_m"]],
-                                        zones=zones, policy=policy, name=name, events=events,
-                                        zone_districts=zone_d, site_districts=site_d)
+    return pd.DataFrame(allsites[cols])
 
 
 def _fit_schools(placements: pd.DataFrame, zone_d: pd.DataFrame, demand: pd.DataFrame, policy: Policy) -> pd.DataFrame:

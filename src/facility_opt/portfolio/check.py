@@ -23,14 +23,14 @@ import numpy as np
 import pandas as pd
 
 from .economics import COST_KINDS, INCOME_KINDS, capital_by_year, operating_rates, site_year_costs
-from .model import (
+from .formulation.constants import (
     ADDED_PLACE_YEN,
     NEW_PLACEMENT_YEN,
     SCALE,
     UNCOVERED_PER_RESIDENT,
     UNCOVERED_PER_UNIT,
-    prepare_events,
 )
+from .formulation.events import prepare_events
 from .plan import Plan
 from .reform import DOWNSIZE_NOISE_M2
 from .problem import PortfolioProblem

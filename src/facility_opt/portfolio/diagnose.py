@@ -18,6 +18,7 @@ import math
 import pandas as pd
 
 from ..solver import SolverOptions
+from .formulation.solution import Solution
 from .model import build_model
 from .problem import PortfolioProblem
 
@@ -85,6 +86,16 @@ def diagnose(problem: PortfolioProblem, options: SolverOptions | None = None) ->
     sol = model.solve(options or SolverOptions())
     if not sol.info.has_solution:
         return [f"the relaxed model could not be solved either ({sol.info.status}); check the input data"]
+    reasons += _slack_reasons(problem, sol)
+    reasons += _uncovered_reasons(problem, sol)
+    if not reasons:
+        log.info("diagnose: the relaxed model needed no slack; the problem may be numerically difficult")
+    return reasons
+
+
+def _slack_reasons(problem: PortfolioProblem, sol: Solution) -> list[str]:
+    """One reason per slack the relaxed plan uses (coverage slacks: :func:`_uncovered_reasons`)."""
+    reasons: list[str] = []
     a = sol.assignments
 
     def zones_at(site: str, service: str | None = None) -> str:
@@ -158,6 +169,12 @@ def diagnose(problem: PortfolioProblem, options: SolverOptions | None = None) ->
                 continue  # reported below from the uncovered shares
             else:  # pragma: no cover - every group is named above
                 reasons.append(f"{group}: {lab} relaxed by {amt:g}")
+    return reasons
+
+
+def _uncovered_reasons(problem: PortfolioProblem, sol: Solution) -> list[str]:
+    """One reason per (zone, hard service) the relaxed plan leaves (partly) uncovered, with its nearest sites."""
+    reasons: list[str] = []
     cover = {lab for lab, _ in sol.slacks.get("cover", [])}
     u = sol.uncovered
     near = problem.pairs.merge(problem.eligible()[["service_id", "site_id"]], on="site_id")
@@ -178,7 +195,5 @@ def diagnose(problem: PortfolioProblem, options: SolverOptions | None = None) ->
         reasons.append(f"{_zone_label(problem, r.zone_id)}: part of its {r.service_id} demand cannot "
                        f"be covered {_standard(problem, r.service_id)} even with every policy relaxed "
                        f"(nearest eligible sites: {opts}); blocking: capacity and site limits of those sites")
-    if not reasons:
-        log.info("diagnose: the relaxed model needed no slack; the problem may be numerically difficult")
     return reasons
 

@@ -106,7 +106,7 @@ def site_year_costs(problem: PortfolioProblem, state: PlanState) -> pd.DataFrame
     :data:`COST_KINDS`, ``cash_yen`` (costs − revenue within the horizon) and ``total_yen`` (cash +
     deferred + penalty: what the optimiser minimises).
     """
-    from .model import prepare_events  # the renewal rules (windows, options): shared with the scheduler
+    from .formulation.events import prepare_events  # the renewal rules (windows, options): shared with the scheduler
 
     pol = problem.policy
     sites = problem.sites
@@ -282,7 +282,7 @@ def capital_by_year(problem: PortfolioProblem, state: PlanState) -> pd.DataFrame
     budget's cap, and the renewal spend alone: ``year, renewal_yen, new_build_yen, land_yen,
     spend_yen, cap_yen`` (cap NaN without a budget).  Bonds and preventive upkeep change what the
     budget is charged; they are added as the scheduler adds them."""
-    from .model import prepare_events
+    from .formulation.events import prepare_events
 
     pol = problem.policy
     c = site_year_costs(problem, state)

@@ -14,7 +14,8 @@ from ..errors import InfeasibleError, SolverError
 from ..solver import SolveInfo, SolverOptions, require_solution
 from .check import check_plan
 from .diagnose import diagnose, unreachable
-from .model import PortfolioModel, Solution, build_model
+from .formulation.solution import Solution
+from .model import PortfolioModel, build_model
 from .plan import Plan, assemble_plan
 from .problem import PortfolioProblem
 
@@ -80,7 +81,7 @@ def solution_from_plan(plan: Plan, problem: PortfolioProblem) -> Solution:
     fl = plan.frame("floor")
     p_of = lambda y: int(np.searchsorted(starts, y, side="left"))  # noqa: E731
     fl = fl.assign(p=fl["year"].map(p_of), option=-1)
-    from .model import prepare_events
+    from .formulation.events import prepare_events
 
     ev = plan.frame("events")
     opts = prepare_events(problem).opt.reset_index().set_index(["e", "variant", "year"])["index"]

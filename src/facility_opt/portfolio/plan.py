@@ -23,7 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..atomic import atomic_write_text
 from ..solver import SolveInfo
 from .economics import CASH_KINDS, COST_KINDS, PlanState, apportion, capital_by_year, kind_savings, site_year_costs
-from .model import SCALE, Solution
+from .formulation.constants import SCALE
+from .formulation.solution import Solution
 from .problem import PortfolioProblem
 
 __all__ = ["Plan", "Decision", "Assignment", "SitePlan", "ServiceKpi", "Kpis", "SolverReport", "TimelineRow",
@@ -835,8 +836,8 @@ def _floor_rows(st: PlanState) -> list[FloorChange]:
 
 
 def _events(problem: PortfolioProblem, st: PlanState) -> list[EventRow]:
-    from .model import prepare_events
     from ..renewal.schedule.options import event_risk
+    from .formulation.events import prepare_events
 
     ev = problem.events.reset_index(drop=True)
     if ev.empty:

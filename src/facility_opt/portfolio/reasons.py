@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .economics import PlanState
-from .model import Solution
+from .formulation.solution import Solution
 from .problem import PortfolioProblem
 
 __all__ = ["decisions", "attribute_savings"]
