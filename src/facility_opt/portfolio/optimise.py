@@ -12,10 +12,11 @@ import pandas as pd
 
 from ..errors import InfeasibleError, SolverError
 from ..solver import SolveInfo, SolverOptions, require_solution
+from .assemble import assemble_plan
 from .check import check_plan
 from .diagnose import diagnose, unreachable
 from .model import PortfolioModel, Solution, build_model
-from .plan import Plan, assemble_plan
+from .plan import Plan
 from .problem import PortfolioProblem
 
 __all__ = ["PortfolioOptions", "PortfolioOptimiser", "optimise_portfolio", "solve_baseline", "baseline_plan",

@@ -170,7 +170,7 @@ def decisions(problem: PortfolioProblem, sol: Solution, baseline: Solution, st: 
     ``site_saving``: each site's saving in whole yen (the plan's, which add up to its headline);
     by default the costs' difference rounded per site.
     """
-    from .plan import Decision
+    from .rows import Decision
 
     R = _Reader(problem, sol, st)
     pol, sites = problem.policy, problem.sites
