@@ -83,7 +83,8 @@ def plan_kpis(problem: PortfolioProblem, sol: Solution, baseline: Solution, *, s
         peak_spend_after_yen=round(float(money_a["spend_yen"].max())),
         budget_yen=budget, level_budget_yen=None if sol.level_budget_yen is None else round(sol.level_budget_yen),
         access_before_person_km=_person_km(problem, baseline), access_after_person_km=_person_km(problem, sol),
-        station_front_share_before=_front_share(problem, baseline), station_front_share_after=_front_share(problem, sol),
+        station_front_share_before=_front_share(problem, baseline),
+        station_front_share_after=_front_share(problem, sol),
         services=svc, saving_by_kind=by_kind)
 
 
