@@ -150,6 +150,10 @@ class PortfolioOptimiser:
     def __init__(self, options: PortfolioOptions | None = None) -> None:
         self.options = options or PortfolioOptions()
 
+    def solve(self, problem: PortfolioProblem) -> Plan:
+        """The one contract's name (:mod:`facility_opt.contract`) for :meth:`optimise`: a frozen :class:`Plan`."""
+        return self.optimise(problem)
+
     def optimise(self, problem: PortfolioProblem) -> Plan:
         """Build and solve the MILP, check the plan independently, and return it.
 

@@ -20,6 +20,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..atomic import atomic_write_text
+from ..solver import SolveInfo
 from .economics import PlanState
 from .problem import PortfolioProblem
 from .rows import (
@@ -47,12 +48,16 @@ __all__ = ["Plan", "format_yen"]
 class Plan(BaseModel):
     """A year-by-year portfolio plan: decisions, timeline, assignments, renewal events, KPIs.
 
+    Frozen (a changed plan is a copy: ``plan.model_copy(update=...)``), and a result of the one
+    contract (:mod:`facility_opt.contract`): ``status``, ``info`` (objective in yen), ``to_frame()``
+    (the decisions), ``to_dict()``, ``to_files()`` and a one-line repr.
+
     ``valid`` is False when the independent check (:func:`facility_opt.portfolio.check.check_plan`)
-    found violations, listed in ``violations``.  ``baseline_issues`` says where keeping everything
-    misses the standards or the budget.
+    found violations, listed in ``violations`` (their messages).  ``baseline_issues`` says where
+    keeping everything misses the standards or the budget.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str
     start_year: int
@@ -93,6 +98,27 @@ class Plan(BaseModel):
                 f"(saves {format_yen(k.saving_yen)}); {'valid' if self.valid else 'INVALID'})")
 
     __str__ = __repr__
+
+    # ------------------------------------------------------------------ the contract
+    @property
+    def status(self) -> str:
+        """The solver's status: ``optimal`` or ``feasible`` (``plan`` for a plan read back as a start)."""
+        return self.solver.status
+
+    @property
+    def info(self) -> SolveInfo:
+        """How the solve went (:class:`SolveInfo`), objective and bound in yen as ``solver`` states them."""
+        r = self.solver
+        return SolveInfo(status=r.status, objective=r.objective_yen, bound=r.bound_yen, gap=r.gap,
+                         build_seconds=r.build_seconds, solve_seconds=r.solve_seconds, solver=r.solver)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The decisions, one row per facility (and new building), keyed and sorted by ``facility_id``."""
+        return self.frame("decisions").sort_values("facility_id", kind="mergesort").reset_index(drop=True)
+
+    def to_dict(self) -> dict:
+        """The plan as JSON-ready data, as in ``plan.json`` (no timings)."""
+        return self.model_dump(mode="json")
 
     def frame(self, table: str) -> pd.DataFrame:
         """One table of the plan as a DataFrame (``services``: the per-service KPIs); see :data:`PLAN_TABLES`."""
