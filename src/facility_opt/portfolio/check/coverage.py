@@ -26,9 +26,9 @@ class Served:
 
 
 def check_assignments(c: Context) -> tuple[list[Violation], Served]:
-    """Each assignment: at a site providing the service, within its district or the standard, at the
-    stated distance (``assign_link``, ``district``, ``cover``); then each placement's load against its
-    capacity every year (``capacity``)."""
+    """Each assignment: at a site providing the service (``capacity``: a site without it has no places),
+    within its district or the standard (``district``, ``cover``), at the stated distance; then each
+    placement's load against its capacity every year (``capacity``)."""
     v: list[Violation] = []
     problem, years, svc, pol = c.problem, c.years, c.svc, c.pol
     dist = problem.pairs.set_index(["zone_id", "site_id"])["distance_m"]
@@ -41,7 +41,7 @@ def check_assignments(c: Context) -> tuple[list[Violation], Served]:
         ts = np.arange(c.t_of[a.from_year], c.t_of[a.to_year] + 1)
         arr = c.cap_y.get((k, s))
         if arr is None or not np.isfinite(arr[ts]).all():
-            v.append(Violation("assign_link", z, a.from_year, f"assignment: zone {z} is served {k} at {s} in "
+            v.append(Violation("capacity", z, a.from_year, f"assignment: zone {z} is served {k} at {s} in "
                                f"{a.from_year}-{a.to_year}, when {s} does not provide it"))
         rule = svc.at[k, "rule"]
         d = dist.get((z, s))
