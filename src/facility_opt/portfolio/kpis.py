@@ -43,7 +43,7 @@ def _service_kpis(problem: PortfolioProblem, sol: Solution, years: list[YearRow]
 def plan_kpis(problem: PortfolioProblem, sol: Solution, baseline: Solution, *, sites: list[SitePlan],
               years: list[YearRow], years_before: list[YearRow], open_: np.ndarray,
               totals: tuple[pd.DataFrame, pd.DataFrame], money: tuple[pd.DataFrame, pd.DataFrame], saving: int,
-              by_kind: dict[str, int]) -> Kpis:
+              by_kind: dict[str, float]) -> Kpis:
     """The plan's headline figures against the baseline's; ``totals`` and ``money`` are (baseline, plan):
     costs by site over the horizon and spend by year; ``open_`` the plan's sites open by period."""
     pol = problem.policy

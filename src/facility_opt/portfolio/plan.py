@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..atomic import atomic_write_text
-from ..solver import SolveInfo
+from ..solver import SolveInfo, Status
 from .economics import PlanState
 from .problem import PortfolioProblem
 from .rows import (
@@ -109,7 +110,7 @@ class Plan(BaseModel):
     def info(self) -> SolveInfo:
         """How the solve went (:class:`SolveInfo`), objective and bound in yen as ``solver`` states them."""
         r = self.solver
-        return SolveInfo(status=r.status, objective=r.objective_yen, bound=r.bound_yen, gap=r.gap,
+        return SolveInfo(status=cast(Status, r.status), objective=r.objective_yen, bound=r.bound_yen, gap=r.gap,
                          build_seconds=r.build_seconds, solve_seconds=r.solve_seconds, solver=r.solver)
 
     def to_frame(self) -> pd.DataFrame:

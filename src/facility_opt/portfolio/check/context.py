@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from ..plan import Plan
-from ..problem import PortfolioProblem
-from ..rows import TimelineRow
+from ..problem import Policy, PortfolioProblem
+from ..rows import SitePlan, TimelineRow
 
 __all__ = ["Context"]
 
@@ -39,6 +39,25 @@ class Context:
     #: spend by year and costs by site and year recomputed from the plan's state (None: not recomputable)
     money: pd.DataFrame | None = None
     costs: pd.DataFrame | None = None
+    # read in __post_init__ and by read_sites / read_timeline
+    pol: Policy = field(init=False)
+    years: np.ndarray = field(init=False)
+    first: int = field(init=False)
+    last: int = field(init=False)
+    sites: pd.DataFrame = field(init=False)  # indexed by site_id
+    svc: pd.DataFrame = field(init=False)  # indexed by service_id
+    rows: dict[str, SitePlan] = field(init=False)
+    per: pd.DataFrame = field(init=False)
+    starts: set[int] = field(init=False)
+    ch: int = field(init=False)
+    ready: int = field(init=False)
+    t_of: dict[int, int] = field(init=False)
+    cur: pd.DataFrame = field(init=False)  # current capacity and floor by (service, site)
+    ev: pd.DataFrame = field(init=False)
+    ev_status: pd.DataFrame = field(init=False)
+    is_open: dict[str, np.ndarray] = field(init=False)
+    cap_y: dict[tuple[str, str], np.ndarray] = field(init=False)
+    add_y: dict[tuple[str, str], np.ndarray] = field(init=False)
 
     def __post_init__(self) -> None:
         plan, problem = self.plan, self.problem
@@ -62,7 +81,7 @@ class Context:
     def read_sites(self) -> None:
         """``is_open[site]``: the years each site is open (the plan must state every site)."""
         pol, years = self.pol, self.years
-        self.is_open: dict[str, np.ndarray] = {}
+        self.is_open = {}
         for s, r in self.rows.items():
             yr = np.zeros(len(years), dtype=bool)
             if r.open_from is not None:
@@ -73,8 +92,7 @@ class Context:
     def read_timeline(self) -> None:
         """``cap_y``/``add_y[(service, site)]``: places and added places per year (NaN/0 when absent)."""
         n = len(self.years)
-        self.cap_y: dict[tuple[str, str], np.ndarray] = {}
-        self.add_y: dict[tuple[str, str], np.ndarray] = {}
+        self.cap_y, self.add_y = {}, {}
         for r in self.plan.timeline:
             key = (r.service_id, r.site_id)
             arr = self.cap_y.setdefault(key, np.full(n, np.nan))

@@ -85,7 +85,8 @@ def check_coverage(c: Context, served: Served) -> list[Violation]:
     ``c.unc_pop``, the residents left without a site within the standard."""
     v: list[Violation] = []
     problem, years, svc = c.problem, c.years, c.svc
-    unc_pop, tot_pop = c.unc_pop, defaultdict(float)
+    unc_pop = c.unc_pop
+    tot_pop: dict[tuple[str, int], float] = defaultdict(float)
     # providers of each nearest service per year, for the nearest rule
     near_svcs = set(svc.index[svc["rule"] == "nearest"])
     prov: dict[str, list[tuple[str, np.ndarray]]] = defaultdict(list)

@@ -46,7 +46,8 @@ def check_budget(c: Context) -> list[Violation]:
     rounding = np.zeros(len(years))
     for f in plan.floor:
         if f.year in t_of:
-            rounding[t_of[f.year]] += 0.05 * float(c.sites.at[f.site_id, "build_yen_per_m2"]) * (1 + pol.extension_premium)
+            rounding[t_of[f.year]] += (0.05 * float(c.sites.at[f.site_id, "build_yen_per_m2"])
+                                       * (1 + pol.extension_premium))
     if pol.allow_downsizing:
         for e in plan.events:
             if e.kind == "rebuild" and e.status == "done" and e.year in t_of:

@@ -91,11 +91,11 @@ def _conversions(c: Context) -> list[Violation]:
     el = problem.eligible()
     conv = el.iloc[conversion_placements(problem, el)]
     need = problem.services.set_index("service_id")["floor_m2_per_unit"] * (1 - pol.sharing_saving)
-    done = defaultdict(lambda: np.zeros(len(years)))
+    done: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(len(years)))
     for cv in plan.conversions:
         done[cv.site_id][years >= cv.year] += cv.converted_m2
-    built = defaultdict(lambda: np.zeros(len(years)))  # floor added by extensions
-    rebuilt = defaultdict(lambda: np.zeros(len(years), dtype=bool))  # a rebuilt building is new throughout
+    built: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(len(years)))  # floor added by extensions
+    rebuilt: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(len(years), dtype=bool))  # rebuilt: new throughout
     for f in plan.floor:
         if f.how == "extension":
             built[f.site_id][years >= f.year] += f.added_m2
