@@ -194,7 +194,66 @@ def _fee_too_hard():
 FEE_REVISION = ModelCase("fee-revision", _fee_revision, _fee_tariff, 350_000.0 + 1e-3 * 11 / 52 / 2,
                          ("item_id",), _fee_infeasible, _fee_too_hard)
 
-MODELS: list[ModelCase] = [PMEDIAN, RENEWAL_SCHEDULE, FEE_REVISION]
+# ---------------------------------------------------------------------------- portfolio
+def _portfolio(options: SolverOptions):
+    from facility_opt.portfolio import PortfolioOptimiser, PortfolioOptions
+
+    # exact and single-threaded, as tests/portfolio_cases.EXACT: the same plan on every run
+    return PortfolioOptimiser(PortfolioOptions(solver=dataclasses.replace(options, gap_rel=0.0, threads=1)))
+
+
+def _two_halls():
+    from portfolio_cases import two_halls
+
+    return two_halls()
+
+
+def _portfolio_infeasible():
+    from portfolio_cases import two_halls
+
+    # a 10 % smaller floor needs a closure, and no closure is allowed (tests/test_portfolio_core.py)
+    return _portfolio(SolverOptions()), two_halls(max_closures=0, min_floor_reduction=0.1)
+
+
+def _hall_ward(nz: int = 80, ns: int = 12, seed: int = 3):
+    """A ward of ``nz`` zones and ``ns`` halls on a 6 km square, every zone within reach of a hall; its
+    keep-everything baseline alone takes HiGHS about a second (30 years, the ``nearest`` rule)."""
+    import pandas as pd
+
+    from facility_opt.portfolio import PortfolioProblem
+
+    rng = np.random.default_rng(seed)
+    zxy, sxy = rng.uniform(0, 6000, (nz, 2)), rng.uniform(0, 6000, (ns, 2))
+    sid, zid = [f"S{i:02d}" for i in range(ns)], [f"Z{i:03d}" for i in range(nz)]
+    d = np.hypot(zxy[:, None, 0] - sxy[None, :, 0], zxy[:, None, 1] - sxy[None, :, 1])
+    reach = float(np.max(np.min(d, axis=1))) + 50.0  # every zone reaches a hall
+    pop = rng.uniform(100, 1000, nz).round()
+    zz, ss = np.nonzero(d <= reach)
+    return PortfolioProblem.from_frames(
+        sites=pd.DataFrame({"site_id": sid, "category": "hall", "floor_area_m2": rng.uniform(300, 900, ns).round(),
+                            "operating_yen_per_m2_year": rng.uniform(5e3, 2e4, ns).round(), "build_yen_per_m2": 4e5}),
+        services=pd.DataFrame({"service_id": ["hall"], "coverage_m": [reach], "floor_m2_per_unit": [5.0],
+                               "host_categories": ["hall"], "rule": ["nearest"]}),
+        demand=pd.DataFrame({"zone_id": zid, "service_id": "hall", "population": pop, "demand": (pop * 0.05).round(2)}),
+        placements=pd.DataFrame({"site_id": sid, "service_id": "hall", "capacity": 200.0}),
+        pairs=pd.DataFrame({"zone_id": np.array(zid)[zz], "site_id": np.array(sid)[ss],
+                            "distance_m": d[zz, ss].round(1)}),
+        policy={"start_year": 2019, "horizon_years": 30}, name="hall ward")
+
+
+def _portfolio_too_hard():
+    from facility_opt.portfolio import PortfolioOptimiser, PortfolioOptions
+
+    # 1 ms: HiGHS stops in presolve of the keep-everything baseline, long before any plan
+    return PortfolioOptimiser(PortfolioOptions(solver=SolverOptions(time_limit=1e-3))), _hall_ward()
+
+
+# two_halls (tests/portfolio_cases.py): keep A (100e6 renewal + 500 m² × 10,000 ¥ × 30 y = 250e6), close B in
+# 2019 and sell its 600 m² at 500,000 ¥/m² (−300e6): −50e6 yen; no new placement, so no tie-break
+PORTFOLIO = ModelCase("portfolio", _portfolio, _two_halls, -50e6, ("facility_id",), _portfolio_infeasible,
+                      _portfolio_too_hard)
+
+MODELS: list[ModelCase] = [PMEDIAN, RENEWAL_SCHEDULE, FEE_REVISION, PORTFOLIO]
 
 
 def _snapshot(obj: Any) -> dict[str, bytes]:

@@ -192,7 +192,7 @@ def test_a_dear_hall_stays_until_its_replacement_is_ready():
     it the solver takes the squeeze, and the independent check says why not."""
     from facility_opt.portfolio.model import build_model
     from facility_opt.portfolio.optimise import solve_baseline
-    from facility_opt.portfolio.plan import assemble_plan
+    from facility_opt.portfolio.assemble import assemble_plan
 
     p = school_and_hall(extension_premium=0.0)
     sites = p.sites.copy()

@@ -324,7 +324,7 @@ FAC = r'<path class="fo-fac fo-d-(\w+) leaflet-interactive"'
 def _with_gaps(plan):
     """The tiny plan with made-up coverage gaps: Z1 half outside the standards in 2019-2020, Z2 a
     fifth in 2019 (the plan covers everyone; gaps like these come from the years before it acts)."""
-    from facility_opt.portfolio.plan import Uncovered
+    from facility_opt.portfolio.rows import Uncovered
 
     gaps = [Uncovered(zone_id="Z1", service_id="childrens_hall", from_year=2019, to_year=2020, share=0.5,
                       population=100.0, demand=5.0),

@@ -106,8 +106,6 @@ def site_year_costs(problem: PortfolioProblem, state: PlanState) -> pd.DataFrame
     :data:`COST_KINDS`, ``cash_yen`` (costs − revenue within the horizon) and ``total_yen`` (cash +
     deferred + penalty: what the optimiser minimises).
     """
-    from .formulation.events import prepare_events  # the renewal rules (windows, options): shared with the scheduler
-
     pol = problem.policy
     sites = problem.sites
     first, H = pol.start_year, pol.horizon_years
@@ -120,36 +118,7 @@ def site_year_costs(problem: PortfolioProblem, state: PlanState) -> pd.DataFrame
     out["running"] += sites["operating_yen_per_m2_year"].to_numpy()[:, None] * floor
     out["fixed"] += sites["fixed_yen_per_year"].to_numpy()[:, None] * op
 
-    # renewal events: capital over the works years, the rules' penalties in the start (or closure) year
-    ev = problem.events.reset_index(drop=True)
-    if len(ev):
-        ep = prepare_events(problem)
-        opt = ep.opt.set_index(["e", "variant", "year"])
-        st = state.events.reset_index(drop=True)
-        base_area = sites.set_index("site_id")["floor_area_m2"]
-        for e, (r, s_) in enumerate(zip(ev.itertuples(index=False), st.itertuples(index=False))):
-            i = pos[r.site_id]
-            if s_.status == "dropped":
-                risk = event_risk(np.array([r.cost_yen]), np.array([r.floor_area_m2]), np.array([r.kind == "rebuild"]),
-                                  np.array([r.due_year]), first, np.array([int(s_.closure_year)]),
-                                  pol.renewal.penalties)[0]
-                out["penalty"][i, min(int(s_.closure_year), last) - first] += risk
-                continue
-            year = last + 1 if s_.status == "deferred" else int(s_.year)
-            o = opt.loc[(e, int(s_.variant), year)]
-            when = min(year, last) - first
-            out["penalty"][i, when] += float(o["coef"] - o["capital"])
-            if s_.status == "deferred":
-                out["deferred"][i, H - 1] += float(o["capital"])
-            else:
-                _spread(out["renewal"], i, year, int(r.spread_years), float(r.cost_yen), first)
-                late = max(year + int(r.spread_years) - 1 - last, 0)  # works running past the horizon
-                out["deferred"][i, H - 1] += float(r.cost_yen) * late / int(r.spread_years)
-                if r.kind == "rebuild" and pol.temporary_yen_per_m2_year > 0:
-                    rate = pol.temporary_yen_per_m2_year * float(base_area[r.site_id])
-                    for k in range(int(r.spread_years)):
-                        if year + k <= last:
-                            out["temporary"][i, year + k - first] += rate
+    _event_money(problem, state, pos, out)
 
     # floor added (a rebuild's floor not rebuilt makes the rebuild cheaper: a negative renewal)
     build = sites["build_yen_per_m2"].to_numpy()
@@ -184,6 +153,45 @@ def site_year_costs(problem: PortfolioProblem, state: PlanState) -> pd.DataFrame
     rows["cash_yen"] = sum(out[k] for k in CASH_KINDS if k not in INCOME_KINDS).ravel() - income.ravel()
     rows["total_yen"] = rows["cash_yen"] + rows["deferred_yen"] + rows["penalty_yen"] - rows["reuse_yen"]
     return rows
+
+
+def _event_money(problem: PortfolioProblem, state: PlanState, pos: pd.Series, out: dict[str, np.ndarray]) -> None:
+    """Renewal events: capital over the works years, the rules' penalties in the start (or closure) year,
+    deferred capital and works running past the horizon, temporary premises during rebuilds."""
+    from .formulation.events import prepare_events  # the renewal rules (windows, options): shared with the scheduler
+
+    pol, sites = problem.policy, problem.sites
+    first, H = pol.start_year, pol.horizon_years
+    last = first + H - 1
+    ev = problem.events.reset_index(drop=True)
+    if len(ev):
+        ep = prepare_events(problem)
+        opt = ep.opt.set_index(["e", "variant", "year"])
+        st = state.events.reset_index(drop=True)
+        base_area = sites.set_index("site_id")["floor_area_m2"]
+        for e, (r, s_) in enumerate(zip(ev.itertuples(index=False), st.itertuples(index=False))):
+            i = pos[r.site_id]
+            if s_.status == "dropped":
+                risk = event_risk(np.array([r.cost_yen]), np.array([r.floor_area_m2]), np.array([r.kind == "rebuild"]),
+                                  np.array([r.due_year]), first, np.array([int(s_.closure_year)]),
+                                  pol.renewal.penalties)[0]
+                out["penalty"][i, min(int(s_.closure_year), last) - first] += risk
+                continue
+            year = last + 1 if s_.status == "deferred" else int(s_.year)
+            o = opt.loc[(e, int(s_.variant), year)]
+            when = min(year, last) - first
+            out["penalty"][i, when] += float(o["coef"] - o["capital"])
+            if s_.status == "deferred":
+                out["deferred"][i, H - 1] += float(o["capital"])
+            else:
+                _spread(out["renewal"], i, year, int(r.spread_years), float(r.cost_yen), first)
+                late = max(year + int(r.spread_years) - 1 - last, 0)  # works running past the horizon
+                out["deferred"][i, H - 1] += float(r.cost_yen) * late / int(r.spread_years)
+                if r.kind == "rebuild" and pol.temporary_yen_per_m2_year > 0:
+                    rate = pol.temporary_yen_per_m2_year * float(base_area[r.site_id])
+                    for k in range(int(r.spread_years)):
+                        if year + k <= last:
+                            out["temporary"][i, year + k - first] += rate
 
 
 def _disposal_money(problem: PortfolioProblem, state: PlanState, op: np.ndarray, pos: pd.Series,

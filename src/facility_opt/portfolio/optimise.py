@@ -12,11 +12,12 @@ import pandas as pd
 
 from ..errors import InfeasibleError, SolverError
 from ..solver import SolveInfo, SolverOptions, require_solution
+from .assemble import assemble_plan
 from .check import check_plan
 from .diagnose import diagnose, unreachable
 from .formulation.solution import Solution
 from .model import PortfolioModel, build_model
-from .plan import Plan, assemble_plan
+from .plan import Plan
 from .problem import PortfolioProblem
 
 __all__ = ["PortfolioOptions", "PortfolioOptimiser", "optimise_portfolio", "solve_baseline", "baseline_plan",
@@ -149,6 +150,10 @@ class PortfolioOptimiser:
 
     def __init__(self, options: PortfolioOptions | None = None) -> None:
         self.options = options or PortfolioOptions()
+
+    def solve(self, problem: PortfolioProblem) -> Plan:
+        """The one contract's name (:mod:`facility_opt.contract`) for :meth:`optimise`: a frozen :class:`Plan`."""
+        return self.optimise(problem)
 
     def optimise(self, problem: PortfolioProblem) -> Plan:
         """Build and solve the MILP, check the plan independently, and return it.

@@ -12,12 +12,15 @@ would otherwise claim the whole building's saving).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from .economics import PlanState
 from .formulation.solution import Solution
 from .problem import PortfolioProblem
+from .rows import Decision
 
 __all__ = ["decisions", "attribute_savings"]
 
@@ -162,22 +165,29 @@ def attribute_savings(site_saving: int, facilities: list[str], main: str, floor:
     return out
 
 
-def decisions(problem: PortfolioProblem, sol: Solution, baseline: Solution, st: PlanState,
-              costs_after: pd.DataFrame, costs_before: pd.DataFrame,
-              site_saving: dict[str, int] | None = None) -> list:
-    """One :class:`Decision` per facility (and per new building), with its year, reason and saving.
+@dataclass
+class _Facilities:
+    """The facilities of the problem (and sites without one), their sites, services and savings."""
 
-    ``site_saving``: each site's saving in whole yen (the plan's, which add up to its headline);
-    by default the costs' difference rounded per site.
-    """
-    from .plan import Decision
+    services: dict[str, list[str]]  # facility -> its services now
+    site: dict[str, str]
+    name: dict[str, str]
+    by_site: dict[str, list[str]]
+    main_of: dict[str, str]  # site -> its main facility (the site itself when it is one)
+    end_services: dict[str, list[str]]  # site -> services there in the last period
+    cur_services: dict[str, list[str]]  # site -> services there now
+    site_saving: dict[str, int]
+    saving: dict[str, int]  # facility -> its part of the site's saving
+    land_value: pd.Series
+    disposal: dict[str, tuple[str, str]]
+    switch: dict[tuple[str, str], int]  # (service, site) -> year of its operator change
+    pos: dict[str, int]  # site -> its row in problem.sites
 
-    R = _Reader(problem, sol, st)
-    pol, sites = problem.policy, problem.sites
+
+def _facilities(problem: PortfolioProblem, R: _Reader, st: PlanState, costs_after: pd.DataFrame,
+                costs_before: pd.DataFrame, site_saving: dict[str, int] | None) -> _Facilities:
+    sites, cur = problem.sites, problem.placements
     P = len(R.per)
-    H = pol.horizon_years
-    sidx = {s: i for i, s in enumerate(sites["site_id"])}
-    cur = problem.placements
     fac_services = cur.groupby("facility_id")["service_id"].apply(lambda s: sorted(set(s))).to_dict()
     fac_site = cur.groupby("facility_id")["site_id"].first().to_dict()
     fac_name = cur.groupby("facility_id")["facility_name"].first().to_dict()
@@ -201,99 +211,137 @@ def decisions(problem: PortfolioProblem, sol: Solution, baseline: Solution, st: 
                 if st.disposals is not None else {})
     switch = ({(r.service_id, r.site_id): int(r.year) for r in st.operators.itertuples(index=False)}
               if st.operators is not None else {})
-    out = []
-    for f in sorted(fac_site):
-        s = fac_site[f]
-        i = sidx[s]
-        row = sites.iloc[i]
-        is_main = main_of[s] == f
-        is_open_end = bool(st.open[i, -1])
-        closes = None
-        if not is_open_end:
-            closed = np.flatnonzero(~st.open[i])
-            closes = int(R.starts[closed[0]])
-        before = fac_services[f]
-        after_site = end_services.get(s, []) if is_open_end else []
-        new_here = [k for k in after_site if k not in cur_services.get(s, [])]
-        after = sorted(set([k for k in before if k in after_site] + (new_here if is_main else [])))
-        gained = [k for k in after if k not in before]
-        lost = [k for k in before if k not in after]
-        added = float(st.floor.loc[st.floor["site_id"] == s, "added_m2"].sum())
-        floor_before = float(row["floor_area_m2"]) if is_main else 0.0
-        floor_after = (float(row["floor_area_m2"]) + added) if (is_main and is_open_end) else 0.0
-        renew = R.renewal_text(s) if is_main else ""
-        if closes is not None:
-            kind, year = "close", closes
-            moves = "; ".join(R.move_text(k, s) for k in before) or "no service"
-            land = _land_text(row, disposal.get(s), float(land_value.get(s, 0.0))) if main_of[s] == f else ""
-            share = (f" (its floor's share of the site's {_fmt_yen(float(site_saving.get(s, 0)))})"
-                     if len(by_site[s]) > 1 else "")
-            merged = R.merger_text(s) if is_main else ""
-            moves = f"{merged}; {moves}" if merged else moves
-            reason = (f"closes in {closes}: {moves}{land}; saves {_fmt_yen(float(fac_saving[f]))} over {H} years{share}"
-                      + (f"; before closing: {renew}" if renew else ""))
-        elif not is_main:
-            if lost:
-                kind = "close"
-                year = min(R.leaves(k, s) or pol.end_year for k in lost)
-                reason = f"its rooms at {R.label(s)} are freed: " + "; ".join(R.move_text(k, s) for k in lost)
-            else:
-                kind, year = ("rebuild", None) if not R.rebuild.empty and s in R.rebuild.index else ("keep", None)
-                if kind == "rebuild":
-                    year = int(R.rebuild.at[s, "year"])
-                reason = f"stays in {R.label(s)}" + (f", rebuilt with it from {year}" if year else "")
-        elif gained and before and not [k for k in before if k in after]:
-            kind = "convert"
-            year = min(R.arrival(k, s) for k in gained)
-            reason = (f"converted from {', '.join(before)} to {', '.join(gained)} from {year} "
-                      f"({R.how_hosted(gained[0], s)}); " + "; ".join(R.move_text(k, s) for k in lost))
-        elif gained:
-            kind = "host"
-            year = min(R.arrival(k, s) for k in gained)
-            hosted = "; ".join(f"{k} from {R.arrival(k, s)} ({R.how_hosted(k, s)})" for k in gained)
-            reason = (f"hosts {hosted}" + (f"; no longer hosts {', '.join(lost)}" if lost else "")
-                      + (f"; {renew}" if renew else ""))
+    return _Facilities(fac_services, fac_site, fac_name, by_site, main_of, end_services, cur_services, site_saving,
+                       fac_saving, land_value, disposal, switch, {s: i for i, s in enumerate(sites["site_id"])})
+
+
+def decisions(problem: PortfolioProblem, sol: Solution, baseline: Solution, st: PlanState,
+              costs_after: pd.DataFrame, costs_before: pd.DataFrame,
+              site_saving: dict[str, int] | None = None) -> list:
+    """One :class:`Decision` per facility (and per new building), with its year, reason and saving.
+
+    ``site_saving``: each site's saving in whole yen (the plan's, which add up to its headline);
+    by default the costs' difference rounded per site.
+    """
+    R = _Reader(problem, sol, st)
+    F = _facilities(problem, R, st, costs_after, costs_before, site_saving)
+    out = [_facility_decision(problem, R, F, st, f) for f in sorted(F.site)]
+    out += _new_buildings(problem, R, F, st, costs_after)
+    return sorted(out, key=lambda d: d.facility_id)
+
+
+def _facility_decision(problem: PortfolioProblem, R: _Reader, F: _Facilities, st: PlanState, f: str):
+    """What happens to facility ``f`` (its site's fate, the services it keeps, gains and loses), and why."""
+    sites, cur = problem.sites, problem.placements
+    s = F.site[f]
+    i = F.pos[s]
+    row = sites.iloc[i]
+    is_main = F.main_of[s] == f
+    is_open_end = bool(st.open[i, -1])
+    closes = None
+    if not is_open_end:
+        closed = np.flatnonzero(~st.open[i])
+        closes = int(R.starts[closed[0]])
+    before = F.services[f]
+    after_site = F.end_services.get(s, []) if is_open_end else []
+    new_here = [k for k in after_site if k not in F.cur_services.get(s, [])]
+    after = sorted(set([k for k in before if k in after_site] + (new_here if is_main else [])))
+    gained = [k for k in after if k not in before]
+    lost = [k for k in before if k not in after]
+    added = float(st.floor.loc[st.floor["site_id"] == s, "added_m2"].sum())
+    floor_before = float(row["floor_area_m2"]) if is_main else 0.0
+    floor_after = (float(row["floor_area_m2"]) + added) if (is_main and is_open_end) else 0.0
+    kind, year, reason = _what_happens(problem, R, F, f, row, closes, before, after, gained, lost, added)
+    ch = (F.disposal.get(s, ("hold", "") if bool(row["sellable"]) else ("none", ""))
+          if (closes is not None and is_main) else None)
+    op_year = min((F.switch[(k, s)] for k in before if (k, s) in F.switch), default=None)
+    if op_year is not None:
+        reason += "; " + _operator_text(problem, [k for k in before if (k, s) in F.switch], op_year)
+    return Decision(facility_id=f, name=F.name[f], site_id=s, site_name=str(row["name"] or s),
+                    decision=kind, services_before=list(before), services_after=list(after),
+                    gained=gained, lost=lost, year=year, floor_before_m2=round(floor_before, 1),
+                    floor_after_m2=round(floor_after, 1), reason=reason,
+                    imputed_inputs=_imputed_inputs(row, cur[cur["facility_id"] == f]),
+                    saving_yen=F.saving[f],
+                    disposal="" if ch is None else (f"reuse:{ch[1]}" if ch[0] == "reuse" else ch[0]),
+                    disposal_value_yen=round(float(F.land_value.get(s, 0.0))) if ch is not None else 0.0,
+                    operator_change_year=op_year)
+
+
+def _what_happens(problem: PortfolioProblem, R: _Reader, F: _Facilities, f: str, row: pd.Series, closes: int | None,
+                  before: list[str], after: list[str], gained: list[str], lost: list[str],
+                  added: float) -> tuple[str, int | None, str]:
+    """(decision, year, reason) of facility ``f`` at site ``row``."""
+    pol = problem.policy
+    s = F.site[f]
+    is_main = F.main_of[s] == f
+    renew = R.renewal_text(s) if is_main else ""
+    if closes is not None:
+        kind, year = "close", closes
+        moves = "; ".join(R.move_text(k, s) for k in before) or "no service"
+        land = _land_text(row, F.disposal.get(s), float(F.land_value.get(s, 0.0))) if F.main_of[s] == f else ""
+        share = (f" (its floor's share of the site's {_fmt_yen(float(F.site_saving.get(s, 0)))})"
+                 if len(F.by_site[s]) > 1 else "")
+        merged = R.merger_text(s) if is_main else ""
+        moves = f"{merged}; {moves}" if merged else moves
+        reason = (f"closes in {closes}: {moves}{land}; saves {_fmt_yen(float(F.saving[f]))} over "
+                  f"{pol.horizon_years} years{share}" + (f"; before closing: {renew}" if renew else ""))
+    elif not is_main:
+        if lost:
+            kind = "close"
+            year = min(R.leaves(k, s) or pol.end_year for k in lost)
+            reason = f"its rooms at {R.label(s)} are freed: " + "; ".join(R.move_text(k, s) for k in lost)
         else:
-            reb = s in R.rebuild.index
-            kind = "rebuild" if reb else "keep"
-            year = int(R.rebuild.at[s, "year"]) if reb else None
-            reason = ("kept" + (f"; {renew}" if renew else " as is (no renewal due within the horizon)"))
-            if added > 0.5:
-                reason += f"; {added:,.0f} m² added for more capacity"
-            if lost:
-                reason += "; " + "; ".join(R.move_text(k, s) for k in lost)
-        ch = (disposal.get(s, ("hold", "") if bool(row["sellable"]) else ("none", ""))
-              if (closes is not None and is_main) else None)
-        op_year = min((switch[(k, s)] for k in before if (k, s) in switch), default=None)
-        if op_year is not None:
-            reason += "; " + _operator_text(problem, [k for k in before if (k, s) in switch], op_year)
-        out.append(Decision(facility_id=f, name=fac_name[f], site_id=s, site_name=str(row["name"] or s),
-                            decision=kind, services_before=list(before), services_after=list(after),
-                            gained=gained, lost=lost, year=year, floor_before_m2=round(floor_before, 1),
-                            floor_after_m2=round(floor_after, 1), reason=reason,
-                            imputed_inputs=_imputed_inputs(row, cur[cur["facility_id"] == f]),
-                            saving_yen=fac_saving[f],
-                            disposal="" if ch is None else (f"reuse:{ch[1]}" if ch[0] == "reuse" else ch[0]),
-                            disposal_value_yen=round(float(land_value.get(s, 0.0))) if ch is not None else 0.0,
-                            operator_change_year=op_year))
-    # every candidate built (also one closed again before the end, so that the savings add up)
+            kind, year = ("rebuild", None) if not R.rebuild.empty and s in R.rebuild.index else ("keep", None)
+            if kind == "rebuild":
+                year = int(R.rebuild.at[s, "year"])
+            reason = f"stays in {R.label(s)}" + (f", rebuilt with it from {year}" if year else "")
+    elif gained and before and not [k for k in before if k in after]:
+        kind = "convert"
+        year = min(R.arrival(k, s) for k in gained)
+        reason = (f"converted from {', '.join(before)} to {', '.join(gained)} from {year} "
+                  f"({R.how_hosted(gained[0], s)}); " + "; ".join(R.move_text(k, s) for k in lost))
+    elif gained:
+        kind = "host"
+        year = min(R.arrival(k, s) for k in gained)
+        hosted = "; ".join(f"{k} from {R.arrival(k, s)} ({R.how_hosted(k, s)})" for k in gained)
+        reason = (f"hosts {hosted}" + (f"; no longer hosts {', '.join(lost)}" if lost else "")
+                  + (f"; {renew}" if renew else ""))
+    else:
+        reb = s in R.rebuild.index
+        kind = "rebuild" if reb else "keep"
+        year = int(R.rebuild.at[s, "year"]) if reb else None
+        reason = ("kept" + (f"; {renew}" if renew else " as is (no renewal due within the horizon)"))
+        if added > 0.5:
+            reason += f"; {added:,.0f} m² added for more capacity"
+        if lost:
+            reason += "; " + "; ".join(R.move_text(k, s) for k in lost)
+    return kind, year, reason
+
+
+def _new_buildings(problem: PortfolioProblem, R: _Reader, F: _Facilities, st: PlanState,
+                   costs_after: pd.DataFrame) -> list:
+    """Every candidate built (also one closed again before the end, so that the savings add up)."""
+    pol, sites = problem.policy, problem.sites
+    P = len(R.per)
+    out = []
     for i in np.flatnonzero(st.open.any(axis=1) & sites["kind"].eq("candidate").to_numpy()):
         row = sites.iloc[i]
         s = row["site_id"]
         opened = int(R.starts[np.flatnonzero(st.open[i])[0]])
-        after = end_services.get(s, [])
+        after = F.end_services.get(s, [])
         nz = int(R.asg.loc[(R.asg["site_id"] == s) & (R.asg["p"] == P - 1), "zone_id"].nunique())
         added = float(st.floor.loc[st.floor["site_id"] == s, "added_m2"].sum())
         front = " near a station" if problem.station_front_in(opened).get(s, False) else ""
         cost = float(costs_after.loc[costs_after["site_id"] == s, "total_yen"].sum())
         reason = (f"new building{front} open from {opened} (built {opened - pol.build_years}-{opened - 1}): "
                   f"{', '.join(after) or 'no service'}, {added:,.0f} m²; serves {nz} zone(s); costs {_fmt_yen(cost)} "
-                  f"over {H} years")
+                  f"over {pol.horizon_years} years")
         out.append(Decision(facility_id=s, name=str(row["name"] or s), site_id=s, site_name=str(row["name"] or s),
                             decision="new", services_before=[], services_after=after, gained=after, lost=[],
                             year=opened, floor_before_m2=0.0, floor_after_m2=round(added * bool(st.open[i, -1]), 1),
-                            reason=reason, saving_yen=int(site_saving.get(s, 0))))
-    return sorted(out, key=lambda d: d.facility_id)
+                            reason=reason, saving_yen=int(F.site_saving.get(s, 0))))
+    return out
 
 
 def _land_text(site: pd.Series, choice: tuple[str, str] | None, value: float) -> str:

@@ -68,7 +68,7 @@ def tradeoff_curve(problem: PortfolioProblem, n_points: int = 5, options: Solver
                          "access_person_km": np.nan, "buildings": np.nan, "floor_m2": np.nan,
                          "status": sol.info.status, "gap": sol.info.gap, "solve_seconds": sol.info.solve_seconds})
             return
-        from .plan import state_of
+        from .assemble import state_of
         from .economics import site_year_costs
 
         st = state_of(problem, sol)

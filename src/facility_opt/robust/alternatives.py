@@ -28,8 +28,8 @@ import pulp
 from ..errors import ModelConfigError, SolverError
 from ..planning import PlanningModel, load_planning_model
 from ..portfolio import Plan, PortfolioOptimiser, PortfolioOptions, PortfolioProblem, check_plan
+from ..portfolio.assemble import assemble_plan
 from ..portfolio.formulation.constants import SCALE
-from ..portfolio.plan import assemble_plan
 
 __all__ = ["Alternative", "alternatives", "plan_differences", "write_alternatives"]
 
