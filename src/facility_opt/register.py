@@ -119,7 +119,7 @@ def load_mapping(path: str | Path) -> RegisterMapping:
 
 def _kind(target: str) -> str:
     """'year', 'number' or 'text': how a cell of this target is turned into text."""
-    from .loading import _dtype_of  # the loader's own reading of the row models' types
+    from .loading.tables import _dtype_of  # the loader's own reading of the row models' types
 
     field = target[len(_SERVICE_PREFIX):] if target.startswith(_SERVICE_PREFIX) else target
     record = FacilityServiceRecord if target.startswith(_SERVICE_PREFIX) else FacilityRecord
