@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString, MultiLineString, Point
 
-from facility_opt import access
+from facility_opt.access import distances
 from facility_opt.access import (
     distance_pairs,
     read_street_network,
@@ -154,7 +154,7 @@ def test_cache_hit_skips_the_computation(tmp_path, monkeypatch):
     def boom(*a, **k):
         raise AssertionError("recomputed")
 
-    monkeypatch.setattr(access, "_compute_pairs", boom)
+    monkeypatch.setattr(distances, "_compute_pairs", boom)
     again = distance_pairs(o, d, 5000, method="network", network=G, cache_dir=tmp_path / "c")
     pd.testing.assert_frame_equal(first, again)
     with pytest.raises(AssertionError, match="recomputed"):  # moved point -> new key

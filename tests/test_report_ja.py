@@ -16,7 +16,7 @@ from facility_opt.catalogue import default_catalogue
 from facility_opt.i18n import (DECISION_LABELS, MESSAGES, SAVING_KIND_LABELS, chart_style, japanese_font_path,
                                report_language, tr)
 from facility_opt.report import write_report
-from facility_opt.report_sections import area_results, context_rows, freed_sites
+from facility_opt.report.sections import area_results, context_rows, freed_sites
 from report_cases import tiny_report_case
 
 JAPANESE = re.compile(r"[\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef]")  # kana, kanji, Japanese punctuation
@@ -235,7 +235,7 @@ def test_decision_summaries_in_japanese(tiny_ja, tiny):
     """Written from the plan's assignments and works: F2 and F3 close in 2021, the residents of their
     hall and club are served at the school F1 from then, which is rebuilt 2028-2030; savings
     480,748,571 and 57,689,829 yen."""
-    from facility_opt.report_sections import decision_summaries
+    from facility_opt.report.decisions import decision_summaries
 
     _, _, plan, _ = tiny
     names = {"primary_education": "小学校教育", "childrens_hall": "児童館機能", "after_school_club": "学童クラブ"}
@@ -289,7 +289,7 @@ def test_nerima_context_file_carries_the_wards_figures():
 
 # ---------------------------------------------------------------------- the interactive map
 def test_map_data_has_every_facility_zone_and_station(tiny):
-    from facility_opt.webmap import leaflet_assets, map_data
+    from facility_opt.report.webmap import leaflet_assets, map_data
 
     ward, problem, plan, _ = tiny
     d = map_data(plan, ward, problem, lang="ja")
@@ -307,7 +307,7 @@ def test_map_data_has_every_facility_zone_and_station(tiny):
     assert len(d["zones"]) == 4 and len(d["stations"]) == 2
     assert all(z["covered"] == 1.0 for z in d["zones"])  # the plan covers everyone
     # a decision kind the message table does not know yet is shown by its name, in grey
-    from facility_opt.webmap import decision_kinds
+    from facility_opt.report.webmap import decision_kinds
 
     assert decision_kinds(["close", "merge", "host", "close"]) == ["host", "close", "merge"]
     odd = [x.model_copy(update={"decision": "merge"}) if x.facility_id == "F3" else x for x in plan.decisions]
@@ -334,7 +334,7 @@ def _with_gaps(plan):
 
 
 def test_zone_coverage_by_year(tiny):
-    from facility_opt.webmap import map_layers
+    from facility_opt.report.webmap import map_layers
 
     ward, problem, plan, _ = tiny
     z = map_layers(_with_gaps(plan), ward, problem)["zones"].set_index("zone_id")

@@ -14,7 +14,7 @@ from facility_opt.portfolio import Plan, check_plan, optimise_portfolio
 from facility_opt.portfolio.economics import COST_KINDS, apportion
 from facility_opt.portfolio.formulation.constants import FLOOR_TOL_M2
 from facility_opt.portfolio.reasons import attribute_savings
-from facility_opt.report import _headline
+from facility_opt.report.headline import _headline
 from portfolio_cases import EXACT, school_and_hall, school_with_club, two_halls
 
 #: school_and_hall: the floor the school's rebuild adds for the hall (see test_portfolio_core)

@@ -66,7 +66,7 @@ _EXPORTS = {
     "plan_map": ".report",
     "write_facilities_gpkg": ".report",
     "write_report": ".report",
-    "explore_plan": ".webmap",
+    "explore_plan": ".report.webmap",
     "Budget": ".renewal.schedule",
     "ScheduleParams": ".renewal.schedule",
     "ScheduleResult": ".renewal.schedule",
@@ -127,7 +127,7 @@ if TYPE_CHECKING:  # static analysers see the real imports
     from .compare import compare_plans
     from .portfolio.yearly import cost_by_year
     from .report import plan_geodataframe, plan_map, write_facilities_gpkg, write_report
-    from .webmap import explore_plan
+    from .report.webmap import explore_plan
     from .renewal import plot_schedule
     from .renewal.schedule import (
         Budget,

@@ -199,14 +199,7 @@ def run_nightly(inputs: dict[str, Path], state: str | Path, job: JobFn, force: b
             log.warning("removing the incomplete run folder %s left by an interrupted run", stale.name)
             shutil.rmtree(stale, ignore_errors=True)
         if prepare is not None:
-            try:
-                prepare()
-            except BaseException as exc:
-                log.error("preparing the inputs failed; the previous plan stays current",
-                          extra={"data": {"event": "failed", "error": f"{type(exc).__name__}: {exc}"}})
-                _append_history(state, {"started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "outcome": "failed",
-                                        "stage": "prepare", "error": f"{type(exc).__name__}: {exc}"[:2000]})
-                raise
+            _prepare(state, prepare)
         fps = fingerprint_inputs(inputs)
         fp = _overall(fps)
         prev = _current(state)
@@ -232,26 +225,7 @@ def run_nightly(inputs: dict[str, Path], state: str | Path, job: JobFn, force: b
             atomic_write_text(tmp / "inputs.json", json.dumps({"fingerprint": fp, "files": fps}, indent=1,
                                                               sort_keys=True) + "\n")
             if prev is not None and (prev / "decisions.csv").is_file() and (tmp / "decisions.csv").is_file():
-                d = diff_decisions(prev, tmp)
-                tables = {table: diff_table(prev, tmp, table) for table in DIFF_TABLES}
-                atomic_write_text(tmp / "diff.json", json.dumps(
-                    {"previous_run": prev.name, "changed_inputs": changed,
-                     "changed_decisions": d.to_dict("records"),
-                     **{f"changed_{table}": t.to_dict("records") for table, t in tables.items()}},
-                    ensure_ascii=False, indent=1) + "\n")
-                lines = [f"# Changes since run {prev.name}", "", "Changed inputs:", *[f"- {c}" for c in changed], "",
-                         f"Changed decisions ({len(d)}):"]
-                lines += [f"- {r.facility_id}: {r.column} {r.before!r} -> {r.after!r}" for r in d.itertuples()]
-                for table, t in tables.items():
-                    lines += ["", f"Changed {table} rows ({t['key'].nunique()}):"]
-                    lines += [f"- {r.key}: {r.column} {r.before!r} -> {r.after!r}" for r in t.itertuples()]
-                unstable = tmp / "sweep" / "newly_unstable.csv"  # facility_opt.robust.nightly
-                if unstable.is_file():
-                    u = pd.read_csv(unstable, dtype={"facility_id": str})
-                    lines += ["", f"Decisions unstable in tonight's sweep, not last night ({len(u)}):"]
-                    lines += [f"- {r.facility_id} {r.decision}: taken in {100 * r.share_after:.0f} % of variants "
-                              f"(before {r.stability_before or 'no sweep'})" for r in u.itertuples()]
-                atomic_write_text(tmp / "diff.md", "\n".join(lines) + "\n")
+                _write_diff(prev, tmp, changed)
         except BaseException as exc:
             shutil.rmtree(tmp, ignore_errors=True)
             log.error("run failed; the previous plan stays current",
@@ -269,3 +243,40 @@ def run_nightly(inputs: dict[str, Path], state: str | Path, job: JobFn, force: b
         if after is not None:
             after(outcome)
         return outcome
+
+
+def _prepare(state: Path, prepare: Callable[[], None]) -> None:
+    """Run ``prepare()``; a failure is logged and recorded in the history, then re-raised."""
+    try:
+        prepare()
+    except BaseException as exc:
+        log.error("preparing the inputs failed; the previous plan stays current",
+                  extra={"data": {"event": "failed", "error": f"{type(exc).__name__}: {exc}"}})
+        _append_history(state, {"started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "outcome": "failed",
+                                "stage": "prepare", "error": f"{type(exc).__name__}: {exc}"[:2000]})
+        raise
+
+
+def _write_diff(prev: Path, new: Path, changed: list[str]) -> None:
+    """``diff.json`` and ``diff.md`` in the new run: changed inputs, decisions, timeline and years rows,
+    and the decisions that became unstable in tonight's sweep."""
+    d = diff_decisions(prev, new)
+    tables = {table: diff_table(prev, new, table) for table in DIFF_TABLES}
+    atomic_write_text(new / "diff.json", json.dumps(
+        {"previous_run": prev.name, "changed_inputs": changed,
+         "changed_decisions": d.to_dict("records"),
+         **{f"changed_{table}": t.to_dict("records") for table, t in tables.items()}},
+        ensure_ascii=False, indent=1) + "\n")
+    lines = [f"# Changes since run {prev.name}", "", "Changed inputs:", *[f"- {c}" for c in changed], "",
+             f"Changed decisions ({len(d)}):"]
+    lines += [f"- {r.facility_id}: {r.column} {r.before!r} -> {r.after!r}" for r in d.itertuples()]
+    for table, t in tables.items():
+        lines += ["", f"Changed {table} rows ({t['key'].nunique()}):"]
+        lines += [f"- {r.key}: {r.column} {r.before!r} -> {r.after!r}" for r in t.itertuples()]
+    unstable = new / "sweep" / "newly_unstable.csv"  # facility_opt.robust.nightly
+    if unstable.is_file():
+        u = pd.read_csv(unstable, dtype={"facility_id": str})
+        lines += ["", f"Decisions unstable in tonight's sweep, not last night ({len(u)}):"]
+        lines += [f"- {r.facility_id} {r.decision}: taken in {100 * r.share_after:.0f} % of variants "
+                  f"(before {r.stability_before or 'no sweep'})" for r in u.itertuples()]
+    atomic_write_text(new / "diff.md", "\n".join(lines) + "\n")

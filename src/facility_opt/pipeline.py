@@ -136,19 +136,7 @@ def run_model(
         start_plan = Plan.from_json(p / "plan.json" if p.is_dir() else p)
     if start_plan is not None:
         opts = dataclasses.replace(opts, start_plan=start_plan)
-    if cfg.mode == "keep_all":
-        say("solve", "baseline scenario: keeping every building")
-        plan = baseline_plan(problem, opts)
-    else:
-        say("solve", f"optimising ({len(problem.sites)} sites, {problem.demand['zone_id'].nunique()} zones; "
-                     f"time limit {opts.solver.time_limit} s, gap {opts.solver.gap_rel})")
-        plan = optimise_portfolio(problem, opts)
-    tradeoff = None
-    if tradeoff_points > 0 and cfg.mode != "keep_all":
-        from .portfolio import tradeoff_curve
-
-        say("tradeoff", f"tracing the cost-access trade-off ({tradeoff_points} points)")
-        tradeoff = tradeoff_curve(problem, n_points=tradeoff_points, options=opts.solver)
+    plan, tradeoff = _solve(problem, opts, cfg.mode, tradeoff_points, say)
     fee_result = None
     if m.fees:
         from .fees import load_fee_model, optimise_fees
@@ -158,6 +146,34 @@ def run_model(
 
     out_dir = Path(out_dir)
     say("write", f"writing the results to {out_dir}")
+    files = _write_run(out_dir, m, ward, problem, plan, tradeoff=tradeoff, fees=fee_result, lang=lang,
+                       warm_start=start_plan is not None)
+    say("done", f"{plan!r}")
+    return RunResult(model=m, ward=ward, problem=problem, plan=plan, out_dir=out_dir, fees=fee_result, files=files)
+
+
+def _solve(problem: PortfolioProblem, opts: PortfolioOptions, mode: str, tradeoff_points: int,
+           say: Progress) -> tuple[Plan, object | None]:
+    """The plan (or the keep-everything baseline) and, when asked, the cost–access trade-off curve."""
+    if mode == "keep_all":
+        say("solve", "baseline scenario: keeping every building")
+        plan = baseline_plan(problem, opts)
+    else:
+        say("solve", f"optimising ({len(problem.sites)} sites, {problem.demand['zone_id'].nunique()} zones; "
+                     f"time limit {opts.solver.time_limit} s, gap {opts.solver.gap_rel})")
+        plan = optimise_portfolio(problem, opts)
+    tradeoff = None
+    if tradeoff_points > 0 and mode != "keep_all":
+        from .portfolio import tradeoff_curve
+
+        say("tradeoff", f"tracing the cost-access trade-off ({tradeoff_points} points)")
+        tradeoff = tradeoff_curve(problem, n_points=tradeoff_points, options=opts.solver)
+    return plan, tradeoff
+
+
+def _write_run(out_dir: Path, m: PlanningModel, ward: Ward, problem: PortfolioProblem, plan: Plan, *, tradeoff,
+               fees, lang: str | None, warm_start: bool) -> list[str]:
+    """Write the run folder (atomically, as a whole); returns its files, relative to it."""
     from .portfolio.yearly import cost_by_year
     from .report import plan_geodataframe, write_facilities_gpkg, write_report
 
@@ -171,26 +187,29 @@ def run_model(
                                                                    float_format="%.6f"))
         write_report(plan, ward, tmp / "report.html", problem=problem, tradeoff=tradeoff, cost_years=years,
                      lang=lang, catalogue=m.read_catalogue())
-        if fee_result is not None:
+        if fees is not None:
             from .fees import write_fee_outputs
 
-            write_fee_outputs(fee_result, tmp / "fees")
-        inputs = {name: (_sha(p) if p.is_file() else ward.fingerprint())
-                  for name, p in sorted(model_input_files(m).items())}
-        from importlib.metadata import PackageNotFoundError, version
-
-        try:
-            pkg_version = version("facility-opt")
-        except PackageNotFoundError:  # running from a source tree without installing
-            pkg_version = "source"
-        run = {"facility_opt": pkg_version, "model": m.name, "description": m.description,
-               "model_files": [Path(p).name for p in m.source_files], "inputs_sha256": inputs,
-               "horizon": m.horizon.model_dump(), "solver": plan.solver.model_dump(),
-               "valid": plan.valid, "warm_start": "previous plan" if start_plan is not None else "default"}
+            write_fee_outputs(fees, tmp / "fees")
+        run = _run_record(m, ward, plan, warm_start)
         atomic_write_text(tmp / "run.json", json.dumps(run, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
-        files = sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file())
-    say("done", f"{plan!r}")
-    return RunResult(model=m, ward=ward, problem=problem, plan=plan, out_dir=out_dir, fees=fee_result, files=files)
+        return sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file())
+
+
+def _run_record(m: PlanningModel, ward: Ward, plan: Plan, warm_start: bool) -> dict:
+    """``run.json``: the library's version, the model, the inputs' fingerprints, the solver's outcome."""
+    inputs = {name: (_sha(p) if p.is_file() else ward.fingerprint())
+              for name, p in sorted(model_input_files(m).items())}
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        pkg_version = version("facility-opt")
+    except PackageNotFoundError:  # running from a source tree without installing
+        pkg_version = "source"
+    return {"facility_opt": pkg_version, "model": m.name, "description": m.description,
+            "model_files": [Path(p).name for p in m.source_files], "inputs_sha256": inputs,
+            "horizon": m.horizon.model_dump(), "solver": plan.solver.model_dump(),
+            "valid": plan.valid, "warm_start": "previous plan" if warm_start else "default"}
 
 
 def report_from_run(run_dir: str | Path, model: PlanningModel | str | Path | None = None, *,

@@ -24,6 +24,7 @@ import logging
 import re
 import tempfile
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -119,7 +120,7 @@ def load_mapping(path: str | Path) -> RegisterMapping:
 
 def _kind(target: str) -> str:
     """'year', 'number' or 'text': how a cell of this target is turned into text."""
-    from .loading import _dtype_of  # the loader's own reading of the row models' types
+    from .loading.tables import _dtype_of  # the loader's own reading of the row models' types
 
     field = target[len(_SERVICE_PREFIX):] if target.startswith(_SERVICE_PREFIX) else target
     record = FacilityServiceRecord if target.startswith(_SERVICE_PREFIX) else FacilityRecord
@@ -184,6 +185,60 @@ def _sheet_rows(path: Path, mapping: RegisterMapping, issues: list[DataIssue]) -
     return name, rows
 
 
+def _find_columns(header: tuple, header_row: int, mapping: RegisterMapping, has_services_file: bool,
+                  issue: Callable[..., None], where: str) -> dict[str, tuple[int, str]]:
+    """target -> (column index, header as written) of the header row; ``issue`` for duplicate targets, required
+    fields without a column, and services given twice."""
+    wanted = mapping.header_map()
+    found: dict[str, tuple[int, str]] = {}  # target -> (column index, header as written)
+    ignored = []
+    for j, h in enumerate(header):
+        if h is None or str(h).strip() == "":
+            continue
+        target = wanted.get(_norm(h))
+        if target is None:
+            ignored.append(str(h).strip())
+        elif target in found:
+            issue(f"columns '{found[target][1]}' and '{str(h).strip()}' both map to {target}; keep one in the mapping",
+                  header_row, target, str(h).strip())
+        else:
+            found[target] = (j, str(h).strip())
+    if ignored:
+        log.info("%s: columns not in the mapping are ignored: %s", where, ", ".join(ignored))
+    headers_found = ", ".join(str(h).strip() for h in header if h is not None and str(h).strip())
+    need = list(FacilityRecord.required_columns) + ([_SERVICE_PREFIX + "capacity"] if mapping.services else [])
+    for target in need:
+        if target not in found:
+            named = [h for h, t in mapping.columns.items() if t == target]
+            issue(f"no column maps to {target}: the mapping names {' or '.join(named) or 'no header'} for it "
+                  f"(headers in row {header_row}: {headers_found})", None, target)
+    if mapping.services and has_services_file:
+        issue("the mapping gives 'services' and the folder has facility_services.csv too; give the services in one "
+              "place (remove one of them)")
+    return found
+
+
+def _services_table(fac_rows: list[dict[str, str]], excel_rows: list[int], found: dict, columns: dict[str, str],
+                    mapping: RegisterMapping, file: str, sheet: str) -> tuple[pd.DataFrame, Origin]:
+    """The facility_services table of a register whose mapping names the service of each category, with
+    its origin (the Excel rows and headers)."""
+    svc_targets = [t for t in found if t.startswith(_SERVICE_PREFIX)]
+    svc_rows, svc_excel = [], []
+    for rec, number in zip(fac_rows, excel_rows):
+        service = mapping.services.get(rec["category"])
+        if service is None:
+            continue
+        svc_rows.append({"facility_id": rec["facility_id"], "service_id": service,
+                         **{t[len(_SERVICE_PREFIX):]: rec[t] for t in svc_targets}})
+        svc_excel.append(number)
+    svc_cols = ["facility_id", "service_id", *(t[len(_SERVICE_PREFIX):] for t in svc_targets)]
+    services = pd.DataFrame(svc_rows, columns=svc_cols)
+    svc_origin = Origin(file, sheet=sheet, rows=svc_excel,
+                        columns={"facility_id": columns["facility_id"], "service_id": columns["category"],
+                                 **{t[len(_SERVICE_PREFIX):]: columns[t] for t in svc_targets}})
+    return services, svc_origin
+
+
 def read_register(path: str | Path, mapping: RegisterMapping, has_services_file: bool = False) -> Register:
     """Read a register sheet through ``mapping`` into facilities (and facility_services) as text.
 
@@ -204,32 +259,7 @@ def read_register(path: str | Path, mapping: RegisterMapping, has_services_file:
         issue(f"row {mapping.header_row} (header_row in the mapping) holds no headers")
         raise DataValidationError(issues)
     header_row, header = rows[0]
-    wanted = mapping.header_map()
-    found: dict[str, tuple[int, str]] = {}  # target -> (column index, header as written)
-    ignored = []
-    for j, h in enumerate(header):
-        if h is None or str(h).strip() == "":
-            continue
-        target = wanted.get(_norm(h))
-        if target is None:
-            ignored.append(str(h).strip())
-        elif target in found:
-            issue(f"columns '{found[target][1]}' and '{str(h).strip()}' both map to {target}; keep one in the mapping",
-                  header_row, target, str(h).strip())
-        else:
-            found[target] = (j, str(h).strip())
-    if ignored:
-        log.info("%s, sheet '%s': columns not in the mapping are ignored: %s", path.name, sheet, ", ".join(ignored))
-    headers_found = ", ".join(str(h).strip() for h in header if h is not None and str(h).strip())
-    need = list(FacilityRecord.required_columns) + ([_SERVICE_PREFIX + "capacity"] if mapping.services else [])
-    for target in need:
-        if target not in found:
-            named = [h for h, t in mapping.columns.items() if t == target]
-            issue(f"no column maps to {target}: the mapping names {' or '.join(named) or 'no header'} for it "
-                  f"(headers in row {header_row}: {headers_found})", None, target)
-    if mapping.services and has_services_file:
-        issue("the mapping gives 'services' and the folder has facility_services.csv too; give the services in one "
-              "place (remove one of them)")
+    found = _find_columns(header, header_row, mapping, has_services_file, issue, f"{path.name}, sheet '{sheet}'")
     if issues:
         raise DataValidationError(issues)
 
@@ -260,20 +290,7 @@ def read_register(path: str | Path, mapping: RegisterMapping, has_services_file:
     if not mapping.services:
         return Register(facilities, None, fac_origin, None)
 
-    svc_targets = [t for t in found if t.startswith(_SERVICE_PREFIX)]
-    svc_rows, svc_excel = [], []
-    for rec, number in zip(fac_rows, excel_rows):
-        service = mapping.services.get(rec["category"])
-        if service is None:
-            continue
-        svc_rows.append({"facility_id": rec["facility_id"], "service_id": service,
-                         **{t[len(_SERVICE_PREFIX):]: rec[t] for t in svc_targets}})
-        svc_excel.append(number)
-    svc_cols = ["facility_id", "service_id", *(t[len(_SERVICE_PREFIX):] for t in svc_targets)]
-    services = pd.DataFrame(svc_rows, columns=svc_cols)
-    svc_origin = Origin(str(path), sheet=sheet, rows=svc_excel,
-                        columns={"facility_id": columns["facility_id"], "service_id": columns["category"],
-                                 **{t[len(_SERVICE_PREFIX):]: columns[t] for t in svc_targets}})
+    services, svc_origin = _services_table(fac_rows, excel_rows, found, columns, mapping, str(path), sheet)
     return Register(facilities, services, fac_origin, svc_origin)
 
 

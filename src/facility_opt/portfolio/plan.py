@@ -137,9 +137,9 @@ class Plan(BaseModel):
     def explore(self, ward, problem: PortfolioProblem | None = None, *, lang: str | None = None, catalogue=None,
                 tiles: str | None = "OpenStreetMap"):
         """The plan on an interactive folium map for Jupyter (a layer per decision kind and per service,
-        town blocks shaded by coverage): :func:`facility_opt.webmap.explore_plan`.  Returns the
+        town blocks shaded by coverage): :func:`facility_opt.report.webmap.explore_plan`.  Returns the
         ``folium.Map``; needs ``pip install 'facility-opt[map]'``."""
-        from ..webmap import explore_plan
+        from ..report.webmap import explore_plan
 
         return explore_plan(self, ward, problem, lang=lang, catalogue=catalogue, tiles=tiles)
 

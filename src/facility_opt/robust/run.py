@@ -227,6 +227,16 @@ def _load_cached(cache: Path, key: str) -> dict | None:
     return data.get("result") if data.get("key") == key else None
 
 
+def _cached_results(cache: Path, keys: list[str]) -> dict[str, dict]:
+    """key -> result of every key the cache holds."""
+    results: dict[str, dict] = {}
+    for k in dict.fromkeys(keys):
+        hit = _load_cached(cache, k)
+        if hit is not None:
+            results[k] = hit
+    return results
+
+
 def _store(cache: Path, key: str, variant: Variant, result: dict) -> dict:
     entry = {"key": key, "version": RESULT_VERSION, "params": variant.params(), "result": result}
     atomic_write_text(_cache_path(cache, key), json.dumps(entry, ensure_ascii=False, sort_keys=True, indent=1) + "\n")
@@ -247,6 +257,48 @@ def _executor(client, n_workers: int | None, todo: int):
         c = Client(client)
         return c, [c]
     return client, []
+
+
+def _model_and_spec(model, spec) -> tuple[PlanningModel | PortfolioProblem, SweepSpec, PortfolioOptions]:
+    """The model (read when a path), its sweep section and its portfolio options; a
+    :class:`PortfolioProblem` needs ``spec`` and takes neither scenarios nor projections."""
+    from ..pipeline import portfolio_options
+
+    if isinstance(model, PortfolioProblem):
+        if spec is None:
+            raise ModelConfigError("sweep of a PortfolioProblem: give spec= (the sweep section)")
+        sp = spec if isinstance(spec, SweepSpec) else SweepSpec.parse(spec)
+        if sp.grid.scenarios or sp.demand_projection is not None:
+            raise ModelConfigError("sweep of a PortfolioProblem: scenarios and demand projections need a planning model")
+        base_opts = PortfolioOptions()
+    else:
+        model = model if isinstance(model, PlanningModel) else load_planning_model(model)
+        where = model.source_files[-1] if model.source_files else "<model>"
+        if spec is None and not model.sweep:
+            raise ModelConfigError(f"{where}: the planning model has no 'sweep' section")
+        sp = spec if isinstance(spec, SweepSpec) else SweepSpec.parse(spec if spec is not None else model.sweep, where)
+        base_opts = portfolio_options(model)
+    return model, sp, base_opts
+
+
+def _solve_distributed(todo: dict[str, Variant], run: Runner, bases: _Bases, options: PortfolioOptions, client,
+                       n_workers: int | None, finished: Callable[[str, Variant, dict], None]) -> None:
+    """Solve ``todo`` (key -> variant) on Dask, each base problem scattered once; ``finished`` as each completes."""
+    from distributed import as_completed
+
+    c, owned = _executor(client, n_workers, len(todo))
+    try:
+        structures = sorted({v.structure for v in todo.values()}, key=str)
+        scattered = {s: c.scatter(bases.problem(s), broadcast=True, hash=False) for s in structures}
+        futures = {c.submit(run, scattered[v.structure], v, options, key=f"facility-opt-variant-{k}",
+                            pure=False): (k, v) for k, v in todo.items()}
+        for fut in as_completed(futures):
+            k, v = futures[fut]
+            finished(k, v, fut.result())
+            fut.release()
+    finally:
+        for thing in owned:
+            thing.close()
 
 
 def sweep(
@@ -287,23 +339,9 @@ def sweep(
     SweepResult
         results in variant order and the summary (:class:`facility_opt.robust.aggregate.Summary`).
     """
-    from ..pipeline import portfolio_options
     from .aggregate import summarise, write_summary
 
-    if isinstance(model, PortfolioProblem):
-        if spec is None:
-            raise ModelConfigError("sweep of a PortfolioProblem: give spec= (the sweep section)")
-        sp = spec if isinstance(spec, SweepSpec) else SweepSpec.parse(spec)
-        if sp.grid.scenarios or sp.demand_projection is not None:
-            raise ModelConfigError("sweep of a PortfolioProblem: scenarios and demand projections need a planning model")
-        base_opts = PortfolioOptions()
-    else:
-        model = model if isinstance(model, PlanningModel) else load_planning_model(model)
-        where = model.source_files[-1] if model.source_files else "<model>"
-        if spec is None and not model.sweep:
-            raise ModelConfigError(f"{where}: the planning model has no 'sweep' section")
-        sp = spec if isinstance(spec, SweepSpec) else SweepSpec.parse(spec if spec is not None else model.sweep, where)
-        base_opts = portfolio_options(model)
+    model, sp, base_opts = _model_and_spec(model, spec)
     n = sp.n if n is None else int(n)
     seed = sp.seed if seed is None else int(seed)
     options = sweep_options(base_opts, {**sp.solver, **(solver or {})})
@@ -316,12 +354,7 @@ def sweep(
     if cache_dir is not None:
         cache_dir.mkdir(parents=True, exist_ok=True)
 
-    results: dict[str, dict] = {}
-    if cache_dir is not None:
-        for k in dict.fromkeys(keys):
-            hit = _load_cached(cache_dir, k)
-            if hit is not None:
-                results[k] = hit
+    results = _cached_results(cache_dir, keys) if cache_dir is not None else {}
     todo = {k: v for k, v in zip(keys, variants) if k not in results}  # first variant of each key
     cached = sum(1 for k in keys if k in results)
     total, done = len(keys), cached
@@ -340,21 +373,7 @@ def sweep(
         for k, v in todo.items():
             finished(k, v, run(bases.problem(v.structure), v, options))
     elif todo:
-        from distributed import as_completed
-
-        c, owned = _executor(client, n_workers, len(todo))
-        try:
-            structures = sorted({v.structure for v in todo.values()}, key=str)
-            scattered = {s: c.scatter(bases.problem(s), broadcast=True, hash=False) for s in structures}
-            futures = {c.submit(run, scattered[v.structure], v, options, key=f"facility-opt-variant-{k}",
-                                pure=False): (k, v) for k, v in todo.items()}
-            for fut in as_completed(futures):
-                k, v = futures[fut]
-                finished(k, v, fut.result())
-                fut.release()
-        finally:
-            for thing in owned:
-                thing.close()
+        _solve_distributed(todo, run, bases, options, client, n_workers, finished)
 
     ordered = [results[k] for k in keys]
     summary = summarise(sp, variants, keys, ordered, n=n, seed=seed)

@@ -10,15 +10,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .units import OKU_YEN
-from .htmlparts import esc, num_cell, table
-from .i18n import capacity_unit, decision_label, tr, tr_or
+from ..units import OKU_YEN
+from ..i18n import capacity_unit, decision_label, tr
+from .html import esc, num_cell, table
 
-__all__ = ["decision_summaries", "places_section", "areas_section", "area_results", "freed_sites", "freed_section", "imputed_section",
+__all__ = ["places_section", "areas_section", "area_results", "freed_sites", "freed_section", "imputed_section",
            "context_section", "context_rows", "DISTRICT_SERVICES"]
 
-#: a decision summary names at most this many sites a service's residents go to or come from (then a count)
-MAX_NAMED_SITES = 3
 
 #: the district services results are grouped by, in order of preference (中学校区 first)
 DISTRICT_SERVICES = ("junior_high_education", "primary_education")
@@ -28,83 +26,6 @@ def _h2(key: str, lang: str, note: str | None = None) -> str:
     out = f"<h2>{esc(tr(key, lang))}</h2>"
     return out + (f'<p class="meta">{esc(note)}</p>' if note else "")
 
-
-# --------------------------------------------------------------------------------------------------
-# each decision in a few words, from the plan's moves and works
-def _flows(plan) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(assignments, timeline) of the plan, for who goes where when a service leaves or arrives."""
-    a = plan.frame("assignments")
-    a = a.assign(weight=a["population"] * a["share"])
-    return a, plan.frame("timeline")
-
-
-def _flow(a: pd.DataFrame, k: str, site: str, year: int, arriving: bool) -> pd.Series | None:
-    """Where the residents a site serves with ``k`` come from (``arriving``: served there in ``year``,
-    where they were the year before) or go to (served there the year before, where in ``year``):
-    site -> residents (population × share), largest first, the site itself left out; None when
-    the site served nobody with ``k`` that year."""
-    ak = a[a["service_id"] == k]
-
-    def at(y: int) -> pd.DataFrame:
-        return ak[(ak["from_year"] <= y) & (ak["to_year"] >= y)]
-
-    here, there = (at(year), at(year - 1)) if arriving else (at(year - 1), at(year))
-    zones = here.loc[here["site_id"] == site, "zone_id"]
-    if zones.empty:
-        return None
-    w = there[there["zone_id"].isin(zones) & (there["site_id"] != site)].groupby("site_id")["weight"].sum()
-    return w[w > 0].sort_index().sort_values(ascending=False, kind="mergesort")
-
-
-def decision_summaries(plan, lang: str = "ja", names: dict[str, str] | None = None) -> dict[str, str]:
-    """facility_id -> what happens to it, in ``lang``, written from the plan's own tables: the
-    decision and its year; for each service it loses, where its residents are served the year it
-    leaves (``assignments``), and for each service it gains, where they came from; its renewal works
-    and its saving.  The optimiser's ``reason`` says the same in English with the costs behind it."""
-    names = names or {}
-    site_name = {s.site_id: s.name for s in plan.sites}
-    a, t = _flows(plan)
-    works = plan.frame("events")
-    works = works[works["status"] == "done"]
-    sep, stop = tr("list_sep", lang), tr("sentence_end", lang)
-
-    def where(w: pd.Series) -> str:
-        """The sites taking most of the residents by name (at most :data:`MAX_NAMED_SITES`), then a count."""
-        named = [f"{site_name.get(s, s)}（{s}）" if lang == "ja" else f"{site_name.get(s, s)} ({s})"
-                 for s in w.index[:MAX_NAMED_SITES]]
-        more = len(w) - len(named)
-        return sep.join(named) + (tr("sum_and_more", lang, n=more) if more > 0 else "")
-
-    out = {}
-    end = plan.start_year + plan.horizon_years - 1
-    for d in plan.decisions:
-        label = decision_label(d.decision, lang)
-        parts = [tr("sum_head_year", lang, year=d.year, label=label) if d.year else label]
-        here = t[t["site_id"] == d.site_id]
-        for k in d.lost:
-            last = here.loc[here["service_id"] == k, "to_year"]
-            if last.empty or int(last.max()) >= end:
-                continue
-            w = _flow(a, k, d.site_id, int(last.max()) + 1, arriving=False)
-            svc = names.get(k, k)
-            parts.append(tr("sum_unused", lang, svc=svc) if w is None else
-                         tr("sum_users_to", lang, svc=svc, to=where(w)) if len(w) else tr("sum_lost", lang, svc=svc))
-        for k in d.gained:
-            first = here.loc[here["service_id"] == k, "from_year"]
-            if first.empty:
-                continue
-            w = _flow(a, k, d.site_id, int(first.min()), arriving=True)
-            svc = names.get(k, k)
-            parts.append(tr("sum_takes_from", lang, svc=svc, src=where(w)) if w is not None and len(w)
-                         else tr("sum_opens", lang, svc=svc))
-        if d.decision != "close":
-            for r in works[works["site_id"] == d.site_id].itertuples(index=False):
-                parts.append(tr("sum_works", lang, kind=tr_or(f"ev_{r.kind}", lang, r.kind), start=int(r.year),
-                                end=int(r.end_year)))
-        if abs(d.saving_yen) >= 0.005 * OKU_YEN:
-            parts.append(tr("sum_saving", lang, v=f"{d.saving_yen / OKU_YEN:+,.2f}"))
-        out[d.facility_id] = (stop.join(parts) + stop).rstrip()
-    return out
 
 
 # --------------------------------------------------------------------------------------------------
@@ -146,7 +67,7 @@ def area_results(plan, problem) -> tuple[str, pd.DataFrame] | None:
     are used, frame: district, district_name, facilities, closed, new, hosts, converted,
     floor_before_m2, floor_after_m2, saving_yen) or None when the model has no districts.
     """
-    from .districts import site_districts
+    from ..districts import site_districts
 
     if problem is None or problem.zone_districts is None or problem.zone_districts.empty:
         return None
@@ -306,7 +227,7 @@ def _fmt(value: float, unit: str, approx: bool, lang: str) -> str:
 def context_rows(plan, ward, lang: str = "en") -> list[tuple[str, str, float, str]] | None:
     """(label, shown value, value, source) rows: what the plan models, then the ward's published
     figures from its ``context.yaml``; None when the ward has no such file."""
-    from .context import load_ward_context
+    from ..context import load_ward_context
 
     ctx = load_ward_context(ward)
     if ctx is None:

@@ -6,8 +6,9 @@
   standards (worst service; in the last year, in the worst year, and per period); the stations.
 * :func:`leaflet_html`: a ``<section>`` for the self-contained report: Leaflet (vendored in
   ``facility_opt/vendor/leaflet``, BSD-2-Clause, inlined) with one layer per decision kind, town
-  blocks shaded by coverage, stations, the ward boundary, a year selector and service check boxes;
-  background tiles (OpenStreetMap) only when the reader ticks them and is online.
+  blocks shaded by coverage, stations, the ward boundary, a year selector and service check boxes
+  (its script and style: ``static/map.js``, ``static/map.css``); background tiles (OpenStreetMap) only
+  when the reader ticks them and is online.
 * :func:`explore_plan` (``Plan.explore``): the same layers as a folium map through
   ``GeoDataFrame.explore`` (needs the ``map`` extra: folium, mapclassify).
 """
@@ -23,7 +24,8 @@ from importlib import resources
 import geopandas as gpd
 import pandas as pd
 
-from .i18n import DECISION_LABELS, decision_label, names_catalogue, service_name, tr
+from ..i18n import DECISION_LABELS, decision_label, names_catalogue, service_name, tr
+from .html import static_text
 
 __all__ = ["map_layers", "map_data", "leaflet_html", "explore_plan", "DECISION_COLOURS", "OTHER_COLOUR", "decision_kinds",
            "leaflet_assets"]
@@ -75,7 +77,7 @@ def map_layers(plan, ward, problem=None, *, lang: str = "en", catalogue=None) ->
         of its residents within the standards in the last year, worst service), covered_worst (in
         its worst year), gaps (JSON ``[[from_year, to_year, share outside], ...]``), geometry; ``stations``: station_id, name, opening_year, geometry.
     """
-    from .report import plan_geodataframe
+    from .gis import plan_geodataframe
 
     catalogue = names_catalogue(catalogue)
     g = plan_geodataframe(plan, ward, problem)
@@ -144,8 +146,8 @@ def map_data(plan, ward, problem=None, *, lang: str = "en", catalogue=None) -> d
     layers = map_layers(plan, ward, problem, lang=lang, catalogue=catalogue)
     f = layers["facilities"]
     summaries = {}
-    if lang == "ja":  # what happens, in Japanese, from the plan's assignments and works (report_sections)
-        from .report_sections import decision_summaries
+    if lang == "ja":  # what happens, in Japanese, from the plan's assignments and works (.decisions)
+        from .decisions import decision_summaries
 
         svc = {k: service_name(catalogue, k, lang) for k in plan.frame("timeline")["service_id"].unique()}
         summaries = decision_summaries(plan, lang, svc)
@@ -187,123 +189,9 @@ def map_data(plan, ward, problem=None, *, lang: str = "en", catalogue=None) -> d
 
 
 #: the map's script: builds the layers from the JSON data, filters them by year and service
-_MAP_JS = r"""
-(function () {
-  var D = JSON.parse(document.getElementById('fo-map-data').textContent);
-  var T = D.text, el = document.getElementById('fo-map');
-  var map = L.map(el, {preferCanvas: false, zoomSnap: 0.25});
-  map.attributionControl.setPrefix('Leaflet');
-  var svc = {}; D.services.forEach(function (s) { svc[s.id] = s.name; });
-  function esc(s) { return String(s == null ? '' : s).replace(/[&<>"]/g, function (c) {
-    return {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;'}[c]; }); }
-  function names(ids) { return ids.map(function (s) { return svc[s] || s; }).join(D.lang === 'ja' ? '、' : ', ') || '-'; }
-  function inYear(f, y) { return f.segments.filter(function (s) { return s[1] <= y && y <= s[2]; })
-                                  .map(function (s) { return s[0]; }); }
-  var overlays = {};
-  var boundary = L.geoJSON(D.boundary, {style: {color: '#333', weight: 2, fill: false}, interactive: false}).addTo(map);
-  overlays[T.imap_boundary] = boundary;
-  var zones = L.layerGroup();
-  function zoneColour(c) { return c >= 0.9999 ? '#4caf50' : c >= 0.95 ? '#cddc39' : c >= 0.8 ? '#ff9800' : '#e53935'; }
-  function coveredIn(z, y) {  // share within the standards in year y (worst service); the last year by default
-    var worst = 0; z.gaps.forEach(function (g) { if (g[0] <= y && y <= g[1]) worst = Math.max(worst, g[2]); });
-    return 1 - worst;
-  }
-  var zoneMarks = D.zones.map(function (z) {
-    return {z: z, m: L.circleMarker([z.lat, z.lon], {radius: Math.max(2, Math.sqrt(z.pop) / 12), stroke: false,
-                                                     fillOpacity: 0.45, className: 'fo-zone'}).addTo(zones)};
-  });
-  function shadeZones(y) {
-    zoneMarks.forEach(function (o) {
-      var c = coveredIn(o.z, y);
-      o.m.setStyle({fillColor: zoneColour(c)});
-      o.m.bindPopup('<b>' + esc(o.z.name) + '</b><br>' + esc(T.pop_population) + ': ' + o.z.pop.toLocaleString()
-                    + '<br>' + esc(T.pop_covered) + ' (' + y + '): ' + (100 * c).toFixed(1) + ' %<br>'
-                    + esc(T.pop_worst) + ': ' + (100 * o.z.worst).toFixed(1) + ' %');
-    });
-  }
-  zones.addTo(map); overlays[T.imap_zones] = zones;
-  var stations = L.layerGroup();
-  D.stations.forEach(function (s) {
-    L.circleMarker([s.lat, s.lon], {radius: 4, color: '#000', weight: 1, fillColor: s.opening ? '#fff' : '#000',
-                                    fillOpacity: 1, className: 'fo-station'})
-      .bindTooltip(esc(s.name) + (s.opening ? ' (' + s.opening + ')' : '')).addTo(stations);
-  });
-  stations.addTo(map); overlays[T.imap_stations] = stations;
-  var groups = {}, markers = [];
-  D.decisions.forEach(function (d) {
-    var n = D.facilities.filter(function (f) { return f.decision === d.id; }).length;
-    groups[d.id] = L.layerGroup().addTo(map);
-    overlays['<span class="fo-swatch" style="background:' + d.colour + '"></span>' + esc(d.label) + ' (' + n + ')'] = groups[d.id];
-  });
-  var colour = {}, label = {}; D.decisions.forEach(function (d) { colour[d.id] = d.colour; label[d.id] = d.label; });
-  function popup(f, y) {
-    var rows = [[T.pop_decision, label[f.decision] + (f.year ? ' (' + T.pop_year + ' ' + f.year + ')' : '')],
-                [T.pop_services_before, names(f.before)], [T.pop_services_after, names(f.after)]];
-    if (y) rows.push([T.pop_services_in + ' ' + y, names(inYear(f, y))]);
-    rows.push([T.pop_floor, Math.round(f.floor[0]).toLocaleString() + ' → ' + Math.round(f.floor[1]).toLocaleString() + ' m²']);
-    if (f.summary) rows.push([T.pop_summary, f.summary]);
-    rows.push([T.pop_reason, f.reason]);
-    if (f.imputed) rows.push([T.pop_imputed, f.imputed]);
-    return '<div class="fo-popup"><b>' + esc(f.name) + '</b> <small>' + esc(f.id) + '</small><table>'
-      + rows.map(function (r) { return '<tr><th>' + esc(r[0]) + '</th><td>' + esc(r[1]) + '</td></tr>'; }).join('')
-      + '</table></div>';
-  }
-  D.facilities.forEach(function (f) {
-    var big = f.decision !== 'keep' && f.decision !== 'rebuild';
-    var m = L.circleMarker([f.lat, f.lon], {radius: big ? 7 : 5, color: '#fff', weight: 1, fillColor: colour[f.decision],
-                                            fillOpacity: 0.95, className: 'fo-fac fo-d-' + f.decision});
-    m.bindPopup(popup(f, null), {maxWidth: 420});
-    m.bindTooltip(esc(f.name) + ': ' + esc(label[f.decision]));
-    markers.push({f: f, m: m});
-  });
-  var tiles = L.tileLayer(D.tiles[0], {attribution: D.tiles[1], maxZoom: 19});
-  overlays['<span class="fo-online">' + esc(T.imap_tiles) + '</span>'] = tiles;
-  L.control.layers(null, overlays, {collapsed: false, position: 'topright'}).addTo(map);
-  L.control.scale({imperial: false}).addTo(map);
-  var yearSel = document.getElementById('fo-year'), boxes = document.querySelectorAll('#fo-services input');
-  function visible(f, y, on) {
-    var ids = y ? inYear(f, y) : f.before.concat(f.after);
-    if (y) {
-      if ((f.decision === 'close' || f.decision === 'convert') && f.year && y >= f.year && !ids.length) return false;
-      if (f.decision === 'new' && f.year && y < f.year) return false;
-      if (f.decision === 'not_built') return false;
-    }
-    if (!ids.length) return !y;
-    return ids.some(function (s) { return on[s]; });
-  }
-  function refresh() {
-    var y = yearSel.value ? parseInt(yearSel.value, 10) : null, on = {}, shown = 0;
-    boxes.forEach(function (b) { on[b.value] = b.checked; });
-    markers.forEach(function (o) {
-      var g = groups[o.f.decision], show = visible(o.f, y, on);
-      if (show && !g.hasLayer(o.m)) g.addLayer(o.m);
-      if (!show && g.hasLayer(o.m)) g.removeLayer(o.m);
-      if (show) { shown++; o.m.setPopupContent(popup(o.f, y)); }
-    });
-    shadeZones(y || D.end);
-    el.setAttribute('data-shown', String(shown));
-  }
-  yearSel.addEventListener('change', refresh);
-  boxes.forEach(function (b) { b.addEventListener('change', refresh); });
-  map.fitBounds(boundary.getBounds(), {padding: [10, 10]});
-  var asked = /year=(\d{4})/.exec(location.hash);  // report.html#year=2030 opens on that year
-  if (asked && yearSel.querySelector('option[value="' + asked[1] + '"]')) yearSel.value = asked[1];
-  refresh();
-  el.setAttribute('data-ready', '1');
-})();
-"""
-
-_MAP_CSS = """
-#fo-map { height: 640px; border: 1px solid var(--line, #dfe4ea); margin: 8px 0; }
-.fo-controls { display:flex; flex-wrap:wrap; gap:6px 18px; align-items:center; font-size:14px; margin:6px 0; }
-.fo-controls label { white-space:nowrap; }
-.fo-swatch { display:inline-block; width:10px; height:10px; border-radius:50%; margin:0 5px 0 2px; }
-.fo-popup table { border-collapse:collapse; font-size:12px; margin-top:4px; width:auto; }
-.fo-popup th, .fo-popup td { padding:2px 6px; border-bottom:1px solid #eee; vertical-align:top; text-align:left; }
-.fo-popup th { white-space:nowrap; color:#5b6b7c; background:none; }
-.fo-legend { font-size:12.5px; color:#5b6b7c; }
-.fo-legend i { display:inline-block; width:10px; height:10px; border-radius:50%; margin:0 4px 0 10px; opacity:.7; }
-"""
+_MAP_JS = static_text("map.js")
+#: the map's style (controls, legend, popups)
+_MAP_CSS = static_text("map.css")
 
 
 def leaflet_html(plan, ward, problem=None, *, lang: str = "en", catalogue=None) -> str:
@@ -338,7 +226,7 @@ def explore_plan(plan, ward, problem=None, *, lang: str | None = None, catalogue
         import folium
     except ImportError as exc:  # pragma: no cover - the message is the point
         raise ImportError("plan.explore() needs folium and mapclassify: pip install 'facility-opt[map]'") from exc
-    from .i18n import report_language
+    from ..i18n import report_language
 
     lang = report_language(ward, lang)
     catalogue = names_catalogue(catalogue)

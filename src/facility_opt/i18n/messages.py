@@ -1,28 +1,9 @@
-"""The report's words in Japanese and English, in one table, and the Japanese font for its charts.
-
-Every piece of text the report, its charts and its map show is a key of :data:`MESSAGES` with its
-English and Japanese wording (``str.format`` fields where a figure goes in).  :func:`tr` looks a key
-up; :func:`service_name` / :func:`category_name` take names from the catalogue (``name`` /
-``name_ja``).  :func:`report_language` picks the language: the one asked for, else the ward's
-(``ward.yaml`` ``language``), else English.
-
-Charts in Japanese use IPAexGothic from the PyPI package ``matplotlib-fontja`` (installed with the
-library), registered without changing matplotlib's global settings: :func:`chart_style`.
-"""
+"""The report's words in English and Japanese: every text (:data:`MESSAGES`, ``str.format`` fields where a
+figure goes in) and the labels of decision kinds, saving kinds and capacity units."""
 
 from __future__ import annotations
 
-import importlib.util
-from contextlib import contextmanager
-from pathlib import Path
-from typing import Literal
-
-__all__ = ["Lang", "LANGS", "MESSAGES", "DECISION_LABELS", "SAVING_KIND_LABELS", "tr", "tr_or", "report_language",
-           "service_name", "category_name", "decision_label", "chart_style", "japanese_font_path",
-           "CAPACITY_UNITS", "capacity_unit", "names_catalogue", "set_japanese_font"]
-
-Lang = Literal["ja", "en"]
-LANGS: tuple[str, ...] = ("ja", "en")
+__all__ = ["MESSAGES", "DECISION_LABELS", "SAVING_KIND_LABELS", "REVENUE_SOLD_ONLY", "CAPACITY_UNITS"]
 
 #: what each decision kind is called (map legend, badges, tables)
 DECISION_LABELS: dict[str, tuple[str, str]] = {
@@ -416,107 +397,3 @@ CAPACITY_UNITS: dict[str, tuple[str, str]] = {
     "rooms": ("rooms", "室"),
     "m2": ("m²", "m²"),
 }
-
-
-def capacity_unit(unit: str, lang: str = "en") -> str:
-    """A catalogue ``capacity_unit`` in ``lang`` (shown as it is when the table lacks it)."""
-    pair = CAPACITY_UNITS.get(unit)
-    return unit if pair is None else pair[1 if lang == "ja" else 0]
-
-
-def tr(key: str, lang: str = "en", **fields) -> str:
-    """The text of ``key`` in ``lang`` with ``fields`` filled in (``str.format``)."""
-    en, ja = MESSAGES[key]
-    text = ja if lang == "ja" else en
-    return text.format(**fields) if fields else text
-
-
-def tr_or(key: str, lang: str, default: str) -> str:
-    """:func:`tr` when the table has ``key``, else ``default`` (an unknown kind or status as it is)."""
-    return tr(key, lang) if key in MESSAGES else default
-
-
-def decision_label(kind: str, lang: str = "en") -> str:
-    """What a decision kind (``keep, close, host``...) is called; unknown kinds are shown as they are."""
-    pair = DECISION_LABELS.get(kind)
-    return kind if pair is None else pair[1 if lang == "ja" else 0]
-
-
-def report_language(ward=None, lang: str | None = None) -> Lang:
-    """The report's language: ``lang`` when given, else the ward's ``ward.yaml`` ``language``, else English."""
-    chosen = lang or (getattr(getattr(ward, "meta", None), "language", None)) or "en"
-    if chosen not in LANGS:
-        raise ValueError(f"unknown report language {chosen!r}; choose one of {', '.join(LANGS)}")
-    return chosen  # type: ignore[return-value]
-
-
-def _catalogue_name(table: dict, key: str, lang: str) -> str:
-    item = table.get(key)
-    if item is None:
-        return key
-    return item.name_ja if lang == "ja" else item.name
-
-
-def names_catalogue(catalogue=None):
-    """The catalogue that names services and categories: the one given, else the shipped one."""
-    if catalogue is not None:
-        return catalogue
-    from .catalogue import default_catalogue
-
-    return default_catalogue()
-
-
-def service_name(catalogue, service_id: str, lang: str = "en") -> str:
-    """A service's name from the catalogue (``name_ja`` in Japanese); its id when the catalogue lacks it."""
-    return service_id if catalogue is None else _catalogue_name(catalogue.services, service_id, lang)
-
-
-def category_name(catalogue, category: str, lang: str = "en") -> str:
-    """A building category's name from the catalogue (``name_ja`` in Japanese); its id when unknown."""
-    return category if catalogue is None else _catalogue_name(catalogue.categories, category, lang)
-
-
-def japanese_font_path() -> Path:
-    """IPAexGothic (``ipaexg.ttf``) as shipped by the PyPI package ``matplotlib-fontja``.
-
-    Found without importing the package: importing it switches matplotlib's global font.
-    """
-    spec = importlib.util.find_spec("matplotlib_fontja")
-    if spec is None or not spec.submodule_search_locations:
-        raise ImportError("the Japanese chart font needs the package matplotlib-fontja (pip install matplotlib-fontja)")
-    return Path(list(spec.submodule_search_locations)[0]) / "fonts" / "ipaexg.ttf"
-
-
-_FONT_FAMILY: str | None = None
-
-
-def _japanese_family() -> str:
-    global _FONT_FAMILY
-    if _FONT_FAMILY is None:
-        from matplotlib import font_manager
-
-        path = japanese_font_path()
-        font_manager.fontManager.addfont(str(path))
-        _FONT_FAMILY = font_manager.FontProperties(fname=str(path)).get_name()
-    return _FONT_FAMILY
-
-
-def set_japanese_font(fig) -> None:
-    """Give every text of a drawn figure (titles, labels, ticks, legend) the Japanese font: for
-    figures shown later (a notebook), where :func:`chart_style` cannot wrap the drawing."""
-    from matplotlib.text import Text
-
-    family = [_japanese_family(), "DejaVu Sans"]
-    for t in fig.findobj(Text):
-        t.set_fontfamily(family)
-
-
-@contextmanager
-def chart_style(lang: str = "en"):
-    """Matplotlib settings for the report's charts: in Japanese, IPAexGothic (no missing glyphs on a
-    fresh machine); in English, matplotlib's defaults.  Wrap both drawing and saving in it."""
-    import matplotlib
-
-    rc = {"font.family": [_japanese_family(), "DejaVu Sans"], "axes.unicode_minus": False} if lang == "ja" else {}
-    with matplotlib.rc_context(rc):
-        yield
