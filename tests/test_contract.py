@@ -139,9 +139,7 @@ def test_infeasible_raises_naming_what_blocks(case: ModelCase):
     assert str(err.value).strip()
 
 
-def test_tiny_time_limit_raises_solver_error(case: ModelCase, request):
-    if case.name == "p-median":  # to be fixed in locate (issue 17): no solution is reported as infeasible
-        request.applymarker(pytest.mark.xfail(strict=True, raises=InfeasibleError))
+def test_tiny_time_limit_raises_solver_error(case: ModelCase):
     optimiser, problem = case.too_hard()
     with pytest.raises(SolverError):
         optimiser.solve(copy.deepcopy(problem))

@@ -11,8 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..errors import FacilityOptError, InfeasibleError
 from ._app import ExitCode, app, console, err_console
+from ._failures import CAUGHT, failures, invalid_option, report_failure
 
 
 def _write_json_atomic(path: Path, data) -> None:
@@ -47,14 +47,10 @@ def bench(
     from ..solver import SolverOptions
 
     opts = SolverOptions(solver=solver, time_limit=time_limit, gap_rel=gap, threads=threads)  # type: ignore[arg-type]
-    try:
+    with failures():
         files = collect_files(paths)
-    except FacilityOptError as err:
-        err_console.print(f"[red]{err}[/red]")
-        raise typer.Exit(ExitCode.INVALID_INPUT) from None
     if not files:
-        err_console.print("[red]no OR-Library files found in the given paths[/red]")
-        raise typer.Exit(ExitCode.INVALID_INPUT)
+        raise invalid_option("no OR-Library files found in the given paths")
     table = Table()
     for col in ("instance", "model", "size", "objective", "status", "gap", "build s", "solve s"):
         left = col in ("instance", "model", "size", "status")
@@ -64,13 +60,9 @@ def bench(
     for f in files:
         try:
             rec = solve_orlib_file(f, opts, model=model, capacity=capacity, method=method)  # type: ignore[arg-type]
-        except InfeasibleError as err:
-            err_console.print(f"[red]{f}: {err}[/red]")
-            code = ExitCode.INFEASIBLE
-            continue
-        except FacilityOptError as err:
-            err_console.print(f"[red]{err}[/red]")
-            code = ExitCode.INVALID_INPUT
+        except CAUGHT as err:
+            err_console.print(f"{f}:", highlight=False)
+            code = report_failure(err)
             continue
         records.append(rec)
         size = f"{rec['n_demand']}x{rec['n_sites']}" + (f" p={rec['p']}" if rec["p"] is not None else "")

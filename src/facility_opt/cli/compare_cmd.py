@@ -9,7 +9,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from ._app import ExitCode, app, console, err_console
+from ._app import app, console
+from ._failures import invalid_option
 
 
 def _read_plan(run: Path):
@@ -20,16 +21,12 @@ def _read_plan(run: Path):
     path = run if run.is_file() else run / "plan.json"
     if not path.is_file():
         what = "run folder" if not run.exists() else "file"
-        err_console.print(f"[bold red]invalid input[/]: {path} not found "
-                          f"({what} {run} has no plan.json; give a folder written by 'facility-opt run')",
-                          markup=True, highlight=False)
-        raise typer.Exit(ExitCode.INVALID_INPUT)
+        raise invalid_option(f"{path} not found ({what} {run} has no plan.json; give a folder written by "
+                             "'facility-opt run')")
     try:
         return Plan.from_json(path)
     except (ValidationError, ValueError, UnicodeDecodeError) as exc:
-        err_console.print(f"[bold red]invalid input[/]: {path} is not a plan written by facility_opt: "
-                          f"{str(exc).splitlines()[0]}", markup=True, highlight=False)
-        raise typer.Exit(ExitCode.INVALID_INPUT) from None
+        raise invalid_option(f"{path} is not a plan written by facility_opt: {str(exc).splitlines()[0]}") from None
 
 
 def _clean(v):
@@ -90,8 +87,7 @@ def compare(
         elif out.suffix.lower() == ".json":
             text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
         else:
-            err_console.print(f"[bold red]invalid input[/]: --out {out}: use a .json or .csv file", markup=True)
-            raise typer.Exit(ExitCode.INVALID_INPUT)
+            raise invalid_option(f"--out {out}: use a .json or .csv file")
         atomic_write_text(out, text)
     if as_json:
         console.print_json(json.dumps(data, ensure_ascii=False, sort_keys=True))

@@ -9,8 +9,8 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from ..errors import DataValidationError, ModelConfigError
-from ._app import ExitCode, app, console, err_console, setup_logging
+from ._app import app, console, setup_logging
+from ._failures import failures, invalid_option
 
 
 @app.command()
@@ -35,18 +35,12 @@ def costs(
 ) -> None:
     """Project renovation, rebuild and operation costs per year over the model's horizon
     (or, with --calibrate, fit a renewal-cost preset to the ward's published total)."""
-    from ..atomic import atomic_write_text
-    from ..costs import OKU_YEN, load_age_profile, plot_renewal_cliff, project_renewal, project_stock, \
-        read_stock_table, totals_by_year
-    from ..figures import save_figure
     from ..planning import load_planning_model
-    from ..resources import models_dir
 
     setup_logging(verbose)
     if not calibrate and (start_year is not None or target_oku is not None):
-        err_console.print("[red]invalid input:[/red] --start-year and --target-oku go with --calibrate")
-        raise typer.Exit(ExitCode.INVALID_INPUT)
-    try:
+        raise invalid_option("--start-year and --target-oku go with --calibrate")
+    with failures():
         m = load_planning_model(model)
         params, catalogue = m.renewal_params(), m.read_catalogue()
         if preset is not None:
@@ -54,26 +48,51 @@ def costs(
         if calibrate:
             _calibrate(params, catalogue, stock, age_profile, start_year, target_oku, tolerance, out, json_out)
             return
-        start = m.horizon.start_year
         with console.status("projecting renewal costs"):
-            if stock is not None:
-                table = read_stock_table(stock, catalogue)
-                profile = load_age_profile(age_profile or models_dir() / "nerima_age_profile.yaml")
-                detail = project_stock(table, profile, start_year=start, params=params, catalogue=catalogue)
-                source = f"stock table {stock.name}"
-            else:
-                ward = m.read_ward()
-                # a room is renewed with its building (its floor is part of the host's): renewal from the
-                # buildings and units, operation from every facility
-                renew = project_renewal(ward.structures, start_year=start, params=params, catalogue=catalogue,
-                                        include_operation=False)
-                oper = project_renewal(ward.facilities, start_year=start, params=params, catalogue=catalogue)
-                detail = (pd.concat([renew, oper[oper["kind"] == "operation"]], ignore_index=True)
-                          .sort_values(["facility_id", "year", "kind"], kind="mergesort").reset_index(drop=True))
-                source = f"{len(ward.facilities)} facilities of {ward.meta.name} in {len(ward.structures)} buildings"
-    except (ModelConfigError, DataValidationError) as exc:
-        err_console.print(f"[bold red]invalid input[/]\n{exc}", markup=True, highlight=False)
-        raise typer.Exit(ExitCode.INVALID_INPUT) from None
+            detail, source = _project(m, params, catalogue, stock, age_profile)
+    summary = _write_projection(m, params, detail, source, out)
+    if json_out:
+        console.print_json(data=summary)
+        return
+    t = Table(title=f"{m.name}: {summary['horizon_years']}-year costs from {summary['start_year']} ({source}; "
+                    f"preset {params.preset}), 億円")
+    t.add_column("kind")
+    t.add_column("億円", justify="right")
+    for k, v in summary["by_kind_oku_yen"].items():
+        t.add_row(k, f"{v:,.1f}")
+    t.add_row("[bold]total[/]", f"[bold]{summary['total_oku_yen']:,.1f}[/] ({summary['per_year_oku_yen']:,.1f}/yr)")
+    console.print(t)
+    console.print(f"written to [bold]{out}[/]: costs.csv, costs_by_year.csv, cliff.png, summary.json")
+
+
+def _project(m, params, catalogue, stock: Path | None, age_profile: Path | None) -> tuple[pd.DataFrame, str]:
+    """The cost lines per facility and year (from a stock table, or the ward's register) and their source."""
+    from ..costs import load_age_profile, project_renewal, project_stock, read_stock_table
+    from ..resources import models_dir
+
+    start = m.horizon.start_year
+    if stock is not None:
+        table = read_stock_table(stock, catalogue)
+        profile = load_age_profile(age_profile or models_dir() / "nerima_age_profile.yaml")
+        detail = project_stock(table, profile, start_year=start, params=params, catalogue=catalogue)
+        return detail, f"stock table {stock.name}"
+    ward = m.read_ward()
+    # a room is renewed with its building (its floor is part of the host's): renewal from the
+    # buildings and units, operation from every facility
+    renew = project_renewal(ward.structures, start_year=start, params=params, catalogue=catalogue,
+                            include_operation=False)
+    oper = project_renewal(ward.facilities, start_year=start, params=params, catalogue=catalogue)
+    detail = (pd.concat([renew, oper[oper["kind"] == "operation"]], ignore_index=True)
+              .sort_values(["facility_id", "year", "kind"], kind="mergesort").reset_index(drop=True))
+    return detail, f"{len(ward.facilities)} facilities of {ward.meta.name} in {len(ward.structures)} buildings"
+
+
+def _write_projection(m, params, detail: pd.DataFrame, source: str, out: Path) -> dict:
+    """costs.csv, costs_by_year.csv, cliff.png and summary.json in ``out``; returns the summary."""
+    from ..atomic import atomic_write_text
+    from ..costs import OKU_YEN, plot_renewal_cliff, totals_by_year
+    from ..figures import save_figure
+
     by_year = totals_by_year(detail, by="kind")
     atomic_write_text(out / "costs.csv", detail.to_csv(index=False, lineterminator="\n", float_format="%.0f"))
     atomic_write_text(out / "costs_by_year.csv", by_year.to_csv(lineterminator="\n", float_format="%.0f"))
@@ -83,23 +102,14 @@ def costs(
     totals = detail.groupby("kind")["cost_yen"].sum().sort_index()
     years = params.horizon_years
     summary = {
-        "model": m.name, "source": source, "preset": params.preset, "start_year": start, "horizon_years": years,
+        "model": m.name, "source": source, "preset": params.preset, "start_year": m.horizon.start_year,
+        "horizon_years": years,
         "total_oku_yen": round(float(totals.sum()) / OKU_YEN, 1),
         "per_year_oku_yen": round(float(totals.sum()) / OKU_YEN / years, 1),
         "by_kind_oku_yen": {k: round(float(v) / OKU_YEN, 1) for k, v in totals.items()},
     }
     atomic_write_text(out / "summary.json", json.dumps(summary, ensure_ascii=False, indent=1) + "\n")
-    if json_out:
-        console.print_json(data=summary)
-        return
-    t = Table(title=f"{m.name}: {years}-year costs from {start} ({source}; preset {params.preset}), 億円")
-    t.add_column("kind")
-    t.add_column("億円", justify="right")
-    for k, v in summary["by_kind_oku_yen"].items():
-        t.add_row(k, f"{v:,.1f}")
-    t.add_row("[bold]total[/]", f"[bold]{summary['total_oku_yen']:,.1f}[/] ({summary['per_year_oku_yen']:,.1f}/yr)")
-    console.print(t)
-    console.print(f"written to [bold]{out}[/]: costs.csv, costs_by_year.csv, cliff.png, summary.json")
+    return summary
 
 
 def _calibrate(params, catalogue, stock, age_profile, start_year, target_oku, tolerance, out, json_out) -> None:

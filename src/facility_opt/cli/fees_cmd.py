@@ -8,8 +8,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from ..errors import DataValidationError, FacilityOptError, InfeasibleError, ModelConfigError
-from ._app import ExitCode, app, console, err_console
+from ._app import app, console
+from ._failures import failures
 
 
 @app.command("fees")
@@ -28,7 +28,7 @@ def fees(
     from ..fees import FeeModel, FeePolicy, default_fee_model, load_fee_model, load_fee_schedule_csv, optimise_fees
     from ..fees.report import write_fee_outputs
 
-    try:
+    with failures():
         if model is None:
             fm = default_fee_model()
         elif model.suffix.lower() == ".csv":
@@ -43,15 +43,6 @@ def fees(
             pol = pol.model_copy(update={"objective": FeePolicy(objective=objective).objective})
         result = optimise_fees(fm, pol)
         paths = write_fee_outputs(result, out)
-    except InfeasibleError as exc:
-        err_console.print(f"[red]infeasible:[/red] {exc}")
-        raise typer.Exit(ExitCode.INFEASIBLE) from exc
-    except (DataValidationError, ModelConfigError, ValueError) as exc:
-        err_console.print(f"[red]invalid input:[/red] {exc}")
-        raise typer.Exit(ExitCode.INVALID_INPUT) from exc
-    except FacilityOptError as exc:
-        err_console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(ExitCode.SOLVER_LIMIT) from exc
 
     s = result.summary_dict()
     if as_json:

@@ -8,32 +8,9 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from ..errors import DataValidationError, InfeasibleError, ModelConfigError, SolverError
-from ._app import (DataOption, ExitCode, LangOption, PublishOption, PublishSchemaOption, app, console, err_console,
+from ._app import (DataOption, LangOption, PublishOption, PublishSchemaOption, app, console, err_console,
                    setup_logging)
-
-
-def _print_issues(exc: DataValidationError) -> None:
-    err_console.print(f"[bold red]{len(exc.issues)} problem(s) in the input data[/]")
-    for issue in exc.issues:
-        err_console.print(f"  - {issue}", markup=False, highlight=False)
-
-
-def report_failure(exc: Exception) -> ExitCode:
-    """Print a domain error the way every command does; return its exit code."""
-    if isinstance(exc, DataValidationError):
-        _print_issues(exc)
-        return ExitCode.INVALID_INPUT
-    if isinstance(exc, ModelConfigError):
-        err_console.print(f"[bold red]invalid planning model[/]\n{exc}", highlight=False)
-        return ExitCode.INVALID_INPUT
-    if isinstance(exc, InfeasibleError):
-        err_console.print(f"[bold red]infeasible[/]: {exc}", highlight=False)
-        return ExitCode.INFEASIBLE
-    if isinstance(exc, SolverError):
-        err_console.print(f"[bold red]solver limit[/]: {exc}", highlight=False)
-        return ExitCode.SOLVER_LIMIT
-    raise exc
+from ._failures import failures
 
 
 @app.command()
@@ -44,22 +21,17 @@ def validate(
     """Check a ward's data; list every problem (file or table, sheet, row, field) and exit 1 when there is any."""
     from ..loading import load_nerima, read_ward
 
-    try:
+    with failures():
         ward = load_nerima() if data_dir is None else read_ward(data_dir)
-    except DataValidationError as exc:
-        raise typer.Exit(report_failure(exc)) from None
     console.print(f"[green]valid[/]: {ward!r}")
 
 
 def publish_or_exit(run_dir: Path, url: str, schema: str | None) -> dict:
     """Publish a run folder to PostGIS; on failure say so and exit 6 (the plan files stay written)."""
-    from ..postgis import DEFAULT_SCHEMA, PublishError, publish_run
+    from ..postgis import DEFAULT_SCHEMA, publish_run
 
-    try:
+    with failures():
         res = publish_run(run_dir, url, schema or DEFAULT_SCHEMA)
-    except PublishError as exc:
-        err_console.print(f"[bold red]not published[/]: {exc}", highlight=False)
-        raise typer.Exit(ExitCode.PUBLISH_FAILED) from None
     return {"schema": res.schema, "tables": res.tables, "history_id": res.history_id, "run_sha": res.run_sha}
 
 
@@ -112,11 +84,9 @@ def run(
             if verbose:
                 err_console.log(f"{step}: {detail}")
 
-        try:
+        with failures():
             result = run_model(model, out, data_dir=data, solver=overrides, tradeoff_points=tradeoff,
                                progress=progress, lang=lang.value if lang else None)
-        except (DataValidationError, ModelConfigError, InfeasibleError, SolverError) as exc:
-            raise typer.Exit(report_failure(exc)) from None
     plan = result.plan
     files = list(result.files)
     if xlsx:
@@ -152,8 +122,6 @@ def report(
     from ..pipeline import report_from_run
 
     setup_logging(verbose)
-    try:
+    with failures():
         path = report_from_run(run_dir, model, data_dir=data, out=out, lang=lang.value if lang else None)
-    except (DataValidationError, ModelConfigError) as exc:
-        raise typer.Exit(report_failure(exc)) from None
     console.print(f"report written to [bold]{path}[/]")

@@ -7,11 +7,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from ..errors import DataValidationError, InfeasibleError, ModelConfigError, SolverError
 from ._app import DataOption, app, console, setup_logging
-from .run_cmd import report_failure
-
-_FAILURES = (DataValidationError, ModelConfigError, InfeasibleError, SolverError)
+from ._failures import failures
 
 
 @app.command()
@@ -42,7 +39,7 @@ def sweep(
         import logging
 
         logging.getLogger("distributed").setLevel(logging.WARNING)
-    try:
+    with failures():
         m = load_planning_model(model)
         if data is not None:
             m = m.with_data(data)
@@ -55,8 +52,6 @@ def sweep(
 
             result = run_sweep(m, n=n, seed=seed, client=scheduler, out=out, serial=serial, cache=cache,
                                n_workers=workers, progress=progress)
-    except _FAILURES as exc:
-        raise typer.Exit(report_failure(exc)) from None
     s = result.summary
     c = s.counts
     console.print(f"{c['variants']} variants: {c['ok']} planned, {c['infeasible']} infeasible, {c['flagged']} flagged, "
@@ -93,7 +88,7 @@ def alternatives(
     from ..robust.alternatives import alternatives as find, write_alternatives
 
     setup_logging(verbose)
-    try:
+    with failures():
         m = load_planning_model(model)
         if data is not None:
             m = m.with_data(data)
@@ -101,8 +96,6 @@ def alternatives(
             alts = find(problem_from_model(m), k=k, within=within,
                         options=portfolio_options(m, {"gap_rel": gap, "time_limit": time_limit}))
         write_alternatives(alts, out)
-    except _FAILURES as exc:
-        raise typer.Exit(report_failure(exc)) from None
     t = Table(title=f"{len(alts)} plan(s) within {100 * within:g} % of the best")
     for col in ("rank", "cost", "extra", "facilities differing", "closures", "new"):
         t.add_column(col, justify="right")

@@ -20,7 +20,7 @@ import pulp
 
 from ..solver import SolveInfo, SolverOptions, solve
 
-__all__ = ["Pairs", "Model", "combine_infos", "make_options", "pair_labels"]
+__all__ = ["Pairs", "Model", "make_options", "pair_labels"]
 
 log = logging.getLogger(__name__)
 
@@ -131,36 +131,6 @@ class Model:
     @staticmethod
     def values(variables: np.ndarray) -> np.ndarray:
         return np.array([v.varValue if v.varValue is not None else 0.0 for v in variables], dtype=float)
-
-
-def combine_infos(infos: list[SolveInfo], *, status: str | None = None, objective: float | None = None,
-                  bound: float | None = None, extra_build: float = 0.0, extra_solve: float = 0.0,
-                  solver: str | None = None, extra: dict | None = None) -> SolveInfo:
-    """One :class:`SolveInfo` for a method made of several solves (and non-solver work).
-
-    Times add up; status, objective and bound default to the last solve's.
-    """
-    last = infos[-1] if infos else None
-    st = status or (last.status if last else "optimal")
-    obj = objective if objective is not None else (last.objective if last else None)
-    bd = bound if bound is not None else (last.bound if last else None)
-    if st == "optimal" and obj is not None and bd is None:
-        bd = obj
-    gap = None
-    if obj is not None and bd is not None:
-        gap = abs(obj - bd) / max(abs(obj), 1e-9)
-    return SolveInfo(
-        status=st,  # type: ignore[arg-type]
-        objective=obj,
-        bound=bd,
-        gap=gap,
-        build_seconds=extra_build + sum(i.build_seconds for i in infos),
-        solve_seconds=extra_solve + sum(i.solve_seconds for i in infos),
-        solver=solver or (last.solver if last else "none"),
-        nodes=sum((i.nodes or 0) for i in infos) if infos else 0,
-        raw_status=last.raw_status if last else "",
-        extra=dict(extra or {}),
-    )
 
 
 def make_options(options: SolverOptions | None = None, **overrides) -> SolverOptions:

@@ -18,8 +18,8 @@ import numpy as np
 import pulp
 
 from ..errors import InfeasibleError
-from ..solver import SolverOptions, require_solution
-from ._build import Model, Pairs, combine_infos, make_options
+from ..solver import SolverOptions, combine_infos, require_solution
+from ._build import Model, Pairs, make_options
 from ._checks import check_coverable, check_p
 from ._problem import LocationProblem, as_problem
 from ._result import LocationResult, nearest_assignment

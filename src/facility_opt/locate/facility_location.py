@@ -27,8 +27,8 @@ from types import MappingProxyType
 import numpy as np
 
 from ..errors import InfeasibleError
-from ..solver import SolveInfo, SolverOptions
-from ._build import Model, Pairs, combine_infos, make_options, pair_labels
+from ..solver import SolveInfo, SolverOptions, combine_infos
+from ._build import Model, Pairs, make_options, pair_labels
 from ._checks import check_capacity, check_p, check_reachable
 from ._problem import LocationProblem, as_problem
 from ._result import LocationResult, nearest_assignment

@@ -25,8 +25,8 @@ from types import MappingProxyType
 
 import numpy as np
 
-from ..solver import SolveInfo, SolverOptions
-from ._build import combine_infos, make_options
+from ..solver import SolveInfo, SolverOptions, combine_infos
+from ._build import make_options
 from ._checks import check_p, check_reachable
 from ._problem import LocationProblem, as_problem
 from ._result import LocationResult, nearest_assignment

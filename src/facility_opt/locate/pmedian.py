@@ -46,8 +46,8 @@ from typing import Literal
 
 import numpy as np
 
-from ..solver import SolveInfo, SolverOptions
-from ._build import Model, Pairs, combine_infos, make_options, pair_labels
+from ..solver import SolveInfo, SolverOptions, combine_infos, require_solution
+from ._build import Model, Pairs, make_options, pair_labels
 from ._checks import check_p, check_reachable, check_served
 from ._problem import LocationProblem, as_problem
 from ._result import LocationResult, nearest_assignment
@@ -123,6 +123,7 @@ class PMedian:
                              "use auto, benders, reduced, lagrangian, classic or sparse")
         log.info("p-median %s p=%d (%s): %s in %.2f s", problem.name, self.p, method, info.status,
                  time.perf_counter() - t0)
+        require_solution(info, f"{self.name} on {problem.name}")  # a time limit without any solution
         return self._result(problem, sites, info)
 
     # ------------------------------------------------------------------ results
