@@ -1,8 +1,8 @@
 """The ``facility-opt`` command line (typer + rich).
 
 Each command lives in its own module in this package and registers itself on :data:`app`.
-Exit codes: 0 ok, 1 invalid input, 2 infeasible, 3 solver limit reached without a feasible plan,
-4 another run holds the lock, 5 internal error, 6 the plan is written but publishing it to PostGIS failed.
+Exit codes: one policy for every command (``_failures``; the table is ``_app.EXIT_CODES_HELP``,
+shown by ``facility-opt --help``).
 """
 
 from __future__ import annotations

@@ -14,8 +14,21 @@ from rich.logging import RichHandler
 __all__ = ["app", "main", "ExitCode", "console", "err_console", "setup_logging", "DataOption", "PublishOption",
            "PublishSchemaOption", "LangOption"]
 
+#: the exit codes, shown under every ``--help`` page's command list (``\b``: click keeps the lines as they are)
+EXIT_CODES_HELP = """\b
+Exit codes (the same for every command; facility_opt.cli._failures):
+  0  ok
+  1  invalid input: data, planning model, a file or value given on the command line, options
+  2  infeasible: no plan satisfies the constraints (the reasons name what blocks it)
+  3  solver limit: the solver stopped without a usable solution (raise --time-limit)
+  4  locked: another nightly run holds the state folder's lock
+  5  internal error: any other facility_opt error (e.g. a missing optional dependency)
+  6  not published: the plan is written but publishing it to PostGIS failed
+"""
+
 app = typer.Typer(
     name="facility-opt",
+    epilog=EXIT_CODES_HELP,
     help="Plan a ward's public facilities: validate data, project renewal costs, optimise the portfolio.",
     no_args_is_help=True,
     add_completion=False,
@@ -49,6 +62,8 @@ PublishSchemaOption = Annotated[str | None, typer.Option(
 
 
 class ExitCode(IntEnum):
+    """The command line's exit codes (:data:`EXIT_CODES_HELP`; which error gets which: ``_failures``)."""
+
     OK = 0
     INVALID_INPUT = 1
     INFEASIBLE = 2

@@ -1,22 +1,10 @@
 """The one error policy of the command line: which exception exits with which code, and how it is shown.
 
-Every command runs its work inside :func:`failures` (or, for per-item loops such as ``bench``, calls
-:func:`report_failure` itself), so a given error exits with the same code whatever the command:
-
-====  ==================  ====================================================================
-code  meaning             raised as
-====  ==================  ====================================================================
-0     ok
-1     invalid input       DataValidationError, ModelConfigError, a ValueError or OSError (a file
-                          or value given on the command line); wrong options
-2     infeasible          InfeasibleError (the reasons name what blocks it)
-3     solver limit        SolverError: the solver stopped without a usable solution
-4     locked              nightly.LockedError: another run holds the state folder's lock
-5     internal error      any other FacilityOptError (e.g. a missing optional dependency)
-6     not published       postgis.PublishError: the plan is written, publishing it failed
-====  ==================  ====================================================================
-
-Click's own usage errors (an unknown option, a missing argument) exit 2 as well, with ``Usage:``.
+Every command runs its work inside :func:`failures` (a per-item loop such as ``bench`` calls
+:func:`report_failure` itself), so an error exits with the same code whatever the command: the map
+is :func:`_policy` (most specific class first), the codes' meanings are ``_app.EXIT_CODES_HELP``
+(printed by ``facility-opt --help``, and in the README). An exception outside the policy is a bug:
+it keeps its traceback. Click's own usage errors (an unknown option) exit 2 with ``Usage:``.
 """
 
 from __future__ import annotations
