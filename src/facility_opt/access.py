@@ -39,7 +39,7 @@ from scipy.spatial import cKDTree
 
 from .catalogue import Catalogue, default_catalogue
 from .errors import DataIssue, DataValidationError
-from .schema import METRIC_CRS
+from .crs import require_metric_crs
 
 __all__ = [
     "DEFAULT_DETOUR_FACTOR",
@@ -64,20 +64,11 @@ _ID_GUESSES = ("zone_id", "facility_id", "site_id", "station_id", "id")
 # inputs
 
 
-def _require_metric(crs, what: str) -> None:
-    if crs is None:
-        raise DataValidationError([DataIssue(what, None, "crs", "has no CRS; set it, then "
-                                             f"re-project with .to_crs(\"{METRIC_CRS}\")")])
-    if crs.is_geographic:
-        raise DataValidationError([DataIssue(what, None, "crs", f"is in a geographic CRS ({crs.to_string()}): "
-                                             f"distances would be in degrees; use .to_crs(\"{METRIC_CRS}\")")])
-
-
 def _points(gdf: gpd.GeoDataFrame, id_column: str | None, what: str) -> tuple[np.ndarray, np.ndarray]:
     """(ids as str, xy array) of a GeoDataFrame; polygons are reduced to a representative point."""
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise DataValidationError([DataIssue(what, None, "geometry", "must be a GeoDataFrame")])
-    _require_metric(gdf.crs, what)
+    require_metric_crs(gdf.crs, what)
     if id_column is None:
         id_column = next((c for c in _ID_GUESSES if c in gdf.columns), None)
     if id_column is not None:
@@ -113,7 +104,7 @@ def street_network_from_lines(lines: gpd.GeoDataFrame, tolerance: float = 0.01) 
     Nodes are numbered 0..n-1 in coordinate order and carry ``x``, ``y``; parallel edges keep the
     shortest; the graph attribute ``crs`` is set.
     """
-    _require_metric(lines.crs, "street network")
+    require_metric_crs(lines.crs, "street network")
     parts = shapely.get_parts(lines.geometry.to_numpy())
     parts = parts[(shapely.get_type_id(parts) == 1) & ~shapely.is_empty(parts)]
     if parts.size == 0:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..crs import crs_issues
 from ..errors import DataIssue, DataValidationError
 
 if TYPE_CHECKING:
@@ -192,14 +193,7 @@ class LocationProblem:
         if site_id is not None:
             sites_gdf = sites_gdf.set_index(site_id)
         for label, gdf in (("demand", demand_gdf), ("sites", sites_gdf)):
-            crs = getattr(gdf, "crs", None)
-            if crs is None:
-                issues.append(_issue("crs", f"the {label} GeoDataFrame has no CRS; set it, then re-project "
-                                            "with `.to_crs(\"EPSG:6677\")` (metres)"))
-            elif crs.is_geographic:
-                issues.append(_issue("crs", f"the {label} GeoDataFrame is in a geographic CRS ({crs.to_string()}), "
-                                            "so distances would be in degrees; use `.to_crs(\"EPSG:6677\")` "
-                                            "(or another projected CRS in metres) first"))
+            issues += crs_issues(getattr(gdf, "crs", None), f"{label} GeoDataFrame")
         if not issues and demand_gdf.crs != sites_gdf.crs:
             issues.append(_issue("crs", f"demand ({demand_gdf.crs.to_string()}) and sites "
                                         f"({sites_gdf.crs.to_string()}) are in different CRSs; re-project one "
