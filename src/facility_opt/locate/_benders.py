@@ -322,7 +322,6 @@ def lp_phase(oracle: RadiusCuts, master: Master, p: int, y_start: np.ndarray, st
     core = 0.5 * y_start + 0.5 * p / m
     lb, lp_ub = -np.inf, np.inf
     rounds = 0
-    all_pts = np.arange(n)
     y_lp = y_start
     while rounds < max_rounds:
         rounds += 1

@@ -216,7 +216,6 @@ class PMedian:
         "benders" (the Benders master MIP of :func:`~facility_opt.locate._benders.mip_phase`).
         """
         c = problem.weighted_cost
-        n, m = c.shape
         integral = _is_integral(c)
         bound = lag.bound if bound is None else bound
         lb = float(np.ceil(bound - 1e-6)) if integral else bound
@@ -237,31 +236,8 @@ class PMedian:
                                         bound=float(np.ceil(bd - 1e-6)) if integral and not complete else bd,
                                         extra_solve=time.perf_counter() - t0, solver=f"benders-{lp.master.solver}",
                                         extra=extra)
-        # Lagrangian reduction tests: anything whose forced Lagrangian bound exceeds the incumbent
-        # cannot be part of a strictly better solution.
-        slack = ub - lag.bound + tol
-        rho, lam = lag.rho, lag.multipliers
-        chosen = np.zeros(m, dtype=bool)
-        chosen[lag.chosen] = True
-        is_req = np.zeros(m, dtype=bool)
-        is_req[req] = True
-        free_in = chosen & ~is_req
-        free_out = ~chosen & ~is_req
-        rho_last_in = rho[free_in].max() if free_in.any() else 0.0
-        rho_first_out = rho[free_out].min() if free_out.any() else np.inf
-        open_penalty = np.where(chosen, 0.0, rho - rho_last_in)  # cost of forcing j open
-        close_penalty = np.where(free_in, rho_first_out - rho, 0.0)  # cost of forcing j closed
-        site_out = free_out & (open_penalty > slack)
-        site_in = free_in & (close_penalty > slack)
-        with np.errstate(invalid="ignore"):
-            pair_pen = np.maximum(c - lam[:, None], 0.0) + open_penalty[None, :]
-        keep = np.isfinite(c) & (pair_pen <= slack) & ~site_out[None, :]
-        inc_mask = np.zeros(m, dtype=bool)
-        inc_mask[inc] = True
-        site_out &= ~inc_mask
-        keep[np.arange(n), inc[np.argmin(c[:, inc], axis=1)]] = True  # the incumbent's own pairs
-        keep &= ~site_out[None, :] & np.isfinite(c)  # (an incumbent that cannot serve everyone has inf pairs)
-        forced_open = is_req | site_in
+        keep, site_out, site_in = _reductions(c, req, inc, ub, lag, tol)
+        forced_open = _mask(c, req) | site_in
         extra.update(sites_fixed_closed=int(site_out.sum()), sites_fixed_open=int(site_in.sum()),
                      pairs_kept=int(keep.sum()), pairs_total=int(np.isfinite(c).sum()))
         log.debug("p-median reductions: %s", extra)
@@ -270,7 +246,7 @@ class PMedian:
             cols = np.flatnonzero(~site_out)
             sub = np.where(keep[:, cols], c[:, cols], np.inf)
             sub = np.where(np.isfinite(sub), sub, big_cost(c))
-            rmap = np.full(m, -1)
+            rmap = np.full(c.shape[1], -1)
             rmap[cols] = np.arange(len(cols))
             res = lagrangian_branch_and_bound(sub, self.p, rmap[np.flatnonzero(forced_open)], rmap[inc],
                                               lag.multipliers, integral=integral, time_limit=self._time_left(t0))
@@ -383,6 +359,38 @@ class PMedian:
                 far[far_rows] = Model.values(f) > 1e-6
             return sites, info, far
         return sites, info
+
+
+def _mask(c: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    out = np.zeros(c.shape[1], dtype=bool)
+    out[idx] = True
+    return out
+
+
+def _reductions(c: np.ndarray, req: np.ndarray, inc: np.ndarray, ub: float, lag: LagrangianBound,
+                tol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lagrangian reduction tests: anything whose forced Lagrangian bound exceeds the incumbent cannot be
+    part of a strictly better solution. Returns the pairs kept, the sites fixed closed and those fixed open."""
+    n, m = c.shape
+    slack = ub - lag.bound + tol
+    rho, lam = lag.rho, lag.multipliers
+    chosen = _mask(c, lag.chosen)
+    is_req = _mask(c, req)
+    free_in = chosen & ~is_req
+    free_out = ~chosen & ~is_req
+    rho_last_in = rho[free_in].max() if free_in.any() else 0.0
+    rho_first_out = rho[free_out].min() if free_out.any() else np.inf
+    open_penalty = np.where(chosen, 0.0, rho - rho_last_in)  # cost of forcing j open
+    close_penalty = np.where(free_in, rho_first_out - rho, 0.0)  # cost of forcing j closed
+    site_out = free_out & (open_penalty > slack)
+    site_in = free_in & (close_penalty > slack)
+    with np.errstate(invalid="ignore"):
+        pair_pen = np.maximum(c - lam[:, None], 0.0) + open_penalty[None, :]
+    keep = np.isfinite(c) & (pair_pen <= slack) & ~site_out[None, :]
+    site_out &= ~_mask(c, inc)
+    keep[np.arange(n), inc[np.argmin(c[:, inc], axis=1)]] = True  # the incumbent's own pairs
+    keep &= ~site_out[None, :] & np.isfinite(c)  # (an incumbent that cannot serve everyone has inf pairs)
+    return keep, site_out, site_in
 
 
 def p_median(
