@@ -73,7 +73,7 @@ class SolveInfo:
     solver: str
     nodes: int | None = None
     raw_status: str = ""
-    extra: dict = field(default_factory=dict, compare=False)
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def has_solution(self) -> bool:
@@ -87,7 +87,7 @@ class SolveInfo:
             f"solve={self.solve_seconds:.2f}s ({self.solver})"
         )
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "status": self.status,
             "objective": self.objective,
@@ -136,7 +136,7 @@ def _make_solver(opts: SolverOptions) -> tuple[pulp.LpSolver, str]:
     if name == "highs" and not pulp.HiGHS(msg=False).available():
         log.warning("highspy is not available; falling back to CBC")
         name = "cbc"
-    common = dict(msg=opts.msg, timeLimit=opts.time_limit, gapRel=opts.gap_rel, gapAbs=opts.gap_abs,
+    common: dict[str, Any] = dict(msg=opts.msg, timeLimit=opts.time_limit, gapRel=opts.gap_rel, gapAbs=opts.gap_abs,
                   threads=opts.threads, warmStart=opts.warm_start)
     if name == "highs":
         _reset_highs_scheduler()
@@ -164,14 +164,14 @@ def _reset_highs_scheduler() -> None:
         pass
 
 
-def _num(x) -> float | None:
+def _num(x: Any) -> float | None:
     if x is None:
         return None
     x = float(x)
     return x if math.isfinite(x) else None
 
 
-def _start_trap(stats, opts: SolverOptions) -> bool:
+def _start_trap(stats: Any, opts: SolverOptions) -> bool:
     """An "Optimal" MIP whose objective and bound are further apart than the gap tolerances allow."""
     if stats.status != pulp.LpSolveStatus.Optimal or not getattr(stats, "has_solution", False):
         return False

@@ -31,6 +31,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from typing import Any
 from dataclasses import dataclass
 
 import numpy as np
@@ -78,7 +79,7 @@ class RadiusCuts:
         ys = np.asarray(y, dtype=float)[self.order]
         r = self.sorted_cost[self._rows, k]
         below = self._pos[None, :] < k[:, None]
-        return r - np.where(below, (r[:, None] - self.sorted_cost) * ys, 0.0).sum(axis=1)
+        return np.asarray(r - np.where(below, (r[:, None] - self.sorted_cost) * ys, 0.0).sum(axis=1))
 
     def rows(self, clients: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The cuts ``sum_j (r - c_ij)^+ y_j + theta_i >= r`` in CSR form over the ``y`` columns only.
@@ -358,7 +359,7 @@ def lp_phase(oracle: RadiusCuts, master: Master, p: int, y_start: np.ndarray, st
 
 def mip_phase(oracle: RadiusCuts, lp: LpPhase, incumbent: np.ndarray, ub: float, fixed_open: np.ndarray, *,
               integral: bool, time_limit: float | None = None,
-              polish: Callable[[np.ndarray], np.ndarray] | None = None) -> tuple[np.ndarray, float, float, bool, dict]:
+              polish: Callable[[np.ndarray], np.ndarray] | None = None) -> tuple[np.ndarray, float, float, bool, dict[str, Any]]:
     """Finish on the master MIP: fix sites by reduced cost, then solve / separate / re-solve.
 
     Returns ``(sites, value, bound, complete, stats)``. The master is a relaxation, so its optimum
@@ -383,7 +384,7 @@ def mip_phase(oracle: RadiusCuts, lp: LpPhase, incumbent: np.ndarray, ub: float,
     dual, _ = master.duals()
     master.purge(np.abs(dual) > 1e-12)  # slack cuts only slow the tree down
     master.make_integer(integral, ub)
-    stats = {"sites_fixed_closed": int(closed.sum()), "sites_fixed_open": int(opened.sum())}
+    stats: dict[str, Any] = {"sites_fixed_closed": int(closed.sum()), "sites_fixed_open": int(opened.sum())}
     bound, rounds, complete = lp.bound, 0, True
     while True:
         rounds += 1

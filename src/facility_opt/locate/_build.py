@@ -12,8 +12,9 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
 import pulp
@@ -21,6 +22,9 @@ import pulp
 from ..solver import SolveInfo, SolverOptions, solve
 
 __all__ = ["Pairs", "Model", "make_options", "pair_labels"]
+
+#: PuLP's variable categories
+Category = Literal["Continuous", "Integer", "Binary"]
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +67,8 @@ class Model:
         self.prob = pulp.LpProblem(re.sub(r"\W", "_", name), sense)
         self.n_rows = 0
 
-    def variables(self, prefix: str, count: int, cat: str = "Continuous", low: float = 0.0,
-                  up: float | None = None, labels: Sequence | None = None) -> np.ndarray:
+    def variables(self, prefix: str, count: int, cat: Category = "Continuous", low: float = 0.0,
+                  up: float | None = None, labels: Sequence[Hashable] | None = None) -> np.ndarray:
         """``count`` variables in one batch call, named ``prefix_<label>``."""
         if count == 0:
             return np.empty(0, dtype=object)
@@ -83,7 +87,7 @@ class Model:
             coefs = np.full(len(variables), float(coefs))
         return pulp.lpSum_vars_coefs(zip(variables, np.asarray(coefs, dtype=float).tolist()))
 
-    def add(self, constraint, name: str | None = None) -> None:
+    def add(self, constraint: Any, name: str | None = None) -> None:  # a PuLP constraint (typed as an expression)
         self.prob.addConstraint(constraint, name)
         self.n_rows += 1
 
@@ -105,7 +109,7 @@ class Model:
                 continue
             e = self.expr(variables[a:b], 1.0 if coefs is None else coefs[a:b])
             if row_vars is not None and row_vars[k] is not None:
-                e.addInPlace(row_vars[k] * float(rc[k]))
+                e.addInPlace(row_vars[k] * float(rc[k]))  # type: ignore[index]  # rc is set with row_vars
             if sense == "<=":
                 c = e <= float(rhs_arr[k])
             elif sense == ">=":
@@ -133,7 +137,7 @@ class Model:
         return np.array([v.varValue if v.varValue is not None else 0.0 for v in variables], dtype=float)
 
 
-def make_options(options: SolverOptions | None = None, **overrides) -> SolverOptions:
+def make_options(options: SolverOptions | None = None, **overrides: Any) -> SolverOptions:
     """Solver options from an explicit :class:`SolverOptions` and/or keyword overrides (None: keep)."""
     import dataclasses
 

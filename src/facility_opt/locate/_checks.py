@@ -6,6 +6,8 @@ input never reaches the user as a bare solver status.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
 import numpy as np
 
 from ..errors import InfeasibleError
@@ -14,7 +16,7 @@ from ._problem import LocationProblem
 __all__ = ["check_p", "check_reachable", "check_coverable", "check_capacity", "check_served"]
 
 
-def _ids(problem_ids: tuple, idx: np.ndarray, limit: int = 20) -> str:
+def _ids(problem_ids: tuple[Hashable, ...], idx: np.ndarray, limit: int = 20) -> str:
     shown = ", ".join(repr(problem_ids[k]) for k in idx[:limit])
     return shown + (f" ... ({len(idx)} in all)" if len(idx) > limit else "")
 

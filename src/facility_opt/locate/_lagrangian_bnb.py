@@ -110,6 +110,7 @@ def lagrangian_branch_and_bound(cost: np.ndarray, p: int, required: np.ndarray, 
             inc.offer(float(c[:, cols].min(axis=1).sum()), cols)
             continue
         j = _branch_site(c, ch, free, m)
+        assert nb.lam is not None  # set with the bound the reductions used
         c0, c1 = F0.copy(), F1.copy()
         c0[j] = True
         c1[j] = True

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 
@@ -31,19 +31,23 @@ log = logging.getLogger(__name__)
 NO_ROUTE = np.inf
 
 
+#: a cost matrix or a vector as the caller has it: numpy array, pandas object or nested sequences
+ArrayLike: TypeAlias = Any
+
+
 def _issue(field_: str, message: str, row: int | None = None) -> DataIssue:
     return DataIssue(file="", row=row, field=field_, message=message)
 
 
-def _loaded_pandas():
+def _loaded_pandas() -> Any:
     """pandas if something has imported it, else None: a DataFrame or Series argument implies it is
     loaded, so numpy-only callers (an OR-Library file on the command line) never pay its import."""
     return sys.modules.get("pandas")
 
 
-def _duplicates(ids: Sequence[Hashable]) -> list:
-    seen: set = set()
-    return [i for i in ids if i in seen or seen.add(i)]
+def _duplicates(ids: Sequence[Hashable]) -> list[Hashable]:
+    seen: set[Hashable] = set()
+    return [i for i in ids if i in seen or seen.add(i)]  # type: ignore[func-returns-value]
 
 
 @dataclass(frozen=True, eq=False)
@@ -68,8 +72,8 @@ class LocationProblem:
     """
 
     cost: np.ndarray
-    demand_ids: tuple
-    site_ids: tuple
+    demand_ids: tuple[Hashable, ...]
+    site_ids: tuple[Hashable, ...]
     demand: np.ndarray
     capacity: np.ndarray | None = None
     fixed_cost: np.ndarray | None = None
@@ -156,8 +160,8 @@ class LocationProblem:
     @classmethod
     def from_geodataframes(
         cls,
-        demand_gdf,
-        sites_gdf,
+        demand_gdf: Any,
+        sites_gdf: Any,
         *,
         weight: str | None = None,
         capacity: str | None = None,
@@ -227,7 +231,8 @@ class LocationProblem:
                                     site_ids=list(sites_gdf.index), name=name)
 
     @classmethod
-    def _validated(cls, mat, d_ids, s_ids, demand, capacity, fixed_cost, cost_is_total, name) -> "LocationProblem":
+    def _validated(cls, mat: np.ndarray, d_ids: Sequence[Hashable], s_ids: Sequence[Hashable], demand: ArrayLike,
+                   capacity: ArrayLike, fixed_cost: ArrayLike, cost_is_total: bool, name: str) -> "LocationProblem":
         issues: list[DataIssue] = []
         n, m = mat.shape
         if len(d_ids) != n:
@@ -248,7 +253,7 @@ class LocationProblem:
         if issues:
             raise DataValidationError(issues)
 
-        def vec(values, ids, label) -> np.ndarray | None:
+        def vec(values: ArrayLike, ids: Sequence[Hashable], label: str) -> np.ndarray | None:
             if values is None:
                 return None
             pd_ = _loaded_pandas()
@@ -268,7 +273,7 @@ class LocationProblem:
             if len(bad):
                 issues.append(_issue(label, f"values must be finite and >= 0; bad at ids "
                                             f"{[ids[k] for k in bad[:10]]}"))
-            return arr
+            return np.asarray(arr)
 
         w = vec(demand, d_ids, "demand")
         cap = vec(capacity, s_ids, "capacity")
@@ -288,11 +293,11 @@ class LocationProblem:
     # ------------------------------------------------------------------ derived data
     @property
     def n_demand(self) -> int:
-        return self.cost.shape[0]
+        return int(self.cost.shape[0])
 
     @property
     def n_sites(self) -> int:
-        return self.cost.shape[1]
+        return int(self.cost.shape[1])
 
     @cached_property
     def weighted_cost(self) -> np.ndarray:
@@ -303,7 +308,7 @@ class LocationProblem:
             wc = self.demand[:, None] * self.cost
         wc[np.isinf(self.cost)] = np.inf  # 0 * inf
         wc.setflags(write=False)
-        return wc
+        return np.asarray(wc)
 
     @cached_property
     def order(self) -> np.ndarray:
@@ -334,7 +339,7 @@ class LocationProblem:
                 f"total demand {self.demand.sum():g}{', ' if extra else ''}{', '.join(extra)})")
 
 
-def as_problem(cost, demand=None, **kwargs) -> LocationProblem:
+def as_problem(cost: "LocationProblem | ArrayLike", demand: ArrayLike = None, **kwargs: Any) -> LocationProblem:
     """Pass a :class:`LocationProblem` through; build one from a cost matrix otherwise."""
     if isinstance(cost, LocationProblem):
         if demand is not None or any(v is not None for v in kwargs.values()):

@@ -7,7 +7,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -45,7 +45,7 @@ class LocationResult:
     objective: float
     info: SolveInfo
     radius: float | None = None
-    metrics: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    metrics: MappingProxyType[str, float] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def sites(self) -> tuple[Hashable, ...]:
@@ -75,7 +75,7 @@ class LocationResult:
         sid = np.asarray(pr.site_ids, dtype=object)
         return pd.DataFrame({
             "demand_id": np.asarray(pr.demand_ids, dtype=object)[r],
-            "site_id": np.where(ok, sid[np.where(ok, c, 0)], None),
+            "site_id": np.where(ok, sid[np.where(ok, c, 0)], None),  # type: ignore[call-overload]
             "fraction": f,
             "demand": pr.demand[r] * f,
             "distance": dist,
@@ -100,7 +100,7 @@ class LocationResult:
             out["fixed_cost"] = pr.fixed_cost[j]
         return out
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """Plain summary (JSON-friendly): model, objective, sites, metrics and solve info."""
         return {
             "model": self.model,

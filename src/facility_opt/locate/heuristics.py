@@ -237,4 +237,5 @@ def lagrangian_bound(cost: np.ndarray, p: int, upper: float, required: np.ndarra
         if norm == 0.0:  # the Lagrangian solution is feasible, hence optimal for this lam
             break
         lam = lam + theta * (upper - val) / norm * g
+    assert best_rho is not None and best_chosen is not None  # the first iteration always improves on -inf
     return LagrangianBound(best_val, best_lam, best_rho, np.flatnonzero(best_chosen), it, prim_sites, prim_val)

@@ -84,6 +84,18 @@ class _Tokens:
             raise self.error(f"expected an integer {what}, got {tok!r}")
         return int(val) if integer else val
 
+    def count(self, what: str) -> int:
+        """An integer token (a header's sizes, p)."""
+        v = self.number(what, integer=True)
+        assert not isinstance(v, str)
+        return int(v)
+
+    def real(self, what: str) -> float:
+        """A finite number token."""
+        v = self.number(what)
+        assert not isinstance(v, str)
+        return v
+
     def ints_block(self, count: int, what: str) -> np.ndarray:
         """``count`` numbers at once (fast path for large files), with the same error reporting."""
         if self.remaining() < count:
@@ -147,7 +159,7 @@ def all_pairs_shortest(g: np.ndarray) -> np.ndarray:
         return d
     from scipy.sparse.csgraph import csgraph_from_dense, shortest_path
 
-    return shortest_path(csgraph_from_dense(g, null_value=np.inf), method="D", directed=False)
+    return np.asarray(shortest_path(csgraph_from_dense(g, null_value=np.inf), method="D", directed=False))
 
 
 def read_pmed(path: str | Path) -> OrlibInstance:
@@ -161,9 +173,9 @@ def read_pmed(path: str | Path) -> OrlibInstance:
     """
     path = Path(path)
     tk = _Tokens(path)
-    n = tk.number("the number of vertices", integer=True)
-    n_edges = tk.number("the number of edges", integer=True)
-    p = tk.number("p", integer=True)
+    n = tk.count("the number of vertices")
+    n_edges = tk.count("the number of edges")
+    p = tk.count("p")
     if n <= 0:
         raise tk.error(f"the number of vertices must be positive, got {n}")
     if n_edges < 0:
@@ -215,8 +227,8 @@ def read_cap(path: str | Path, capacity: float | None = None) -> OrlibInstance:
     """
     path = Path(path)
     tk = _Tokens(path)
-    m = tk.number("the number of warehouses m", integer=True)
-    n = tk.number("the number of customers n", integer=True)
+    m = tk.count("the number of warehouses m")
+    n = tk.count("the number of customers n")
     if m <= 0 or n <= 0:
         raise tk.error(f"m and n must be positive, got m={m}, n={n}")
     caps = np.empty(m)
@@ -224,18 +236,18 @@ def read_cap(path: str | Path, capacity: float | None = None) -> OrlibInstance:
     symbolic = np.zeros(m, dtype=bool)
     for k in range(m):
         v = tk.number(f"the capacity of warehouse {k + 1}", allow=("capacity",))
-        if v == "capacity":
+        if isinstance(v, str):  # the token "capacity"
             symbolic[k] = True
             caps[k] = np.nan
         else:
             caps[k] = v
-        fixed[k] = tk.number(f"the fixed cost of warehouse {k + 1}")
+        fixed[k] = tk.real(f"the fixed cost of warehouse {k + 1}")
         if caps[k] < 0 or fixed[k] < 0:
             raise tk.error(f"warehouse {k + 1}: capacity and fixed cost must be >= 0")
     demand = np.empty(n)
     cost = np.empty((n, m))
     for i in range(n):
-        demand[i] = tk.number(f"the demand of customer {i + 1}")
+        demand[i] = tk.real(f"the demand of customer {i + 1}")
         if demand[i] < 0:
             raise tk.error(f"customer {i + 1}: negative demand {demand[i]:g}")
         at = tk.pos

@@ -20,6 +20,7 @@ import dataclasses
 import logging
 import time
 from collections.abc import Hashable, Sequence
+from typing import Any
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -28,7 +29,7 @@ import numpy as np
 from ..solver import SolveInfo, SolverOptions, combine_infos
 from ._build import make_options
 from ._checks import check_p, check_reachable
-from ._problem import LocationProblem, as_problem
+from ._problem import ArrayLike, LocationProblem, as_problem
 from ._result import LocationResult, nearest_assignment
 from .covering import solve_cover
 from .heuristics import greedy_p_median, vertex_substitution
@@ -68,15 +69,15 @@ class PCenter:
                 return None
             # spend the sites left (up to p) greedily on the demand points still uncovered
             covered = within[:, sites].any(axis=1)
-            sites = list(sites)
-            while len(sites) < self.p and not covered.all():
+            picked = list(sites)
+            while len(picked) < self.p and not covered.all():
                 gain = within[~covered].sum(axis=0)
                 j = int(np.argmax(gain))  # ties: lowest index
                 if gain[j] == 0:
                     break
-                sites.append(j)
+                picked.append(j)
                 covered |= within[:, j]
-            sites = np.sort(np.asarray(sites, dtype=int))
+            sites = np.sort(np.asarray(picked, dtype=int))
             uncovered = np.flatnonzero(~covered)
             if len(uncovered) == 0:
                 return sites
@@ -129,7 +130,8 @@ class PCenter:
                               metrics=MappingProxyType(metrics))
 
 
-def p_center(cost, p: int, *, required=None, options: SolverOptions | None = None, **solver_kw) -> LocationResult:
+def p_center(cost: ArrayLike, p: int, *, required: Sequence[Hashable] | None = None,
+             options: SolverOptions | None = None, **solver_kw: Any) -> LocationResult:
     """Solve a p-center problem (function form of :class:`PCenter`); objective = the largest distance.
 
     Examples

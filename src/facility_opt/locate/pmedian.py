@@ -42,17 +42,17 @@ import time
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
-from ..solver import SolveInfo, SolverOptions, combine_infos, require_solution
+from ..solver import SolveInfo, SolverOptions, Status, combine_infos, require_solution
 from ._build import Model, Pairs, make_options, pair_labels
 from ._checks import check_p, check_reachable, check_served
 from ._problem import LocationProblem, as_problem
 from ._result import LocationResult, nearest_assignment
 from ._lagrangian_bnb import lagrangian_branch_and_bound
-from ._benders import RadiusCuts, lp_phase, make_master, mip_phase
+from ._benders import LpPhase, RadiusCuts, lp_phase, make_master, mip_phase
 from .heuristics import (
     LagrangianBound,
     assignment_cost,
@@ -204,11 +204,13 @@ class PMedian:
         extra = {"method": "benders", "incumbent": ub, "lp_bound": lp.bound, "lagrangian_bound": val,
                  "lp_rounds": lp.rounds, "lp_cuts": master.n_cuts, "lp_seconds": round(lp.seconds, 4),
                  "master": master.solver}
+        assert inc is not None  # the LP-guided candidate always beats ub = inf
         return self._finish(problem, req, inc, ub, lag, extra, t0, "bnb" if few else "benders",
                             lp=lp, oracle=oracle, fixed_open=fixed_open, bound=max(lp.bound, val))
 
     def _finish(self, problem: LocationProblem, req: np.ndarray, inc: np.ndarray, ub: float, lag: LagrangianBound,
-                extra: dict, t0: float, finisher: str, *, lp=None, oracle=None, fixed_open=None,
+                extra: dict[str, Any], t0: float, finisher: str, *, lp: LpPhase | None = None,
+                oracle: RadiusCuts | None = None, fixed_open: np.ndarray | None = None,
                 bound: float | None = None) -> tuple[np.ndarray, SolveInfo]:
         """From an incumbent and a Lagrangian bound: prove it, or reduce and finish with ``finisher``.
 
@@ -227,6 +229,7 @@ class PMedian:
             return inc, combine_infos([], status="optimal", objective=ub, bound=lb, extra_solve=t_heur,
                                       solver="lagrangian" if lp is None else "benders", extra=extra)
         if finisher == "benders":
+            assert lp is not None and oracle is not None and fixed_open is not None
             c_fin = finite_cost(c)
             sites, value, bd, complete, stats = mip_phase(
                 oracle, lp, inc, ub, fixed_open, integral=integral, time_limit=self._time_left(t0),
@@ -252,7 +255,7 @@ class PMedian:
                                               lag.multipliers, integral=integral, time_limit=self._time_left(t0))
             sites = cols[res.sites]
             extra.update(finisher="lagrangian-bnb", bnb_nodes=res.nodes, bnb_sites=len(cols))
-            st = "optimal" if res.complete else "feasible"
+            st: Status = "optimal" if res.complete else "feasible"
             return sites, combine_infos([], status=st, objective=assignment_cost(c, sites), bound=res.bound,
                                         extra_solve=time.perf_counter() - t0, solver="lagrangian-bnb", extra=extra)
         sites, info = self._mip(problem, Pairs.from_mask(keep), ~site_out, forced_open, inc, t_red - t_heur)
@@ -261,7 +264,7 @@ class PMedian:
         if info.has_solution and assignment_cost(c, sites) > ub:
             sites = inc
         obj = assignment_cost(c, sites) if info.has_solution else ub
-        status = info.status if info.has_solution else ("feasible" if info.status != "infeasible" else "optimal")
+        status: Status = info.status if info.has_solution else ("feasible" if info.status != "infeasible" else "optimal")
         if not info.has_solution:
             sites = inc
         return sites, combine_infos([info], status=status, objective=obj, bound=min(bound, obj),
@@ -305,7 +308,8 @@ class PMedian:
 
     # ------------------------------------------------------------------ the MIP
     def _mip(self, problem: LocationProblem, pairs: Pairs, allowed: np.ndarray, forced_open: np.ndarray,
-             incumbent: np.ndarray | None, pre_build: float, far_cost: np.ndarray | None = None):
+             incumbent: np.ndarray | None, pre_build: float, far_cost: np.ndarray | None = None) -> Any:
+        """The classic MIP over ``pairs``: (sites, info), plus the far-slack users when ``far_cost`` is given."""
         c = problem.weighted_cost
         n, m = c.shape
         mdl = Model(f"pmedian_{problem.name}")
@@ -321,6 +325,7 @@ class PMedian:
         obj_vars, obj_coefs = [x], [c[pairs.rows, pairs.cols]]
         use_far = far_cost is not None and np.isfinite(far_cost).any()
         if use_far:
+            assert far_cost is not None
             far_rows = np.flatnonzero(np.isfinite(far_cost))
             f = mdl.variables("far", len(far_rows), low=0.0, up=1.0, labels=far_rows.tolist())
             obj_vars.append(f)
