@@ -28,11 +28,17 @@ runner = CliRunner()
 
 #: (error, exit code, text the output must show)
 ERRORS = [
-    (DataValidationError([DataIssue("facilities.csv", 3, "floor_area_m2", "must be positive")]), 1,
-     "facilities.csv, row 3, field 'floor_area_m2': must be positive"),
+    (
+        DataValidationError([DataIssue("facilities.csv", 3, "floor_area_m2", "must be positive")]),
+        1,
+        "facilities.csv, row 3, field 'floor_area_m2': must be positive",
+    ),
     (ModelConfigError("tiny.yaml: policy.budget: not a number"), 1, "tiny.yaml: policy.budget"),
-    (InfeasibleError("no plan meets the standards", ["zone Z1: nursery places short by 12"]), 2,
-     "zone Z1: nursery places short by 12"),
+    (
+        InfeasibleError("no plan meets the standards", ["zone Z1: nursery places short by 12"]),
+        2,
+        "zone Z1: nursery places short by 12",
+    ),
     (SolverError("the solver stopped without a plan"), 3, "the solver stopped without a plan"),
     (LockedError("another run holds the lock"), 4, "another run holds the lock"),
     (PublishError("the database refused the connection"), 6, "the database refused the connection"),
@@ -65,8 +71,9 @@ COMMANDS = ["validate", "run", "report", "costs", "fees", "schedule", "sweep", "
 
 
 @pytest.mark.parametrize("command", COMMANDS)
-@pytest.mark.parametrize(("error", "code", "shown"), ERRORS, ids=lambda e: type(e).__name__ if isinstance(e, Exception)
-                         else None)
+@pytest.mark.parametrize(
+    ("error", "code", "shown"), ERRORS, ids=lambda e: type(e).__name__ if isinstance(e, Exception) else None
+)
 def test_every_command_maps_an_error_to_the_same_code(command, error, code, shown, tmp_path, monkeypatch):
     args, target = _commands(tmp_path)[command]
     module, name = target.rsplit(".", 1)
@@ -115,8 +122,9 @@ def test_code_2_infeasible_schedule(tiny_ward_dir, tmp_path):
 
 def test_code_3_solver_limit_schedule(tiny_ward_dir, tmp_path):
     # no time at all: HiGHS stops before it has any schedule
-    res = runner.invoke(app, ["schedule", "--ward", str(tiny_ward_dir), "--cap", "7e8", "--time-limit", "0",
-                              "--out", str(tmp_path)])
+    res = runner.invoke(
+        app, ["schedule", "--ward", str(tiny_ward_dir), "--cap", "7e8", "--time-limit", "0", "--out", str(tmp_path)]
+    )
     assert res.exit_code == ExitCode.SOLVER_LIMIT, res.output
     assert "solver limit" in res.output and "no_solution" in res.output
 

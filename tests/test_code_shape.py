@@ -44,5 +44,7 @@ def test_the_shape_check_finds_a_long_function(tmp_path):
     (pkg / "long.py").write_text(f"def long():\n{body}\n\n\ndef short():\n    return 1\n", encoding="utf-8")
     (pkg / "big.py").write_text("x = 1\n" * (MAX_MODULE_LINES + 1), encoding="utf-8")
     (pkg / "fine.py").write_text("x = 1\n" * MAX_MODULE_LINES, encoding="utf-8")
-    assert offenders(pkg) == ["facility_opt/big.py: module of 501 lines",
-                              "facility_opt/long.py:1 long: function of 101 lines"]
+    assert offenders(pkg) == [
+        "facility_opt/big.py: module of 501 lines",
+        "facility_opt/long.py:1 long: function of 101 lines",
+    ]

@@ -51,8 +51,9 @@ def _line_problem():
     pos = np.arange(8.0)
     sites = np.array([0.0, 2.0, 4.0, 6.0, 7.0])
     w = np.array([3, 1, 2, 5, 1, 1, 4, 2], dtype=float)
-    return LocationProblem.from_cost_matrix(np.abs(pos[:, None] - sites[None, :]), w,
-                                            demand_ids=[f"d{i}" for i in range(8)], site_ids=list("ABCDE"))
+    return LocationProblem.from_cost_matrix(
+        np.abs(pos[:, None] - sites[None, :]), w, demand_ids=[f"d{i}" for i in range(8)], site_ids=list("ABCDE")
+    )
 
 
 def _pmedian(options: SolverOptions):
@@ -80,8 +81,9 @@ def _pmedian_too_hard():
 # p = 2 on the line: sites B (2) and E (7)... worked out by brute force over the 10 pairs:
 # {C, D}? no: the optimum is {B, D}: demand 0..3 -> B (3*2 + 1*1 + 0 + 5*1 = 12), 4..7 -> D
 # (1*2 + 1*1 + 0 + 2*1 = 5): 17
-PMEDIAN = ModelCase("p-median", _pmedian, _line_problem, 17.0, ("demand_id", "site_id"),
-                    _pmedian_infeasible, _pmedian_too_hard)
+PMEDIAN = ModelCase(
+    "p-median", _pmedian, _line_problem, 17.0, ("demand_id", "site_id"), _pmedian_infeasible, _pmedian_too_hard
+)
 
 
 def _random_problem(**kw):
@@ -102,8 +104,9 @@ def _line_with(**kw):
     from facility_opt.locate import LocationProblem
 
     p = _line_problem()
-    return LocationProblem.from_cost_matrix(p.cost, p.demand, demand_ids=list(p.demand_ids),
-                                            site_ids=list(p.site_ids), **kw)
+    return LocationProblem.from_cost_matrix(
+        p.cost, p.demand, demand_ids=list(p.demand_ids), site_ids=list(p.site_ids), **kw
+    )
 
 
 def _fl(capacitated: bool):
@@ -150,8 +153,10 @@ def _cfl_infeasible():
 def _cfl_too_hard():
     from facility_opt.locate import FacilityLocation
 
-    return (FacilityLocation(capacitated=True, options=_TOO_FAST),
-            _random_problem(fixed_cost=np.full(400, 2.0), capacity=np.full(400, 5.0)))
+    return (
+        FacilityLocation(capacitated=True, options=_TOO_FAST),
+        _random_problem(fixed_cost=np.full(400, 2.0), capacity=np.full(400, 5.0)),
+    )
 
 
 # CFL, capacity 7 and opening cost 8 per site: demand 19 needs three sites (2 * 7 < 19). {A, B, D}:
@@ -180,8 +185,7 @@ def _mclp_too_hard():
 
 # MCLP, radius 1, p = 2: the sites cover A {d0, d1} 4, B {d1, d2, d3} 8, C {d3, d4, d5} 7,
 # D {d5, d6, d7} 7, E {d6, d7} 6 (demand); B and D overlap nowhere: 15 of 19 (only d0 and d4 left)
-MCLP_CASE = ModelCase("MCLP", _mclp, _line_problem, 15.0, ("demand_id", "site_id"), _mclp_infeasible,
-                      _mclp_too_hard)
+MCLP_CASE = ModelCase("MCLP", _mclp, _line_problem, 15.0, ("demand_id", "site_id"), _mclp_infeasible, _mclp_too_hard)
 
 
 def _lscp(options: SolverOptions):
@@ -203,8 +207,7 @@ def _lscp_too_hard():
 
 
 # LSCP, radius 1: d0 only by A, d2 only by B, d4 only by C, d7 by D or E: 4 sites
-LSCP_CASE = ModelCase("LSCP", _lscp, _line_problem, 4.0, ("demand_id", "site_id"), _lscp_infeasible,
-                      _lscp_too_hard)
+LSCP_CASE = ModelCase("LSCP", _lscp, _line_problem, 4.0, ("demand_id", "site_id"), _lscp_infeasible, _lscp_too_hard)
 
 
 def _pcenter(options: SolverOptions):
@@ -227,8 +230,9 @@ def _pcenter_too_hard():
 
 # p-center, p = 2: radius 1 needs A (for d0) and D or E (for d7), leaving d3 3 away; {B, D} reaches
 # everyone within 2 (d0, d4)
-PCENTER = ModelCase("p-center", _pcenter, _line_problem, 2.0, ("demand_id", "site_id"), _pcenter_infeasible,
-                    _pcenter_too_hard)
+PCENTER = ModelCase(
+    "p-center", _pcenter, _line_problem, 2.0, ("demand_id", "site_id"), _pcenter_infeasible, _pcenter_too_hard
+)
 
 MODELS: list[ModelCase] = [PMEDIAN, UFL, CFL, MCLP_CASE, LSCP_CASE, PCENTER]
 

@@ -87,32 +87,46 @@ def test_knapsack_optimum_with_both_solvers():
 
 def test_stopped_with_an_incumbent_is_feasible():
     # HiGHS stopped at its first improving solution (presolve and heuristics off): 1676 < 1681
-    highs = solve(_knapsack(), SolverOptions(highs_options={"mip_max_improving_sols": 1, "presolve": "off",
-                                                             "mip_heuristic_effort": 0.0}))
+    highs = solve(
+        _knapsack(),
+        SolverOptions(highs_options={"mip_max_improving_sols": 1, "presolve": "off", "mip_heuristic_effort": 0.0}),
+    )
     assert highs.status == "feasible" and highs.objective == 1676.0
     # CBC's GapLimit with a gap asked for is "feasible" (without one it is CBC's "optimal within tolerance")
     cbc = solve(_knapsack(), SolverOptions(solver="cbc", gap_rel=0.5))
     assert cbc.status == "feasible" and cbc.objective is not None and cbc.objective <= 1681.0
 
 
-@pytest.mark.parametrize(("code", "has", "gap", "expected"), [
-    (pulp.LpSolveStatus.Optimal, True, None, "optimal"),
-    (pulp.LpSolveStatus.Optimal, False, None, "no_solution"),
-    (pulp.LpSolveStatus.GapLimit, True, None, "optimal"),
-    (pulp.LpSolveStatus.GapLimit, True, 0.01, "feasible"),
-    (pulp.LpSolveStatus.Infeasible, False, None, "infeasible"),
-    (pulp.LpSolveStatus.Unbounded, False, None, "unbounded"),
-    (pulp.LpSolveStatus.TimeLimit, True, None, "feasible"),
-    (pulp.LpSolveStatus.TimeLimit, False, None, "no_solution"),
-    (pulp.LpSolveStatus.NotSolved, False, None, "no_solution"),
-])
+@pytest.mark.parametrize(
+    ("code", "has", "gap", "expected"),
+    [
+        (pulp.LpSolveStatus.Optimal, True, None, "optimal"),
+        (pulp.LpSolveStatus.Optimal, False, None, "no_solution"),
+        (pulp.LpSolveStatus.GapLimit, True, None, "optimal"),
+        (pulp.LpSolveStatus.GapLimit, True, 0.01, "feasible"),
+        (pulp.LpSolveStatus.Infeasible, False, None, "infeasible"),
+        (pulp.LpSolveStatus.Unbounded, False, None, "unbounded"),
+        (pulp.LpSolveStatus.TimeLimit, True, None, "feasible"),
+        (pulp.LpSolveStatus.TimeLimit, False, None, "no_solution"),
+        (pulp.LpSolveStatus.NotSolved, False, None, "no_solution"),
+    ],
+)
 def test_map_status_table(code, has, gap, expected):
     assert map_status(code, has, SolverOptions(gap_rel=gap)) == expected
 
 
 def _info(status="optimal", objective=10.0, bound=9.0, gap=0.1, nodes=3, build=1.0, solve_s=2.0) -> SolveInfo:
-    return SolveInfo(status=status, objective=objective, bound=bound, gap=gap, build_seconds=build,
-                     solve_seconds=solve_s, solver="highs", nodes=nodes, raw_status=status.capitalize())
+    return SolveInfo(
+        status=status,
+        objective=objective,
+        bound=bound,
+        gap=gap,
+        build_seconds=build,
+        solve_seconds=solve_s,
+        solver="highs",
+        nodes=nodes,
+        raw_status=status.capitalize(),
+    )
 
 
 def test_require_solution():

@@ -21,8 +21,15 @@ def crs_issues(crs: Any, what: str) -> list[DataIssue]:
     if crs is None:
         return [DataIssue(what, None, "crs", f'has no CRS; set it, then re-project with .to_crs("{METRIC_CRS}")')]
     if crs.is_geographic:
-        return [DataIssue(what, None, "crs", f"is in a geographic CRS ({crs.to_string()}): distances would be in "
-                                             f'degrees; use .to_crs("{METRIC_CRS}") (or another projected CRS in metres)')]
+        return [
+            DataIssue(
+                what,
+                None,
+                "crs",
+                f"is in a geographic CRS ({crs.to_string()}): distances would be in "
+                f'degrees; use .to_crs("{METRIC_CRS}") (or another projected CRS in metres)',
+            )
+        ]
     return []
 
 

@@ -22,8 +22,15 @@ import pulp
 
 from .errors import SolverError
 
-__all__ = ["SolverOptions", "SolveInfo", "solve", "map_status", "require_solution", "combine_infos",
-           "available_solvers"]
+__all__ = [
+    "SolverOptions",
+    "SolveInfo",
+    "solve",
+    "map_status",
+    "require_solution",
+    "combine_infos",
+    "available_solvers",
+]
 
 log = logging.getLogger(__name__)
 
@@ -136,8 +143,14 @@ def _make_solver(opts: SolverOptions) -> tuple[pulp.LpSolver, str]:
     if name == "highs" and not pulp.HiGHS(msg=False).available():
         log.warning("highspy is not available; falling back to CBC")
         name = "cbc"
-    common: dict[str, Any] = dict(msg=opts.msg, timeLimit=opts.time_limit, gapRel=opts.gap_rel, gapAbs=opts.gap_abs,
-                  threads=opts.threads, warmStart=opts.warm_start)
+    common: dict[str, Any] = dict(
+        msg=opts.msg,
+        timeLimit=opts.time_limit,
+        gapRel=opts.gap_rel,
+        gapAbs=opts.gap_abs,
+        threads=opts.threads,
+        warmStart=opts.warm_start,
+    )
     if name == "highs":
         _reset_highs_scheduler()
         if not opts.msg:
@@ -211,9 +224,13 @@ def solve(prob: pulp.LpProblem, options: SolverOptions | None = None, build_seco
         # HiGHS 1.16 can lose presolve's objective offset when it maps a MIP start into the reduced
         # space; it then prunes with a too-low incumbent value and reports "Optimal" with a gap far
         # above the tolerance. Solve again without the start.
-        log.warning("HiGHS reported Optimal with objective %s but bound %s for %s (MIP-start presolve issue); "
-                    "re-solving without the warm start", stats.objective, getattr(stats, "best_bound", None),
-                    prob.name)
+        log.warning(
+            "HiGHS reported Optimal with objective %s but bound %s for %s (MIP-start presolve issue); "
+            "re-solving without the warm start",
+            stats.objective,
+            getattr(stats, "best_bound", None),
+            prob.name,
+        )
         solver, name = _make_solver(replace(opts, warm_start=False))
         stats = prob.solve(solver)
     elapsed = time.perf_counter() - t0
@@ -260,10 +277,19 @@ def require_solution(info: SolveInfo, what: str, infeasible: Callable[[], Except
         )
 
 
-def combine_infos(infos: Sequence[SolveInfo], *, status: Status | None = None, objective: float | None = None,
-                  bound: float | None = None, gap: float | None = None, nodes: int | None = None,
-                  extra_build: float = 0.0, extra_solve: float = 0.0, solver: str | None = None,
-                  extra: dict[str, Any] | None = None) -> SolveInfo:
+def combine_infos(
+    infos: Sequence[SolveInfo],
+    *,
+    status: Status | None = None,
+    objective: float | None = None,
+    bound: float | None = None,
+    gap: float | None = None,
+    nodes: int | None = None,
+    extra_build: float = 0.0,
+    extra_solve: float = 0.0,
+    solver: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> SolveInfo:
     """One :class:`SolveInfo` for a method made of several solves (and non-solver work).
 
     Times add up and nodes too; status, objective, bound and raw status default to the last

@@ -7,16 +7,17 @@ shown by ``facility-opt --help``).
 
 from __future__ import annotations
 
-from ._app import app, main
-
 # Command modules register themselves on import.
-from . import run_cmd  # noqa: F401,E402
-from . import costs_cmd  # noqa: F401,E402
-from . import fees_cmd  # noqa: F401,E402
-from . import nightly_cmd  # noqa: F401,E402
-from . import compare_cmd  # noqa: F401,E402
-from . import schedule_cmd  # noqa: F401,E402
-from . import bench_cmd  # noqa: F401,E402
-from . import sweep_cmd  # noqa: F401,E402
+from . import (
+    bench_cmd,  # noqa: F401,E402
+    compare_cmd,  # noqa: F401,E402
+    costs_cmd,  # noqa: F401,E402
+    fees_cmd,  # noqa: F401,E402
+    nightly_cmd,  # noqa: F401,E402
+    run_cmd,  # noqa: F401,E402
+    schedule_cmd,  # noqa: F401,E402
+    sweep_cmd,  # noqa: F401,E402
+)
+from ._app import app, main
 
 __all__ = ["app", "main"]

@@ -11,8 +11,18 @@ import typer
 from rich.console import Console
 from rich.logging import RichHandler
 
-__all__ = ["app", "main", "ExitCode", "console", "err_console", "setup_logging", "DataOption", "PublishOption",
-           "PublishSchemaOption", "LangOption"]
+__all__ = [
+    "app",
+    "main",
+    "ExitCode",
+    "console",
+    "err_console",
+    "setup_logging",
+    "DataOption",
+    "PublishOption",
+    "PublishSchemaOption",
+    "LangOption",
+]
 
 #: the exit codes, shown under every ``--help`` page's command list (``\b``: click keeps the lines as they are)
 EXIT_CODES_HELP = """\b
@@ -42,23 +52,29 @@ err_console = Console(stderr=True, soft_wrap=True)  # never wrap paths in error 
 
 
 #: options of the commands that read a ward (run, nightly) and publish a plan
-DataOption = Annotated[str | None, typer.Option(
-    "--data", help="Ward data folder, or a postgresql:// URL (PostGIS tables), instead of the model's.")]
-PublishOption = Annotated[str | None, typer.Option(
-    "--publish", help="Publish the plan to PostGIS (a postgresql:// URL) in one transaction.")]
+DataOption = Annotated[
+    str | None,
+    typer.Option("--data", help="Ward data folder, or a postgresql:// URL (PostGIS tables), instead of the model's."),
+]
+PublishOption = Annotated[
+    str | None, typer.Option("--publish", help="Publish the plan to PostGIS (a postgresql:// URL) in one transaction.")
+]
 
 
-class ReportLang(str, Enum):
+class ReportLang(str, Enum):  # noqa: UP042 - kept a str Enum: the values are what typer shows
     """Languages of the report (``--lang``)."""
 
     ja = "ja"
     en = "en"
 
 
-LangOption = Annotated[ReportLang | None, typer.Option(
-    "--lang", help="Report language: ja or en (default: the ward's; Japanese for Nerima).")]
-PublishSchemaOption = Annotated[str | None, typer.Option(
-    "--publish-schema", help="Schema to publish to (default facility_plan).")]
+LangOption = Annotated[
+    ReportLang | None,
+    typer.Option("--lang", help="Report language: ja or en (default: the ward's; Japanese for Nerima)."),
+]
+PublishSchemaOption = Annotated[
+    str | None, typer.Option("--publish-schema", help="Schema to publish to (default facility_plan).")
+]
 
 
 class ExitCode(IntEnum):
@@ -75,8 +91,9 @@ class ExitCode(IntEnum):
 
 def setup_logging(verbose: bool = False) -> None:
     level = logging.INFO if verbose else logging.WARNING
-    logging.basicConfig(level=level, format="%(message)s", handlers=[RichHandler(console=err_console, show_path=False)],
-                        force=True)
+    logging.basicConfig(
+        level=level, format="%(message)s", handlers=[RichHandler(console=err_console, show_path=False)], force=True
+    )
 
 
 def main() -> None:  # console-script entry point

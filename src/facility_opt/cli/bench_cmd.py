@@ -36,11 +36,15 @@ def bench(
     time_limit: float | None = typer.Option(None, "--time-limit", help="Seconds per instance."),
     gap: float | None = typer.Option(None, "--gap", help="Relative MIP gap to stop at."),
     threads: int | None = typer.Option(None, "--threads", help="Solver threads."),
-    model: str = typer.Option("auto", "--model", help="Warehouse files: auto, ufl, cfl or cfl-single; "
-                              "p-median files: auto (p-median) or pcenter."),
+    model: str = typer.Option(
+        "auto",
+        "--model",
+        help="Warehouse files: auto, ufl, cfl or cfl-single; p-median files: auto (p-median) or pcenter.",
+    ),
     capacity: float | None = typer.Option(None, "--capacity", help="Value for the 'capacity' token of capa/b/c."),
-    method: str = typer.Option("auto", "--method", help="p-median method: auto, benders, lagrangian, reduced, "
-                               "classic or sparse."),
+    method: str = typer.Option(
+        "auto", "--method", help="p-median method: auto, benders, lagrangian, reduced, classic or sparse."
+    ),
 ) -> None:
     """Solve OR-Library location instances (format read from each file) and report the figures."""
     from ..locate.bench import collect_files, solve_orlib_file
@@ -66,9 +70,16 @@ def bench(
             continue
         records.append(rec)
         size = f"{rec['n_demand']}x{rec['n_sites']}" + (f" p={rec['p']}" if rec["p"] is not None else "")
-        table.add_row(rec["instance"], rec["model"], size, f"{rec['objective']:.10g}", rec["status"],
-                      "-" if rec["gap"] is None else f"{100 * rec['gap']:.4f}%",
-                      f"{rec['build_seconds']:.3f}", f"{rec['solve_seconds']:.3f}")
+        table.add_row(
+            rec["instance"],
+            rec["model"],
+            size,
+            f"{rec['objective']:.10g}",
+            rec["status"],
+            "-" if rec["gap"] is None else f"{100 * rec['gap']:.4f}%",
+            f"{rec['build_seconds']:.3f}",
+            f"{rec['solve_seconds']:.3f}",
+        )
         if rec["status"] != "optimal" and code == ExitCode.OK:
             code = ExitCode.SOLVER_LIMIT
     Console(width=max(console.width, 120)).print(table)  # wide enough for every column

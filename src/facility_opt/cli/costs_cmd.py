@@ -17,18 +17,34 @@ from ._failures import failures, invalid_option
 def costs(
     model: Path | None = typer.Argument(None, help="Planning model YAML (default: models/nerima.yaml)."),
     out: Path = typer.Option(Path("out/costs"), "--out", help="Folder for costs_by_year.csv, costs.csv, cliff.png."),
-    stock: Path | None = typer.Option(None, "--stock", help="Project a type-level stock table (CSV) instead of "
-                                      "the facility register; needs --age-profile."),
-    age_profile: Path | None = typer.Option(None, "--age-profile", help="Age profile YAML for --stock "
-                                            "(default: models/nerima_age_profile.yaml)."),
-    preset: str | None = typer.Option(None, "--preset", help="Renewal-cost preset of the model's cost file "
-                                      "(default: the model's; e.g. soumu, tokyo_ward, tokyo_ward_calibrated)."),
-    calibrate: bool = typer.Option(False, "--calibrate", help="Fit the preset to the ward's published total "
-                                   "over a stock table (default: Nerima's 2013 stock, 6,450億円 from 2016)."),
-    start_year: int | None = typer.Option(None, "--start-year", help="With --calibrate: first year of the "
-                                          "published total (default 2016, the plan's 今後30年間)."),
-    target_oku: float | None = typer.Option(None, "--target-oku", help="With --calibrate: the published total "
-                                            "in 億円 (default 6,450, Nerima)."),
+    stock: Path | None = typer.Option(
+        None,
+        "--stock",
+        help="Project a type-level stock table (CSV) instead of the facility register; needs --age-profile.",
+    ),
+    age_profile: Path | None = typer.Option(
+        None, "--age-profile", help="Age profile YAML for --stock (default: models/nerima_age_profile.yaml)."
+    ),
+    preset: str | None = typer.Option(
+        None,
+        "--preset",
+        help="Renewal-cost preset of the model's cost file "
+        "(default: the model's; e.g. soumu, tokyo_ward, tokyo_ward_calibrated).",
+    ),
+    calibrate: bool = typer.Option(
+        False,
+        "--calibrate",
+        help="Fit the preset to the ward's published total "
+        "over a stock table (default: Nerima's 2013 stock, 6,450億円 from 2016).",
+    ),
+    start_year: int | None = typer.Option(
+        None,
+        "--start-year",
+        help="With --calibrate: first year of the published total (default 2016, the plan's 今後30年間).",
+    ),
+    target_oku: float | None = typer.Option(
+        None, "--target-oku", help="With --calibrate: the published total in 億円 (default 6,450, Nerima)."
+    ),
     tolerance: float = typer.Option(0.05, "--tolerance", help="With --calibrate: accepted relative error."),
     json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
@@ -54,8 +70,10 @@ def costs(
     if json_out:
         console.print_json(data=summary)
         return
-    t = Table(title=f"{m.name}: {summary['horizon_years']}-year costs from {summary['start_year']} ({source}; "
-                    f"preset {params.preset}), 億円")
+    t = Table(
+        title=f"{m.name}: {summary['horizon_years']}-year costs from {summary['start_year']} ({source}; "
+        f"preset {params.preset}), 億円"
+    )
     t.add_column("kind")
     t.add_column("億円", justify="right")
     for k, v in summary["by_kind_oku_yen"].items():
@@ -79,11 +97,15 @@ def _project(m, params, catalogue, stock: Path | None, age_profile: Path | None)
     ward = m.read_ward()
     # a room is renewed with its building (its floor is part of the host's): renewal from the
     # buildings and units, operation from every facility
-    renew = project_renewal(ward.structures, start_year=start, params=params, catalogue=catalogue,
-                            include_operation=False)
+    renew = project_renewal(
+        ward.structures, start_year=start, params=params, catalogue=catalogue, include_operation=False
+    )
     oper = project_renewal(ward.facilities, start_year=start, params=params, catalogue=catalogue)
-    detail = (pd.concat([renew, oper[oper["kind"] == "operation"]], ignore_index=True)
-              .sort_values(["facility_id", "year", "kind"], kind="mergesort").reset_index(drop=True))
+    detail = (
+        pd.concat([renew, oper[oper["kind"] == "operation"]], ignore_index=True)
+        .sort_values(["facility_id", "year", "kind"], kind="mergesort")
+        .reset_index(drop=True)
+    )
     return detail, f"{len(ward.facilities)} facilities of {ward.meta.name} in {len(ward.structures)} buildings"
 
 
@@ -97,12 +119,19 @@ def _write_projection(m, params, detail: pd.DataFrame, source: str, out: Path) -
     atomic_write_text(out / "costs.csv", detail.to_csv(index=False, lineterminator="\n", float_format="%.0f"))
     atomic_write_text(out / "costs_by_year.csv", by_year.to_csv(lineterminator="\n", float_format="%.0f"))
     renewal = detail[detail["kind"] != "operation"]  # the cliff is about renewal; operation is flat
-    save_figure(plot_renewal_cliff(renewal, by="kind", title=f"{m.name}: renewal costs per year "
-                                   f"(renovation and rebuild, {source})").figure, out / "cliff.png")
+    save_figure(
+        plot_renewal_cliff(
+            renewal, by="kind", title=f"{m.name}: renewal costs per year (renovation and rebuild, {source})"
+        ).figure,
+        out / "cliff.png",
+    )
     totals = detail.groupby("kind")["cost_yen"].sum().sort_index()
     years = params.horizon_years
     summary = {
-        "model": m.name, "source": source, "preset": params.preset, "start_year": m.horizon.start_year,
+        "model": m.name,
+        "source": source,
+        "preset": params.preset,
+        "start_year": m.horizon.start_year,
         "horizon_years": years,
         "total_oku_yen": round(float(totals.sum()) / OKU_YEN, 1),
         "per_year_oku_yen": round(float(totals.sum()) / OKU_YEN / years, 1),
@@ -122,35 +151,53 @@ def _calibrate(params, catalogue, stock, age_profile, start_year, target_oku, to
     profile = load_age_profile(age_profile or models_dir() / "nerima_age_profile.yaml")
     target = NERIMA_TOTAL_YEN if target_oku is None else target_oku * OKU_YEN
     with console.status(f"calibrating preset {params.preset}"):
-        cal = calibrate_renewal(table, profile, params=params, catalogue=catalogue, tolerance=tolerance,
-                                start_year=NERIMA_START_YEAR if start_year is None else start_year,
-                                target_yen=target)
+        cal = calibrate_renewal(
+            table,
+            profile,
+            params=params,
+            catalogue=catalogue,
+            tolerance=tolerance,
+            start_year=NERIMA_START_YEAR if start_year is None else start_year,
+            target_yen=target,
+        )
     cal.write(out)
     if json_out:
         console.print_json(data=cal.to_dict())
         return
-    t = Table(title=f"preset {cal.preset}: {cal.horizon_years}-year total from {cal.start_year} over "
-                    f"{cal.floor_area_m2:,.0f} m², target {cal.target_yen / OKU_YEN:,.0f}億円 "
-                    f"(±{cal.tolerance:.0%}); at the preset's values {cal.base_total_yen / OKU_YEN:,.1f}億円 "
-                    f"({cal.base_total_yen / cal.target_yen:.3f})")
+    t = Table(
+        title=f"preset {cal.preset}: {cal.horizon_years}-year total from {cal.start_year} over "
+        f"{cal.floor_area_m2:,.0f} m², target {cal.target_yen / OKU_YEN:,.0f}億円 "
+        f"(±{cal.tolerance:.0%}); at the preset's values {cal.base_total_yen / OKU_YEN:,.1f}億円 "
+        f"({cal.base_total_yen / cal.target_yen:.3f})"
+    )
     for c in ("parameter", "preset", "elasticity", "bounds", "calibrated", "億円", "/ target"):
         t.add_column(c, justify="left" if c == "parameter" else "right")
     for f in cal.fits:
         fmt = (lambda v: f"{v:.4g}") if f.kind == "continuous" else (lambda v: f"{v:.0f}")
-        t.add_row(f.parameter, fmt(f.preset_value), f"{f.elasticity:+.3f}", f"{fmt(f.lower)}-{fmt(f.upper)}",
-                  fmt(f.value) if f.value is not None else "not reachable",
-                  f"{f.total_yen / OKU_YEN:,.1f}", f"{f.ratio:.3f}")
+        t.add_row(
+            f.parameter,
+            fmt(f.preset_value),
+            f"{f.elasticity:+.3f}",
+            f"{fmt(f.lower)}-{fmt(f.upper)}",
+            fmt(f.value) if f.value is not None else "not reachable",
+            f"{f.total_yen / OKU_YEN:,.1f}",
+            f"{f.ratio:.3f}",
+        )
     console.print(t)
     best = cal.best
     if best is None:
         console.print("[yellow]no single parameter within its bounds reproduces the target[/]")
     else:
-        console.print(f"most sensitive parameter that reproduces the target: [bold]{best.parameter} = "
-                      f"{best.value:.4g}[/] ({best.total_yen / OKU_YEN:,.1f}億円)")
+        console.print(
+            f"most sensitive parameter that reproduces the target: [bold]{best.parameter} = "
+            f"{best.value:.4g}[/] ({best.total_yen / OKU_YEN:,.1f}億円)"
+        )
     console.print(f"[bold yellow]{cal.note}[/]")
     snippet = cal.preset_snippet()
     if snippet:
-        console.print("to use it, add under presets: in the renewal-cost file (then costs: {preset: ...} in the "
-                      "planning model):", highlight=False)
+        console.print(
+            "to use it, add under presets: in the renewal-cost file (then costs: {preset: ...} in the planning model):",
+            highlight=False,
+        )
         console.print(snippet, markup=False, highlight=False, soft_wrap=True)
     console.print(f"written to [bold]{out}[/]: calibration.json, calibration.csv")

@@ -20,8 +20,10 @@ def _json_logging(state: Path, verbose: bool) -> None:
 
     state.mkdir(parents=True, exist_ok=True)
     fmt = JsonLinesFormatter()
-    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr),
-                                       logging.FileHandler(state / "nightly.log.jsonl", encoding="utf-8")]
+    handlers: list[logging.Handler] = [
+        logging.StreamHandler(sys.stderr),
+        logging.FileHandler(state / "nightly.log.jsonl", encoding="utf-8"),
+    ]
     for h in handlers:
         h.setFormatter(fmt)
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=handlers, force=True)
@@ -63,13 +65,27 @@ def nightly(
         if data is not None:
             m = m.with_data(data)
         m, prepare = _snapshot(m, state)
-        outcome = run_nightly(model_input_files(m), state, _job(m, state, lang.value if lang else None), force=force,
-                              prepare=prepare, after=_publisher(publish, publish_schema or DEFAULT_SCHEMA))
+        outcome = run_nightly(
+            model_input_files(m),
+            state,
+            _job(m, state, lang.value if lang else None),
+            force=force,
+            prepare=prepare,
+            after=_publisher(publish, publish_schema or DEFAULT_SCHEMA),
+        )
     except CAUGHT as exc:
         raise typer.Exit(_log_failure(exc)) from None
-    log.info(outcome.message, extra={"data": {"event": "outcome", "status": outcome.status,
-                                              "run": outcome.run_dir.name if outcome.run_dir else None,
-                                              "changed": outcome.changed_inputs}})
+    log.info(
+        outcome.message,
+        extra={
+            "data": {
+                "event": "outcome",
+                "status": outcome.status,
+                "run": outcome.run_dir.name if outcome.run_dir else None,
+                "changed": outcome.changed_inputs,
+            }
+        },
+    )
 
 
 def _snapshot(m, state: Path):
@@ -103,8 +119,10 @@ def _job(m, state: Path, lang: str | None):
             except ModelConfigError:
                 raise  # a wrong sweep section is an invalid input like any other
             except Exception as exc:  # noqa: BLE001 - the plan is good; a failed sweep must not discard it
-                log.error(f"the sweep failed; the plan is kept without it: {type(exc).__name__}: {exc}",
-                          extra={"data": {"event": "sweep_failed"}})
+                log.error(
+                    f"the sweep failed; the plan is kept without it: {type(exc).__name__}: {exc}",
+                    extra={"data": {"event": "sweep_failed"}},
+                )
 
     return job
 
@@ -122,9 +140,18 @@ def _publisher(publish: str | None, schema: str):
             log.info("the current plan is already published", extra={"data": {"event": "published_already"}})
             return
         res = publish_run(outcome.run_dir, publish, schema)
-        log.info(f"published run {outcome.run_dir.name} to schema {schema}",
-                 extra={"data": {"event": "published", "run": outcome.run_dir.name, "schema": schema,
-                                 "tables": res.tables, "history_id": res.history_id}})
+        log.info(
+            f"published run {outcome.run_dir.name} to schema {schema}",
+            extra={
+                "data": {
+                    "event": "published",
+                    "run": outcome.run_dir.name,
+                    "schema": schema,
+                    "tables": res.tables,
+                    "history_id": res.history_id,
+                }
+            },
+        )
 
     return after
 
@@ -138,11 +165,14 @@ def _log_failure(exc: Exception) -> ExitCode:
     elif code == ExitCode.LOCKED:
         log.error(str(exc), extra={"data": {"event": event}})
     elif isinstance(exc, (DataValidationError, ModelConfigError)):
-        log.error("invalid input; the previous plan stays current",
-                  extra={"data": {"event": event, "problems": str(exc).splitlines()[1:]}})
+        log.error(
+            "invalid input; the previous plan stays current",
+            extra={"data": {"event": event, "problems": str(exc).splitlines()[1:]}},
+        )
     elif isinstance(exc, InfeasibleError):
-        log.error("infeasible; the previous plan stays current",
-                  extra={"data": {"event": event, "reasons": exc.reasons}})
+        log.error(
+            "infeasible; the previous plan stays current", extra={"data": {"event": event, "reasons": exc.reasons}}
+        )
     elif code == ExitCode.SOLVER_LIMIT:
         log.error(f"solver: {exc}", extra={"data": {"event": event}})
     elif code == ExitCode.INTERNAL:

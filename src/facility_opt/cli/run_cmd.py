@@ -8,15 +8,17 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from ._app import (DataOption, LangOption, PublishOption, PublishSchemaOption, app, console, err_console,
-                   setup_logging)
+from ._app import DataOption, LangOption, PublishOption, PublishSchemaOption, app, console, err_console, setup_logging
 from ._failures import failures
 
 
 @app.command()
 def validate(
-    data_dir: str | None = typer.Argument(None, help="Ward data folder (facilities as CSV, GeoPackage or an Excel "
-                                          "register) or a postgresql:// URL (default: the embedded Nerima data)."),
+    data_dir: str | None = typer.Argument(
+        None,
+        help="Ward data folder (facilities as CSV, GeoPackage or an Excel "
+        "register) or a postgresql:// URL (default: the embedded Nerima data).",
+    ),
 ) -> None:
     """Check a ward's data; list every problem (file or table, sheet, row, field) and exit 1 when there is any."""
     from ..loading import load_nerima, read_ward
@@ -40,8 +42,10 @@ def kpi_table(plan) -> Table:
     from ..portfolio import format_yen
 
     k = plan.kpis
-    t = Table(title=f"{plan.name}: {k.horizon_years}-year plan from {plan.start_year} "
-                    f"({plan.solver.status}, gap {100 * (plan.solver.gap or 0):.2f}%)")
+    t = Table(
+        title=f"{plan.name}: {k.horizon_years}-year plan from {plan.start_year} "
+        f"({plan.solver.status}, gap {100 * (plan.solver.gap or 0):.2f}%)"
+    )
     t.add_column("")
     t.add_column("keep everything", justify="right")
     t.add_column("plan", justify="right")
@@ -65,8 +69,9 @@ def run(
     threads: int | None = typer.Option(None, "--threads"),
     solver: str | None = typer.Option(None, "--solver", help="highs (default) or cbc."),
     tradeoff: int = typer.Option(0, "--tradeoff", help="Also trace the cost-access trade-off with N points."),
-    xlsx: bool = typer.Option(False, "--xlsx", help="Also write plan.xlsx: the KPIs and every table of the run, "
-                                                    "one sheet each."),
+    xlsx: bool = typer.Option(
+        False, "--xlsx", help="Also write plan.xlsx: the KPIs and every table of the run, one sheet each."
+    ),
     publish: PublishOption = None,
     publish_schema: PublishSchemaOption = None,
     lang: LangOption = None,
@@ -79,14 +84,22 @@ def run(
     setup_logging(verbose)
     overrides = {"time_limit": time_limit, "gap_rel": gap, "threads": threads, "solver": solver}
     with console.status("starting") as status:
+
         def progress(step: str, detail: str) -> None:
             status.update(f"[bold]{step}[/]: {detail}")
             if verbose:
                 err_console.log(f"{step}: {detail}")
 
         with failures():
-            result = run_model(model, out, data_dir=data, solver=overrides, tradeoff_points=tradeoff,
-                               progress=progress, lang=lang.value if lang else None)
+            result = run_model(
+                model,
+                out,
+                data_dir=data,
+                solver=overrides,
+                tradeoff_points=tradeoff,
+                progress=progress,
+                lang=lang.value if lang else None,
+            )
     plan = result.plan
     files = list(result.files)
     if xlsx:
@@ -95,18 +108,32 @@ def run(
         files.append(write_workbook(out).name)
     published = publish_or_exit(out, publish, publish_schema) if publish else None
     if json_out:
-        console.print_json(json.dumps({"out": str(out), "model": result.model.name, "solver": plan.solver.model_dump(),
-                                       "kpis": plan.kpis.model_dump(exclude={"services"}), "valid": plan.valid,
-                                       "files": sorted(files), "published": published}))
+        console.print_json(
+            json.dumps(
+                {
+                    "out": str(out),
+                    "model": result.model.name,
+                    "solver": plan.solver.model_dump(),
+                    "kpis": plan.kpis.model_dump(exclude={"services"}),
+                    "valid": plan.valid,
+                    "files": sorted(files),
+                    "published": published,
+                }
+            )
+        )
         return
     console.print(kpi_table(plan))
     if not plan.baseline_feasible:
-        console.print(f"[yellow]note[/]: keeping everything misses the standards in {len(plan.baseline_issues)} "
-                      "place(s); see plan.json baseline_issues")
+        console.print(
+            f"[yellow]note[/]: keeping everything misses the standards in {len(plan.baseline_issues)} "
+            "place(s); see plan.json baseline_issues"
+        )
     console.print(f"results written to [bold]{out}[/]: {', '.join(sorted(files))}")
     if published:
-        console.print(f"published to schema [bold]{published['schema']}[/]: {', '.join(published['tables'])} "
-                      f"(run_history id {published['history_id']})")
+        console.print(
+            f"published to schema [bold]{published['schema']}[/]: {', '.join(published['tables'])} "
+            f"(run_history id {published['history_id']})"
+        )
 
 
 @app.command()

@@ -16,17 +16,31 @@ from ._failures import failures, invalid_option
 def schedule(
     cap: float | None = typer.Option(None, "--cap", help="Annual cap in yen (e.g. 52e8 = 52億円/year)."),
     min_budget: bool = typer.Option(False, "--min-budget", help="Find the smallest level annual budget instead."),
-    stock: bool = typer.Option(False, "--stock", help="Schedule the whole ward from the 2013 stock table "
-                                                      "(synthetic buildings) instead of the 271 embedded facilities."),
+    stock: bool = typer.Option(
+        False,
+        "--stock",
+        help="Schedule the whole ward from the 2013 stock table "
+        "(synthetic buildings) instead of the 271 embedded facilities.",
+    ),
     ward: Path | None = typer.Option(None, "--ward", help="Ward folder (default: the embedded Nerima ward)."),
-    params: Path | None = typer.Option(None, "--params", help="Scheduling YAML (default models/renewal_schedule.yaml)."),
-    model: Path | None = typer.Option(None, "--model", help="Planning model whose renewal costs (renewal_costs "
-                                      "file and costs.preset) price the events (default: models/renewal_costs.yaml)."),
+    params: Path | None = typer.Option(
+        None, "--params", help="Scheduling YAML (default models/renewal_schedule.yaml)."
+    ),
+    model: Path | None = typer.Option(
+        None,
+        "--model",
+        help="Planning model whose renewal costs (renewal_costs "
+        "file and costs.preset) price the events (default: models/renewal_costs.yaml).",
+    ),
     preset: str | None = typer.Option(None, "--preset", help="Renewal-cost preset (e.g. tokyo_ward_calibrated)."),
     ties: Path | None = typer.Option(None, "--ties", help="CSV building_id,host_building_id of co-location ties."),
-    plan: Path | None = typer.Option(None, "--plan", help="Report the renewal years a portfolio plan chose "
-                                     "for the buildings it keeps (a run folder of `facility-opt run`, or its "
-                                     "plan.json); no --cap or --min-budget."),
+    plan: Path | None = typer.Option(
+        None,
+        "--plan",
+        help="Report the renewal years a portfolio plan chose "
+        "for the buildings it keeps (a run folder of `facility-opt run`, or its "
+        "plan.json); no --cap or --min-budget.",
+    ),
     start_year: int = typer.Option(2016, "--start-year"),
     horizon: int = typer.Option(30, "--horizon"),
     time_limit: float = typer.Option(120.0, "--time-limit", help="Seconds per solve."),
@@ -39,24 +53,45 @@ def schedule(
     from ..solver import SolverOptions
 
     if plan is not None and (cap is not None or min_budget or stock or model or preset):
-        raise invalid_option("--plan reports the renewal years the portfolio model chose (under its own budget "
-                             "and costs: the planning model's policy.budget and renewal costs); drop --cap, "
-                             "--min-budget, --stock, --model and --preset")
+        raise invalid_option(
+            "--plan reports the renewal years the portfolio model chose (under its own budget "
+            "and costs: the planning model's policy.budget and renewal costs); drop --cap, "
+            "--min-budget, --stock, --model and --preset"
+        )
     if plan is None and (cap is None) == (not min_budget):
         raise invalid_option("give either --cap YEN or --min-budget")
     with failures():
         if plan is not None:
             result = _plan_schedule(plan)
         else:
-            result = _level_schedule(cap, min_budget, stock, ward, params, model, preset, ties, start_year, horizon,
-                                     SolverOptions(gap_rel=1e-3, time_limit=time_limit))
+            result = _level_schedule(
+                cap,
+                min_budget,
+                stock,
+                ward,
+                params,
+                model,
+                preset,
+                ties,
+                start_year,
+                horizon,
+                SolverOptions(gap_rel=1e-3, time_limit=time_limit),
+            )
         paths = result.to_files(out)
         fig = plot_schedule(result)
-        paths["chart"] = atomic_write_with(out / "schedule.png", lambda tmp: fig.savefig(tmp, dpi=110, format="png"),
-                                           suffix=".png")
+        paths["chart"] = atomic_write_with(
+            out / "schedule.png", lambda tmp: fig.savefig(tmp, dpi=110, format="png"), suffix=".png"
+        )
     if as_json:
-        console.print_json(json.dumps({**result.summary, "solver": result.info.to_dict(),
-                                       "files": {k: str(v) for k, v in sorted(paths.items())}}))
+        console.print_json(
+            json.dumps(
+                {
+                    **result.summary,
+                    "solver": result.info.to_dict(),
+                    "files": {k: str(v) for k, v in sorted(paths.items())},
+                }
+            )
+        )
         return
     console.print(_summary_table(result))
     console.print(f"wrote {', '.join(str(p) for p in paths.values())}")
@@ -81,8 +116,10 @@ def _level_schedule(cap, min_budget, stock, ward, params, model, preset, ties, s
     from ..schedule import default_schedule_params, load_schedule_params, schedule_renewals
 
     if stock:
-        fac = stock_buildings(read_stock_table(nerima_dir() / "stock_2013.csv"),
-                              load_age_profile(models_dir() / "nerima_age_profile.yaml"))
+        fac = stock_buildings(
+            read_stock_table(nerima_dir() / "stock_2013.csv"),
+            load_age_profile(models_dir() / "nerima_age_profile.yaml"),
+        )
     else:
         fac = (read_ward(ward) if ward else load_nerima()).facilities
     p = load_schedule_params(params) if params else default_schedule_params()
@@ -90,8 +127,17 @@ def _level_schedule(cap, min_budget, stock, ward, params, model, preset, ties, s
     if preset is not None:
         rp = rp.with_preset(preset)
     tie_map = pd.read_csv(ties, dtype=str) if ties is not None else None
-    return schedule_renewals(fac, start_year=start_year, horizon_years=horizon, budget=cap, min_budget=min_budget,
-                             ties=tie_map, params=p, renewal_params=rp, options=options)
+    return schedule_renewals(
+        fac,
+        start_year=start_year,
+        horizon_years=horizon,
+        budget=cap,
+        min_budget=min_budget,
+        ties=tie_map,
+        params=p,
+        renewal_params=rp,
+        options=options,
+    )
 
 
 def _summary_table(result) -> Table:
@@ -106,8 +152,10 @@ def _summary_table(result) -> Table:
     elif s["mean_cap_yen"] is not None:
         t.add_row("mean annual cap", oku(s["mean_cap_yen"]))
     if result.mode == "plan":
-        t.add_row("events done / deferred / dropped (site closes)",
-                  f"{s['events_done']} / {s['events_deferred']} / {s['events_dropped']}")
+        t.add_row(
+            "events done / deferred / dropped (site closes)",
+            f"{s['events_done']} / {s['events_deferred']} / {s['events_dropped']}",
+        )
     t.add_row("peak year before / after", f"{oku(s['unlevelled_peak_yen'])} / {oku(s['spend_peak_yen'])}")
     t.add_row("total cost (capital + penalties)", oku(s["total_cost_yen"]))
     t.add_row("penalties (risk, early work)", oku(s["penalty_yen"]))

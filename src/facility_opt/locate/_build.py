@@ -37,7 +37,7 @@ class Pairs:
     cols: np.ndarray
 
     @classmethod
-    def from_mask(cls, mask: np.ndarray) -> "Pairs":
+    def from_mask(cls, mask: np.ndarray) -> Pairs:
         r, c = np.nonzero(mask)  # row-major order: sorted by row, then column
         return cls(r, c)
 
@@ -67,8 +67,15 @@ class Model:
         self.prob = pulp.LpProblem(re.sub(r"\W", "_", name), sense)
         self.n_rows = 0
 
-    def variables(self, prefix: str, count: int, cat: Category = "Continuous", low: float = 0.0,
-                  up: float | None = None, labels: Sequence[Hashable] | None = None) -> np.ndarray:
+    def variables(
+        self,
+        prefix: str,
+        count: int,
+        cat: Category = "Continuous",
+        low: float = 0.0,
+        up: float | None = None,
+        labels: Sequence[Hashable] | None = None,
+    ) -> np.ndarray:
         """``count`` variables in one batch call, named ``prefix_<label>``."""
         if count == 0:
             return np.empty(0, dtype=object)
@@ -91,9 +98,18 @@ class Model:
         self.prob.addConstraint(constraint, name)
         self.n_rows += 1
 
-    def add_rows(self, indptr: np.ndarray, variables: np.ndarray, coefs: np.ndarray | None,
-                 sense: str, rhs: np.ndarray | float, name: str, row_vars: np.ndarray | None = None,
-                 row_coefs: np.ndarray | float | None = None, skip_empty: bool = True) -> None:
+    def add_rows(
+        self,
+        indptr: np.ndarray,
+        variables: np.ndarray,
+        coefs: np.ndarray | None,
+        sense: str,
+        rhs: np.ndarray | float,
+        name: str,
+        row_vars: np.ndarray | None = None,
+        row_coefs: np.ndarray | float | None = None,
+        skip_empty: bool = True,
+    ) -> None:
         """One row per group ``indptr[k]:indptr[k+1]`` of ``variables`` (a CSR layout).
 
         ``row_vars``/``row_coefs`` add one extra term per row (e.g. ``- y_j`` or ``- cap_j y_j``, or a
@@ -101,8 +117,11 @@ class Model:
         """
         k_rows = len(indptr) - 1
         rhs_arr = np.broadcast_to(np.asarray(rhs, dtype=float), (k_rows,))
-        rc = None if row_vars is None else np.broadcast_to(np.asarray(
-            1.0 if row_coefs is None else row_coefs, dtype=float), (k_rows,))
+        rc = (
+            None
+            if row_vars is None
+            else np.broadcast_to(np.asarray(1.0 if row_coefs is None else row_coefs, dtype=float), (k_rows,))
+        )
         for k in range(k_rows):
             a, b = indptr[k], indptr[k + 1]
             if a == b and skip_empty and row_vars is None:
@@ -128,8 +147,9 @@ class Model:
 
     def solve(self, options: SolverOptions) -> SolveInfo:
         build = time.perf_counter() - self.t0
-        log.debug("built %s: %d variables, %d rows in %.3f s", self.prob.name, self.prob.numVariables(),
-                  self.n_rows, build)
+        log.debug(
+            "built %s: %d variables, %d rows in %.3f s", self.prob.name, self.prob.numVariables(), self.n_rows, build
+        )
         return solve(self.prob, options, build_seconds=build)
 
     @staticmethod

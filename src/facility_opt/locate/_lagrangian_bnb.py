@@ -73,9 +73,18 @@ class _NodeBound:
     pruned: bool = False
 
 
-def lagrangian_branch_and_bound(cost: np.ndarray, p: int, required: np.ndarray, incumbent: np.ndarray,
-                                lam0: np.ndarray, *, integral: bool, time_limit: float | None = None,
-                                node_iters: int = 120, max_nodes: int = 1_000_000) -> BnbResult:
+def lagrangian_branch_and_bound(
+    cost: np.ndarray,
+    p: int,
+    required: np.ndarray,
+    incumbent: np.ndarray,
+    lam0: np.ndarray,
+    *,
+    integral: bool,
+    time_limit: float | None = None,
+    node_iters: int = 120,
+    max_nodes: int = 1_000_000,
+) -> BnbResult:
     """Exact p-median on ``cost`` (n x m, finite) given an incumbent and root multipliers."""
     t0 = time.perf_counter()
     c = np.asarray(cost, dtype=float)
@@ -115,16 +124,26 @@ def lagrangian_branch_and_bound(cost: np.ndarray, p: int, required: np.ndarray, 
         c0[j] = True
         c1[j] = True
         open_bounds.append(nb.value)
-        stack.append((F1, c0, nb.lam, 0.5))   # "closed" child, explored second
-        stack.append((c1, F0, nb.lam, 0.5))   # "open" child, explored first
+        stack.append((F1, c0, nb.lam, 0.5))  # "closed" child, explored second
+        stack.append((c1, F0, nb.lam, 0.5))  # "open" child, explored first
     bound = inc.ub
     if not complete:
         bound = min([inc.ub] + [b for b in open_bounds])  # conservative: weakest bound seen on the way
     return BnbResult(np.sort(inc.sites), inc.ub, bound, nodes, complete)
 
 
-def _node_bound(c: np.ndarray, F1: np.ndarray, F0: np.ndarray, free: np.ndarray, k: int, lam: np.ndarray,
-                theta: float, inc: _Incumbent, node_iters: int, node: int) -> _NodeBound:
+def _node_bound(
+    c: np.ndarray,
+    F1: np.ndarray,
+    F0: np.ndarray,
+    free: np.ndarray,
+    k: int,
+    lam: np.ndarray,
+    theta: float,
+    inc: _Incumbent,
+    node_iters: int,
+    node: int,
+) -> _NodeBound:
     """Subgradient run at a node (``k`` free sites to open); every relaxed solution also offered as a p-median."""
     lam = lam.copy()
     stall = 0
@@ -167,8 +186,9 @@ def _node_bound(c: np.ndarray, F1: np.ndarray, F0: np.ndarray, free: np.ndarray,
     return nb
 
 
-def _reduce(nb: _NodeBound, F1: np.ndarray, F0: np.ndarray, free: np.ndarray, m: int,
-            inc: _Incumbent) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _reduce(
+    nb: _NodeBound, F1: np.ndarray, F0: np.ndarray, free: np.ndarray, m: int, inc: _Incumbent
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Reduction tests for the node's subtree: close (open) the free sites whose forced opening (closing)
     lifts the bound to the incumbent. Returns F1, F0 and the relaxed solution's open sites (full size)."""
     assert nb.rho is not None and nb.chosen is not None

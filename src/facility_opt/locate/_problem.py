@@ -13,7 +13,7 @@ import sys
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -32,7 +32,7 @@ NO_ROUTE = np.inf
 
 
 #: a cost matrix or a vector as the caller has it: numpy array, pandas object or nested sequences
-ArrayLike: TypeAlias = Any
+type ArrayLike = Any
 
 
 def _issue(field_: str, message: str, row: int | None = None) -> DataIssue:
@@ -93,7 +93,7 @@ class LocationProblem:
         site_ids: Sequence[Hashable] | None = None,
         cost_is_total: bool = False,
         name: str = "location",
-    ) -> "LocationProblem":
+    ) -> LocationProblem:
         """Build a problem from a dense cost matrix (rows: demand points, columns: sites).
 
         A DataFrame's index and columns become the ids; Series inputs for ``demand``,
@@ -134,7 +134,7 @@ class LocationProblem:
         fixed_cost: pd.Series | None = None,
         sites: Sequence[Hashable] | None = None,
         name: str = "location",
-    ) -> "LocationProblem":
+    ) -> LocationProblem:
         """Build a problem from a long table of (demand id, site id, cost); missing pairs cannot be used.
 
         This is the natural output of a network-distance computation with a cut-off (e.g. the
@@ -170,7 +170,7 @@ class LocationProblem:
         demand_id: str | None = None,
         site_id: str | None = None,
         name: str = "location",
-    ) -> "LocationProblem":
+    ) -> LocationProblem:
         """Build a problem from GeoDataFrames of demand points and candidate sites.
 
         Straight-line distances between (representative points of) the geometries are used unless
@@ -199,11 +199,19 @@ class LocationProblem:
         for label, gdf in (("demand", demand_gdf), ("sites", sites_gdf)):
             issues += crs_issues(getattr(gdf, "crs", None), f"{label} GeoDataFrame")
         if not issues and demand_gdf.crs != sites_gdf.crs:
-            issues.append(_issue("crs", f"demand ({demand_gdf.crs.to_string()}) and sites "
-                                        f"({sites_gdf.crs.to_string()}) are in different CRSs; re-project one "
-                                        "with `.to_crs(...)`"))
-        for col, gdf, label in ((weight, demand_gdf, "demand"), (capacity, sites_gdf, "sites"),
-                                (fixed_cost, sites_gdf, "sites")):
+            issues.append(
+                _issue(
+                    "crs",
+                    f"demand ({demand_gdf.crs.to_string()}) and sites "
+                    f"({sites_gdf.crs.to_string()}) are in different CRSs; re-project one "
+                    "with `.to_crs(...)`",
+                )
+            )
+        for col, gdf, label in (
+            (weight, demand_gdf, "demand"),
+            (capacity, sites_gdf, "sites"),
+            (fixed_cost, sites_gdf, "sites"),
+        ):
             if col is not None and col not in gdf.columns:
                 issues.append(_issue(col, f"column missing from the {label} GeoDataFrame"))
         if issues:
@@ -213,8 +221,9 @@ class LocationProblem:
         fc = sites_gdf[fixed_cost] if fixed_cost else None
         if isinstance(distance, pd.DataFrame) and {"demand_id", "site_id", "cost"} <= set(distance.columns):
             w_series = w if w is not None else pd.Series(1.0, index=demand_gdf.index)
-            return cls.from_pairs(distance, w_series, capacity=cap, fixed_cost=fc,
-                                  sites=list(sites_gdf.index), name=name)
+            return cls.from_pairs(
+                distance, w_series, capacity=cap, fixed_cost=fc, sites=list(sites_gdf.index), name=name
+            )
         if distance is None:
             dp = demand_gdf.geometry.representative_point()
             sp = sites_gdf.geometry.representative_point()
@@ -227,12 +236,28 @@ class LocationProblem:
             mat = distance.reindex(index=demand_gdf.index, columns=sites_gdf.index).to_numpy(dtype=float)
         else:
             mat = np.asarray(distance, dtype=float)
-        return cls.from_cost_matrix(mat, w, capacity=cap, fixed_cost=fc, demand_ids=list(demand_gdf.index),
-                                    site_ids=list(sites_gdf.index), name=name)
+        return cls.from_cost_matrix(
+            mat,
+            w,
+            capacity=cap,
+            fixed_cost=fc,
+            demand_ids=list(demand_gdf.index),
+            site_ids=list(sites_gdf.index),
+            name=name,
+        )
 
     @classmethod
-    def _validated(cls, mat: np.ndarray, d_ids: Sequence[Hashable], s_ids: Sequence[Hashable], demand: ArrayLike,
-                   capacity: ArrayLike, fixed_cost: ArrayLike, cost_is_total: bool, name: str) -> "LocationProblem":
+    def _validated(
+        cls,
+        mat: np.ndarray,
+        d_ids: Sequence[Hashable],
+        s_ids: Sequence[Hashable],
+        demand: ArrayLike,
+        capacity: ArrayLike,
+        fixed_cost: ArrayLike,
+        cost_is_total: bool,
+        name: str,
+    ) -> LocationProblem:
         issues: list[DataIssue] = []
         n, m = mat.shape
         if len(d_ids) != n:
@@ -248,8 +273,9 @@ class LocationProblem:
         neg = np.argwhere(mat < 0)
         if len(neg):
             i, j = neg[0]
-            issues.append(_issue("cost", f"{len(neg)} negative costs, e.g. demand {d_ids[i]!r} / site {s_ids[j]!r}: "
-                                         f"{mat[i, j]}"))
+            issues.append(
+                _issue("cost", f"{len(neg)} negative costs, e.g. demand {d_ids[i]!r} / site {s_ids[j]!r}: {mat[i, j]}")
+            )
         if issues:
             raise DataValidationError(issues)
 
@@ -271,8 +297,7 @@ class LocationProblem:
                 return None
             bad = np.flatnonzero(~np.isfinite(arr) | (arr < 0))
             if len(bad):
-                issues.append(_issue(label, f"values must be finite and >= 0; bad at ids "
-                                            f"{[ids[k] for k in bad[:10]]}"))
+                issues.append(_issue(label, f"values must be finite and >= 0; bad at ids {[ids[k] for k in bad[:10]]}"))
             return np.asarray(arr)
 
         w = vec(demand, d_ids, "demand")
@@ -335,11 +360,13 @@ class LocationProblem:
             extra.append("capacity")
         if self.fixed_cost is not None:
             extra.append("fixed_cost")
-        return (f"LocationProblem({self.name!r}: {self.n_demand} demand x {self.n_sites} sites, "
-                f"total demand {self.demand.sum():g}{', ' if extra else ''}{', '.join(extra)})")
+        return (
+            f"LocationProblem({self.name!r}: {self.n_demand} demand x {self.n_sites} sites, "
+            f"total demand {self.demand.sum():g}{', ' if extra else ''}{', '.join(extra)})"
+        )
 
 
-def as_problem(cost: "LocationProblem | ArrayLike", demand: ArrayLike = None, **kwargs: Any) -> LocationProblem:
+def as_problem(cost: LocationProblem | ArrayLike, demand: ArrayLike = None, **kwargs: Any) -> LocationProblem:
     """Pass a :class:`LocationProblem` through; build one from a cost matrix otherwise."""
     if isinstance(cost, LocationProblem):
         if demand is not None or any(v is not None for v in kwargs.values()):

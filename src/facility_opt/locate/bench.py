@@ -55,8 +55,14 @@ def collect_files(paths: Iterable[str | Path]) -> list[Path]:
     return out
 
 
-def solve_orlib_file(path: str | Path, options: SolverOptions | None = None, *, model: CapModel = "auto",
-                     capacity: float | None = None, method: str = "auto") -> dict[str, Any]:
+def solve_orlib_file(
+    path: str | Path,
+    options: SolverOptions | None = None,
+    *,
+    model: CapModel = "auto",
+    capacity: float | None = None,
+    method: str = "auto",
+) -> dict[str, Any]:
     """Read and solve one OR-Library file; return a JSON-friendly record.
 
     Keys: instance, file, format, model, n_demand, n_sites, p, objective, status, bound, gap,
@@ -81,8 +87,9 @@ def solve_orlib_file(path: str | Path, options: SolverOptions | None = None, *, 
         from .facility_location import FacilityLocation
 
         if model == "pcenter":
-            raise DataValidationError([DataIssue(str(path), None, None,
-                                                 "p-center needs a p-median file (pmedN.txt), not a warehouse file")])
+            raise DataValidationError(
+                [DataIssue(str(path), None, None, "p-center needs a p-median file (pmedN.txt), not a warehouse file")]
+            )
         uncap = bool((prob.capacity >= prob.demand.sum()).all())
         kind = ("ufl" if uncap else "cfl") if model == "auto" else model
         mdl = FacilityLocation(capacitated=kind != "ufl", single_source=kind == "cfl-single", options=opts)

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Hashable, Sequence
-from typing import Any
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 import pulp
@@ -46,8 +46,9 @@ def _coverage_metrics(problem: LocationProblem, cols: np.ndarray, radius: float)
     }
 
 
-def _cover_rows(mdl: Model, y: np.ndarray, pairs: Pairs, n: int, name: str, extra: np.ndarray | None = None,
-                sense: str = ">=") -> None:
+def _cover_rows(
+    mdl: Model, y: np.ndarray, pairs: Pairs, n: int, name: str, extra: np.ndarray | None = None, sense: str = ">="
+) -> None:
     """One row per demand point: ``sum_{j covers i} y_j (- z_i) >= rhs``."""
     indptr = pairs.by_row(n)
     yc = y[pairs.cols]
@@ -98,10 +99,21 @@ class MCLP:
         sites = np.flatnonzero(Model.values(y) > 0.5)
         r, cols = nearest_assignment(problem, sites)
         metrics = _coverage_metrics(problem, cols, self.radius)
-        info = combine_infos([info], extra={"method": "within-radius pairs", "pairs": len(pairs),
-                                            "uncoverable": int((~coverable).sum())})
-        return LocationResult(self.name, problem, sites, r, cols, np.ones(n), metrics["covered_demand"], info,
-                              radius=float(self.radius), metrics=MappingProxyType(metrics))
+        info = combine_infos(
+            [info], extra={"method": "within-radius pairs", "pairs": len(pairs), "uncoverable": int((~coverable).sum())}
+        )
+        return LocationResult(
+            self.name,
+            problem,
+            sites,
+            r,
+            cols,
+            np.ones(n),
+            metrics["covered_demand"],
+            info,
+            radius=float(self.radius),
+            metrics=MappingProxyType(metrics),
+        )
 
 
 @dataclass(frozen=True)
@@ -125,12 +137,28 @@ class LSCP:
         r, cols = nearest_assignment(problem, sites)
         metrics = _coverage_metrics(problem, cols, self.radius)
         metrics["n_sites"] = int(len(sites))
-        return LocationResult(self.name, problem, sites, r, cols, np.ones(problem.n_demand), float(len(sites)),
-                              info, radius=float(self.radius), metrics=MappingProxyType(metrics))
+        return LocationResult(
+            self.name,
+            problem,
+            sites,
+            r,
+            cols,
+            np.ones(problem.n_demand),
+            float(len(sites)),
+            info,
+            radius=float(self.radius),
+            metrics=MappingProxyType(metrics),
+        )
 
 
-def solve_cover(problem: LocationProblem, within: np.ndarray, req: np.ndarray, options: SolverOptions,
-                what: str, max_sites: int | None = None) -> tuple[np.ndarray | None, SolveInfo]:
+def solve_cover(
+    problem: LocationProblem,
+    within: np.ndarray,
+    req: np.ndarray,
+    options: SolverOptions,
+    what: str,
+    max_sites: int | None = None,
+) -> tuple[np.ndarray | None, SolveInfo]:
     """Fewest sites covering every demand point (``within`` mask); shared by LSCP and p-center."""
     n, m = within.shape
     pairs = Pairs.from_mask(within)
@@ -152,8 +180,16 @@ def solve_cover(problem: LocationProblem, within: np.ndarray, req: np.ndarray, o
     return sites, combine_infos([info], extra={"method": "within-radius pairs", "pairs": len(pairs)})
 
 
-def mclp(cost: ArrayLike, radius: float, p: int, *, demand: ArrayLike = None, required: Sequence[Hashable] | None = None,
-         options: SolverOptions | None = None, **solver_kw: Any) -> LocationResult:
+def mclp(
+    cost: ArrayLike,
+    radius: float,
+    p: int,
+    *,
+    demand: ArrayLike = None,
+    required: Sequence[Hashable] | None = None,
+    options: SolverOptions | None = None,
+    **solver_kw: Any,
+) -> LocationResult:
     """Maximal covering location (function form of :class:`MCLP`); objective = covered demand.
 
     Examples
@@ -166,8 +202,14 @@ def mclp(cost: ArrayLike, radius: float, p: int, *, demand: ArrayLike = None, re
     return MCLP(radius, p, required, make_options(options, **solver_kw)).solve(prob)
 
 
-def lscp(cost: ArrayLike, radius: float, *, required: Sequence[Hashable] | None = None,
-         options: SolverOptions | None = None, **solver_kw: Any) -> LocationResult:
+def lscp(
+    cost: ArrayLike,
+    radius: float,
+    *,
+    required: Sequence[Hashable] | None = None,
+    options: SolverOptions | None = None,
+    **solver_kw: Any,
+) -> LocationResult:
     """Location set covering (function form of :class:`LSCP`); objective = number of sites.
 
     Examples

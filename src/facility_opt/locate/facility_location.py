@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Hashable, Sequence
-from typing import Any
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 
@@ -83,7 +83,8 @@ class FacilityLocation:
                     raise InfeasibleError(
                         f"{self.name}: the required sites must be filled to capacity ({fill:g}) but total "
                         f"demand is only {problem.demand.sum():g}",
-                        ["constraint 'fill required sites': drop fill_required or some required sites"])
+                        ["constraint 'fill required sites': drop fill_required or some required sites"],
+                    )
         if self.use_fixed_cost and problem.fixed_cost is None and self.p is None:
             raise ValueError(f"{self.name}: the problem has no fixed costs; pass fixed_cost=... or set p")
         c = problem.weighted_cost
@@ -118,11 +119,15 @@ class FacilityLocation:
                 break
             k[far] = np.minimum(2 * k[far], n_fin[far])
         x = None if x is None else x[0]
-        return sites, x, combine_infos(infos, extra={"method": "k-nearest+far", "rounds": len(infos),
-                                                    "k_max": int(k.max())})
+        return (
+            sites,
+            x,
+            combine_infos(infos, extra={"method": "k-nearest+far", "rounds": len(infos), "k_max": int(k.max())}),
+        )
 
-    def _mip(self, problem: LocationProblem, pairs: Pairs, req: np.ndarray,
-             far_cost: np.ndarray | None) -> tuple[np.ndarray, Any, SolveInfo]:
+    def _mip(
+        self, problem: LocationProblem, pairs: Pairs, req: np.ndarray, far_cost: np.ndarray | None
+    ) -> tuple[np.ndarray, Any, SolveInfo]:
         c = problem.weighted_cost
         n, m = c.shape
         d = problem.demand
@@ -174,9 +179,16 @@ class FacilityLocation:
             what = "capacity" if self.capacitated else "assignment"
             raise InfeasibleError(
                 f"{self.name} on {problem.name}: no assignment satisfies the constraints",
-                [f"constraint '{what}'" + (": single-source demand cannot be packed into the sites' capacities"
-                                           if self.single_source else "")
-                 + (f" with exactly p = {self.p} sites" if self.p is not None else "")])
+                [
+                    f"constraint '{what}'"
+                    + (
+                        ": single-source demand cannot be packed into the sites' capacities"
+                        if self.single_source
+                        else ""
+                    )
+                    + (f" with exactly p = {self.p} sites" if self.p is not None else "")
+                ],
+            )
         if not info.has_solution:
             from ..solver import require_solution
 
@@ -213,13 +225,28 @@ class FacilityLocation:
         metrics = {"assignment_cost": assign, "fixed_cost": fixed, "n_sites": int(len(sites))}
         if not problem.cost_is_total and total_w > 0:
             metrics["mean_distance"] = float((problem.weighted_cost[rows, cols] * frac).sum()) / total_w
-        return LocationResult(self.name, problem, np.asarray(sites, dtype=int), rows, cols, frac, obj, info,
-                              metrics=MappingProxyType(metrics))
+        return LocationResult(
+            self.name,
+            problem,
+            np.asarray(sites, dtype=int),
+            rows,
+            cols,
+            frac,
+            obj,
+            info,
+            metrics=MappingProxyType(metrics),
+        )
 
 
-def ufl(cost: ArrayLike, fixed_cost: ArrayLike = None, *, demand: ArrayLike = None,
-        required: Sequence[Hashable] | None = None, options: SolverOptions | None = None,
-        **solver_kw: Any) -> LocationResult:
+def ufl(
+    cost: ArrayLike,
+    fixed_cost: ArrayLike = None,
+    *,
+    demand: ArrayLike = None,
+    required: Sequence[Hashable] | None = None,
+    options: SolverOptions | None = None,
+    **solver_kw: Any,
+) -> LocationResult:
     """Uncapacitated facility location (function form of :class:`FacilityLocation`).
 
     Examples
@@ -232,9 +259,17 @@ def ufl(cost: ArrayLike, fixed_cost: ArrayLike = None, *, demand: ArrayLike = No
     return FacilityLocation(required=required, options=make_options(options, **solver_kw)).solve(prob)
 
 
-def cfl(cost: ArrayLike, fixed_cost: ArrayLike = None, capacity: ArrayLike = None, *, demand: ArrayLike = None,
-        single_source: bool = False, required: Sequence[Hashable] | None = None,
-        options: SolverOptions | None = None, **solver_kw: Any) -> LocationResult:
+def cfl(
+    cost: ArrayLike,
+    fixed_cost: ArrayLike = None,
+    capacity: ArrayLike = None,
+    *,
+    demand: ArrayLike = None,
+    single_source: bool = False,
+    required: Sequence[Hashable] | None = None,
+    options: SolverOptions | None = None,
+    **solver_kw: Any,
+) -> LocationResult:
     """Capacitated facility location, splittable (default) or single-source.
 
     Examples
@@ -244,16 +279,31 @@ def cfl(cost: ArrayLike, fixed_cost: ArrayLike = None, capacity: ArrayLike = Non
     ((0, 1), 20.0)
     """
     prob = as_problem(cost, demand, fixed_cost=fixed_cost, capacity=capacity)
-    return FacilityLocation(capacitated=True, single_source=single_source, required=required,
-                            options=make_options(options, **solver_kw)).solve(prob)
+    return FacilityLocation(
+        capacitated=True, single_source=single_source, required=required, options=make_options(options, **solver_kw)
+    ).solve(prob)
 
 
-def capacitated_p_median(cost: ArrayLike, p: int, capacity: ArrayLike = None, *, demand: ArrayLike = None,
-                         required: Sequence[Hashable] | None = None, fill_required: bool = False,
-                         single_source: bool = False, options: SolverOptions | None = None,
-                         **solver_kw: Any) -> LocationResult:
+def capacitated_p_median(
+    cost: ArrayLike,
+    p: int,
+    capacity: ArrayLike = None,
+    *,
+    demand: ArrayLike = None,
+    required: Sequence[Hashable] | None = None,
+    fill_required: bool = False,
+    single_source: bool = False,
+    options: SolverOptions | None = None,
+    **solver_kw: Any,
+) -> LocationResult:
     """Capacitated p-median: exactly ``p`` sites, capacities respected, no opening costs."""
     prob = as_problem(cost, demand, capacity=capacity)
-    return FacilityLocation(capacitated=True, single_source=single_source, p=p, required=required,
-                            fill_required=fill_required, use_fixed_cost=False,
-                            options=make_options(options, **solver_kw)).solve(prob)
+    return FacilityLocation(
+        capacitated=True,
+        single_source=single_source,
+        p=p,
+        required=required,
+        fill_required=fill_required,
+        use_fixed_cost=False,
+        options=make_options(options, **solver_kw),
+    ).solve(prob)

@@ -19,8 +19,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["greedy_p_median", "vertex_substitution", "multistart_p_median", "assignment_cost", "lagrangian_bound",
-           "lagrangian_value", "LagrangianBound", "big_cost", "finite_cost"]
+__all__ = [
+    "greedy_p_median",
+    "vertex_substitution",
+    "multistart_p_median",
+    "assignment_cost",
+    "lagrangian_bound",
+    "lagrangian_value",
+    "LagrangianBound",
+    "big_cost",
+    "finite_cost",
+]
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +79,9 @@ def greedy_p_median(cost: np.ndarray, p: int, required: np.ndarray | None = None
     return np.array(sorted(chosen), dtype=int)
 
 
-def vertex_substitution(cost: np.ndarray, open_sites: np.ndarray, required: np.ndarray | None = None,
-                        max_iter: int = 10_000) -> np.ndarray:
+def vertex_substitution(
+    cost: np.ndarray, open_sites: np.ndarray, required: np.ndarray | None = None, max_iter: int = 10_000
+) -> np.ndarray:
     """Best-improvement vertex substitution (swap one open for one closed site) to a local optimum.
 
     Each iteration evaluates all swaps at once: for a closed site ``c`` and an open site ``r``,
@@ -94,7 +104,7 @@ def vertex_substitution(cost: np.ndarray, open_sites: np.ndarray, required: np.n
     if required is not None and len(required):
         fixed[np.asarray(required, dtype=int)] = True
     rows = np.arange(n)
-    for it in range(max_iter):
+    for _ in range(max_iter):
         op = np.flatnonzero(is_open)
         if len(op) == m:
             break
@@ -119,8 +129,7 @@ def vertex_substitution(cost: np.ndarray, open_sites: np.ndarray, required: np.n
         counts = np.bincount(first, minlength=len(op))
         has = np.flatnonzero(counts)
         loss = np.zeros((len(op), m))
-        loss[has] = np.add.reduceat(extra[np.argsort(first, kind="stable")],
-                                    (np.cumsum(counts) - counts)[has], axis=0)
+        loss[has] = np.add.reduceat(extra[np.argsort(first, kind="stable")], (np.cumsum(counts) - counts)[has], axis=0)
         delta = loss - gain[None, :]
         delta[:, is_open] = np.inf
         delta[fixed[op], :] = np.inf
@@ -135,8 +144,9 @@ def vertex_substitution(cost: np.ndarray, open_sites: np.ndarray, required: np.n
     return np.flatnonzero(is_open)
 
 
-def multistart_p_median(cost: np.ndarray, p: int, required: np.ndarray | None = None, starts: int = 8,
-                        seed: int = 0) -> np.ndarray:
+def multistart_p_median(
+    cost: np.ndarray, p: int, required: np.ndarray | None = None, starts: int = 8, seed: int = 0
+) -> np.ndarray:
     """Vertex substitution from the greedy solution and from ``starts`` random ones (fixed seed).
 
     A single descent from the greedy start can stop 1 % above the optimum (pmed22); a handful of
@@ -171,8 +181,9 @@ class LagrangianBound:
     primal_value: float = np.inf
 
 
-def lagrangian_value(cost: np.ndarray, lam: np.ndarray, p: int, required: np.ndarray,
-                     free: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+def lagrangian_value(
+    cost: np.ndarray, lam: np.ndarray, p: int, required: np.ndarray, free: np.ndarray
+) -> tuple[float, np.ndarray, np.ndarray]:
     """``L(lam)``, the site values ``rho`` and the open sites of the relaxed solution (ties: lowest index)."""
     red = np.minimum(cost - lam[:, None], 0.0)
     rho = red.sum(axis=0)
@@ -187,9 +198,16 @@ def lagrangian_value(cost: np.ndarray, lam: np.ndarray, p: int, required: np.nda
     return value, rho, chosen
 
 
-def lagrangian_bound(cost: np.ndarray, p: int, upper: float, required: np.ndarray | None = None,
-                     max_iter: int = 3000, start: np.ndarray | None = None, target_gap: float = 0.0,
-                     integral: bool = False) -> LagrangianBound:
+def lagrangian_bound(
+    cost: np.ndarray,
+    p: int,
+    upper: float,
+    required: np.ndarray | None = None,
+    max_iter: int = 3000,
+    start: np.ndarray | None = None,
+    target_gap: float = 0.0,
+    integral: bool = False,
+) -> LagrangianBound:
     """Lower bound on the p-median cost by Lagrangian relaxation of the assignment constraints.
 
     ``L(lam) = sum_i lam_i + sum of the p smallest rho_j``, ``rho_j = sum_i min(0, c_ij - lam_i)``,
@@ -211,7 +229,7 @@ def lagrangian_bound(cost: np.ndarray, p: int, upper: float, required: np.ndarra
     best_val, best_lam, best_rho, best_chosen = -np.inf, lam, None, None
     theta, stall, it = 2.0, 0, 0
     prim_val, prim_sites, seen = np.inf, None, set()
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007 - the last count is returned
         val, rho, chosen = lagrangian_value(c, lam, p, req, free)
         # Lagrangian heuristic: the open sites of the relaxed solution are a feasible p-median
         key = np.flatnonzero(chosen).tobytes()

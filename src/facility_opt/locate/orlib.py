@@ -99,9 +99,11 @@ class _Tokens:
     def ints_block(self, count: int, what: str) -> np.ndarray:
         """``count`` numbers at once (fast path for large files), with the same error reporting."""
         if self.remaining() < count:
-            raise self._err(self.lines[-1] if self.lines else None,
-                            f"file ends early: expected {count} numbers for {what}, found {self.remaining()}")
-        chunk = self.tokens[self.pos:self.pos + count]
+            raise self._err(
+                self.lines[-1] if self.lines else None,
+                f"file ends early: expected {count} numbers for {what}, found {self.remaining()}",
+            )
+        chunk = self.tokens[self.pos : self.pos + count]
         try:
             arr = np.array(chunk, dtype=float)
         except ValueError:
@@ -137,10 +139,18 @@ def detect_format(path: str | Path) -> Format:
                 return "pmed"
             if len(parts) == 2:
                 return "cap"
-            raise DataValidationError([DataIssue(str(path), ln, None,
-                                                 f"cannot tell the OR-Library format: the first line has "
-                                                 f"{len(parts)} fields (p-median: 'n_vertices n_edges p'; "
-                                                 "warehouse: 'm n')")])
+            raise DataValidationError(
+                [
+                    DataIssue(
+                        str(path),
+                        ln,
+                        None,
+                        f"cannot tell the OR-Library format: the first line has "
+                        f"{len(parts)} fields (p-median: 'n_vertices n_edges p'; "
+                        "warehouse: 'm n')",
+                    )
+                ]
+            )
     raise DataValidationError([DataIssue(str(path), None, None, "the file is empty")])
 
 
@@ -185,8 +195,7 @@ def read_pmed(path: str | Path) -> OrlibInstance:
     start = tk.pos
     arr = tk.ints_block(3 * n_edges, f"{n_edges} edges 'i j cost'").reshape(-1, 3)
     if tk.remaining():
-        raise tk.error(f"unexpected data after the {n_edges} edges declared in the header: {tk.take('')!r}",
-                       at=tk.pos)
+        raise tk.error(f"unexpected data after the {n_edges} edges declared in the header: {tk.take('')!r}", at=tk.pos)
     i = arr[:, 0]
     j = arr[:, 1]
     c = arr[:, 2]
@@ -212,8 +221,11 @@ def read_pmed(path: str | Path) -> OrlibInstance:
     dist = all_pairs_shortest(g)
     unreachable = np.flatnonzero(~np.isfinite(dist[0]))
     if len(unreachable):
-        raise tk._err(None, f"the graph is not connected: vertices {[int(v) + 1 for v in unreachable[:10]]} cannot be "
-                            "reached from vertex 1")
+        raise tk._err(
+            None,
+            f"the graph is not connected: vertices {[int(v) + 1 for v in unreachable[:10]]} cannot be "
+            "reached from vertex 1",
+        )
     ids = list(range(1, n + 1))
     prob = LocationProblem.from_cost_matrix(dist, demand_ids=ids, site_ids=ids, name=path.stem)
     return OrlibInstance(path.stem, "pmed", prob, int(p))
@@ -256,12 +268,17 @@ def read_cap(path: str | Path, capacity: float | None = None) -> OrlibInstance:
         if len(bad):
             raise tk.error(f"customer {i + 1}: negative allocation cost {cost[i, bad[0]]:g}", at=at + bad[0])
     if tk.remaining():
-        raise tk.error(f"unexpected data after the {n} customers declared in the header: {tk.take('')!r}",
-                       at=tk.pos)
+        raise tk.error(f"unexpected data after the {n} customers declared in the header: {tk.take('')!r}", at=tk.pos)
     caps[symbolic] = demand.sum() if capacity is None else capacity
     prob = LocationProblem.from_cost_matrix(
-        cost, demand, capacity=caps, fixed_cost=fixed, demand_ids=list(range(1, n + 1)),
-        site_ids=list(range(1, m + 1)), cost_is_total=True, name=path.stem,
+        cost,
+        demand,
+        capacity=caps,
+        fixed_cost=fixed,
+        demand_ids=list(range(1, n + 1)),
+        site_ids=list(range(1, m + 1)),
+        cost_is_total=True,
+        name=path.stem,
     )
     return OrlibInstance(path.stem, "cap", prob)
 

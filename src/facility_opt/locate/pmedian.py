@@ -47,12 +47,12 @@ from typing import Any, Literal
 import numpy as np
 
 from ..solver import SolveInfo, SolverOptions, Status, combine_infos, require_solution
+from ._benders import LpPhase, RadiusCuts, lp_phase, make_master, mip_phase
 from ._build import Model, Pairs, make_options, pair_labels
 from ._checks import check_p, check_reachable, check_served
+from ._lagrangian_bnb import lagrangian_branch_and_bound
 from ._problem import LocationProblem, as_problem
 from ._result import LocationResult, nearest_assignment
-from ._lagrangian_bnb import lagrangian_branch_and_bound
-from ._benders import LpPhase, RadiusCuts, lp_phase, make_master, mip_phase
 from .heuristics import (
     LagrangianBound,
     assignment_cost,
@@ -119,25 +119,33 @@ class PMedian:
         elif method == "lagrangian":
             sites, info = self._reduced(problem, req, bnb=True)
         else:
-            raise ValueError(f"unknown p-median method {self.method!r}; "
-                             "use auto, benders, reduced, lagrangian, classic or sparse")
-        log.info("p-median %s p=%d (%s): %s in %.2f s", problem.name, self.p, method, info.status,
-                 time.perf_counter() - t0)
+            raise ValueError(
+                f"unknown p-median method {self.method!r}; use auto, benders, reduced, lagrangian, classic or sparse"
+            )
+        log.info(
+            "p-median %s p=%d (%s): %s in %.2f s", problem.name, self.p, method, info.status, time.perf_counter() - t0
+        )
         require_solution(info, f"{self.name} on {problem.name}")  # a time limit without any solution
         return self._result(problem, sites, info)
 
     # ------------------------------------------------------------------ results
     def _result(self, problem: LocationProblem, sites: np.ndarray, info: SolveInfo) -> LocationResult:
         sites = np.sort(np.asarray(sites, dtype=int))
-        rows, cols = nearest_assignment(problem, sites) if len(sites) else (np.arange(problem.n_demand),
-                                                                            np.full(problem.n_demand, -1))
+        rows, cols = (
+            nearest_assignment(problem, sites)
+            if len(sites)
+            else (np.arange(problem.n_demand), np.full(problem.n_demand, -1))
+        )
         check_served(problem, sites, cols, self.p, self.name)
         obj = float(problem.weighted_cost[rows, cols].sum())
         total_w = float(problem.demand.sum())
-        metrics = {"mean_distance": obj / total_w if total_w > 0 else float("nan"),
-                   "max_distance": float(problem.cost[rows, cols].max())}
-        return LocationResult(self.name, problem, sites, rows, cols, np.ones(len(rows)), obj, info,
-                              metrics=MappingProxyType(metrics))
+        metrics = {
+            "mean_distance": obj / total_w if total_w > 0 else float("nan"),
+            "max_distance": float(problem.cost[rows, cols].max()),
+        }
+        return LocationResult(
+            self.name, problem, sites, rows, cols, np.ones(len(rows)), obj, info, metrics=MappingProxyType(metrics)
+        )
 
     # ------------------------------------------------------------------ methods
     def _time_left(self, t0: float) -> float | None:
@@ -159,10 +167,13 @@ class PMedian:
             cand = vertex_substitution(c, lag.primal_sites, req)
             if assignment_cost(c, cand) < ub:
                 inc, ub = cand, assignment_cost(c, cand)
-                lag = lagrangian_bound(c, self.p, ub, req, integral=integral, start=lag.multipliers,
-                                       max_iter=1000)
-        extra = {"method": "lagrangian" if bnb else "reduced", "incumbent": ub, "lagrangian_bound": lag.bound,
-                 "lagrangian_iterations": lag.iterations}
+                lag = lagrangian_bound(c, self.p, ub, req, integral=integral, start=lag.multipliers, max_iter=1000)
+        extra = {
+            "method": "lagrangian" if bnb else "reduced",
+            "incumbent": ub,
+            "lagrangian_bound": lag.bound,
+            "lagrangian_iterations": lag.iterations,
+        }
         return self._finish(problem, req, inc, ub, lag, extra, t0, "bnb" if bnb else "mip")
 
     def _benders(self, problem: LocationProblem, req: np.ndarray) -> tuple[np.ndarray, SolveInfo]:
@@ -201,17 +212,48 @@ class PMedian:
         free = ~fixed_open
         val, rho, chosen = lagrangian_value(c, lp.multipliers, self.p, req, free)
         lag = LagrangianBound(val, lp.multipliers, rho, np.flatnonzero(chosen), lp.rounds)
-        extra = {"method": "benders", "incumbent": ub, "lp_bound": lp.bound, "lagrangian_bound": val,
-                 "lp_rounds": lp.rounds, "lp_cuts": master.n_cuts, "lp_seconds": round(lp.seconds, 4),
-                 "master": master.solver}
+        extra = {
+            "method": "benders",
+            "incumbent": ub,
+            "lp_bound": lp.bound,
+            "lagrangian_bound": val,
+            "lp_rounds": lp.rounds,
+            "lp_cuts": master.n_cuts,
+            "lp_seconds": round(lp.seconds, 4),
+            "master": master.solver,
+        }
         assert inc is not None  # the LP-guided candidate always beats ub = inf
-        return self._finish(problem, req, inc, ub, lag, extra, t0, "bnb" if few else "benders",
-                            lp=lp, oracle=oracle, fixed_open=fixed_open, bound=max(lp.bound, val))
+        return self._finish(
+            problem,
+            req,
+            inc,
+            ub,
+            lag,
+            extra,
+            t0,
+            "bnb" if few else "benders",
+            lp=lp,
+            oracle=oracle,
+            fixed_open=fixed_open,
+            bound=max(lp.bound, val),
+        )
 
-    def _finish(self, problem: LocationProblem, req: np.ndarray, inc: np.ndarray, ub: float, lag: LagrangianBound,
-                extra: dict[str, Any], t0: float, finisher: str, *, lp: LpPhase | None = None,
-                oracle: RadiusCuts | None = None, fixed_open: np.ndarray | None = None,
-                bound: float | None = None) -> tuple[np.ndarray, SolveInfo]:
+    def _finish(
+        self,
+        problem: LocationProblem,
+        req: np.ndarray,
+        inc: np.ndarray,
+        ub: float,
+        lag: LagrangianBound,
+        extra: dict[str, Any],
+        t0: float,
+        finisher: str,
+        *,
+        lp: LpPhase | None = None,
+        oracle: RadiusCuts | None = None,
+        fixed_open: np.ndarray | None = None,
+        bound: float | None = None,
+    ) -> tuple[np.ndarray, SolveInfo]:
         """From an incumbent and a Lagrangian bound: prove it, or reduce and finish with ``finisher``.
 
         ``finisher``: "bnb" (Lagrangian branch and bound), "mip" (the reduced classic MIP) or
@@ -226,23 +268,46 @@ class PMedian:
         tol = 1e-9 * max(1.0, abs(ub))
         if lb >= ub - tol:
             extra.update(mip_variables=0, proven_by="lagrangian bound" if lp is None else "LP bound")
-            return inc, combine_infos([], status="optimal", objective=ub, bound=lb, extra_solve=t_heur,
-                                      solver="lagrangian" if lp is None else "benders", extra=extra)
+            return inc, combine_infos(
+                [],
+                status="optimal",
+                objective=ub,
+                bound=lb,
+                extra_solve=t_heur,
+                solver="lagrangian" if lp is None else "benders",
+                extra=extra,
+            )
         if finisher == "benders":
             assert lp is not None and oracle is not None and fixed_open is not None
             c_fin = finite_cost(c)
             sites, value, bd, complete, stats = mip_phase(
-                oracle, lp, inc, ub, fixed_open, integral=integral, time_limit=self._time_left(t0),
-                polish=lambda s: vertex_substitution(c_fin, s, req))
+                oracle,
+                lp,
+                inc,
+                ub,
+                fixed_open,
+                integral=integral,
+                time_limit=self._time_left(t0),
+                polish=lambda s: vertex_substitution(c_fin, s, req),
+            )
             extra.update(stats)
-            return sites, combine_infos([], status="optimal" if complete else "feasible", objective=value,
-                                        bound=float(np.ceil(bd - 1e-6)) if integral and not complete else bd,
-                                        extra_solve=time.perf_counter() - t0, solver=f"benders-{lp.master.solver}",
-                                        extra=extra)
+            return sites, combine_infos(
+                [],
+                status="optimal" if complete else "feasible",
+                objective=value,
+                bound=float(np.ceil(bd - 1e-6)) if integral and not complete else bd,
+                extra_solve=time.perf_counter() - t0,
+                solver=f"benders-{lp.master.solver}",
+                extra=extra,
+            )
         keep, site_out, site_in = _reductions(c, req, inc, ub, lag, tol)
         forced_open = _mask(c, req) | site_in
-        extra.update(sites_fixed_closed=int(site_out.sum()), sites_fixed_open=int(site_in.sum()),
-                     pairs_kept=int(keep.sum()), pairs_total=int(np.isfinite(c).sum()))
+        extra.update(
+            sites_fixed_closed=int(site_out.sum()),
+            sites_fixed_open=int(site_in.sum()),
+            pairs_kept=int(keep.sum()),
+            pairs_total=int(np.isfinite(c).sum()),
+        )
         log.debug("p-median reductions: %s", extra)
         t_red = time.perf_counter() - t0
         if finisher == "bnb":
@@ -251,24 +316,41 @@ class PMedian:
             sub = np.where(np.isfinite(sub), sub, big_cost(c))
             rmap = np.full(c.shape[1], -1)
             rmap[cols] = np.arange(len(cols))
-            res = lagrangian_branch_and_bound(sub, self.p, rmap[np.flatnonzero(forced_open)], rmap[inc],
-                                              lag.multipliers, integral=integral, time_limit=self._time_left(t0))
+            res = lagrangian_branch_and_bound(
+                sub,
+                self.p,
+                rmap[np.flatnonzero(forced_open)],
+                rmap[inc],
+                lag.multipliers,
+                integral=integral,
+                time_limit=self._time_left(t0),
+            )
             sites = cols[res.sites]
             extra.update(finisher="lagrangian-bnb", bnb_nodes=res.nodes, bnb_sites=len(cols))
             st: Status = "optimal" if res.complete else "feasible"
-            return sites, combine_infos([], status=st, objective=assignment_cost(c, sites), bound=res.bound,
-                                        extra_solve=time.perf_counter() - t0, solver="lagrangian-bnb", extra=extra)
+            return sites, combine_infos(
+                [],
+                status=st,
+                objective=assignment_cost(c, sites),
+                bound=res.bound,
+                extra_solve=time.perf_counter() - t0,
+                solver="lagrangian-bnb",
+                extra=extra,
+            )
         sites, info = self._mip(problem, Pairs.from_mask(keep), ~site_out, forced_open, inc, t_red - t_heur)
         extra["mip_variables"] = int(keep.sum() + (~site_out).sum())
         bound = max(info.bound if info.bound is not None else -np.inf, lb)
         if info.has_solution and assignment_cost(c, sites) > ub:
             sites = inc
         obj = assignment_cost(c, sites) if info.has_solution else ub
-        status: Status = info.status if info.has_solution else ("feasible" if info.status != "infeasible" else "optimal")
+        status: Status = (
+            info.status if info.has_solution else ("feasible" if info.status != "infeasible" else "optimal")
+        )
         if not info.has_solution:
             sites = inc
-        return sites, combine_infos([info], status=status, objective=obj, bound=min(bound, obj),
-                                    extra_solve=t_heur, extra=extra)
+        return sites, combine_infos(
+            [info], status=status, objective=obj, bound=min(bound, obj), extra_solve=t_heur, extra=extra
+        )
 
     def _classic(self, problem: LocationProblem, req: np.ndarray) -> tuple[np.ndarray, SolveInfo]:
         c = problem.weighted_cost
@@ -297,8 +379,9 @@ class PMedian:
             rounds += 1
             keep = rank < k[:, None]
             far_cost = np.where(k < n_fin, c[np.arange(n), order[np.arange(n), np.minimum(k, m - 1)]], np.nan)
-            sites, info, far = self._mip(problem, Pairs.from_mask(keep), np.ones(m, dtype=bool), forced, inc, 0.0,
-                                         far_cost=far_cost)
+            sites, info, far = self._mip(
+                problem, Pairs.from_mask(keep), np.ones(m, dtype=bool), forced, inc, 0.0, far_cost=far_cost
+            )
             infos.append(info)
             if not info.has_solution or not far.any():
                 break
@@ -307,8 +390,16 @@ class PMedian:
         return sites, combine_infos(infos, extra={"method": "sparse", "rounds": rounds, "k_max": int(k.max())})
 
     # ------------------------------------------------------------------ the MIP
-    def _mip(self, problem: LocationProblem, pairs: Pairs, allowed: np.ndarray, forced_open: np.ndarray,
-             incumbent: np.ndarray | None, pre_build: float, far_cost: np.ndarray | None = None) -> Any:
+    def _mip(
+        self,
+        problem: LocationProblem,
+        pairs: Pairs,
+        allowed: np.ndarray,
+        forced_open: np.ndarray,
+        incumbent: np.ndarray | None,
+        pre_build: float,
+        far_cost: np.ndarray | None = None,
+    ) -> Any:
         """The classic MIP over ``pairs``: (sites, info), plus the far-slack users when ``far_cost`` is given."""
         c = problem.weighted_cost
         n, m = c.shape
@@ -354,8 +445,11 @@ class PMedian:
                 mdl.warm_start(f, np.zeros(len(f)))
         info = mdl.solve(opts)
         if not info.has_solution:
-            return (np.zeros(0, dtype=int), info, np.zeros(n, dtype=bool)) if far_cost is not None else \
-                (np.zeros(0, dtype=int), info)
+            return (
+                (np.zeros(0, dtype=int), info, np.zeros(n, dtype=bool))
+                if far_cost is not None
+                else (np.zeros(0, dtype=int), info)
+            )
         yv = Model.values(y)
         sites = np.union1d(site_pos[yv > 0.5], np.flatnonzero(forced_open))
         if far_cost is not None:
@@ -372,8 +466,9 @@ def _mask(c: np.ndarray, idx: np.ndarray) -> np.ndarray:
     return out
 
 
-def _reductions(c: np.ndarray, req: np.ndarray, inc: np.ndarray, ub: float, lag: LagrangianBound,
-                tol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _reductions(
+    c: np.ndarray, req: np.ndarray, inc: np.ndarray, ub: float, lag: LagrangianBound, tol: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Lagrangian reduction tests: anything whose forced Lagrangian bound exceeds the incumbent cannot be
     part of a strictly better solution. Returns the pairs kept, the sites fixed closed and those fixed open."""
     n, m = c.shape
@@ -440,6 +535,7 @@ def p_median(
     ((0, 2), 3.0)
     """
     prob = as_problem(cost, demand)
-    opts = make_options(options, solver=solver, time_limit=time_limit, gap_rel=gap_rel, threads=threads,
-                        warm_start=warm_start)
+    opts = make_options(
+        options, solver=solver, time_limit=time_limit, gap_rel=gap_rel, threads=threads, warm_start=warm_start
+    )
     return PMedian(p, required, method, opts).solve(prob)
