@@ -27,6 +27,7 @@ __all__ = [
     "lagrangian_bound",
     "lagrangian_value",
     "LagrangianBound",
+    "lagrangian_reductions",
     "big_cost",
     "finite_cost",
 ]
@@ -257,3 +258,36 @@ def lagrangian_bound(
         lam = lam + theta * (upper - val) / norm * g
     assert best_rho is not None and best_chosen is not None  # the first iteration always improves on -inf
     return LagrangianBound(best_val, best_lam, best_rho, np.flatnonzero(best_chosen), it, prim_sites, prim_val)
+
+
+def _site_mask(c: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    out = np.zeros(c.shape[1], dtype=bool)
+    out[idx] = True
+    return out
+
+
+def lagrangian_reductions(
+    c: np.ndarray, req: np.ndarray, inc: np.ndarray, ub: float, lag: LagrangianBound, tol: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lagrangian reduction tests: anything whose forced Lagrangian bound exceeds the incumbent cannot be
+    part of a strictly better solution. Returns the pairs kept, the sites fixed closed and those fixed open."""
+    n, m = c.shape
+    slack = ub - lag.bound + tol
+    rho, lam = lag.rho, lag.multipliers
+    chosen = _site_mask(c, lag.chosen)
+    is_req = _site_mask(c, req)
+    free_in = chosen & ~is_req
+    free_out = ~chosen & ~is_req
+    rho_last_in = rho[free_in].max() if free_in.any() else 0.0
+    rho_first_out = rho[free_out].min() if free_out.any() else np.inf
+    open_penalty = np.where(chosen, 0.0, rho - rho_last_in)  # cost of forcing j open
+    close_penalty = np.where(free_in, rho_first_out - rho, 0.0)  # cost of forcing j closed
+    site_out = free_out & (open_penalty > slack)
+    site_in = free_in & (close_penalty > slack)
+    with np.errstate(invalid="ignore"):
+        pair_pen = np.maximum(c - lam[:, None], 0.0) + open_penalty[None, :]
+    keep = np.isfinite(c) & (pair_pen <= slack) & ~site_out[None, :]
+    site_out &= ~_site_mask(c, inc)
+    keep[np.arange(n), inc[np.argmin(c[:, inc], axis=1)]] = True  # the incumbent's own pairs
+    keep &= ~site_out[None, :] & np.isfinite(c)  # (an incumbent that cannot serve everyone has inf pairs)
+    return keep, site_out, site_in

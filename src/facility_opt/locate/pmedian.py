@@ -48,9 +48,10 @@ import numpy as np
 
 from ..solver import SolveInfo, SolverOptions, Status, combine_infos, require_solution
 from ._benders import LpPhase, RadiusCuts, lp_phase, make_master, mip_phase
-from ._build import Model, Pairs, make_options, pair_labels
+from ._build import Pairs, make_options
 from ._checks import check_p, check_reachable, check_served
 from ._lagrangian_bnb import lagrangian_branch_and_bound
+from ._pmedian_mip import classic_mip
 from ._problem import LocationProblem, as_problem
 from ._result import LocationResult, nearest_assignment
 from .heuristics import (
@@ -59,6 +60,7 @@ from .heuristics import (
     big_cost,
     finite_cost,
     lagrangian_bound,
+    lagrangian_reductions,
     lagrangian_value,
     multistart_p_median,
     vertex_substitution,
@@ -279,29 +281,10 @@ class PMedian:
             )
         if finisher == "benders":
             assert lp is not None and oracle is not None and fixed_open is not None
-            c_fin = finite_cost(c)
-            sites, value, bd, complete, stats = mip_phase(
-                oracle,
-                lp,
-                inc,
-                ub,
-                fixed_open,
-                integral=integral,
-                time_limit=self._time_left(t0),
-                polish=lambda s: vertex_substitution(c_fin, s, req),
-            )
-            extra.update(stats)
-            return sites, combine_infos(
-                [],
-                status="optimal" if complete else "feasible",
-                objective=value,
-                bound=float(np.ceil(bd - 1e-6)) if integral and not complete else bd,
-                extra_solve=time.perf_counter() - t0,
-                solver=f"benders-{lp.master.solver}",
-                extra=extra,
-            )
-        keep, site_out, site_in = _reductions(c, req, inc, ub, lag, tol)
-        forced_open = _mask(c, req) | site_in
+            return self._finish_benders(c, req, inc, ub, extra, t0, lp, oracle, fixed_open, integral)
+        keep, site_out, site_in = lagrangian_reductions(c, req, inc, ub, lag, tol)
+        forced_open = site_in.copy()
+        forced_open[req] = True
         extra.update(
             sites_fixed_closed=int(site_out.sum()),
             sites_fixed_open=int(site_in.sum()),
@@ -309,35 +292,12 @@ class PMedian:
             pairs_total=int(np.isfinite(c).sum()),
         )
         log.debug("p-median reductions: %s", extra)
-        t_red = time.perf_counter() - t0
         if finisher == "bnb":
-            cols = np.flatnonzero(~site_out)
-            sub = np.where(keep[:, cols], c[:, cols], np.inf)
-            sub = np.where(np.isfinite(sub), sub, big_cost(c))
-            rmap = np.full(c.shape[1], -1)
-            rmap[cols] = np.arange(len(cols))
-            res = lagrangian_branch_and_bound(
-                sub,
-                self.p,
-                rmap[np.flatnonzero(forced_open)],
-                rmap[inc],
-                lag.multipliers,
-                integral=integral,
-                time_limit=self._time_left(t0),
-            )
-            sites = cols[res.sites]
-            extra.update(finisher="lagrangian-bnb", bnb_nodes=res.nodes, bnb_sites=len(cols))
-            st: Status = "optimal" if res.complete else "feasible"
-            return sites, combine_infos(
-                [],
-                status=st,
-                objective=assignment_cost(c, sites),
-                bound=res.bound,
-                extra_solve=time.perf_counter() - t0,
-                solver="lagrangian-bnb",
-                extra=extra,
-            )
-        sites, info = self._mip(problem, Pairs.from_mask(keep), ~site_out, forced_open, inc, t_red - t_heur)
+            return self._finish_bnb(c, inc, lag, extra, t0, keep, site_out, forced_open, integral)
+        t_red = time.perf_counter() - t0
+        sites, info = classic_mip(
+            problem, Pairs.from_mask(keep), ~site_out, forced_open, inc, t_red - t_heur, self.p, self.options
+        )
         extra["mip_variables"] = int(keep.sum() + (~site_out).sum())
         bound = max(info.bound if info.bound is not None else -np.inf, lb)
         if info.has_solution and assignment_cost(c, sites) > ub:
@@ -352,13 +312,91 @@ class PMedian:
             [info], status=status, objective=obj, bound=min(bound, obj), extra_solve=t_heur, extra=extra
         )
 
+    def _finish_benders(
+        self,
+        c: np.ndarray,
+        req: np.ndarray,
+        inc: np.ndarray,
+        ub: float,
+        extra: dict[str, Any],
+        t0: float,
+        lp: LpPhase,
+        oracle: RadiusCuts,
+        fixed_open: np.ndarray,
+        integral: bool,
+    ) -> tuple[np.ndarray, SolveInfo]:
+        """Finish on the Benders master MIP (reduced-cost fixing, solve, separate, polish, re-solve)."""
+        c_fin = finite_cost(c)
+        sites, value, bd, complete, stats = mip_phase(
+            oracle,
+            lp,
+            inc,
+            ub,
+            fixed_open,
+            integral=integral,
+            time_limit=self._time_left(t0),
+            polish=lambda s: vertex_substitution(c_fin, s, req),
+        )
+        extra.update(stats)
+        return sites, combine_infos(
+            [],
+            status="optimal" if complete else "feasible",
+            objective=value,
+            bound=float(np.ceil(bd - 1e-6)) if integral and not complete else bd,
+            extra_solve=time.perf_counter() - t0,
+            solver=f"benders-{lp.master.solver}",
+            extra=extra,
+        )
+
+    def _finish_bnb(
+        self,
+        c: np.ndarray,
+        inc: np.ndarray,
+        lag: LagrangianBound,
+        extra: dict[str, Any],
+        t0: float,
+        keep: np.ndarray,
+        site_out: np.ndarray,
+        forced_open: np.ndarray,
+        integral: bool,
+    ) -> tuple[np.ndarray, SolveInfo]:
+        """Finish with Lagrangian branch and bound on the sites and pairs the reductions kept."""
+        cols = np.flatnonzero(~site_out)
+        sub = np.where(keep[:, cols], c[:, cols], np.inf)
+        sub = np.where(np.isfinite(sub), sub, big_cost(c))
+        rmap = np.full(c.shape[1], -1)
+        rmap[cols] = np.arange(len(cols))
+        res = lagrangian_branch_and_bound(
+            sub,
+            self.p,
+            rmap[np.flatnonzero(forced_open)],
+            rmap[inc],
+            lag.multipliers,
+            integral=integral,
+            time_limit=self._time_left(t0),
+        )
+        sites = cols[res.sites]
+        extra.update(finisher="lagrangian-bnb", bnb_nodes=res.nodes, bnb_sites=len(cols))
+        st: Status = "optimal" if res.complete else "feasible"
+        return sites, combine_infos(
+            [],
+            status=st,
+            objective=assignment_cost(c, sites),
+            bound=res.bound,
+            extra_solve=time.perf_counter() - t0,
+            solver="lagrangian-bnb",
+            extra=extra,
+        )
+
     def _classic(self, problem: LocationProblem, req: np.ndarray) -> tuple[np.ndarray, SolveInfo]:
         c = problem.weighted_cost
         m = c.shape[1]
         inc = self._incumbent(c, req) if self.options.warm_start else None
         forced = np.zeros(m, dtype=bool)
         forced[req] = True
-        sites, info = self._mip(problem, Pairs.from_mask(np.isfinite(c)), np.ones(m, dtype=bool), forced, inc, 0.0)
+        sites, info = classic_mip(
+            problem, Pairs.from_mask(np.isfinite(c)), np.ones(m, dtype=bool), forced, inc, 0.0, self.p, self.options
+        )
         return sites, combine_infos([info], extra={"method": "classic", "mip_variables": int(np.isfinite(c).sum() + m)})
 
     def _sparse(self, problem: LocationProblem, req: np.ndarray, k0: int | None = None) -> tuple[np.ndarray, SolveInfo]:
@@ -379,8 +417,16 @@ class PMedian:
             rounds += 1
             keep = rank < k[:, None]
             far_cost = np.where(k < n_fin, c[np.arange(n), order[np.arange(n), np.minimum(k, m - 1)]], np.nan)
-            sites, info, far = self._mip(
-                problem, Pairs.from_mask(keep), np.ones(m, dtype=bool), forced, inc, 0.0, far_cost=far_cost
+            sites, info, far = classic_mip(
+                problem,
+                Pairs.from_mask(keep),
+                np.ones(m, dtype=bool),
+                forced,
+                inc,
+                0.0,
+                self.p,
+                self.options,
+                far_cost=far_cost,
             )
             infos.append(info)
             if not info.has_solution or not far.any():
@@ -388,109 +434,6 @@ class PMedian:
             k[far] = np.minimum(2 * k[far], n_fin[far])
             log.debug("sparse p-median round %d: %d demand points use the far slack", rounds, int(far.sum()))
         return sites, combine_infos(infos, extra={"method": "sparse", "rounds": rounds, "k_max": int(k.max())})
-
-    # ------------------------------------------------------------------ the MIP
-    def _mip(
-        self,
-        problem: LocationProblem,
-        pairs: Pairs,
-        allowed: np.ndarray,
-        forced_open: np.ndarray,
-        incumbent: np.ndarray | None,
-        pre_build: float,
-        far_cost: np.ndarray | None = None,
-    ) -> Any:
-        """The classic MIP over ``pairs``: (sites, info), plus the far-slack users when ``far_cost`` is given."""
-        c = problem.weighted_cost
-        n, m = c.shape
-        mdl = Model(f"pmedian_{problem.name}")
-        mdl.t0 -= pre_build
-        # sites fixed open get no variable (a bound-fixed column plus a MIP start trips HiGHS 1.16's
-        # presolve offset: it then stops at the start's value, see docs/location_models.md)
-        site_pos = np.flatnonzero(allowed & ~forced_open)
-        y = mdl.variables("y", len(site_pos), cat="Binary", labels=site_pos.tolist())
-        ycol = np.full(m, -1)
-        ycol[site_pos] = np.arange(len(site_pos))
-        n_forced = int(forced_open.sum())
-        x = mdl.variables("x", len(pairs), low=0.0, up=1.0, labels=pair_labels(pairs))
-        obj_vars, obj_coefs = [x], [c[pairs.rows, pairs.cols]]
-        use_far = far_cost is not None and np.isfinite(far_cost).any()
-        if use_far:
-            assert far_cost is not None
-            far_rows = np.flatnonzero(np.isfinite(far_cost))
-            f = mdl.variables("far", len(far_rows), low=0.0, up=1.0, labels=far_rows.tolist())
-            obj_vars.append(f)
-            obj_coefs.append(far_cost[far_rows])
-        mdl.objective(np.concatenate(obj_vars), np.concatenate(obj_coefs))
-        # assignment: every demand point fully served (by a kept pair or the far slack)
-        indptr = pairs.by_row(n)
-        fvar = None
-        if use_far:
-            fvar = np.full(n, None, dtype=object)
-            fvar[far_rows] = f
-        mdl.add_rows(indptr, x, None, "==", 1.0, "assign", row_vars=fvar, skip_empty=False)
-        # strong linking x_ij <= y_j, only where y_j is not fixed open
-        need = ~forced_open[pairs.cols]
-        for k in np.flatnonzero(need).tolist():
-            mdl.add(x[k] - y[ycol[pairs.cols[k]]] <= 0)
-        mdl.add(mdl.expr(y) == self.p - n_forced, "p_sites")
-        opts = self.options
-        if incumbent is not None and opts.warm_start:
-            inc_open = np.zeros(m)
-            inc_open[incumbent] = 1.0
-            mdl.warm_start(y, inc_open[site_pos])
-            near = incumbent[np.argmin(c[:, incumbent], axis=1)]
-            mdl.warm_start(x, (near[pairs.rows] == pairs.cols).astype(float))
-            if use_far:
-                mdl.warm_start(f, np.zeros(len(f)))
-        info = mdl.solve(opts)
-        if not info.has_solution:
-            return (
-                (np.zeros(0, dtype=int), info, np.zeros(n, dtype=bool))
-                if far_cost is not None
-                else (np.zeros(0, dtype=int), info)
-            )
-        yv = Model.values(y)
-        sites = np.union1d(site_pos[yv > 0.5], np.flatnonzero(forced_open))
-        if far_cost is not None:
-            far = np.zeros(n, dtype=bool)
-            if use_far:
-                far[far_rows] = Model.values(f) > 1e-6
-            return sites, info, far
-        return sites, info
-
-
-def _mask(c: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    out = np.zeros(c.shape[1], dtype=bool)
-    out[idx] = True
-    return out
-
-
-def _reductions(
-    c: np.ndarray, req: np.ndarray, inc: np.ndarray, ub: float, lag: LagrangianBound, tol: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Lagrangian reduction tests: anything whose forced Lagrangian bound exceeds the incumbent cannot be
-    part of a strictly better solution. Returns the pairs kept, the sites fixed closed and those fixed open."""
-    n, m = c.shape
-    slack = ub - lag.bound + tol
-    rho, lam = lag.rho, lag.multipliers
-    chosen = _mask(c, lag.chosen)
-    is_req = _mask(c, req)
-    free_in = chosen & ~is_req
-    free_out = ~chosen & ~is_req
-    rho_last_in = rho[free_in].max() if free_in.any() else 0.0
-    rho_first_out = rho[free_out].min() if free_out.any() else np.inf
-    open_penalty = np.where(chosen, 0.0, rho - rho_last_in)  # cost of forcing j open
-    close_penalty = np.where(free_in, rho_first_out - rho, 0.0)  # cost of forcing j closed
-    site_out = free_out & (open_penalty > slack)
-    site_in = free_in & (close_penalty > slack)
-    with np.errstate(invalid="ignore"):
-        pair_pen = np.maximum(c - lam[:, None], 0.0) + open_penalty[None, :]
-    keep = np.isfinite(c) & (pair_pen <= slack) & ~site_out[None, :]
-    site_out &= ~_mask(c, inc)
-    keep[np.arange(n), inc[np.argmin(c[:, inc], axis=1)]] = True  # the incumbent's own pairs
-    keep &= ~site_out[None, :] & np.isfinite(c)  # (an incumbent that cannot serve everyone has inf pairs)
-    return keep, site_out, site_in
 
 
 def p_median(
