@@ -27,6 +27,7 @@
 import matplotlib.pyplot as plt
 
 import facility_opt as fo
+from facility_opt.renewal import plot_renewal_cliff, project_renewal, totals_by_year
 from facility_opt.figures import plot_ward
 from facility_opt.portfolio import format_yen
 
@@ -57,11 +58,11 @@ plot_ward(ward, ax=ax);
 
 # %%
 model = fo.load_planning_model()  # models/nerima.yaml
-costs = fo.project_renewal(ward.facilities, start_year=model.horizon.start_year, params=model.renewal_params(),
-                           include_operation=False)
-by_year = fo.totals_by_year(costs, by="kind")
+costs = project_renewal(ward.facilities, start_year=model.horizon.start_year, params=model.renewal_params(),
+                        include_operation=False)
+by_year = totals_by_year(costs, by="kind")
 print(f"renewal over {model.horizon.years} years: {costs['cost_yen'].sum() / 1e8:,.0f} 億円")
-fo.plot_renewal_cliff(costs, by="kind")
+plot_renewal_cliff(costs, by="kind")
 
 # %% [markdown]
 # ## 3. Optimise the portfolio

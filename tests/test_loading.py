@@ -8,7 +8,8 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from facility_opt import DataValidationError, METRIC_CRS
+from facility_opt import DataValidationError
+from facility_opt.schema import METRIC_CRS
 from facility_opt.loading import read_ward
 
 
@@ -279,7 +280,7 @@ def test_stations_open_and_planned(tiny_ward_dir):
 
 
 def test_land_prices_are_optional_and_checked(tiny_ward_dir):
-    from facility_opt import land_value_at
+    from facility_opt.land import land_value_at
 
     assert read_ward(tiny_ward_dir).land_prices.empty
     (tiny_ward_dir / "land_prices.csv").write_text(

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from facility_opt import DataValidationError, ModelConfigError, load_nerima, zone_demand
+from facility_opt import DataValidationError, ModelConfigError, load_nerima
+from facility_opt.demand import zone_demand
 from facility_opt.planning import load_planning_model
 from facility_opt.projection import (
     PopulationParams,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import facility_opt as fo
+from facility_opt.schema import METRIC_CRS
 from facility_opt.loading import load_nerima
 
 
@@ -12,7 +12,7 @@ def test_nerima_loads_with_expected_counts():
     counts = ward.facilities["category"].value_counts().to_dict()
     assert counts == {"after_school_club": 92, "nursery": 60, "primary_school": 65, "junior_high_school": 34,
                       "childrens_hall": 17, "kindergarten": 3}
-    assert ward.crs == fo.METRIC_CRS
+    assert ward.crs == METRIC_CRS
     # every facility lies inside the ward polygon (within 1 m of it, for boundary rounding)
     shape = ward.boundary.geometry.union_all()
     assert ward.facilities.geometry.distance(shape).max() < 1.0

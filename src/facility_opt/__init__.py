@@ -1,8 +1,23 @@
 """facility_opt: plan a ward's public buildings with data and integer programming.
 
-The public API is small; everything else is reachable through its module. Names are imported on
-first use (PEP 562): ``import facility_opt`` and the command line's start-up stay fast, and
-``facility_opt.Ward`` or ``from facility_opt import p_median`` work as before.
+The top level holds what a notebook needs to plan a ward (about twenty names, as geopandas keeps
+about fourteen): the ward and its data, the planning model and the main job, the portfolio model
+and its plan, the solver options and the errors. Everything else lives in its subpackage:
+
+==========================  ===================================================================
+``facility_opt.locate``     classic location models (p-median, UFL/CFL, MCLP, LSCP, p-center)
+``facility_opt.renewal``    renewal costs (``project_renewal``, presets, calibration) and timing under an
+                            annual budget (``facility_opt.renewal.schedule``: ``schedule_renewals`` ...)
+``facility_opt.fees``       usage-fee revision (``optimise_fees``, ``FeePolicy`` ...)
+``facility_opt.portfolio``  the portfolio model in full (``baseline_plan``, ``tradeoff_curve`` ...)
+``facility_opt.robust``     sweeps and alternative plans (``sweep``, ``alternatives``)
+``facility_opt.report``     report, map (``facility_opt.report.webmap``) and GeoPackage writers
+``facility_opt.access``     street-network distances and station catchments
+``facility_opt.demand``     zone demand and facility capacity
+==========================  ===================================================================
+
+Names are imported on first use (PEP 562): ``import facility_opt`` and the command line's start-up
+stay fast; ``facility_opt.<subpackage>`` imports that subpackage.
 """
 
 from __future__ import annotations
@@ -12,137 +27,37 @@ from typing import TYPE_CHECKING, Any
 
 #: public name -> the module that defines it
 _EXPORTS = {
-    "Catalogue": ".catalogue",
-    "Category": ".catalogue",
-    "Service": ".catalogue",
-    "default_catalogue": ".catalogue",
-    "load_catalogue": ".catalogue",
-    "distance_pairs": ".access",
-    "read_street_network": ".access",
-    "station_access": ".access",
-    "station_catchments": ".access",
-    "station_summary": ".access",
-    "land_value_at": ".land",
-    "RenewalCostParams": ".renewal",
-    "RenewalPreset": ".renewal",
-    "default_renewal_params": ".renewal",
-    "plot_renewal_cliff": ".renewal",
-    "project_renewal": ".renewal",
-    "project_stock": ".renewal",
-    "totals_by_year": ".renewal",
-    "calibrate_renewal": ".renewal.calibration",
-    "facility_capacity": ".demand",
-    "zone_demand": ".demand",
-    "DataIssue": ".errors",
+    "Ward": ".ward",
+    "load_nerima": ".loading",
+    "read_ward": ".loading",
+    "PlanningModel": ".planning",
+    "load_planning_model": ".planning",
+    "RunResult": ".pipeline",
+    "run_model": ".pipeline",
+    "Plan": ".portfolio",
+    "Policy": ".portfolio",
+    "PortfolioOptions": ".portfolio",
+    "PortfolioProblem": ".portfolio",
+    "check_plan": ".portfolio",
+    "optimise_portfolio": ".portfolio",
+    "compare_plans": ".compare",
+    "SolverOptions": ".solver",
     "DataValidationError": ".errors",
     "FacilityOptError": ".errors",
     "InfeasibleError": ".errors",
     "ModelConfigError": ".errors",
     "SolverError": ".errors",
-    "FeePolicy": ".fees",
-    "FeeResult": ".fees",
-    "default_fee_model": ".fees",
-    "load_fee_model": ".fees",
-    "load_fee_tariff_csv": ".fees",
-    "optimise_fees": ".fees",
-    "load_nerima": ".loading",
-    "read_ward": ".loading",
-    "RunResult": ".pipeline",
-    "run_model": ".pipeline",
-    "report_from_run": ".pipeline",
-    "PlanningModel": ".planning",
-    "load_planning_model": ".planning",
-    "Plan": ".portfolio",
-    "Policy": ".portfolio",
-    "PortfolioOptions": ".portfolio",
-    "PortfolioProblem": ".portfolio",
-    "baseline_plan": ".portfolio",
-    "check_plan": ".portfolio",
-    "optimise_portfolio": ".portfolio",
-    "tradeoff_curve": ".portfolio",
-    "compare_plans": ".compare",
-    "cost_by_year": ".portfolio.yearly",
-    "plan_geodataframe": ".report",
-    "plan_map": ".report",
-    "write_facilities_gpkg": ".report",
-    "write_report": ".report",
-    "explore_plan": ".report.webmap",
-    "Budget": ".renewal.schedule",
-    "ScheduleParams": ".renewal.schedule",
-    "ScheduleResult": ".renewal.schedule",
-    "check_schedule": ".renewal.schedule",
-    "default_schedule_params": ".renewal.schedule",
-    "plan_buildings": ".renewal.schedule",
-    "plot_schedule": ".renewal",
-    "schedule_renewals": ".renewal.schedule",
-    "LocationProblem": ".locate",
-    "LocationResult": ".locate",
-    "p_median": ".locate",
-    "METRIC_CRS": ".schema",
-    "SolveInfo": ".solver",
-    "SolverOptions": ".solver",
-    "Ward": ".ward",
-    "sweep": ".robust",
-    "alternatives": ".robust",
-    "SweepSpec": ".robust",
 }
 
 if TYPE_CHECKING:  # static analysers see the real imports
-    from .catalogue import Catalogue, Category, Service, default_catalogue, load_catalogue
-    from .access import distance_pairs, read_street_network, station_access, station_catchments, station_summary
-    from .land import land_value_at
-    from .renewal import (
-        RenewalCostParams,
-        RenewalPreset,
-        default_renewal_params,
-        plot_renewal_cliff,
-        project_renewal,
-        project_stock,
-        totals_by_year,
-    )
-    from .renewal.calibration import calibrate_renewal
-    from .demand import facility_capacity, zone_demand
-    from .errors import (
-        DataIssue,
-        DataValidationError,
-        FacilityOptError,
-        InfeasibleError,
-        ModelConfigError,
-        SolverError,
-    )
-    from .fees import FeePolicy, FeeResult, default_fee_model, load_fee_model, load_fee_tariff_csv, optimise_fees
-    from .loading import load_nerima, read_ward
-    from .pipeline import RunResult, report_from_run, run_model
-    from .planning import PlanningModel, load_planning_model
-    from .portfolio import (
-        Plan,
-        Policy,
-        PortfolioOptions,
-        PortfolioProblem,
-        baseline_plan,
-        check_plan,
-        optimise_portfolio,
-        tradeoff_curve,
-    )
     from .compare import compare_plans
-    from .portfolio.yearly import cost_by_year
-    from .report import plan_geodataframe, plan_map, write_facilities_gpkg, write_report
-    from .report.webmap import explore_plan
-    from .renewal import plot_schedule
-    from .renewal.schedule import (
-        Budget,
-        ScheduleParams,
-        ScheduleResult,
-        check_schedule,
-        default_schedule_params,
-        plan_buildings,
-        schedule_renewals,
-    )
-    from .locate import LocationProblem, LocationResult, p_median
-    from .schema import METRIC_CRS
-    from .solver import SolveInfo, SolverOptions
+    from .errors import DataValidationError, FacilityOptError, InfeasibleError, ModelConfigError, SolverError
+    from .loading import load_nerima, read_ward
+    from .pipeline import RunResult, run_model
+    from .planning import PlanningModel, load_planning_model
+    from .portfolio import Plan, Policy, PortfolioOptions, PortfolioProblem, check_plan, optimise_portfolio
+    from .solver import SolverOptions
     from .ward import Ward
-    from .robust import SweepSpec, alternatives, sweep
 
 
 def __getattr__(name: str) -> Any:
@@ -171,76 +86,23 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Ward",
+    "load_nerima",
+    "read_ward",
     "PlanningModel",
     "load_planning_model",
     "run_model",
     "RunResult",
     "PortfolioProblem",
-    "Policy",
     "PortfolioOptions",
+    "Policy",
     "Plan",
     "optimise_portfolio",
-    "baseline_plan",
     "check_plan",
-    "tradeoff_curve",
-    "cost_by_year",
-    "write_report",
-    "report_from_run",
-    "explore_plan",
-    "plan_map",
-    "plan_geodataframe",
-    "write_facilities_gpkg",
     "compare_plans",
-    "LocationProblem",
-    "LocationResult",
-    "p_median",
-    "schedule_renewals",
-    "plan_buildings",
-    "ScheduleParams",
-    "ScheduleResult",
-    "Budget",
-    "check_schedule",
-    "plot_schedule",
-    "default_schedule_params",
-    "RenewalCostParams",
-    "RenewalPreset",
-    "default_renewal_params",
-    "calibrate_renewal",
-    "project_renewal",
-    "project_stock",
-    "totals_by_year",
-    "plot_renewal_cliff",
-    "zone_demand",
-    "facility_capacity",
-    "distance_pairs",
-    "read_street_network",
-    "station_access",
-    "station_catchments",
-    "station_summary",
-    "land_value_at",
-    "FeePolicy",
-    "FeeResult",
-    "optimise_fees",
-    "load_fee_model",
-    "load_fee_tariff_csv",
-    "default_fee_model",
-    "read_ward",
-    "load_nerima",
-    "Catalogue",
-    "Category",
-    "Service",
-    "default_catalogue",
-    "load_catalogue",
-    "DataIssue",
-    "DataValidationError",
-    "FacilityOptError",
-    "InfeasibleError",
-    "ModelConfigError",
-    "SolverError",
-    "METRIC_CRS",
-    "SolveInfo",
     "SolverOptions",
-    "sweep",
-    "alternatives",
-    "SweepSpec",
+    "FacilityOptError",
+    "DataValidationError",
+    "ModelConfigError",
+    "InfeasibleError",
+    "SolverError",
 ]

@@ -64,5 +64,4 @@ class Result(Protocol):
 class Optimiser(Protocol):
     """An object holding a model's parameters; ``solve`` never changes ``problem``."""
 
-    def solve(self, problem: Any) -> Result:
-        ...
+    def solve(self, problem: Any) -> Result: ...

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "FacilityOptError",
@@ -73,7 +74,7 @@ class ModelConfigError(FacilityOptError, ValueError):
     """A planning-model (YAML) file is invalid; the message names the file and key path."""
 
     @classmethod
-    def from_validation(cls, path: str | Path, err, what: str, prefix: str = "") -> ModelConfigError:
+    def from_validation(cls, path: str | Path, err: Any, what: str, prefix: str = "") -> ModelConfigError:
         """One line per pydantic error: ``file: key.path: message (got value)``."""
         lines = []
         for e in err.errors():

@@ -66,8 +66,9 @@ class Milp:
         self.families: dict[str, Family] = {}
 
     # ------------------------------------------------------------------ variables
-    def block(self, prefix: str, count: int, cat: str = "Continuous", low: float | None = 0.0,
-              up: float | None = None) -> np.ndarray:
+    def block(
+        self, prefix: str, count: int, cat: str = "Continuous", low: float | None = 0.0, up: float | None = None
+    ) -> np.ndarray:
         """``count`` variables in one batch call, as a numpy object array (``prefix_<i>``)."""
         out = np.empty(count, dtype=object)
         if count:
@@ -76,8 +77,9 @@ class Milp:
         return out
 
     @staticmethod
-    def set_bounds(variables: np.ndarray, low: np.ndarray | float | None = None,
-                   up: np.ndarray | float | None = None) -> None:
+    def set_bounds(
+        variables: np.ndarray, low: np.ndarray | float | None = None, up: np.ndarray | float | None = None
+    ) -> None:
         """Per-variable bounds from arrays (NaN or None leaves a bound as it is; inf means none)."""
         n = len(variables)
         for arr, attr in ((low, "lowBound"), (up, "upBound")):
@@ -90,9 +92,18 @@ class Milp:
                 setattr(v, attr, None if np.isinf(x) else x)
 
     # ------------------------------------------------------------------ constraints
-    def add(self, family: str, rows: np.ndarray, variables: np.ndarray, coefs: np.ndarray | float,
-            sense: str, rhs: np.ndarray | float, n_rows: int | None = None,
-            labels: Sequence[str] | np.ndarray | None = None, penalty: np.ndarray | float | None = None) -> Family:
+    def add(
+        self,
+        family: str,
+        rows: np.ndarray,
+        variables: np.ndarray,
+        coefs: np.ndarray | float,
+        sense: str,
+        rhs: np.ndarray | float,
+        n_rows: int | None = None,
+        labels: Sequence[str] | np.ndarray | None = None,
+        penalty: np.ndarray | float | None = None,
+    ) -> Family:
         """Add the rows of one family from coordinate arrays.
 
         Parameters
@@ -179,8 +190,9 @@ class Milp:
 
     def solve(self, options: SolverOptions) -> SolveInfo:
         build = time.perf_counter() - self.t0
-        log.debug("built %s: %d variables, %d rows in %.3f s", self.prob.name, self.prob.numVariables(),
-                  self.n_rows, build)
+        log.debug(
+            "built %s: %d variables, %d rows in %.3f s", self.prob.name, self.prob.numVariables(), self.n_rows, build
+        )
         return solve(self.prob, options, build_seconds=build)
 
 

@@ -14,14 +14,23 @@ import math
 import os
 import sys
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
 
 import pulp
 
 from .errors import SolverError
 
-__all__ = ["SolverOptions", "SolveInfo", "solve", "require_solution", "available_solvers"]
+__all__ = [
+    "SolverOptions",
+    "SolveInfo",
+    "solve",
+    "map_status",
+    "require_solution",
+    "combine_infos",
+    "available_solvers",
+]
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +80,7 @@ class SolveInfo:
     solver: str
     nodes: int | None = None
     raw_status: str = ""
-    extra: dict = field(default_factory=dict, compare=False)
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def has_solution(self) -> bool:
@@ -85,7 +94,7 @@ class SolveInfo:
             f"solve={self.solve_seconds:.2f}s ({self.solver})"
         )
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "status": self.status,
             "objective": self.objective,
@@ -134,8 +143,14 @@ def _make_solver(opts: SolverOptions) -> tuple[pulp.LpSolver, str]:
     if name == "highs" and not pulp.HiGHS(msg=False).available():
         log.warning("highspy is not available; falling back to CBC")
         name = "cbc"
-    common = dict(msg=opts.msg, timeLimit=opts.time_limit, gapRel=opts.gap_rel, gapAbs=opts.gap_abs,
-                  threads=opts.threads, warmStart=opts.warm_start)
+    common: dict[str, Any] = dict(
+        msg=opts.msg,
+        timeLimit=opts.time_limit,
+        gapRel=opts.gap_rel,
+        gapAbs=opts.gap_abs,
+        threads=opts.threads,
+        warmStart=opts.warm_start,
+    )
     if name == "highs":
         _reset_highs_scheduler()
         if not opts.msg:
@@ -162,14 +177,14 @@ def _reset_highs_scheduler() -> None:
         pass
 
 
-def _num(x) -> float | None:
+def _num(x: Any) -> float | None:
     if x is None:
         return None
     x = float(x)
     return x if math.isfinite(x) else None
 
 
-def _start_trap(stats, opts: SolverOptions) -> bool:
+def _start_trap(stats: Any, opts: SolverOptions) -> bool:
     """An "Optimal" MIP whose objective and bound are further apart than the gap tolerances allow."""
     if stats.status != pulp.LpSolveStatus.Optimal or not getattr(stats, "has_solution", False):
         return False
@@ -178,6 +193,21 @@ def _start_trap(stats, opts: SolverOptions) -> bool:
         return False
     tol = max(opts.gap_rel or 1e-4, 1e-4) * max(abs(obj), 1.0) * 1.5 + (opts.gap_abs or 1e-6)
     return abs(obj - bound) > tol
+
+
+def map_status(code: pulp.LpSolveStatus, has_solution: bool, options: SolverOptions) -> Status:
+    """PuLP 4's solve status (and whether a solution came back) in the small vocabulary of :data:`Status`."""
+    st = pulp.LpSolveStatus
+    if code == st.Optimal and has_solution:
+        return "optimal"
+    if code == st.GapLimit and has_solution:
+        # CBC reports "optimal within gap tolerance" as GapLimit.
+        return "optimal" if options.gap_rel is None and options.gap_abs is None else "feasible"
+    if code == st.Infeasible:
+        return "infeasible"
+    if code == st.Unbounded:
+        return "unbounded"
+    return "feasible" if has_solution else "no_solution"
 
 
 def solve(prob: pulp.LpProblem, options: SolverOptions | None = None, build_seconds: float = 0.0) -> SolveInfo:
@@ -194,28 +224,19 @@ def solve(prob: pulp.LpProblem, options: SolverOptions | None = None, build_seco
         # HiGHS 1.16 can lose presolve's objective offset when it maps a MIP start into the reduced
         # space; it then prunes with a too-low incumbent value and reports "Optimal" with a gap far
         # above the tolerance. Solve again without the start.
-        log.warning("HiGHS reported Optimal with objective %s but bound %s for %s (MIP-start presolve issue); "
-                    "re-solving without the warm start", stats.objective, getattr(stats, "best_bound", None),
-                    prob.name)
+        log.warning(
+            "HiGHS reported Optimal with objective %s but bound %s for %s (MIP-start presolve issue); "
+            "re-solving without the warm start",
+            stats.objective,
+            getattr(stats, "best_bound", None),
+            prob.name,
+        )
         solver, name = _make_solver(replace(opts, warm_start=False))
         stats = prob.solve(solver)
     elapsed = time.perf_counter() - t0
-    st = pulp.LpSolveStatus
     has_sol = bool(getattr(stats, "has_solution", False))
     code = stats.status
-    if code == st.Optimal and has_sol:
-        status: Status = "optimal"
-    elif code == st.GapLimit and has_sol:
-        # CBC reports "optimal within gap tolerance" as GapLimit.
-        status = "optimal" if opts.gap_rel is None and opts.gap_abs is None else "feasible"
-    elif code == st.Infeasible:
-        status = "infeasible"
-    elif code == st.Unbounded:
-        status = "unbounded"
-    elif has_sol:
-        status = "feasible"
-    else:
-        status = "no_solution"
+    status = map_status(code, has_sol, opts)
     objective = _num(stats.objective) if has_sol else None
     bound = _num(getattr(stats, "best_bound", None))
     if not prob.isMIP() and status == "optimal":
@@ -240,10 +261,58 @@ def solve(prob: pulp.LpProblem, options: SolverOptions | None = None, build_seco
     return info
 
 
-def require_solution(info: SolveInfo, what: str) -> None:
-    """Raise :class:`SolverError` when ``info`` carries no usable solution (infeasibility excluded)."""
+def require_solution(info: SolveInfo, what: str, infeasible: Callable[[], Exception] | None = None) -> None:
+    """Raise :class:`SolverError` when ``info`` carries no usable solution.
+
+    An infeasible status passes (the caller knows which demand or limit to blame) unless
+    ``infeasible`` is given: it then builds the error to raise (e.g. an :class:`InfeasibleError`
+    from an elastic re-solve naming the years short).
+    """
+    if info.status == "infeasible" and infeasible is not None:
+        raise infeasible()
     if not info.has_solution and info.status != "infeasible":
         raise SolverError(
             f"{what}: the solver stopped with status {info.status} ({info.raw_status}) and no solution; "
-            "raise the time limit or loosen the gap."
+            "raise the time limit (SolverOptions.time_limit) or loosen the gap (gap_rel)."
         )
+
+
+def combine_infos(
+    infos: Sequence[SolveInfo],
+    *,
+    status: Status | None = None,
+    objective: float | None = None,
+    bound: float | None = None,
+    gap: float | None = None,
+    nodes: int | None = None,
+    extra_build: float = 0.0,
+    extra_solve: float = 0.0,
+    solver: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> SolveInfo:
+    """One :class:`SolveInfo` for a method made of several solves (and non-solver work).
+
+    Times add up and nodes too; status, objective, bound and raw status default to the last
+    solve's; the gap is the one of that objective and bound unless ``gap`` is given (a lexicographic
+    second step keeps its solver's own gap and node count: ``gap=last.gap, nodes=last.nodes``).
+    """
+    last = infos[-1] if infos else None
+    st: Status = status or (last.status if last else "optimal")
+    obj = objective if objective is not None else (last.objective if last else None)
+    bd = bound if bound is not None else (last.bound if last else None)
+    if st == "optimal" and obj is not None and bd is None:
+        bd = obj
+    if gap is None and obj is not None and bd is not None:
+        gap = abs(obj - bd) / max(abs(obj), 1e-9)
+    return SolveInfo(
+        status=st,
+        objective=obj,
+        bound=bd,
+        gap=gap,
+        build_seconds=extra_build + sum(i.build_seconds for i in infos),
+        solve_seconds=extra_solve + sum(i.solve_seconds for i in infos),
+        solver=solver or (last.solver if last else "none"),
+        nodes=nodes if nodes is not None else (sum((i.nodes or 0) for i in infos) if infos else 0),
+        raw_status=last.raw_status if last else "",
+        extra=dict(extra or {}),
+    )

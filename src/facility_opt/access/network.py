@@ -13,7 +13,7 @@ import pandas as pd
 import shapely
 
 from ..errors import DataIssue, DataValidationError
-from .points import _require_metric
+from ..crs import require_metric_crs
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ def street_network_from_lines(lines: gpd.GeoDataFrame, tolerance: float = 0.01) 
     Nodes are numbered 0..n-1 in coordinate order and carry ``x``, ``y``; parallel edges keep the
     shortest; the graph attribute ``crs`` is set.
     """
-    _require_metric(lines.crs, "street network")
+    require_metric_crs(lines.crs, "street network")
     parts = shapely.get_parts(lines.geometry.to_numpy())
     parts = parts[(shapely.get_type_id(parts) == 1) & ~shapely.is_empty(parts)]
     if parts.size == 0:

@@ -7,25 +7,16 @@ import numpy as np
 import shapely
 
 from ..errors import DataIssue, DataValidationError
-from ..schema import METRIC_CRS
+from ..crs import require_metric_crs
 
 _ID_GUESSES = ("zone_id", "facility_id", "site_id", "station_id", "id")
-
-
-def _require_metric(crs, what: str) -> None:
-    if crs is None:
-        raise DataValidationError([DataIssue(what, None, "crs", "has no CRS; set it, then "
-                                             f"re-project with .to_crs(\"{METRIC_CRS}\")")])
-    if crs.is_geographic:
-        raise DataValidationError([DataIssue(what, None, "crs", f"is in a geographic CRS ({crs.to_string()}): "
-                                             f"distances would be in degrees; use .to_crs(\"{METRIC_CRS}\")")])
 
 
 def _points(gdf: gpd.GeoDataFrame, id_column: str | None, what: str) -> tuple[np.ndarray, np.ndarray]:
     """(ids as str, xy array) of a GeoDataFrame; polygons are reduced to a representative point."""
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise DataValidationError([DataIssue(what, None, "geometry", "must be a GeoDataFrame")])
-    _require_metric(gdf.crs, what)
+    require_metric_crs(gdf.crs, what)
     if id_column is None:
         id_column = next((c for c in _ID_GUESSES if c in gdf.columns), None)
     if id_column is not None:

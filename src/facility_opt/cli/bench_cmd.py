@@ -11,8 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..errors import FacilityOptError, InfeasibleError
 from ._app import ExitCode, app, console, err_console
+from ._failures import CAUGHT, failures, invalid_option, report_failure
 
 
 def _write_json_atomic(path: Path, data) -> None:
@@ -36,25 +36,25 @@ def bench(
     time_limit: float | None = typer.Option(None, "--time-limit", help="Seconds per instance."),
     gap: float | None = typer.Option(None, "--gap", help="Relative MIP gap to stop at."),
     threads: int | None = typer.Option(None, "--threads", help="Solver threads."),
-    model: str = typer.Option("auto", "--model", help="Warehouse files: auto, ufl, cfl or cfl-single; "
-                              "p-median files: auto (p-median) or pcenter."),
+    model: str = typer.Option(
+        "auto",
+        "--model",
+        help="Warehouse files: auto, ufl, cfl or cfl-single; p-median files: auto (p-median) or pcenter.",
+    ),
     capacity: float | None = typer.Option(None, "--capacity", help="Value for the 'capacity' token of capa/b/c."),
-    method: str = typer.Option("auto", "--method", help="p-median method: auto, benders, lagrangian, reduced, "
-                               "classic or sparse."),
+    method: str = typer.Option(
+        "auto", "--method", help="p-median method: auto, benders, lagrangian, reduced, classic or sparse."
+    ),
 ) -> None:
     """Solve OR-Library location instances (format read from each file) and report the figures."""
     from ..locate.bench import collect_files, solve_orlib_file
     from ..solver import SolverOptions
 
     opts = SolverOptions(solver=solver, time_limit=time_limit, gap_rel=gap, threads=threads)  # type: ignore[arg-type]
-    try:
+    with failures():
         files = collect_files(paths)
-    except FacilityOptError as err:
-        err_console.print(f"[red]{err}[/red]")
-        raise typer.Exit(ExitCode.INVALID_INPUT) from None
     if not files:
-        err_console.print("[red]no OR-Library files found in the given paths[/red]")
-        raise typer.Exit(ExitCode.INVALID_INPUT)
+        raise invalid_option("no OR-Library files found in the given paths")
     table = Table()
     for col in ("instance", "model", "size", "objective", "status", "gap", "build s", "solve s"):
         left = col in ("instance", "model", "size", "status")
@@ -64,19 +64,22 @@ def bench(
     for f in files:
         try:
             rec = solve_orlib_file(f, opts, model=model, capacity=capacity, method=method)  # type: ignore[arg-type]
-        except InfeasibleError as err:
-            err_console.print(f"[red]{f}: {err}[/red]")
-            code = ExitCode.INFEASIBLE
-            continue
-        except FacilityOptError as err:
-            err_console.print(f"[red]{err}[/red]")
-            code = ExitCode.INVALID_INPUT
+        except CAUGHT as err:
+            err_console.print(f"{f}:", highlight=False)
+            code = report_failure(err)
             continue
         records.append(rec)
         size = f"{rec['n_demand']}x{rec['n_sites']}" + (f" p={rec['p']}" if rec["p"] is not None else "")
-        table.add_row(rec["instance"], rec["model"], size, f"{rec['objective']:.10g}", rec["status"],
-                      "-" if rec["gap"] is None else f"{100 * rec['gap']:.4f}%",
-                      f"{rec['build_seconds']:.3f}", f"{rec['solve_seconds']:.3f}")
+        table.add_row(
+            rec["instance"],
+            rec["model"],
+            size,
+            f"{rec['objective']:.10g}",
+            rec["status"],
+            "-" if rec["gap"] is None else f"{100 * rec['gap']:.4f}%",
+            f"{rec['build_seconds']:.3f}",
+            f"{rec['solve_seconds']:.3f}",
+        )
         if rec["status"] != "optimal" and code == ExitCode.OK:
             code = ExitCode.SOLVER_LIMIT
     Console(width=max(console.width, 120)).print(table)  # wide enough for every column

@@ -9,7 +9,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from ._app import ExitCode, app, console, err_console
+from ._app import app, console
+from ._failures import invalid_option
 
 
 def _read_plan(run: Path):
@@ -20,16 +21,13 @@ def _read_plan(run: Path):
     path = run if run.is_file() else run / "plan.json"
     if not path.is_file():
         what = "run folder" if not run.exists() else "file"
-        err_console.print(f"[bold red]invalid input[/]: {path} not found "
-                          f"({what} {run} has no plan.json; give a folder written by 'facility-opt run')",
-                          markup=True, highlight=False)
-        raise typer.Exit(ExitCode.INVALID_INPUT)
+        raise invalid_option(
+            f"{path} not found ({what} {run} has no plan.json; give a folder written by 'facility-opt run')"
+        )
     try:
         return Plan.from_json(path)
     except (ValidationError, ValueError, UnicodeDecodeError) as exc:
-        err_console.print(f"[bold red]invalid input[/]: {path} is not a plan written by facility_opt: "
-                          f"{str(exc).splitlines()[0]}", markup=True, highlight=False)
-        raise typer.Exit(ExitCode.INVALID_INPUT) from None
+        raise invalid_option(f"{path} is not a plan written by facility_opt: {str(exc).splitlines()[0]}") from None
 
 
 def _clean(v):
@@ -45,7 +43,8 @@ def _clean(v):
 def comparison_dict(a_path: Path, b_path: Path, kpis, diff) -> dict:
     """The comparison as plain JSON-ready data (NaN and <NA> become null)."""
     return {
-        "a": str(a_path), "b": str(b_path),
+        "a": str(a_path),
+        "b": str(b_path),
         "kpis": [{k: _clean(v) for k, v in r.items()} for r in kpis.to_dict("records")],
         "differences": [{k: _clean(v) for k, v in r.items()} for r in diff.to_dict("records")],
     }
@@ -66,8 +65,11 @@ def compare(
     run_a: Path = typer.Argument(..., help="First run folder (with plan.json) or a plan.json."),
     run_b: Path = typer.Argument(..., help="Second run folder (with plan.json) or a plan.json."),
     as_json: bool = typer.Option(False, "--json", help="Print the comparison as JSON."),
-    out: Path | None = typer.Option(None, "--out", help="Also write it to a file: .json (the --json output) or "
-                                    ".csv (long table: part, id, field, a, b)."),
+    out: Path | None = typer.Option(
+        None,
+        "--out",
+        help="Also write it to a file: .json (the --json output) or .csv (long table: part, id, field, a, b).",
+    ),
 ) -> None:
     """Compare two plans: KPIs side by side and the facilities whose decision differs."""
     from ..atomic import atomic_write_text
@@ -85,13 +87,13 @@ def compare(
                         rows.append(("decision", r["facility_id"], f, r[f"{f}_a"], r[f"{f}_b"]))
             import pandas as pd
 
-            text = pd.DataFrame(rows, columns=["part", "id", "field", "a", "b"]).to_csv(index=False,
-                                                                                     lineterminator="\n")
+            text = pd.DataFrame(rows, columns=["part", "id", "field", "a", "b"]).to_csv(
+                index=False, lineterminator="\n"
+            )
         elif out.suffix.lower() == ".json":
             text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
         else:
-            err_console.print(f"[bold red]invalid input[/]: --out {out}: use a .json or .csv file", markup=True)
-            raise typer.Exit(ExitCode.INVALID_INPUT)
+            raise invalid_option(f"--out {out}: use a .json or .csv file")
         atomic_write_text(out, text)
     if as_json:
         console.print_json(json.dumps(data, ensure_ascii=False, sort_keys=True))
@@ -101,8 +103,12 @@ def compare(
         t.add_column(col, justify=just)
     for r in data["kpis"]:
         d = r["difference"]
-        t.add_row(r["metric"], _fmt(r["metric"], r["a"]), _fmt(r["metric"], r["b"]),
-                  "-" if d is None else ("0" if d == 0 else ("+" if d > 0 else "") + _fmt(r["metric"], d)))
+        t.add_row(
+            r["metric"],
+            _fmt(r["metric"], r["a"]),
+            _fmt(r["metric"], r["b"]),
+            "-" if d is None else ("0" if d == 0 else ("+" if d > 0 else "") + _fmt(r["metric"], d)),
+        )
     console.print(t)
     if not data["differences"]:
         console.print("[green]The two plans decide every facility the same way.[/]")
@@ -111,8 +117,11 @@ def compare(
         for col in ("facility", "A", "B"):
             d.add_column(col, overflow="fold")
         for r in data["differences"]:
-            side = [f"{r[f'decision_{x}']} {r[f'year_{x}'] or ''}".strip()
-                    + (f" [{r[f'services_after_{x}']}]" if r[f"services_after_{x}"] else "") for x in "ab"]
+            side = [
+                f"{r[f'decision_{x}']} {r[f'year_{x}'] or ''}".strip()
+                + (f" [{r[f'services_after_{x}']}]" if r[f"services_after_{x}"] else "")
+                for x in "ab"
+            ]
             d.add_row(f"{r['facility_id']} {r['name'] or ''}", *side)
         console.print(d)
     if out is not None:

@@ -8,58 +8,32 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from ..errors import DataValidationError, InfeasibleError, ModelConfigError, SolverError
-from ._app import (DataOption, ExitCode, LangOption, PublishOption, PublishSchemaOption, app, console, err_console,
-                   setup_logging)
-
-
-def _print_issues(exc: DataValidationError) -> None:
-    err_console.print(f"[bold red]{len(exc.issues)} problem(s) in the input data[/]")
-    for issue in exc.issues:
-        err_console.print(f"  - {issue}", markup=False, highlight=False)
-
-
-def report_failure(exc: Exception) -> ExitCode:
-    """Print a domain error the way every command does; return its exit code."""
-    if isinstance(exc, DataValidationError):
-        _print_issues(exc)
-        return ExitCode.INVALID_INPUT
-    if isinstance(exc, ModelConfigError):
-        err_console.print(f"[bold red]invalid planning model[/]\n{exc}", highlight=False)
-        return ExitCode.INVALID_INPUT
-    if isinstance(exc, InfeasibleError):
-        err_console.print(f"[bold red]infeasible[/]: {exc}", highlight=False)
-        return ExitCode.INFEASIBLE
-    if isinstance(exc, SolverError):
-        err_console.print(f"[bold red]solver limit[/]: {exc}", highlight=False)
-        return ExitCode.SOLVER_LIMIT
-    raise exc
+from ._app import DataOption, LangOption, PublishOption, PublishSchemaOption, app, console, err_console, setup_logging
+from ._failures import failures
 
 
 @app.command()
 def validate(
-    data_dir: str | None = typer.Argument(None, help="Ward data folder (facilities as CSV, GeoPackage or an Excel "
-                                          "register) or a postgresql:// URL (default: the embedded Nerima data)."),
+    data_dir: str | None = typer.Argument(
+        None,
+        help="Ward data folder (facilities as CSV, GeoPackage or an Excel "
+        "register) or a postgresql:// URL (default: the embedded Nerima data).",
+    ),
 ) -> None:
     """Check a ward's data; list every problem (file or table, sheet, row, field) and exit 1 when there is any."""
     from ..loading import load_nerima, read_ward
 
-    try:
+    with failures():
         ward = load_nerima() if data_dir is None else read_ward(data_dir)
-    except DataValidationError as exc:
-        raise typer.Exit(report_failure(exc)) from None
     console.print(f"[green]valid[/]: {ward!r}")
 
 
 def publish_or_exit(run_dir: Path, url: str, schema: str | None) -> dict:
     """Publish a run folder to PostGIS; on failure say so and exit 6 (the plan files stay written)."""
-    from ..postgis import DEFAULT_SCHEMA, PublishError, publish_run
+    from ..postgis import DEFAULT_SCHEMA, publish_run
 
-    try:
+    with failures():
         res = publish_run(run_dir, url, schema or DEFAULT_SCHEMA)
-    except PublishError as exc:
-        err_console.print(f"[bold red]not published[/]: {exc}", highlight=False)
-        raise typer.Exit(ExitCode.PUBLISH_FAILED) from None
     return {"schema": res.schema, "tables": res.tables, "history_id": res.history_id, "run_sha": res.run_sha}
 
 
@@ -68,8 +42,10 @@ def kpi_table(plan) -> Table:
     from ..portfolio import format_yen
 
     k = plan.kpis
-    t = Table(title=f"{plan.name}: {k.horizon_years}-year plan from {plan.start_year} "
-                    f"({plan.solver.status}, gap {100 * (plan.solver.gap or 0):.2f}%)")
+    t = Table(
+        title=f"{plan.name}: {k.horizon_years}-year plan from {plan.start_year} "
+        f"({plan.solver.status}, gap {100 * (plan.solver.gap or 0):.2f}%)"
+    )
     t.add_column("")
     t.add_column("keep everything", justify="right")
     t.add_column("plan", justify="right")
@@ -93,8 +69,9 @@ def run(
     threads: int | None = typer.Option(None, "--threads"),
     solver: str | None = typer.Option(None, "--solver", help="highs (default) or cbc."),
     tradeoff: int = typer.Option(0, "--tradeoff", help="Also trace the cost-access trade-off with N points."),
-    xlsx: bool = typer.Option(False, "--xlsx", help="Also write plan.xlsx: the KPIs and every table of the run, "
-                                                    "one sheet each."),
+    xlsx: bool = typer.Option(
+        False, "--xlsx", help="Also write plan.xlsx: the KPIs and every table of the run, one sheet each."
+    ),
     publish: PublishOption = None,
     publish_schema: PublishSchemaOption = None,
     lang: LangOption = None,
@@ -107,16 +84,22 @@ def run(
     setup_logging(verbose)
     overrides = {"time_limit": time_limit, "gap_rel": gap, "threads": threads, "solver": solver}
     with console.status("starting") as status:
+
         def progress(step: str, detail: str) -> None:
             status.update(f"[bold]{step}[/]: {detail}")
             if verbose:
                 err_console.log(f"{step}: {detail}")
 
-        try:
-            result = run_model(model, out, data_dir=data, solver=overrides, tradeoff_points=tradeoff,
-                               progress=progress, lang=lang.value if lang else None)
-        except (DataValidationError, ModelConfigError, InfeasibleError, SolverError) as exc:
-            raise typer.Exit(report_failure(exc)) from None
+        with failures():
+            result = run_model(
+                model,
+                out,
+                data_dir=data,
+                solver=overrides,
+                tradeoff_points=tradeoff,
+                progress=progress,
+                lang=lang.value if lang else None,
+            )
     plan = result.plan
     files = list(result.files)
     if xlsx:
@@ -125,18 +108,32 @@ def run(
         files.append(write_workbook(out).name)
     published = publish_or_exit(out, publish, publish_schema) if publish else None
     if json_out:
-        console.print_json(json.dumps({"out": str(out), "model": result.model.name, "solver": plan.solver.model_dump(),
-                                       "kpis": plan.kpis.model_dump(exclude={"services"}), "valid": plan.valid,
-                                       "files": sorted(files), "published": published}))
+        console.print_json(
+            json.dumps(
+                {
+                    "out": str(out),
+                    "model": result.model.name,
+                    "solver": plan.solver.model_dump(),
+                    "kpis": plan.kpis.model_dump(exclude={"services"}),
+                    "valid": plan.valid,
+                    "files": sorted(files),
+                    "published": published,
+                }
+            )
+        )
         return
     console.print(kpi_table(plan))
     if not plan.baseline_feasible:
-        console.print(f"[yellow]note[/]: keeping everything misses the standards in {len(plan.baseline_issues)} "
-                      "place(s); see plan.json baseline_issues")
+        console.print(
+            f"[yellow]note[/]: keeping everything misses the standards in {len(plan.baseline_issues)} "
+            "place(s); see plan.json baseline_issues"
+        )
     console.print(f"results written to [bold]{out}[/]: {', '.join(sorted(files))}")
     if published:
-        console.print(f"published to schema [bold]{published['schema']}[/]: {', '.join(published['tables'])} "
-                      f"(run_history id {published['history_id']})")
+        console.print(
+            f"published to schema [bold]{published['schema']}[/]: {', '.join(published['tables'])} "
+            f"(run_history id {published['history_id']})"
+        )
 
 
 @app.command()
@@ -152,8 +149,6 @@ def report(
     from ..pipeline import report_from_run
 
     setup_logging(verbose)
-    try:
+    with failures():
         path = report_from_run(run_dir, model, data_dir=data, out=out, lang=lang.value if lang else None)
-    except (DataValidationError, ModelConfigError) as exc:
-        raise typer.Exit(report_failure(exc)) from None
     console.print(f"report written to [bold]{path}[/]")

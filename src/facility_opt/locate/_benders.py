@@ -32,6 +32,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -78,7 +79,7 @@ class RadiusCuts:
         ys = np.asarray(y, dtype=float)[self.order]
         r = self.sorted_cost[self._rows, k]
         below = self._pos[None, :] < k[:, None]
-        return r - np.where(below, (r[:, None] - self.sorted_cost) * ys, 0.0).sum(axis=1)
+        return np.asarray(r - np.where(below, (r[:, None] - self.sorted_cost) * ys, 0.0).sum(axis=1))
 
     def rows(self, clients: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The cuts ``sum_j (r - c_ij)^+ y_j + theta_i >= r`` in CSR form over the ``y`` columns only.
@@ -115,8 +116,9 @@ class _CutBook:
 class HighsMaster(_CutBook):
     """The Benders master in one highspy model: columns ``y_0..y_{m-1}``, then ``theta_0..theta_{n-1}``."""
 
-    def __init__(self, n: int, m: int, p: int, theta_low: np.ndarray, fixed_open: np.ndarray,
-                 options: SolverOptions) -> None:
+    def __init__(
+        self, n: int, m: int, p: int, theta_low: np.ndarray, fixed_open: np.ndarray, options: SolverOptions
+    ) -> None:
         import highspy
 
         from ..solver import _reset_highs_scheduler, _swallow_highs_banner
@@ -131,12 +133,25 @@ class HighsMaster(_CutBook):
             h.setOptionValue("threads", int(options.threads))
         self.h, self.n, self.m = h, n, m
         low = np.where(fixed_open, 1.0, 0.0)
-        h.addCols(m + n, np.concatenate([np.zeros(m), np.ones(n)]),
-                  np.concatenate([low, np.asarray(theta_low, dtype=float)]),
-                  np.concatenate([np.ones(m), np.full(n, highspy.kHighsInf)]),
-                  0, np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0))
-        h.addRows(1, np.array([float(p)]), np.array([float(p)]), m, np.zeros(1, np.int32),
-                  np.arange(m, dtype=np.int32), np.ones(m))
+        h.addCols(
+            m + n,
+            np.concatenate([np.zeros(m), np.ones(n)]),
+            np.concatenate([low, np.asarray(theta_low, dtype=float)]),
+            np.concatenate([np.ones(m), np.full(n, highspy.kHighsInf)]),
+            0,
+            np.zeros(0, np.int32),
+            np.zeros(0, np.int32),
+            np.zeros(0),
+        )
+        h.addRows(
+            1,
+            np.array([float(p)]),
+            np.array([float(p)]),
+            m,
+            np.zeros(1, np.int32),
+            np.arange(m, dtype=np.int32),
+            np.ones(m),
+        )
         super().__init__()
         self.integer = False
         self.solver = "highs"
@@ -154,8 +169,15 @@ class HighsMaster(_CutBook):
         allidx[pos], allval[pos] = idx, val
         last = starts + cnt - 1
         allidx[last], allval[last] = self.m + clients, 1.0
-        self.h.addRows(len(clients), r, np.full(len(clients), self._hs.kHighsInf), len(allidx),
-                       starts.astype(np.int32), allidx, allval)
+        self.h.addRows(
+            len(clients),
+            r,
+            np.full(len(clients), self._hs.kHighsInf),
+            len(allidx),
+            starts.astype(np.int32),
+            allidx,
+            allval,
+        )
         self._record(clients, r)
 
     def run(self, time_limit: float | None = None) -> tuple[str, np.ndarray | None, float, float]:
@@ -207,8 +229,9 @@ class HighsMaster(_CutBook):
 class PulpMaster(_CutBook):
     """The same master rebuilt through PuLP for each solve: any PuLP solver (CBC), tiny inputs only."""
 
-    def __init__(self, n: int, m: int, p: int, theta_low: np.ndarray, fixed_open: np.ndarray,
-                 options: SolverOptions) -> None:
+    def __init__(
+        self, n: int, m: int, p: int, theta_low: np.ndarray, fixed_open: np.ndarray, options: SolverOptions
+    ) -> None:
         self.n, self.m, self.p = n, m, p
         self.theta_low = np.asarray(theta_low, dtype=float)
         self.low = np.where(fixed_open, 1.0, 0.0)
@@ -223,7 +246,7 @@ class PulpMaster(_CutBook):
     def add_cuts(self, oracle: RadiusCuts, clients: np.ndarray, k: np.ndarray) -> None:
         r, indptr, idx, val = oracle.rows(clients, k)
         for t, i in enumerate(clients.tolist()):
-            self.cuts.append((i, float(r[t]), idx[indptr[t]:indptr[t + 1]], val[indptr[t]:indptr[t + 1]]))
+            self.cuts.append((i, float(r[t]), idx[indptr[t] : indptr[t + 1]], val[indptr[t] : indptr[t + 1]]))
         self._record(clients, r)
 
     def run(self, time_limit: float | None = None) -> tuple[str, np.ndarray | None, float, float]:
@@ -253,7 +276,7 @@ class PulpMaster(_CutBook):
         if not self.integer:
             rows = mdl.prob.constraints()[1:]  # in the order added; row 0 is sum y = p
             self._last = (np.array([float(c.pi or 0.0) for c in rows]), np.array([float(v.dj or 0.0) for v in y]))
-        obj = float(sol[self.m:].sum())
+        obj = float(sol[self.m :].sum())
         bound = info.bound if info.bound is not None else obj
         return ("optimal" if info.status == "optimal" else "limit"), sol, obj, bound
 
@@ -273,15 +296,17 @@ class PulpMaster(_CutBook):
         import dataclasses
 
         self.integer = True
-        self.options = dataclasses.replace(self.options, gap_rel=0.0 if self.options.gap_rel is None else
-                                           self.options.gap_rel)
+        self.options = dataclasses.replace(
+            self.options, gap_rel=0.0 if self.options.gap_rel is None else self.options.gap_rel
+        )
 
 
 Master = HighsMaster | PulpMaster
 
 
-def make_master(n: int, m: int, p: int, theta_low: np.ndarray, fixed_open: np.ndarray,
-                options: SolverOptions) -> Master:
+def make_master(
+    n: int, m: int, p: int, theta_low: np.ndarray, fixed_open: np.ndarray, options: SolverOptions
+) -> Master:
     """highspy master for HiGHS (when installed), PuLP master otherwise."""
     if options.solver == "highs":
         try:
@@ -306,8 +331,15 @@ class LpPhase:
     master: Master
 
 
-def lp_phase(oracle: RadiusCuts, master: Master, p: int, y_start: np.ndarray, stop_at: float | None = None,
-             tol: float = 1e-6, max_rounds: int = 500) -> LpPhase:
+def lp_phase(
+    oracle: RadiusCuts,
+    master: Master,
+    p: int,
+    y_start: np.ndarray,
+    stop_at: float | None = None,
+    tol: float = 1e-6,
+    max_rounds: int = 500,
+) -> LpPhase:
     """Cutting planes on the LP relaxation of F3 until its optimum is proven (relative gap ``tol``).
 
     Starts from the cuts tight at ``y_start`` (an incumbent); stops early once the bound reaches
@@ -322,7 +354,6 @@ def lp_phase(oracle: RadiusCuts, master: Master, p: int, y_start: np.ndarray, st
     core = 0.5 * y_start + 0.5 * p / m
     lb, lp_ub = -np.inf, np.inf
     rounds = 0
-    all_pts = np.arange(n)
     y_lp = y_start
     while rounds < max_rounds:
         rounds += 1
@@ -350,16 +381,23 @@ def lp_phase(oracle: RadiusCuts, master: Master, p: int, y_start: np.ndarray, st
     dual, rc = master.duals()
     lam = np.bincount(master.cut_client, weights=dual * master.cut_level, minlength=n)
     # a demand point without a binding cut sits at its nearest cost
-    lam = np.where(np.bincount(master.cut_client, weights=np.abs(dual), minlength=n) > 0, lam,
-                   oracle.sorted_cost[:, 0])
+    lam = np.where(np.bincount(master.cut_client, weights=np.abs(dual), minlength=n) > 0, lam, oracle.sorted_cost[:, 0])
     out = LpPhase(lb, y_lp, lam, rc, rounds, time.perf_counter() - t0, master)
     log.debug("Benders LP phase: bound %.10g in %d rounds, %d cuts, %.3f s", lb, rounds, master.n_cuts, out.seconds)
     return out
 
 
-def mip_phase(oracle: RadiusCuts, lp: LpPhase, incumbent: np.ndarray, ub: float, fixed_open: np.ndarray, *,
-              integral: bool, time_limit: float | None = None,
-              polish: Callable[[np.ndarray], np.ndarray] | None = None) -> tuple[np.ndarray, float, float, bool, dict]:
+def mip_phase(
+    oracle: RadiusCuts,
+    lp: LpPhase,
+    incumbent: np.ndarray,
+    ub: float,
+    fixed_open: np.ndarray,
+    *,
+    integral: bool,
+    time_limit: float | None = None,
+    polish: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> tuple[np.ndarray, float, float, bool, dict[str, Any]]:
     """Finish on the master MIP: fix sites by reduced cost, then solve / separate / re-solve.
 
     Returns ``(sites, value, bound, complete, stats)``. The master is a relaxation, so its optimum
@@ -384,7 +422,7 @@ def mip_phase(oracle: RadiusCuts, lp: LpPhase, incumbent: np.ndarray, ub: float,
     dual, _ = master.duals()
     master.purge(np.abs(dual) > 1e-12)  # slack cuts only slow the tree down
     master.make_integer(integral, ub)
-    stats = {"sites_fixed_closed": int(closed.sum()), "sites_fixed_open": int(opened.sum())}
+    stats: dict[str, Any] = {"sites_fixed_closed": int(closed.sum()), "sites_fixed_open": int(opened.sum())}
     bound, rounds, complete = lp.bound, 0, True
     while True:
         rounds += 1
@@ -425,7 +463,13 @@ def mip_phase(oracle: RadiusCuts, lp: LpPhase, incumbent: np.ndarray, ub: float,
             if float(phb.sum()) < true - tol:  # a different point: its cuts too
                 selb = np.flatnonzero(kb > 0)
                 master.add_cuts(oracle, selb, kb[selb])
-        log.debug("Benders MIP round %d: master %.10g, its true cost %.10g, incumbent %.10g, %d cuts added",
-                  rounds, obj, true, ub, len(sel))
+        log.debug(
+            "Benders MIP round %d: master %.10g, its true cost %.10g, incumbent %.10g, %d cuts added",
+            rounds,
+            obj,
+            true,
+            ub,
+            len(sel),
+        )
     stats.update(mip_rounds=rounds, mip_seconds=round(time.perf_counter() - t0, 4), cuts=master.n_cuts)
     return inc, ub, min(bound, ub), complete, stats

@@ -12,15 +12,19 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
 import pulp
 
 from ..solver import SolveInfo, SolverOptions, solve
 
-__all__ = ["Pairs", "Model", "combine_infos", "make_options", "pair_labels"]
+__all__ = ["Pairs", "Model", "make_options", "pair_labels"]
+
+#: PuLP's variable categories
+Category = Literal["Continuous", "Integer", "Binary"]
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +37,7 @@ class Pairs:
     cols: np.ndarray
 
     @classmethod
-    def from_mask(cls, mask: np.ndarray) -> "Pairs":
+    def from_mask(cls, mask: np.ndarray) -> Pairs:
         r, c = np.nonzero(mask)  # row-major order: sorted by row, then column
         return cls(r, c)
 
@@ -63,8 +67,15 @@ class Model:
         self.prob = pulp.LpProblem(re.sub(r"\W", "_", name), sense)
         self.n_rows = 0
 
-    def variables(self, prefix: str, count: int, cat: str = "Continuous", low: float = 0.0,
-                  up: float | None = None, labels: Sequence | None = None) -> np.ndarray:
+    def variables(
+        self,
+        prefix: str,
+        count: int,
+        cat: Category = "Continuous",
+        low: float = 0.0,
+        up: float | None = None,
+        labels: Sequence[Hashable] | None = None,
+    ) -> np.ndarray:
         """``count`` variables in one batch call, named ``prefix_<label>``."""
         if count == 0:
             return np.empty(0, dtype=object)
@@ -83,13 +94,22 @@ class Model:
             coefs = np.full(len(variables), float(coefs))
         return pulp.lpSum_vars_coefs(zip(variables, np.asarray(coefs, dtype=float).tolist()))
 
-    def add(self, constraint, name: str | None = None) -> None:
+    def add(self, constraint: Any, name: str | None = None) -> None:  # a PuLP constraint (typed as an expression)
         self.prob.addConstraint(constraint, name)
         self.n_rows += 1
 
-    def add_rows(self, indptr: np.ndarray, variables: np.ndarray, coefs: np.ndarray | None,
-                 sense: str, rhs: np.ndarray | float, name: str, row_vars: np.ndarray | None = None,
-                 row_coefs: np.ndarray | float | None = None, skip_empty: bool = True) -> None:
+    def add_rows(
+        self,
+        indptr: np.ndarray,
+        variables: np.ndarray,
+        coefs: np.ndarray | None,
+        sense: str,
+        rhs: np.ndarray | float,
+        name: str,
+        row_vars: np.ndarray | None = None,
+        row_coefs: np.ndarray | float | None = None,
+        skip_empty: bool = True,
+    ) -> None:
         """One row per group ``indptr[k]:indptr[k+1]`` of ``variables`` (a CSR layout).
 
         ``row_vars``/``row_coefs`` add one extra term per row (e.g. ``- y_j`` or ``- cap_j y_j``, or a
@@ -97,15 +117,18 @@ class Model:
         """
         k_rows = len(indptr) - 1
         rhs_arr = np.broadcast_to(np.asarray(rhs, dtype=float), (k_rows,))
-        rc = None if row_vars is None else np.broadcast_to(np.asarray(
-            1.0 if row_coefs is None else row_coefs, dtype=float), (k_rows,))
+        rc = (
+            None
+            if row_vars is None
+            else np.broadcast_to(np.asarray(1.0 if row_coefs is None else row_coefs, dtype=float), (k_rows,))
+        )
         for k in range(k_rows):
             a, b = indptr[k], indptr[k + 1]
             if a == b and skip_empty and row_vars is None:
                 continue
             e = self.expr(variables[a:b], 1.0 if coefs is None else coefs[a:b])
             if row_vars is not None and row_vars[k] is not None:
-                e.addInPlace(row_vars[k] * float(rc[k]))
+                e.addInPlace(row_vars[k] * float(rc[k]))  # type: ignore[index]  # rc is set with row_vars
             if sense == "<=":
                 c = e <= float(rhs_arr[k])
             elif sense == ">=":
@@ -124,8 +147,9 @@ class Model:
 
     def solve(self, options: SolverOptions) -> SolveInfo:
         build = time.perf_counter() - self.t0
-        log.debug("built %s: %d variables, %d rows in %.3f s", self.prob.name, self.prob.numVariables(),
-                  self.n_rows, build)
+        log.debug(
+            "built %s: %d variables, %d rows in %.3f s", self.prob.name, self.prob.numVariables(), self.n_rows, build
+        )
         return solve(self.prob, options, build_seconds=build)
 
     @staticmethod
@@ -133,37 +157,7 @@ class Model:
         return np.array([v.varValue if v.varValue is not None else 0.0 for v in variables], dtype=float)
 
 
-def combine_infos(infos: list[SolveInfo], *, status: str | None = None, objective: float | None = None,
-                  bound: float | None = None, extra_build: float = 0.0, extra_solve: float = 0.0,
-                  solver: str | None = None, extra: dict | None = None) -> SolveInfo:
-    """One :class:`SolveInfo` for a method made of several solves (and non-solver work).
-
-    Times add up; status, objective and bound default to the last solve's.
-    """
-    last = infos[-1] if infos else None
-    st = status or (last.status if last else "optimal")
-    obj = objective if objective is not None else (last.objective if last else None)
-    bd = bound if bound is not None else (last.bound if last else None)
-    if st == "optimal" and obj is not None and bd is None:
-        bd = obj
-    gap = None
-    if obj is not None and bd is not None:
-        gap = abs(obj - bd) / max(abs(obj), 1e-9)
-    return SolveInfo(
-        status=st,  # type: ignore[arg-type]
-        objective=obj,
-        bound=bd,
-        gap=gap,
-        build_seconds=extra_build + sum(i.build_seconds for i in infos),
-        solve_seconds=extra_solve + sum(i.solve_seconds for i in infos),
-        solver=solver or (last.solver if last else "none"),
-        nodes=sum((i.nodes or 0) for i in infos) if infos else 0,
-        raw_status=last.raw_status if last else "",
-        extra=dict(extra or {}),
-    )
-
-
-def make_options(options: SolverOptions | None = None, **overrides) -> SolverOptions:
+def make_options(options: SolverOptions | None = None, **overrides: Any) -> SolverOptions:
     """Solver options from an explicit :class:`SolverOptions` and/or keyword overrides (None: keep)."""
     import dataclasses
 

@@ -6,6 +6,8 @@ input never reaches the user as a bare solver status.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
 import numpy as np
 
 from ..errors import InfeasibleError
@@ -14,7 +16,7 @@ from ._problem import LocationProblem
 __all__ = ["check_p", "check_reachable", "check_coverable", "check_capacity", "check_served"]
 
 
-def _ids(problem_ids: tuple, idx: np.ndarray, limit: int = 20) -> str:
+def _ids(problem_ids: tuple[Hashable, ...], idx: np.ndarray, limit: int = 20) -> str:
     shown = ", ".join(repr(problem_ids[k]) for k in idx[:limit])
     return shown + (f" ... ({len(idx)} in all)" if len(idx) > limit else "")
 
@@ -26,14 +28,18 @@ def check_p(problem: LocationProblem, p: int, required: np.ndarray, model: str) 
     if p <= 0:
         raise InfeasibleError(
             f"{model}: p = {p} opens no site, so none of the {problem.n_demand} demand points can be served",
-            [f"constraint 'number of sites == p': p must be at least 1 (and at most {problem.n_sites})"])
+            [f"constraint 'number of sites == p': p must be at least 1 (and at most {problem.n_sites})"],
+        )
     if p > problem.n_sites:
-        raise InfeasibleError(f"{model}: p = {p} exceeds the {problem.n_sites} candidate sites",
-                              [f"constraint 'number of sites == p': use p <= {problem.n_sites}"])
+        raise InfeasibleError(
+            f"{model}: p = {p} exceeds the {problem.n_sites} candidate sites",
+            [f"constraint 'number of sites == p': use p <= {problem.n_sites}"],
+        )
     if len(required) > p:
         raise InfeasibleError(
             f"{model}: {len(required)} required sites do not fit within p = {p}",
-            [f"required sites: {_ids(problem.site_ids, required)}; raise p to at least {len(required)}"])
+            [f"required sites: {_ids(problem.site_ids, required)}; raise p to at least {len(required)}"],
+        )
 
 
 def check_reachable(problem: LocationProblem, model: str, allowed: np.ndarray | None = None) -> None:
@@ -43,8 +49,11 @@ def check_reachable(problem: LocationProblem, model: str, allowed: np.ndarray | 
     if len(dead):
         raise InfeasibleError(
             f"{model}: {len(dead)} demand point(s) cannot reach any candidate site",
-            [f"demand points without a usable site: {_ids(problem.demand_ids, dead)}; "
-             "add a site within reach or a cost for these pairs"])
+            [
+                f"demand points without a usable site: {_ids(problem.demand_ids, dead)}; "
+                "add a site within reach or a cost for these pairs"
+            ],
+        )
 
 
 def check_coverable(problem: LocationProblem, radius: float, model: str) -> np.ndarray:
@@ -56,9 +65,12 @@ def check_coverable(problem: LocationProblem, radius: float, model: str) -> np.n
         worst = float(np.max(nearest))
         raise InfeasibleError(
             f"{model}: {len(dead)} demand point(s) are farther than the radius {radius:g} from every site",
-            [f"uncoverable demand points: {_ids(problem.demand_ids, dead)}",
-             f"the farthest of them is {worst:g} from its nearest site: raise the radius to at least {worst:g} "
-             "or add candidate sites near them"])
+            [
+                f"uncoverable demand points: {_ids(problem.demand_ids, dead)}",
+                f"the farthest of them is {worst:g} from its nearest site: raise the radius to at least {worst:g} "
+                "or add candidate sites near them",
+            ],
+        )
     return within
 
 
@@ -74,8 +86,11 @@ def check_capacity(problem: LocationProblem, model: str, p: int | None = None, s
         which = f"the {p} largest sites" if p is not None else "all sites together"
         raise InfeasibleError(
             f"{model}: capacity is short of demand: {which} hold {avail:g}, total demand is {total:g}",
-            [f"constraint 'capacity': short by {total - avail:g}; add capacity or sites"
-             + (" or raise p" if p is not None else "")])
+            [
+                f"constraint 'capacity': short by {total - avail:g}; add capacity or sites"
+                + (" or raise p" if p is not None else "")
+            ],
+        )
     if not single_source:
         return
     reach = np.isfinite(problem.cost)
@@ -84,8 +99,11 @@ def check_capacity(problem: LocationProblem, model: str, p: int | None = None, s
     if len(too_big):
         raise InfeasibleError(
             f"{model}: {len(too_big)} demand point(s) exceed the capacity of every site they can reach",
-            [f"demand points: {_ids(problem.demand_ids, too_big)} (single-source assignment needs one site "
-             "that holds all of a point's demand)"])
+            [
+                f"demand points: {_ids(problem.demand_ids, too_big)} (single-source assignment needs one site "
+                "that holds all of a point's demand)"
+            ],
+        )
 
 
 def check_served(problem: LocationProblem, sites: np.ndarray, cols: np.ndarray, p: int, model: str) -> None:
@@ -96,5 +114,8 @@ def check_served(problem: LocationProblem, sites: np.ndarray, cols: np.ndarray, 
     if len(unserved):
         raise InfeasibleError(
             f"{model}: no {p} sites reach every demand point (pairs without a cost cannot be used)",
-            [f"demand points left without a usable site by the best {p} sites: {_ids(problem.demand_ids, unserved)}; "
-             "raise p or give these pairs a cost"])
+            [
+                f"demand points left without a usable site by the best {p} sites: "
+                f"{_ids(problem.demand_ids, unserved)}; raise p or give these pairs a cost"
+            ],
+        )

@@ -13,10 +13,11 @@ import sys
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..crs import crs_issues
 from ..errors import DataIssue, DataValidationError
 
 if TYPE_CHECKING:
@@ -30,19 +31,23 @@ log = logging.getLogger(__name__)
 NO_ROUTE = np.inf
 
 
+#: a cost matrix or a vector as the caller has it: numpy array, pandas object or nested sequences
+type ArrayLike = Any
+
+
 def _issue(field_: str, message: str, row: int | None = None) -> DataIssue:
     return DataIssue(file="", row=row, field=field_, message=message)
 
 
-def _loaded_pandas():
+def _loaded_pandas() -> Any:
     """pandas if something has imported it, else None: a DataFrame or Series argument implies it is
     loaded, so numpy-only callers (an OR-Library file on the command line) never pay its import."""
     return sys.modules.get("pandas")
 
 
-def _duplicates(ids: Sequence[Hashable]) -> list:
-    seen: set = set()
-    return [i for i in ids if i in seen or seen.add(i)]
+def _duplicates(ids: Sequence[Hashable]) -> list[Hashable]:
+    seen: set[Hashable] = set()
+    return [i for i in ids if i in seen or seen.add(i)]  # type: ignore[func-returns-value]
 
 
 @dataclass(frozen=True, eq=False)
@@ -67,8 +72,8 @@ class LocationProblem:
     """
 
     cost: np.ndarray
-    demand_ids: tuple
-    site_ids: tuple
+    demand_ids: tuple[Hashable, ...]
+    site_ids: tuple[Hashable, ...]
     demand: np.ndarray
     capacity: np.ndarray | None = None
     fixed_cost: np.ndarray | None = None
@@ -88,7 +93,7 @@ class LocationProblem:
         site_ids: Sequence[Hashable] | None = None,
         cost_is_total: bool = False,
         name: str = "location",
-    ) -> "LocationProblem":
+    ) -> LocationProblem:
         """Build a problem from a dense cost matrix (rows: demand points, columns: sites).
 
         A DataFrame's index and columns become the ids; Series inputs for ``demand``,
@@ -129,7 +134,7 @@ class LocationProblem:
         fixed_cost: pd.Series | None = None,
         sites: Sequence[Hashable] | None = None,
         name: str = "location",
-    ) -> "LocationProblem":
+    ) -> LocationProblem:
         """Build a problem from a long table of (demand id, site id, cost); missing pairs cannot be used.
 
         This is the natural output of a network-distance computation with a cut-off (e.g. the
@@ -155,8 +160,8 @@ class LocationProblem:
     @classmethod
     def from_geodataframes(
         cls,
-        demand_gdf,
-        sites_gdf,
+        demand_gdf: Any,
+        sites_gdf: Any,
         *,
         weight: str | None = None,
         capacity: str | None = None,
@@ -165,7 +170,7 @@ class LocationProblem:
         demand_id: str | None = None,
         site_id: str | None = None,
         name: str = "location",
-    ) -> "LocationProblem":
+    ) -> LocationProblem:
         """Build a problem from GeoDataFrames of demand points and candidate sites.
 
         Straight-line distances between (representative points of) the geometries are used unless
@@ -192,20 +197,21 @@ class LocationProblem:
         if site_id is not None:
             sites_gdf = sites_gdf.set_index(site_id)
         for label, gdf in (("demand", demand_gdf), ("sites", sites_gdf)):
-            crs = getattr(gdf, "crs", None)
-            if crs is None:
-                issues.append(_issue("crs", f"the {label} GeoDataFrame has no CRS; set it, then re-project "
-                                            "with `.to_crs(\"EPSG:6677\")` (metres)"))
-            elif crs.is_geographic:
-                issues.append(_issue("crs", f"the {label} GeoDataFrame is in a geographic CRS ({crs.to_string()}), "
-                                            "so distances would be in degrees; use `.to_crs(\"EPSG:6677\")` "
-                                            "(or another projected CRS in metres) first"))
+            issues += crs_issues(getattr(gdf, "crs", None), f"{label} GeoDataFrame")
         if not issues and demand_gdf.crs != sites_gdf.crs:
-            issues.append(_issue("crs", f"demand ({demand_gdf.crs.to_string()}) and sites "
-                                        f"({sites_gdf.crs.to_string()}) are in different CRSs; re-project one "
-                                        "with `.to_crs(...)`"))
-        for col, gdf, label in ((weight, demand_gdf, "demand"), (capacity, sites_gdf, "sites"),
-                                (fixed_cost, sites_gdf, "sites")):
+            issues.append(
+                _issue(
+                    "crs",
+                    f"demand ({demand_gdf.crs.to_string()}) and sites "
+                    f"({sites_gdf.crs.to_string()}) are in different CRSs; re-project one "
+                    "with `.to_crs(...)`",
+                )
+            )
+        for col, gdf, label in (
+            (weight, demand_gdf, "demand"),
+            (capacity, sites_gdf, "sites"),
+            (fixed_cost, sites_gdf, "sites"),
+        ):
             if col is not None and col not in gdf.columns:
                 issues.append(_issue(col, f"column missing from the {label} GeoDataFrame"))
         if issues:
@@ -215,8 +221,9 @@ class LocationProblem:
         fc = sites_gdf[fixed_cost] if fixed_cost else None
         if isinstance(distance, pd.DataFrame) and {"demand_id", "site_id", "cost"} <= set(distance.columns):
             w_series = w if w is not None else pd.Series(1.0, index=demand_gdf.index)
-            return cls.from_pairs(distance, w_series, capacity=cap, fixed_cost=fc,
-                                  sites=list(sites_gdf.index), name=name)
+            return cls.from_pairs(
+                distance, w_series, capacity=cap, fixed_cost=fc, sites=list(sites_gdf.index), name=name
+            )
         if distance is None:
             dp = demand_gdf.geometry.representative_point()
             sp = sites_gdf.geometry.representative_point()
@@ -229,11 +236,28 @@ class LocationProblem:
             mat = distance.reindex(index=demand_gdf.index, columns=sites_gdf.index).to_numpy(dtype=float)
         else:
             mat = np.asarray(distance, dtype=float)
-        return cls.from_cost_matrix(mat, w, capacity=cap, fixed_cost=fc, demand_ids=list(demand_gdf.index),
-                                    site_ids=list(sites_gdf.index), name=name)
+        return cls.from_cost_matrix(
+            mat,
+            w,
+            capacity=cap,
+            fixed_cost=fc,
+            demand_ids=list(demand_gdf.index),
+            site_ids=list(sites_gdf.index),
+            name=name,
+        )
 
     @classmethod
-    def _validated(cls, mat, d_ids, s_ids, demand, capacity, fixed_cost, cost_is_total, name) -> "LocationProblem":
+    def _validated(
+        cls,
+        mat: np.ndarray,
+        d_ids: Sequence[Hashable],
+        s_ids: Sequence[Hashable],
+        demand: ArrayLike,
+        capacity: ArrayLike,
+        fixed_cost: ArrayLike,
+        cost_is_total: bool,
+        name: str,
+    ) -> LocationProblem:
         issues: list[DataIssue] = []
         n, m = mat.shape
         if len(d_ids) != n:
@@ -249,12 +273,13 @@ class LocationProblem:
         neg = np.argwhere(mat < 0)
         if len(neg):
             i, j = neg[0]
-            issues.append(_issue("cost", f"{len(neg)} negative costs, e.g. demand {d_ids[i]!r} / site {s_ids[j]!r}: "
-                                         f"{mat[i, j]}"))
+            issues.append(
+                _issue("cost", f"{len(neg)} negative costs, e.g. demand {d_ids[i]!r} / site {s_ids[j]!r}: {mat[i, j]}")
+            )
         if issues:
             raise DataValidationError(issues)
 
-        def vec(values, ids, label) -> np.ndarray | None:
+        def vec(values: ArrayLike, ids: Sequence[Hashable], label: str) -> np.ndarray | None:
             if values is None:
                 return None
             pd_ = _loaded_pandas()
@@ -272,9 +297,8 @@ class LocationProblem:
                 return None
             bad = np.flatnonzero(~np.isfinite(arr) | (arr < 0))
             if len(bad):
-                issues.append(_issue(label, f"values must be finite and >= 0; bad at ids "
-                                            f"{[ids[k] for k in bad[:10]]}"))
-            return arr
+                issues.append(_issue(label, f"values must be finite and >= 0; bad at ids {[ids[k] for k in bad[:10]]}"))
+            return np.asarray(arr)
 
         w = vec(demand, d_ids, "demand")
         cap = vec(capacity, s_ids, "capacity")
@@ -294,11 +318,11 @@ class LocationProblem:
     # ------------------------------------------------------------------ derived data
     @property
     def n_demand(self) -> int:
-        return self.cost.shape[0]
+        return int(self.cost.shape[0])
 
     @property
     def n_sites(self) -> int:
-        return self.cost.shape[1]
+        return int(self.cost.shape[1])
 
     @cached_property
     def weighted_cost(self) -> np.ndarray:
@@ -309,7 +333,7 @@ class LocationProblem:
             wc = self.demand[:, None] * self.cost
         wc[np.isinf(self.cost)] = np.inf  # 0 * inf
         wc.setflags(write=False)
-        return wc
+        return np.asarray(wc)
 
     @cached_property
     def order(self) -> np.ndarray:
@@ -336,11 +360,13 @@ class LocationProblem:
             extra.append("capacity")
         if self.fixed_cost is not None:
             extra.append("fixed_cost")
-        return (f"LocationProblem({self.name!r}: {self.n_demand} demand x {self.n_sites} sites, "
-                f"total demand {self.demand.sum():g}{', ' if extra else ''}{', '.join(extra)})")
+        return (
+            f"LocationProblem({self.name!r}: {self.n_demand} demand x {self.n_sites} sites, "
+            f"total demand {self.demand.sum():g}{', ' if extra else ''}{', '.join(extra)})"
+        )
 
 
-def as_problem(cost, demand=None, **kwargs) -> LocationProblem:
+def as_problem(cost: LocationProblem | ArrayLike, demand: ArrayLike = None, **kwargs: Any) -> LocationProblem:
     """Pass a :class:`LocationProblem` through; build one from a cost matrix otherwise."""
     if isinstance(cost, LocationProblem):
         if demand is not None or any(v is not None for v in kwargs.values()):

@@ -7,7 +7,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -45,7 +45,7 @@ class LocationResult:
     objective: float
     info: SolveInfo
     radius: float | None = None
-    metrics: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    metrics: MappingProxyType[str, float] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def sites(self) -> tuple[Hashable, ...]:
@@ -73,15 +73,17 @@ class LocationResult:
         cost[ok] = pr.weighted_cost[r[ok], c[ok]] * f[ok]
         covered = ok & (dist <= self.radius) if self.radius is not None else ok
         sid = np.asarray(pr.site_ids, dtype=object)
-        return pd.DataFrame({
-            "demand_id": np.asarray(pr.demand_ids, dtype=object)[r],
-            "site_id": np.where(ok, sid[np.where(ok, c, 0)], None),
-            "fraction": f,
-            "demand": pr.demand[r] * f,
-            "distance": dist,
-            "cost": cost,
-            "covered": covered,
-        })
+        return pd.DataFrame(
+            {
+                "demand_id": np.asarray(pr.demand_ids, dtype=object)[r],
+                "site_id": np.where(ok, sid[np.where(ok, c, 0)], None),  # type: ignore[call-overload]
+                "fraction": f,
+                "demand": pr.demand[r] * f,
+                "distance": dist,
+                "cost": cost,
+                "covered": covered,
+            }
+        )
 
     def sites_frame(self) -> pd.DataFrame:
         """Chosen sites: ``site_id, n_assigned, load`` (+ ``capacity``, ``fixed_cost`` when known)."""
@@ -90,8 +92,9 @@ class LocationResult:
         pr = self.problem
         ok = self.assign_cols >= 0
         cnt = np.bincount(self.assign_cols[ok], minlength=pr.n_sites)
-        load = np.bincount(self.assign_cols[ok], weights=pr.demand[self.assign_rows[ok]] * self.assign_frac[ok],
-                           minlength=pr.n_sites)
+        load = np.bincount(
+            self.assign_cols[ok], weights=pr.demand[self.assign_rows[ok]] * self.assign_frac[ok], minlength=pr.n_sites
+        )
         j = self.site_index
         out = pd.DataFrame({"site_id": [pr.site_ids[k] for k in j], "n_assigned": cnt[j], "load": load[j]})
         if pr.capacity is not None:
@@ -100,7 +103,7 @@ class LocationResult:
             out["fixed_cost"] = pr.fixed_cost[j]
         return out
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """Plain summary (JSON-friendly): model, objective, sites, metrics and solve info."""
         return {
             "model": self.model,
@@ -119,11 +122,15 @@ class LocationResult:
         folder.mkdir(parents=True, exist_ok=True)
         summary = {k: v for k, v in self.to_dict().items() if not k.endswith("_seconds")}
         return {
-            "assignments": atomic_write_text(folder / "assignments.csv",
-                                             self.to_frame().to_csv(index=False, lineterminator="\n")),
-            "sites": atomic_write_text(folder / "sites.csv", self.sites_frame().to_csv(index=False, lineterminator="\n")),
-            "result": atomic_write_text(folder / "result.json",
-                                        json.dumps(summary, indent=1, sort_keys=True, default=str) + "\n"),
+            "assignments": atomic_write_text(
+                folder / "assignments.csv", self.to_frame().to_csv(index=False, lineterminator="\n")
+            ),
+            "sites": atomic_write_text(
+                folder / "sites.csv", self.sites_frame().to_csv(index=False, lineterminator="\n")
+            ),
+            "result": atomic_write_text(
+                folder / "result.json", json.dumps(summary, indent=1, sort_keys=True, default=str) + "\n"
+            ),
         }
 
     def __repr__(self) -> str:
@@ -136,11 +143,14 @@ class LocationResult:
             f"  status    {i.status}   objective {self.objective:.10g}   bound {bound}   gap {gap}",
             f"  sites     {len(self.sites)}: {shown}",
             f"  times     build {i.build_seconds:.3f} s   solve {i.solve_seconds:.3f} s   ({i.solver}"
-            + (f", method {i.extra['method']}" if "method" in i.extra else "") + ")",
+            + (f", method {i.extra['method']}" if "method" in i.extra else "")
+            + ")",
         ]
         if self.metrics:
-            lines.append("  metrics   " + "   ".join(f"{k} {v:.10g}" if isinstance(v, float) else f"{k} {v}"
-                                                  for k, v in self.metrics.items()))
+            lines.append(
+                "  metrics   "
+                + "   ".join(f"{k} {v:.10g}" if isinstance(v, float) else f"{k} {v}" for k, v in self.metrics.items())
+            )
         return "\n".join(lines)
 
 

@@ -14,12 +14,16 @@ import re
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import DataIssue, DataValidationError
 from ..solver import SolverOptions
 from .orlib import read_orlib
 from .pmedian import PMedian
+
+if TYPE_CHECKING:
+    from .facility_location import FacilityLocation
+    from .pcenter import PCenter
 
 __all__ = ["solve_orlib_file", "collect_files"]
 
@@ -28,7 +32,7 @@ log = logging.getLogger(__name__)
 CapModel = Literal["auto", "ufl", "cfl", "cfl-single", "pcenter"]
 
 
-def _natural(p: Path) -> tuple:
+def _natural(p: Path) -> tuple[int | str, ...]:
     return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", p.name))
 
 
@@ -51,8 +55,14 @@ def collect_files(paths: Iterable[str | Path]) -> list[Path]:
     return out
 
 
-def solve_orlib_file(path: str | Path, options: SolverOptions | None = None, *, model: CapModel = "auto",
-                     capacity: float | None = None, method: str = "auto") -> dict:
+def solve_orlib_file(
+    path: str | Path,
+    options: SolverOptions | None = None,
+    *,
+    model: CapModel = "auto",
+    capacity: float | None = None,
+    method: str = "auto",
+) -> dict[str, Any]:
     """Read and solve one OR-Library file; return a JSON-friendly record.
 
     Keys: instance, file, format, model, n_demand, n_sites, p, objective, status, bound, gap,
@@ -66,17 +76,20 @@ def solve_orlib_file(path: str | Path, options: SolverOptions | None = None, *, 
     if inst.format == "pmed" and model == "pcenter":
         from .pcenter import PCenter
 
-        mdl = PCenter(inst.p, options=opts)
+        assert inst.p is not None  # a p-median file has p
+        mdl: PCenter | PMedian | FacilityLocation = PCenter(inst.p, options=opts)
         label = "p-center"
     elif inst.format == "pmed":
+        assert inst.p is not None
         mdl = PMedian(inst.p, method=method, options=opts)  # type: ignore[arg-type]
         label = "p-median"
     else:
         from .facility_location import FacilityLocation
 
         if model == "pcenter":
-            raise DataValidationError([DataIssue(str(path), None, None,
-                                                 "p-center needs a p-median file (pmedN.txt), not a warehouse file")])
+            raise DataValidationError(
+                [DataIssue(str(path), None, None, "p-center needs a p-median file (pmedN.txt), not a warehouse file")]
+            )
         uncap = bool((prob.capacity >= prob.demand.sum()).all())
         kind = ("ufl" if uncap else "cfl") if model == "auto" else model
         mdl = FacilityLocation(capacitated=kind != "ufl", single_source=kind == "cfl-single", options=opts)
@@ -102,6 +115,6 @@ def solve_orlib_file(path: str | Path, options: SolverOptions | None = None, *, 
         "total_seconds": round(total, 4),
         "solver": i.solver,
         "method": i.extra.get("method"),
-        "sites": [int(s) for s in res.sites],
+        "sites": [int(s) for s in res.sites],  # type: ignore[call-overload]  # OR-Library ids are ints
         "details": {k: v for k, v in i.extra.items() if isinstance(v, (int, float, str))},
     }

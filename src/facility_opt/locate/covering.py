@@ -13,15 +13,16 @@ import logging
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 import pulp
 
 from ..errors import InfeasibleError
-from ..solver import SolverOptions, require_solution
-from ._build import Model, Pairs, combine_infos, make_options
+from ..solver import SolveInfo, SolverOptions, combine_infos, require_solution
+from ._build import Model, Pairs, make_options
 from ._checks import check_coverable, check_p
-from ._problem import LocationProblem, as_problem
+from ._problem import ArrayLike, LocationProblem, as_problem
 from ._result import LocationResult, nearest_assignment
 
 __all__ = ["MCLP", "LSCP", "mclp", "lscp"]
@@ -29,7 +30,7 @@ __all__ = ["MCLP", "LSCP", "mclp", "lscp"]
 log = logging.getLogger(__name__)
 
 
-def _coverage_metrics(problem: LocationProblem, cols: np.ndarray, radius: float) -> dict:
+def _coverage_metrics(problem: LocationProblem, cols: np.ndarray, radius: float) -> dict[str, Any]:
     rows = np.arange(problem.n_demand)
     ok = cols >= 0
     dist = np.full(problem.n_demand, np.inf)
@@ -45,8 +46,9 @@ def _coverage_metrics(problem: LocationProblem, cols: np.ndarray, radius: float)
     }
 
 
-def _cover_rows(mdl: Model, y: np.ndarray, pairs: Pairs, n: int, name: str, extra: np.ndarray | None = None,
-                sense: str = ">=") -> None:
+def _cover_rows(
+    mdl: Model, y: np.ndarray, pairs: Pairs, n: int, name: str, extra: np.ndarray | None = None, sense: str = ">="
+) -> None:
     """One row per demand point: ``sum_{j covers i} y_j (- z_i) >= rhs``."""
     indptr = pairs.by_row(n)
     yc = y[pairs.cols]
@@ -97,10 +99,21 @@ class MCLP:
         sites = np.flatnonzero(Model.values(y) > 0.5)
         r, cols = nearest_assignment(problem, sites)
         metrics = _coverage_metrics(problem, cols, self.radius)
-        info = combine_infos([info], extra={"method": "within-radius pairs", "pairs": len(pairs),
-                                            "uncoverable": int((~coverable).sum())})
-        return LocationResult(self.name, problem, sites, r, cols, np.ones(n), metrics["covered_demand"], info,
-                              radius=float(self.radius), metrics=MappingProxyType(metrics))
+        info = combine_infos(
+            [info], extra={"method": "within-radius pairs", "pairs": len(pairs), "uncoverable": int((~coverable).sum())}
+        )
+        return LocationResult(
+            self.name,
+            problem,
+            sites,
+            r,
+            cols,
+            np.ones(n),
+            metrics["covered_demand"],
+            info,
+            radius=float(self.radius),
+            metrics=MappingProxyType(metrics),
+        )
 
 
 @dataclass(frozen=True)
@@ -120,15 +133,32 @@ class LSCP:
         req = problem.site_index(self.required)
         within = check_coverable(problem, self.radius, self.name)
         sites, info = solve_cover(problem, within, req, self.options, self.name)
+        assert sites is not None  # without max_sites an infeasible cover raises
         r, cols = nearest_assignment(problem, sites)
         metrics = _coverage_metrics(problem, cols, self.radius)
         metrics["n_sites"] = int(len(sites))
-        return LocationResult(self.name, problem, sites, r, cols, np.ones(problem.n_demand), float(len(sites)),
-                              info, radius=float(self.radius), metrics=MappingProxyType(metrics))
+        return LocationResult(
+            self.name,
+            problem,
+            sites,
+            r,
+            cols,
+            np.ones(problem.n_demand),
+            float(len(sites)),
+            info,
+            radius=float(self.radius),
+            metrics=MappingProxyType(metrics),
+        )
 
 
-def solve_cover(problem: LocationProblem, within: np.ndarray, req: np.ndarray, options: SolverOptions,
-                what: str, max_sites: int | None = None):
+def solve_cover(
+    problem: LocationProblem,
+    within: np.ndarray,
+    req: np.ndarray,
+    options: SolverOptions,
+    what: str,
+    max_sites: int | None = None,
+) -> tuple[np.ndarray | None, SolveInfo]:
     """Fewest sites covering every demand point (``within`` mask); shared by LSCP and p-center."""
     n, m = within.shape
     pairs = Pairs.from_mask(within)
@@ -150,8 +180,16 @@ def solve_cover(problem: LocationProblem, within: np.ndarray, req: np.ndarray, o
     return sites, combine_infos([info], extra={"method": "within-radius pairs", "pairs": len(pairs)})
 
 
-def mclp(cost, radius: float, p: int, *, demand=None, required=None, options: SolverOptions | None = None,
-         **solver_kw) -> LocationResult:
+def mclp(
+    cost: ArrayLike,
+    radius: float,
+    p: int,
+    *,
+    demand: ArrayLike = None,
+    required: Sequence[Hashable] | None = None,
+    options: SolverOptions | None = None,
+    **solver_kw: Any,
+) -> LocationResult:
     """Maximal covering location (function form of :class:`MCLP`); objective = covered demand.
 
     Examples
@@ -164,7 +202,14 @@ def mclp(cost, radius: float, p: int, *, demand=None, required=None, options: So
     return MCLP(radius, p, required, make_options(options, **solver_kw)).solve(prob)
 
 
-def lscp(cost, radius: float, *, required=None, options: SolverOptions | None = None, **solver_kw) -> LocationResult:
+def lscp(
+    cost: ArrayLike,
+    radius: float,
+    *,
+    required: Sequence[Hashable] | None = None,
+    options: SolverOptions | None = None,
+    **solver_kw: Any,
+) -> LocationResult:
     """Location set covering (function form of :class:`LSCP`); objective = number of sites.
 
     Examples

@@ -23,14 +23,15 @@ import logging
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 
 from ..errors import InfeasibleError
-from ..solver import SolveInfo, SolverOptions
-from ._build import Model, Pairs, combine_infos, make_options, pair_labels
+from ..solver import SolveInfo, SolverOptions, combine_infos
+from ._build import Category, Model, Pairs, make_options, pair_labels
 from ._checks import check_capacity, check_p, check_reachable
-from ._problem import LocationProblem, as_problem
+from ._problem import ArrayLike, LocationProblem, as_problem
 from ._result import LocationResult, nearest_assignment
 
 __all__ = ["FacilityLocation", "ufl", "cfl", "capacitated_p_median"]
@@ -76,12 +77,14 @@ class FacilityLocation:
         if self.capacitated:
             check_capacity(problem, self.name, self.p, self.single_source)
             if self.fill_required and len(req):
+                assert problem.capacity is not None  # check_capacity refuses a problem without
                 fill = float(problem.capacity[req].sum())
                 if fill > problem.demand.sum() + 1e-9:
                     raise InfeasibleError(
                         f"{self.name}: the required sites must be filled to capacity ({fill:g}) but total "
                         f"demand is only {problem.demand.sum():g}",
-                        ["constraint 'fill required sites': drop fill_required or some required sites"])
+                        ["constraint 'fill required sites': drop fill_required or some required sites"],
+                    )
         if self.use_fixed_cost and problem.fixed_cost is None and self.p is None:
             raise ValueError(f"{self.name}: the problem has no fixed costs; pass fixed_cost=... or set p")
         c = problem.weighted_cost
@@ -95,7 +98,7 @@ class FacilityLocation:
         return self._result(problem, sites, x, info)
 
     # ------------------------------------------------------------------
-    def _sparse(self, problem: LocationProblem, req: np.ndarray):
+    def _sparse(self, problem: LocationProblem, req: np.ndarray) -> tuple[np.ndarray, Any, SolveInfo]:
         c = problem.weighted_cost
         n, m = c.shape
         order = np.argsort(c, axis=1, kind="stable")
@@ -116,10 +119,15 @@ class FacilityLocation:
                 break
             k[far] = np.minimum(2 * k[far], n_fin[far])
         x = None if x is None else x[0]
-        return sites, x, combine_infos(infos, extra={"method": "k-nearest+far", "rounds": len(infos),
-                                                    "k_max": int(k.max())})
+        return (
+            sites,
+            x,
+            combine_infos(infos, extra={"method": "k-nearest+far", "rounds": len(infos), "k_max": int(k.max())}),
+        )
 
-    def _mip(self, problem: LocationProblem, pairs: Pairs, req: np.ndarray, far_cost: np.ndarray | None):
+    def _mip(
+        self, problem: LocationProblem, pairs: Pairs, req: np.ndarray, far_cost: np.ndarray | None
+    ) -> tuple[np.ndarray, Any, SolveInfo]:
         c = problem.weighted_cost
         n, m = c.shape
         d = problem.demand
@@ -127,7 +135,7 @@ class FacilityLocation:
         y = mdl.variables("y", m, cat="Binary")
         for j in req:
             y[j].lowBound = 1
-        cat = "Binary" if self.single_source else "Continuous"
+        cat: Category = "Binary" if self.single_source else "Continuous"
         x = mdl.variables("x", len(pairs), cat=cat, low=0.0, up=1.0, labels=pair_labels(pairs))
         obj_v = [x]
         obj_c = [c[pairs.rows, pairs.cols]]
@@ -138,7 +146,7 @@ class FacilityLocation:
         f = mdl.variables("far", len(far_rows), low=0.0, up=1.0, labels=far_rows.tolist())
         if len(far_rows):
             obj_v.append(f)
-            obj_c.append(far_cost[far_rows])
+            obj_c.append(far_cost[far_rows])  # type: ignore[index]  # far rows exist only with far costs
         mdl.objective(np.concatenate(obj_v), np.concatenate(obj_c))
         indptr = pairs.by_row(n)
         fvar = np.full(n, None, dtype=object)
@@ -148,6 +156,7 @@ class FacilityLocation:
             mdl.add(x[k] - y[pairs.cols[k]] <= 0)
         if self.capacitated:
             cap = problem.capacity
+            assert cap is not None
             order, cptr = pairs.by_col(m)
             xo = x[order]
             dco = d[pairs.rows[order]]
@@ -170,9 +179,16 @@ class FacilityLocation:
             what = "capacity" if self.capacitated else "assignment"
             raise InfeasibleError(
                 f"{self.name} on {problem.name}: no assignment satisfies the constraints",
-                [f"constraint '{what}'" + (": single-source demand cannot be packed into the sites' capacities"
-                                           if self.single_source else "")
-                 + (f" with exactly p = {self.p} sites" if self.p is not None else "")])
+                [
+                    f"constraint '{what}'"
+                    + (
+                        ": single-source demand cannot be packed into the sites' capacities"
+                        if self.single_source
+                        else ""
+                    )
+                    + (f" with exactly p = {self.p} sites" if self.p is not None else "")
+                ],
+            )
         if not info.has_solution:
             from ..solver import require_solution
 
@@ -186,7 +202,7 @@ class FacilityLocation:
         xs = (pairs, xv)
         return sites, ((xs, far_mask) if far_cost is not None else xs), info
 
-    def _result(self, problem: LocationProblem, sites: np.ndarray, x, info: SolveInfo) -> LocationResult:
+    def _result(self, problem: LocationProblem, sites: np.ndarray, x: Any, info: SolveInfo) -> LocationResult:
         c = problem.weighted_cost
         if self.capacitated:
             pairs, xv = x
@@ -203,18 +219,34 @@ class FacilityLocation:
             frac = np.ones(len(rows))
         assign = float((c[rows, cols] * frac).sum())
         has_fixed = self.use_fixed_cost and problem.fixed_cost is not None
-        fixed = float(problem.fixed_cost[sites].sum()) if has_fixed else 0.0
+        fixed = float(problem.fixed_cost[sites].sum()) if problem.fixed_cost is not None and has_fixed else 0.0
         obj = assign + fixed
         total_w = float(problem.demand.sum())
         metrics = {"assignment_cost": assign, "fixed_cost": fixed, "n_sites": int(len(sites))}
         if not problem.cost_is_total and total_w > 0:
             metrics["mean_distance"] = float((problem.weighted_cost[rows, cols] * frac).sum()) / total_w
-        return LocationResult(self.name, problem, np.asarray(sites, dtype=int), rows, cols, frac, obj, info,
-                              metrics=MappingProxyType(metrics))
+        return LocationResult(
+            self.name,
+            problem,
+            np.asarray(sites, dtype=int),
+            rows,
+            cols,
+            frac,
+            obj,
+            info,
+            metrics=MappingProxyType(metrics),
+        )
 
 
-def ufl(cost, fixed_cost=None, *, demand=None, required=None, options: SolverOptions | None = None,
-        **solver_kw) -> LocationResult:
+def ufl(
+    cost: ArrayLike,
+    fixed_cost: ArrayLike = None,
+    *,
+    demand: ArrayLike = None,
+    required: Sequence[Hashable] | None = None,
+    options: SolverOptions | None = None,
+    **solver_kw: Any,
+) -> LocationResult:
     """Uncapacitated facility location (function form of :class:`FacilityLocation`).
 
     Examples
@@ -227,8 +259,17 @@ def ufl(cost, fixed_cost=None, *, demand=None, required=None, options: SolverOpt
     return FacilityLocation(required=required, options=make_options(options, **solver_kw)).solve(prob)
 
 
-def cfl(cost, fixed_cost=None, capacity=None, *, demand=None, single_source: bool = False, required=None,
-        options: SolverOptions | None = None, **solver_kw) -> LocationResult:
+def cfl(
+    cost: ArrayLike,
+    fixed_cost: ArrayLike = None,
+    capacity: ArrayLike = None,
+    *,
+    demand: ArrayLike = None,
+    single_source: bool = False,
+    required: Sequence[Hashable] | None = None,
+    options: SolverOptions | None = None,
+    **solver_kw: Any,
+) -> LocationResult:
     """Capacitated facility location, splittable (default) or single-source.
 
     Examples
@@ -238,15 +279,31 @@ def cfl(cost, fixed_cost=None, capacity=None, *, demand=None, single_source: boo
     ((0, 1), 20.0)
     """
     prob = as_problem(cost, demand, fixed_cost=fixed_cost, capacity=capacity)
-    return FacilityLocation(capacitated=True, single_source=single_source, required=required,
-                            options=make_options(options, **solver_kw)).solve(prob)
+    return FacilityLocation(
+        capacitated=True, single_source=single_source, required=required, options=make_options(options, **solver_kw)
+    ).solve(prob)
 
 
-def capacitated_p_median(cost, p: int, capacity=None, *, demand=None, required=None, fill_required: bool = False,
-                         single_source: bool = False, options: SolverOptions | None = None,
-                         **solver_kw) -> LocationResult:
+def capacitated_p_median(
+    cost: ArrayLike,
+    p: int,
+    capacity: ArrayLike = None,
+    *,
+    demand: ArrayLike = None,
+    required: Sequence[Hashable] | None = None,
+    fill_required: bool = False,
+    single_source: bool = False,
+    options: SolverOptions | None = None,
+    **solver_kw: Any,
+) -> LocationResult:
     """Capacitated p-median: exactly ``p`` sites, capacities respected, no opening costs."""
     prob = as_problem(cost, demand, capacity=capacity)
-    return FacilityLocation(capacitated=True, single_source=single_source, p=p, required=required,
-                            fill_required=fill_required, use_fixed_cost=False,
-                            options=make_options(options, **solver_kw)).solve(prob)
+    return FacilityLocation(
+        capacitated=True,
+        single_source=single_source,
+        p=p,
+        required=required,
+        fill_required=fill_required,
+        use_fixed_cost=False,
+        options=make_options(options, **solver_kw),
+    ).solve(prob)

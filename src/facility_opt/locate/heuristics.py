@@ -19,8 +19,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["greedy_p_median", "vertex_substitution", "multistart_p_median", "assignment_cost", "lagrangian_bound",
-           "lagrangian_value", "LagrangianBound", "big_cost", "finite_cost"]
+__all__ = [
+    "greedy_p_median",
+    "vertex_substitution",
+    "multistart_p_median",
+    "assignment_cost",
+    "lagrangian_bound",
+    "lagrangian_value",
+    "LagrangianBound",
+    "lagrangian_reductions",
+    "big_cost",
+    "finite_cost",
+]
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +80,9 @@ def greedy_p_median(cost: np.ndarray, p: int, required: np.ndarray | None = None
     return np.array(sorted(chosen), dtype=int)
 
 
-def vertex_substitution(cost: np.ndarray, open_sites: np.ndarray, required: np.ndarray | None = None,
-                        max_iter: int = 10_000) -> np.ndarray:
+def vertex_substitution(
+    cost: np.ndarray, open_sites: np.ndarray, required: np.ndarray | None = None, max_iter: int = 10_000
+) -> np.ndarray:
     """Best-improvement vertex substitution (swap one open for one closed site) to a local optimum.
 
     Each iteration evaluates all swaps at once: for a closed site ``c`` and an open site ``r``,
@@ -94,7 +105,7 @@ def vertex_substitution(cost: np.ndarray, open_sites: np.ndarray, required: np.n
     if required is not None and len(required):
         fixed[np.asarray(required, dtype=int)] = True
     rows = np.arange(n)
-    for it in range(max_iter):
+    for _ in range(max_iter):
         op = np.flatnonzero(is_open)
         if len(op) == m:
             break
@@ -119,8 +130,7 @@ def vertex_substitution(cost: np.ndarray, open_sites: np.ndarray, required: np.n
         counts = np.bincount(first, minlength=len(op))
         has = np.flatnonzero(counts)
         loss = np.zeros((len(op), m))
-        loss[has] = np.add.reduceat(extra[np.argsort(first, kind="stable")],
-                                    (np.cumsum(counts) - counts)[has], axis=0)
+        loss[has] = np.add.reduceat(extra[np.argsort(first, kind="stable")], (np.cumsum(counts) - counts)[has], axis=0)
         delta = loss - gain[None, :]
         delta[:, is_open] = np.inf
         delta[fixed[op], :] = np.inf
@@ -135,8 +145,9 @@ def vertex_substitution(cost: np.ndarray, open_sites: np.ndarray, required: np.n
     return np.flatnonzero(is_open)
 
 
-def multistart_p_median(cost: np.ndarray, p: int, required: np.ndarray | None = None, starts: int = 8,
-                        seed: int = 0) -> np.ndarray:
+def multistart_p_median(
+    cost: np.ndarray, p: int, required: np.ndarray | None = None, starts: int = 8, seed: int = 0
+) -> np.ndarray:
     """Vertex substitution from the greedy solution and from ``starts`` random ones (fixed seed).
 
     A single descent from the greedy start can stop 1 % above the optimum (pmed22); a handful of
@@ -171,8 +182,9 @@ class LagrangianBound:
     primal_value: float = np.inf
 
 
-def lagrangian_value(cost: np.ndarray, lam: np.ndarray, p: int, required: np.ndarray,
-                     free: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+def lagrangian_value(
+    cost: np.ndarray, lam: np.ndarray, p: int, required: np.ndarray, free: np.ndarray
+) -> tuple[float, np.ndarray, np.ndarray]:
     """``L(lam)``, the site values ``rho`` and the open sites of the relaxed solution (ties: lowest index)."""
     red = np.minimum(cost - lam[:, None], 0.0)
     rho = red.sum(axis=0)
@@ -187,9 +199,16 @@ def lagrangian_value(cost: np.ndarray, lam: np.ndarray, p: int, required: np.nda
     return value, rho, chosen
 
 
-def lagrangian_bound(cost: np.ndarray, p: int, upper: float, required: np.ndarray | None = None,
-                     max_iter: int = 3000, start: np.ndarray | None = None, target_gap: float = 0.0,
-                     integral: bool = False) -> LagrangianBound:
+def lagrangian_bound(
+    cost: np.ndarray,
+    p: int,
+    upper: float,
+    required: np.ndarray | None = None,
+    max_iter: int = 3000,
+    start: np.ndarray | None = None,
+    target_gap: float = 0.0,
+    integral: bool = False,
+) -> LagrangianBound:
     """Lower bound on the p-median cost by Lagrangian relaxation of the assignment constraints.
 
     ``L(lam) = sum_i lam_i + sum of the p smallest rho_j``, ``rho_j = sum_i min(0, c_ij - lam_i)``,
@@ -211,7 +230,7 @@ def lagrangian_bound(cost: np.ndarray, p: int, upper: float, required: np.ndarra
     best_val, best_lam, best_rho, best_chosen = -np.inf, lam, None, None
     theta, stall, it = 2.0, 0, 0
     prim_val, prim_sites, seen = np.inf, None, set()
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007 - the last count is returned
         val, rho, chosen = lagrangian_value(c, lam, p, req, free)
         # Lagrangian heuristic: the open sites of the relaxed solution are a feasible p-median
         key = np.flatnonzero(chosen).tobytes()
@@ -237,4 +256,38 @@ def lagrangian_bound(cost: np.ndarray, p: int, upper: float, required: np.ndarra
         if norm == 0.0:  # the Lagrangian solution is feasible, hence optimal for this lam
             break
         lam = lam + theta * (upper - val) / norm * g
+    assert best_rho is not None and best_chosen is not None  # the first iteration always improves on -inf
     return LagrangianBound(best_val, best_lam, best_rho, np.flatnonzero(best_chosen), it, prim_sites, prim_val)
+
+
+def _site_mask(c: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    out = np.zeros(c.shape[1], dtype=bool)
+    out[idx] = True
+    return out
+
+
+def lagrangian_reductions(
+    c: np.ndarray, req: np.ndarray, inc: np.ndarray, ub: float, lag: LagrangianBound, tol: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lagrangian reduction tests: anything whose forced Lagrangian bound exceeds the incumbent cannot be
+    part of a strictly better solution. Returns the pairs kept, the sites fixed closed and those fixed open."""
+    n, m = c.shape
+    slack = ub - lag.bound + tol
+    rho, lam = lag.rho, lag.multipliers
+    chosen = _site_mask(c, lag.chosen)
+    is_req = _site_mask(c, req)
+    free_in = chosen & ~is_req
+    free_out = ~chosen & ~is_req
+    rho_last_in = rho[free_in].max() if free_in.any() else 0.0
+    rho_first_out = rho[free_out].min() if free_out.any() else np.inf
+    open_penalty = np.where(chosen, 0.0, rho - rho_last_in)  # cost of forcing j open
+    close_penalty = np.where(free_in, rho_first_out - rho, 0.0)  # cost of forcing j closed
+    site_out = free_out & (open_penalty > slack)
+    site_in = free_in & (close_penalty > slack)
+    with np.errstate(invalid="ignore"):
+        pair_pen = np.maximum(c - lam[:, None], 0.0) + open_penalty[None, :]
+    keep = np.isfinite(c) & (pair_pen <= slack) & ~site_out[None, :]
+    site_out &= ~_site_mask(c, inc)
+    keep[np.arange(n), inc[np.argmin(c[:, inc], axis=1)]] = True  # the incumbent's own pairs
+    keep &= ~site_out[None, :] & np.isfinite(c)  # (an incumbent that cannot serve everyone has inf pairs)
+    return keep, site_out, site_in

@@ -84,12 +84,26 @@ class _Tokens:
             raise self.error(f"expected an integer {what}, got {tok!r}")
         return int(val) if integer else val
 
+    def count(self, what: str) -> int:
+        """An integer token (a header's sizes, p)."""
+        v = self.number(what, integer=True)
+        assert not isinstance(v, str)
+        return int(v)
+
+    def real(self, what: str) -> float:
+        """A finite number token."""
+        v = self.number(what)
+        assert not isinstance(v, str)
+        return v
+
     def ints_block(self, count: int, what: str) -> np.ndarray:
         """``count`` numbers at once (fast path for large files), with the same error reporting."""
         if self.remaining() < count:
-            raise self._err(self.lines[-1] if self.lines else None,
-                            f"file ends early: expected {count} numbers for {what}, found {self.remaining()}")
-        chunk = self.tokens[self.pos:self.pos + count]
+            raise self._err(
+                self.lines[-1] if self.lines else None,
+                f"file ends early: expected {count} numbers for {what}, found {self.remaining()}",
+            )
+        chunk = self.tokens[self.pos : self.pos + count]
         try:
             arr = np.array(chunk, dtype=float)
         except ValueError:
@@ -125,10 +139,18 @@ def detect_format(path: str | Path) -> Format:
                 return "pmed"
             if len(parts) == 2:
                 return "cap"
-            raise DataValidationError([DataIssue(str(path), ln, None,
-                                                 f"cannot tell the OR-Library format: the first line has "
-                                                 f"{len(parts)} fields (p-median: 'n_vertices n_edges p'; "
-                                                 "warehouse: 'm n')")])
+            raise DataValidationError(
+                [
+                    DataIssue(
+                        str(path),
+                        ln,
+                        None,
+                        f"cannot tell the OR-Library format: the first line has "
+                        f"{len(parts)} fields (p-median: 'n_vertices n_edges p'; "
+                        "warehouse: 'm n')",
+                    )
+                ]
+            )
     raise DataValidationError([DataIssue(str(path), None, None, "the file is empty")])
 
 
@@ -147,7 +169,7 @@ def all_pairs_shortest(g: np.ndarray) -> np.ndarray:
         return d
     from scipy.sparse.csgraph import csgraph_from_dense, shortest_path
 
-    return shortest_path(csgraph_from_dense(g, null_value=np.inf), method="D", directed=False)
+    return np.asarray(shortest_path(csgraph_from_dense(g, null_value=np.inf), method="D", directed=False))
 
 
 def read_pmed(path: str | Path) -> OrlibInstance:
@@ -161,9 +183,9 @@ def read_pmed(path: str | Path) -> OrlibInstance:
     """
     path = Path(path)
     tk = _Tokens(path)
-    n = tk.number("the number of vertices", integer=True)
-    n_edges = tk.number("the number of edges", integer=True)
-    p = tk.number("p", integer=True)
+    n = tk.count("the number of vertices")
+    n_edges = tk.count("the number of edges")
+    p = tk.count("p")
     if n <= 0:
         raise tk.error(f"the number of vertices must be positive, got {n}")
     if n_edges < 0:
@@ -173,8 +195,7 @@ def read_pmed(path: str | Path) -> OrlibInstance:
     start = tk.pos
     arr = tk.ints_block(3 * n_edges, f"{n_edges} edges 'i j cost'").reshape(-1, 3)
     if tk.remaining():
-        raise tk.error(f"unexpected data after the {n_edges} edges declared in the header: {tk.take('')!r}",
-                       at=tk.pos)
+        raise tk.error(f"unexpected data after the {n_edges} edges declared in the header: {tk.take('')!r}", at=tk.pos)
     i = arr[:, 0]
     j = arr[:, 1]
     c = arr[:, 2]
@@ -200,8 +221,11 @@ def read_pmed(path: str | Path) -> OrlibInstance:
     dist = all_pairs_shortest(g)
     unreachable = np.flatnonzero(~np.isfinite(dist[0]))
     if len(unreachable):
-        raise tk._err(None, f"the graph is not connected: vertices {[int(v) + 1 for v in unreachable[:10]]} cannot be "
-                            "reached from vertex 1")
+        raise tk._err(
+            None,
+            f"the graph is not connected: vertices {[int(v) + 1 for v in unreachable[:10]]} cannot be "
+            "reached from vertex 1",
+        )
     ids = list(range(1, n + 1))
     prob = LocationProblem.from_cost_matrix(dist, demand_ids=ids, site_ids=ids, name=path.stem)
     return OrlibInstance(path.stem, "pmed", prob, int(p))
@@ -215,8 +239,8 @@ def read_cap(path: str | Path, capacity: float | None = None) -> OrlibInstance:
     """
     path = Path(path)
     tk = _Tokens(path)
-    m = tk.number("the number of warehouses m", integer=True)
-    n = tk.number("the number of customers n", integer=True)
+    m = tk.count("the number of warehouses m")
+    n = tk.count("the number of customers n")
     if m <= 0 or n <= 0:
         raise tk.error(f"m and n must be positive, got m={m}, n={n}")
     caps = np.empty(m)
@@ -224,18 +248,18 @@ def read_cap(path: str | Path, capacity: float | None = None) -> OrlibInstance:
     symbolic = np.zeros(m, dtype=bool)
     for k in range(m):
         v = tk.number(f"the capacity of warehouse {k + 1}", allow=("capacity",))
-        if v == "capacity":
+        if isinstance(v, str):  # the token "capacity"
             symbolic[k] = True
             caps[k] = np.nan
         else:
             caps[k] = v
-        fixed[k] = tk.number(f"the fixed cost of warehouse {k + 1}")
+        fixed[k] = tk.real(f"the fixed cost of warehouse {k + 1}")
         if caps[k] < 0 or fixed[k] < 0:
             raise tk.error(f"warehouse {k + 1}: capacity and fixed cost must be >= 0")
     demand = np.empty(n)
     cost = np.empty((n, m))
     for i in range(n):
-        demand[i] = tk.number(f"the demand of customer {i + 1}")
+        demand[i] = tk.real(f"the demand of customer {i + 1}")
         if demand[i] < 0:
             raise tk.error(f"customer {i + 1}: negative demand {demand[i]:g}")
         at = tk.pos
@@ -244,12 +268,17 @@ def read_cap(path: str | Path, capacity: float | None = None) -> OrlibInstance:
         if len(bad):
             raise tk.error(f"customer {i + 1}: negative allocation cost {cost[i, bad[0]]:g}", at=at + bad[0])
     if tk.remaining():
-        raise tk.error(f"unexpected data after the {n} customers declared in the header: {tk.take('')!r}",
-                       at=tk.pos)
+        raise tk.error(f"unexpected data after the {n} customers declared in the header: {tk.take('')!r}", at=tk.pos)
     caps[symbolic] = demand.sum() if capacity is None else capacity
     prob = LocationProblem.from_cost_matrix(
-        cost, demand, capacity=caps, fixed_cost=fixed, demand_ids=list(range(1, n + 1)),
-        site_ids=list(range(1, m + 1)), cost_is_total=True, name=path.stem,
+        cost,
+        demand,
+        capacity=caps,
+        fixed_cost=fixed,
+        demand_ids=list(range(1, n + 1)),
+        site_ids=list(range(1, m + 1)),
+        cost_is_total=True,
+        name=path.stem,
     )
     return OrlibInstance(path.stem, "cap", prob)
 

@@ -22,13 +22,14 @@ import time
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 
-from ..solver import SolveInfo, SolverOptions
-from ._build import combine_infos, make_options
+from ..solver import SolveInfo, SolverOptions, combine_infos
+from ._build import make_options
 from ._checks import check_p, check_reachable
-from ._problem import LocationProblem, as_problem
+from ._problem import ArrayLike, LocationProblem, as_problem
 from ._result import LocationResult, nearest_assignment
 from .covering import solve_cover
 from .heuristics import greedy_p_median, vertex_substitution
@@ -48,8 +49,9 @@ class PCenter:
 
     name = "p-center"
 
-    def _cover(self, problem: LocationProblem, within: np.ndarray, req: np.ndarray, subset: np.ndarray,
-               infos: list[SolveInfo]) -> np.ndarray | None:
+    def _cover(
+        self, problem: LocationProblem, within: np.ndarray, req: np.ndarray, subset: np.ndarray, infos: list[SolveInfo]
+    ) -> np.ndarray | None:
         """At most ``p`` sites covering every demand point within the radius (``within``), or None.
 
         Solves the covering MIP on ``subset`` (grown in place with the farthest uncovered points)
@@ -68,15 +70,15 @@ class PCenter:
                 return None
             # spend the sites left (up to p) greedily on the demand points still uncovered
             covered = within[:, sites].any(axis=1)
-            sites = list(sites)
-            while len(sites) < self.p and not covered.all():
+            picked = list(sites)
+            while len(picked) < self.p and not covered.all():
                 gain = within[~covered].sum(axis=0)
                 j = int(np.argmax(gain))  # ties: lowest index
                 if gain[j] == 0:
                     break
-                sites.append(j)
+                picked.append(j)
                 covered |= within[:, j]
-            sites = np.sort(np.asarray(sites, dtype=int))
+            sites = np.sort(np.asarray(picked, dtype=int))
             uncovered = np.flatnonzero(~covered)
             if len(uncovered) == 0:
                 return sites
@@ -117,19 +119,45 @@ class PCenter:
         sites = greedy_p_median(c, self.p, best_sites) if len(best_sites) < self.p else best_sites
         rows, cols = nearest_assignment(problem, np.sort(sites))
         radius = float(c[rows, cols].max())
-        info = combine_infos(infos, status="optimal", objective=radius, bound=radius, extra_solve=t_pre,
-                             solver=infos[-1].solver if infos else "heuristic",
-                             extra={"method": "bisection over distance levels, covering on a growing subset of "
-                                              "demand points", "covering_solves": len(infos),
-                                    "subset_size": int(subset.sum())})
+        info = combine_infos(
+            infos,
+            status="optimal",
+            objective=radius,
+            bound=radius,
+            extra_solve=t_pre,
+            solver=infos[-1].solver if infos else "heuristic",
+            extra={
+                "method": "bisection over distance levels, covering on a growing subset of demand points",
+                "covering_solves": len(infos),
+                "subset_size": int(subset.sum()),
+            },
+        )
         total = float(problem.demand.sum())
-        metrics = {"max_distance": radius,
-                   "mean_distance": float(problem.weighted_cost[rows, cols].sum()) / total if total else float("nan")}
-        return LocationResult(self.name, problem, np.sort(sites), rows, cols, np.ones(len(rows)), radius, info,
-                              metrics=MappingProxyType(metrics))
+        metrics = {
+            "max_distance": radius,
+            "mean_distance": float(problem.weighted_cost[rows, cols].sum()) / total if total else float("nan"),
+        }
+        return LocationResult(
+            self.name,
+            problem,
+            np.sort(sites),
+            rows,
+            cols,
+            np.ones(len(rows)),
+            radius,
+            info,
+            metrics=MappingProxyType(metrics),
+        )
 
 
-def p_center(cost, p: int, *, required=None, options: SolverOptions | None = None, **solver_kw) -> LocationResult:
+def p_center(
+    cost: ArrayLike,
+    p: int,
+    *,
+    required: Sequence[Hashable] | None = None,
+    options: SolverOptions | None = None,
+    **solver_kw: Any,
+) -> LocationResult:
     """Solve a p-center problem (function form of :class:`PCenter`); objective = the largest distance.
 
     Examples

@@ -42,23 +42,25 @@ import time
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
-from ..solver import SolveInfo, SolverOptions
-from ._build import Model, Pairs, combine_infos, make_options, pair_labels
+from ..solver import SolveInfo, SolverOptions, Status, combine_infos, require_solution
+from ._benders import LpPhase, RadiusCuts, lp_phase, make_master, mip_phase
+from ._build import Pairs, make_options
 from ._checks import check_p, check_reachable, check_served
+from ._lagrangian_bnb import lagrangian_branch_and_bound
+from ._pmedian_mip import classic_mip
 from ._problem import LocationProblem, as_problem
 from ._result import LocationResult, nearest_assignment
-from ._lagrangian_bnb import lagrangian_branch_and_bound
-from ._benders import RadiusCuts, lp_phase, make_master, mip_phase
 from .heuristics import (
     LagrangianBound,
     assignment_cost,
     big_cost,
     finite_cost,
     lagrangian_bound,
+    lagrangian_reductions,
     lagrangian_value,
     multistart_p_median,
     vertex_substitution,
@@ -119,24 +121,33 @@ class PMedian:
         elif method == "lagrangian":
             sites, info = self._reduced(problem, req, bnb=True)
         else:
-            raise ValueError(f"unknown p-median method {self.method!r}; "
-                             "use auto, benders, reduced, lagrangian, classic or sparse")
-        log.info("p-median %s p=%d (%s): %s in %.2f s", problem.name, self.p, method, info.status,
-                 time.perf_counter() - t0)
+            raise ValueError(
+                f"unknown p-median method {self.method!r}; use auto, benders, reduced, lagrangian, classic or sparse"
+            )
+        log.info(
+            "p-median %s p=%d (%s): %s in %.2f s", problem.name, self.p, method, info.status, time.perf_counter() - t0
+        )
+        require_solution(info, f"{self.name} on {problem.name}")  # a time limit without any solution
         return self._result(problem, sites, info)
 
     # ------------------------------------------------------------------ results
     def _result(self, problem: LocationProblem, sites: np.ndarray, info: SolveInfo) -> LocationResult:
         sites = np.sort(np.asarray(sites, dtype=int))
-        rows, cols = nearest_assignment(problem, sites) if len(sites) else (np.arange(problem.n_demand),
-                                                                            np.full(problem.n_demand, -1))
+        rows, cols = (
+            nearest_assignment(problem, sites)
+            if len(sites)
+            else (np.arange(problem.n_demand), np.full(problem.n_demand, -1))
+        )
         check_served(problem, sites, cols, self.p, self.name)
         obj = float(problem.weighted_cost[rows, cols].sum())
         total_w = float(problem.demand.sum())
-        metrics = {"mean_distance": obj / total_w if total_w > 0 else float("nan"),
-                   "max_distance": float(problem.cost[rows, cols].max())}
-        return LocationResult(self.name, problem, sites, rows, cols, np.ones(len(rows)), obj, info,
-                              metrics=MappingProxyType(metrics))
+        metrics = {
+            "mean_distance": obj / total_w if total_w > 0 else float("nan"),
+            "max_distance": float(problem.cost[rows, cols].max()),
+        }
+        return LocationResult(
+            self.name, problem, sites, rows, cols, np.ones(len(rows)), obj, info, metrics=MappingProxyType(metrics)
+        )
 
     # ------------------------------------------------------------------ methods
     def _time_left(self, t0: float) -> float | None:
@@ -158,10 +169,13 @@ class PMedian:
             cand = vertex_substitution(c, lag.primal_sites, req)
             if assignment_cost(c, cand) < ub:
                 inc, ub = cand, assignment_cost(c, cand)
-                lag = lagrangian_bound(c, self.p, ub, req, integral=integral, start=lag.multipliers,
-                                       max_iter=1000)
-        extra = {"method": "lagrangian" if bnb else "reduced", "incumbent": ub, "lagrangian_bound": lag.bound,
-                 "lagrangian_iterations": lag.iterations}
+                lag = lagrangian_bound(c, self.p, ub, req, integral=integral, start=lag.multipliers, max_iter=1000)
+        extra = {
+            "method": "lagrangian" if bnb else "reduced",
+            "incumbent": ub,
+            "lagrangian_bound": lag.bound,
+            "lagrangian_iterations": lag.iterations,
+        }
         return self._finish(problem, req, inc, ub, lag, extra, t0, "bnb" if bnb else "mip")
 
     def _benders(self, problem: LocationProblem, req: np.ndarray) -> tuple[np.ndarray, SolveInfo]:
@@ -200,22 +214,54 @@ class PMedian:
         free = ~fixed_open
         val, rho, chosen = lagrangian_value(c, lp.multipliers, self.p, req, free)
         lag = LagrangianBound(val, lp.multipliers, rho, np.flatnonzero(chosen), lp.rounds)
-        extra = {"method": "benders", "incumbent": ub, "lp_bound": lp.bound, "lagrangian_bound": val,
-                 "lp_rounds": lp.rounds, "lp_cuts": master.n_cuts, "lp_seconds": round(lp.seconds, 4),
-                 "master": master.solver}
-        return self._finish(problem, req, inc, ub, lag, extra, t0, "bnb" if few else "benders",
-                            lp=lp, oracle=oracle, fixed_open=fixed_open, bound=max(lp.bound, val))
+        extra = {
+            "method": "benders",
+            "incumbent": ub,
+            "lp_bound": lp.bound,
+            "lagrangian_bound": val,
+            "lp_rounds": lp.rounds,
+            "lp_cuts": master.n_cuts,
+            "lp_seconds": round(lp.seconds, 4),
+            "master": master.solver,
+        }
+        assert inc is not None  # the LP-guided candidate always beats ub = inf
+        return self._finish(
+            problem,
+            req,
+            inc,
+            ub,
+            lag,
+            extra,
+            t0,
+            "bnb" if few else "benders",
+            lp=lp,
+            oracle=oracle,
+            fixed_open=fixed_open,
+            bound=max(lp.bound, val),
+        )
 
-    def _finish(self, problem: LocationProblem, req: np.ndarray, inc: np.ndarray, ub: float, lag: LagrangianBound,
-                extra: dict, t0: float, finisher: str, *, lp=None, oracle=None, fixed_open=None,
-                bound: float | None = None) -> tuple[np.ndarray, SolveInfo]:
+    def _finish(
+        self,
+        problem: LocationProblem,
+        req: np.ndarray,
+        inc: np.ndarray,
+        ub: float,
+        lag: LagrangianBound,
+        extra: dict[str, Any],
+        t0: float,
+        finisher: str,
+        *,
+        lp: LpPhase | None = None,
+        oracle: RadiusCuts | None = None,
+        fixed_open: np.ndarray | None = None,
+        bound: float | None = None,
+    ) -> tuple[np.ndarray, SolveInfo]:
         """From an incumbent and a Lagrangian bound: prove it, or reduce and finish with ``finisher``.
 
         ``finisher``: "bnb" (Lagrangian branch and bound), "mip" (the reduced classic MIP) or
         "benders" (the Benders master MIP of :func:`~facility_opt.locate._benders.mip_phase`).
         """
         c = problem.weighted_cost
-        n, m = c.shape
         integral = _is_integral(c)
         bound = lag.bound if bound is None else bound
         lb = float(np.ceil(bound - 1e-6)) if integral else bound
@@ -224,71 +270,123 @@ class PMedian:
         tol = 1e-9 * max(1.0, abs(ub))
         if lb >= ub - tol:
             extra.update(mip_variables=0, proven_by="lagrangian bound" if lp is None else "LP bound")
-            return inc, combine_infos([], status="optimal", objective=ub, bound=lb, extra_solve=t_heur,
-                                      solver="lagrangian" if lp is None else "benders", extra=extra)
+            return inc, combine_infos(
+                [],
+                status="optimal",
+                objective=ub,
+                bound=lb,
+                extra_solve=t_heur,
+                solver="lagrangian" if lp is None else "benders",
+                extra=extra,
+            )
         if finisher == "benders":
-            c_fin = finite_cost(c)
-            sites, value, bd, complete, stats = mip_phase(
-                oracle, lp, inc, ub, fixed_open, integral=integral, time_limit=self._time_left(t0),
-                polish=lambda s: vertex_substitution(c_fin, s, req))
-            extra.update(stats)
-            return sites, combine_infos([], status="optimal" if complete else "feasible", objective=value,
-                                        bound=float(np.ceil(bd - 1e-6)) if integral and not complete else bd,
-                                        extra_solve=time.perf_counter() - t0, solver=f"benders-{lp.master.solver}",
-                                        extra=extra)
-        # Lagrangian reduction tests: anything whose forced Lagrangian bound exceeds the incumbent
-        # cannot be part of a strictly better solution.
-        slack = ub - lag.bound + tol
-        rho, lam = lag.rho, lag.multipliers
-        chosen = np.zeros(m, dtype=bool)
-        chosen[lag.chosen] = True
-        is_req = np.zeros(m, dtype=bool)
-        is_req[req] = True
-        free_in = chosen & ~is_req
-        free_out = ~chosen & ~is_req
-        rho_last_in = rho[free_in].max() if free_in.any() else 0.0
-        rho_first_out = rho[free_out].min() if free_out.any() else np.inf
-        open_penalty = np.where(chosen, 0.0, rho - rho_last_in)  # cost of forcing j open
-        close_penalty = np.where(free_in, rho_first_out - rho, 0.0)  # cost of forcing j closed
-        site_out = free_out & (open_penalty > slack)
-        site_in = free_in & (close_penalty > slack)
-        with np.errstate(invalid="ignore"):
-            pair_pen = np.maximum(c - lam[:, None], 0.0) + open_penalty[None, :]
-        keep = np.isfinite(c) & (pair_pen <= slack) & ~site_out[None, :]
-        inc_mask = np.zeros(m, dtype=bool)
-        inc_mask[inc] = True
-        site_out &= ~inc_mask
-        keep[np.arange(n), inc[np.argmin(c[:, inc], axis=1)]] = True  # the incumbent's own pairs
-        keep &= ~site_out[None, :] & np.isfinite(c)  # (an incumbent that cannot serve everyone has inf pairs)
-        forced_open = is_req | site_in
-        extra.update(sites_fixed_closed=int(site_out.sum()), sites_fixed_open=int(site_in.sum()),
-                     pairs_kept=int(keep.sum()), pairs_total=int(np.isfinite(c).sum()))
+            assert lp is not None and oracle is not None and fixed_open is not None
+            return self._finish_benders(c, req, inc, ub, extra, t0, lp, oracle, fixed_open, integral)
+        keep, site_out, site_in = lagrangian_reductions(c, req, inc, ub, lag, tol)
+        forced_open = site_in.copy()
+        forced_open[req] = True
+        extra.update(
+            sites_fixed_closed=int(site_out.sum()),
+            sites_fixed_open=int(site_in.sum()),
+            pairs_kept=int(keep.sum()),
+            pairs_total=int(np.isfinite(c).sum()),
+        )
         log.debug("p-median reductions: %s", extra)
-        t_red = time.perf_counter() - t0
         if finisher == "bnb":
-            cols = np.flatnonzero(~site_out)
-            sub = np.where(keep[:, cols], c[:, cols], np.inf)
-            sub = np.where(np.isfinite(sub), sub, big_cost(c))
-            rmap = np.full(m, -1)
-            rmap[cols] = np.arange(len(cols))
-            res = lagrangian_branch_and_bound(sub, self.p, rmap[np.flatnonzero(forced_open)], rmap[inc],
-                                              lag.multipliers, integral=integral, time_limit=self._time_left(t0))
-            sites = cols[res.sites]
-            extra.update(finisher="lagrangian-bnb", bnb_nodes=res.nodes, bnb_sites=len(cols))
-            st = "optimal" if res.complete else "feasible"
-            return sites, combine_infos([], status=st, objective=assignment_cost(c, sites), bound=res.bound,
-                                        extra_solve=time.perf_counter() - t0, solver="lagrangian-bnb", extra=extra)
-        sites, info = self._mip(problem, Pairs.from_mask(keep), ~site_out, forced_open, inc, t_red - t_heur)
+            return self._finish_bnb(c, inc, lag, extra, t0, keep, site_out, forced_open, integral)
+        t_red = time.perf_counter() - t0
+        sites, info = classic_mip(
+            problem, Pairs.from_mask(keep), ~site_out, forced_open, inc, t_red - t_heur, self.p, self.options
+        )
         extra["mip_variables"] = int(keep.sum() + (~site_out).sum())
         bound = max(info.bound if info.bound is not None else -np.inf, lb)
         if info.has_solution and assignment_cost(c, sites) > ub:
             sites = inc
         obj = assignment_cost(c, sites) if info.has_solution else ub
-        status = info.status if info.has_solution else ("feasible" if info.status != "infeasible" else "optimal")
+        status: Status = (
+            info.status if info.has_solution else ("feasible" if info.status != "infeasible" else "optimal")
+        )
         if not info.has_solution:
             sites = inc
-        return sites, combine_infos([info], status=status, objective=obj, bound=min(bound, obj),
-                                    extra_solve=t_heur, extra=extra)
+        return sites, combine_infos(
+            [info], status=status, objective=obj, bound=min(bound, obj), extra_solve=t_heur, extra=extra
+        )
+
+    def _finish_benders(
+        self,
+        c: np.ndarray,
+        req: np.ndarray,
+        inc: np.ndarray,
+        ub: float,
+        extra: dict[str, Any],
+        t0: float,
+        lp: LpPhase,
+        oracle: RadiusCuts,
+        fixed_open: np.ndarray,
+        integral: bool,
+    ) -> tuple[np.ndarray, SolveInfo]:
+        """Finish on the Benders master MIP (reduced-cost fixing, solve, separate, polish, re-solve)."""
+        c_fin = finite_cost(c)
+        sites, value, bd, complete, stats = mip_phase(
+            oracle,
+            lp,
+            inc,
+            ub,
+            fixed_open,
+            integral=integral,
+            time_limit=self._time_left(t0),
+            polish=lambda s: vertex_substitution(c_fin, s, req),
+        )
+        extra.update(stats)
+        return sites, combine_infos(
+            [],
+            status="optimal" if complete else "feasible",
+            objective=value,
+            bound=float(np.ceil(bd - 1e-6)) if integral and not complete else bd,
+            extra_solve=time.perf_counter() - t0,
+            solver=f"benders-{lp.master.solver}",
+            extra=extra,
+        )
+
+    def _finish_bnb(
+        self,
+        c: np.ndarray,
+        inc: np.ndarray,
+        lag: LagrangianBound,
+        extra: dict[str, Any],
+        t0: float,
+        keep: np.ndarray,
+        site_out: np.ndarray,
+        forced_open: np.ndarray,
+        integral: bool,
+    ) -> tuple[np.ndarray, SolveInfo]:
+        """Finish with Lagrangian branch and bound on the sites and pairs the reductions kept."""
+        cols = np.flatnonzero(~site_out)
+        sub = np.where(keep[:, cols], c[:, cols], np.inf)
+        sub = np.where(np.isfinite(sub), sub, big_cost(c))
+        rmap = np.full(c.shape[1], -1)
+        rmap[cols] = np.arange(len(cols))
+        res = lagrangian_branch_and_bound(
+            sub,
+            self.p,
+            rmap[np.flatnonzero(forced_open)],
+            rmap[inc],
+            lag.multipliers,
+            integral=integral,
+            time_limit=self._time_left(t0),
+        )
+        sites = cols[res.sites]
+        extra.update(finisher="lagrangian-bnb", bnb_nodes=res.nodes, bnb_sites=len(cols))
+        st: Status = "optimal" if res.complete else "feasible"
+        return sites, combine_infos(
+            [],
+            status=st,
+            objective=assignment_cost(c, sites),
+            bound=res.bound,
+            extra_solve=time.perf_counter() - t0,
+            solver="lagrangian-bnb",
+            extra=extra,
+        )
 
     def _classic(self, problem: LocationProblem, req: np.ndarray) -> tuple[np.ndarray, SolveInfo]:
         c = problem.weighted_cost
@@ -296,7 +394,9 @@ class PMedian:
         inc = self._incumbent(c, req) if self.options.warm_start else None
         forced = np.zeros(m, dtype=bool)
         forced[req] = True
-        sites, info = self._mip(problem, Pairs.from_mask(np.isfinite(c)), np.ones(m, dtype=bool), forced, inc, 0.0)
+        sites, info = classic_mip(
+            problem, Pairs.from_mask(np.isfinite(c)), np.ones(m, dtype=bool), forced, inc, 0.0, self.p, self.options
+        )
         return sites, combine_infos([info], extra={"method": "classic", "mip_variables": int(np.isfinite(c).sum() + m)})
 
     def _sparse(self, problem: LocationProblem, req: np.ndarray, k0: int | None = None) -> tuple[np.ndarray, SolveInfo]:
@@ -317,71 +417,23 @@ class PMedian:
             rounds += 1
             keep = rank < k[:, None]
             far_cost = np.where(k < n_fin, c[np.arange(n), order[np.arange(n), np.minimum(k, m - 1)]], np.nan)
-            sites, info, far = self._mip(problem, Pairs.from_mask(keep), np.ones(m, dtype=bool), forced, inc, 0.0,
-                                         far_cost=far_cost)
+            sites, info, far = classic_mip(
+                problem,
+                Pairs.from_mask(keep),
+                np.ones(m, dtype=bool),
+                forced,
+                inc,
+                0.0,
+                self.p,
+                self.options,
+                far_cost=far_cost,
+            )
             infos.append(info)
             if not info.has_solution or not far.any():
                 break
             k[far] = np.minimum(2 * k[far], n_fin[far])
             log.debug("sparse p-median round %d: %d demand points use the far slack", rounds, int(far.sum()))
         return sites, combine_infos(infos, extra={"method": "sparse", "rounds": rounds, "k_max": int(k.max())})
-
-    # ------------------------------------------------------------------ the MIP
-    def _mip(self, problem: LocationProblem, pairs: Pairs, allowed: np.ndarray, forced_open: np.ndarray,
-             incumbent: np.ndarray | None, pre_build: float, far_cost: np.ndarray | None = None):
-        c = problem.weighted_cost
-        n, m = c.shape
-        mdl = Model(f"pmedian_{problem.name}")
-        mdl.t0 -= pre_build
-        # sites fixed open get no variable (a bound-fixed column plus a MIP start trips HiGHS 1.16's
-        # presolve offset: it then stops at the start's value, see docs/location_models.md)
-        site_pos = np.flatnonzero(allowed & ~forced_open)
-        y = mdl.variables("y", len(site_pos), cat="Binary", labels=site_pos.tolist())
-        ycol = np.full(m, -1)
-        ycol[site_pos] = np.arange(len(site_pos))
-        n_forced = int(forced_open.sum())
-        x = mdl.variables("x", len(pairs), low=0.0, up=1.0, labels=pair_labels(pairs))
-        obj_vars, obj_coefs = [x], [c[pairs.rows, pairs.cols]]
-        use_far = far_cost is not None and np.isfinite(far_cost).any()
-        if use_far:
-            far_rows = np.flatnonzero(np.isfinite(far_cost))
-            f = mdl.variables("far", len(far_rows), low=0.0, up=1.0, labels=far_rows.tolist())
-            obj_vars.append(f)
-            obj_coefs.append(far_cost[far_rows])
-        mdl.objective(np.concatenate(obj_vars), np.concatenate(obj_coefs))
-        # assignment: every demand point fully served (by a kept pair or the far slack)
-        indptr = pairs.by_row(n)
-        fvar = None
-        if use_far:
-            fvar = np.full(n, None, dtype=object)
-            fvar[far_rows] = f
-        mdl.add_rows(indptr, x, None, "==", 1.0, "assign", row_vars=fvar, skip_empty=False)
-        # strong linking x_ij <= y_j, only where y_j is not fixed open
-        need = ~forced_open[pairs.cols]
-        for k in np.flatnonzero(need).tolist():
-            mdl.add(x[k] - y[ycol[pairs.cols[k]]] <= 0)
-        mdl.add(mdl.expr(y) == self.p - n_forced, "p_sites")
-        opts = self.options
-        if incumbent is not None and opts.warm_start:
-            inc_open = np.zeros(m)
-            inc_open[incumbent] = 1.0
-            mdl.warm_start(y, inc_open[site_pos])
-            near = incumbent[np.argmin(c[:, incumbent], axis=1)]
-            mdl.warm_start(x, (near[pairs.rows] == pairs.cols).astype(float))
-            if use_far:
-                mdl.warm_start(f, np.zeros(len(f)))
-        info = mdl.solve(opts)
-        if not info.has_solution:
-            return (np.zeros(0, dtype=int), info, np.zeros(n, dtype=bool)) if far_cost is not None else \
-                (np.zeros(0, dtype=int), info)
-        yv = Model.values(y)
-        sites = np.union1d(site_pos[yv > 0.5], np.flatnonzero(forced_open))
-        if far_cost is not None:
-            far = np.zeros(n, dtype=bool)
-            if use_far:
-                far[far_rows] = Model.values(f) > 1e-6
-            return sites, info, far
-        return sites, info
 
 
 def p_median(
@@ -426,6 +478,7 @@ def p_median(
     ((0, 2), 3.0)
     """
     prob = as_problem(cost, demand)
-    opts = make_options(options, solver=solver, time_limit=time_limit, gap_rel=gap_rel, threads=threads,
-                        warm_start=warm_start)
+    opts = make_options(
+        options, solver=solver, time_limit=time_limit, gap_rel=gap_rel, threads=threads, warm_start=warm_start
+    )
     return PMedian(p, required, method, opts).solve(prob)
