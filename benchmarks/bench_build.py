@@ -59,9 +59,11 @@ def main() -> None:
     rng = np.random.default_rng(0)
     c = rng.integers(1, 100, (n, n)).astype(float)
     a, b = naive(c, 10), bulk(c, 10)
-    text = (f"# Build overhead, dense p-median {n}x{n} ({n * n} assignment variables, PuLP {pulp.__version__})\n\n"
-            f"| path | build s |\n|---|---|\n| term by term (lpSum of products, one row per pair) | {a:.2f} |\n"
-            f"| bulk (batch variables, lpSum_vars/lpSum_vars_coefs from numpy) | {b:.2f} |\n")
+    text = (
+        f"# Build overhead, dense p-median {n}x{n} ({n * n} assignment variables, PuLP {pulp.__version__})\n\n"
+        f"| path | build s |\n|---|---|\n| term by term (lpSum of products, one row per pair) | {a:.2f} |\n"
+        f"| bulk (batch variables, lpSum_vars/lpSum_vars_coefs from numpy) | {b:.2f} |\n"
+    )
     print(text)
     out = Path(__file__).resolve().parent / "results"
     out.mkdir(exist_ok=True)

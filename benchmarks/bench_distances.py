@@ -28,23 +28,38 @@ from facility_opt.schema import METRIC_CRS
 ROOT = Path(__file__).resolve().parents[1]
 # ../shared beside the main checkout; worktrees sit one level deeper (FACILITY_OPT_SHARED overrides)
 _SHARED = [Path(os.environ["FACILITY_OPT_SHARED"])] if "FACILITY_OPT_SHARED" in os.environ else []
-NERIMA = next((p / "data" / "nerima" for p in [*_SHARED, ROOT / ".." / "shared", ROOT / ".." / ".." / "shared"]
-               if (p / "data" / "nerima").is_dir()), ROOT / ".." / "shared" / "data" / "nerima")
+NERIMA = next(
+    (
+        p / "data" / "nerima"
+        for p in [*_SHARED, ROOT / ".." / "shared", ROOT / ".." / ".." / "shared"]
+        if (p / "data" / "nerima").is_dir()
+    ),
+    ROOT / ".." / "shared" / "data" / "nerima",
+)
 
 
 def load_points():
     z = pd.read_csv(NERIMA / "nerima_chome_2015_census_points.csv", dtype={"key_code": str})
-    zones = gpd.GeoDataFrame({"zone_id": z["key_code"]}, geometry=gpd.points_from_xy(z["rep_lon"], z["rep_lat"]),
-                             crs="EPSG:4326").to_crs(METRIC_CRS)
+    zones = gpd.GeoDataFrame(
+        {"zone_id": z["key_code"]}, geometry=gpd.points_from_xy(z["rep_lon"], z["rep_lat"]), crs="EPSG:4326"
+    ).to_crs(METRIC_CRS)
     frames = []
-    for f in ["nerima_opendata_2018_36_kuritsushougakkou.csv", "nerima_opendata_2018_37_kuritsuchuugakkou.csv",
-              "nerima_opendata_2018_kuritsuhoikuen.csv", "nerima_opendata_2018_33_jidoukan.csv"]:
+    for f in [
+        "nerima_opendata_2018_36_kuritsushougakkou.csv",
+        "nerima_opendata_2018_37_kuritsuchuugakkou.csv",
+        "nerima_opendata_2018_kuritsuhoikuen.csv",
+        "nerima_opendata_2018_33_jidoukan.csv",
+    ]:
         d = pd.read_csv(NERIMA / f)
-        frames.append(pd.DataFrame({"site_id": f.split("_")[-1].removesuffix(".csv") + ":" + d["名称"],
-                                    "lon": d["経度"], "lat": d["緯度"]}))
+        frames.append(
+            pd.DataFrame(
+                {"site_id": f.split("_")[-1].removesuffix(".csv") + ":" + d["名称"], "lon": d["経度"], "lat": d["緯度"]}
+            )
+        )
     s = pd.concat(frames, ignore_index=True).drop_duplicates("site_id")
-    sites = gpd.GeoDataFrame({"site_id": s["site_id"]}, geometry=gpd.points_from_xy(s["lon"], s["lat"]),
-                             crs="EPSG:4326").to_crs(METRIC_CRS)
+    sites = gpd.GeoDataFrame(
+        {"site_id": s["site_id"]}, geometry=gpd.points_from_xy(s["lon"], s["lat"]), crs="EPSG:4326"
+    ).to_crs(METRIC_CRS)
     return zones, sites
 
 
@@ -66,8 +81,11 @@ def jitter(gdf, n, rng, id_col, prefix, sigma):
     base = shapely.get_coordinates(gdf.geometry.to_numpy())
     pick = rng.integers(0, len(base), n)
     xy = base[pick] + rng.normal(0, sigma, (n, 2))
-    return gpd.GeoDataFrame({id_col: [f"{prefix}{i:05d}" for i in range(n)]},
-                            geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=METRIC_CRS)
+    return gpd.GeoDataFrame(
+        {id_col: [f"{prefix}{i:05d}" for i in range(n)]},
+        geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]),
+        crs=METRIC_CRS,
+    )
 
 
 def timed(fn, repeat=1):
@@ -98,9 +116,16 @@ def run_case(name, zones, sites, spacing, max_d, nx_too):
         rows.append(dict(case=name, method="network", engine="cache hit", seconds=t, pairs=len(pairs)))
     finally:
         shutil.rmtree(cache)
-    info = dict(case=name, zones=len(zones), sites=len(sites), grid_spacing_m=spacing,
-                nodes=G.number_of_nodes(), edges=G.number_of_edges(), max_distance_m=max_d,
-                network_build_seconds=round(t_build, 3))
+    info = dict(
+        case=name,
+        zones=len(zones),
+        sites=len(sites),
+        grid_spacing_m=spacing,
+        nodes=G.number_of_nodes(),
+        edges=G.number_of_edges(),
+        max_distance_m=max_d,
+        network_build_seconds=round(t_build, 3),
+    )
     return info, rows
 
 
@@ -116,17 +141,22 @@ def main():
     big_s = jitter(sites, 10 * len(sites), rng, "site_id", "s", 150)
     info, r = run_case("synthetic_10x", big_z, big_s, 50.0, max_d, nx_too=False)
     cases.append(info), rows.extend(r)
-    out = dict(machine=dict(python=platform.python_version(), cpus=os.cpu_count()), cases=cases,
-               timings=[{**x, "seconds": round(x["seconds"], 4)} for x in rows])
+    out = dict(
+        machine=dict(python=platform.python_version(), cpus=os.cpu_count()),
+        cases=cases,
+        timings=[{**x, "seconds": round(x["seconds"], 4)} for x in rows],
+    )
     dest = ROOT / "benchmarks" / "results" / "distances.json"
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(out, indent=2, ensure_ascii=False), encoding="utf-8")
     os.replace(tmp, dest)
     for c in cases:
-        print(f"{c['case']}: {c['zones']} zones x {c['sites']} sites, grid {c['grid_spacing_m']:.0f} m "
-              f"({c['nodes']} nodes, {c['edges']} edges, built in {c['network_build_seconds']} s), "
-              f"max {c['max_distance_m']:.0f} m")
+        print(
+            f"{c['case']}: {c['zones']} zones x {c['sites']} sites, grid {c['grid_spacing_m']:.0f} m "
+            f"({c['nodes']} nodes, {c['edges']} edges, built in {c['network_build_seconds']} s), "
+            f"max {c['max_distance_m']:.0f} m"
+        )
     print(pd.DataFrame(rows).to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     print(f"wrote {dest.relative_to(ROOT)}")
 

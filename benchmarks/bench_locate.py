@@ -92,8 +92,9 @@ def jobs(suite: str, only: str | None) -> list[tuple[str, Path, dict, float]]:
     elif suite == "pcenter":
         ref = pd.read_csv(HERE / "pcenter_pmed_reference.csv").set_index("instance")["radius"]
         for k in parse_range(only, list(range(1, 41))):
-            out.append((f"pmed{k} p-center", BENCH / "pmed" / f"pmed{k}.txt", {"model": "pcenter"},
-                        float(ref[f"pmed{k}"])))
+            out.append(
+                (f"pmed{k} p-center", BENCH / "pmed" / f"pmed{k}.txt", {"model": "pcenter"}, float(ref[f"pmed{k}"]))
+            )
     elif suite == "euclid":
         for p in parse_range(only, list(EUCLID_P)):
             out.append((f"euclid{EUCLID_N}s1 p={p}", Path(f"euclid:{EUCLID_N}:1:{p}"), {}, float("nan")))
@@ -114,8 +115,14 @@ def jobs(suite: str, only: str | None) -> list[tuple[str, Path, dict, float]]:
             if r["capacity"] == "UNCAP":
                 out.append((f"{r['instance']} UFL", f, {"model": "ufl"}, float(r["uncapacitated_optimal"])))
             else:
-                out.append((f"{r['instance']} CFL", f, {"model": "cfl", "capacity": float(r["capacity"])},
-                            float(r["capacitated_optimal"])))
+                out.append(
+                    (
+                        f"{r['instance']} CFL",
+                        f,
+                        {"model": "cfl", "capacity": float(r["capacity"])},
+                        float(r["capacitated_optimal"]),
+                    )
+                )
     else:
         raise SystemExit(f"unknown suite {suite!r}: pmed, pcenter, euclid, ufl, cfl or large")
     return out
@@ -148,18 +155,31 @@ def main() -> None:
                     continue
                 rec = run_one(suite, label, f, dict(kw), published, opts, args.method)
                 records.append(rec)
-                print(f"[run {rep + 1}] {label:18s} obj {rec['objective']:<14.10g} ref {published:<14.10g} "
-                      f"{'OK ' if rec['optimal_match'] else 'MISMATCH'} {rec['status']:8s} "
-                      f"build {rec['build_seconds']:7.3f}s solve {rec['solve_seconds']:8.3f}s "
-                      f"total {rec['total_seconds']:8.3f}s", flush=True)
+                print(
+                    f"[run {rep + 1}] {label:18s} obj {rec['objective']:<14.10g} ref {published:<14.10g} "
+                    f"{'OK ' if rec['optimal_match'] else 'MISMATCH'} {rec['status']:8s} "
+                    f"build {rec['build_seconds']:7.3f}s solve {rec['solve_seconds']:8.3f}s "
+                    f"total {rec['total_seconds']:8.3f}s",
+                    flush=True,
+                )
             wall = time.perf_counter() - t0
-            runs.append({"run": rep + 1, "uptime_before": load_before, "uptime_after": uptime(),
-                         "wall_seconds": round(wall, 2),
-                         "total_seconds": round(sum(r["total_seconds"] for r in records), 2),
-                         "worst": max(((r["total_seconds"], r["label"]) for r in records), default=(0, "")),
-                         "n_optimal_match": sum(r["optimal_match"] for r in records), "records": records})
-            print(f"{suite} run {rep + 1}: {runs[-1]['n_optimal_match']}/{len(records)} optimal, "
-                  f"{runs[-1]['total_seconds']:.1f} s; {runs[-1]['uptime_after']}", flush=True)
+            runs.append(
+                {
+                    "run": rep + 1,
+                    "uptime_before": load_before,
+                    "uptime_after": uptime(),
+                    "wall_seconds": round(wall, 2),
+                    "total_seconds": round(sum(r["total_seconds"] for r in records), 2),
+                    "worst": max(((r["total_seconds"], r["label"]) for r in records), default=(0, "")),
+                    "n_optimal_match": sum(r["optimal_match"] for r in records),
+                    "records": records,
+                }
+            )
+            print(
+                f"{suite} run {rep + 1}: {runs[-1]['n_optimal_match']}/{len(records)} optimal, "
+                f"{runs[-1]['total_seconds']:.1f} s; {runs[-1]['uptime_after']}",
+                flush=True,
+            )
         write_results(out_dir, suite, args, runs)
 
 
@@ -176,12 +196,24 @@ def run_one(suite: str, label: str, f: Path, kw: dict, published: float, opts: S
         t_read = time.perf_counter() - t0
         res = PMedian(int(p), method=method, options=opts).solve(prob)  # type: ignore[arg-type]
         i = res.info
-        rec = {"instance": prob.name, "model": "p-median", "n_demand": prob.n_demand, "n_sites": prob.n_sites,
-               "p": int(p), "objective": res.objective, "status": i.status, "bound": i.bound, "gap": i.gap,
-               "read_seconds": round(t_read, 4), "build_seconds": round(i.build_seconds, 4),
-               "solve_seconds": round(i.solve_seconds, 4), "total_seconds": round(time.perf_counter() - t0, 4),
-               "solver": i.solver, "method": i.extra.get("method"),
-               "details": {k: v for k, v in i.extra.items() if isinstance(v, (int, float, str))}}
+        rec = {
+            "instance": prob.name,
+            "model": "p-median",
+            "n_demand": prob.n_demand,
+            "n_sites": prob.n_sites,
+            "p": int(p),
+            "objective": res.objective,
+            "status": i.status,
+            "bound": i.bound,
+            "gap": i.gap,
+            "read_seconds": round(t_read, 4),
+            "build_seconds": round(i.build_seconds, 4),
+            "solve_seconds": round(i.solve_seconds, 4),
+            "total_seconds": round(time.perf_counter() - t0, 4),
+            "solver": i.solver,
+            "method": i.extra.get("method"),
+            "details": {k: v for k, v in i.extra.items() if isinstance(v, (int, float, str))},
+        }
         proven = i.status == "optimal" and i.bound is not None and abs(i.bound - res.objective) < 1e-6
         rec.update(label=label, published=None, optimal_match=proven)
         return rec
@@ -199,36 +231,57 @@ def write_results(out_dir: Path, suite: str, args, runs: list[dict]) -> None:
     name = f"locate_{suite}{('_' + args.tag) if args.tag else ''}"
     last = runs[-1]
     records = last["records"]
-    meta = {"suite": suite, "solver": args.solver, "method": args.method, "repeat": len(runs),
-            "n": len(records), "n_optimal_match": last["n_optimal_match"],
-            "machine": f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}",
-            "note": "wall-clock seconds on a 2-core machine shared with other engineers' jobs; "
-                    "see uptime_before/uptime_after of each run for the load while it ran"}
+    meta = {
+        "suite": suite,
+        "solver": args.solver,
+        "method": args.method,
+        "repeat": len(runs),
+        "n": len(records),
+        "n_optimal_match": last["n_optimal_match"],
+        "machine": f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}",
+        "note": "wall-clock seconds on a 2-core machine shared with other engineers' jobs; "
+        "see uptime_before/uptime_after of each run for the load while it ran",
+    }
     if suite == "pcenter":
         meta["reference_source"] = PCENTER_SOURCE
     elif suite == "euclid":
-        meta["reference_source"] = ("generated by benchmarks/gen_euclid.py (uniform points, seed 1, rounded "
-                                    "Euclidean costs); 'optimal' means proven: status optimal and bound = objective")
+        meta["reference_source"] = (
+            "generated by benchmarks/gen_euclid.py (uniform points, seed 1, rounded "
+            "Euclidean costs); 'optimal' means proven: status optimal and bound = objective"
+        )
     summary = [{k: v for k, v in r.items() if k != "records"} for r in runs]
-    write_atomic(out_dir / f"{name}.json", json.dumps({"meta": meta, "runs": summary, "records": records,
-                                                       "all_runs": runs}, indent=1) + "\n")
+    write_atomic(
+        out_dir / f"{name}.json",
+        json.dumps({"meta": meta, "runs": summary, "records": records, "all_runs": runs}, indent=1) + "\n",
+    )
     ref_col = "proven" if suite == "euclid" else "reference"
-    lines = [f"# {suite}: {meta['n_optimal_match']}/{meta['n']} "
-             f"{'proven optimal' if suite == 'euclid' else 'at the reference optimum'} "
-             f"({args.solver}, method {args.method})", ""]
+    lines = [
+        f"# {suite}: {meta['n_optimal_match']}/{meta['n']} "
+        f"{'proven optimal' if suite == 'euclid' else 'at the reference optimum'} "
+        f"({args.solver}, method {args.method})",
+        "",
+    ]
     for r in summary:
-        lines.append(f"* run {r['run']}: {r['total_seconds']:.1f} s in total, worst {r['worst'][1]} "
-                     f"{r['worst'][0]:.2f} s; load before: `{r['uptime_before']}`, after: `{r['uptime_after']}`")
-    lines += ["", f"Table: run {last['run']}.", "",
-              f"| instance | size | objective | {ref_col} | optimal | status | gap | build s | solve s | total s |",
-              "|---|---|---|---|---|---|---|---|---|---|"]
+        lines.append(
+            f"* run {r['run']}: {r['total_seconds']:.1f} s in total, worst {r['worst'][1]} "
+            f"{r['worst'][0]:.2f} s; load before: `{r['uptime_before']}`, after: `{r['uptime_after']}`"
+        )
+    lines += [
+        "",
+        f"Table: run {last['run']}.",
+        "",
+        f"| instance | size | objective | {ref_col} | optimal | status | gap | build s | solve s | total s |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in records:
         size = f"{r['n_demand']}x{r['n_sites']}" + (f" p={r['p']}" if r["p"] is not None else "")
         ref = "-" if r["published"] is None else f"{r['published']:.10g}"
-        lines.append(f"| {r['label']} | {size} | {r['objective']:.10g} | {ref} | "
-                     f"{'yes' if r['optimal_match'] else 'NO'} | {r['status']} | "
-                     f"{0 if r['gap'] is None else 100 * r['gap']:.4f}% | {r['build_seconds']:.3f} | "
-                     f"{r['solve_seconds']:.3f} | {r['total_seconds']:.3f} |")
+        lines.append(
+            f"| {r['label']} | {size} | {r['objective']:.10g} | {ref} | "
+            f"{'yes' if r['optimal_match'] else 'NO'} | {r['status']} | "
+            f"{0 if r['gap'] is None else 100 * r['gap']:.4f}% | {r['build_seconds']:.3f} | "
+            f"{r['solve_seconds']:.3f} | {r['total_seconds']:.3f} |"
+        )
     tb, ts, tt = (sum(r[k] for r in records) for k in ("build_seconds", "solve_seconds", "total_seconds"))
     lines.append(f"| **total** | | | | | | | {tb:.2f} | {ts:.2f} | {tt:.2f} |")
     write_atomic(out_dir / f"{name}.md", "\n".join(lines) + "\n")

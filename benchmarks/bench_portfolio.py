@@ -32,8 +32,13 @@ from facility_opt.portfolio.build import problem_from_model
 from facility_opt.portfolio.optimise import PortfolioOptimiser
 
 _ID_COLUMNS = {
-    "zones": ["zone_id"], "sites": ["site_id"], "demand": ["zone_id"], "placements": ["site_id", "facility_id"],
-    "pairs": ["zone_id", "site_id"], "events": ["site_id"], "zone_districts": ["zone_id", "district"],
+    "zones": ["zone_id"],
+    "sites": ["site_id"],
+    "demand": ["zone_id"],
+    "placements": ["site_id", "facility_id"],
+    "pairs": ["zone_id", "site_id"],
+    "events": ["site_id"],
+    "zone_districts": ["zone_id", "district"],
     "site_districts": ["site_id", "district"],
 }
 
@@ -65,25 +70,46 @@ def tiled(problem: PortfolioProblem, scale: int, spacing_m: float = 30_000.0) ->
     budget = None
     if pol.budget is not None:
         b = pol.budget
-        budget = b.model_copy(update={"cap_yen": times(b.cap_yen), "projected_budget_yen": times(b.projected_budget_yen)})
-    policy = pol.model_copy(update={
-        "candidate_services": {f"{s}~{i}": v for i in range(scale) for s, v in pol.candidate_services.items()},
-        "lock_open": ids(pol.lock_open), "lock_closed": ids(pol.lock_closed), "frozen_sites": ids(pol.frozen_sites),
-        "min_capacity": times(dict(pol.min_capacity)), "budget": budget,
-        "capital_budget_yen": times(pol.capital_budget_yen),
-        "max_closures": None if pol.max_closures is None else pol.max_closures * scale})
+        budget = b.model_copy(
+            update={"cap_yen": times(b.cap_yen), "projected_budget_yen": times(b.projected_budget_yen)}
+        )
+    policy = pol.model_copy(
+        update={
+            "candidate_services": {f"{s}~{i}": v for i in range(scale) for s, v in pol.candidate_services.items()},
+            "lock_open": ids(pol.lock_open),
+            "lock_closed": ids(pol.lock_closed),
+            "frozen_sites": ids(pol.frozen_sites),
+            "min_capacity": times(dict(pol.min_capacity)),
+            "budget": budget,
+            "capital_budget_yen": times(pol.capital_budget_yen),
+            "max_closures": None if pol.max_closures is None else pol.max_closures * scale,
+        }
+    )
     return PortfolioProblem.from_frames(
-        sites=frames["sites"], services=problem.services, demand=frames["demand"], placements=frames["placements"],
-        pairs=frames["pairs"], zones=frames["zones"], policy=policy, name=f"{problem.name} x{scale}",
-        events=frames["events"], zone_districts=frames["zone_districts"], site_districts=frames["site_districts"])
+        sites=frames["sites"],
+        services=problem.services,
+        demand=frames["demand"],
+        placements=frames["placements"],
+        pairs=frames["pairs"],
+        zones=frames["zones"],
+        policy=policy,
+        name=f"{problem.name} x{scale}",
+        events=frames["events"],
+        zone_districts=frames["zone_districts"],
+        site_districts=frames["site_districts"],
+    )
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scale", type=int, default=1, help="tile the Nerima problem this many times")
     ap.add_argument("--time-limit", type=float, default=None, help="seconds (default: the model file's)")
-    ap.add_argument("--repair-seconds", type=float, default=None,
-                    help="seconds for the keep-and-add start (PortfolioOptions.repair_seconds; default: the model file's)")
+    ap.add_argument(
+        "--repair-seconds",
+        type=float,
+        default=None,
+        help="seconds for the keep-and-add start (PortfolioOptions.repair_seconds; default: the model file's)",
+    )
     ap.add_argument("--out", type=Path, default=None, help="write the figures as JSON here")
     ap.add_argument("--plan-dir", type=Path, default=None, help="write the plan files here")
     args = ap.parse_args()
@@ -100,20 +126,33 @@ def main() -> None:
     t_total = time.perf_counter() - t1
     k = plan.kpis
     fig = {
-        "scale": args.scale, "time_limit_s": options.solver.time_limit, "repair_s": options.repair_seconds, "gap_target": options.solver.gap_rel,
+        "scale": args.scale,
+        "time_limit_s": options.solver.time_limit,
+        "repair_s": options.repair_seconds,
+        "gap_target": options.solver.gap_rel,
         "highs_options": options.solver.highs_options,
-        "problem_build_s": round(t_problem, 2), "optimise_total_s": round(t_total, 2),
-        "variables": opt.model_.prob.numVariables(), "constraints": opt.model_.prob.numConstraints(),
-        "status": plan.solver.status, "gap": plan.solver.gap,
-        "objective_yen": plan.solver.objective_yen, "bound_yen": plan.solver.bound_yen,
-        "buildings": [k.buildings_before, k.buildings_after], "floor_m2": [k.floor_before_m2, k.floor_after_m2],
-        "cost_30y_yen": [k.cost_before_yen, k.cost_after_yen], "saving_yen": k.saving_yen,
-        "peak_spend_yen": [k.peak_spend_before_yen, k.peak_spend_after_yen], "budget_yen": k.budget_yen,
-        "valid": plan.valid, "violations": len(plan.violations),
+        "problem_build_s": round(t_problem, 2),
+        "optimise_total_s": round(t_total, 2),
+        "variables": opt.model_.prob.numVariables(),
+        "constraints": opt.model_.prob.numConstraints(),
+        "status": plan.solver.status,
+        "gap": plan.solver.gap,
+        "objective_yen": plan.solver.objective_yen,
+        "bound_yen": plan.solver.bound_yen,
+        "buildings": [k.buildings_before, k.buildings_after],
+        "floor_m2": [k.floor_before_m2, k.floor_after_m2],
+        "cost_30y_yen": [k.cost_before_yen, k.cost_after_yen],
+        "saving_yen": k.saving_yen,
+        "peak_spend_yen": [k.peak_spend_before_yen, k.peak_spend_after_yen],
+        "budget_yen": k.budget_yen,
+        "valid": plan.valid,
+        "violations": len(plan.violations),
     }
     print(plan)
-    print(f"optimise {t_total:.1f} s (problem {t_problem:.1f} s), gap {100 * (plan.solver.gap or 0):.3f} %, "
-          f"30-year cost {format_yen(k.cost_before_yen)} -> {format_yen(k.cost_after_yen)}")
+    print(
+        f"optimise {t_total:.1f} s (problem {t_problem:.1f} s), gap {100 * (plan.solver.gap or 0):.3f} %, "
+        f"30-year cost {format_yen(k.cost_before_yen)} -> {format_yen(k.cost_after_yen)}"
+    )
     if args.out:
         atomic_write_text(args.out, json.dumps(fig, indent=1, sort_keys=True) + "\n")
     if args.plan_dir:

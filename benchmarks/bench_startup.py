@@ -50,14 +50,17 @@ def main() -> None:
             bench_wall.append(wall)
             bench_before_solve.append(wall - rec["total_seconds"])
     res = {
-        "uptime_before": before, "uptime_after": uptime(), "runs": args.runs,
-        "help_seconds": [round(x, 3) for x in help_s], "help_median": round(statistics.median(help_s), 3),
+        "uptime_before": before,
+        "uptime_after": uptime(),
+        "runs": args.runs,
+        "help_seconds": [round(x, 3) for x in help_s],
+        "help_median": round(statistics.median(help_s), 3),
         "bench_pmed1_seconds": [round(x, 3) for x in bench_wall],
         "bench_pmed1_median": round(statistics.median(bench_wall), 3),
         "bench_pmed1_startup_seconds": [round(x, 3) for x in bench_before_solve],
         "bench_pmed1_startup_median": round(statistics.median(bench_before_solve), 3),
         "note": "startup = wall time minus the instance's read+build+solve seconds; wall-clock on a 2-core "
-                "machine shared with other jobs (see uptime)",
+        "machine shared with other jobs (see uptime)",
     }
     out_dir = REPO / "benchmarks" / "results"
     write_atomic(out_dir / "startup.json", json.dumps(res, indent=1) + "\n")

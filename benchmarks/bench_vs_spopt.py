@@ -66,8 +66,11 @@ def main() -> None:
     ap.add_argument("--tag", default="")
     args = ap.parse_args()
     py = ensure_spopt()
-    ver = subprocess.run([str(py), "-c", "import spopt, pulp; print(spopt.__version__, pulp.__version__)"],
-                         capture_output=True, text=True).stdout.split()
+    ver = subprocess.run(
+        [str(py), "-c", "import spopt, pulp; print(spopt.__version__, pulp.__version__)"],
+        capture_output=True,
+        text=True,
+    ).stdout.split()
     opt = pd.read_csv(BENCH / "pmed" / "pmed_opt.csv").set_index("instance")["optimal"]
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -75,39 +78,64 @@ def main() -> None:
             inst = read_orlib(BENCH / "pmed" / f"pmed{k}.txt")
             npy = Path(tmp) / f"pmed{k}.npy"
             np.save(npy, np.asarray(inst.problem.cost))
-            r = subprocess.run([str(py), "-c", SPOPT_RUNNER, str(npy), str(inst.p), args.solver],
-                               capture_output=True, text=True)
+            r = subprocess.run(
+                [str(py), "-c", SPOPT_RUNNER, str(npy), str(inst.p), args.solver], capture_output=True, text=True
+            )
             if r.returncode != 0:
                 raise SystemExit(f"spopt failed on pmed{k}:\n{r.stderr[-2000:]}")
             sp = json.loads(r.stdout.strip().splitlines()[-1])
             t0 = time.perf_counter()
             res = PMedian(inst.p, options=SolverOptions(solver=args.solver)).solve(inst.problem)
             fo = time.perf_counter() - t0
-            row = {"instance": f"pmed{k}", "n": inst.problem.n_demand, "p": inst.p, "published": int(opt[f"pmed{k}"]),
-                   "spopt_objective": sp["objective"], "spopt_status": sp["status"],
-                   "spopt_seconds": round(sp["total_seconds"], 3),
-                   "spopt_build_seconds": round(sp["build_seconds"], 3),
-                   "fo_objective": res.objective, "fo_status": res.status, "fo_seconds": round(fo, 3),
-                   "fo_build_seconds": round(res.info.build_seconds, 3), "ratio": round(sp["total_seconds"] / fo, 1)}
+            row = {
+                "instance": f"pmed{k}",
+                "n": inst.problem.n_demand,
+                "p": inst.p,
+                "published": int(opt[f"pmed{k}"]),
+                "spopt_objective": sp["objective"],
+                "spopt_status": sp["status"],
+                "spopt_seconds": round(sp["total_seconds"], 3),
+                "spopt_build_seconds": round(sp["build_seconds"], 3),
+                "fo_objective": res.objective,
+                "fo_status": res.status,
+                "fo_seconds": round(fo, 3),
+                "fo_build_seconds": round(res.info.build_seconds, 3),
+                "ratio": round(sp["total_seconds"] / fo, 1),
+            }
             rows.append(row)
-            print(f"pmed{k:<3d} spopt {sp['objective']:>8.0f} {sp['total_seconds']:8.2f}s | facility_opt "
-                  f"{res.objective:>8.0f} {fo:7.2f}s | published {row['published']} | x{row['ratio']}", flush=True)
+            print(
+                f"pmed{k:<3d} spopt {sp['objective']:>8.0f} {sp['total_seconds']:8.2f}s | facility_opt "
+                f"{res.objective:>8.0f} {fo:7.2f}s | published {row['published']} | x{row['ratio']}",
+                flush=True,
+            )
     tot_sp = sum(r["spopt_seconds"] for r in rows)
     tot_fo = sum(r["fo_seconds"] for r in rows)
-    meta = {"solver": args.solver, "spopt": ver[0] if ver else "?", "spopt_pulp": ver[1] if len(ver) > 1 else "?",
-            "spopt_total_seconds": round(tot_sp, 2), "fo_total_seconds": round(tot_fo, 2),
-            "ratio_total": round(tot_sp / tot_fo, 1), "cpu_count": os.cpu_count()}
+    meta = {
+        "solver": args.solver,
+        "spopt": ver[0] if ver else "?",
+        "spopt_pulp": ver[1] if len(ver) > 1 else "?",
+        "spopt_total_seconds": round(tot_sp, 2),
+        "fo_total_seconds": round(tot_fo, 2),
+        "ratio_total": round(tot_sp / tot_fo, 1),
+        "cpu_count": os.cpu_count(),
+    }
     out = Path(__file__).resolve().parent / "results"
     out.mkdir(exist_ok=True)
     name = f"vs_spopt_{args.solver}{('_' + args.tag) if args.tag else ''}"
     write_atomic(out / f"{name}.json", json.dumps({"meta": meta, "rows": rows}, indent=1) + "\n")
-    lines = [f"# facility_opt vs spopt {meta['spopt']} (PuLP {meta['spopt_pulp']}), solver {args.solver}", "",
-             f"Total: spopt {tot_sp:.1f} s, facility_opt {tot_fo:.1f} s, ratio {meta['ratio_total']}x", "",
-             "| instance | n | p | published | spopt obj | spopt s | facility_opt obj | facility_opt s | ratio |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"# facility_opt vs spopt {meta['spopt']} (PuLP {meta['spopt_pulp']}), solver {args.solver}",
+        "",
+        f"Total: spopt {tot_sp:.1f} s, facility_opt {tot_fo:.1f} s, ratio {meta['ratio_total']}x",
+        "",
+        "| instance | n | p | published | spopt obj | spopt s | facility_opt obj | facility_opt s | ratio |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
-        lines.append(f"| {r['instance']} | {r['n']} | {r['p']} | {r['published']} | {r['spopt_objective']:.0f} | "
-                     f"{r['spopt_seconds']:.2f} | {r['fo_objective']:.0f} | {r['fo_seconds']:.2f} | {r['ratio']} |")
+        lines.append(
+            f"| {r['instance']} | {r['n']} | {r['p']} | {r['published']} | {r['spopt_objective']:.0f} | "
+            f"{r['spopt_seconds']:.2f} | {r['fo_objective']:.0f} | {r['fo_seconds']:.2f} | {r['ratio']} |"
+        )
     write_atomic(out / f"{name}.md", "\n".join(lines) + "\n")
     print(f"total spopt {tot_sp:.1f} s, facility_opt {tot_fo:.1f} s, ratio {meta['ratio_total']}x")
 

@@ -51,8 +51,10 @@ def main() -> None:
 
     model = args.out.with_name(args.out.name + "_model.yaml")
     model.parent.mkdir(parents=True, exist_ok=True)
-    model.write_text(f"extends: {(models_dir() / 'nerima.yaml').resolve()}\nname: own-data\n"
-                     f"data: {data.resolve()}\n", encoding="utf-8")
+    model.write_text(
+        f"extends: {(models_dir() / 'nerima.yaml').resolve()}\nname: own-data\ndata: {data.resolve()}\n",
+        encoding="utf-8",
+    )
     result = fo.run_model(model, args.out)
     print(result.plan)
     print(f"files in {args.out}: {', '.join(result.files)}")

@@ -29,13 +29,20 @@ def main() -> None:
     for name in args.scenarios:
         result = fo.run_model(models_dir() / "scenarios" / f"{name}.yaml", args.out / name)
         k = result.plan.kpis
-        rows.append({"scenario": name, "buildings": k.buildings_after, "floor_m2": round(k.floor_after_m2),
-                     "cost_30y_oku_yen": round(k.cost_after_yen / 1e8, 1),
-                     "saving_oku_yen": round((k.cost_before_yen - k.cost_after_yen) / 1e8, 1),
-                     "new_buildings": k.new_buildings, "closures": k.closures,
-                     "min_coverage": round(min(s.coverage_after for s in k.services if s.service_id != "kindergarten"), 4),
-                     "station_front_share": round(k.station_front_share_after, 3),
-                     "gap": result.plan.solver.gap})
+        rows.append(
+            {
+                "scenario": name,
+                "buildings": k.buildings_after,
+                "floor_m2": round(k.floor_after_m2),
+                "cost_30y_oku_yen": round(k.cost_after_yen / 1e8, 1),
+                "saving_oku_yen": round((k.cost_before_yen - k.cost_after_yen) / 1e8, 1),
+                "new_buildings": k.new_buildings,
+                "closures": k.closures,
+                "min_coverage": round(min(s.coverage_after for s in k.services if s.service_id != "kindergarten"), 4),
+                "station_front_share": round(k.station_front_share_after, 3),
+                "gap": result.plan.solver.gap,
+            }
+        )
     table = pd.DataFrame(rows).set_index("scenario")
     print(table.to_string())
     args.out.mkdir(parents=True, exist_ok=True)

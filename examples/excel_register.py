@@ -47,8 +47,10 @@ def main() -> None:
     book = write_workbook(result.out_dir)
     k = result.plan.kpis
     print(f"{result.plan!r}")
-    print(f"buildings {k.buildings_before} -> {k.buildings_after}; {k.horizon_years}-year cost "
-          f"{k.cost_before_yen / 1e8:,.1f} -> {k.cost_after_yen / 1e8:,.1f} 億円")
+    print(
+        f"buildings {k.buildings_before} -> {k.buildings_after}; {k.horizon_years}-year cost "
+        f"{k.cost_before_yen / 1e8:,.1f} -> {k.cost_after_yen / 1e8:,.1f} 億円"
+    )
     print(f"workbook for the client: {book}")
 
 

@@ -30,8 +30,10 @@ def main() -> None:
     result = optimise_fees(model, policy)
     s = result.summary
     print(result.table[["item_id", "current_fee", "proposed_fee", "reason"]].to_string(index=False))
-    print(f"revenue {s['revenue_before']:,.0f} -> {s['revenue_after']:,.0f} yen; tax-funded share "
-          f"{100 * s['tax_funded_share_before']:.1f}% -> {100 * s['tax_funded_share_after']:.1f}%")
+    print(
+        f"revenue {s['revenue_before']:,.0f} -> {s['revenue_after']:,.0f} yen; tax-funded share "
+        f"{100 * s['tax_funded_share_before']:.1f}% -> {100 * s['tax_funded_share_after']:.1f}%"
+    )
     files = write_fee_outputs(result, args.out)
     print("wrote", ", ".join(str(p) for p in files.values()))
 

@@ -23,12 +23,16 @@ def main() -> None:
     plan = result.plan
     k = plan.kpis
     print(plan)
-    print(f"buildings {k.buildings_before} -> {k.buildings_after}; floor {k.floor_before_m2:,.0f} -> "
-          f"{k.floor_after_m2:,.0f} m2; {k.horizon_years}-year cost {format_yen(k.cost_before_yen)} -> "
-          f"{format_yen(k.cost_after_yen)} (saves {format_yen(k.saving_yen)})")
+    print(
+        f"buildings {k.buildings_before} -> {k.buildings_after}; floor {k.floor_before_m2:,.0f} -> "
+        f"{k.floor_after_m2:,.0f} m2; {k.horizon_years}-year cost {format_yen(k.cost_before_yen)} -> "
+        f"{format_yen(k.cost_after_yen)} (saves {format_yen(k.saving_yen)})"
+    )
     for s in k.services:
-        print(f"  {s.service_id:24s} coverage {100 * s.coverage_before:5.1f}% -> {100 * s.coverage_after:5.1f}%, "
-              f"mean distance {s.mean_distance_before_m:,.0f} -> {s.mean_distance_after_m:,.0f} m")
+        print(
+            f"  {s.service_id:24s} coverage {100 * s.coverage_before:5.1f}% -> {100 * s.coverage_after:5.1f}%, "
+            f"mean distance {s.mean_distance_before_m:,.0f} -> {s.mean_distance_after_m:,.0f} m"
+        )
     changes = plan.changes()
     print(f"\n{len(changes)} facilities change; for example:")
     for r in changes.head(10).itertuples():

@@ -83,10 +83,14 @@ class FacilitySource:
 #: continue the same sequence as ASC-064..ASC-092.
 FACILITY_SOURCES: tuple[FacilitySource, ...] = (
     FacilitySource("nerima_opendata_2018_36_kuritsushougakkou.csv", "primary_school", "PS", "primary_education", 65),
-    FacilitySource("nerima_opendata_2018_37_kuritsuchuugakkou.csv", "junior_high_school", "JH", "junior_high_education", 34),
+    FacilitySource(
+        "nerima_opendata_2018_37_kuritsuchuugakkou.csv", "junior_high_school", "JH", "junior_high_education", 34
+    ),
     FacilitySource("nerima_opendata_2018_33_jidoukan.csv", "childrens_hall", "CH", "childrens_hall", 17),
     FacilitySource("nerima_opendata_2018_34_tandokugakudou.csv", "after_school_club", "ASC", "after_school_club", 63),
-    FacilitySource("nerima_opendata_2018_34_heisetsugakudou.csv", "after_school_club", "ASC", "after_school_club", 29, True),
+    FacilitySource(
+        "nerima_opendata_2018_34_heisetsugakudou.csv", "after_school_club", "ASC", "after_school_club", 29, True
+    ),
     FacilitySource("nerima_opendata_2018_35_kuritsuyouchien.csv", "kindergarten", "KG", "kindergarten", 3),
     FacilitySource("nerima_opendata_2018_kuritsuhoikuen.csv", "nursery", "NU", "nursery", 60),
 )
@@ -102,7 +106,14 @@ EXPECTED_PER_CATEGORY = {
 #: When several facilities share one (normalised) address, they are taken to be in one structure;
 #: the member whose category comes first here (ties: smallest facility_id) is the host, and every
 #: member's building_id is the host's facility_id.
-HOST_PRIORITY = ("primary_school", "junior_high_school", "childrens_hall", "kindergarten", "nursery", "after_school_club")
+HOST_PRIORITY = (
+    "primary_school",
+    "junior_high_school",
+    "childrens_hall",
+    "kindergarten",
+    "nursery",
+    "after_school_club",
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -281,7 +292,9 @@ def stock_table(raw: Path, catalogue: dict) -> pd.DataFrame:
         stated = int(total["total_floor_area_m2"].iloc[0])
         summed = int(df["total_floor_area_m2"].sum())
         if summed != stated:
-            log.warning("stock 2013: rows sum to %s m2, the table's total says %s m2 (kept as transcribed)", summed, stated)
+            log.warning(
+                "stock 2013: rows sum to %s m2, the table's total says %s m2 (kept as transcribed)", summed, stated
+            )
         if int(df["count"].sum()) != int(total["count"].iloc[0]):
             log.warning("stock 2013: counts sum to %s, total says %s", df["count"].sum(), total["count"].iloc[0])
     return df.sort_values("category").reset_index(drop=True)
@@ -315,8 +328,12 @@ def build_zones(raw: Path, shares: dict[str, float]) -> pd.DataFrame:
     )
     bad = out[(out["households"] > out["population"]) | ((out["households"] == 0) & (out["population"] > 0))]
     if len(bad):
-        raise BuildError([f"{CENSUS_FILE}: zone {r.zone_id} has {r.households} households for {r.population} residents"
-                          for r in bad.itertuples()])
+        raise BuildError(
+            [
+                f"{CENSUS_FILE}: zone {r.zone_id} has {r.households} households for {r.population} residents"
+                for r in bad.itertuples()
+            ]
+        )
     total = float(out["population"].sum())
     beyond_first = (out["population"] - out["households"]).astype(float)
     child_share = sum(shares[g] for g in CHILD_GROUPS)
@@ -331,9 +348,13 @@ def build_zones(raw: Path, shares: dict[str, float]) -> pd.DataFrame:
             out[f"pop_{g}"] = adults * shares[g] / (1.0 - child_share)
     for g in AGE_GROUPS:
         out[f"pop_{g}"] = out[f"pop_{g}"].round(2)
-    log.info("zones: children spread by residents beyond the first per household; 0-14 share per zone %.3f..%.3f "
-             "(ward %.3f)", (children / out["population"].clip(lower=1)).min(),
-             (children / out["population"].clip(lower=1)).max(), child_share)
+    log.info(
+        "zones: children spread by residents beyond the first per household; 0-14 share per zone %.3f..%.3f "
+        "(ward %.3f)",
+        (children / out["population"].clip(lower=1)).min(),
+        (children / out["population"].clip(lower=1)).max(),
+        child_share,
+    )
     out["imputed"] = _imputed(f"pop_{g}" for g in AGE_GROUPS)
     return out.sort_values("zone_id").reset_index(drop=True)
 
@@ -402,7 +423,12 @@ def nursery_capacities(raw: Path, names: pd.Series) -> pd.Series:
         log.warning("nursery capacities: %d names not in the nursery list: %s", len(extra), extra)
     if missing:
         raise BuildError([f"{NURSERY_CAPACITY_FILE}: no Capall for nurseries {missing}"])
-    log.info("nursery capacities: %d of %d names matched exactly, total %d places", len(names), len(cap), sum(cap[n] for n in names))
+    log.info(
+        "nursery capacities: %d of %d names matched exactly, total %d places",
+        len(names),
+        len(cap),
+        sum(cap[n] for n in names),
+    )
     return names.map(cap)
 
 
@@ -497,7 +523,9 @@ def premises_room_facts(raw: Path) -> set[str]:
     return set(df.loc[(df["metric"] == "premises") & df["value"].str.startswith("room"), "facility_name"])
 
 
-def build_facilities(raw: Path, catalogue: dict, stock: pd.DataFrame, zones: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def build_facilities(
+    raw: Path, catalogue: dict, stock: pd.DataFrame, zones: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The facilities and facility_services tables (with lat/lon) from the 2018 lists and the rules."""
     fac = read_facility_lists(raw).sort_values("facility_id").reset_index(drop=True)
     fac["building_id"] = assign_buildings(fac)
@@ -525,9 +553,15 @@ def build_facilities(raw: Path, catalogue: dict, stock: pd.DataFrame, zones: pd.
             n_standalone = int(standalone_club.sum())
             part.loc[standalone_club] = row["total_floor_area_m2"] / n_standalone
             part.loc[attached_club] = CLUB_ROOM_M2
-            log.info("clubs: %d stand-alone (単独) share the 2013 club stock %s m2 (%.2f m2 each); %d attached (併設) "
-                     "rooms of %.2f m2 inside their host", n_standalone, row["total_floor_area_m2"],
-                     row["total_floor_area_m2"] / n_standalone, int(attached_club.sum()), CLUB_ROOM_M2)
+            log.info(
+                "clubs: %d stand-alone (単独) share the 2013 club stock %s m2 (%.2f m2 each); %d attached (併設) "
+                "rooms of %.2f m2 inside their host",
+                n_standalone,
+                row["total_floor_area_m2"],
+                row["total_floor_area_m2"] / n_standalone,
+                int(attached_club.sum()),
+                CLUB_ROOM_M2,
+            )
         else:
             mean = row["total_floor_area_m2"] / row["count"]
             c = catchment(zones, fac.loc[idx], RULES[cat].catchment_bands)
@@ -551,7 +585,9 @@ def build_facilities(raw: Path, catalogue: dict, stock: pd.DataFrame, zones: pd.
         if cat == "nursery":
             continue
         if cat == "after_school_club":
-            units = (fac.loc[idx, "service_floor_m2"] / CLUB_M2_PER_CHILD / CLUB_PLACES + 1e-9).astype(int).clip(lower=1)
+            units = (
+                (fac.loc[idx, "service_floor_m2"] / CLUB_M2_PER_CHILD / CLUB_PLACES + 1e-9).astype(int).clip(lower=1)
+            )
             fac.loc[idx, "capacity"] = (units * CLUB_PLACES).astype(float)
         else:
             per_unit = float(services[fac.loc[idx[0], "service_id"]]["floor_m2_per_unit"])
@@ -560,8 +596,12 @@ def build_facilities(raw: Path, catalogue: dict, stock: pd.DataFrame, zones: pd.
         hit = fac["name"] == name
         if hit.sum() != 1:
             raise BuildError([f"{SCHOOL_FACTS_FILE}: school {name!r} matches {int(hit.sum())} facilities"])
-        log.info("capacity of %s: %d pupils on the roll (school facts), rule would give %d", name, n,
-                 int(fac.loc[hit, "capacity"].iloc[0]))
+        log.info(
+            "capacity of %s: %d pupils on the roll (school facts), rule would give %d",
+            name,
+            n,
+            int(fac.loc[hit, "capacity"].iloc[0]),
+        )
         fac.loc[hit, "capacity"] = float(n)
 
     # ---- year built: real where the school facts name the school; else by development order within the
@@ -569,10 +609,14 @@ def build_facilities(raw: Path, catalogue: dict, stock: pd.DataFrame, zones: pd.
     real_years = real_school_years(raw)
     for name in real_years:
         if (fac["name"] == name).sum() != 1:
-            raise BuildError([f"{SCHOOL_FACTS_FILE}: school {name!r} matches {int((fac['name'] == name).sum())} facilities"])
+            raise BuildError(
+                [f"{SCHOOL_FACTS_FILE}: school {name!r} matches {int((fac['name'] == name).sum())} facilities"]
+            )
     fac["year_real"] = fac["name"].isin(real_years) & own
     dist = nearest_distance(_xy(fac), early_station_points(raw))
-    new_town = fac["address"].map(normalise_address).str.startswith(NEW_TOWN[0]) | fac["name"].str.startswith(NEW_TOWN[0])
+    new_town = fac["address"].map(normalise_address).str.startswith(NEW_TOWN[0]) | fac["name"].str.startswith(
+        NEW_TOWN[0]
+    )
     year = pd.Series(0, index=fac.index, dtype=int)
     todo = own & ~fac["year_real"]
     for (cat, nt), grp in fac[todo].groupby([fac["category"], new_town]):
@@ -588,8 +632,9 @@ def build_facilities(raw: Path, catalogue: dict, stock: pd.DataFrame, zones: pd.
     fac.loc[member, "year_real"] = fac.loc[member, "building_id"].map(host_real)
 
     rule_of = fac["category"].map(RULES)
-    fac["site_area_m2"] = (fac["floor_area_m2"] * rule_of.map(lambda r: r.site_ratio)).round(2).where(
-        fac["premises"] == "building")
+    fac["site_area_m2"] = (
+        (fac["floor_area_m2"] * rule_of.map(lambda r: r.site_ratio)).round(2).where(fac["premises"] == "building")
+    )
     fac["operating_cost_yen"] = (fac["service_floor_m2"] * rule_of.map(lambda r: r.cost_yen_per_m2)).round(0)
     fac["annual_users"] = (fac["capacity"] * rule_of.map(lambda r: r.open_days * r.daily_use)).round(0)
     fac["land_tenure"] = "owned"
@@ -637,8 +682,12 @@ def build_stations(raw: Path) -> pd.DataFrame:
     """
     df = pd.read_csv(raw / STATIONS_FILE)
     dup = df.groupby("station_name").size()
-    log.info("stations: %d source rows (station x line), %d names; names on several rows: %s",
-             len(df), len(dup), ", ".join(f"{n} x{k}" for n, k in dup[dup > 1].items()))
+    log.info(
+        "stations: %d source rows (station x line), %d names; names on several rows: %s",
+        len(df),
+        len(dup),
+        ", ".join(f"{n} x{k}" for n, k in dup[dup > 1].items()),
+    )
     rows = []
     for i, (name, grp) in enumerate(sorted(df.groupby("station_name"), key=lambda t: t[0]), start=1):
         rows.append(
@@ -671,8 +720,15 @@ def build_stations(raw: Path) -> pd.DataFrame:
                 "lon": float(r.lon_est),
             }
         )
-        log.info("planned station %s %s at (%.4f, %.4f) +-%s m (estimate), opening %d (estimate)", f"ST-{k:03d}",
-                 r.station_provisional, r.lat_est, r.lon_est, r.uncertainty_m, OEDO_OPENING_YEAR_ESTIMATE)
+        log.info(
+            "planned station %s %s at (%.4f, %.4f) +-%s m (estimate), opening %d (estimate)",
+            f"ST-{k:03d}",
+            r.station_provisional,
+            r.lat_est,
+            r.lon_est,
+            r.uncertainty_m,
+            OEDO_OPENING_YEAR_ESTIMATE,
+        )
     return pd.DataFrame(rows)
 
 
@@ -718,8 +774,9 @@ def _points(df: pd.DataFrame) -> gpd.GeoSeries:
     return gpd.GeoSeries(gpd.points_from_xy(df["lon"], df["lat"]), index=df.index, crs="EPSG:4326").to_crs(METRIC_CRS)
 
 
-def validate(zones: pd.DataFrame, fac: pd.DataFrame, boundary: gpd.GeoDataFrame, stations: pd.DataFrame,
-             land: pd.DataFrame) -> None:
+def validate(
+    zones: pd.DataFrame, fac: pd.DataFrame, boundary: gpd.GeoDataFrame, stations: pd.DataFrame, land: pd.DataFrame
+) -> None:
     problems: list[str] = []
     ward_shape = boundary.to_crs(METRIC_CRS).geometry.iloc[0]
     for i in land.index[~_points(land).covered_by(ward_shape)]:
@@ -739,12 +796,16 @@ def validate(zones: pd.DataFrame, fac: pd.DataFrame, boundary: gpd.GeoDataFrame,
     ward = boundary.to_crs(METRIC_CRS).geometry.iloc[0]
     inside = _points(fac).covered_by(ward)
     for _, r in fac[~inside].iterrows():
-        problems.append(f"facility {r['facility_id']} {r['name']} ({r['lat']}, {r['lon']}) lies outside the ward boundary")
+        problems.append(
+            f"facility {r['facility_id']} {r['name']} ({r['lat']}, {r['lon']}) lies outside the ward boundary"
+        )
     zpts = _points(zones)
     for i in zones.index[~zpts.covered_by(ward)]:
         log.warning(
             "zone %s %s: census representative point lies %.0f m outside the simplified (1%%) ward boundary; kept as is",
-            zones.at[i, "zone_id"], zones.at[i, "name"], zpts[i].distance(ward),
+            zones.at[i, "zone_id"],
+            zones.at[i, "name"],
+            zpts[i].distance(ward),
         )
     if not set(fac["building_id"]) <= set(fac["facility_id"]):
         problems.append("facilities: building_id refers to unknown facilities")
@@ -760,7 +821,9 @@ def validate(zones: pd.DataFrame, fac: pd.DataFrame, boundary: gpd.GeoDataFrame,
     members = fac[(fac["building_id"] != fac["facility_id"])]
     for host, grp in members.groupby("building_id"):
         if host_premises[host] != "room" and grp["floor_area_m2"].sum() > host_floor[host] + 1e-6:
-            problems.append(f"building {host}: rooms {grp['floor_area_m2'].sum():.2f} m2 exceed its floor {host_floor[host]:.2f} m2")
+            problems.append(
+                f"building {host}: rooms {grp['floor_area_m2'].sum():.2f} m2 exceed its floor {host_floor[host]:.2f} m2"
+            )
     if problems:
         raise BuildError(problems)
 
@@ -768,17 +831,58 @@ def validate(zones: pd.DataFrame, fac: pd.DataFrame, boundary: gpd.GeoDataFrame,
 # ---------------------------------------------------------------------------------------------
 # Build
 # ---------------------------------------------------------------------------------------------
-ZONE_COLUMNS = ["zone_id", "name", "population", "households", "area_m2", *[f"pop_{g}" for g in AGE_GROUPS], "imputed", "lat", "lon"]
+ZONE_COLUMNS = [
+    "zone_id",
+    "name",
+    "population",
+    "households",
+    "area_m2",
+    *[f"pop_{g}" for g in AGE_GROUPS],
+    "imputed",
+    "lat",
+    "lon",
+]
 FACILITY_COLUMNS = [
-    "facility_id", "name", "category", "floor_area_m2", "year_built", "site_area_m2", "land_tenure",
-    "operating_cost_yen", "annual_users", "address", "building_id", "premises", "status", "imputed", "lat", "lon",
+    "facility_id",
+    "name",
+    "category",
+    "floor_area_m2",
+    "year_built",
+    "site_area_m2",
+    "land_tenure",
+    "operating_cost_yen",
+    "annual_users",
+    "address",
+    "building_id",
+    "premises",
+    "status",
+    "imputed",
+    "lat",
+    "lon",
 ]
 SERVICE_COLUMNS = ["facility_id", "service_id", "capacity", "floor_area_m2", "annual_users", "utilisation", "imputed"]
 STATION_COLUMNS = ["station_id", "name", "lines", "operators", "opening_year", "status", "imputed", "lat", "lon"]
-LAND_PRICE_COLUMNS = ["point_id", "address", "price_yen_per_m2", "survey_year", "year_inferred", "imputed", "lat", "lon"]
+LAND_PRICE_COLUMNS = [
+    "point_id",
+    "address",
+    "price_yen_per_m2",
+    "survey_year",
+    "year_inferred",
+    "imputed",
+    "lat",
+    "lon",
+]
 STOCK_COLUMNS = ["facility_type", "category", "count", "total_floor_area_m2"]
-OUTPUT_FILES = ("ward.yaml", "boundary.geojson", "zones.csv", "facilities.csv", "facility_services.csv", "stations.csv", "stock_2013.csv",
-                "land_prices.csv")
+OUTPUT_FILES = (
+    "ward.yaml",
+    "boundary.geojson",
+    "zones.csv",
+    "facilities.csv",
+    "facility_services.csv",
+    "stations.csv",
+    "stock_2013.csv",
+    "land_prices.csv",
+)
 COORD_DECIMALS = 6
 
 
@@ -793,7 +897,9 @@ def build(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT, catalogue_path: Path
     fac, svc = build_facilities(raw, catalogue, stock, zones)
     stations = build_stations(raw)
     land = build_land_prices(raw)
-    unknown = sorted(set(fac["category"]) - set(catalogue["categories"])) + sorted(set(svc["service_id"]) - set(catalogue["services"]))
+    unknown = sorted(set(fac["category"]) - set(catalogue["categories"])) + sorted(
+        set(svc["service_id"]) - set(catalogue["services"])
+    )
     if unknown:
         raise BuildError([f"ids not in the catalogue: {unknown}"])
     validate(zones, fac, boundary, stations, land)
@@ -808,8 +914,17 @@ def build(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT, catalogue_path: Path
         out / "zones.csv",
         ZONE_COLUMNS,
         (
-            [r.zone_id, r.name, str(r.population), str(r.households), _fmt(r.area_m2, 3),
-             *[_fmt(getattr(r, f"pop_{g}"), 2) for g in AGE_GROUPS], r.imputed, _fmt(r.lat, c), _fmt(r.lon, c)]
+            [
+                r.zone_id,
+                r.name,
+                str(r.population),
+                str(r.households),
+                _fmt(r.area_m2, 3),
+                *[_fmt(getattr(r, f"pop_{g}"), 2) for g in AGE_GROUPS],
+                r.imputed,
+                _fmt(r.lat, c),
+                _fmt(r.lon, c),
+            ]
             for r in zones.itertuples(index=False)
         ),
     )
@@ -817,9 +932,24 @@ def build(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT, catalogue_path: Path
         out / "facilities.csv",
         FACILITY_COLUMNS,
         (
-            [r.facility_id, r.name, r.category, _fmt(r.floor_area_m2, 2), str(r.year_built), _fmt(r.site_area_m2, 2),
-             r.land_tenure, _fmt(r.operating_cost_yen, 0), _fmt(r.annual_users, 0), r.address, r.building_id,
-             r.premises, r.status, r.imputed, _fmt(r.lat, c), _fmt(r.lon, c)]
+            [
+                r.facility_id,
+                r.name,
+                r.category,
+                _fmt(r.floor_area_m2, 2),
+                str(r.year_built),
+                _fmt(r.site_area_m2, 2),
+                r.land_tenure,
+                _fmt(r.operating_cost_yen, 0),
+                _fmt(r.annual_users, 0),
+                r.address,
+                r.building_id,
+                r.premises,
+                r.status,
+                r.imputed,
+                _fmt(r.lat, c),
+                _fmt(r.lon, c),
+            ]
             for r in fac.itertuples(index=False)
         ),
     )
@@ -827,34 +957,73 @@ def build(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT, catalogue_path: Path
         out / "facility_services.csv",
         SERVICE_COLUMNS,
         (
-            [r.facility_id, r.service_id, _fmt(r.capacity, 0), _fmt(r.floor_area_m2, 2), _fmt(r.annual_users, 0),
-             _fmt(r.utilisation, 3), r.imputed]
+            [
+                r.facility_id,
+                r.service_id,
+                _fmt(r.capacity, 0),
+                _fmt(r.floor_area_m2, 2),
+                _fmt(r.annual_users, 0),
+                _fmt(r.utilisation, 3),
+                r.imputed,
+            ]
             for r in svc.itertuples(index=False)
         ),
     )
     counts["stations.csv"] = write_csv(
         out / "stations.csv",
         STATION_COLUMNS,
-        ([r.station_id, r.name, r.lines, r.operators, "" if r.opening_year is None or r.opening_year != r.opening_year
-          else str(int(r.opening_year)), r.status, r.imputed, _fmt(r.lat, c), _fmt(r.lon, c)]
-         for r in stations.itertuples(index=False)),
+        (
+            [
+                r.station_id,
+                r.name,
+                r.lines,
+                r.operators,
+                "" if r.opening_year is None or r.opening_year != r.opening_year else str(int(r.opening_year)),
+                r.status,
+                r.imputed,
+                _fmt(r.lat, c),
+                _fmt(r.lon, c),
+            ]
+            for r in stations.itertuples(index=False)
+        ),
     )
     counts["land_prices.csv"] = write_csv(
         out / "land_prices.csv",
         LAND_PRICE_COLUMNS,
-        ([r.point_id, r.address, str(r.price_yen_per_m2), str(r.survey_year), r.year_inferred, r.imputed,
-          _fmt(r.lat, c), _fmt(r.lon, c)] for r in land.itertuples(index=False)),
+        (
+            [
+                r.point_id,
+                r.address,
+                str(r.price_yen_per_m2),
+                str(r.survey_year),
+                r.year_inferred,
+                r.imputed,
+                _fmt(r.lat, c),
+                _fmt(r.lon, c),
+            ]
+            for r in land.itertuples(index=False)
+        ),
     )
     counts["stock_2013.csv"] = write_csv(
         out / "stock_2013.csv",
         STOCK_COLUMNS,
-        ([r.facility_type, r.category, str(r.count), str(r.total_floor_area_m2)] for r in stock.itertuples(index=False)),
+        (
+            [r.facility_type, r.category, str(r.count), str(r.total_floor_area_m2)]
+            for r in stock.itertuples(index=False)
+        ),
     )
     log.info(
         "built %s: %d zones (population %d), %d facilities %s, %d facility services, %d stations, %d stock rows; "
         "co-located facilities: %d in %d shared buildings",
-        out, len(zones), zones["population"].sum(), len(fac), fac["category"].value_counts().sort_index().to_dict(),
-        len(svc), len(stations), len(stock), int((fac["building_id"] != fac["facility_id"]).sum()),
+        out,
+        len(zones),
+        zones["population"].sum(),
+        len(fac),
+        fac["category"].value_counts().sort_index().to_dict(),
+        len(svc),
+        len(stations),
+        len(stock),
+        int((fac["building_id"] != fac["facility_id"]).sum()),
         int(fac.loc[fac["building_id"] != fac["facility_id"], "building_id"].nunique()),
     )
     return counts
@@ -862,9 +1031,13 @@ def build(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT, catalogue_path: Path
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--raw", type=Path, default=DEFAULT_RAW, help="folder of the raw source files (default: %(default)s)")
+    parser.add_argument(
+        "--raw", type=Path, default=DEFAULT_RAW, help="folder of the raw source files (default: %(default)s)"
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: %(default)s)")
-    parser.add_argument("--catalogue", type=Path, default=DEFAULT_CATALOGUE, help="catalogue.yaml (default: %(default)s)")
+    parser.add_argument(
+        "--catalogue", type=Path, default=DEFAULT_CATALOGUE, help="catalogue.yaml (default: %(default)s)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:

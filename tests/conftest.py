@@ -35,8 +35,9 @@ def postgis_cluster():
     import system_tools
 
     bindir = system_tools.postgres_bindir()
-    system_tools.require("PostgreSQL with PostGIS (Debian packages postgresql and postgresql-NN-postgis-3)",
-                         bindir is not None)
+    system_tools.require(
+        "PostgreSQL with PostGIS (Debian packages postgresql and postgresql-NN-postgis-3)", bindir is not None
+    )
     cluster = system_tools.Cluster(bindir).start()
     yield cluster
     cluster.stop()

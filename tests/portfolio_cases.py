@@ -31,23 +31,52 @@ def two_halls(**policy) -> PortfolioProblem:
     215 person-km a year; keeping both (z2 to B at 0.35 km): 177.5.
     """
     pol = {"start_year": 2019, "horizon_years": 30, **policy}
-    sites = pd.DataFrame({
-        "site_id": ["A", "B"], "name": ["Hall A", "Hall B"], "category": ["hall", "hall"],
-        "floor_area_m2": [500.0, 500.0], "site_area_m2": [600.0, 600.0], "max_far": [2.0, 2.0],
-        "land_value_yen_per_m2": [500_000.0, 500_000.0],
-        "operating_yen_per_m2_year": [10_000.0, 10_000.0], "build_yen_per_m2": [400_000.0, 400_000.0],
-        "x": [0.0, 200.0], "y": [0.0, 0.0]})
-    services = pd.DataFrame({"service_id": ["childrens_hall"], "name": ["Children's hall"], "coverage_m": [1000.0],
-                             "floor_m2_per_unit": [5.0], "host_categories": ["hall"]})
-    demand = pd.DataFrame({"zone_id": ["z1", "z2"], "service_id": "childrens_hall", "population": [300.0, 250.0],
-                           "demand": [30.0, 25.0]})
+    sites = pd.DataFrame(
+        {
+            "site_id": ["A", "B"],
+            "name": ["Hall A", "Hall B"],
+            "category": ["hall", "hall"],
+            "floor_area_m2": [500.0, 500.0],
+            "site_area_m2": [600.0, 600.0],
+            "max_far": [2.0, 2.0],
+            "land_value_yen_per_m2": [500_000.0, 500_000.0],
+            "operating_yen_per_m2_year": [10_000.0, 10_000.0],
+            "build_yen_per_m2": [400_000.0, 400_000.0],
+            "x": [0.0, 200.0],
+            "y": [0.0, 0.0],
+        }
+    )
+    services = pd.DataFrame(
+        {
+            "service_id": ["childrens_hall"],
+            "name": ["Children's hall"],
+            "coverage_m": [1000.0],
+            "floor_m2_per_unit": [5.0],
+            "host_categories": ["hall"],
+        }
+    )
+    demand = pd.DataFrame(
+        {"zone_id": ["z1", "z2"], "service_id": "childrens_hall", "population": [300.0, 250.0], "demand": [30.0, 25.0]}
+    )
     placements = pd.DataFrame({"site_id": ["A", "B"], "service_id": "childrens_hall", "capacity": [60.0, 60.0]})
-    pairs = pd.DataFrame({"zone_id": ["z1", "z1", "z2", "z2"], "site_id": ["A", "B", "A", "B"],
-                          "distance_m": [300.0, 400.0, 500.0, 350.0]})
-    events = pd.DataFrame({"site_id": ["A", "B"], "kind": "renovation", "due_year": 2030,
-                           "cost_yen": [100e6, 200e6]})
-    return PortfolioProblem.from_frames(sites=sites, services=services, demand=demand, placements=placements,
-                                        pairs=pairs, policy=pol, name="two halls", events=events)
+    pairs = pd.DataFrame(
+        {
+            "zone_id": ["z1", "z1", "z2", "z2"],
+            "site_id": ["A", "B", "A", "B"],
+            "distance_m": [300.0, 400.0, 500.0, 350.0],
+        }
+    )
+    events = pd.DataFrame({"site_id": ["A", "B"], "kind": "renovation", "due_year": 2030, "cost_yen": [100e6, 200e6]})
+    return PortfolioProblem.from_frames(
+        sites=sites,
+        services=services,
+        demand=demand,
+        placements=placements,
+        pairs=pairs,
+        policy=pol,
+        name="two halls",
+        events=events,
+    )
 
 
 def school_and_hall(**policy) -> PortfolioProblem:
@@ -73,23 +102,52 @@ def school_and_hall(**policy) -> PortfolioProblem:
     2424.714e6, dearer.  Without the premium it is 2424.714 − 35.98 = 2388.734e6, cheaper: see
     ``test_portfolio_multiyear``.
     """
-    pol = {"start_year": 2019, "horizon_years": 30, "earliest_change_year": 2021, "extension_premium": 0.5,
-           **policy}
-    sites = pd.DataFrame({
-        "site_id": ["H", "S"], "name": ["East hall", "West school"], "category": ["hall", "school"],
-        "floor_area_m2": [500.0, 5000.0], "site_area_m2": [600.0, 10_000.0], "max_far": [2.0, 2.0],
-        "land_value_yen_per_m2": [400_000.0, 400_000.0],
-        "operating_yen_per_m2_year": [5_000.0, 10_000.0], "build_yen_per_m2": [400_000.0, 400_000.0]})
-    services = pd.DataFrame({"service_id": ["hall", "school"], "coverage_m": [2000.0, 4000.0],
-                             "floor_m2_per_unit": [5.0, 10.0], "host_categories": ["hall;school", "school"]})
-    demand = pd.DataFrame({"zone_id": ["z", "z"], "service_id": ["hall", "school"], "population": [800.0, 800.0],
-                           "demand": [40.0, 400.0]})
+    pol = {"start_year": 2019, "horizon_years": 30, "earliest_change_year": 2021, "extension_premium": 0.5, **policy}
+    sites = pd.DataFrame(
+        {
+            "site_id": ["H", "S"],
+            "name": ["East hall", "West school"],
+            "category": ["hall", "school"],
+            "floor_area_m2": [500.0, 5000.0],
+            "site_area_m2": [600.0, 10_000.0],
+            "max_far": [2.0, 2.0],
+            "land_value_yen_per_m2": [400_000.0, 400_000.0],
+            "operating_yen_per_m2_year": [5_000.0, 10_000.0],
+            "build_yen_per_m2": [400_000.0, 400_000.0],
+        }
+    )
+    services = pd.DataFrame(
+        {
+            "service_id": ["hall", "school"],
+            "coverage_m": [2000.0, 4000.0],
+            "floor_m2_per_unit": [5.0, 10.0],
+            "host_categories": ["hall;school", "school"],
+        }
+    )
+    demand = pd.DataFrame(
+        {"zone_id": ["z", "z"], "service_id": ["hall", "school"], "population": [800.0, 800.0], "demand": [40.0, 400.0]}
+    )
     placements = pd.DataFrame({"site_id": ["H", "S"], "service_id": ["hall", "school"], "capacity": [50.0, 400.0]})
     pairs = pd.DataFrame({"zone_id": ["z", "z"], "site_id": ["H", "S"], "distance_m": [600.0, 900.0]})
-    events = pd.DataFrame({"site_id": ["H", "S"], "kind": "rebuild", "due_year": [2033, 2031],
-                           "spread_years": [2, 2], "cost_yen": [150e6, 1000e6]})
-    return PortfolioProblem.from_frames(sites=sites, services=services, demand=demand, placements=placements,
-                                        pairs=pairs, policy=pol, name="school and hall", events=events)
+    events = pd.DataFrame(
+        {
+            "site_id": ["H", "S"],
+            "kind": "rebuild",
+            "due_year": [2033, 2031],
+            "spread_years": [2, 2],
+            "cost_yen": [150e6, 1000e6],
+        }
+    )
+    return PortfolioProblem.from_frames(
+        sites=sites,
+        services=services,
+        demand=demand,
+        placements=placements,
+        pairs=pairs,
+        policy=pol,
+        name="school and hall",
+        events=events,
+    )
 
 
 def two_renovations(**policy) -> PortfolioProblem:
@@ -102,19 +160,40 @@ def two_renovations(**policy) -> PortfolioProblem:
     early would cost 2 % = 1.6e6; A late 1.2e6, A early 2e6.  Optimum 180.96e6.
     """
     pol = {"start_year": 2019, "horizon_years": 10, **policy}
-    sites = pd.DataFrame({"site_id": ["A", "B"], "name": ["Hall A", "Hall B"], "category": "hall",
-                          "floor_area_m2": [400.0, 400.0], "build_yen_per_m2": 400_000.0})
-    services = pd.DataFrame({"service_id": ["hall"], "coverage_m": [800.0], "floor_m2_per_unit": [5.0],
-                             "host_categories": ["hall"]})
-    demand = pd.DataFrame({"zone_id": ["za", "zb"], "service_id": "hall", "population": [300.0, 300.0],
-                           "demand": [30.0, 30.0]})
+    sites = pd.DataFrame(
+        {
+            "site_id": ["A", "B"],
+            "name": ["Hall A", "Hall B"],
+            "category": "hall",
+            "floor_area_m2": [400.0, 400.0],
+            "build_yen_per_m2": 400_000.0,
+        }
+    )
+    services = pd.DataFrame(
+        {"service_id": ["hall"], "coverage_m": [800.0], "floor_m2_per_unit": [5.0], "host_categories": ["hall"]}
+    )
+    demand = pd.DataFrame(
+        {"zone_id": ["za", "zb"], "service_id": "hall", "population": [300.0, 300.0], "demand": [30.0, 30.0]}
+    )
     placements = pd.DataFrame({"site_id": ["A", "B"], "service_id": "hall", "capacity": [40.0, 40.0]})
-    pairs = pd.DataFrame({"zone_id": ["za", "za", "zb", "zb"], "site_id": ["A", "B", "A", "B"],
-                          "distance_m": [300.0, 2000.0, 2000.0, 300.0]})
-    events = pd.DataFrame({"site_id": ["A", "B"], "kind": "renovation", "due_year": 2022,
-                           "cost_yen": [100e6, 80e6]})
-    return PortfolioProblem.from_frames(sites=sites, services=services, demand=demand, placements=placements,
-                                        pairs=pairs, policy=pol, name="two renovations", events=events)
+    pairs = pd.DataFrame(
+        {
+            "zone_id": ["za", "za", "zb", "zb"],
+            "site_id": ["A", "B", "A", "B"],
+            "distance_m": [300.0, 2000.0, 2000.0, 300.0],
+        }
+    )
+    events = pd.DataFrame({"site_id": ["A", "B"], "kind": "renovation", "due_year": 2022, "cost_yen": [100e6, 80e6]})
+    return PortfolioProblem.from_frames(
+        sites=sites,
+        services=services,
+        demand=demand,
+        placements=placements,
+        pairs=pairs,
+        policy=pol,
+        name="two renovations",
+        events=events,
+    )
 
 
 def three_halls(rule: str = "allocated", **policy) -> PortfolioProblem:
@@ -130,17 +209,44 @@ def three_halls(rule: str = "allocated", **policy) -> PortfolioProblem:
     full and may not grow, so keep A and B, close C: 10e6 + 50e6 = 60e6 (z2 → B).
     """
     pol = {"start_year": 2019, "horizon_years": 10, "allow_expansion": False, "frozen_sites": ["A"], **policy}
-    sites = pd.DataFrame({"site_id": ["A", "B", "C"], "category": "hall", "floor_area_m2": [100.0, 500.0, 400.0],
-                          "operating_yen_per_m2_year": 10_000.0, "build_yen_per_m2": 400_000.0})
-    services = pd.DataFrame({"service_id": ["hall"], "coverage_m": [1000.0], "floor_m2_per_unit": [5.0],
-                             "host_categories": ["hall"], "rule": [rule]})
-    demand = pd.DataFrame({"zone_id": ["z1", "z2"], "service_id": "hall", "population": [200.0, 250.0],
-                           "demand": [20.0, 25.0]})
+    sites = pd.DataFrame(
+        {
+            "site_id": ["A", "B", "C"],
+            "category": "hall",
+            "floor_area_m2": [100.0, 500.0, 400.0],
+            "operating_yen_per_m2_year": 10_000.0,
+            "build_yen_per_m2": 400_000.0,
+        }
+    )
+    services = pd.DataFrame(
+        {
+            "service_id": ["hall"],
+            "coverage_m": [1000.0],
+            "floor_m2_per_unit": [5.0],
+            "host_categories": ["hall"],
+            "rule": [rule],
+        }
+    )
+    demand = pd.DataFrame(
+        {"zone_id": ["z1", "z2"], "service_id": "hall", "population": [200.0, 250.0], "demand": [20.0, 25.0]}
+    )
     placements = pd.DataFrame({"site_id": ["A", "B", "C"], "service_id": "hall", "capacity": [20.0, 50.0, 50.0]})
-    pairs = pd.DataFrame({"zone_id": ["z1"] * 3 + ["z2"] * 3, "site_id": ["A", "B", "C"] * 2,
-                          "distance_m": [200.0, 600.0, 900.0, 500.0, 300.0, 700.0]})
-    return PortfolioProblem.from_frames(sites=sites, services=services, demand=demand, placements=placements,
-                                        pairs=pairs, policy=pol, name=f"three halls ({rule})")
+    pairs = pd.DataFrame(
+        {
+            "zone_id": ["z1"] * 3 + ["z2"] * 3,
+            "site_id": ["A", "B", "C"] * 2,
+            "distance_m": [200.0, 600.0, 900.0, 500.0, 300.0, 700.0],
+        }
+    )
+    return PortfolioProblem.from_frames(
+        sites=sites,
+        services=services,
+        demand=demand,
+        placements=placements,
+        pairs=pairs,
+        policy=pol,
+        name=f"three halls ({rule})",
+    )
 
 
 def school_with_club(club_rule: str = "district", anchor_keeps: bool = True, **policy) -> PortfolioProblem:
@@ -159,30 +265,68 @@ def school_with_club(club_rule: str = "district", anchor_keeps: bool = True, **p
     2025 (built 2023-2024): 470e6 + 200 × 400,000 + 200 × 10,000 × 4 = 470e6 + 80e6 + 8e6 = 558e6.
     """
     pol = {"start_year": 2019, "horizon_years": 10, **policy}
-    sites = pd.DataFrame({"site_id": ["H", "S"], "name": ["Hall", "School"], "category": ["hall", "school"],
-                          "floor_area_m2": [500.0, 4200.0], "site_area_m2": [1000.0, 5000.0], "max_far": 2.0,
-                          "operating_yen_per_m2_year": 10_000.0, "build_yen_per_m2": 400_000.0, "sellable": False})
-    services = pd.DataFrame({"service_id": ["club", "hall", "school"], "coverage_m": [1000.0, 1000.0, np.nan],
-                             "floor_m2_per_unit": [5.0, 5.0, 10.0],
-                             "host_categories": ["school;hall", "hall", "school"],
-                             "rule": [club_rule, "allocated", "district"],
-                             "district_of": ["school" if club_rule == "district" else "", "", ""],
-                             "anchor_keeps": [anchor_keeps, False, False]})
+    sites = pd.DataFrame(
+        {
+            "site_id": ["H", "S"],
+            "name": ["Hall", "School"],
+            "category": ["hall", "school"],
+            "floor_area_m2": [500.0, 4200.0],
+            "site_area_m2": [1000.0, 5000.0],
+            "max_far": 2.0,
+            "operating_yen_per_m2_year": 10_000.0,
+            "build_yen_per_m2": 400_000.0,
+            "sellable": False,
+        }
+    )
+    services = pd.DataFrame(
+        {
+            "service_id": ["club", "hall", "school"],
+            "coverage_m": [1000.0, 1000.0, np.nan],
+            "floor_m2_per_unit": [5.0, 5.0, 10.0],
+            "host_categories": ["school;hall", "hall", "school"],
+            "rule": [club_rule, "allocated", "district"],
+            "district_of": ["school" if club_rule == "district" else "", "", ""],
+            "anchor_keeps": [anchor_keeps, False, False],
+        }
+    )
     years = list(range(2019, 2029))
-    demand = pd.concat([
-        pd.DataFrame({"zone_id": "z", "service_id": "school", "year": years,
-                      "population": [400.0 if y < 2025 else 420.0 for y in years],
-                      "demand": [400.0 if y < 2025 else 420.0 for y in years]}),
-        pd.DataFrame({"zone_id": "z", "service_id": "club", "year": years, "population": 40.0, "demand": 40.0}),
-        pd.DataFrame({"zone_id": "z", "service_id": "hall", "year": years, "population": 30.0, "demand": 30.0})])
-    placements = pd.DataFrame({"site_id": ["S", "S", "H"], "service_id": ["school", "club", "hall"],
-                               "capacity": [400.0, 40.0, 30.0], "floor_area_m2": [4000.0, 200.0, 300.0]})
+    demand = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "zone_id": "z",
+                    "service_id": "school",
+                    "year": years,
+                    "population": [400.0 if y < 2025 else 420.0 for y in years],
+                    "demand": [400.0 if y < 2025 else 420.0 for y in years],
+                }
+            ),
+            pd.DataFrame({"zone_id": "z", "service_id": "club", "year": years, "population": 40.0, "demand": 40.0}),
+            pd.DataFrame({"zone_id": "z", "service_id": "hall", "year": years, "population": 30.0, "demand": 30.0}),
+        ]
+    )
+    placements = pd.DataFrame(
+        {
+            "site_id": ["S", "S", "H"],
+            "service_id": ["school", "club", "hall"],
+            "capacity": [400.0, 40.0, 30.0],
+            "floor_area_m2": [4000.0, 200.0, 300.0],
+        }
+    )
     pairs = pd.DataFrame({"zone_id": ["z", "z"], "site_id": ["H", "S"], "distance_m": [400.0, 300.0]})
     zone_districts = pd.DataFrame({"service_id": ["school"], "zone_id": ["z"], "district": ["S"]})
     site_districts = pd.DataFrame({"service_id": ["school"], "site_id": ["S"], "district": ["S"]})
-    return PortfolioProblem.from_frames(sites=sites, services=services, demand=demand, placements=placements,
-                                        pairs=pairs, policy=pol, name="school with club", zone_districts=zone_districts,
-                                        site_districts=site_districts)
+    return PortfolioProblem.from_frames(
+        sites=sites,
+        services=services,
+        demand=demand,
+        placements=placements,
+        pairs=pairs,
+        policy=pol,
+        name="school with club",
+        zone_districts=zone_districts,
+        site_districts=site_districts,
+    )
 
 
 def two_nurseries(**policy) -> PortfolioProblem:
@@ -199,14 +343,31 @@ def two_nurseries(**policy) -> PortfolioProblem:
     30e6 + 6 y × 3e6 − 100e6 = −52e6.
     """
     pol = {"start_year": 2019, "horizon_years": 10, **policy}
-    sites = pd.DataFrame({"site_id": ["A", "B"], "category": "nursery", "floor_area_m2": [300.0, 300.0],
-                          "site_area_m2": [400.0, 200.0], "max_far": [2.0, 2.0], "sellable": [False, True],
-                          "land_value_yen_per_m2": [0.0, 500_000.0], "operating_yen_per_m2_year": 10_000.0,
-                          "build_yen_per_m2": 400_000.0})
-    services = pd.DataFrame({"service_id": ["nursery"], "coverage_m": [1000.0], "floor_m2_per_unit": [5.0],
-                             "host_categories": ["nursery"]})
+    sites = pd.DataFrame(
+        {
+            "site_id": ["A", "B"],
+            "category": "nursery",
+            "floor_area_m2": [300.0, 300.0],
+            "site_area_m2": [400.0, 200.0],
+            "max_far": [2.0, 2.0],
+            "sellable": [False, True],
+            "land_value_yen_per_m2": [0.0, 500_000.0],
+            "operating_yen_per_m2_year": 10_000.0,
+            "build_yen_per_m2": 400_000.0,
+        }
+    )
+    services = pd.DataFrame(
+        {"service_id": ["nursery"], "coverage_m": [1000.0], "floor_m2_per_unit": [5.0], "host_categories": ["nursery"]}
+    )
     demand = pd.DataFrame({"zone_id": ["z"], "service_id": "nursery", "population": [50.0], "demand": [50.0]})
     placements = pd.DataFrame({"site_id": ["A", "B"], "service_id": "nursery", "capacity": [60.0, 60.0]})
     pairs = pd.DataFrame({"zone_id": ["z", "z"], "site_id": ["A", "B"], "distance_m": [400.0, 600.0]})
-    return PortfolioProblem.from_frames(sites=sites, services=services, demand=demand, placements=placements,
-                                        pairs=pairs, policy=pol, name="two nurseries")
+    return PortfolioProblem.from_frames(
+        sites=sites,
+        services=services,
+        demand=demand,
+        placements=placements,
+        pairs=pairs,
+        policy=pol,
+        name="two nurseries",
+    )

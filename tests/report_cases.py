@@ -10,16 +10,21 @@ import numpy as np
 import pandas as pd
 
 from facility_opt.catalogue import default_catalogue
-from facility_opt.renewal import default_renewal_params
 from facility_opt.loading import read_ward
 from facility_opt.portfolio import PortfolioOptions, optimise_portfolio
 from facility_opt.portfolio.build import problem_from_ward
+from facility_opt.renewal import default_renewal_params
 from facility_opt.solver import SolverOptions
 
 EXACT = PortfolioOptions(solver=SolverOptions(gap_rel=0.0, threads=1))
-CONFIG = {"services": ["primary_education", "childrens_hall", "after_school_club"], "earliest_change_year": 2021,
-          "building_operating_yen_per_m2_year": 8000, "fixed_yen_per_building_year": 3e6,
-          "candidates": {"services": ["childrens_hall", "after_school_club"]}, "policy": {"lock_closed": ["F2"]}}
+CONFIG = {
+    "services": ["primary_education", "childrens_hall", "after_school_club"],
+    "earliest_change_year": 2021,
+    "building_operating_yen_per_m2_year": 8000,
+    "fixed_yen_per_building_year": 3e6,
+    "candidates": {"services": ["childrens_hall", "after_school_club"]},
+    "policy": {"lock_closed": ["F2"]},
+}
 
 
 def tiny_ward_files() -> dict[str, str]:
@@ -44,11 +49,21 @@ def tiny_report_case(folder: Path, extra: dict[str, str] | None = None):
     earliest change year) the school F1 hosts the hall and the club in its existing floor, and is
     rebuilt in its due year 2028 (2028-2030); the station-front candidate is not needed."""
     ward = read_ward(write_tiny_ward(folder, extra))
-    problem = problem_from_ward(ward, default_catalogue(), CONFIG, default_renewal_params(), start_year=2019,
-                                name="tiny")
+    problem = problem_from_ward(
+        ward, default_catalogue(), CONFIG, default_renewal_params(), start_year=2019, name="tiny"
+    )
     plan = optimise_portfolio(problem, EXACT)
-    curve = pd.DataFrame({"point": ["min_cost", "min_access"], "epsilon_person_km": [np.nan, np.nan],
-                          "cost_yen": [plan.kpis.cost_after_yen, plan.kpis.cost_after_yen * 1.1],
-                          "access_person_km": [plan.kpis.access_after_person_km, 100.0], "buildings": [3, 4],
-                          "floor_m2": [6677.0, 7000.0], "status": "optimal", "gap": 0.0, "solve_seconds": 0.1})
+    curve = pd.DataFrame(
+        {
+            "point": ["min_cost", "min_access"],
+            "epsilon_person_km": [np.nan, np.nan],
+            "cost_yen": [plan.kpis.cost_after_yen, plan.kpis.cost_after_yen * 1.1],
+            "access_person_km": [plan.kpis.access_after_person_km, 100.0],
+            "buildings": [3, 4],
+            "floor_m2": [6677.0, 7000.0],
+            "status": "optimal",
+            "gap": 0.0,
+            "solve_seconds": 0.1,
+        }
+    )
     return ward, problem, plan, curve

@@ -6,9 +6,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from portfolio_cases import two_halls
-
 from facility_opt.robust import solve_variant
+from portfolio_cases import two_halls
 
 #: A's floor factor draws from here; the plan flips at 1.4 (see halls_with_imputed_floor)
 FLOOR_LOW, FLOOR_HIGH = 1.0, 1.8

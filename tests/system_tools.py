@@ -29,8 +29,11 @@ def require(what: str, found: bool) -> None:
         return
     if os.environ.get(SKIP_ENV) == "1":
         pytest.skip(f"{what} is not installed and {SKIP_ENV}=1")
-    pytest.fail(f"{what} is not installed; install it with `{INSTALL}` (CI's .ci/run does) or set {SKIP_ENV}=1 "
-                "to skip the tests that need it", pytrace=False)
+    pytest.fail(
+        f"{what} is not installed; install it with `{INSTALL}` (CI's .ci/run does) or set {SKIP_ENV}=1 "
+        "to skip the tests that need it",
+        pytrace=False,
+    )
 
 
 def chromium() -> str:
@@ -84,8 +87,14 @@ class Cluster:
         self._count = 0
 
     def _run(self, *args: str) -> None:
-        proc = subprocess.run([str(self.bindir / args[0]), *args[1:]], user=self.user, capture_output=True, text=True,
-                              timeout=300, cwd=self.root)
+        proc = subprocess.run(
+            [str(self.bindir / args[0]), *args[1:]],
+            user=self.user,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=self.root,
+        )
         if proc.returncode != 0:
             raise RuntimeError(f"{' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
 
@@ -93,8 +102,19 @@ class Cluster:
         if self.user is not None:
             shutil.chown(self.root, self.user)
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale")
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "server.log"), "-w", "-t", "120", "start",
-                  "-o", f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off")
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.root / "server.log"),
+            "-w",
+            "-t",
+            "120",
+            "start",
+            "-o",
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off",
+        )
         import psycopg
 
         with psycopg.connect(self.url("postgres"), autocommit=True) as conn:

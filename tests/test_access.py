@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString, MultiLineString, Point
 
-from facility_opt.access import distances
 from facility_opt.access import (
     distance_pairs,
+    distances,
     read_street_network,
     station_access,
     station_catchments,
@@ -42,7 +42,9 @@ def grid_edges(removed=()):
 
 def write_grid(path, removed=()):
     lines = [LineString([(a[0] * STEP, a[1] * STEP), (b[0] * STEP, b[1] * STEP)]) for a, b in grid_edges(removed)]
-    gpd.GeoDataFrame({"name": [f"e{k}" for k in range(len(lines))]}, geometry=lines, crs=CRS).to_file(path, layer="streets")
+    gpd.GeoDataFrame({"name": [f"e{k}" for k in range(len(lines))]}, geometry=lines, crs=CRS).to_file(
+        path, layer="streets"
+    )
     return path
 
 
@@ -51,16 +53,26 @@ NODES = [(i, j) for i in range(NX_) for j in range(NY_)]
 
 # ------------------------------------------------------------------------------------------ euclidean
 
+
 def test_euclidean_pairs_match_brute_force():
     rng = np.random.default_rng(0)
     o = rng.uniform(0, 5000, (120, 2))
     d = rng.uniform(0, 5000, (40, 2))
-    got = distance_pairs(pts([f"o{i:03d}" for i in range(120)], o), pts([f"d{j:02d}" for j in range(40)], d),
-                         max_distance=1500, detour_factor=1.3)
+    got = distance_pairs(
+        pts([f"o{i:03d}" for i in range(120)], o),
+        pts([f"d{j:02d}" for j in range(40)], d),
+        max_distance=1500,
+        detour_factor=1.3,
+    )
     full = np.hypot(o[:, None, 0] - d[None, :, 0], o[:, None, 1] - d[None, :, 1]) * 1.3
     ii, jj = np.nonzero(full <= 1500)
-    expect = pd.DataFrame({"origin_id": [f"o{i:03d}" for i in ii], "destination_id": [f"d{j:02d}" for j in jj],
-                           "distance_m": full[ii, jj]}).sort_values(["origin_id", "destination_id"])
+    expect = pd.DataFrame(
+        {
+            "origin_id": [f"o{i:03d}" for i in ii],
+            "destination_id": [f"d{j:02d}" for j in jj],
+            "distance_m": full[ii, jj],
+        }
+    ).sort_values(["origin_id", "destination_id"])
     assert len(got) == len(expect) > 0
     assert got["origin_id"].tolist() == expect["origin_id"].tolist()
     assert got["destination_id"].tolist() == expect["destination_id"].tolist()
@@ -68,8 +80,9 @@ def test_euclidean_pairs_match_brute_force():
 
 
 def test_coincident_points_are_kept_at_zero():
-    got = distance_pairs(pts(["a"], [(10, 10)]), pts(["s", "t"], [(10, 10), (10, 110)]), max_distance=200,
-                         detour_factor=1.0)
+    got = distance_pairs(
+        pts(["a"], [(10, 10)]), pts(["s", "t"], [(10, 10), (10, 110)]), max_distance=200, detour_factor=1.0
+    )
     assert got.values.tolist() == [["a", "s", 0.0], ["a", "t", 100.0]]
 
 
@@ -83,17 +96,22 @@ def test_geographic_crs_is_refused_with_the_fix():
 
 # ------------------------------------------------------------------------------------------ network
 
+
 @pytest.mark.parametrize("engine", ["scipy", "networkx"])
 def test_network_distances_on_a_full_grid_are_manhattan(tmp_path, engine):
     G = read_street_network(write_grid(tmp_path / "grid.gpkg"))
     assert (G.number_of_nodes(), G.number_of_edges()) == (NX_ * NY_, len(grid_edges()))
     ids = [f"{i}_{j}" for i, j in NODES]
     xy = [(i * STEP, j * STEP) for i, j in NODES]
-    got = distance_pairs(pts(ids, xy), pts(ids[::3], xy[::3]), max_distance=450, method="network", network=G,
-                         engine=engine)
-    expect = {(a, b): (abs(p[0] - q[0]) + abs(p[1] - q[1]))
-              for a, p in zip(ids, xy) for b, q in zip(ids[::3], xy[::3])
-              if abs(p[0] - q[0]) + abs(p[1] - q[1]) <= 450}
+    got = distance_pairs(
+        pts(ids, xy), pts(ids[::3], xy[::3]), max_distance=450, method="network", network=G, engine=engine
+    )
+    expect = {
+        (a, b): (abs(p[0] - q[0]) + abs(p[1] - q[1]))
+        for a, p in zip(ids, xy)
+        for b, q in zip(ids[::3], xy[::3])
+        if abs(p[0] - q[0]) + abs(p[1] - q[1]) <= 450
+    }
     assert dict(zip(zip(got["origin_id"], got["destination_id"]), got["distance_m"])) == pytest.approx(expect)
 
 
@@ -118,15 +136,21 @@ def test_network_with_barriers_matches_independent_shortest_paths(tmp_path):
 
 def test_snap_distances_are_added(tmp_path):
     G = read_street_network(write_grid(tmp_path / "grid.gpkg"))
-    got = distance_pairs(pts(["o"], [(20, 30)]), pts(["d"], [(300, 190)]), max_distance=2000, method="network",
-                         network=G)
+    got = distance_pairs(
+        pts(["o"], [(20, 30)]), pts(["d"], [(300, 190)]), max_distance=2000, method="network", network=G
+    )
     # o snaps to (0,0) (36.06 m), d to (300,200) (10 m); path 500 m
     assert got["distance_m"].iloc[0] == pytest.approx(np.hypot(20, 30) + 500 + 10)
 
 
 def test_lines_merge_at_shared_end_points_within_tolerance():
-    lines = gpd.GeoDataFrame(geometry=[MultiLineString([[(0, 0), (100, 0)], [(100.004, 0), (100, 50), (100, 100)]]),
-                                       LineString([(0, 0), (0, 100)])], crs=CRS)
+    lines = gpd.GeoDataFrame(
+        geometry=[
+            MultiLineString([[(0, 0), (100, 0)], [(100.004, 0), (100, 50), (100, 100)]]),
+            LineString([(0, 0), (0, 100)]),
+        ],
+        crs=CRS,
+    )
     G = street_network_from_lines(lines, tolerance=0.01)
     assert G.number_of_nodes() == 5 and nx.is_connected(G)  # 4 end points + the interior vertex (100, 50)
     assert nx.shortest_path_length(G, 0, max(G.nodes), weight="length") == pytest.approx(200, abs=0.01)
@@ -135,8 +159,14 @@ def test_lines_merge_at_shared_end_points_within_tolerance():
 def test_lines_meet_at_shared_interior_vertices_but_not_at_bare_crossings():
     # a horizontal street through (50, 0) as an interior vertex; a vertical street ending there: a junction
     # a second vertical street crossing the horizontal one at (80, 0) with no vertex there: a bridge
-    lines = gpd.GeoDataFrame(geometry=[LineString([(0, 0), (50, 0), (100, 0)]), LineString([(50, 0), (50, 60)]),
-                                       LineString([(80, -40), (80, 40)])], crs=CRS)
+    lines = gpd.GeoDataFrame(
+        geometry=[
+            LineString([(0, 0), (50, 0), (100, 0)]),
+            LineString([(50, 0), (50, 60)]),
+            LineString([(80, -40), (80, 40)]),
+        ],
+        crs=CRS,
+    )
     G = street_network_from_lines(lines)
     node = {(d["x"], d["y"]): n for n, d in G.nodes(data=True)}
     assert nx.shortest_path_length(G, node[(0.0, 0.0)], node[(50.0, 60.0)], weight="length") == pytest.approx(110)
@@ -144,6 +174,7 @@ def test_lines_meet_at_shared_interior_vertices_but_not_at_bare_crossings():
 
 
 # ------------------------------------------------------------------------------------------ cache
+
 
 def test_cache_hit_skips_the_computation(tmp_path, monkeypatch):
     G = read_street_network(write_grid(tmp_path / "grid.gpkg"))
@@ -158,8 +189,9 @@ def test_cache_hit_skips_the_computation(tmp_path, monkeypatch):
     again = distance_pairs(o, d, 5000, method="network", network=G, cache_dir=tmp_path / "c")
     pd.testing.assert_frame_equal(first, again)
     with pytest.raises(AssertionError, match="recomputed"):  # moved point -> new key
-        distance_pairs(pts(["a", "b"], [(0, 0), (300, 101)]), d, 5000, method="network", network=G,
-                       cache_dir=tmp_path / "c")
+        distance_pairs(
+            pts(["a", "b"], [(0, 0), (300, 101)]), d, 5000, method="network", network=G, cache_dir=tmp_path / "c"
+        )
     with pytest.raises(AssertionError, match="recomputed"):  # changed network file -> new key
         G2 = read_street_network(write_grid(tmp_path / "grid2.gpkg", removed={((0, 0), (1, 0))}))
         distance_pairs(o, d, 5000, method="network", network=G2, cache_dir=tmp_path / "c")
@@ -167,22 +199,30 @@ def test_cache_hit_skips_the_computation(tmp_path, monkeypatch):
 
 # ------------------------------------------------------------------------------------------ stations
 
+
 @pytest.fixture
 def stations():
-    return gpd.GeoDataFrame({"station_id": ["s2", "s1"], "name": ["B", "A"]},
-                            geometry=[Point(2000, 0), Point(0, 0)], crs=CRS)
+    return gpd.GeoDataFrame(
+        {"station_id": ["s2", "s1"], "name": ["B", "A"]}, geometry=[Point(2000, 0), Point(0, 0)], crs=CRS
+    )
 
 
 def test_station_access_hand_case(stations):
     f = pts(["f1", "f2", "f3"], [(300, 400), (1200, 0), (1000, 0)], col="facility_id")
     got = station_access(f, stations, front_radius=500)
-    assert got.values.tolist() == [["f1", "s1", "A", 500.0, True], ["f2", "s2", "B", 800.0, False],
-                                   ["f3", "s1", "A", 1000.0, False]]  # f3: exact tie -> smaller id
+    assert got.values.tolist() == [
+        ["f1", "s1", "A", 500.0, True],
+        ["f2", "s2", "B", 800.0, False],
+        ["f3", "s1", "A", 1000.0, False],
+    ]  # f3: exact tie -> smaller id
 
 
 def test_station_catchments(stations):
-    z = gpd.GeoDataFrame({"zone_id": ["z1", "z2", "z3"], "population": [100, 200, 400]},
-                         geometry=[Point(100, 0), Point(1000, 10), Point(1500, 0)], crs=CRS)
+    z = gpd.GeoDataFrame(
+        {"zone_id": ["z1", "z2", "z3"], "population": [100, 200, 400]},
+        geometry=[Point(100, 0), Point(1000, 10), Point(1500, 0)],
+        crs=CRS,
+    )
     got = station_catchments(z, stations, radius=800).set_index("station_id")
     assert got.loc["s1", ["zones_within", "population_within", "population_nearest"]].tolist() == [1, 100, 300]
     assert got.loc["s2", ["zones_within", "population_within", "population_nearest"]].tolist() == [1, 400, 400]
@@ -190,13 +230,24 @@ def test_station_catchments(stations):
 
 def test_station_summary(stations):
     f = pts(["f1", "f2", "f3"], [(100, 0), (1000, 0), (1900, 0)], col="facility_id")
-    fs = pd.DataFrame({"facility_id": ["f1", "f2", "f3", "f2"],
-                       "service_id": ["nursery", "nursery", "nursery", "library"],
-                       "capacity": [100, 50, 80, 10], "annual_users": [None, None, None, 1000],
-                       "utilisation": [0.5, None, 1.0, None]})
-    z = gpd.GeoDataFrame({"zone_id": ["z1", "z2"], "population": [100, 300], **{f"pop_{g}": [10, 30] for g in
-                         ["0_5", "6_11", "12_14", "15_64", "65_74", "75_plus"]}},
-                         geometry=[Point(0, 100), Point(1000, 1000)], crs=CRS)
+    fs = pd.DataFrame(
+        {
+            "facility_id": ["f1", "f2", "f3", "f2"],
+            "service_id": ["nursery", "nursery", "nursery", "library"],
+            "capacity": [100, 50, 80, 10],
+            "annual_users": [None, None, None, 1000],
+            "utilisation": [0.5, None, 1.0, None],
+        }
+    )
+    z = gpd.GeoDataFrame(
+        {
+            "zone_id": ["z1", "z2"],
+            "population": [100, 300],
+            **{f"pop_{g}": [10, 30] for g in ["0_5", "6_11", "12_14", "15_64", "65_74", "75_plus"]},
+        },
+        geometry=[Point(0, 100), Point(1000, 1000)],
+        crs=CRS,
+    )
     got = station_summary(f, fs, stations, zones=z).set_index("service_id")
     # nursery users: f1 50 (front), f2 50 (capacity, not front), f3 80 (front) -> 130/180
     assert got.loc["nursery", "share_users_station_front"] == pytest.approx(130 / 180)

@@ -32,20 +32,44 @@ def test_tampered_plans_name_family_subject_and_year(solved):
     locked = p.replace(policy={"lock_open": ["B"]})
     cases = [
         # z2 served at the closed hall B: B provides nothing, so it also serves 25 units with no places
-        (p, plan.model_copy(update={"assignments": [a.model_copy(update={"site_id": "B", "distance_m": 350.0})
-                                                    if a.zone_id == "z2" else a for a in plan.assignments]}),
-         {("capacity", "z2", 2019), ("capacity", "childrens_hall@B", 2019)}),
+        (
+            p,
+            plan.model_copy(
+                update={
+                    "assignments": [
+                        a.model_copy(update={"site_id": "B", "distance_m": 350.0}) if a.zone_id == "z2" else a
+                        for a in plan.assignments
+                    ]
+                }
+            ),
+            {("capacity", "z2", 2019), ("capacity", "childrens_hall@B", 2019)},
+        ),
         (tight, plan, {("cover", "z2", 2019)}),
         (locked, plan, {("locks", "B", None)}),
         # A's renovation (due 2030) moved to 2020, before its window 2027..2045: no option, so no cost either
-        (p, plan.model_copy(update={"events": [e.model_copy(update={"year": 2020, "end_year": 2020})
-                                               if e.site_id == "A" else e for e in plan.events]}),
-         {("event_one", "A", 2020), ("cost", "plan", None)}),
+        (
+            p,
+            plan.model_copy(
+                update={
+                    "events": [
+                        e.model_copy(update={"year": 2020, "end_year": 2020}) if e.site_id == "A" else e
+                        for e in plan.events
+                    ]
+                }
+            ),
+            {("event_one", "A", 2020), ("cost", "plan", None)},
+        ),
         # 50 places at A for 30 + 25 units
-        (p, plan.model_copy(update={"timeline": [r.model_copy(update={"capacity": 50.0}) for r in plan.timeline]}),
-         {("capacity", "childrens_hall@A", 2019)}),
-        (p, plan.model_copy(update={"kpis": plan.kpis.model_copy(update={"cost_after_yen": -49e6})}),
-         {("cost", "plan", None)}),
+        (
+            p,
+            plan.model_copy(update={"timeline": [r.model_copy(update={"capacity": 50.0}) for r in plan.timeline]}),
+            {("capacity", "childrens_hall@A", 2019)},
+        ),
+        (
+            p,
+            plan.model_copy(update={"kpis": plan.kpis.model_copy(update={"cost_after_yen": -49e6})}),
+            {("cost", "plan", None)},
+        ),
     ]
     for problem, tampered, expected in cases:
         v = check_plan(tampered, problem)

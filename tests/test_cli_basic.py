@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pandas as pd
 from typer.testing import CliRunner
 
@@ -30,8 +29,8 @@ def test_validate_bad_data_exits_1_and_lists_every_problem(tiny_ward_dir):
 def test_costs_command_matches_the_library(tmp_path):
     import json
 
-    from facility_opt.renewal import project_renewal
     from facility_opt.planning import load_planning_model
+    from facility_opt.renewal import project_renewal
 
     res = runner.invoke(app, ["costs", "--out", str(tmp_path), "--json"])
     assert res.exit_code == 0, res.output

@@ -15,17 +15,29 @@ from facility_opt.portfolio import Plan, check_plan
 
 runner = CliRunner()
 
+
 def test_run_tiny_model_writes_a_checked_plan(tiny_model, tmp_path):
     out = tmp_path / "run"
     res = runner.invoke(app, ["run", str(tiny_model), "--out", str(out), "--json"])
     assert res.exit_code == 0, res.output
     info = json.loads(res.output)
     assert info["model"] == "tiny" and info["valid"] is True
-    for name in ("plan.json", "decisions.csv", "assignments.csv", "costs.csv", "services.csv", "run.json",
-                 "cost_by_year.csv", "facilities.gpkg", "report.html"):
+    for name in (
+        "plan.json",
+        "decisions.csv",
+        "assignments.csv",
+        "costs.csv",
+        "services.csv",
+        "run.json",
+        "cost_by_year.csv",
+        "facilities.gpkg",
+        "report.html",
+    ):
         assert (out / name).is_file(), name
     years = pd.read_csv(out / "cost_by_year.csv")
-    assert round(years["after_yen"].sum()) == round(json.loads((out / "plan.json").read_text())["kpis"]["cost_after_yen"])
+    assert round(years["after_yen"].sum()) == round(
+        json.loads((out / "plan.json").read_text())["kpis"]["cost_after_yen"]
+    )
     plan = Plan.from_json(out / "plan.json")
     decisions = pd.read_csv(out / "decisions.csv")
     assert sorted(decisions["facility_id"]) == ["F1", "F2", "F3"]
@@ -35,8 +47,16 @@ def test_run_tiny_model_writes_a_checked_plan(tiny_model, tmp_path):
     again = run_model(tiny_model, tmp_path / "again")
     assert check_plan(plan, again.problem) == []
     # deterministic: a second run writes the same bytes
-    for name in ("plan.json", "decisions.csv", "assignments.csv", "costs.csv", "run.json", "cost_by_year.csv",
-                 "facilities.gpkg", "report.html"):
+    for name in (
+        "plan.json",
+        "decisions.csv",
+        "assignments.csv",
+        "costs.csv",
+        "run.json",
+        "cost_by_year.csv",
+        "facilities.gpkg",
+        "report.html",
+    ):
         assert (out / name).read_bytes() == (tmp_path / "again" / name).read_bytes(), name
 
 
@@ -51,9 +71,10 @@ def test_run_on_invalid_data_exits_1_and_writes_nothing(tiny_model, tiny_ward_di
 
 
 def test_run_infeasible_exits_2_naming_zone_and_service(tiny_model, tmp_path):
-    text = tiny_model.read_text().replace("candidates: {stations: false}",
-                                          "candidates: {stations: false}\n  service_overrides:\n"
-                                          "    childrens_hall: {coverage_m: 50, source: test}")
+    text = tiny_model.read_text().replace(
+        "candidates: {stations: false}",
+        "candidates: {stations: false}\n  service_overrides:\n    childrens_hall: {coverage_m: 50, source: test}",
+    )
     tiny_model.write_text(text)
     res = runner.invoke(app, ["run", str(tiny_model), "--out", str(tmp_path / "run")])
     assert res.exit_code == 2, res.output
@@ -85,8 +106,9 @@ def test_nightly_unchanged_changed_invalid_locked(tiny_model, tiny_ward_dir, tmp
     from facility_opt.nightly import diff_table
 
     for name in ("timeline", "years"):
-        assert diff[f"changed_{name}"] == diff_table(state / "runs" / current, state / "runs" / new,
-                                                     name).to_dict("records")
+        assert diff[f"changed_{name}"] == diff_table(state / "runs" / current, state / "runs" / new, name).to_dict(
+            "records"
+        )
     assert json.loads((state / "runs" / new / "run.json").read_text())["warm_start"] == "previous plan"
 
     # invalid data: exit 1, the last good plan stays current and untouched

@@ -59,7 +59,9 @@ def test_cli_compare_json_and_out_files(runs, tmp_path):
     data = json.loads(res.output)
     assert [d["facility_id"] for d in data["differences"]] == ["A", "B"]
     assert data == json.loads((tmp_path / "c.json").read_text(encoding="utf-8"))
-    res = runner.invoke(app, ["compare", str(root / "a"), str(root / "b" / "plan.json"), "--out", str(tmp_path / "c.csv")])
+    res = runner.invoke(
+        app, ["compare", str(root / "a"), str(root / "b" / "plan.json"), "--out", str(tmp_path / "c.csv")]
+    )
     assert res.exit_code == 0, res.output
     assert "2 facilities decided differently" in res.output
     csv = pd.read_csv(tmp_path / "c.csv")

@@ -91,25 +91,38 @@ def _two_schools():
     import pandas as pd
 
     # two primary schools of 1,000 m² built 1960: each rebuild due 2020, 33万円/m² = 3.3億 over 3 years
-    return pd.DataFrame({"facility_id": ["A", "B"], "category": ["primary_school"] * 2,
-                         "floor_area_m2": [1000.0, 1000.0], "year_built": [1960, 1960]})
+    return pd.DataFrame(
+        {
+            "facility_id": ["A", "B"],
+            "category": ["primary_school"] * 2,
+            "floor_area_m2": [1000.0, 1000.0],
+            "year_built": [1960, 1960],
+        }
+    )
 
 
 def _simple_schedule_params(**windows):
     from facility_opt.renewal.schedule import Penalties, ScheduleParams, Window
 
     # only a linear risk of 1 % of the event cost per year late (tests/test_schedule.py's SIMPLE)
-    return ScheduleParams(windows={"*": Window(early_years=0, late_years=10), **windows},
-                          penalties=Penalties(risk_linear=0.01, risk_quadratic=0.0,
-                                              deferred_rebuild_maintenance_yen_per_m2=0.0,
-                                              early_share_per_year=0.0, defer_tail_years=0))
+    return ScheduleParams(
+        windows={"*": Window(early_years=0, late_years=10), **windows},
+        penalties=Penalties(
+            risk_linear=0.01,
+            risk_quadratic=0.0,
+            deferred_rebuild_maintenance_yen_per_m2=0.0,
+            early_share_per_year=0.0,
+            defer_tail_years=0,
+        ),
+    )
 
 
 def _scheduler(options: SolverOptions, budget: float = 1.1e8, **windows):
     from facility_opt.renewal.schedule import RenewalScheduler
 
-    return RenewalScheduler(start_year=2018, horizon_years=10, budget=budget,
-                            params=_simple_schedule_params(**windows), options=options)
+    return RenewalScheduler(
+        start_year=2018, horizon_years=10, budget=budget, params=_simple_schedule_params(**windows), options=options
+    )
 
 
 def _scheduler_infeasible():
@@ -128,19 +141,35 @@ def _scheduler_too_hard():
 
     rng = np.random.default_rng(3)
     n = 150
-    f = pd.DataFrame({"facility_id": [f"b{i:03d}" for i in range(n)], "category": ["primary_school"] * n,
-                      "floor_area_m2": rng.integers(500, 5000, n).astype(float),
-                      "year_built": rng.integers(1955, 1990, n)})
-    return RenewalScheduler(start_year=2016, budget=30e8, params=ScheduleParams(group_identical=False),
-                            options=SolverOptions(time_limit=1e-3)), f
+    f = pd.DataFrame(
+        {
+            "facility_id": [f"b{i:03d}" for i in range(n)],
+            "category": ["primary_school"] * n,
+            "floor_area_m2": rng.integers(500, 5000, n).astype(float),
+            "year_built": rng.integers(1955, 1990, n),
+        }
+    )
+    return RenewalScheduler(
+        start_year=2016,
+        budget=30e8,
+        params=ScheduleParams(group_identical=False),
+        options=SolverOptions(time_limit=1e-3),
+    ), f
 
 
 # A cap of 1.1億 a year pays one rebuild at a time: A in 2020-22 (on time), B in 2023-25 (3 years late):
 # capital 2 × 3.3億 = 660,000,000 + B's risk 3.3億 × 1 % × 3 = 9,900,000 -> 669,900,000 yen; any other
 # order or year costs more risk. The solver's objective adds the deterministic tie-break (in 億円:
 # 1e-6 × (years from 2018) / 10 per building of the one cohort): 1e-6 × (2 + 5) / 10 億 = 70 yen.
-RENEWAL_SCHEDULE = ModelCase("renewal-schedule", _scheduler, _two_schools, 669_900_000.0 + 70.0,
-                             ("building_id", "event", "cycle"), _scheduler_infeasible, _scheduler_too_hard)
+RENEWAL_SCHEDULE = ModelCase(
+    "renewal-schedule",
+    _scheduler,
+    _two_schools,
+    669_900_000.0 + 70.0,
+    ("building_id", "event", "cycle"),
+    _scheduler_infeasible,
+    _scheduler_too_hard,
+)
 
 
 # ------------------------------------------------------------------------------------ fee revision
@@ -150,9 +179,18 @@ def _fee_tariff():
     # one hall (2,000,000 yen a year), two per-person lines on half its floor each, 1,000 uses a year,
     # no price response: each use costs 2,000,000 × 0.5 / 1,000 = ¥1,000; target 50 % (optional, public)
     def item(item_id, fee):
-        return FeeItem(item_id=item_id, facility_type="hall", room_class=f"room_{item_id}", unit="person",
-                       current_fee=fee, floor_share=0.5, annual_uses=1000, necessity="optional",
-                       market="public", elasticity=0.0)
+        return FeeItem(
+            item_id=item_id,
+            facility_type="hall",
+            room_class=f"room_{item_id}",
+            unit="person",
+            current_fee=fee,
+            floor_share=0.5,
+            annual_uses=1000,
+            necessity="optional",
+            market="public",
+            elasticity=0.0,
+        )
 
     return FeeTariff(items=(item("a", 100), item("b", 500)), costs={"hall": FacilityCost(annual_operating_yen=2e6)})
 
@@ -168,9 +206,19 @@ def _fee_infeasible():
 
     # the fee may not fall (min_fee_ratio 1) and non-residents pay 1.5 ×: use keeps 0.6 + 0.4 / 1.5 =
     # 86.7 % at best, below the 95 % the use-drop limit requires (tests/test_fees.py)
-    it = FeeItem(item_id="gym_pass", facility_type="gym", room_class="pass", unit="person", current_fee=500,
-                 floor_share=1.0, annual_uses=1000, necessity="optional", market="public", share_nonresident=0.4,
-                 elasticity=-1.0)
+    it = FeeItem(
+        item_id="gym_pass",
+        facility_type="gym",
+        room_class="pass",
+        unit="person",
+        current_fee=500,
+        floor_share=1.0,
+        annual_uses=1000,
+        necessity="optional",
+        market="public",
+        share_nonresident=0.4,
+        elasticity=-1.0,
+    )
     pol = FeePolicy(min_fee_ratio=1.0, nonresident_surcharge=0.5, max_use_drop=0.05)
     return FeeRevision(pol), FeeTariff(items=(it,), costs={"gym": FacilityCost(annual_operating_yen=1e6)})
 
@@ -180,21 +228,42 @@ def _fee_too_hard():
 
     rng = np.random.default_rng(5)
     n = 60
-    items = tuple(FeeItem(item_id=f"i{i:03d}", facility_type="hall", room_class=f"r{i:03d}", unit="person",
-                          current_fee=int(rng.integers(10, 100)) * 10, floor_share=1.0 / n,
-                          annual_uses=int(rng.integers(500, 5000)), necessity="optional", market="public",
-                          elasticity=-float(rng.uniform(0.2, 1.5))) for i in range(n))
+    items = tuple(
+        FeeItem(
+            item_id=f"i{i:03d}",
+            facility_type="hall",
+            room_class=f"r{i:03d}",
+            unit="person",
+            current_fee=int(rng.integers(10, 100)) * 10,
+            floor_share=1.0 / n,
+            annual_uses=int(rng.integers(500, 5000)),
+            necessity="optional",
+            market="public",
+            elasticity=-float(rng.uniform(0.2, 1.5)),
+        )
+        for i in range(n)
+    )
     pol = FeePolicy(objective="revenue", max_use_drop=0.05, cap_ratio=3.0)
-    return (FeeRevision(pol, options=SolverOptions(time_limit=1e-3)),
-            FeeTariff(items=items, costs={"hall": FacilityCost(annual_operating_yen=5e8)}))
+    return (
+        FeeRevision(pol, options=SolverOptions(time_limit=1e-3)),
+        FeeTariff(items=items, costs={"hall": FacilityCost(annual_operating_yen=5e8)}),
+    )
 
 
 # Target ¥500 for both lines (50 % of ¥1,000). b: ¥500 today, meets it: deviation 0. a: ¥100 today, at most
 # 1.5 × 100 = ¥150, recovering 15 %: deviation |0.15 − 0.5| × ¥1,000 × 1,000 uses = 350,000 yen. The
 # objective adds the tie-break 1e-3 × rank / (max rank + 1) / lines: a's ¥150 ranks 2 × 50 / 10 + 1 = 11,
 # the largest is b's ¥750 (its cap, 2 × 250 / 10 + 1 = 51) -> 1e-3 × 11 / (51 + 1) / 2 lines.
-FEE_REVISION = ModelCase("fee-revision", _fee_revision, _fee_tariff, 350_000.0 + 1e-3 * 11 / 52 / 2,
-                         ("item_id",), _fee_infeasible, _fee_too_hard)
+FEE_REVISION = ModelCase(
+    "fee-revision",
+    _fee_revision,
+    _fee_tariff,
+    350_000.0 + 1e-3 * 11 / 52 / 2,
+    ("item_id",),
+    _fee_infeasible,
+    _fee_too_hard,
+)
+
 
 # ---------------------------------------------------------------------------- portfolio
 def _portfolio(options: SolverOptions):
@@ -232,15 +301,32 @@ def _hall_ward(nz: int = 80, ns: int = 12, seed: int = 3):
     pop = rng.uniform(100, 1000, nz).round()
     zz, ss = np.nonzero(d <= reach)
     return PortfolioProblem.from_frames(
-        sites=pd.DataFrame({"site_id": sid, "category": "hall", "floor_area_m2": rng.uniform(300, 900, ns).round(),
-                            "operating_yen_per_m2_year": rng.uniform(5e3, 2e4, ns).round(), "build_yen_per_m2": 4e5}),
-        services=pd.DataFrame({"service_id": ["hall"], "coverage_m": [reach], "floor_m2_per_unit": [5.0],
-                               "host_categories": ["hall"], "rule": ["nearest"]}),
+        sites=pd.DataFrame(
+            {
+                "site_id": sid,
+                "category": "hall",
+                "floor_area_m2": rng.uniform(300, 900, ns).round(),
+                "operating_yen_per_m2_year": rng.uniform(5e3, 2e4, ns).round(),
+                "build_yen_per_m2": 4e5,
+            }
+        ),
+        services=pd.DataFrame(
+            {
+                "service_id": ["hall"],
+                "coverage_m": [reach],
+                "floor_m2_per_unit": [5.0],
+                "host_categories": ["hall"],
+                "rule": ["nearest"],
+            }
+        ),
         demand=pd.DataFrame({"zone_id": zid, "service_id": "hall", "population": pop, "demand": (pop * 0.05).round(2)}),
         placements=pd.DataFrame({"site_id": sid, "service_id": "hall", "capacity": 200.0}),
-        pairs=pd.DataFrame({"zone_id": np.array(zid)[zz], "site_id": np.array(sid)[ss],
-                            "distance_m": d[zz, ss].round(1)}),
-        policy={"start_year": 2019, "horizon_years": 30}, name="hall ward")
+        pairs=pd.DataFrame(
+            {"zone_id": np.array(zid)[zz], "site_id": np.array(sid)[ss], "distance_m": d[zz, ss].round(1)}
+        ),
+        policy={"start_year": 2019, "horizon_years": 30},
+        name="hall ward",
+    )
 
 
 def _portfolio_too_hard():
@@ -252,8 +338,10 @@ def _portfolio_too_hard():
 
 # two_halls (tests/portfolio_cases.py): keep A (100e6 renewal + 500 m² × 10,000 ¥ × 30 y = 250e6), close B in
 # 2019 and sell its 600 m² at 500,000 ¥/m² (−300e6): −50e6 yen; no new placement, so no tie-break
-PORTFOLIO = ModelCase("portfolio", _portfolio, _two_halls, -50e6, ("facility_id",), _portfolio_infeasible,
-                      _portfolio_too_hard)
+PORTFOLIO = ModelCase(
+    "portfolio", _portfolio, _two_halls, -50e6, ("facility_id",), _portfolio_infeasible, _portfolio_too_hard
+)
+
 
 def _random_problem(**kw):
     """400 random points, each a demand point and a site: too big for a 1 ms time limit."""

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from facility_opt.catalogue import CostClass, default_catalogue
+from facility_opt.errors import DataValidationError, ModelConfigError
 from facility_opt.renewal import (
     BacklogRule,
     default_renewal_params,
@@ -22,9 +23,8 @@ from facility_opt.renewal import (
     read_stock_table,
     totals_by_year,
 )
-from facility_opt.errors import DataValidationError, ModelConfigError
-from facility_opt.units import OKU_YEN
 from facility_opt.resources import models_dir
+from facility_opt.units import OKU_YEN
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -35,8 +35,9 @@ REN, REB = 17 * M, 33 * M
 
 
 def one(year_built: int, **kw) -> pd.DataFrame:
-    f = pd.DataFrame({"facility_id": ["S"], "category": ["primary_school"], "floor_area_m2": [100.0],
-                      "year_built": [year_built]})
+    f = pd.DataFrame(
+        {"facility_id": ["S"], "category": ["primary_school"], "floor_area_m2": [100.0], "year_built": [year_built]}
+    )
     return project_renewal(f, start_year=START, **kw)
 
 
@@ -108,10 +109,13 @@ def test_spread_is_clipped_at_the_horizon_end():
     assert c["year"].max() == 2045
 
 
-@pytest.mark.parametrize("rule, expect", [
-    ("first_year", {(2016, "renovation_backlog"): REN, (2035, "rebuild"): REB / 3}),
-    ("skip", {(2035, "rebuild"): REB / 3}),
-])
+@pytest.mark.parametrize(
+    "rule, expect",
+    [
+        ("first_year", {(2016, "renovation_backlog"): REN, (2035, "rebuild"): REB / 3}),
+        ("skip", {(2035, "rebuild"): REB / 3}),
+    ],
+)
 def test_backlog_rules(rule, expect):
     p = default_renewal_params()
     p = p.with_changes(backlog=BacklogRule(rule=rule))
@@ -140,9 +144,15 @@ def test_long_life_policy():
 
 
 def test_operation_and_missing_operation(caplog):
-    f = pd.DataFrame({"facility_id": ["A", "B"], "category": ["library", "library"],
-                      "floor_area_m2": [100.0, 200.0], "year_built": [2010, 2010],
-                      "operating_cost_yen": [1e6, np.nan]})
+    f = pd.DataFrame(
+        {
+            "facility_id": ["A", "B"],
+            "category": ["library", "library"],
+            "floor_area_m2": [100.0, 200.0],
+            "year_built": [2010, 2010],
+            "operating_cost_yen": [1e6, np.nan],
+        }
+    )
     with caplog.at_level(logging.WARNING, logger="facility_opt.renewal.projection"):
         c = project_renewal(f, start_year=START)
     op = c[c["kind"] == "operation"].groupby("facility_id")["cost_yen"].sum()
@@ -158,16 +168,23 @@ def test_many_facilities_match_single_runs_and_are_deterministic():
     rng = np.random.default_rng(7)
     cats = list(default_catalogue().categories)
     n = 700
-    f = pd.DataFrame({"facility_id": [f"F{i:03d}" for i in range(n)],
-                      "category": rng.choice(cats, n), "floor_area_m2": rng.uniform(100, 9000, n).round(1),
-                      "year_built": rng.integers(1940, 2015, n), "operating_cost_yen": rng.uniform(0, 1e8, n)})
+    f = pd.DataFrame(
+        {
+            "facility_id": [f"F{i:03d}" for i in range(n)],
+            "category": rng.choice(cats, n),
+            "floor_area_m2": rng.uniform(100, 9000, n).round(1),
+            "year_built": rng.integers(1940, 2015, n),
+            "operating_cost_yen": rng.uniform(0, 1e8, n),
+        }
+    )
     a = project_renewal(f, start_year=START)
     b = project_renewal(f.sample(frac=1.0, random_state=1), start_year=START)
     pd.testing.assert_frame_equal(a, b)
     for i in (0, 123, 699):
         single = project_renewal(f.iloc[[i]], start_year=START)
-        pd.testing.assert_frame_equal(single.reset_index(drop=True),
-                                      a[a["facility_id"] == f["facility_id"][i]].reset_index(drop=True))
+        pd.testing.assert_frame_equal(
+            single.reset_index(drop=True), a[a["facility_id"] == f["facility_id"][i]].reset_index(drop=True)
+        )
 
 
 def test_totals_and_cliff_chart():
@@ -181,8 +198,14 @@ def test_totals_and_cliff_chart():
 
 
 def test_invalid_facilities_name_the_row_and_field():
-    f = pd.DataFrame({"facility_id": ["A", "B"], "category": ["primary_school", "castle"],
-                      "floor_area_m2": [100.0, -5.0], "year_built": [1990, None]})
+    f = pd.DataFrame(
+        {
+            "facility_id": ["A", "B"],
+            "category": ["primary_school", "castle"],
+            "floor_area_m2": [100.0, -5.0],
+            "year_built": [1990, None],
+        }
+    )
     with pytest.raises(DataValidationError) as e:
         project_renewal(f, start_year=START)
     msg = str(e.value)
@@ -193,9 +216,12 @@ def test_invalid_facilities_name_the_row_and_field():
 def test_yaml_errors_name_file_and_key(tmp_path):
     text = (models_dir() / "renewal_costs.yaml").read_text(encoding="utf-8")
     bad = tmp_path / "bad.yaml"
-    bad.write_text(text.replace("school:            {renovation: 17", "school:            {renovation: -17"),
-                   encoding="utf-8")
-    with pytest.raises(ModelConfigError, match=r"bad.yaml: presets\.soumu\.unit_costs_man_yen_per_m2\.school\.renovation"):
+    bad.write_text(
+        text.replace("school:            {renovation: 17", "school:            {renovation: -17"), encoding="utf-8"
+    )
+    with pytest.raises(
+        ModelConfigError, match=r"bad.yaml: presets\.soumu\.unit_costs_man_yen_per_m2\.school\.renovation"
+    ):
         load_renewal_params(bad)
     bad.write_text(text.replace("age: 30,", "age: 70,"), encoding="utf-8")
     with pytest.raises(ModelConfigError, match=r"presets\.soumu: .*age 70, not before the rebuild at 60"):
@@ -204,9 +230,15 @@ def test_yaml_errors_name_file_and_key(tmp_path):
 
 # ---------------------------------------------------------------------------- the stock-table path
 
+
 def test_stock_single_cohort_by_hand():
-    stock = pd.DataFrame({"stock_type": ["s", "h"], "category": ["primary_school", "public_housing"],
-                          "floor_area_m2": [10_000.0, 5_000.0]})
+    stock = pd.DataFrame(
+        {
+            "stock_type": ["s", "h"],
+            "category": ["primary_school", "public_housing"],
+            "floor_area_m2": [10_000.0, 5_000.0],
+        }
+    )
     prof = pd.DataFrame({"from_year": [1970, 1990], "to_year": [1970, 1990], "share": [0.5, 0.5]})
     c = project_stock(stock, prof, start_year=START)
     # 1970 half (age 46): renovation backlog + rebuild 2030-32; 1990 half (age 26): renovation 2020-21

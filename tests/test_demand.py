@@ -49,9 +49,15 @@ def test_scalar_agegroup_and_table_growth(zones):
     assert scaled["target_population"].to_numpy() == pytest.approx(0.9 * base["target_population"].to_numpy())
     by_group = zone_demand(zones, services=["senior_activity"], growth={"75_plus": 2.0})
     assert by_group["target_population"].sum() == pytest.approx(
-        zones["pop_65_74"].sum() + 2 * zones["pop_75_plus"].sum())
-    table = pd.DataFrame({"zone_id": np.repeat(zones["zone_id"], 2), "year": [2020, 2030] * len(zones),
-                          "factor": [1.0, 1.5] * len(zones)})
+        zones["pop_65_74"].sum() + 2 * zones["pop_75_plus"].sum()
+    )
+    table = pd.DataFrame(
+        {
+            "zone_id": np.repeat(zones["zone_id"], 2),
+            "year": [2020, 2030] * len(zones),
+            "factor": [1.0, 1.5] * len(zones),
+        }
+    )
     d = zone_demand(zones, services=["nursery"], years=[2020, 2030], growth=table)
     t = d.pivot(index="zone_id", columns="year", values="demand")
     assert t[2030].to_numpy() == pytest.approx(1.5 * t[2020].to_numpy())
@@ -72,9 +78,15 @@ def test_target_population_and_sorted_output(zones):
 
 
 def test_capacity_rules():
-    fs = pd.DataFrame({"facility_id": ["a", "b", "c", "d"], "service_id": ["nursery"] * 4,
-                       "capacity": [100, 80, 50, 10], "utilisation": [0.9, None, None, 1.2],
-                       "annual_users": [None, 40 * 250, None, None]})
+    fs = pd.DataFrame(
+        {
+            "facility_id": ["a", "b", "c", "d"],
+            "service_id": ["nursery"] * 4,
+            "capacity": [100, 80, 50, 10],
+            "utilisation": [0.9, None, None, 1.2],
+            "annual_users": [None, 40 * 250, None, None],
+        }
+    )
     out = facility_capacity(fs, {"nursery": 250})
     got = out.set_index("facility_id")
     assert got.loc["a", ["used", "spare", "usage_source"]].tolist() == [90, 10, "utilisation"]

@@ -29,9 +29,18 @@ def test_a_renewal_overdue_at_the_start_says_so():
         demand=pd.DataFrame({"zone_id": ["z"], "service_id": ["hall"], "population": [100.0], "demand": [10.0]}),
         placements=pd.DataFrame({"site_id": ["A"], "service_id": ["hall"], "capacity": [50.0]}),
         pairs=pd.DataFrame({"zone_id": ["z"], "site_id": ["A"], "distance_m": [300.0]}),
-        events=pd.DataFrame({"site_id": ["A"], "kind": ["renovation"], "due_year": [2010], "backlog": [True],
-                             "cost_yen": [1e8], "floor_area_m2": [500.0]}),
-        policy={"start_year": 2019, "horizon_years": 10})
+        events=pd.DataFrame(
+            {
+                "site_id": ["A"],
+                "kind": ["renovation"],
+                "due_year": [2010],
+                "backlog": [True],
+                "cost_yen": [1e8],
+                "floor_area_m2": [500.0],
+            }
+        ),
+        policy={"start_year": 2019, "horizon_years": 10},
+    )
     plan = optimise_portfolio(problem, EXACT)
     (d,) = plan.decisions
     assert "(due 2010, overdue since 2010" in d.reason and "in its due year" not in d.reason, d.reason

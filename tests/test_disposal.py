@@ -16,8 +16,13 @@ from facility_opt.portfolio import Plan, build_model, check_plan, optimise_portf
 from portfolio_cases import EXACT, two_halls
 
 NO_LAND = 350e6
-TOKUYO = {"id": "tokuyo", "name_ja": "特別養護老人ホーム", "min_site_area_m2": 500.0, "value_yen": 400e6,
-          "source": "assumption: test value"}
+TOKUYO = {
+    "id": "tokuyo",
+    "name_ja": "特別養護老人ホーム",
+    "min_site_area_m2": 500.0,
+    "value_yen": 400e6,
+    "source": "assumption: test value",
+}
 
 
 def solve(**policy) -> tuple[Plan, object]:
@@ -139,16 +144,16 @@ def test_check_rejects_a_tampered_disposal():
     worth = plan.model_copy(update={"freed_sites": [b.model_copy(update={"value_yen": 400e6})]})
     assert any("brings ¥360,000,000 recomputed, freed_sites says ¥400,000,000" in v for v in check_plan(worth, p))
     # left out of the table
-    assert any("does not state what its land becomes" in v
-               for v in check_plan(plan.model_copy(update={"freed_sites": []}), p))
+    assert any(
+        "does not state what its land becomes" in v for v in check_plan(plan.model_copy(update={"freed_sites": []}), p)
+    )
 
 
 def test_files_and_config_errors(tmp_path):
     plan, _ = solve(disposal=["sell", "lease", "hold"], lease_yield=0.04)
     files = plan.to_files(tmp_path)
     text = files["freed_sites.csv"].read_text(encoding="utf-8").splitlines()
-    assert text[0] == ("site_id,name,closure_year,site_area_m2,owned,separable,land_value_yen,choice,need_id,"
-                       "value_yen")
+    assert text[0] == ("site_id,name,closure_year,site_area_m2,owned,separable,land_value_yen,choice,need_id,value_yen")
     assert text[1] == "B,Hall B,2019,600.000000,True,True,300000000.000000,lease,,360000000.000000"
     assert "disposal" in files["decisions.csv"].read_text(encoding="utf-8").splitlines()[0]
     assert Plan.from_json(files["plan.json"]).freed_sites == plan.freed_sites

@@ -17,16 +17,23 @@ EXAMPLES = REPO / "examples"
 
 def run(script: str, *args: str, cwd: Path) -> str:
     env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "MPLBACKEND": "Agg"}
-    proc = subprocess.run([sys.executable, str(EXAMPLES / script), *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(
+        [sys.executable, str(EXAMPLES / script), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=900
+    )
     assert proc.returncode == 0, f"{script} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
     return proc.stdout
 
 
 def test_every_example_is_tested():
     # planner_notebook.py is the py:percent twin of planner_notebook.ipynb, executed by tests/test_notebook.py
-    tested = {"nerima_default.py", "bring_your_own_data.py", "compare_scenarios.py", "fee_revision.py",
-              "planner_notebook.py", "excel_register.py"}
+    tested = {
+        "nerima_default.py",
+        "bring_your_own_data.py",
+        "compare_scenarios.py",
+        "fee_revision.py",
+        "planner_notebook.py",
+        "excel_register.py",
+    }
     assert {p.name for p in EXAMPLES.glob("*.py")} == tested
 
 
@@ -40,7 +47,9 @@ def test_nerima_default(tmp_path):
 @pytest.mark.slow  # optimises the whole Nerima portfolio (minutes)
 def test_bring_your_own_data_from_csv_and_geopackage(tmp_path):
     out = run("bring_your_own_data.py", "--out", "own", cwd=tmp_path)
-    assert (tmp_path / "own_data" / "facilities.gpkg").is_file() and not (tmp_path / "own_data" / "facilities.csv").exists()
+    assert (tmp_path / "own_data" / "facilities.gpkg").is_file() and not (
+        tmp_path / "own_data" / "facilities.csv"
+    ).exists()
     assert "valid: Ward('Nerima': 202 zones" in out
     assert json.loads((tmp_path / "own" / "plan.json").read_text())["valid"]
 
@@ -54,8 +63,14 @@ def test_bring_your_own_data_reports_bad_rows(tmp_path):
     lines[5] = lines[5].replace(lines[5].split(",")[2], "-3", 1)  # population of data row 5
     p.write_text("\n".join(lines) + "\n", encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
-    proc = subprocess.run([sys.executable, str(EXAMPLES / "bring_your_own_data.py"), str(folder)], cwd=tmp_path,
-                          env=env, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, str(EXAMPLES / "bring_your_own_data.py"), str(folder)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 1 and "zones.csv, row 5, field 'population'" in proc.stderr
 
 

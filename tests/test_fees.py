@@ -30,9 +30,18 @@ from facility_opt.fees import (
 
 
 def item(item_id="a", **kw) -> FeeItem:
-    base = dict(item_id=item_id, facility_type="hall", room_class=f"room_{item_id}", unit="person",
-                current_fee=100, floor_share=1.0, annual_uses=1000, necessity="optional", market="public",
-                elasticity=0.0)
+    base = dict(
+        item_id=item_id,
+        facility_type="hall",
+        room_class=f"room_{item_id}",
+        unit="person",
+        current_fee=100,
+        floor_share=1.0,
+        annual_uses=1000,
+        necessity="optional",
+        market="public",
+        elasticity=0.0,
+    )
     base.update(kw)
     return FeeItem(**base)
 
@@ -49,9 +58,15 @@ def row(result, item_id):
 
 # ------------------------------------------------------------------------------------ cost basis
 
+
 def test_room_cost_basis_hand_computed():
-    c = FacilityCost(annual_operating_yen=10_000_000, annual_maintenance_yen=2_000_000, floor_area_m2=600,
-                     rebuild_unit_cost_yen_per_m2=400_000, service_life_years=60)
+    c = FacilityCost(
+        annual_operating_yen=10_000_000,
+        annual_maintenance_yen=2_000_000,
+        floor_area_m2=600,
+        rebuild_unit_cost_yen_per_m2=400_000,
+        service_life_years=60,
+    )
     hour = item("h", unit="hour", floor_share=0.3, available_hours=4000, rooms=2)
     slot = item("s", unit="slot", unit_hours=4, floor_share=0.3, available_hours=4000, rooms=2)
     om, dep = annual_cost("hall", c, include_depreciation=False)
@@ -77,6 +92,7 @@ def test_per_person_cost_basis_hand_computed():
 
 
 # ------------------------------------------------------------------------------ binding limits
+
 
 def test_cap_binds():
     # unit cost 1,000,000 / 1000 = ¥1,000; target 50 % needs ¥500; cap 1.5 × ¥100 = ¥150.
@@ -104,14 +120,16 @@ def test_use_drop_limit_forces_lower_fee():
     assert "use-drop limit binds" in r.reason and "¥200" in r.reason
     # feasibility re-checked by hand: use at ¥120 and at the next step ¥130
     assert 1000 * (120 / 100) ** -0.5 >= 900 > 1000 * (130 / 100) ** -0.5
-    assert r.expected_uses == pytest.approx(1000 * 1.2 ** -0.5, abs=0.01)
+    assert r.expected_uses == pytest.approx(1000 * 1.2**-0.5, abs=0.01)
 
 
 def test_use_drop_limit_is_shared_within_a_facility_type_and_optimal():
     # Three lines of one type share the use-drop limit; compare with brute force over all levels.
-    items = (item("a", annual_uses=1000, elasticity=-0.4, floor_share=0.3),
-             item("b", annual_uses=3000, elasticity=-0.2, floor_share=0.3),
-             item("c", annual_uses=500, elasticity=-0.8, current_fee=200, floor_share=0.3))
+    items = (
+        item("a", annual_uses=1000, elasticity=-0.4, floor_share=0.3),
+        item("b", annual_uses=3000, elasticity=-0.2, floor_share=0.3),
+        item("c", annual_uses=500, elasticity=-0.8, current_fee=200, floor_share=0.3),
+    )
     s = tariff(*items, cost=3_000_000)
     pol = FeePolicy(cap_ratio=2.0, min_fee_ratio=0.8, max_use_drop=0.08, rounding_unit=20)
     res = optimise_fees(s, pol)
@@ -167,11 +185,18 @@ def test_free_item_stays_free():
 
 # ------------------------------------------------------------------ reductions, exemptions, rounding
 
+
 def test_reductions_exemptions_and_surcharge_change_revenue_as_hand_computed():
     it = item("a", current_fee=1000, annual_uses=1000, share_reduced=0.3, share_exempt=0.1, share_nonresident=0.2)
     # the fee cannot move (cap 1, floor 1); only the surcharge changes; no demand response.
-    pol = FeePolicy(cap_ratio=1.0, min_fee_ratio=1.0, reduction_rate=0.5, nonresident_surcharge=0.25,
-                    rounding_unit=10, max_recovery=None)
+    pol = FeePolicy(
+        cap_ratio=1.0,
+        min_fee_ratio=1.0,
+        reduction_rate=0.5,
+        nonresident_surcharge=0.25,
+        rounding_unit=10,
+        max_recovery=None,
+    )
     res = optimise_fees(tariff(it, cost=2_000_000), pol)
     r = row(res, "a")
     # now:      1000 × (0.4 × 1000 + 0.3 × 500 + 0.1 × 0 + 0.2 × 1000) = 750,000
@@ -196,8 +221,9 @@ def test_rounding_unit_respected():
     assert (t["proposed_fee"] % 100 == 0).all()
     assert (t["reduced_fee"] % 100 == 0).all() and (t["nonresident_fee"] % 100 == 0).all()
     # off-grid current fee with no room to move: the only admissible fee is the grid point below it
-    assert candidate_fees(item("z", current_fee=1234), 5000, FeePolicy(cap_ratio=1.0, min_fee_ratio=1.0,
-                                                                        rounding_unit=100)).tolist() == [1200]
+    assert candidate_fees(
+        item("z", current_fee=1234), 5000, FeePolicy(cap_ratio=1.0, min_fee_ratio=1.0, rounding_unit=100)
+    ).tolist() == [1200]
 
 
 def test_revenue_objective_matches_brute_force():
@@ -213,6 +239,7 @@ def test_revenue_objective_matches_brute_force():
 
 
 # ---------------------------------------------------------------------------------- infeasibility
+
 
 def test_infeasible_use_drop_limit_names_item_and_constraint():
     it = item("gym_pass", facility_type="gym", current_fee=500, share_nonresident=0.4, elasticity=-1.0)
@@ -235,14 +262,20 @@ def test_unreachable_target_is_explained_or_raised():
 
 # ------------------------------------------------------------------------------------- loading
 
-CSV_HEADER = ("item_id,facility_type,room_class,unit,current_fee,floor_share,available_hours,annual_uses,"
-              "necessity,market,annual_operating_yen\n")
+CSV_HEADER = (
+    "item_id,facility_type,room_class,unit,current_fee,floor_share,available_hours,annual_uses,"
+    "necessity,market,annual_operating_yen\n"
+)
 
 
 def test_csv_cp932_reads(tmp_path):
     p = tmp_path / "fees.csv"
-    p.write_bytes((CSV_HEADER + "h1,地域集会所,集会室(大),hour,800,0.3,4308,1800,optional,public,10000000\n"
-                   "h2,地域集会所,和室,hour,400,0.2,4308,1500,optional,public,10000000\n").encode("cp932"))
+    p.write_bytes(
+        (
+            CSV_HEADER + "h1,地域集会所,集会室(大),hour,800,0.3,4308,1800,optional,public,10000000\n"
+            "h2,地域集会所,和室,hour,400,0.2,4308,1500,optional,public,10000000\n"
+        ).encode("cp932")
+    )
     s = load_fee_tariff_csv(p)
     assert [i.room_class for i in s.items] == ["集会室(大)", "和室"]
     assert s.costs["地域集会所"].annual_operating_yen == 10_000_000
@@ -252,9 +285,12 @@ def test_csv_cp932_reads(tmp_path):
 
 def test_csv_errors_name_file_row_field(tmp_path):
     p = tmp_path / "bad.csv"
-    p.write_text(CSV_HEADER + "h1,hall,large,hour,800,0.3,4308,1800,optional,public,1000\n"
-                 "h2,hall,small,hour,abc,0.2,4308,1500,optional,public,1000\n"
-                 "h3,hall,tiny,hour,100,1.7,4308,1500,sometimes,public,1000\n", encoding="utf-8")
+    p.write_text(
+        CSV_HEADER + "h1,hall,large,hour,800,0.3,4308,1800,optional,public,1000\n"
+        "h2,hall,small,hour,abc,0.2,4308,1500,optional,public,1000\n"
+        "h3,hall,tiny,hour,100,1.7,4308,1500,sometimes,public,1000\n",
+        encoding="utf-8",
+    )
     with pytest.raises(DataValidationError) as ei:
         load_fee_tariff_csv(p)
     issues = {(i.row, i.field) for i in ei.value.issues}
@@ -268,8 +304,11 @@ def test_csv_errors_name_file_row_field(tmp_path):
 
 def test_csv_with_separate_costs_file(tmp_path):
     items = tmp_path / "items.csv"
-    items.write_text("item_id,facility_type,room_class,unit,current_fee,floor_share,annual_uses,necessity,market\n"
-                     "p1,pool,adult,person,400,0.8,100000,optional,market\n", encoding="utf-8")
+    items.write_text(
+        "item_id,facility_type,room_class,unit,current_fee,floor_share,annual_uses,necessity,market\n"
+        "p1,pool,adult,person,400,0.8,100000,optional,market\n",
+        encoding="utf-8",
+    )
     costs = tmp_path / "costs.csv"
     costs.write_text("cost_key,annual_operating_yen,annual_maintenance_yen\npool,50000000,10000000\n", encoding="utf-8")
     s = load_fee_tariff_csv(items, costs)
@@ -278,9 +317,12 @@ def test_csv_with_separate_costs_file(tmp_path):
 
 def test_yaml_errors_name_key_path(tmp_path):
     p = tmp_path / "m.yaml"
-    p.write_text("costs: {hall: {annual_operating_yen: 1000}}\n"
-                 "items:\n  - {item_id: a, facility_type: hall, room_class: r, unit: hour, current_fee: 1,"
-                 " floor_share: 0.5, annual_uses: 1, necessity: optional, market: public}\n", encoding="utf-8")
+    p.write_text(
+        "costs: {hall: {annual_operating_yen: 1000}}\n"
+        "items:\n  - {item_id: a, facility_type: hall, room_class: r, unit: hour, current_fee: 1,"
+        " floor_share: 0.5, annual_uses: 1, necessity: optional, market: public}\n",
+        encoding="utf-8",
+    )
     with pytest.raises(ModelConfigError, match="needs available_hours"):
         load_fee_model(p)
 
@@ -300,6 +342,7 @@ def test_example_model_is_marked_illustrative():
 
 
 # ----------------------------------------------------------------------- results, determinism, CLI
+
 
 def test_example_summary_consistent_and_deterministic(tmp_path):
     m = default_fee_model()
@@ -330,11 +373,13 @@ def test_write_outputs_and_cli(tmp_path):
     assert (out / "fees.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # infeasible input -> exit code 2 with the reason
     bad = tmp_path / "bad.yaml"
-    bad.write_text("policy: {min_fee_ratio: 1.0, nonresident_surcharge: 1.0, max_use_drop: 0.0}\n"
-                   "costs: {gym: {annual_operating_yen: 1000000}}\n"
-                   "items:\n  - {item_id: g, facility_type: gym, room_class: r, unit: person, current_fee: 100,"
-                   " floor_share: 1, annual_uses: 1000, share_nonresident: 0.5, necessity: optional, market: market}\n",
-                   encoding="utf-8")
+    bad.write_text(
+        "policy: {min_fee_ratio: 1.0, nonresident_surcharge: 1.0, max_use_drop: 0.0}\n"
+        "costs: {gym: {annual_operating_yen: 1000000}}\n"
+        "items:\n  - {item_id: g, facility_type: gym, room_class: r, unit: person, current_fee: 100,"
+        " floor_share: 1, annual_uses: 1000, share_nonresident: 0.5, necessity: optional, market: market}\n",
+        encoding="utf-8",
+    )
     res = CliRunner().invoke(app, ["fees", str(bad), "--out", str(tmp_path / "o2")])
     assert res.exit_code == 2
 

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from facility_opt import DataValidationError
-from facility_opt.schema import METRIC_CRS
 from facility_opt.loading import read_ward
+from facility_opt.schema import METRIC_CRS
 
 
 def _replace(folder: Path, name: str, old: str, new: str) -> None:
@@ -59,7 +59,9 @@ def test_round_trip_to_dir_is_identical(tiny_ward_dir, tmp_path):
     assert again.fingerprint() == ward.fingerprint()
     for name in ("zones", "facilities", "stations"):
         a, b = getattr(ward, name), getattr(again, name)
-        pd.testing.assert_frame_equal(pd.DataFrame(a.drop(columns="geometry")), pd.DataFrame(b.drop(columns="geometry")))
+        pd.testing.assert_frame_equal(
+            pd.DataFrame(a.drop(columns="geometry")), pd.DataFrame(b.drop(columns="geometry"))
+        )
         assert a.geometry.distance(b.geometry).max() < 0.05  # 7-decimal lat/lon round trip: < 5 cm
     pd.testing.assert_frame_equal(ward.facility_services, again.facility_services)
     assert not list(out.glob(".*.tmp")), "temporary files left behind"
@@ -79,7 +81,7 @@ def test_extra_column_prefixed_x_is_kept(tiny_ward_dir):
     _replace(tiny_ward_dir, "zones.csv", "area_m2,lat", "area_m2,x_note,lat")
     p = tiny_ward_dir / "zones.csv"
     lines = p.read_text(encoding="utf-8").splitlines()
-    lines[1:] = [",".join(l.split(",")[:5] + ["n"] + l.split(",")[5:]) for l in lines[1:]]
+    lines[1:] = [",".join(line.split(",")[:5] + ["n"] + line.split(",")[5:]) for line in lines[1:]]
     p.write_text("\n".join(lines) + "\n", encoding="utf-8")
     ward = read_ward(tiny_ward_dir)
     assert list(ward.zones["x_note"]) == ["n"] * 4
@@ -184,8 +186,11 @@ def test_all_errors_of_all_files_are_collected(tiny_ward_dir):
     _replace(tiny_ward_dir, "facilities.csv", ",1968,", ",1200,")
     issues = _issues(tiny_ward_dir)
     where = {(Path(i.file).name, i.row, i.field) for i in issues}
-    assert {("zones.csv", 1, "population"), ("zones.csv", 3, "population"),
-            ("facilities.csv", 1, "year_built")} <= where
+    assert {
+        ("zones.csv", 1, "population"),
+        ("zones.csv", 3, "population"),
+        ("facilities.csv", 1, "year_built"),
+    } <= where
 
 
 def test_missing_file_and_meta(tiny_ward_dir):
@@ -264,9 +269,12 @@ def test_a_room_has_no_site_and_fits_in_its_host(tiny_ward_dir):
 
 def test_stations_open_and_planned(tiny_ward_dir):
     p = tiny_ward_dir / "stations.csv"
-    p.write_text("station_id,name,lines,operators,opening_year,status,imputed,lat,lon\n"
-                 "S1,Alpha,Line A;Line B,Rail Co,,,,35.7405,139.6100\n"
-                 "S2,Beta,Line A,Rail Co,2040,planned,lat;lon;opening_year,35.7600,139.6100\n", encoding="utf-8")
+    p.write_text(
+        "station_id,name,lines,operators,opening_year,status,imputed,lat,lon\n"
+        "S1,Alpha,Line A;Line B,Rail Co,,,,35.7405,139.6100\n"
+        "S2,Beta,Line A,Rail Co,2040,planned,lat;lon;opening_year,35.7600,139.6100\n",
+        encoding="utf-8",
+    )
     ward = read_ward(tiny_ward_dir)
     assert list(ward.open_stations["station_id"]) == ["S1"]
     assert list(ward.stations_open_in(2039)["station_id"]) == ["S1"]
@@ -286,7 +294,9 @@ def test_land_prices_are_optional_and_checked(tiny_ward_dir):
     (tiny_ward_dir / "land_prices.csv").write_text(
         "point_id,address,price_yen_per_m2,survey_year,year_inferred,imputed,lat,lon\n"
         "LP-1,West,300000,2022,true,survey_year,35.740,139.604\n"
-        "LP-2,East,500000,2022,false,,35.741,139.616\n", encoding="utf-8")
+        "LP-2,East,500000,2022,false,,35.741,139.616\n",
+        encoding="utf-8",
+    )
     ward = read_ward(tiny_ward_dir)
     assert list(ward.land_prices["price_yen_per_m2"]) == [300000.0, 500000.0]
     assert list(ward.land_prices["year_inferred"]) == [True, False]

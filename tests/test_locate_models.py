@@ -37,13 +37,15 @@ COST = np.abs(POS[:, None] - SITES[None, :])
 
 
 def line_problem(**kw) -> LocationProblem:
-    return LocationProblem.from_cost_matrix(COST, W, demand_ids=[f"d{i}" for i in range(8)],
-                                            site_ids=["A", "B", "C", "D", "E"], **kw)
+    return LocationProblem.from_cost_matrix(
+        COST, W, demand_ids=[f"d{i}" for i in range(8)], site_ids=["A", "B", "C", "D", "E"], **kw
+    )
 
 
 def brute_pmedian(cost, w, p):
-    best = min(itertools.combinations(range(cost.shape[1]), p),
-               key=lambda s: ((w * cost[:, list(s)].min(axis=1)).sum(), s))
+    best = min(
+        itertools.combinations(range(cost.shape[1]), p), key=lambda s: ((w * cost[:, list(s)].min(axis=1)).sum(), s)
+    )
     return best, (w * cost[:, list(best)].min(axis=1)).sum()
 
 
@@ -113,8 +115,9 @@ def test_benders_on_random_instances(solver):
             assert res.status == "optimal"
             assert res.objective == pytest.approx(best), (trial, n_pts, p)
             req = [int(rng.integers(n_pts))]
-            best_req = min((w * cost[:, list(s)].min(axis=1)).sum()
-                           for s in itertools.combinations(range(n_pts), p) if req[0] in s)
+            best_req = min(
+                (w * cost[:, list(s)].min(axis=1)).sum() for s in itertools.combinations(range(n_pts), p) if req[0] in s
+            )
             res = p_median(cost, p, demand=w, method="benders", required=req, options=opts)
             assert req[0] in res.sites and res.objective == pytest.approx(best_req), (trial, n_pts, p, "required")
 
@@ -233,8 +236,7 @@ def test_pcenter_random_instances_subset_growth(solver):
             best = min(cost[:, list(s)].min(axis=1).max() for s in itertools.combinations(range(12), p))
             res = p_center(cost, p, options=opts)
             assert res.objective == best, (trial, p)
-            best_req = min(cost[:, list(s)].min(axis=1).max() for s in itertools.combinations(range(12), p)
-                           if 4 in s)
+            best_req = min(cost[:, list(s)].min(axis=1).max() for s in itertools.combinations(range(12), p) if 4 in s)
             res = p_center(cost, p, required=[4], options=opts)
             assert 4 in res.sites and res.objective == best_req, (trial, p, "required")
 
@@ -303,8 +305,10 @@ def test_single_source_point_too_big_named():
     w[3] = 25  # larger than any site
     with pytest.raises(InfeasibleError, match="d3"):
         FacilityLocation(capacitated=True, single_source=True).solve(
-            LocationProblem.from_cost_matrix(COST, w, capacity=CAP, fixed_cost=FC,
-                                             demand_ids=[f"d{i}" for i in range(8)]))
+            LocationProblem.from_cost_matrix(
+                COST, w, capacity=CAP, fixed_cost=FC, demand_ids=[f"d{i}" for i in range(8)]
+            )
+        )
 
 
 def test_sparse_fl_model_is_exact():
@@ -342,10 +346,18 @@ def test_from_geodataframes_straight_line_and_pairs():
     gpd = pytest.importorskip("geopandas")
     from shapely.geometry import Point
 
-    d = gpd.GeoDataFrame({"pop": [1.0, 2.0, 3.0]}, geometry=[Point(0, 0), Point(300, 400), Point(1000, 0)],
-                         index=pd.Index(["z1", "z2", "z3"], name="zone_id"), crs="EPSG:6677")
-    s = gpd.GeoDataFrame({"cap": [10.0, 10.0]}, geometry=[Point(0, 0), Point(1000, 0)],
-                         index=pd.Index(["f1", "f2"], name="facility_id"), crs="EPSG:6677")
+    d = gpd.GeoDataFrame(
+        {"pop": [1.0, 2.0, 3.0]},
+        geometry=[Point(0, 0), Point(300, 400), Point(1000, 0)],
+        index=pd.Index(["z1", "z2", "z3"], name="zone_id"),
+        crs="EPSG:6677",
+    )
+    s = gpd.GeoDataFrame(
+        {"cap": [10.0, 10.0]},
+        geometry=[Point(0, 0), Point(1000, 0)],
+        index=pd.Index(["f1", "f2"], name="facility_id"),
+        crs="EPSG:6677",
+    )
     prob = LocationProblem.from_geodataframes(d, s, weight="pop", capacity="cap")
     assert prob.cost[1, 0] == pytest.approx(500.0)
     res = p_median(prob, 1)

@@ -36,14 +36,17 @@ def test_cap_reader_and_symbolic_capacity(tmp_path):
     assert inst.problem.cost_is_total
 
 
-@pytest.mark.parametrize("text, line, what", [
-    ("3 2 1\n1 2 5\n2 x 4\n", 3, "expected a number"),
-    ("3 2 1\n1 2 5\n2 4 4\n", 3, "vertex j = 4 is not a vertex number 1..3"),
-    ("3 2 1\n1 2 5\n", 2, "file ends early"),
-    ("3 2 1\n1 2 5\n2 3 -4\n", 3, "negative cost"),
-    ("3 2 5\n1 2 5\n2 3 4\n", 1, "p must be between"),
-    ("3 1 1\n1 2 5\n2 3 4\n", 3, "unexpected data after the 1 edges"),
-])
+@pytest.mark.parametrize(
+    "text, line, what",
+    [
+        ("3 2 1\n1 2 5\n2 x 4\n", 3, "expected a number"),
+        ("3 2 1\n1 2 5\n2 4 4\n", 3, "vertex j = 4 is not a vertex number 1..3"),
+        ("3 2 1\n1 2 5\n", 2, "file ends early"),
+        ("3 2 1\n1 2 5\n2 3 -4\n", 3, "negative cost"),
+        ("3 2 5\n1 2 5\n2 3 4\n", 1, "p must be between"),
+        ("3 1 1\n1 2 5\n2 3 4\n", 3, "unexpected data after the 1 edges"),
+    ],
+)
 def test_pmed_malformed(tmp_path, text, line, what):
     f = write(tmp_path, "bad.txt", text)
     with pytest.raises(DataValidationError) as err:
@@ -58,12 +61,15 @@ def test_pmed_disconnected(tmp_path):
         read_pmed(f)
 
 
-@pytest.mark.parametrize("text, line, what", [
-    ("2 2\n10 5\n10 x\n1 1 2\n1 3 4\n", 3, "expected the fixed cost of warehouse 2"),
-    ("2 2\n10 5\n10 5\n1 1 2\n1 3\n", 5, "file ends early"),
-    ("2 2\n10 5\n10 5\n1 1 2\n-1 3 4\n", 5, "negative demand"),
-    ("2 2\n10 5\n10 5\n1 1 2\n1 3 -4\n", 5, "negative allocation cost"),
-])
+@pytest.mark.parametrize(
+    "text, line, what",
+    [
+        ("2 2\n10 5\n10 x\n1 1 2\n1 3 4\n", 3, "expected the fixed cost of warehouse 2"),
+        ("2 2\n10 5\n10 5\n1 1 2\n1 3\n", 5, "file ends early"),
+        ("2 2\n10 5\n10 5\n1 1 2\n-1 3 4\n", 5, "negative demand"),
+        ("2 2\n10 5\n10 5\n1 1 2\n1 3 -4\n", 5, "negative allocation cost"),
+    ],
+)
 def test_cap_malformed(tmp_path, text, line, what):
     f = write(tmp_path, "badcap.txt", text)
     with pytest.raises(DataValidationError) as err:

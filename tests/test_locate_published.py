@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 
 from facility_opt.errors import InfeasibleError
-from facility_opt.solver import SolverOptions
 from facility_opt.locate import (
     LSCP,
     MCLP,
@@ -21,11 +20,14 @@ from facility_opt.locate import (
     capacitated_p_median,
     read_orlib,
 )
+from facility_opt.solver import SolverOptions
 
 # ../shared beside the repository (a worktree may sit one level deeper: look upwards)
 _UP = Path(__file__).resolve().parents[1:4]
-BENCH = next((a / "shared" / "bench" for a in _UP if (a / "shared" / "bench").is_dir()),
-             Path(__file__).resolve().parents[1] / ".." / "shared" / "bench")
+BENCH = next(
+    (a / "shared" / "bench" for a in _UP if (a / "shared" / "bench").is_dir()),
+    Path(__file__).resolve().parents[1] / ".." / "shared" / "bench",
+)
 FAST_PMED = [1, 2, 4, 5]
 FAST_UFL = ["cap71", "cap101", "cap131"]
 FAST_CFL = ["cap41", "cap61", "cap81", "cap111"]
@@ -46,8 +48,10 @@ def pmed_optima() -> dict[str, int]:
 def cap_optima() -> tuple[dict[str, float], dict[str, float]]:
     d = bench_dir("orlib_cap")
     capopt = dict(line.split()[:2] for line in (d / "capopt.txt").read_text().splitlines() if line.strip())
-    uncap = {k.removesuffix(".txt"): v for k, v in
-             (line.split()[:2] for line in (d / "uncapopt.txt").read_text().splitlines() if line.strip())}
+    uncap = {
+        k.removesuffix(".txt"): v
+        for k, v in (line.split()[:2] for line in (d / "uncapopt.txt").read_text().splitlines() if line.strip())
+    }
     return {k: float(v) for k, v in capopt.items()}, {k: float(v) for k, v in uncap.items()}
 
 
@@ -176,17 +180,52 @@ def test_cfl_fast(name):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["cap72", "cap73", "cap74", "cap102", "cap103", "cap104", "cap132", "cap133",
-                                  "cap134"])
+@pytest.mark.parametrize(
+    "name", ["cap72", "cap73", "cap74", "cap102", "cap103", "cap104", "cap132", "cap133", "cap134"]
+)
 def test_ufl_all(name):
     _ufl(name)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["cap42", "cap43", "cap44", "cap51", "cap62", "cap63", "cap64", "cap71", "cap72",
-                                  "cap73", "cap74", "cap82", "cap83", "cap84", "cap91", "cap92", "cap93", "cap94",
-                                  "cap101", "cap102", "cap103", "cap104", "cap112", "cap113", "cap114", "cap121",
-                                  "cap122", "cap123", "cap124", "cap131", "cap132", "cap133", "cap134"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "cap42",
+        "cap43",
+        "cap44",
+        "cap51",
+        "cap62",
+        "cap63",
+        "cap64",
+        "cap71",
+        "cap72",
+        "cap73",
+        "cap74",
+        "cap82",
+        "cap83",
+        "cap84",
+        "cap91",
+        "cap92",
+        "cap93",
+        "cap94",
+        "cap101",
+        "cap102",
+        "cap103",
+        "cap104",
+        "cap112",
+        "cap113",
+        "cap114",
+        "cap121",
+        "cap122",
+        "cap123",
+        "cap124",
+        "cap131",
+        "cap132",
+        "cap133",
+        "cap134",
+    ],
+)
 def test_cfl_all(name):
     _cfl(name)
 
@@ -238,8 +277,9 @@ def test_spopt_school_capacitated_pmedian():
     d = bench_dir("spopt")
     journeys = pd.read_csv(d / "example_subject_student_school_journeys.csv")
     schools = pd.read_csv(d / "example_subject_schools.csv").set_index("SE2 PP: Code")
-    cost = journeys.pivot_table(columns="school", index="student", values="time", fill_value=10000,
-                                sort=False).astype(int)
+    cost = journeys.pivot_table(columns="school", index="student", values="time", fill_value=10000, sort=False).astype(
+        int
+    )
     prob = LocationProblem.from_cost_matrix(cost, np.ones(len(cost)), capacity=schools["Count"].astype(float))
     required = list(schools.index[schools["priority"] == 1])
     res = capacitated_p_median(prob, 10, required=required, fill_required=True)

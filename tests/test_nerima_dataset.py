@@ -191,8 +191,18 @@ def test_every_imputed_field_is_listed(built):
     fac = _csv(built, "facilities.csv").set_index("facility_id")
     for fid, r in fac.iterrows():
         imputed = set(r["imputed"].split(";"))
-        filled = {c for c in ("floor_area_m2", "year_built", "site_area_m2", "operating_cost_yen", "annual_users",
-                              "land_tenure") if r[c] != ""}
+        filled = {
+            c
+            for c in (
+                "floor_area_m2",
+                "year_built",
+                "site_area_m2",
+                "operating_cost_yen",
+                "annual_users",
+                "land_tenure",
+            )
+            if r[c] != ""
+        }
         real = {"year_built"} if r["building_id"] in REAL_YEARS else set()  # rooms share their host's year
         assert imputed == filled - real, fid
     assert {fid: int(fac.loc[fid, "year_built"]) for fid in REAL_YEARS} == REAL_YEARS
@@ -310,7 +320,11 @@ def test_stations_unique_by_name_with_merged_lines(built):
     open_ = st[st["status"] == "open"]
     assert len(open_) == 55 and list(open_["name"]) == sorted(open_["name"]) and set(open_["opening_year"]) == {""}
     planned = st[st["status"] == "planned"].set_index("station_id")
-    assert planned["name"].to_dict() == {"ST-056": "土支田(仮称)", "ST-057": "大泉町(仮称)", "ST-058": "大泉学園町(仮称)"}
+    assert planned["name"].to_dict() == {
+        "ST-056": "土支田(仮称)",
+        "ST-057": "大泉町(仮称)",
+        "ST-058": "大泉学園町(仮称)",
+    }
     assert set(planned["opening_year"]) == {"2040"} and set(planned["imputed"]) == {"lat;lon;opening_year"}
     assert planned["lines"].eq(st.set_index("name").loc["光が丘", "lines"]).all()
     nakano = st.set_index("name").loc["中野"]

@@ -17,7 +17,7 @@ def _job(data: Path):
     """A job whose decisions depend on the data: close every facility with floor area < 100."""
 
     def job(out: Path, previous: Path | None) -> None:
-        rows = [l.split(",") for l in (data / "facilities.csv").read_text().splitlines()[1:]]
+        rows = [line.split(",") for line in (data / "facilities.csv").read_text().splitlines()[1:]]
         if any(float(r[1]) <= 0 for r in rows):
             raise ValueError("facilities.csv: floor area must be positive")
         lines = ["facility_id,decision"] + [f"{r[0]},{'close' if float(r[1]) < 100 else 'keep'}" for r in rows]
@@ -42,7 +42,7 @@ def test_first_run_then_unchanged(data, tmp_path):
     assert (state / "current").read_text().strip() == first.run_dir.name
     again = run_nightly({"data": data}, state, _job(data))
     assert again.status == "unchanged" and again.run_dir == first.run_dir
-    history = [json.loads(l) for l in (state / "history.jsonl").read_text().splitlines()]
+    history = [json.loads(line) for line in (state / "history.jsonl").read_text().splitlines()]
     assert [h["outcome"] for h in history] == ["updated", "unchanged"]
 
 
@@ -116,8 +116,9 @@ def test_diff_includes_the_timeline_and_years_tables(data, tmp_path):
         if leaves < 2048:
             tl.append(f"B,hall,{leaves + 1},2048,40.0")
         (out / "timeline.csv").write_text("\n".join(tl) + "\n")
-        (out / "years.csv").write_text("year,service_id,capacity,spend_yen\n2030,hall,40.0,0\n"
-                                       f"2031,hall,40.0,{5e8 if leaves < 2048 else 0:.0f}\n")
+        (out / "years.csv").write_text(
+            f"year,service_id,capacity,spend_yen\n2030,hall,40.0,0\n2031,hall,40.0,{5e8 if leaves < 2048 else 0:.0f}\n"
+        )
 
     state = tmp_path / "state"
     run_nightly({"data": data}, state, job)
@@ -127,7 +128,8 @@ def test_diff_includes_the_timeline_and_years_tables(data, tmp_path):
     assert diff["changed_decisions"] == []
     assert diff["changed_timeline"] == [
         {"key": "A/hall/2019", "column": "to_year", "before": "2048", "after": "2030"},
-        {"key": "B/hall/2031", "column": "(row)", "before": "absent", "after": "present"}]
+        {"key": "B/hall/2031", "column": "(row)", "before": "absent", "after": "present"},
+    ]
     assert diff["changed_years"] == [{"key": "2031/hall", "column": "spend_yen", "before": "0", "after": "500000000"}]
     md = (second.run_dir / "diff.md").read_text()
     assert "Changed timeline rows (2):" in md and "- A/hall/2019: to_year '2048' -> '2030'" in md

@@ -44,11 +44,14 @@ def test_notebook_is_stored_without_outputs():
 def test_notebook_runs_in_a_kernel_of_this_venv(tmp_path):
     nb = nbformat.read(IPYNB, as_version=4)
     n_cells = len(nb.cells)
-    nb.cells.append(nbformat.v4.new_code_cell(
-        "import json, sys\n"
-        "print(json.dumps({'executable': sys.executable, 'zones': len(ward.zones), "
-        "'facilities': len(ward.facilities), 'valid': plan.valid, 'violations': len(violations), "
-        "'buildings_after': plan.kpis.buildings_after, 'changes': len(changes), 'out': str(result.out_dir)}))"))
+    nb.cells.append(
+        nbformat.v4.new_code_cell(
+            "import json, sys\n"
+            "print(json.dumps({'executable': sys.executable, 'zones': len(ward.zones), "
+            "'facilities': len(ward.facilities), 'valid': plan.valid, 'violations': len(violations), "
+            "'buildings_after': plan.kpis.buildings_after, 'changes': len(changes), 'out': str(result.out_dir)}))"
+        )
+    )
     env_before = dict(os.environ)
     NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
     assert dict(os.environ) == env_before
@@ -67,6 +70,8 @@ def test_notebook_runs_in_a_kernel_of_this_venv(tmp_path):
     images = [i for i, outs in outputs.items() if any("image/png" in o.get("data", {}) for o in outs)]
     assert len(images) >= 2  # the ward map and the renewal cliff render inline
     text = "".join(o.get("text", "") for o in shown)
-    assert "independent check: no violations" in text and f"buildings {plan['kpis']['buildings_before']} -> " \
-           f"{plan['kpis']['buildings_after']}" in text
+    assert (
+        "independent check: no violations" in text
+        and f"buildings {plan['kpis']['buildings_before']} -> {plan['kpis']['buildings_after']}" in text
+    )
     assert any("text/html" in o.get("data", {}) and "total" in o["data"]["text/html"] for o in shown)  # summary

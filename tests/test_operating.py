@@ -46,7 +46,10 @@ def test_operating_cost_per_place_sets_the_capacity_and_the_saving():
     assert (k.cost_before_yen, k.cost_after_yen, k.saving_yen) == (960e6, 115e6, 845e6)
     assert k.saving_by_kind["operating"] == 195e6
     assert {x: k.saving_by_kind[x] for x in ("renewal", "running", "revenue")} == {
-        "renewal": 200e6, "running": 150e6, "revenue": 300e6}
+        "renewal": 200e6,
+        "running": 150e6,
+        "revenue": 300e6,
+    }
     assert capacity_after(plan) == 55.0  # only the places its zones need
     a = next(s for s in plan.sites if s.site_id == "A")
     assert (a.operating_before_yen, a.operating_yen) == (180e6, 165e6)
@@ -57,9 +60,16 @@ def test_operating_cost_per_place_sets_the_capacity_and_the_saving():
 
 def test_operator_change_taken_only_when_it_pays():
     def oc(transition):
-        return {"services": {"childrens_hall": {"commissioned_yen_per_place_year": 60_000.0,
-                                                "transition_yen": transition, "source": "assumption: test"}},
-                "earliest_year": 2025}
+        return {
+            "services": {
+                "childrens_hall": {
+                    "commissioned_yen_per_place_year": 60_000.0,
+                    "transition_yen": transition,
+                    "source": "assumption: test",
+                }
+            },
+            "earliest_year": 2025,
+        }
 
     plan = solve(rated(operator_change=oc(50e6)))
     k = plan.kpis
@@ -81,14 +91,19 @@ def test_operator_change_taken_only_when_it_pays():
 
 def test_operator_change_only_when_configured():
     assert len(build_model(rated()).v_opr) == 0 and len(build_model(rated()).v_cc) == 0
-    p = rated(operator_change={"services": {"childrens_hall": {"commissioned_yen_per_place_year": 60_000.0}},
-                               "earliest_year": 2025})
+    p = rated(
+        operator_change={
+            "services": {"childrens_hall": {"commissioned_yen_per_place_year": 60_000.0}},
+            "earliest_year": 2025,
+        }
+    )
     plan = solve(p)
     # a plan that switches without the configuration, or before the earliest year, is rejected
     com = [r.model_copy(update={"operator": "commissioned"}) for r in plan.timeline]
     tampered = plan.model_copy(update={"timeline": com})
-    assert any("changes operator in 2019; changes are made at period starts from 2025" in v
-               for v in check_plan(tampered, p))
+    assert any(
+        "changes operator in 2019; changes are made at period starts from 2025" in v for v in check_plan(tampered, p)
+    )
     assert any("configures no operator change" in v for v in check_plan(tampered, rated()))
     # the ward-run rate is the service's own: an operator change needs it
     with pytest.raises(DataValidationError, match="has no operating_yen_per_place_year"):
@@ -98,9 +113,14 @@ def test_operator_change_only_when_configured():
 def test_a_plan_with_an_operator_change_and_a_lease_warm_starts_the_same_plan():
     from facility_opt.portfolio import PortfolioOptions, solution_from_plan
 
-    p = rated(operator_change={"services": {"childrens_hall": {"commissioned_yen_per_place_year": 60_000.0,
-                                                               "transition_yen": 50e6}}, "earliest_year": 2025},
-              disposal=["sell", "lease"], lease_yield=0.04)
+    p = rated(
+        operator_change={
+            "services": {"childrens_hall": {"commissioned_yen_per_place_year": 60_000.0, "transition_yen": 50e6}},
+            "earliest_year": 2025,
+        },
+        disposal=["sell", "lease"],
+        lease_yield=0.04,
+    )
     plan = solve(p)
     assert plan.freed_sites[0].choice == "lease" and plan.kpis.saving_by_kind["transition"] == -50e6
     start = solution_from_plan(plan, p)

@@ -75,10 +75,6 @@ def _header(path: Path) -> list[str]:
 @pytest.fixture(scope="module")
 def produced(tmp_path_factory) -> dict[tuple[str, str], Path]:
     """Every documented file, written by its command (or writer) on a tiny case."""
-    from portfolio_cases import EXACT, two_halls
-    from sweep_cases import SPEC, halls_with_imputed_floor
-    from test_portfolio_reform import hall_into_community, three_schools
-
     from facility_opt.locate import p_median
     from facility_opt.pipeline import run_model
     from facility_opt.planning import load_planning_model
@@ -87,6 +83,9 @@ def produced(tmp_path_factory) -> dict[tuple[str, str], Path]:
     from facility_opt.robust import alternatives, sweep
     from facility_opt.robust.alternatives import write_alternatives
     from facility_opt.robust.nightly import nightly_sweep
+    from portfolio_cases import EXACT, two_halls
+    from sweep_cases import SPEC, halls_with_imputed_floor
+    from test_portfolio_reform import hall_into_community, three_schools
 
     tmp = tmp_path_factory.mktemp("outputs")
     c = _conftest()
@@ -111,9 +110,17 @@ def produced(tmp_path_factory) -> dict[tuple[str, str], Path]:
     nightly_sweep(load_planning_model(tmp / "tiny_sweep.yaml"), tmp / "night", None, tmp / "night_cache")
     p_median(np.array([[0.0, 5.0], [5.0, 0.0], [1.0, 4.0]]), 1).to_files(tmp / "locate")
 
-    where = {"run": tmp / "run", "costs": tmp / "costs", "schedule": tmp / "schedule", "fees": tmp / "fees",
-             "sweep": tmp / "sweep", "alternatives": tmp / "alternatives", "compare": tmp,
-             "nightly": tmp / "night" / "sweep", "locate": tmp / "locate"}
+    where = {
+        "run": tmp / "run",
+        "costs": tmp / "costs",
+        "schedule": tmp / "schedule",
+        "fees": tmp / "fees",
+        "sweep": tmp / "sweep",
+        "alternatives": tmp / "alternatives",
+        "compare": tmp,
+        "nightly": tmp / "night" / "sweep",
+        "locate": tmp / "locate",
+    }
     files = {key: where[key[0]] / key[1] for key in GLOSSARY}
     files[("run", "mergers.csv")] = tmp / "merger" / "mergers.csv"
     files[("run", "conversions.csv")] = tmp / "conversion" / "conversions.csv"

@@ -25,10 +25,13 @@ def test_scenario_extends_and_overrides(tmp_path):
     (tmp_path / "cat.yaml").write_text((models_dir() / "catalogue.yaml").read_text(encoding="utf-8"), encoding="utf-8")
     (tmp_path / "base.yaml").write_text(
         "name: base\ndata: embedded:nerima\ncatalogue: cat.yaml\nhorizon: {start_year: 2019, years: 30}\n"
-        "portfolio: {access_weight: 1.0, policy: {max_closures: 5}}\n")
+        "portfolio: {access_weight: 1.0, policy: {max_closures: 5}}\n"
+    )
     sub = tmp_path / "scen"
     sub.mkdir()
-    (sub / "s.yaml").write_text("extends: ../base.yaml\nname: s\nhorizon: {years: 20}\nportfolio: {policy: {max_closures: 0}}\n")
+    (sub / "s.yaml").write_text(
+        "extends: ../base.yaml\nname: s\nhorizon: {years: 20}\nportfolio: {policy: {max_closures: 0}}\n"
+    )
     m = load_planning_model(sub / "s.yaml")
     assert m.name == "s" and m.horizon.years == 20 and m.horizon.start_year == 2019
     assert m.portfolio == {"access_weight": 1.0, "policy": {"max_closures": 0}}
@@ -38,8 +41,10 @@ def test_scenario_extends_and_overrides(tmp_path):
 
 def test_error_names_file_and_key_path(tmp_path):
     p = tmp_path / "bad.yaml"
-    p.write_text(f"name: bad\ndata: embedded:nerima\ncatalogue: {models_dir() / 'catalogue.yaml'}\n"
-                 "horizon: {start_year: 2019, years: -3}\nportfolioo: {}\n")
+    p.write_text(
+        f"name: bad\ndata: embedded:nerima\ncatalogue: {models_dir() / 'catalogue.yaml'}\n"
+        "horizon: {start_year: 2019, years: -3}\nportfolioo: {}\n"
+    )
     with pytest.raises(ModelConfigError) as exc:
         load_planning_model(p)
     msg = str(exc.value)

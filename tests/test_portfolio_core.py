@@ -58,7 +58,9 @@ def test_close_the_dearer_of_two_adjacent_halls():
     assert plan.solver.objective_yen == pytest.approx(-50e6, abs=1)
     assert plan.kpis.buildings_before == 2 and plan.kpis.buildings_after == 1
     assert {(a.zone_id, a.site_id, a.share, a.from_year, a.to_year) for a in plan.assignments} == {
-        ("z1", "A", 1.0, 2019, 2048), ("z2", "A", 1.0, 2019, 2048)}
+        ("z1", "A", 1.0, 2019, 2048),
+        ("z2", "A", 1.0, 2019, 2048),
+    }
     # A's renovation in its due year; B's dropped at its closure, before it was due: no risk
     assert events(plan) == {"A": ("done", 2030, None, 0), "B": ("dropped", None, 2019, 0)}
     b = next(s for s in plan.sites if s.site_id == "B")
@@ -94,7 +96,10 @@ def test_expansion_lets_one_hall_take_all_but_costs_floor():
     assert next(s for s in plan.sites if s.site_id == "B").closes == 2021
     # A's 75 places from 2021 (60 kept + 15 added), B's 60 until then
     assert {(r.site_id, r.from_year, r.to_year, r.capacity, r.added) for r in plan.timeline} == {
-        ("A", 2019, 2020, 60.0, 0.0), ("A", 2021, 2048, 75.0, 15.0), ("B", 2019, 2020, 60.0, 0.0)}
+        ("A", 2019, 2020, 60.0, 0.0),
+        ("A", 2021, 2048, 75.0, 15.0),
+        ("B", 2019, 2020, 60.0, 0.0),
+    }
 
 
 def test_locking_the_cheaper_hall_closed_closes_the_other_way_round():
@@ -120,7 +125,9 @@ def test_frozen_site_and_frozen_service_are_left_alone():
     assert decisions(plan) == {"A": "keep", "B": "keep"}
     assert plan.kpis.cost_after_yen == pytest.approx(600e6, abs=1)
     assert {(r.site_id, r.from_year, r.to_year, r.capacity) for r in plan.timeline} == {
-        ("A", 2019, 2048, 60.0), ("B", 2019, 2048, 60.0)}
+        ("A", 2019, 2048, 60.0),
+        ("B", 2019, 2048, 60.0),
+    }
 
 
 def test_co_locate_the_hall_into_the_school_at_its_rebuild():
@@ -136,7 +143,10 @@ def test_co_locate_the_hall_into_the_school_at_its_rebuild():
     assert hall.year == 2033 and "after its rebuild 2031-2032" in hall.reason
     assert events(plan) == {"H": ("dropped", None, 2033, 0), "S": ("done", 2031, None, 0)}
     assert {(r.site_id, r.service_id, r.from_year, r.to_year) for r in plan.timeline} == {
-        ("H", "hall", 2019, 2032), ("S", "hall", 2033, 2048), ("S", "school", 2019, 2048)}
+        ("H", "hall", 2019, 2032),
+        ("S", "hall", 2033, 2048),
+        ("S", "school", 2019, 2048),
+    }
     expected = 2500e6 + HALL_M2 * REBUILD_M2_YEN + 14 * 2.5e6 - 240e6  # 2395.744e6
     assert plan.kpis.cost_after_yen == pytest.approx(expected, abs=1)
     assert plan.kpis.cost_before_yen == pytest.approx(2725e6, abs=1)
@@ -170,11 +180,18 @@ def test_capital_budget_and_floor_reduction_bounds_are_respected():
 
 def test_unreachable_zone_is_named_with_the_blocking_standard():
     p = two_halls()
-    p = p.replace(zones=pd.DataFrame({"zone_id": ["z1", "z2", "z3"], "name": ["North", "South", "Far east"]}),
-                  demand=pd.concat([plain_demand(p), pd.DataFrame({"zone_id": ["z3"], "service_id": ["childrens_hall"],
-                                                            "population": [100.0], "demand": [10.0]})]),
-                  pairs=pd.concat([p.pairs, pd.DataFrame({"zone_id": ["z3"], "site_id": ["B"],
-                                                          "distance_m": [1500.0]})]))
+    p = p.replace(
+        zones=pd.DataFrame({"zone_id": ["z1", "z2", "z3"], "name": ["North", "South", "Far east"]}),
+        demand=pd.concat(
+            [
+                plain_demand(p),
+                pd.DataFrame(
+                    {"zone_id": ["z3"], "service_id": ["childrens_hall"], "population": [100.0], "demand": [10.0]}
+                ),
+            ]
+        ),
+        pairs=pd.concat([p.pairs, pd.DataFrame({"zone_id": ["z3"], "site_id": ["B"], "distance_m": [1500.0]})]),
+    )
     with pytest.raises(InfeasibleError) as exc:
         optimise_portfolio(p, EXACT)
     (reason,) = exc.value.reasons
@@ -185,11 +202,18 @@ def test_unreachable_zone_is_named_with_the_blocking_standard():
 def test_infeasibility_names_the_lock_that_blocks_coverage():
     # z3 is reachable only from B; B is locked closed
     p = two_halls(lock_closed=["B"])
-    p = p.replace(demand=pd.concat([plain_demand(p), pd.DataFrame({"zone_id": ["z3"], "service_id": ["childrens_hall"],
-                                                            "population": [100.0], "demand": [10.0]})]),
-                  pairs=pd.concat([p.pairs, pd.DataFrame({"zone_id": ["z3"], "site_id": ["B"],
-                                                          "distance_m": [900.0]})]),
-                  zones=pd.DataFrame({"zone_id": ["z1", "z2", "z3"]}))
+    p = p.replace(
+        demand=pd.concat(
+            [
+                plain_demand(p),
+                pd.DataFrame(
+                    {"zone_id": ["z3"], "service_id": ["childrens_hall"], "population": [100.0], "demand": [10.0]}
+                ),
+            ]
+        ),
+        pairs=pd.concat([p.pairs, pd.DataFrame({"zone_id": ["z3"], "site_id": ["B"], "distance_m": [900.0]})]),
+        zones=pd.DataFrame({"zone_id": ["z1", "z2", "z3"]}),
+    )
     with pytest.raises(InfeasibleError) as exc:
         optimise_portfolio(p, EXACT)
     assert exc.value.reasons
@@ -210,8 +234,14 @@ def test_check_plan_finds_tampered_plans():
     plan = optimise_portfolio(p, EXACT)
     assert check_plan(plan, p) == []
     # serve z2 from the closed hall B
-    bad = plan.model_copy(update={"assignments": [a.model_copy(update={"site_id": "B", "distance_m": 350.0})
-                                                  if a.zone_id == "z2" else a for a in plan.assignments]})
+    bad = plan.model_copy(
+        update={
+            "assignments": [
+                a.model_copy(update={"site_id": "B", "distance_m": 350.0}) if a.zone_id == "z2" else a
+                for a in plan.assignments
+            ]
+        }
+    )
     v = check_plan(bad, p)
     assert any("does not provide it" in x for x in v)
     # pretend the standard is 320 m: z2 is 500 m from A
@@ -234,8 +264,18 @@ def test_check_plan_finds_tampered_plans():
 def test_plan_round_trip_and_files(tmp_path):
     plan = optimise_portfolio(school_and_hall(), EXACT)
     files = plan.to_files(tmp_path)
-    assert sorted(files) == ["assignments.csv", "costs.csv", "decisions.csv", "events.csv", "floor.csv",
-                             "freed_sites.csv", "plan.json", "services.csv", "timeline.csv", "years.csv"]
+    assert sorted(files) == [
+        "assignments.csv",
+        "costs.csv",
+        "decisions.csv",
+        "events.csv",
+        "floor.csv",
+        "freed_sites.csv",
+        "plan.json",
+        "services.csv",
+        "timeline.csv",
+        "years.csv",
+    ]
     back = Plan.from_json(tmp_path / "plan.json")
     assert back.to_json() == plan.to_json()
     assert back.solver.build_seconds == 0.0  # timings are not written
@@ -263,9 +303,13 @@ def test_min_share_mode_leaves_a_small_zone_uncovered():
 def test_invalid_tables_are_reported_together_with_file_row_and_field():
     p = two_halls()
     with pytest.raises(DataValidationError) as exc:
-        PortfolioProblem.from_frames(sites=p.sites, services=p.services,
-                                     demand=p.demand.assign(service_id="nursery"),
-                                     placements=p.placements.assign(site_id="C"), pairs=p.pairs)
+        PortfolioProblem.from_frames(
+            sites=p.sites,
+            services=p.services,
+            demand=p.demand.assign(service_id="nursery"),
+            placements=p.placements.assign(site_id="C"),
+            pairs=p.pairs,
+        )
     text = "\n".join(map(str, exc.value.issues))
     assert "unknown service 'nursery'" in text and "unknown site 'C'" in text
     issues = {(i.file, i.row, i.field) for i in exc.value.issues}
@@ -274,13 +318,20 @@ def test_invalid_tables_are_reported_together_with_file_row_and_field():
 
 def test_invalid_events_rules_and_demand_years_are_named():
     p = two_halls()
-    ev = pd.DataFrame({"site_id": ["A", "X"], "kind": "renovation", "due_year": 2030, "cost_yen": [-1.0, 5e6],
-                       "spread_years": [1, 0]})
+    ev = pd.DataFrame(
+        {"site_id": ["A", "X"], "kind": "renovation", "due_year": 2030, "cost_yen": [-1.0, 5e6], "spread_years": [1, 0]}
+    )
     dem = pd.concat([plain_demand(p).assign(year=2020), plain_demand(p).assign(year=2060)])
     with pytest.raises(DataValidationError) as exc:
-        PortfolioProblem.from_frames(sites=p.sites, services=p.services.assign(rule="closest"), demand=dem,
-                                     placements=p.placements, pairs=p.pairs, events=ev,
-                                     policy={"start_year": 2019, "horizon_years": 30})
+        PortfolioProblem.from_frames(
+            sites=p.sites,
+            services=p.services.assign(rule="closest"),
+            demand=dem,
+            placements=p.placements,
+            pairs=p.pairs,
+            events=ev,
+            policy={"start_year": 2019, "horizon_years": 30},
+        )
     issues = {(i.file, i.row, i.field): i.message for i in exc.value.issues}
     assert "unknown existing site 'X'" in issues["events", 2, "site_id"]
     assert "must be >= 0" in issues["events", 1, "cost_yen"]

@@ -23,14 +23,17 @@ def site(plan, sid):
 
 
 # -- (a) a move waits for its host's added floor ------------------------------------------------------
-@pytest.mark.parametrize(("policy", "works", "usable"), [
-    # built 2021-2022 (first change year 2021 + 2 build years): the hall moves and H closes in 2023
-    ({}, (2021, 2), 2023),
-    # four years of construction: 2021-2024, usable 2025
-    ({"build_years": 4}, (2021, 4), 2025),
-    # periods of 3 years (2021, 2024, ...): ready 2023 is no period start, so built 2022-2023 for 2024
-    ({"period_years": 3}, (2022, 2), 2024),
-])
+@pytest.mark.parametrize(
+    ("policy", "works", "usable"),
+    [
+        # built 2021-2022 (first change year 2021 + 2 build years): the hall moves and H closes in 2023
+        ({}, (2021, 2), 2023),
+        # four years of construction: 2021-2024, usable 2025
+        ({"build_years": 4}, (2021, 4), 2025),
+        # periods of 3 years (2021, 2024, ...): ready 2023 is no period start, so built 2022-2023 for 2024
+        ({"period_years": 3}, (2022, 2), 2024),
+    ],
+)
 def test_a_move_waits_for_its_hosts_extension(policy, works, usable):
     """Without the extension premium the hall moves into an extension of the school as soon as it can be
     built: 2500e6 + 179.9 m² × (400,000 + 10,000 × years it runs) + H's 2.5e6 a year until it closes
@@ -41,11 +44,16 @@ def test_a_move_waits_for_its_hosts_extension(policy, works, usable):
     assert (f.site_id, f.how, f.works_start, f.works_years, f.year) == ("S", "extension", *works, usable)
     assert f.added_m2 == pytest.approx(HALL_M2)
     assert site(plan, "H").closes == usable == works[0] + works[1]
-    assert timeline(plan) == {("H", "hall", 2019, usable - 1, 50.0), ("S", "hall", usable, 2048, 40.0),
-                              ("S", "school", 2019, 2048, 400.0)}
+    assert timeline(plan) == {
+        ("H", "hall", 2019, usable - 1, 50.0),
+        ("S", "hall", usable, 2048, 40.0),
+        ("S", "school", 2019, 2048, 400.0),
+    }
     # the hall's zone goes to H until the move, then to S
     assert {(a.site_id, a.from_year, a.to_year) for a in plan.assignments if a.service_id == "hall"} == {
-        ("H", 2019, usable - 1), ("S", usable, 2048)}
+        ("H", 2019, usable - 1),
+        ("S", usable, 2048),
+    }
     # H's rebuild (due 2033) is dropped at the closure, before it is due: no risk
     h = next(e for e in plan.events if e.site_id == "H")
     assert (h.status, h.closure_year, h.penalty_yen) == ("dropped", usable, 0)
@@ -102,8 +110,9 @@ def test_a_budget_defers_the_cheaper_renovation_by_one_year():
 def test_the_smallest_level_budget_separates_the_renovations():
     # windows of 1 year late: the level budget must let both be done by 2023; the least level is 100e6
     # (one renovation a year); at that level the cheapest plan is the one above
-    plan = optimise_portfolio(two_renovations(min_level_budget=True, renewal={
-        "windows": {"*": {"early_years": 3, "late_years": 1}}}), EXACT)
+    plan = optimise_portfolio(
+        two_renovations(min_level_budget=True, renewal={"windows": {"*": {"early_years": 3, "late_years": 1}}}), EXACT
+    )
     assert plan.valid
     assert plan.kpis.level_budget_yen == pytest.approx(100e6, abs=1)
     assert {(e.site_id, e.year) for e in plan.events} == {("A", 2022), ("B", 2023)}
@@ -161,11 +170,14 @@ def test_a_district_club_with_anchor_keeps_stays_and_the_school_grows():
 
 
 # -- (e) service floors per year -----------------------------------------------------------------------
-@pytest.mark.parametrize(("floor", "b_to", "cost"), [
-    (None, None, -70e6),  # close B in 2019
-    (120.0, 2028, 60e6),  # today's 120 places every year: keep both
-    ({2019: 120.0, 2025: 0.0}, 2024, -52e6),  # the floor ends in 2025: B closes then
-])
+@pytest.mark.parametrize(
+    ("floor", "b_to", "cost"),
+    [
+        (None, None, -70e6),  # close B in 2019
+        (120.0, 2028, 60e6),  # today's 120 places every year: keep both
+        ({2019: 120.0, 2025: 0.0}, 2024, -52e6),  # the floor ends in 2025: B closes then
+    ],
+)
 def test_min_capacity_keeps_places_while_the_floor_holds(floor, b_to, cost):
     p = two_nurseries(**({} if floor is None else {"min_capacity": {"nursery": floor}}))
     plan = optimise_portfolio(p, EXACT)
@@ -177,8 +189,7 @@ def test_min_capacity_keeps_places_while_the_floor_holds(floor, b_to, cost):
     assert plan.solver.objective_yen == pytest.approx(cost, abs=1)
     for y in plan.years:
         assert y.capacity >= y.min_capacity and y.capacity >= y.demand
-        assert y.min_capacity == (0.0 if floor is None else 120.0 if isinstance(floor, float) or y.year < 2025
-                                  else 0.0)
+        assert y.min_capacity == (0.0 if floor is None else 120.0 if isinstance(floor, float) or y.year < 2025 else 0.0)
 
 
 # -- (f) the lead years: nothing taken away before its replacement can exist -------------------------
@@ -190,9 +201,9 @@ def test_a_dear_hall_stays_until_its_replacement_is_ready():
     2021-2022, for an uncovered price far below 5e9.  The lead-year rule (before new floor can be
     ready, no service worse covered than if everything were kept) keeps H open until 2023; without
     it the solver takes the squeeze, and the independent check says why not."""
+    from facility_opt.portfolio.assemble import assemble_plan
     from facility_opt.portfolio.model import build_model
     from facility_opt.portfolio.optimise import solve_baseline
-    from facility_opt.portfolio.assemble import assemble_plan
 
     p = school_and_hall(extension_premium=0.0)
     sites = p.sites.copy()
@@ -211,12 +222,20 @@ def test_a_dear_hall_stays_until_its_replacement_is_ready():
     assert ("S", "school", 2021, 2022, 385.609) in timeline(loose)
     assert [v for v in check_plan(loose, p) if v.startswith("lead years")] == [
         f"lead years: 28.8 residents have no school within the standard in {y}, more than the 0.0 if everything "
-        "were kept (no new floor before 2023)" for y in (2021, 2022)]
+        "were kept (no new floor before 2023)"
+        for y in (2021, 2022)
+    ]
 
 
 # -- (g) the keep-and-add start (large wards) -----------------------------------------------------------
-@pytest.mark.parametrize("case", [lambda: school_and_hall(extension_premium=0.0), lambda: three_halls("nearest"),
-                                  lambda: school_with_club("district", anchor_keeps=True)])
+@pytest.mark.parametrize(
+    "case",
+    [
+        lambda: school_and_hall(extension_premium=0.0),
+        lambda: three_halls("nearest"),
+        lambda: school_with_club("district", anchor_keeps=True),
+    ],
+)
 def test_the_keep_and_add_start_is_a_plan_and_leaves_the_optimum_unchanged(case):
     """The start keeps every site with its services and adds what is missing; starting from it, the
     exact solve reaches the same optimum as without it."""

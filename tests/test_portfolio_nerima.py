@@ -38,8 +38,14 @@ def test_nerima_problem_is_built_from_the_embedded_data(model):
     p = problem_from_model(model)
     assert len(p.zones) == 202
     assert int((p.sites["kind"] == "existing").sum()) == 196  # 271 facilities in 196 buildings
-    assert set(p.services["service_id"]) == {"primary_education", "junior_high_education", "after_school_club",
-                                             "childrens_hall", "nursery", "kindergarten"}
+    assert set(p.services["service_id"]) == {
+        "primary_education",
+        "junior_high_education",
+        "after_school_club",
+        "childrens_hall",
+        "nursery",
+        "kindergarten",
+    }
     cand = p.sites[p.sites["kind"] == "candidate"]
     assert len(cand) > 0 and (cand["station_front"] | (cand["station_front_from"] > 0)).all()
     # the planned Oedo-line stations' candidates: usable, and station-front, only from the opening year

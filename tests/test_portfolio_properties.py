@@ -38,16 +38,33 @@ def random_problem(seed: int, budget: bool = False, **policy) -> PortfolioProble
     zid = [f"Z{i}" for i in range(nz)]
     d = np.hypot(zxy[:, None, 0] - sxy[None, :, 0], zxy[:, None, 1] - sxy[None, :, 1])
     cov = float(np.max(np.min(d[:, :ns], axis=1))) + 50.0  # every zone reaches an existing site
-    sites = pd.DataFrame({
-        "site_id": sid, "kind": ["existing"] * ns + ["candidate"], "category": ["hall"] * ns + ["multi"],
-        "floor_area_m2": np.append(rng.uniform(300, 900, ns).round(), 0.0),
-        "site_area_m2": rng.uniform(1500, 4000, ns + 1).round(), "max_far": 2.0,
-        "owned": [True] * ns + [False], "land_value_yen_per_m2": rng.uniform(2e5, 6e5, ns + 1).round(),
-        "operating_yen_per_m2_year": rng.uniform(5e3, 2e4, ns + 1).round(), "fixed_yen_per_year": 1e6,
-        "build_yen_per_m2": 4e5, "station_front": [False] * ns + [True], "x": sxy[:, 0], "y": sxy[:, 1]})
-    services = pd.DataFrame({"service_id": ["club", "hall"], "coverage_m": [cov * 1.5, cov],
-                             "floor_m2_per_unit": [1.65, 5.0], "host_categories": ["hall;multi", "hall;multi"],
-                             "rule": ["allocated", "nearest"]})
+    sites = pd.DataFrame(
+        {
+            "site_id": sid,
+            "kind": ["existing"] * ns + ["candidate"],
+            "category": ["hall"] * ns + ["multi"],
+            "floor_area_m2": np.append(rng.uniform(300, 900, ns).round(), 0.0),
+            "site_area_m2": rng.uniform(1500, 4000, ns + 1).round(),
+            "max_far": 2.0,
+            "owned": [True] * ns + [False],
+            "land_value_yen_per_m2": rng.uniform(2e5, 6e5, ns + 1).round(),
+            "operating_yen_per_m2_year": rng.uniform(5e3, 2e4, ns + 1).round(),
+            "fixed_yen_per_year": 1e6,
+            "build_yen_per_m2": 4e5,
+            "station_front": [False] * ns + [True],
+            "x": sxy[:, 0],
+            "y": sxy[:, 1],
+        }
+    )
+    services = pd.DataFrame(
+        {
+            "service_id": ["club", "hall"],
+            "coverage_m": [cov * 1.5, cov],
+            "floor_m2_per_unit": [1.65, 5.0],
+            "host_categories": ["hall;multi", "hall;multi"],
+            "rule": ["allocated", "nearest"],
+        }
+    )
     pop = rng.uniform(100, 1000, nz).round()
     growth = rng.uniform(0.0, 0.3, nz)
     years = np.arange(2019, 2031)
@@ -55,27 +72,61 @@ def random_problem(seed: int, budget: bool = False, **policy) -> PortfolioProble
     for k, per in (("hall", 0.05), ("club", 0.1)):
         for z, p0, g in zip(zid, pop, growth):
             f = 1 + g * (years - 2019) / 11
-            rows.append(pd.DataFrame({"zone_id": z, "service_id": k, "year": years, "population": (p0 * f).round(),
-                                      "demand": (p0 * f * per).round(2)}))
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "zone_id": z,
+                        "service_id": k,
+                        "year": years,
+                        "population": (p0 * f).round(),
+                        "demand": (p0 * f * per).round(2),
+                    }
+                )
+            )
     demand = pd.concat(rows, ignore_index=True)
     tot_hall = float(demand[demand["service_id"] == "hall"].groupby("year")["demand"].sum().max())
     tot_club = float(demand[demand["service_id"] == "club"].groupby("year")["demand"].sum().max())
     # halls: each site could take every zone that may have it as its nearest; clubs: a part of it
-    placements = pd.DataFrame({"site_id": sid[:ns] * 2, "service_id": ["hall"] * ns + ["club"] * ns,
-                               "capacity": np.append(np.full(ns, np.ceil(tot_hall)),
-                                                     np.ceil(tot_club * rng.uniform(0.3, 0.8, ns)))})
+    placements = pd.DataFrame(
+        {
+            "site_id": sid[:ns] * 2,
+            "service_id": ["hall"] * ns + ["club"] * ns,
+            "capacity": np.append(np.full(ns, np.ceil(tot_hall)), np.ceil(tot_club * rng.uniform(0.3, 0.8, ns))),
+        }
+    )
     zz, ss = np.meshgrid(np.arange(nz), np.arange(ns + 1), indexing="ij")
-    pairs = pd.DataFrame({"zone_id": np.array(zid)[zz.ravel()], "site_id": np.array(sid)[ss.ravel()],
-                          "distance_m": d.ravel().round(1)})
-    events = pd.DataFrame({"site_id": sid[:ns], "kind": "renovation", "due_year": rng.integers(2019, 2031, ns),
-                           "cost_yen": rng.uniform(3e7, 2e8, ns).round(-3),
-                           "spread_years": rng.integers(1, 3, ns)})
-    pol = {"start_year": 2019, "horizon_years": 12, "earliest_change_year": 2021, "period_years": 3,
-           "build_years": 2, **policy}
+    pairs = pd.DataFrame(
+        {"zone_id": np.array(zid)[zz.ravel()], "site_id": np.array(sid)[ss.ravel()], "distance_m": d.ravel().round(1)}
+    )
+    events = pd.DataFrame(
+        {
+            "site_id": sid[:ns],
+            "kind": "renovation",
+            "due_year": rng.integers(2019, 2031, ns),
+            "cost_yen": rng.uniform(3e7, 2e8, ns).round(-3),
+            "spread_years": rng.integers(1, 3, ns),
+        }
+    )
+    pol = {
+        "start_year": 2019,
+        "horizon_years": 12,
+        "earliest_change_year": 2021,
+        "period_years": 3,
+        "build_years": 2,
+        **policy,
+    }
     if budget:
         pol["budget"] = {"cap_yen": float(events["cost_yen"].max()) * float(rng.uniform(0.8, 1.5)) + 5e7}
-    return PortfolioProblem.from_frames(sites=sites, services=services, demand=demand, placements=placements,
-                                        pairs=pairs, events=events, policy=pol, name=f"random {seed}")
+    return PortfolioProblem.from_frames(
+        sites=sites,
+        services=services,
+        demand=demand,
+        placements=placements,
+        pairs=pairs,
+        events=events,
+        policy=pol,
+        name=f"random {seed}",
+    )
 
 
 def recheck_every_year(plan, p: PortfolioProblem) -> None:
@@ -129,8 +180,11 @@ def recheck_every_year(plan, p: PortfolioProblem) -> None:
         for (z, k2, y), sites_used in used.items():
             if k2 != k:
                 continue
-            prov = [(round(float(dist[z, s]), 1), s) for (kk, s, yy) in cap if kk == k and yy == y
-                    and (z, s) in dist.index and float(dist[z, s]) <= std + 1e-9]
+            prov = [
+                (round(float(dist[z, s]), 1), s)
+                for (kk, s, yy) in cap
+                if kk == k and yy == y and (z, s) in dist.index and float(dist[z, s]) <= std + 1e-9
+            ]
             assert sites_used == {min(prov)[1]}, f"zone {z} {k} in {y}: {sites_used}, nearest {min(prov)}"
     # money per year: renewal works, floor added, land bought, recomputed and within the budget
     spend = defaultdict(float)
@@ -154,8 +208,9 @@ def recheck_every_year(plan, p: PortfolioProblem) -> None:
     for s in plan.sites:
         if s.kind == "candidate" and s.open_from is not None and not bool(sites.at[s.site_id, "owned"]):
             assert s.open_from >= ready
-            spend[s.open_from - pol.build_years] += (float(sites.at[s.site_id, "land_value_yen_per_m2"])
-                                                     * float(sites.at[s.site_id, "site_area_m2"]))
+            spend[s.open_from - pol.build_years] += float(sites.at[s.site_id, "land_value_yen_per_m2"]) * float(
+                sites.at[s.site_id, "site_area_m2"]
+            )
     rows = {y.year: y for y in plan.years if y.service_id == p.services["service_id"].iat[0]}
     for y in years:
         assert rows[y].spend_yen == pytest.approx(spend[y], abs=2.0), y
@@ -172,7 +227,7 @@ def recheck_every_year(plan, p: PortfolioProblem) -> None:
                 added[f.site_id, y] += f.added_m2
     used_floor = defaultdict(float)
     for r in plan.timeline:
-        c0, f0 = (cur.loc[(r.service_id, r.site_id)] if (r.service_id, r.site_id) in cur.index else (0.0, 0.0))
+        c0, f0 = cur.loc[(r.service_id, r.site_id)] if (r.service_id, r.site_id) in cur.index else (0.0, 0.0)
         f0u = f0 / c0 if c0 > 0 else 0.0
         per_added = max(float(need[r.service_id]), f0u)
         for y in range(r.from_year, r.to_year + 1):
@@ -239,9 +294,13 @@ def test_a_locked_facility_stays_open(seed, pick):
 def test_tightening_a_coverage_standard_never_lowers_the_cost(seed, factor):
     p = random_problem(seed)
     loose = optimise_portfolio(p, EXACT)
-    tight_p = p.replace(services=p.services.assign(
-        coverage_m=np.where(p.services["service_id"] == "club", p.services["coverage_m"] * factor,
-                            p.services["coverage_m"])))
+    tight_p = p.replace(
+        services=p.services.assign(
+            coverage_m=np.where(
+                p.services["service_id"] == "club", p.services["coverage_m"] * factor, p.services["coverage_m"]
+            )
+        )
+    )
     tight = solve_or_explain(tight_p, EXACT)
     if tight is None:
         return

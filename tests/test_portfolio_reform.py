@@ -29,22 +29,36 @@ def hall_and_station(opening: int) -> PortfolioProblem:
     Y = 2021: 50 + 71.96 + 14.392 = 136.352e6; Y = 2025: 150 + 71.96 + 7.196 = 229.156e6;
     Y = 2027: 200 + 71.96 + 3.598 = 275.558e6 > 250e6: keep H.
     """
-    sites = pd.DataFrame({"site_id": ["H", "N"], "kind": ["existing", "candidate"], "category": "hall",
-                          "floor_area_m2": [500.0, 0.0], "site_area_m2": [np.nan, 1000.0], "max_far": [np.nan, 2.0],
-                          "sellable": False, "available_from": [0, opening],
-                          "operating_yen_per_m2_year": [50_000.0, 10_000.0], "build_yen_per_m2": 400_000.0})
+    sites = pd.DataFrame(
+        {
+            "site_id": ["H", "N"],
+            "kind": ["existing", "candidate"],
+            "category": "hall",
+            "floor_area_m2": [500.0, 0.0],
+            "site_area_m2": [np.nan, 1000.0],
+            "max_far": [np.nan, 2.0],
+            "sellable": False,
+            "available_from": [0, opening],
+            "operating_yen_per_m2_year": [50_000.0, 10_000.0],
+            "build_yen_per_m2": 400_000.0,
+        }
+    )
     return PortfolioProblem.from_frames(
         sites=sites,
-        services=pd.DataFrame({"service_id": ["hall"], "coverage_m": [1000.0], "floor_m2_per_unit": [5.0],
-                               "host_categories": ["hall"]}),
+        services=pd.DataFrame(
+            {"service_id": ["hall"], "coverage_m": [1000.0], "floor_m2_per_unit": [5.0], "host_categories": ["hall"]}
+        ),
         demand=pd.DataFrame({"zone_id": ["z"], "service_id": ["hall"], "population": [400.0], "demand": [40.0]}),
         placements=pd.DataFrame({"site_id": ["H"], "service_id": ["hall"], "capacity": [50.0]}),
         pairs=pd.DataFrame({"zone_id": ["z", "z"], "site_id": ["H", "N"], "distance_m": [500.0, 400.0]}),
-        policy={"start_year": 2019, "horizon_years": 10}, name="hall and planned station")
+        policy={"start_year": 2019, "horizon_years": 10},
+        name="hall and planned station",
+    )
 
 
-@pytest.mark.parametrize("opening, opens, cost", [(2021, 2021, 136.352e6), (2025, 2025, 229.156e6),
-                                                  (2027, None, 250e6)])
+@pytest.mark.parametrize(
+    "opening, opens, cost", [(2021, 2021, 136.352e6), (2025, 2025, 229.156e6), (2027, None, 250e6)]
+)
 def test_a_planned_station_candidate_is_usable_only_from_its_opening_year(opening, opens, cost):
     plan = optimise_portfolio(hall_and_station(opening), EXACT)
     n = {s.site_id: s for s in plan.sites}["N"]
@@ -72,17 +86,36 @@ def hall_rebuilt(late_demand: float = 60.0, **policy) -> PortfolioProblem:
     """
     years = list(range(2019, 2029))
     return PortfolioProblem.from_frames(
-        sites=pd.DataFrame({"site_id": ["D"], "category": "hall", "floor_area_m2": [1000.0], "sellable": False,
-                            "operating_yen_per_m2_year": [10_000.0], "build_yen_per_m2": [400_000.0]}),
-        services=pd.DataFrame({"service_id": ["hall"], "coverage_m": [1000.0], "floor_m2_per_unit": [10.0],
-                               "host_categories": ["hall"]}),
-        demand=pd.DataFrame({"zone_id": "z", "service_id": "hall", "year": years, "population": 600.0,
-                             "demand": [60.0 if y < 2027 else late_demand for y in years]}),
+        sites=pd.DataFrame(
+            {
+                "site_id": ["D"],
+                "category": "hall",
+                "floor_area_m2": [1000.0],
+                "sellable": False,
+                "operating_yen_per_m2_year": [10_000.0],
+                "build_yen_per_m2": [400_000.0],
+            }
+        ),
+        services=pd.DataFrame(
+            {"service_id": ["hall"], "coverage_m": [1000.0], "floor_m2_per_unit": [10.0], "host_categories": ["hall"]}
+        ),
+        demand=pd.DataFrame(
+            {
+                "zone_id": "z",
+                "service_id": "hall",
+                "year": years,
+                "population": 600.0,
+                "demand": [60.0 if y < 2027 else late_demand for y in years],
+            }
+        ),
         placements=pd.DataFrame({"site_id": ["D"], "service_id": ["hall"], "capacity": [100.0]}),
         pairs=pd.DataFrame({"zone_id": ["z"], "site_id": ["D"], "distance_m": [300.0]}),
-        events=pd.DataFrame({"site_id": ["D"], "kind": ["rebuild"], "due_year": [2025], "spread_years": [2],
-                             "cost_yen": [400e6]}),
-        policy={"start_year": 2019, "horizon_years": 10, **policy}, name="hall rebuilt")
+        events=pd.DataFrame(
+            {"site_id": ["D"], "kind": ["rebuild"], "due_year": [2025], "spread_years": [2], "cost_yen": [400e6]}
+        ),
+        policy={"start_year": 2019, "horizon_years": 10, **policy},
+        name="hall rebuilt",
+    )
 
 
 def test_downsizing_at_rebuild_when_it_pays_with_the_cost_by_hand():
@@ -131,32 +164,84 @@ def three_schools(class_size: int = 35, pairs=None, **policy) -> PortfolioProble
     built.  B→A would need 250 more places at A (2,500 m² of building): dearer.  With 20 pupils a
     class (240–360) no pair fits: 1,205e6.
     """
-    pol = {"start_year": 2019, "horizon_years": 10, "earliest_change_year": 2021, "sharing_saving": 0.0,
-           "lock_open": ["A", "B", "C"], "keep_services": ["school"],
-           "mergers": [{"service": "school", "class_size": class_size,
-                        "pairs": pairs if pairs is not None else [{"close": "A", "into": "B"}, {"close": "B", "into": "A"},
-                                                                  {"close": "A", "into": "C"}]}], **policy}
-    sites = pd.DataFrame({"site_id": ["A", "B", "C"], "category": "school", "floor_area_m2": [2200.0, 4850.0, 5000.0],
-                          "site_area_m2": [3000.0, np.nan, np.nan], "land_value_yen_per_m2": [100_000.0, 0.0, 0.0],
-                          "operating_yen_per_m2_year": 10_000.0, "build_yen_per_m2": 400_000.0,
-                          "x": [0.0, 800.0, 2000.0], "y": 0.0})
-    services = pd.DataFrame({"service_id": ["club", "school"], "coverage_m": [np.nan, np.nan],
-                             "floor_m2_per_unit": [5.0, 10.0], "host_categories": ["school", "school"],
-                             "rule": "district", "district_of": ["school", ""], "anchor_keeps": [True, False],
-                             "max_capacity_per_site": [np.nan, 630.0]})
-    demand = pd.DataFrame({"zone_id": ["zA", "zB", "zC", "zA", "zB"], "service_id": ["school"] * 3 + ["club"] * 2,
-                           "population": [150.0, 300.0, 500.0, 30.0, 35.0], "demand": [150.0, 300.0, 500.0, 30.0, 35.0]})
-    placements = pd.DataFrame({"site_id": ["A", "A", "B", "B", "C"], "service_id": ["school", "club"] * 2 + ["school"],
-                               "capacity": [200.0, 40.0, 450.0, 70.0, 500.0],
-                               "floor_area_m2": [2000.0, 200.0, 4500.0, 350.0, 5000.0]})
+    pol = {
+        "start_year": 2019,
+        "horizon_years": 10,
+        "earliest_change_year": 2021,
+        "sharing_saving": 0.0,
+        "lock_open": ["A", "B", "C"],
+        "keep_services": ["school"],
+        "mergers": [
+            {
+                "service": "school",
+                "class_size": class_size,
+                "pairs": pairs
+                if pairs is not None
+                else [{"close": "A", "into": "B"}, {"close": "B", "into": "A"}, {"close": "A", "into": "C"}],
+            }
+        ],
+        **policy,
+    }
+    sites = pd.DataFrame(
+        {
+            "site_id": ["A", "B", "C"],
+            "category": "school",
+            "floor_area_m2": [2200.0, 4850.0, 5000.0],
+            "site_area_m2": [3000.0, np.nan, np.nan],
+            "land_value_yen_per_m2": [100_000.0, 0.0, 0.0],
+            "operating_yen_per_m2_year": 10_000.0,
+            "build_yen_per_m2": 400_000.0,
+            "x": [0.0, 800.0, 2000.0],
+            "y": 0.0,
+        }
+    )
+    services = pd.DataFrame(
+        {
+            "service_id": ["club", "school"],
+            "coverage_m": [np.nan, np.nan],
+            "floor_m2_per_unit": [5.0, 10.0],
+            "host_categories": ["school", "school"],
+            "rule": "district",
+            "district_of": ["school", ""],
+            "anchor_keeps": [True, False],
+            "max_capacity_per_site": [np.nan, 630.0],
+        }
+    )
+    demand = pd.DataFrame(
+        {
+            "zone_id": ["zA", "zB", "zC", "zA", "zB"],
+            "service_id": ["school"] * 3 + ["club"] * 2,
+            "population": [150.0, 300.0, 500.0, 30.0, 35.0],
+            "demand": [150.0, 300.0, 500.0, 30.0, 35.0],
+        }
+    )
+    placements = pd.DataFrame(
+        {
+            "site_id": ["A", "A", "B", "B", "C"],
+            "service_id": ["school", "club"] * 2 + ["school"],
+            "capacity": [200.0, 40.0, 450.0, 70.0, 500.0],
+            "floor_area_m2": [2000.0, 200.0, 4500.0, 350.0, 5000.0],
+        }
+    )
     zs = ["zA", "zB", "zC"]
-    pairs_ = pd.DataFrame({"zone_id": np.repeat(zs, 3), "site_id": ["A", "B", "C"] * 3,
-                           "distance_m": [300.0, 900.0, 2100.0, 700.0, 300.0, 1300.0, 1800.0, 1000.0, 300.0]})
+    pairs_ = pd.DataFrame(
+        {
+            "zone_id": np.repeat(zs, 3),
+            "site_id": ["A", "B", "C"] * 3,
+            "distance_m": [300.0, 900.0, 2100.0, 700.0, 300.0, 1300.0, 1800.0, 1000.0, 300.0],
+        }
+    )
     return PortfolioProblem.from_frames(
-        sites=sites, services=services, demand=demand, placements=placements, pairs=pairs_, policy=pol,
+        sites=sites,
+        services=services,
+        demand=demand,
+        placements=placements,
+        pairs=pairs_,
+        policy=pol,
         name="three schools",
         zone_districts=pd.DataFrame({"service_id": "school", "zone_id": zs, "district": ["A", "B", "C"]}),
-        site_districts=pd.DataFrame({"service_id": "school", "site_id": ["A", "B", "C"], "district": ["A", "B", "C"]}))
+        site_districts=pd.DataFrame({"service_id": "school", "site_id": ["A", "B", "C"], "district": ["A", "B", "C"]}),
+    )
 
 
 def test_an_undersized_school_merges_within_the_class_window_and_its_club_follows():
@@ -224,19 +309,43 @@ def hall_into_community(rate: float) -> PortfolioProblem:
     2019-2020, usable 2021; floor added needs no conversion): K 100e6 + H until 2021 10e6 + 144e6 +
     360 × 10,000 × 8 = 28.8e6 − 300e6 = −17.2e6, still cheaper than keeping both (150e6).
     """
-    sites = pd.DataFrame({"site_id": ["H", "K"], "category": ["hall", "community"], "floor_area_m2": [500.0, 1000.0],
-                          "site_area_m2": [600.0, np.nan], "land_value_yen_per_m2": [500_000.0, 0.0],
-                          "operating_yen_per_m2_year": 10_000.0, "build_yen_per_m2": 400_000.0})
-    services = pd.DataFrame({"service_id": ["hall", "meeting"], "coverage_m": [1000.0, 1000.0],
-                             "floor_m2_per_unit": [10.0, 10.0], "host_categories": ["hall;community", "community"]})
+    sites = pd.DataFrame(
+        {
+            "site_id": ["H", "K"],
+            "category": ["hall", "community"],
+            "floor_area_m2": [500.0, 1000.0],
+            "site_area_m2": [600.0, np.nan],
+            "land_value_yen_per_m2": [500_000.0, 0.0],
+            "operating_yen_per_m2_year": 10_000.0,
+            "build_yen_per_m2": 400_000.0,
+        }
+    )
+    services = pd.DataFrame(
+        {
+            "service_id": ["hall", "meeting"],
+            "coverage_m": [1000.0, 1000.0],
+            "floor_m2_per_unit": [10.0, 10.0],
+            "host_categories": ["hall;community", "community"],
+        }
+    )
     return PortfolioProblem.from_frames(
-        sites=sites, services=services,
-        demand=pd.DataFrame({"zone_id": "z", "service_id": ["hall", "meeting"], "population": [400.0, 400.0],
-                             "demand": [40.0, 40.0]}),
-        placements=pd.DataFrame({"site_id": ["H", "K"], "service_id": ["hall", "meeting"], "capacity": [50.0, 40.0],
-                                 "floor_area_m2": [500.0, 400.0]}),
+        sites=sites,
+        services=services,
+        demand=pd.DataFrame(
+            {"zone_id": "z", "service_id": ["hall", "meeting"], "population": [400.0, 400.0], "demand": [40.0, 40.0]}
+        ),
+        placements=pd.DataFrame(
+            {
+                "site_id": ["H", "K"],
+                "service_id": ["hall", "meeting"],
+                "capacity": [50.0, 40.0],
+                "floor_area_m2": [500.0, 400.0],
+            }
+        ),
         pairs=pd.DataFrame({"zone_id": ["z", "z"], "site_id": ["H", "K"], "distance_m": [300.0, 400.0]}),
-        policy={"start_year": 2019, "horizon_years": 10, "conversion_yen_per_m2": rate}, name="hall into community")
+        policy={"start_year": 2019, "horizon_years": 10, "conversion_yen_per_m2": rate},
+        name="hall into community",
+    )
 
 
 def test_a_move_into_another_categorys_floor_pays_the_conversion_cost():
@@ -279,8 +388,11 @@ def test_a_building_rebuilt_before_the_move_needs_no_conversion():
     conversion: K 100e6 + 10e6 + 0.4e6 + H until 2021 10e6 − 300e6 = −179.6e6, against moving in 2019
     and converting (−164e6) or waiting for the due rebuild (2023: −170e6)."""
     p = hall_into_community(100_000.0)
-    p = p.replace(events=pd.DataFrame({"site_id": ["K"], "kind": ["rebuild"], "due_year": [2021],
-                                       "spread_years": [2], "cost_yen": [10e6]}))
+    p = p.replace(
+        events=pd.DataFrame(
+            {"site_id": ["K"], "kind": ["rebuild"], "due_year": [2021], "spread_years": [2], "cost_yen": [10e6]}
+        )
+    )
     plan = optimise_portfolio(p, EXACT)
     assert not plan.conversions
     assert {s.site_id: s.closes for s in plan.sites}["H"] == 2021

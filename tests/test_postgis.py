@@ -79,42 +79,65 @@ def tiny_run(tiny_model, tmp_path) -> Path:
 # ---------------------------------------------------------------------- reading
 def test_nerima_round_trip_through_postgis(pg_url):
     ward = load_nerima()
-    assert write_ward(ward, pg_url) == ["ward_meta", "boundary", "zones", "facilities", "facility_services", "stations",
-                                        "land_prices"]
+    assert write_ward(ward, pg_url) == [
+        "ward_meta",
+        "boundary",
+        "zones",
+        "facilities",
+        "facility_services",
+        "stations",
+        "land_prices",
+    ]
     back = read_ward(pg_url)
     assert back.fingerprint() == ward.fingerprint()  # the same content, byte for byte as files
     assert back.crs.to_epsg() == 6677 and len(back.facilities) == 271
     cols = _query(pg_url, "SELECT f_table_name, srid, type FROM geometry_columns ORDER BY f_table_name")
-    assert cols == [("boundary", 6677, "POLYGON"), ("facilities", 6677, "POINT"), ("land_prices", 6677, "POINT"),
-                    ("stations", 6677, "POINT"), ("zones", 6677, "POINT")]
+    assert cols == [
+        ("boundary", 6677, "POLYGON"),
+        ("facilities", 6677, "POINT"),
+        ("land_prices", 6677, "POINT"),
+        ("stations", 6677, "POINT"),
+        ("zones", 6677, "POINT"),
+    ]
 
 
 def test_database_errors_name_table_primary_key_and_column(tiny_db):
-    _execute(tiny_db,
-             "UPDATE facilities SET floor_area_m2 = -600 WHERE facility_id = 'F2'",
-             "UPDATE zones SET geom = ST_SetSRID(ST_MakePoint(0, 0), 6677) WHERE zone_id = 'Z3'",
-             "UPDATE facility_services SET capacity = -1 WHERE facility_id = 'F1'",
-             "ALTER TABLE stations ADD COLUMN platform_count integer")
+    _execute(
+        tiny_db,
+        "UPDATE facilities SET floor_area_m2 = -600 WHERE facility_id = 'F2'",
+        "UPDATE zones SET geom = ST_SetSRID(ST_MakePoint(0, 0), 6677) WHERE zone_id = 'Z3'",
+        "UPDATE facility_services SET capacity = -1 WHERE facility_id = 'F1'",
+        "ALTER TABLE stations ADD COLUMN platform_count integer",
+    )
     with pytest.raises(DataValidationError) as err:
         read_ward(tiny_db)
     text = str(err.value)
-    assert ("table public.facilities, row facility_id='F2', field 'floor_area_m2': Input should be greater than 0 "
-            "(got '-600')") in text
+    assert (
+        "table public.facilities, row facility_id='F2', field 'floor_area_m2': Input should be greater than 0 "
+        "(got '-600')"
+    ) in text
     assert "table public.zones, row zone_id='Z3', field 'geom' (geometry): the point lies" in text
-    assert ("table public.facility_services, row (facility_id, service_id)=(F1, primary_education), field 'capacity': "
-            "Input should be greater than or equal to 0") in text
+    assert (
+        "table public.facility_services, row (facility_id, service_id)=(F1, primary_education), field 'capacity': "
+        "Input should be greater than or equal to 0"
+    ) in text
     assert "table public.stations, field 'platform_count': unknown column 'platform_count'" in text
     assert len(err.value.issues) == 4
 
 
 def test_ward_meta_and_missing_tables_are_named(tiny_db):
     _execute(tiny_db, "UPDATE ward_meta SET value = '\"soon\"' WHERE key = 'base_year'")
-    with pytest.raises(DataValidationError, match="table public.ward_meta, row key='base_year', field 'value': "
-                                                  "Input should be a valid integer"):
+    with pytest.raises(
+        DataValidationError,
+        match="table public.ward_meta, row key='base_year', field 'value': Input should be a valid integer",
+    ):
         read_ward(tiny_db)
     _execute(tiny_db, "DROP TABLE stations")
-    with pytest.raises(DataValidationError, match=r"table stations: missing: database 'test_\d+' at 127.0.0.1:\d+ "
-                                                  "has no table 'stations' on its search_path"):
+    with pytest.raises(
+        DataValidationError,
+        match=r"table stations: missing: database 'test_\d+' at 127.0.0.1:\d+ "
+        "has no table 'stations' on its search_path",
+    ):
         read_ward(tiny_db)
 
 
@@ -123,33 +146,55 @@ def test_run_from_postgis_and_publish(tiny_db, tiny_model, tmp_path):
     res = runner.invoke(app, ["validate", tiny_db])
     assert res.exit_code == 0 and "valid" in res.output and "3 facilities" in res.output
     out = tmp_path / "run"
-    res = runner.invoke(app, ["run", str(tiny_model), "--data", tiny_db, "--out", str(out), "--publish", tiny_db,
-                              "--json"])
+    res = runner.invoke(
+        app, ["run", str(tiny_model), "--data", tiny_db, "--out", str(out), "--publish", tiny_db, "--json"]
+    )
     assert res.exit_code == 0, res.output
     info = json.loads(res.output)
-    assert info["published"]["tables"] == ["facilities", "decisions", "timeline", "years", "costs", "cost_by_year",
-                                           "services", "assignments", "events", "floor", "freed_sites", "kpis"]
+    assert info["published"]["tables"] == [
+        "facilities",
+        "decisions",
+        "timeline",
+        "years",
+        "costs",
+        "cost_by_year",
+        "services",
+        "assignments",
+        "events",
+        "floor",
+        "freed_sites",
+        "kpis",
+    ]
     # every table holds its CSV, row for row
-    for table, key in (("decisions", "facility_id"), ("assignments", "service_id, zone_id, site_id"),
-                       ("costs", "site_id"), ("cost_by_year", "year")):
+    for table, key in (
+        ("decisions", "facility_id"),
+        ("assignments", "service_id, zone_id, site_id"),
+        ("costs", "site_id"),
+        ("cost_by_year", "year"),
+    ):
         csv = pd.read_csv(out / f"{table}.csv", dtype=str, keep_default_na=False)
         db = _published(tiny_db, table, key)
         assert list(db.columns) == list(csv.columns) and len(db) == len(csv) > 0
         for c in csv.columns:
             assert [_same(v, s) for v, s in zip(db[c], csv[c])] == [True] * len(csv), (table, c)
     # the facilities layer: a point geometry with SRID 6677 that QGIS lists, keyed by facility_id
-    assert _query(tiny_db, "SELECT srid, type FROM geometry_columns WHERE f_table_schema = %s", SCHEMA) == \
-           [(6677, "POINT")]
-    layer = _query(tiny_db, f"SELECT facility_id, decision, ST_X(geom), ST_Y(geom) FROM {SCHEMA}.facilities "
-                            "ORDER BY facility_id")
+    assert _query(tiny_db, "SELECT srid, type FROM geometry_columns WHERE f_table_schema = %s", SCHEMA) == [
+        (6677, "POINT")
+    ]
+    layer = _query(
+        tiny_db, f"SELECT facility_id, decision, ST_X(geom), ST_Y(geom) FROM {SCHEMA}.facilities ORDER BY facility_id"
+    )
     import geopandas as gpd
 
     gpkg = gpd.read_file(out / "facilities.gpkg").sort_values("facility_id")
     assert [r[:2] for r in layer] == list(zip(gpkg["facility_id"], gpkg["decision"]))
     assert [r[2:] for r in layer] == list(zip(gpkg.geometry.x, gpkg.geometry.y))  # the same doubles
-    assert _query(tiny_db, "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND "
-                           "a.attnum = ANY(i.indkey) WHERE i.indrelid = %s::regclass AND i.indisprimary",
-                  f"{SCHEMA}.facilities") == [("facility_id",)]
+    assert _query(
+        tiny_db,
+        "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND "
+        "a.attnum = ANY(i.indkey) WHERE i.indrelid = %s::regclass AND i.indisprimary",
+        f"{SCHEMA}.facilities",
+    ) == [("facility_id",)]
     plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
     kpis = dict(_query(tiny_db, f"SELECT kpi, coalesce(value::text, value_text) FROM {SCHEMA}.kpis"))
     assert float(kpis["buildings_after"]) == plan["kpis"]["buildings_after"] and kpis["model"] == "tiny"
@@ -178,9 +223,18 @@ def test_publish_killed_before_commit_leaves_the_published_plan_unchanged(pg_url
     (changed / "extra_table.csv").write_text("year,buildings\n2019,3\n", encoding="utf-8")
     flag = tmp_path / "paused"
     env = {**os.environ, PAUSE_BEFORE_COMMIT_ENV: str(flag), "PYTHONPATH": str(REPO / "src")}
-    proc = subprocess.Popen([sys.executable, "-c", "import sys; from facility_opt.postgis import publish_run; "
-                             "publish_run(sys.argv[1], sys.argv[2])", str(changed), pg_url], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from facility_opt.postgis import publish_run; publish_run(sys.argv[1], sys.argv[2])",
+            str(changed),
+            pg_url,
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 300  # a guard against a hang, not an assertion
         while not flag.exists() and proc.poll() is None and time.monotonic() < deadline:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -26,7 +25,10 @@ from facility_opt.schema import AGE_GROUPS
 
 POP_COLS = [f"pop_{g}" for g in AGE_GROUPS]
 BASE = {
-    "name": "hand", "base_year": 2020, "max_age": 80, "band_split": "uniform",
+    "name": "hand",
+    "base_year": 2020,
+    "max_age": 80,
+    "band_split": "uniform",
     "survival": {"source": "test", "table_year": 2020, "qx_male": [0.0] * 81, "qx_female": [0.0] * 81},
     "fertility": {"tfr": 0.0, "shape": {"30": 1.0}},
     "migration": {"shape": {"20": 1.0}, "level": 0.0},
@@ -98,8 +100,9 @@ def test_migration_adds_exactly_its_schedule_shared_by_population():
     out = project_population(z, p2, [2021])
     assert _band(out, "a", 2021, "0_5") == 6.0 and _band(out, "b", 2021, "0_5") == 9.0
     with pytest.raises(DataValidationError, match="unknown zones"):
-        project_population(z, p.model_copy(update={"migration": p.migration.model_copy(
-            update={"zone_factors": {"zz": 1.0}})}), [2021])
+        project_population(
+            z, p.model_copy(update={"migration": p.migration.model_copy(update={"zone_factors": {"zz": 1.0}})}), [2021]
+        )
 
 
 def test_child_factor_scales_child_migrants_and_level_stays_the_total():
@@ -146,15 +149,29 @@ def test_years_before_the_base_and_missing_columns_are_errors():
 # --- calibration -------------------------------------------------------------------------------
 def test_calibration_hits_a_hand_target():
     # 1,000 people who never die; a total of 1,100 two years later needs 50 net migrants a year
-    p = _params(reference_month=10, migration={"level": 0.0},
-                calibration={"adjust": ["migration_level"], "targets": [
-                    {"kind": "total", "date": "2022-10-01", "value": 1100.0, "source": "hand"}]})
+    p = _params(
+        reference_month=10,
+        migration={"level": 0.0},
+        calibration={
+            "adjust": ["migration_level"],
+            "targets": [{"kind": "total", "date": "2022-10-01", "value": 1100.0, "source": "hand"}],
+        },
+    )
     best, report = calibrate(_zones(a={"75_plus": 1000}), p)
     assert best.migration.level == pytest.approx(50.0, abs=1e-6)
     assert abs(report.rel_error.iloc[0]) < 1e-9
     # a date between reference days is interpolated: 1 Apr 2022 lies half-way between Oct 2021 and Oct 2022
-    p2 = best.model_copy(update={"calibration": best.calibration.model_copy(update={"targets": [
-        best.calibration.targets[0].model_copy(update={"date": pd.Timestamp("2022-04-02").date()})]})})
+    p2 = best.model_copy(
+        update={
+            "calibration": best.calibration.model_copy(
+                update={
+                    "targets": [
+                        best.calibration.targets[0].model_copy(update={"date": pd.Timestamp("2022-04-02").date()})
+                    ]
+                }
+            )
+        }
+    )
     assert calibration_report(_zones(a={"75_plus": 1000}), p2).model.iloc[0] == pytest.approx(1075.0, abs=0.2)
 
 
@@ -242,24 +259,38 @@ def _write(tmp_path, text: str, name: str = "pop.csv"):
 def test_read_wide_and_long_tables_agree(tmp_path):
     wide = _write(tmp_path, WIDE + "b,2020,1,2,3,4,5,6\na,2020,6,5,4,3,2,1\na,2021,1,1,1,1,1,1\nb,2021,0,0,0,0,0,0.5\n")
     t = read_population_table(wide)
-    assert t[["zone_id", "year"]].drop_duplicates().values.tolist() == [["a", 2020], ["a", 2021], ["b", 2020], ["b", 2021]]
+    assert t[["zone_id", "year"]].drop_duplicates().values.tolist() == [
+        ["a", 2020],
+        ["a", 2021],
+        ["b", 2020],
+        ["b", 2021],
+    ]
     long = _write(tmp_path, t.sample(frac=1.0, random_state=1).to_csv(index=False), "long.csv")
     pd.testing.assert_frame_equal(read_population_table(long), t)
     assert _band(t, "b", 2021, "75_plus") == 0.5
 
 
-@pytest.mark.parametrize("text, expected", [
-    (WIDE + "a,2020,1,2,3,4,-5,6\n", "pop.csv, row 1, field 'pop_65_74': negative population -5"),
-    (WIDE + "a,2020,1,2,3,4,x,6\n", "pop.csv, row 1, field 'pop_65_74': not a number: 'x'"),
-    (WIDE.replace("pop_0_5", "pop_0_4") + "a,2020,1,2,3,4,5,6\n", "field 'pop_0_4': unknown age group '0_4'"),
-    (WIDE + "a,2020,1,2,3,4,5,6\na,2020,1,2,3,4,5,6\n", "pop.csv, row 2, field 'zone_id,year': duplicate (zone_id=a, year=2020): rows [1, 2]"),
-    (WIDE + "a,2020,1,2,3,4,5,6\na,2022,1,2,3,4,5,6\n", "field 'year': zone a: missing years [2021]"),
-    (WIDE + "a,2020,1,2,3,4,5,6\nb,2021,1,2,3,4,5,6\n", "zone a: missing years [2021]"),
-    (WIDE + "a,20x0,1,2,3,4,5,6\n", "row 1, field 'year': not a whole year"),
-    ("zone_id,year,age_group,population\na,2020,0_4,1\n", "pop.csv, row 1, field 'age_group': unknown age group '0_4'"),
-    ("zone_id,year,age_group,population\na,2020,0_5,1\n", "zone a, year 2020: missing age groups"),
-    ("zone_id,year,population\na,2020,1\n", "field 'pop_0_5': required column is missing"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (WIDE + "a,2020,1,2,3,4,-5,6\n", "pop.csv, row 1, field 'pop_65_74': negative population -5"),
+        (WIDE + "a,2020,1,2,3,4,x,6\n", "pop.csv, row 1, field 'pop_65_74': not a number: 'x'"),
+        (WIDE.replace("pop_0_5", "pop_0_4") + "a,2020,1,2,3,4,5,6\n", "field 'pop_0_4': unknown age group '0_4'"),
+        (
+            WIDE + "a,2020,1,2,3,4,5,6\na,2020,1,2,3,4,5,6\n",
+            "pop.csv, row 2, field 'zone_id,year': duplicate (zone_id=a, year=2020): rows [1, 2]",
+        ),
+        (WIDE + "a,2020,1,2,3,4,5,6\na,2022,1,2,3,4,5,6\n", "field 'year': zone a: missing years [2021]"),
+        (WIDE + "a,2020,1,2,3,4,5,6\nb,2021,1,2,3,4,5,6\n", "zone a: missing years [2021]"),
+        (WIDE + "a,20x0,1,2,3,4,5,6\n", "row 1, field 'year': not a whole year"),
+        (
+            "zone_id,year,age_group,population\na,2020,0_4,1\n",
+            "pop.csv, row 1, field 'age_group': unknown age group '0_4'",
+        ),
+        ("zone_id,year,age_group,population\na,2020,0_5,1\n", "zone a, year 2020: missing age groups"),
+        ("zone_id,year,population\na,2020,1\n", "field 'pop_0_5': required column is missing"),
+    ],
+)
 def test_bad_population_tables_name_file_row_and_field(tmp_path, text, expected):
     with pytest.raises(DataValidationError) as exc:
         read_population_table(_write(tmp_path, text))

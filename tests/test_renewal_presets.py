@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from facility_opt.errors import ModelConfigError
 from facility_opt.renewal import (
     BacklogRule,
     default_renewal_params,
@@ -22,19 +23,19 @@ from facility_opt.renewal import (
     read_stock_table,
     renewal_events,
 )
-from facility_opt.errors import ModelConfigError
 from facility_opt.renewal.calibration import NERIMA_TOTAL_YEN, calibrate_renewal
 from facility_opt.resources import models_dir, nerima_dir
 from facility_opt.units import OKU_YEN
 
 M = 1_000_000
-REN, REB = 170 * M, 330 * M   # 1,000 m² × 17 / 33 万円/m²
+REN, REB = 170 * M, 330 * M  # 1,000 m² × 17 / 33 万円/m²
 START = 2016
 
 
 def school(year_built: int) -> pd.DataFrame:
-    return pd.DataFrame({"facility_id": ["S"], "category": ["primary_school"], "floor_area_m2": [1000.0],
-                         "year_built": [year_built]})
+    return pd.DataFrame(
+        {"facility_id": ["S"], "category": ["primary_school"], "floor_area_m2": [1000.0], "year_built": [year_built]}
+    )
 
 
 def events(year_built: int, preset: str, **kw) -> list[tuple]:
@@ -45,42 +46,68 @@ def events(year_built: int, preset: str, **kw) -> list[tuple]:
 
 # ---------------------------------------------------------------------------- presets, by hand
 
+
 def test_shipped_presets():
     p = default_renewal_params()
     assert p.preset == "soumu"
-    assert sorted(p.presets) == ["long_life", "soumu", "soumu_calibrated", "tokyo_ward", "tokyo_ward_60",
-                                 "tokyo_ward_calibrated"]
+    assert sorted(p.presets) == [
+        "long_life",
+        "soumu",
+        "soumu_calibrated",
+        "tokyo_ward",
+        "tokyo_ward_60",
+        "tokyo_ward_calibrated",
+    ]
     for name, pre in p.presets.items():
         assert pre.source.strip(), name
         # derived presets inherit the 総務省 table; only the factor says a price level
         assert pre.unit_costs_man_yen_per_m2 == p.presets["soumu"].unit_costs_man_yen_per_m2
     tw = p.presets["tokyo_ward"]
     assert [(iv.name, iv.age, iv.share, iv.basis) for iv in tw.interventions] == [
-        ("repair", 20, 0.25, "rebuild"), ("renovation", 40, 0.60, "rebuild"), ("repair", 60, 0.25, "rebuild")]
+        ("repair", 20, 0.25, "rebuild"),
+        ("renovation", 40, 0.60, "rebuild"),
+        ("repair", 60, 0.25, "rebuild"),
+    ]
     assert (tw.rebuild_age, tw.backlog.rule, tw.backlog.years, tw.unit_cost_factor) == (80, "spread", 10, 1.0)
     assert p.presets["tokyo_ward_calibrated"].rebuild_age == 80  # inherited from its base
 
 
-@pytest.mark.parametrize("preset, built, expect", [
-    # 総務省, built 1975 (age 41): renovation due 2005 caught up (築31-50年); rebuild 2035
-    ("soumu", 1975, [("renovation", 2005, True, REN), ("rebuild", 2035, False, REB)]),
-    # same, price level 1.365
-    ("soumu_calibrated", 1975, [("renovation", 2005, True, round(1.365 * REN)),
-                                ("rebuild", 2035, False, round(1.365 * REB))]),
-    # long life, built 1980 (age 36): the 20-year repair is skipped (older than 30); 長寿命化改修 at 40
-    # (60 % of 3.3億) in 2020; repair at 60 (25 %) in 2040; rebuild 2060 is past the horizon
-    ("long_life", 1980, [("renovation", 2020, False, 198 * M), ("repair", 2040, False, 82_500_000)]),
-    # Tokyo-ward cycle, same building: the missed 20-year 中規模修繕 is caught up (it is the latest one)
-    ("tokyo_ward", 1980, [("repair", 2000, True, 82_500_000), ("renovation", 2020, False, 198 * M),
-                          ("repair", 2040, False, 82_500_000)]),
-    # built 1970 (age 46): the 長寿命化改修 due 2010 is caught up, the 20-year repair is not (older than 40)
-    ("tokyo_ward", 1970, [("renovation", 2010, True, 198 * M), ("repair", 2030, False, 82_500_000)]),
-    ("tokyo_ward_calibrated", 1970, [("renovation", 2010, True, round(1.612 * 198 * M)),
-                                     ("repair", 2030, False, round(1.612 * 82_500_000))]),
-    # not fit for 長寿命化: 中規模修繕 at 20 and 40, rebuild at 60; built 1970 (age 46): the 40-year repair
-    # due 2010 is caught up (at most 50), the rebuild falls in 2030
-    ("tokyo_ward_60", 1970, [("repair", 2010, True, 82_500_000), ("rebuild", 2030, False, REB)]),
-])
+@pytest.mark.parametrize(
+    "preset, built, expect",
+    [
+        # 総務省, built 1975 (age 41): renovation due 2005 caught up (築31-50年); rebuild 2035
+        ("soumu", 1975, [("renovation", 2005, True, REN), ("rebuild", 2035, False, REB)]),
+        # same, price level 1.365
+        (
+            "soumu_calibrated",
+            1975,
+            [("renovation", 2005, True, round(1.365 * REN)), ("rebuild", 2035, False, round(1.365 * REB))],
+        ),
+        # long life, built 1980 (age 36): the 20-year repair is skipped (older than 30); 長寿命化改修 at 40
+        # (60 % of 3.3億) in 2020; repair at 60 (25 %) in 2040; rebuild 2060 is past the horizon
+        ("long_life", 1980, [("renovation", 2020, False, 198 * M), ("repair", 2040, False, 82_500_000)]),
+        # Tokyo-ward cycle, same building: the missed 20-year 中規模修繕 is caught up (it is the latest one)
+        (
+            "tokyo_ward",
+            1980,
+            [
+                ("repair", 2000, True, 82_500_000),
+                ("renovation", 2020, False, 198 * M),
+                ("repair", 2040, False, 82_500_000),
+            ],
+        ),
+        # built 1970 (age 46): the 長寿命化改修 due 2010 is caught up, the 20-year repair is not (older than 40)
+        ("tokyo_ward", 1970, [("renovation", 2010, True, 198 * M), ("repair", 2030, False, 82_500_000)]),
+        (
+            "tokyo_ward_calibrated",
+            1970,
+            [("renovation", 2010, True, round(1.612 * 198 * M)), ("repair", 2030, False, round(1.612 * 82_500_000))],
+        ),
+        # not fit for 長寿命化: 中規模修繕 at 20 and 40, rebuild at 60; built 1970 (age 46): the 40-year repair
+        # due 2010 is caught up (at most 50), the rebuild falls in 2030
+        ("tokyo_ward_60", 1970, [("repair", 2010, True, 82_500_000), ("rebuild", 2030, False, REB)]),
+    ],
+)
 def test_events_of_one_building_by_hand(preset, built, expect):
     assert events(built, preset) == expect
 
@@ -107,8 +134,11 @@ def test_soumu_preset_is_the_previous_default_exactly():
 
 
 def test_with_changes_validates_and_applies_to_the_active_preset():
-    p = default_renewal_params().with_preset("tokyo_ward").with_changes(unit_cost_factor=2.0,
-                                                                        backlog=BacklogRule(rule="skip"))
+    p = (
+        default_renewal_params()
+        .with_preset("tokyo_ward")
+        .with_changes(unit_cost_factor=2.0, backlog=BacklogRule(rule="skip"))
+    )
     assert p.active.unit_cost_factor == 2.0 and p.presets["soumu"].unit_cost_factor == 1.0
     assert p.unit_cost_yen_per_m2("school") == 660_000.0
     assert p.unit_cost_yen_per_m2("school", "renovation") == 340_000.0
@@ -129,29 +159,52 @@ def _write(tmp_path: Path, text: str) -> Path:
     return f
 
 
-@pytest.mark.parametrize("edit, message", [
-    # a negative factor in a derived preset
-    (("    unit_cost_factor: 1.612", "    unit_cost_factor: -1"),
-     r"bad_costs\.yaml: presets\.tokyo_ward_calibrated\.unit_cost_factor: Input should be greater than 0"),
-    # a typo in a key
-    (("    rebuild_spread_years: 3        #", "    rebuild_spread_yeras: 3        #"),
-     r"bad_costs\.yaml: presets\.soumu\.rebuild_spread_yeras: Extra inputs are not permitted"),
-    # an intervention after the rebuild
-    (("      - {name: repair, age: 60, spread_years: 1, basis: rebuild, share: 0.25, skip_if_older_than: 80}",
-      "      - {name: repair, age: 85, spread_years: 1, basis: rebuild, share: 0.25, skip_if_older_than: 80}"),
-     r"bad_costs\.yaml: presets\.tokyo_ward: .*interventions\.2 \('repair'\) is at age 85, not before the rebuild at 80"),
-    # a reserved intervention name
-    (("      - {name: renovation, age: 40,", "      - {name: rebuild, age: 40,"),
-     r"presets\.long_life\.interventions\.1\.name: .*'rebuild' is reserved"),
-    # an unknown base preset
-    (("    base: tokyo_ward\n", "    base: tokio_ward\n"), r"bad_costs\.yaml: .*presets\.tokyo_ward_60\.base: unknown preset 'tokio_ward'"),
-    # a derived preset must state its own source
-    (("      hypothesis: unit_cost_factor calibrated by facility-opt costs --calibrate --preset soumu (the\n"
-      "      ward's 6,450億円 over 30 years, 区政改革計画 素案 2016 / 総合管理計画 素案 2016); cycle and table: soumu\n",
-      "      \n"), r"presets\.soumu_calibrated\.source: String should have at least 1 character"),
-    # the preset in use must exist
-    (("preset: soumu\n", "preset: somu\n"), r"bad_costs\.yaml: .*preset 'somu' is not one of presets"),
-])
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        # a negative factor in a derived preset
+        (
+            ("    unit_cost_factor: 1.612", "    unit_cost_factor: -1"),
+            r"bad_costs\.yaml: presets\.tokyo_ward_calibrated\.unit_cost_factor: Input should be greater than 0",
+        ),
+        # a typo in a key
+        (
+            ("    rebuild_spread_years: 3        #", "    rebuild_spread_yeras: 3        #"),
+            r"bad_costs\.yaml: presets\.soumu\.rebuild_spread_yeras: Extra inputs are not permitted",
+        ),
+        # an intervention after the rebuild
+        (
+            (
+                "      - {name: repair, age: 60, spread_years: 1, basis: rebuild, share: 0.25, skip_if_older_than: 80}",
+                "      - {name: repair, age: 85, spread_years: 1, basis: rebuild, share: 0.25, skip_if_older_than: 80}",
+            ),
+            r"bad_costs\.yaml: presets\.tokyo_ward: .*interventions\.2 \('repair'\) is at age 85, "
+            r"not before the rebuild at 80",
+        ),
+        # a reserved intervention name
+        (
+            ("      - {name: renovation, age: 40,", "      - {name: rebuild, age: 40,"),
+            r"presets\.long_life\.interventions\.1\.name: .*'rebuild' is reserved",
+        ),
+        # an unknown base preset
+        (
+            ("    base: tokyo_ward\n", "    base: tokio_ward\n"),
+            r"bad_costs\.yaml: .*presets\.tokyo_ward_60\.base: unknown preset 'tokio_ward'",
+        ),
+        # a derived preset must state its own source
+        (
+            (
+                "      hypothesis: unit_cost_factor calibrated by facility-opt costs --calibrate --preset soumu (the\n"
+                "      ward's 6,450億円 over 30 years, 区政改革計画 素案 2016 / 総合管理計画 素案 2016); "
+                "cycle and table: soumu\n",
+                "      \n",
+            ),
+            r"presets\.soumu_calibrated\.source: String should have at least 1 character",
+        ),
+        # the preset in use must exist
+        (("preset: soumu\n", "preset: somu\n"), r"bad_costs\.yaml: .*preset 'somu' is not one of presets"),
+    ],
+)
 def test_bad_presets_name_file_and_field(tmp_path, edit, message):
     old, new = edit
     assert old in BASE, old
@@ -177,6 +230,7 @@ def test_a_planning_model_picks_the_preset(tiny_model):
 
 
 # ---------------------------------------------------------------------------- one price table everywhere
+
 
 def test_portfolio_new_floor_and_events_use_the_same_prices(tiny_model):
     """The tiny ward's school F1 (6,000 m², built 1968) is rebuilt in 2028 (60 years): its event costs
@@ -213,13 +267,33 @@ def test_scheduler_prices_events_with_the_chosen_preset(tiny_ward_dir, tiny_mode
 
     one = school(1960)  # rebuild due 2020
     for preset, factor in (("soumu", 1.0), ("soumu_calibrated", 1.365)):
-        r = schedule_renewals(one, start_year=2018, horizon_years=10, budget=1e10,
-                              renewal_params=default_renewal_params().with_preset(preset))
+        r = schedule_renewals(
+            one,
+            start_year=2018,
+            horizon_years=10,
+            budget=1e10,
+            renewal_params=default_renewal_params().with_preset(preset),
+        )
         assert r.summary["capital_yen"] == pytest.approx(factor * REB)
         assert r.summary["renewal_preset"] == preset
     out = tmp_path / "out"
-    res = CliRunner().invoke(app, ["schedule", "--ward", str(tiny_ward_dir), "--model", str(tiny_model), "--preset",
-                                   "soumu_calibrated", "--cap", "2e10", "--out", str(out), "--json"])
+    res = CliRunner().invoke(
+        app,
+        [
+            "schedule",
+            "--ward",
+            str(tiny_ward_dir),
+            "--model",
+            str(tiny_model),
+            "--preset",
+            "soumu_calibrated",
+            "--cap",
+            "2e10",
+            "--out",
+            str(out),
+            "--json",
+        ],
+    )
     assert res.exit_code == 0, res.output
     s = json.loads((out / "schedule_summary.json").read_text(encoding="utf-8"))
     assert s["renewal_preset"] == "soumu_calibrated"
@@ -230,6 +304,7 @@ def test_scheduler_prices_events_with_the_chosen_preset(tiny_ward_dir, tiny_mode
 
 
 # ---------------------------------------------------------------------------- calibration
+
 
 def test_calibration_by_hand():
     """One school of 10,000 m² built 1970, 総務省 preset, from 2016: renovation backlog 17億 + rebuild
@@ -283,9 +358,23 @@ def test_costs_calibrate_command(tmp_path):
     (tmp_path / "stock.csv").write_text("facility_type,count,total_floor_area_m2\n小学校,1,10000\n", encoding="utf-8")
     (tmp_path / "prof.yaml").write_text("default:\n  - {from: 1970, to: 1970, share: 1.0}\n", encoding="utf-8")
     out = tmp_path / "cal"
-    res = CliRunner().invoke(app, ["costs", "--calibrate", "--preset", "soumu", "--stock", str(tmp_path / "stock.csv"),
-                                   "--age-profile",
-                                   str(tmp_path / "prof.yaml"), "--target-oku", "100", "--out", str(out)])
+    res = CliRunner().invoke(
+        app,
+        [
+            "costs",
+            "--calibrate",
+            "--preset",
+            "soumu",
+            "--stock",
+            str(tmp_path / "stock.csv"),
+            "--age-profile",
+            str(tmp_path / "prof.yaml"),
+            "--target-oku",
+            "100",
+            "--out",
+            str(out),
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert "unit_cost_factor = 2" in res.output and "hypothesis" in res.output
     data = json.loads((out / "calibration.json").read_text(encoding="utf-8"))
@@ -299,9 +388,13 @@ def test_costs_calibrate_command(tmp_path):
 def test_a_wards_own_prices_as_a_derived_preset(tmp_path):
     """The docs' example: a preset deriving from tokyo_ward with its own school and child-support prices;
     the other classes keep the base's, the cycle is tokyo_ward's."""
-    text = BASE.replace("presets:\n", "presets:\n  my_ward:\n    base: tokyo_ward\n    source: our contracts\n"
-                        "    unit_costs_man_yen_per_m2:\n      school: {renovation: 30, rebuild: 55}\n"
-                        "      child_support: {renovation: 30, rebuild: 55}\n", 1)
+    text = BASE.replace(
+        "presets:\n",
+        "presets:\n  my_ward:\n    base: tokyo_ward\n    source: our contracts\n"
+        "    unit_costs_man_yen_per_m2:\n      school: {renovation: 30, rebuild: 55}\n"
+        "      child_support: {renovation: 30, rebuild: 55}\n",
+        1,
+    )
     p = load_renewal_params(_write(tmp_path, text)).with_preset("my_ward")
     assert p.unit_cost_yen_per_m2("school") == 550_000.0
     assert p.unit_cost_yen_per_m2("public_housing") == 280_000.0

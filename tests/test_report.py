@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from facility_opt.errors import DataValidationError
 from facility_opt.portfolio import optimise_portfolio
 from facility_opt.portfolio.yearly import COST_BY_YEAR_COLUMNS, cost_by_year
 from facility_opt.report import plan_geodataframe, plan_map, write_facilities_gpkg, write_report
@@ -31,11 +30,18 @@ def test_tiny_plan_has_the_expected_moves(tiny):
     assert {d.facility_id: d.decision for d in plan.decisions} == {"F1": "host", "F2": "close", "F3": "close"}
     assert {d.facility_id: d.year for d in plan.decisions} == {"F1": 2021, "F2": 2021, "F3": 2021}
     assert [(e.site_id, e.kind, e.status, e.year) for e in plan.events] == [
-        ("F1", "rebuild", "done", 2028), ("F2", "renovation", "dropped", None), ("F2", "rebuild", "dropped", None)]
+        ("F1", "rebuild", "done", 2028),
+        ("F2", "renovation", "dropped", None),
+        ("F2", "rebuild", "dropped", None),
+    ]
     assert [(t.site_id, t.service_id, t.from_year, t.to_year) for t in plan.timeline] == [
-        ("F1", "after_school_club", 2021, 2048), ("F1", "childrens_hall", 2021, 2048),
-        ("F1", "primary_education", 2019, 2020), ("F1", "primary_education", 2021, 2048),
-        ("F2", "after_school_club", 2019, 2020), ("F2", "childrens_hall", 2019, 2020)]
+        ("F1", "after_school_club", 2021, 2048),
+        ("F1", "childrens_hall", 2021, 2048),
+        ("F1", "primary_education", 2019, 2020),
+        ("F1", "primary_education", 2021, 2048),
+        ("F2", "after_school_club", 2019, 2020),
+        ("F2", "childrens_hall", 2019, 2020),
+    ]
 
 
 def test_cost_by_year_sums_to_the_plan_totals_to_the_yen(tiny):
@@ -51,11 +57,13 @@ def test_cost_by_year_sums_to_the_plan_totals_to_the_yen(tiny):
     # renewal follows the renewal events as scheduled: keeping everything does F2's overdue renovation
     # in 2019-2020 and F1's rebuild in 2028-2030, each spread evenly over its works years
     assert [(e.site_id, e.kind, e.status, e.year, e.end_year) for e in plan.baseline_events] == [
-        ("F1", "rebuild", "done", 2028, 2030), ("F2", "renovation", "done", 2019, 2020),
-        ("F2", "rebuild", "done", 2035, 2037)]
+        ("F1", "rebuild", "done", 2028, 2030),
+        ("F2", "renovation", "done", 2019, 2020),
+        ("F2", "rebuild", "done", 2035, 2037),
+    ]
     expected = pd.Series(0.0, index=range(2019, 2049))
     for e in plan.baseline_events:
-        expected.loc[e.year:e.end_year] += e.cost_yen / (e.end_year - e.year + 1)
+        expected.loc[e.year : e.end_year] += e.cost_yen / (e.end_year - e.year + 1)
     assert np.allclose(y["renewal_before_yen"].to_numpy(), expected.round().to_numpy(), atol=1.0)
     # nothing is built; F1's rebuild (1.98 bn yen) is paid over 2028-2030 in both plans
     row = y.set_index("year")
@@ -110,12 +118,34 @@ def test_plan_moves_say_what_leaves_where_and_when(tiny):
     m = plan_moves(plan)
     assert list(m.columns) == MOVE_COLUMNS
     assert m.to_dict("records") == [
-        {"year": 2021, "service_id": "after_school_club", "kind": "move", "from_site": "F2", "to_site": "F1",
-         "capacity_before": 120.0, "capacity_after": 80.0},
-        {"year": 2021, "service_id": "childrens_hall", "kind": "move", "from_site": "F2", "to_site": "F1",
-         "capacity_before": 48.229, "capacity_after": 6.5},
-        {"year": 2021, "service_id": "primary_education", "kind": "capacity", "from_site": "F1", "to_site": "F1",
-         "capacity_before": 500.0, "capacity_after": 487.672}]
+        {
+            "year": 2021,
+            "service_id": "after_school_club",
+            "kind": "move",
+            "from_site": "F2",
+            "to_site": "F1",
+            "capacity_before": 120.0,
+            "capacity_after": 80.0,
+        },
+        {
+            "year": 2021,
+            "service_id": "childrens_hall",
+            "kind": "move",
+            "from_site": "F2",
+            "to_site": "F1",
+            "capacity_before": 48.229,
+            "capacity_after": 6.5,
+        },
+        {
+            "year": 2021,
+            "service_id": "primary_education",
+            "kind": "capacity",
+            "from_site": "F1",
+            "to_site": "F1",
+            "capacity_before": 500.0,
+            "capacity_after": 487.672,
+        },
+    ]
 
 
 def test_cost_by_year_refuses_a_plan_of_another_problem(tiny):
@@ -133,12 +163,18 @@ def test_plan_geodataframe_and_gpkg_round_trip(tiny, tmp_path):
     g = plan_geodataframe(plan, ward, problem)
     assert g.crs.to_epsg() == 6677
     assert g["facility_id"].tolist() == ["CAND-S1", "F1", "F2", "F3"]  # the one candidate is not used
-    assert g.set_index("facility_id").loc["F1", "services_after"] == "after_school_club;childrens_hall;primary_education"
+    assert (
+        g.set_index("facility_id").loc["F1", "services_after"] == "after_school_club;childrens_hall;primary_education"
+    )
     assert g.geometry.notna().all()
     station = ward.stations.set_index("station_id").geometry["S1"]
     assert g.set_index("facility_id").geometry["CAND-S1"].distance(station) < 1.0
-    assert g.set_index("facility_id")["decision"].to_dict() == {"CAND-S1": "not_built", "F1": "host", "F2": "close",
-                                                                "F3": "close"}
+    assert g.set_index("facility_id")["decision"].to_dict() == {
+        "CAND-S1": "not_built",
+        "F1": "host",
+        "F2": "close",
+        "F3": "close",
+    }
     p1 = write_facilities_gpkg(g, tmp_path / "a" / "facilities.gpkg")
     p2 = write_facilities_gpkg(g, tmp_path / "b" / "facilities.gpkg")
     assert p1.read_bytes() == p2.read_bytes()  # deterministic (fixed GeoPackage timestamp)
@@ -272,8 +308,9 @@ def test_report_is_self_contained_and_shows_the_plan(tiny, tmp_path):
 def test_report_shows_nursery_places_per_year(tiny, tmp_path):
     """A plan with a nursery service gets a table of places per year (here the hall renamed)."""
     ward, problem, plan, _ = tiny
-    years = [y.model_copy(update={"service_id": "nursery"}) if y.service_id == "childrens_hall" else y
-             for y in plan.years]
+    years = [
+        y.model_copy(update={"service_id": "nursery"}) if y.service_id == "childrens_hall" else y for y in plan.years
+    ]
     text = write_report(plan.model_copy(update={"years": years}), ward, tmp_path / "r.html").read_text("utf-8")
     page = _Page()
     page.feed(text)
@@ -293,8 +330,9 @@ def test_report_escapes_text(tiny, tmp_path):
     # a facility name cannot close the map's data script either (the JSON escapes "<")
     bad = "</script><script>alert(2)</script>"
     decisions = [d.model_copy(update={"name": bad}) if d.facility_id == "F2" else d for d in plan.decisions]
-    text = write_report(plan.model_copy(update={"decisions": decisions}), ward, tmp_path / "r2.html",
-                        problem=problem).read_text(encoding="utf-8")
+    text = write_report(
+        plan.model_copy(update={"decisions": decisions}), ward, tmp_path / "r2.html", problem=problem
+    ).read_text(encoding="utf-8")
     assert "<script>alert(2)" not in text and "\\u003c/script>\\u003cscript>alert(2)" in text
 
 
@@ -312,11 +350,18 @@ def test_nerima_problem_carries_the_renewal_events():
     P = len(p.policy.periods())
     existing = p.sites["kind"].eq("existing").to_numpy()
     due = np.maximum(ev["due_year"].to_numpy(), p.policy.start_year)
-    st = PlanState(open=np.repeat(existing[:, None], P, axis=1),
-                   floor=pd.DataFrame(columns=["site_id", "year", "added_m2", "how", "works_start", "works_years"]),
-                   events=pd.DataFrame({"status": np.where(due <= p.policy.end_year, "done", "deferred"),
-                                        "year": np.where(due <= p.policy.end_year, due, np.nan), "variant": 0,
-                                        "closure_year": None}))
+    st = PlanState(
+        open=np.repeat(existing[:, None], P, axis=1),
+        floor=pd.DataFrame(columns=["site_id", "year", "added_m2", "how", "works_start", "works_years"]),
+        events=pd.DataFrame(
+            {
+                "status": np.where(due <= p.policy.end_year, "done", "deferred"),
+                "year": np.where(due <= p.policy.end_year, due, np.nan),
+                "variant": 0,
+                "closure_year": None,
+            }
+        ),
+    )
     c = site_year_costs(p, st)
     assert c["year"].between(2019, 2048).all() and len(c) == 30 * len(p.sites)
     # every event is paid: in the horizon (renewal) or after it (deferred, or works running past 2048)

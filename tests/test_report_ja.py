@@ -13,8 +13,15 @@ import numpy as np
 import pytest
 
 from facility_opt.catalogue import default_catalogue
-from facility_opt.i18n import (DECISION_LABELS, MESSAGES, SAVING_KIND_LABELS, chart_style, japanese_font_path,
-                               report_language, tr)
+from facility_opt.i18n import (
+    DECISION_LABELS,
+    MESSAGES,
+    SAVING_KIND_LABELS,
+    chart_style,
+    japanese_font_path,
+    report_language,
+    tr,
+)
 from facility_opt.report import write_report
 from facility_opt.report.sections import area_results, context_rows, freed_sites
 from report_cases import tiny_report_case
@@ -180,8 +187,12 @@ def test_places_section_shows_register_keep_and_plan(tiny_ja, tiny):
     and the plan in 2048 (plan.kpis), the plan in 2019 and 2048 (plan.years), demand in 2048."""
     _, _, plan, _ = tiny
     text = tiny_ja.read_text(encoding="utf-8")
-    rows = dict(re.findall(r'<tr data-service="(\w+)"><td>[^<]*</td><td>[^<]*</td>(.*?)</tr>',
-                           text.split('<table class="places">')[1].split("</table>")[0]))
+    rows = dict(
+        re.findall(
+            r'<tr data-service="(\w+)"><td>[^<]*</td><td>[^<]*</td>(.*?)</tr>',
+            text.split('<table class="places">')[1].split("</table>")[0],
+        )
+    )
     values = {k: [float(v) for v in re.findall(r'data-value="([^"]+)"', cells)] for k, cells in rows.items()}
     kp = {s.service_id: s for s in plan.kpis.services}
     yr = {(y.service_id, y.year): y for y in plan.years}
@@ -200,7 +211,8 @@ def test_area_results_sum_the_decisions_per_school_district(tiny):
     service, a = area_results(plan, problem)
     assert service == "primary_education"
     assert a[["district", "district_name", "facilities", "closed", "new", "hosts", "converted"]].values.tolist() == [
-        ["F1", "West school", 3, 2, 0, 1, 0]]
+        ["F1", "West school", 3, 2, 0, 1, 0]
+    ]
     assert a["floor_before_m2"].tolist() == [6640.0] and a["floor_after_m2"].tolist() == [6000.0]
     assert a["saving_yen"].sum() == pytest.approx(plan.kpis.saving_yen, abs=1.0)
 
@@ -210,8 +222,18 @@ def test_freed_sites_name_area_tenure_and_outcome(tiny, tmp_path):
     (conftest: land_tenure leased), so it goes back to its owner and brings nothing."""
     ward, problem, plan, _ = tiny
     f = freed_sites(plan, problem)
-    assert f.to_dict("records") == [{"site_id": "F2", "name": "East hall", "closes": 2021, "site_area_m2": 900.0,
-                                     "tenure": "not_owned", "outcome": "returned", "need_id": "", "value_yen": 0.0}]
+    assert f.to_dict("records") == [
+        {
+            "site_id": "F2",
+            "name": "East hall",
+            "closes": 2021,
+            "site_area_m2": 900.0,
+            "tenure": "not_owned",
+            "outcome": "returned",
+            "need_id": "",
+            "value_yen": 0.0,
+        }
+    ]
     # a plan without its own per-site choice (written before disposal was a decision): owned and
     # separable, the plan's land policy (sell) applies; owned but shared: nothing to sell
     bare = plan.model_copy(update={"freed_sites": []})
@@ -220,12 +242,30 @@ def test_freed_sites_name_area_tenure_and_outcome(tiny, tmp_path):
     shared = problem.replace(sites=problem.sites.assign(owned=True, sellable=False))
     assert freed_sites(bare, shared)[["tenure", "outcome"]].values.tolist() == [["shared", "not_separable"]]
     # a plan that records its own choice per site (plan.freed_sites) is shown as it is
-    row = SimpleNamespace(site_id="F2", name="East hall", closure_year=2021, site_area_m2=900.0, owned=True,
-                          separable=True, choice="reuse", need_id="nursery_annex", value_yen=2.5e8)
+    row = SimpleNamespace(
+        site_id="F2",
+        name="East hall",
+        closure_year=2021,
+        site_area_m2=900.0,
+        owned=True,
+        separable=True,
+        choice="reuse",
+        need_id="nursery_annex",
+        value_yen=2.5e8,
+    )
     chosen = SimpleNamespace(sites=plan.sites, policy=plan.policy, freed_sites=[row])
     assert freed_sites(chosen, problem).to_dict("records") == [
-        {"site_id": "F2", "name": "East hall", "closes": 2021, "site_area_m2": 900.0, "tenure": "owned",
-         "outcome": "reuse", "need_id": "nursery_annex", "value_yen": 2.5e8}]
+        {
+            "site_id": "F2",
+            "name": "East hall",
+            "closes": 2021,
+            "site_area_m2": 900.0,
+            "tenure": "owned",
+            "outcome": "reuse",
+            "need_id": "nursery_annex",
+            "value_yen": 2.5e8,
+        }
+    ]
     text = write_report(plan, ward, tmp_path / "r.html", problem=problem, lang="ja").read_text(encoding="utf-8")
     freed = text.split('<table class="freed">')[1].split("</table>")[0]
     assert "East hall" in freed and "借地を返還" in freed and 'data-value="900.0"' in freed
@@ -241,11 +281,14 @@ def test_decision_summaries_in_japanese(tiny_ja, tiny):
     names = {"primary_education": "小学校教育", "childrens_hall": "児童館機能", "after_school_club": "学童クラブ"}
     assert decision_summaries(plan, "ja", names) == {
         "F1": "2021年度に複合化（他施設の機能を受け入れ）。East hall（F2）から学童クラブを受け入れ。"
-              "East hall（F2）から児童館機能を受け入れ。改築（2028–2030年度）。",
+        "East hall（F2）から児童館機能を受け入れ。改築（2028–2030年度）。",
         "F2": "2021年度に廃止。児童館機能の利用者はWest school（F1）へ。削減額 +4.81億円。",
-        "F3": "2021年度に廃止。学童クラブの利用者はWest school（F1）へ。削減額 +0.58億円。"}
+        "F3": "2021年度に廃止。学童クラブの利用者はWest school（F1）へ。削減額 +0.58億円。",
+    }
     text = tiny_ja.read_text(encoding="utf-8")
-    assert '<td class="summary">2021年度に廃止。児童館機能の利用者はWest school（F1）へ。削減額 +4.81億円。</td>' in text
+    assert (
+        '<td class="summary">2021年度に廃止。児童館機能の利用者はWest school（F1）へ。削減額 +4.81億円。</td>' in text
+    )
 
 
 def test_imputed_decisions_are_listed(tiny_ja):
@@ -262,14 +305,18 @@ def test_ward_context_from_the_ward_folder(tiny, tmp_path):
     ward, problem, plan, _ = tiny
     absent = write_report(plan, ward, tmp_path / "a.html", problem=problem, lang="en").read_text(encoding="utf-8")
     assert "are not in the data (no context.yaml in the ward folder)" in absent
-    ctx = ("items:\n  - {key: b, value: 690, approx: true, unit: count, label: Ward buildings, label_ja: 区立施設数,"
-           " source: 'ward plan 2016'}\n  - {key: r, value: 645000000000, unit: yen, label: Renewal 30 years,"
-           " label_ja: 30年間の更新費用, source: 取組12}\n")
+    ctx = (
+        "items:\n  - {key: b, value: 690, approx: true, unit: count, label: Ward buildings, label_ja: 区立施設数,"
+        " source: 'ward plan 2016'}\n  - {key: r, value: 645000000000, unit: yen, label: Renewal 30 years,"
+        " label_ja: 30年間の更新費用, source: 取組12}\n"
+    )
     ward2 = tiny_report_case(tmp_path / "ctx", {"context.yaml": ctx})[0]
     rows = context_rows(plan, ward2, "ja")
     assert [(r[1], r[3]) for r in rows[:3]] == [("3", "この計算"), ("3", "この計算"), ("6,640 m²", "この計算")]
-    assert [(r[0], r[1], r[3]) for r in rows[4:]] == [("区立施設数", "約690", "ward plan 2016"),
-                                                      ("30年間の更新費用", "6,450億円", "取組12")]
+    assert [(r[0], r[1], r[3]) for r in rows[4:]] == [
+        ("区立施設数", "約690", "ward plan 2016"),
+        ("30年間の更新費用", "6,450億円", "取組12"),
+    ]
     en = context_rows(plan, ward2, "en")
     assert [r[1] for r in en[4:]] == ["about 690", "6,450 oku-yen"]
 
@@ -281,8 +328,13 @@ def test_nerima_context_file_carries_the_wards_figures():
 
     ctx = load_ward_context(SimpleNamespace(source=nerima_dir()))
     v = {i.key: i.value for i in ctx.items}
-    assert v == {"buildings": 690, "floor_area_m2": 1182129, "renewal_30y_yen": 645e9,
-                 "renewal_needed_per_year_yen": 215e8, "renewal_spent_per_year_yen": 52e8}
+    assert v == {
+        "buildings": 690,
+        "floor_area_m2": 1182129,
+        "renewal_30y_yen": 645e9,
+        "renewal_needed_per_year_yen": 215e8,
+        "renewal_spent_per_year_yen": 52e8,
+    }
     assert v["renewal_30y_yen"] / 30 == pytest.approx(v["renewal_needed_per_year_yen"], rel=1e-3)
     assert all(i.source for i in ctx.items)
 
@@ -294,14 +346,24 @@ def test_map_data_has_every_facility_zone_and_station(tiny):
     ward, problem, plan, _ = tiny
     d = map_data(plan, ward, problem, lang="ja")
     assert sorted((f["id"], f["decision"], f["year"]) for f in d["facilities"]) == [
-        ("CAND-S1", "not_built", None), ("F1", "host", 2021), ("F2", "close", 2021), ("F3", "close", 2021)]
+        ("CAND-S1", "not_built", None),
+        ("F1", "host", 2021),
+        ("F2", "close", 2021),
+        ("F3", "close", 2021),
+    ]
     assert [x["id"] for x in d["decisions"]] == ["host", "close", "not_built"]
-    assert {s["id"]: s["name"] for s in d["services"]} == {"after_school_club": "学童クラブ",
-                                                            "childrens_hall": "児童館機能",
-                                                            "primary_education": "小学校教育"}
+    assert {s["id"]: s["name"] for s in d["services"]} == {
+        "after_school_club": "学童クラブ",
+        "childrens_hall": "児童館機能",
+        "primary_education": "小学校教育",
+    }
     f1 = next(f for f in d["facilities"] if f["id"] == "F1")
-    assert f1["segments"] == [["after_school_club", 2021, 2048], ["childrens_hall", 2021, 2048],
-                              ["primary_education", 2019, 2020], ["primary_education", 2021, 2048]]
+    assert f1["segments"] == [
+        ["after_school_club", 2021, 2048],
+        ["childrens_hall", 2021, 2048],
+        ["primary_education", 2019, 2020],
+        ["primary_education", 2021, 2048],
+    ]
     # F1 is at 35.740 N, 139.604 E (conftest)
     assert (f1["lat"], f1["lon"]) == pytest.approx((35.740, 139.604), abs=1e-6)
     assert len(d["zones"]) == 4 and len(d["stations"]) == 2
@@ -326,10 +388,26 @@ def _with_gaps(plan):
     fifth in 2019 (the plan covers everyone; gaps like these come from the years before it acts)."""
     from facility_opt.portfolio.rows import Uncovered
 
-    gaps = [Uncovered(zone_id="Z1", service_id="childrens_hall", from_year=2019, to_year=2020, share=0.5,
-                      population=100.0, demand=5.0),
-            Uncovered(zone_id="Z2", service_id="after_school_club", from_year=2019, to_year=2019, share=0.2,
-                      population=100.0, demand=5.0)]
+    gaps = [
+        Uncovered(
+            zone_id="Z1",
+            service_id="childrens_hall",
+            from_year=2019,
+            to_year=2020,
+            share=0.5,
+            population=100.0,
+            demand=5.0,
+        ),
+        Uncovered(
+            zone_id="Z2",
+            service_id="after_school_club",
+            from_year=2019,
+            to_year=2019,
+            share=0.2,
+            population=100.0,
+            demand=5.0,
+        ),
+    ]
     return plan.model_copy(update={"uncovered": gaps})
 
 
@@ -345,11 +423,27 @@ def test_zone_coverage_by_year(tiny):
 
 def _chromium(exe: str, tmp_path, *args: str) -> subprocess.CompletedProcess:
     """Headless chromium with every network request failing (no DNS, a dead proxy)."""
-    return subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                           "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                           "--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=http://127.0.0.1:9",
-                           f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=8000", *args],
-                          check=True, capture_output=True, timeout=180)
+    return subprocess.run(
+        [
+            exe,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+            "--proxy-server=http://127.0.0.1:9",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--virtual-time-budget=8000",
+            *args,
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
 
 
 def test_report_renders_in_a_real_browser_without_network(tiny_ja, tiny, tmp_path):
@@ -358,6 +452,7 @@ def test_report_renders_in_a_real_browser_without_network(tiny_ja, tiny, tmp_pat
     only offered; a marker per facility; choosing a year shows the facilities open then; the page's
     text is the Japanese report; the screenshot is the page, not a blank one."""
     import matplotlib.image as mpimg
+
     import system_tools
 
     exe = system_tools.chromium()
@@ -374,10 +469,17 @@ def test_report_renders_in_a_real_browser_without_network(tiny_ja, tiny, tmp_pat
     assert 'data-shown="4"' in dom
     # the layer control: decision kinds with their counts, zones, stations, boundary, optional tiles
     labels = [re.sub(r"<[^>]+>", "", x).strip() for x in re.findall(r"<label>(.*?)</label>", dom)]
-    for want in ("複合化（他施設の機能を受け入れ） (1)", "廃止 (2)", "候補地（使用せず） (1)", "町丁目：充足率", "駅",
-                 "区境", "背景地図（OpenStreetMap、オンライン時のみ）"):
+    for want in (
+        "複合化（他施設の機能を受け入れ） (1)",
+        "廃止 (2)",
+        "候補地（使用せず） (1)",
+        "町丁目：充足率",
+        "駅",
+        "区境",
+        "背景地図（OpenStreetMap、オンライン時のみ）",
+    ):
         assert want in labels, (want, labels)
-    assert not re.search(r'<img[^>]*leaflet-tile', dom)  # no tile asked for
+    assert not re.search(r"<img[^>]*leaflet-tile", dom)  # no tile asked for
     text = _page(dom)
     body = "".join(text.text)
     assert "地図で見る施設の方針" in body and "主要指標（現状維持との比較）" in body and "定員の変化" in body
@@ -408,10 +510,22 @@ def test_plan_explore_returns_a_folium_map_with_the_layers(tiny):
     ward, problem, plan, _ = tiny
     m = plan.explore(ward, problem, lang="ja", tiles=None)
     assert isinstance(m, folium.Map)
-    names = [c.layer_name for c in m._children.values() if getattr(c, "layer_name", None)
-             and not isinstance(c, folium.LayerControl)]
-    assert names == ["町丁目：充足率", "区境", "複合化（他施設の機能を受け入れ） (1)", "廃止 (2)", "候補地（使用せず） (1)",
-                     "学童クラブ", "児童館機能", "小学校教育", "駅"]
+    names = [
+        c.layer_name
+        for c in m._children.values()
+        if getattr(c, "layer_name", None) and not isinstance(c, folium.LayerControl)
+    ]
+    assert names == [
+        "町丁目：充足率",
+        "区境",
+        "複合化（他施設の機能を受け入れ） (1)",
+        "廃止 (2)",
+        "候補地（使用せず） (1)",
+        "学童クラブ",
+        "児童館機能",
+        "小学校教育",
+        "駅",
+    ]
     assert any(isinstance(c, folium.LayerControl) for c in m._children.values())
     page = m.get_root().render()
     assert "West school" in page and "East hall" in page

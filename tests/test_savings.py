@@ -57,7 +57,8 @@ def test_school_and_hall_saving_by_kind():
     # 16 years; the 179.9 m² built into S's rebuild; H's land sold for 240e6
     running = 75e6 - 35e6 - HALL_M2 * 10_000 * 16
     assert plan.kpis.saving_by_kind == pytest.approx(
-        kinds(renewal=150e6, running=running, new_build=-HALL_M2 * 400_000, revenue=240e6), abs=0.5)
+        kinds(renewal=150e6, running=running, new_build=-HALL_M2 * 400_000, revenue=240e6), abs=0.5
+    )
     assert plan.kpis.saving_by_kind["running"] == 11_216_000 and plan.kpis.saving_by_kind["new_build"] == -71_960_000
     assert plan.kpis.saving_yen == 329_256_000
     # H: 225e6 kept → 35e6 run − 240e6 sold; S pays for the hall's floor
@@ -70,13 +71,24 @@ def test_shared_building_splits_its_saving_by_floor_area():
     # B's building holds two facilities: the hall (300 m²) and an annex (200 m²) of the same service;
     # closing B saves 650e6 as in two_halls, 3/5 to the hall and 2/5 to the annex
     p = two_halls()
-    p = p.replace(placements=pd.DataFrame({
-        "site_id": ["A", "B", "B"], "service_id": "childrens_hall", "capacity": [60.0, 36.0, 24.0],
-        "facility_id": ["A", "B", "B-annex"], "floor_area_m2": [500.0, 300.0, 200.0]}))
+    p = p.replace(
+        placements=pd.DataFrame(
+            {
+                "site_id": ["A", "B", "B"],
+                "service_id": "childrens_hall",
+                "capacity": [60.0, 36.0, 24.0],
+                "facility_id": ["A", "B", "B-annex"],
+                "floor_area_m2": [500.0, 300.0, 200.0],
+            }
+        )
+    )
     plan = optimise_portfolio(p, EXACT)
     assert plan.valid, plan.violations
     assert {d.facility_id: (d.decision, d.saving_yen) for d in plan.decisions} == {
-        "A": ("keep", 0.0), "B": ("close", 390e6), "B-annex": ("close", 260e6)}
+        "A": ("keep", 0.0),
+        "B": ("close", 390e6),
+        "B-annex": ("close", 260e6),
+    }
     annex = next(d for d in plan.decisions if d.facility_id == "B-annex")
     assert "saves ¥260.0 M over 30 years (its floor's share of the site's ¥650.0 M)" in annex.reason
     assert_adds_up(plan)
@@ -92,7 +104,10 @@ def test_shared_building_rounding_goes_to_the_main_facility():
     assert plan.valid, plan.violations
     assert plan.kpis.saving_by_kind == kinds(running=7_996_000, new_build=79_960_000)
     assert {d.facility_id: d.saving_yen for d in plan.decisions} == {
-        "H": 0.0, "S": 87_956_000 - 4_188_381, "S-club": 4_188_381}
+        "H": 0.0,
+        "S": 87_956_000 - 4_188_381,
+        "S-club": 4_188_381,
+    }
     assert_adds_up(plan)
 
 

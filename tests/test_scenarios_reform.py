@@ -39,10 +39,17 @@ def test_school_merger_scenario_lists_the_wards_pairs_and_neighbours(merger):
     _, p = merger
     assert [r.service for r in p.policy.mergers] == ["primary_education", "junior_high_education"]
     assert (p.policy.mergers[0].min_classes, p.policy.mergers[0].max_classes, p.policy.mergers[0].class_size) == (
-        12, 18, 35)
+        12,
+        18,
+        35,
+    )
     pairs = candidate_mergers(p)
     got = set(zip(pairs["close"], pairs["into"]))
-    assert {("PS-001", "PS-002"), ("PS-002", "PS-001"), ("PS-028", "PS-026")} <= got  # 旭丘小・小竹小; 光が丘第八小→田柄小
+    assert {
+        ("PS-001", "PS-002"),
+        ("PS-002", "PS-001"),
+        ("PS-028", "PS-026"),
+    } <= got  # 旭丘小・小竹小; 光が丘第八小→田柄小
     assert int(pairs.loc[(pairs["close"] == "PS-028") & (pairs["into"] == "PS-026"), "from_year"].iat[0]) == 2032
     assert (pairs["service_id"] == "junior_high_education").any()
     # the default model has no mergers

@@ -27,10 +27,16 @@ EXACT = SolverOptions(gap_rel=0.0, gap_abs=1e-9)
 # school 1,000 m² built 1960: rebuild due 2020 (60 years), 33万円/m² = 3.3億, 1.1億 a year for 3 years
 REB = 3.3e8
 # only a linear risk of 1 % of the cost per year late; nothing else, no early work
-SIMPLE = ScheduleParams(windows={"*": Window(early_years=0, late_years=10)},
-                        penalties=Penalties(risk_linear=0.01, risk_quadratic=0.0,
-                                            deferred_rebuild_maintenance_yen_per_m2=0.0, early_share_per_year=0.0,
-                                            defer_tail_years=0))
+SIMPLE = ScheduleParams(
+    windows={"*": Window(early_years=0, late_years=10)},
+    penalties=Penalties(
+        risk_linear=0.01,
+        risk_quadratic=0.0,
+        deferred_rebuild_maintenance_yen_per_m2=0.0,
+        early_share_per_year=0.0,
+        defer_tail_years=0,
+    ),
+)
 
 
 def fac(rows):
@@ -88,9 +94,14 @@ def test_hard_limit_forces_the_year():
     r = run(f, budget=2.4e8)
     assert years_of(r) == {"A:rebuild": 2023, "B:rebuild": 2020}
     assert r.summary["penalty_yen"] == pytest.approx(REB * 0.03)
-    hard = SIMPLE.model_copy(update={"windows": {"*": Window(early_years=0, late_years=10),
-                                                 "primary_school": Window(early_years=0, late_years=10,
-                                                                          hard_limit_years=2)}})
+    hard = SIMPLE.model_copy(
+        update={
+            "windows": {
+                "*": Window(early_years=0, late_years=10),
+                "primary_school": Window(early_years=0, late_years=10, hard_limit_years=2),
+            }
+        }
+    )
     r = run(f, budget=2.4e8, params=hard)
     assert years_of(r) == {"A:rebuild": 2020, "B:rebuild": 2023}
     assert r.summary["penalty_yen"] == pytest.approx(7.2e8 * 0.03)
@@ -116,15 +127,23 @@ def test_co_location_tie_moves_the_guest_with_the_host():
 
 
 def test_infeasible_cap_names_the_year_and_the_building():
-    hard = SIMPLE.model_copy(update={"windows": {"*": Window(early_years=0, late_years=10),
-                                                 "primary_school": Window(early_years=0, late_years=10,
-                                                                          hard_limit_years=2)}})
+    hard = SIMPLE.model_copy(
+        update={
+            "windows": {
+                "*": Window(early_years=0, late_years=10),
+                "primary_school": Window(early_years=0, late_years=10, hard_limit_years=2),
+            }
+        }
+    )
     f = fac([("A", "primary_school", 1000.0, 1960), ("C", "other", 100.0, 1990)])
     with pytest.raises(InfeasibleError) as exc:
         run(f, budget=0.5e8, params=hard)
     msg = str(exc.value)
     # A must start by 2022, so whatever its year it is charged 1.1億 in 2022, over the 0.5億 cap
-    assert "in 2022 they need at least 1.10 oku-yen but the cap allows 0.50" in msg and "A (primary_school): rebuild due 2020, hard limit 2022" in msg
+    assert (
+        "in 2022 they need at least 1.10 oku-yen but the cap allows 0.50" in msg
+        and "A (primary_school): rebuild due 2020, hard limit 2022" in msg
+    )
     assert "C (" not in msg
 
 
@@ -211,9 +230,14 @@ def test_stock_cohorts_match_single_buildings():
 
 # ---------------------------------------------------------------------------------------------- properties
 buildings = st.lists(
-    st.tuples(st.sampled_from(["primary_school", "other", "nursery", "library"]),
-              st.sampled_from([500.0, 1000.0, 1500.0]), st.integers(1955, 1995)),
-    min_size=2, max_size=5)
+    st.tuples(
+        st.sampled_from(["primary_school", "other", "nursery", "library"]),
+        st.sampled_from([500.0, 1000.0, 1500.0]),
+        st.integers(1955, 1995),
+    ),
+    min_size=2,
+    max_size=5,
+)
 OPEN = default_schedule_params().model_copy(update={"windows": {"*": Window(early_years=2, late_years=8)}})
 
 
@@ -260,8 +284,12 @@ def test_cli_exit_codes_and_files(tiny_ward_dir, tmp_path):
     out = tmp_path / "out"
     ok = runner.invoke(app, ["schedule", "--ward", str(tiny_ward_dir), "--cap", "7e8", "--out", str(out), "--json"])
     assert ok.exit_code == 0, ok.output
-    assert {p.name for p in out.iterdir()} == {"schedule_buildings.csv", "schedule_years.csv", "schedule_summary.json",
-                                               "schedule.png"}
+    assert {p.name for p in out.iterdir()} == {
+        "schedule_buildings.csv",
+        "schedule_years.csv",
+        "schedule_summary.json",
+        "schedule.png",
+    }
     b = pd.read_csv(out / "schedule_buildings.csv")
     assert sorted(b["building_id"].unique()) == ["F1", "F2"]  # F3 shares F2's building
     assert runner.invoke(app, ["schedule", "--ward", str(tiny_ward_dir), "--out", str(out)]).exit_code == 1
@@ -279,7 +307,9 @@ def test_plan_buildings_schedules_what_a_plan_keeps(tiny_model, tmp_path):
     kept = sites[(sites["kind"] == "existing") & sites["open_after"]]
     b = plan_buildings(result.plan, read_ward(result.model.data_dir()))
     assert list(b["facility_id"]) == sorted(kept["site_id"])
-    assert b.set_index("facility_id")["floor_area_m2"].to_dict() == kept.set_index("site_id")["floor_after_m2"].to_dict()
+    assert (
+        b.set_index("facility_id")["floor_area_m2"].to_dict() == kept.set_index("site_id")["floor_after_m2"].to_dict()
+    )
     # F1 (the school, 1968) is its own site; its year comes from the ward
     assert b.set_index("facility_id").loc["F1", "year_built"] == 1968
     r = schedule_renewals(b, start_year=2019, horizon_years=30, min_budget=True)
@@ -319,8 +349,12 @@ def test_schedule_plan_reports_the_plans_own_renewal_years(tiny_model, tmp_path)
     out = tmp_path / "sched"
     ok = runner.invoke(app, ["schedule", "--plan", str(tmp_path / "run"), "--out", str(out), "--json"])
     assert ok.exit_code == 0, ok.output
-    assert {p.name for p in out.iterdir()} == {"schedule_buildings.csv", "schedule_years.csv", "schedule_summary.json",
-                                               "schedule.png"}
+    assert {p.name for p in out.iterdir()} == {
+        "schedule_buildings.csv",
+        "schedule_years.csv",
+        "schedule_summary.json",
+        "schedule.png",
+    }
     f = pd.read_csv(out / "schedule_buildings.csv", dtype={"scheduled_year": "Int64"})
     ev = plan.frame("events").sort_values(["site_id", "due_year", "kind"], kind="mergesort")
     assert f["building_id"].tolist() == ev["site_id"].tolist()

@@ -9,14 +9,22 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from portfolio_cases import EXACT, two_halls
 from scipy.stats import pointbiserialr
-from sweep_cases import FLOOR_HIGH, FLOOR_LOW, SPEC, dying_runner, failing_runner, halls_with_imputed_floor, recording_runner
 
 from facility_opt.errors import ModelConfigError
 from facility_opt.robust import SweepSpec, alternatives, apply_variant, generate_variants, sweep, unstable_since
 from facility_opt.robust.aggregate import SUMMARY_FILES
 from facility_opt.robust.spec import Variant
+from portfolio_cases import EXACT, two_halls
+from sweep_cases import (
+    FLOOR_HIGH,
+    FLOOR_LOW,
+    SPEC,
+    dying_runner,
+    failing_runner,
+    halls_with_imputed_floor,
+    recording_runner,
+)
 
 SEED = 10
 FLOOR = "imputed.floor_area_m2.hall"
@@ -69,8 +77,11 @@ def test_bad_sweep_sections_name_the_key():
 def test_apply_variant_scales_the_named_columns():
     p = two_halls(budget={"cap_yen": 5e8})
     p = p.replace(sites=p.sites.assign(imputed_fields=["A.floor_area_m2", ""]))
-    v = Variant(0, {"unit_costs": 1.1, "budget": 0.5, "imputed.floor_area_m2.hall": 2.0, "operating_costs": 0.5},
-                policy={"sharing_saving": 0.2})
+    v = Variant(
+        0,
+        {"unit_costs": 1.1, "budget": 0.5, "imputed.floor_area_m2.hall": 2.0, "operating_costs": 0.5},
+        policy={"sharing_saving": 0.2},
+    )
     q = apply_variant(p, v)
     s = q.sites.set_index("site_id")
     assert s.loc["A", "floor_area_m2"] == 1000.0 and s.loc["B", "floor_area_m2"] == 500.0
@@ -115,8 +126,15 @@ def test_second_run_computes_nothing_and_an_interrupted_sweep_only_the_rest(tmp_
     p, calls = halls_with_imputed_floor(), tmp_path / "calls"
     calls.mkdir()
     with pytest.raises(RuntimeError, match="interrupted at variant 3"):
-        sweep(p, n=6, seed=SEED, spec=SPEC, serial=True, out=tmp_path / "s",
-              runner=functools.partial(failing_runner, stop_at=3, log_dir=str(calls)))
+        sweep(
+            p,
+            n=6,
+            seed=SEED,
+            spec=SPEC,
+            serial=True,
+            out=tmp_path / "s",
+            runner=functools.partial(failing_runner, stop_at=3, log_dir=str(calls)),
+        )
     assert len(list((tmp_path / "s" / "cache").glob("*.json"))) == 3
     run = functools.partial(recording_runner, log_dir=str(calls))
     res = sweep(p, n=6, seed=SEED, spec=SPEC, serial=True, out=tmp_path / "s", runner=run)
@@ -138,7 +156,11 @@ def test_unstable_since_lists_decisions_that_lost_their_stability(tmp_path):
     sweep(p, n=4, seed=SEED, spec=SPEC, serial=True, out=tmp_path / "night2")
     u = unstable_since(tmp_path / "night1", tmp_path / "night2")
     assert list(zip(u["facility_id"], u["decision"], u["stability_before"])) == [
-        ("A", "close", "rare"), ("A", "keep", "robust"), ("B", "close", "robust"), ("B", "keep", "rare")]
+        ("A", "close", "rare"),
+        ("A", "keep", "robust"),
+        ("B", "close", "robust"),
+        ("B", "keep", "rare"),
+    ]
     assert (u.loc[u["decision"] == "keep", "share_before"].tolist()) == [1.0, 0.0]
 
 
@@ -160,11 +182,20 @@ def test_a_worker_killed_mid_sweep_loses_no_variant_and_counts_none_twice(tmp_pa
 
     calls = tmp_path / "calls"
     calls.mkdir()
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
-            Client(cluster) as client:
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster,
+        Client(cluster) as client,
+    ):
         pids = set(client.run(os.getpid).values())
-        res = sweep(halls_with_imputed_floor(), n=6, seed=SEED, spec=SPEC, client=client, out=tmp_path / "s",
-                    runner=functools.partial(dying_runner, log_dir=str(calls), victim=1))
+        res = sweep(
+            halls_with_imputed_floor(),
+            n=6,
+            seed=SEED,
+            spec=SPEC,
+            client=client,
+            out=tmp_path / "s",
+            runner=functools.partial(dying_runner, log_dir=str(calls), victim=1),
+        )
         client.wait_for_workers(2)
         pids_after = set(client.run(os.getpid).values())
     assert (calls / "killed-1").exists() and pids_after != pids  # a worker died and was replaced
@@ -199,8 +230,22 @@ def test_cli_sweep_on_the_register_sample(tmp_path):
     from facility_opt.cli import app
 
     root = Path(__file__).resolve().parents[1] / "examples" / "register"
-    res = CliRunner().invoke(app, ["sweep", str(root / "model.yaml"), "--data", str(root), "--n", "2", "--seed", "3",
-                                   "--serial", "--out", str(tmp_path)])
+    res = CliRunner().invoke(
+        app,
+        [
+            "sweep",
+            str(root / "model.yaml"),
+            "--data",
+            str(root),
+            "--n",
+            "2",
+            "--seed",
+            "3",
+            "--serial",
+            "--out",
+            str(tmp_path),
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert "2 variants: 2 planned" in res.output
     import json
@@ -229,9 +274,13 @@ def test_nightly_sweep_reports_newly_unstable_decisions(tiny_model, tiny_ward_di
 
     from facility_opt.cli import app
 
-    tiny_model.write_text(tiny_model.read_text() + (
-        "sweep:\n  inputs:\n    operating_costs: {dist: uniform, low: 0.5, high: 2.0, source: test}\n"
-        "  nightly: {n: 3, serial: true}\n  seed: 4\n"))
+    tiny_model.write_text(
+        tiny_model.read_text()
+        + (
+            "sweep:\n  inputs:\n    operating_costs: {dist: uniform, low: 0.5, high: 2.0, source: test}\n"
+            "  nightly: {n: 3, serial: true}\n  seed: 4\n"
+        )
+    )
     state = tmp_path / "state"
     args = ["nightly", "--model", str(tiny_model), "--state", str(state)]
     first = CliRunner().invoke(app, args)
@@ -250,7 +299,9 @@ def test_nightly_sweep_reports_newly_unstable_decisions(tiny_model, tiny_ward_di
 
     got = pd.read_csv(night2 / "sweep" / "newly_unstable.csv", dtype={"facility_id": str})
     assert got[["facility_id", "decision"]].values.tolist() == expected[["facility_id", "decision"]].values.tolist()
-    assert f"Decisions unstable in tonight's sweep, not last night ({len(expected)})" in (night2 / "diff.md").read_text()
+    assert (
+        f"Decisions unstable in tonight's sweep, not last night ({len(expected)})" in (night2 / "diff.md").read_text()
+    )
     assert json.loads((night2 / "sweep" / "summary.json").read_text())["n"] == 3
 
 
@@ -265,12 +316,28 @@ def test_flagged_and_infeasible_variants_are_listed_but_not_counted():
     plan_b = [["A", "Hall A", "close", 2021], ["B", "Hall B", "keep", None]]
 
     def result(status, stop, decisions, cost):
-        return {"status": status, "stop": stop, "gap": 0.0, "decisions": decisions, "message": "",
-                "kpis": {} if cost is None else {"cost_after_yen": cost, "saving_yen": 100.0 - cost}}
+        return {
+            "status": status,
+            "stop": stop,
+            "gap": 0.0,
+            "decisions": decisions,
+            "message": "",
+            "kpis": {} if cost is None else {"cost_after_yen": cost, "saving_yen": 100.0 - cost},
+        }
 
-    s = summarise(spec, vs, ["k0", "k1", "k2", "k3"],
-                  [result("ok", "optimal", plan_a, 10.0), result("flagged", "time_limit", plan_b, 99.0),
-                   result("ok", "gap", plan_a, 30.0), result("infeasible", "infeasible", [], None)], n=4, seed=SEED)
+    s = summarise(
+        spec,
+        vs,
+        ["k0", "k1", "k2", "k3"],
+        [
+            result("ok", "optimal", plan_a, 10.0),
+            result("flagged", "time_limit", plan_b, 99.0),
+            result("ok", "gap", plan_a, 30.0),
+            result("infeasible", "infeasible", [], None),
+        ],
+        n=4,
+        seed=SEED,
+    )
     assert s.counts["ok"] == 2 and s.counts["flagged"] == 1 and s.counts["infeasible"] == 1
     assert s.counts["stops"] == {"gap": 1, "infeasible": 1, "optimal": 1, "time_limit": 1}
     d = s.decisions.set_index(["facility_id", "decision"])
@@ -286,8 +353,16 @@ def test_stop_reasons_from_the_solver_status():
     from facility_opt.solver import SolveInfo
 
     def info(status, raw):
-        return SolveInfo(status=status, objective=1.0, bound=1.0, gap=0.0, build_seconds=0, solve_seconds=0,
-                         solver="highs", raw_status=raw)
+        return SolveInfo(
+            status=status,
+            objective=1.0,
+            bound=1.0,
+            gap=0.0,
+            build_seconds=0,
+            solve_seconds=0,
+            solver="highs",
+            raw_status=raw,
+        )
 
     assert _stop_reason(info("optimal", "Optimal")) == "optimal"
     assert _stop_reason(info("feasible", "GapLimit")) == "gap"
@@ -301,8 +376,9 @@ def test_cli_alternatives_writes_the_plans_and_their_differences(tiny_model, tmp
 
     from facility_opt.cli import app
 
-    res = CliRunner().invoke(app, ["alternatives", str(tiny_model), "--k", "2", "--within", "5", "--gap", "0",
-                                   "--out", str(tmp_path)])
+    res = CliRunner().invoke(
+        app, ["alternatives", str(tiny_model), "--k", "2", "--within", "5", "--gap", "0", "--out", str(tmp_path)]
+    )
     assert res.exit_code == 0, res.output
     alts = pd.read_csv(tmp_path / "alternatives.csv")
     assert alts["rank"].tolist()[0] == 0 and alts["extra_cost_yen"].iloc[0] == 0
@@ -327,8 +403,10 @@ def test_scenario_grid_on_a_planning_model_solves_each_distinct_variant_once(tin
     alt = tmp_path / "scen" / "dear.yaml"
     alt.parent.mkdir()
     alt.write_text(f"extends: {tiny_model}\nname: tiny-dear\nportfolio: {{fixed_yen_per_building_year: 9000000}}\n")
-    tiny_model.write_text(tiny_model.read_text() + "sweep:\n  grid:\n    scenarios: {model: null, dear: scen/dear.yaml}\n"
-                          "  solver: {gap_rel: 0}\n")
+    tiny_model.write_text(
+        tiny_model.read_text() + "sweep:\n  grid:\n    scenarios: {model: null, dear: scen/dear.yaml}\n"
+        "  solver: {gap_rel: 0}\n"
+    )
     m = load_planning_model(tiny_model)
     assert m.sweep["grid"]["scenarios"]["dear"] == str(alt)  # made absolute, relative to the file naming it
     res = sweep(m, n=4, seed=1, serial=True, out=tmp_path / "s")

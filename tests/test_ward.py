@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from facility_opt.schema import METRIC_CRS
 from facility_opt.loading import load_nerima
+from facility_opt.schema import METRIC_CRS
 
 
 def test_nerima_loads_with_expected_counts():
     ward = load_nerima()
     assert len(ward.zones) == 202 and int(ward.zones["population"].sum()) == 721_722
     counts = ward.facilities["category"].value_counts().to_dict()
-    assert counts == {"after_school_club": 92, "nursery": 60, "primary_school": 65, "junior_high_school": 34,
-                      "childrens_hall": 17, "kindergarten": 3}
+    assert counts == {
+        "after_school_club": 92,
+        "nursery": 60,
+        "primary_school": 65,
+        "junior_high_school": 34,
+        "childrens_hall": 17,
+        "kindergarten": 3,
+    }
     assert ward.crs == METRIC_CRS
     # every facility lies inside the ward polygon (within 1 m of it, for boundary rounding)
     shape = ward.boundary.geometry.union_all()

@@ -13,16 +13,22 @@ from facility_opt.workbook import write_workbook
 
 def _fake_run(folder):
     folder.mkdir()
-    (folder / "decisions.csv").write_text("facility_id,decision,year,floor_m2,station_front\n"
-                                          "007,keep,,12.5,True\nF2,close,2030,0.000000,False\n", encoding="utf-8")
+    (folder / "decisions.csv").write_text(
+        "facility_id,decision,year,floor_m2,station_front\n007,keep,,12.5,True\nF2,close,2030,0.000000,False\n",
+        encoding="utf-8",
+    )
     (folder / "assignments.csv").write_text("zone_id,site_id,share\n13120001001,007,1.000000\n", encoding="utf-8")
     (folder / "timeline.csv").write_text("year,buildings\n2019,2\n2030,1\n", encoding="utf-8")
     (folder / "fees").mkdir()
     (folder / "fees" / "fee_table.csv").write_text("room_id,fee_yen\nR1,1200\n", encoding="utf-8")
-    (folder / "plan.json").write_text(json.dumps({"kpis": {"buildings_before": 2, "buildings_after": 1,
-                                                           "cost_after_yen": 1.5e9, "services": [{"x": 1}]}}))
-    (folder / "run.json").write_text(json.dumps({"model": "m", "valid": True,
-                                                 "solver": {"status": "optimal", "gap": 0.001}}))
+    (folder / "plan.json").write_text(
+        json.dumps(
+            {"kpis": {"buildings_before": 2, "buildings_after": 1, "cost_after_yen": 1.5e9, "services": [{"x": 1}]}}
+        )
+    )
+    (folder / "run.json").write_text(
+        json.dumps({"model": "m", "valid": True, "solver": {"status": "optimal", "gap": 0.001}})
+    )
     return folder
 
 
@@ -37,8 +43,15 @@ def test_every_csv_is_a_table_in_a_fixed_order(tmp_path):
     run = _fake_run(tmp_path / "run")
     assert list(run_tables(run)) == ["decisions", "timeline", "assignments", "fees_fee_table"]
     k = run_kpis(run)
-    assert k["kpi"].tolist() == ["model", "valid", "solver.gap", "solver.status", "buildings_after",
-                                 "buildings_before", "cost_after_yen"]  # lists (services) have tables of their own
+    assert k["kpi"].tolist() == [
+        "model",
+        "valid",
+        "solver.gap",
+        "solver.status",
+        "buildings_after",
+        "buildings_before",
+        "cost_after_yen",
+    ]  # lists (services) have tables of their own
 
 
 def test_workbook_has_kpis_then_one_sheet_per_table(tmp_path):
@@ -47,11 +60,17 @@ def test_workbook_has_kpis_then_one_sheet_per_table(tmp_path):
     assert path == run / "plan.xlsx" and not list(run.glob(".*"))  # written atomically, no temp file left
     wb = load_workbook(path)
     assert wb.sheetnames == ["KPIs", "decisions", "timeline", "assignments", "fees_fee_table"]
-    assert [list(r) for r in wb["KPIs"].iter_rows(values_only=True)][:3] == [["kpi", "value"], ["model", "m"],
-                                                                               ["valid", True]]
+    assert [list(r) for r in wb["KPIs"].iter_rows(values_only=True)][:3] == [
+        ["kpi", "value"],
+        ["model", "m"],
+        ["valid", True],
+    ]
     rows = list(wb["decisions"].iter_rows(values_only=True))
-    assert rows == [("facility_id", "decision", "year", "floor_m2", "station_front"), ("007", "keep", None, 12.5, True),
-                    ("F2", "close", 2030, 0, False)]
+    assert rows == [
+        ("facility_id", "decision", "year", "floor_m2", "station_front"),
+        ("007", "keep", None, 12.5, True),
+        ("F2", "close", 2030, 0, False),
+    ]
     assert wb["decisions"].auto_filter.ref == "A1:E3"
     # the same run folder gives the same bytes (no clock in the file)
     again = write_workbook(run, tmp_path / "again.xlsx")

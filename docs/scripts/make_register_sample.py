@@ -23,13 +23,35 @@ ROOT = Path(__file__).resolve().parents[2]
 STATION = "石神井公園"
 FACILITY_RADIUS_M, ZONE_RADIUS_M, STATION_RADIUS_M = 1200.0, 800.0, 2200.0
 TITLE = "練馬区 施設台帳（石神井公園駅周辺・抜粋）"
-LABELS = {"primary_school": "小学校", "junior_high_school": "中学校", "after_school_club": "学童クラブ",
-          "nursery": "保育園", "childrens_hall": "児童館", "kindergarten": "幼稚園"}
+LABELS = {
+    "primary_school": "小学校",
+    "junior_high_school": "中学校",
+    "after_school_club": "学童クラブ",
+    "nursery": "保育園",
+    "childrens_hall": "児童館",
+    "kindergarten": "幼稚園",
+}
 TENURE = {"owned": "区有地", "leased": "借地"}
 ERAS = (("令和", 2019), ("平成", 1989), ("昭和", 1926), ("大正", 1912), ("明治", 1868))
 #: the register's columns, in order (補完項目 lists the imputed fields; 備考 is a note the mapping ignores)
-HEADERS = ["施設番号", "施設名称", "施設分類", "所在地", "建築年度", "延床面積（㎡）", "敷地面積（㎡）", "土地",
-           "定員", "年間利用者数", "年間運営費（円）", "建物番号", "緯度", "経度", "補完項目", "備考"]
+HEADERS = [
+    "施設番号",
+    "施設名称",
+    "施設分類",
+    "所在地",
+    "建築年度",
+    "延床面積（㎡）",
+    "敷地面積（㎡）",
+    "土地",
+    "定員",
+    "年間利用者数",
+    "年間運営費（円）",
+    "建物番号",
+    "緯度",
+    "経度",
+    "補完項目",
+    "備考",
+]
 
 
 def era_year(year: int) -> str:
@@ -51,9 +73,17 @@ def build(out: Path) -> Path:
     # a building shared with a facility outside the sample becomes its own building
     fac.loc[~fac["building_id"].isin(fac["facility_id"]), "building_id"] = fac["facility_id"]
     services = ward.facility_services[ward.facility_services["facility_id"].isin(fac["facility_id"])]
-    meta = ward.meta.model_copy(update={"name": "Nerima: Shakujii-koen sample", "name_ja": "練馬区（石神井公園駅周辺・抜粋）"})
-    sample = fo.Ward(meta, ward.boundary, ward.zones[ward.zones.distance(centre) <= ZONE_RADIUS_M], fac, services,
-                     ward.stations[ward.stations.distance(centre) <= STATION_RADIUS_M])
+    meta = ward.meta.model_copy(
+        update={"name": "Nerima: Shakujii-koen sample", "name_ja": "練馬区（石神井公園駅周辺・抜粋）"}
+    )
+    sample = fo.Ward(
+        meta,
+        ward.boundary,
+        ward.zones[ward.zones.distance(centre) <= ZONE_RADIUS_M],
+        fac,
+        services,
+        ward.stations[ward.stations.distance(centre) <= STATION_RADIUS_M],
+    )
     sample.to_dir(out)
     (out / "facilities.csv").unlink()
     (out / "facility_services.csv").unlink()
@@ -69,13 +99,26 @@ def build(out: Path) -> Path:
     for (_, f), p in zip(sample.facilities.iterrows(), wgs):
         s = svc.loc[f["facility_id"]]
         imputed = sorted(set(filter(None, f["imputed"].split(";"))))
-        ws.append([f["facility_id"], f["name"], LABELS[f["category"]], f["address"], era_year(int(f["year_built"])),
-                   float(f["floor_area_m2"]), None if f["site_area_m2"] != f["site_area_m2"] else float(f["site_area_m2"]),
-                   TENURE[f["land_tenure"]], int(s["capacity"]),
-                   None if f["annual_users"] != f["annual_users"] else int(f["annual_users"]),
-                   None if f["operating_cost_yen"] != f["operating_cost_yen"] else int(f["operating_cost_yen"]),
-                   f["building_id"], round(p.y, 6), round(p.x, 6), ";".join(imputed),
-                   "区の施設白書等から補完した項目あり" if imputed else None])
+        ws.append(
+            [
+                f["facility_id"],
+                f["name"],
+                LABELS[f["category"]],
+                f["address"],
+                era_year(int(f["year_built"])),
+                float(f["floor_area_m2"]),
+                None if f["site_area_m2"] != f["site_area_m2"] else float(f["site_area_m2"]),
+                TENURE[f["land_tenure"]],
+                int(s["capacity"]),
+                None if f["annual_users"] != f["annual_users"] else int(f["annual_users"]),
+                None if f["operating_cost_yen"] != f["operating_cost_yen"] else int(f["operating_cost_yen"]),
+                f["building_id"],
+                round(p.y, 6),
+                round(p.x, 6),
+                ";".join(imputed),
+                "区の施設白書等から補完した項目あり" if imputed else None,
+            ]
+        )
     save_workbook(wb, out / "facilities.xlsx")
     return out
 

@@ -85,9 +85,14 @@ class Service(StrictModel):
     assignment: Assignment = Field(default_factory=Assignment, description="How residents use its sites.")
     source: str = Field(default="assumption", description="Where the standard comes from, or 'assumption: ...'.")
     operating_yen_per_place_year: float | None = Field(
-        default=None, ge=0, description="Operating cost (staff included) per place or user a year; None: not "
-        "modelled (the portfolio leaves it out).")
-    operating_cost_source: str = Field(default="", description="Where the operating cost comes from, or 'assumption: ...'.")
+        default=None,
+        ge=0,
+        description="Operating cost (staff included) per place or user a year; None: not "
+        "modelled (the portfolio leaves it out).",
+    )
+    operating_cost_source: str = Field(
+        default="", description="Where the operating cost comes from, or 'assumption: ...'."
+    )
 
     @model_validator(mode="after")
     def _operating_source(self) -> Service:
@@ -107,7 +112,9 @@ class Catalogue(StrictModel):
         for sid, s in self.services.items():
             unknown = [c for c in s.host_categories if c not in self.categories]
             if unknown:
-                raise ValueError(f"service '{sid}': unknown host_categories {unknown}; known: {sorted(self.categories)}")
+                raise ValueError(
+                    f"service '{sid}': unknown host_categories {unknown}; known: {sorted(self.categories)}"
+                )
             src = s.assignment.district_of
             if src is not None and src not in self.services:
                 raise ValueError(f"service '{sid}': assignment.district_of names an unknown service {src!r}")

@@ -9,10 +9,24 @@ from .portfolio.plan import Plan
 __all__ = ["compare_plans", "KPI_FIELDS"]
 
 #: headline KPIs compared, in display order
-KPI_FIELDS = ("buildings_after", "floor_after_m2", "floor_reduction", "cost_after_yen", "cost_per_year_after_yen",
-              "cash_after_yen", "penalty_after_yen", "deferred_after_yen", "peak_spend_after_yen",
-              "saving_yen", "saving_share", "closures", "new_buildings", "capital_spend_yen",
-              "access_after_person_km", "station_front_share_after")
+KPI_FIELDS = (
+    "buildings_after",
+    "floor_after_m2",
+    "floor_reduction",
+    "cost_after_yen",
+    "cost_per_year_after_yen",
+    "cash_after_yen",
+    "penalty_after_yen",
+    "deferred_after_yen",
+    "peak_spend_after_yen",
+    "saving_yen",
+    "saving_share",
+    "closures",
+    "new_buildings",
+    "capital_spend_yen",
+    "access_after_person_km",
+    "station_front_share_after",
+)
 
 _SERVICE_FIELDS = ("sites_after", "coverage_after", "mean_distance_after_m", "p95_distance_after_m")
 _DECISION_FIELDS = ("decision", "year", "services_after")
@@ -47,8 +61,13 @@ def compare_plans(a: Plan, b: Plan) -> tuple[pd.DataFrame, pd.DataFrame]:
     sb = {s.service_id: s for s in b.kpis.services}
     for k in sorted(set(sa) | set(sb)):
         for f in _SERVICE_FIELDS:
-            rows.append((f"{f}:{k}", float(getattr(sa[k], f)) if k in sa else float("nan"),
-                         float(getattr(sb[k], f)) if k in sb else float("nan")))
+            rows.append(
+                (
+                    f"{f}:{k}",
+                    float(getattr(sa[k], f)) if k in sa else float("nan"),
+                    float(getattr(sb[k], f)) if k in sb else float("nan"),
+                )
+            )
     kpis = pd.DataFrame(rows, columns=["metric", "a", "b"]).astype({"a": float, "b": float})
     kpis["difference"] = (kpis["b"] - kpis["a"]).round(6)
 

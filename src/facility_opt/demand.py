@@ -50,16 +50,21 @@ def _pop_long(zones: pd.DataFrame) -> pd.DataFrame:
     return long
 
 
-def target_population(zones: pd.DataFrame, catalogue: Catalogue | None = None,
-                      services: Iterable[str] | None = None) -> pd.DataFrame:
+def target_population(
+    zones: pd.DataFrame, catalogue: Catalogue | None = None, services: Iterable[str] | None = None
+) -> pd.DataFrame:
     """Base-year target population of each service in each zone.
 
     Returns a long DataFrame ``zone_id, service_id, target_population``. A service that targets every
     age group uses ``population`` when the age columns are absent; otherwise each targeted
     ``pop_<group>`` column must be present and filled (an error lists the missing ones).
     """
-    return _target_by_group(zones, catalogue or default_catalogue(), services).groupby(
-        ["zone_id", "service_id"], as_index=False, sort=True)["pop"].sum().rename(columns={"pop": "target_population"})
+    return (
+        _target_by_group(zones, catalogue or default_catalogue(), services)
+        .groupby(["zone_id", "service_id"], as_index=False, sort=True)["pop"]
+        .sum()
+        .rename(columns={"pop": "target_population"})
+    )
 
 
 def _target_by_group(zones: pd.DataFrame, catalogue: Catalogue, services: Iterable[str] | None) -> pd.DataFrame:
@@ -70,8 +75,13 @@ def _target_by_group(zones: pd.DataFrame, catalogue: Catalogue, services: Iterab
     sids = sorted(catalogue.services) if services is None else list(services)
     unknown = [s for s in sids if s not in catalogue.services]
     if unknown:
-        raise DataValidationError([DataIssue("services", None, "service_id",
-                                             f"unknown services {unknown}; known: {sorted(catalogue.services)}")])
+        raise DataValidationError(
+            [
+                DataIssue(
+                    "services", None, "service_id", f"unknown services {unknown}; known: {sorted(catalogue.services)}"
+                )
+            ]
+        )
     long = _pop_long(zones)
     issues: list[DataIssue] = []
     parts = []
@@ -82,14 +92,28 @@ def _target_by_group(zones: pd.DataFrame, catalogue: Catalogue, services: Iterab
             if "population" not in zones.columns:
                 issues.append(DataIssue("zones", None, "population", f"needed by service '{sid}'"))
                 continue
-            parts.append(pd.DataFrame({"zone_id": zones["zone_id"], "service_id": sid, "age_group": "total",
-                                       "pop": pd.to_numeric(zones["population"], errors="coerce")}))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "zone_id": zones["zone_id"],
+                        "service_id": sid,
+                        "age_group": "total",
+                        "pop": pd.to_numeric(zones["population"], errors="coerce"),
+                    }
+                )
+            )
             continue
         missing = [f"pop_{g}" for g in groups if g not in have]
         if missing:
-            issues.append(DataIssue("zones", None, ";".join(missing),
-                                    f"service '{sid}' targets age groups {groups}; impute pop_<group> columns "
-                                    "(ward age shares) before computing demand"))
+            issues.append(
+                DataIssue(
+                    "zones",
+                    None,
+                    ";".join(missing),
+                    f"service '{sid}' targets age groups {groups}; impute pop_<group> columns "
+                    "(ward age shares) before computing demand",
+                )
+            )
             continue
         parts.append(long[long["age_group"].isin(groups)].assign(service_id=sid))
     if issues:
@@ -97,9 +121,17 @@ def _target_by_group(zones: pd.DataFrame, catalogue: Catalogue, services: Iterab
     out = pd.concat(parts, ignore_index=True)[["zone_id", "service_id", "age_group", "pop"]]
     bad = out[out["pop"].isna() | (out["pop"] < 0)]
     if len(bad):
-        raise DataValidationError([DataIssue("zones", None, f"pop_{r.age_group}" if r.age_group != "total" else "population",
-                                             f"zone {r.zone_id}: population missing or negative")
-                                   for r in bad.drop_duplicates(["zone_id", "age_group"]).itertuples()])
+        raise DataValidationError(
+            [
+                DataIssue(
+                    "zones",
+                    None,
+                    f"pop_{r.age_group}" if r.age_group != "total" else "population",
+                    f"zone {r.zone_id}: population missing or negative",
+                )
+                for r in bad.drop_duplicates(["zone_id", "age_group"]).itertuples()
+            ]
+        )
     return out
 
 
@@ -114,20 +146,35 @@ def _growth_factors(base: pd.DataFrame, years: list[int], growth: Growth) -> np.
     if isinstance(growth, Mapping):
         unknown = set(growth) - set(AGE_GROUPS)
         if unknown:
-            raise DataValidationError([DataIssue("growth", None, "age_group",
-                                                 f"unknown age groups {sorted(unknown)}; expected {list(AGE_GROUPS)}")])
+            raise DataValidationError(
+                [
+                    DataIssue(
+                        "growth",
+                        None,
+                        "age_group",
+                        f"unknown age groups {sorted(unknown)}; expected {list(AGE_GROUPS)}",
+                    )
+                ]
+            )
         if (base["age_group"] == "total").any() and growth:
-            raise DataValidationError([DataIssue("zones", None, "pop_<group>",
-                                                 "age-group growth factors need the pop_<group> columns")])
+            raise DataValidationError(
+                [DataIssue("zones", None, "pop_<group>", "age-group growth factors need the pop_<group> columns")]
+            )
         return base["age_group"].map(lambda g: float(growth.get(g, 1.0))).to_numpy(dtype=float)
     if isinstance(growth, pd.DataFrame):
         keys = [k for k in ("zone_id", "year", "age_group") if k in growth.columns]
         if "factor" not in growth.columns or not keys:
-            raise DataValidationError([DataIssue("growth", None, "factor",
-                                                 "a growth table needs 'factor' and some of zone_id, year, age_group")])
+            raise DataValidationError(
+                [
+                    DataIssue(
+                        "growth", None, "factor", "a growth table needs 'factor' and some of zone_id, year, age_group"
+                    )
+                ]
+            )
         if "age_group" in keys and (base["age_group"] == "total").any():
-            raise DataValidationError([DataIssue("zones", None, "pop_<group>",
-                                                 "age-group growth factors need the pop_<group> columns")])
+            raise DataValidationError(
+                [DataIssue("zones", None, "pop_<group>", "age-group growth factors need the pop_<group> columns")]
+            )
         g = growth[[*keys, "factor"]].copy()
         if "zone_id" in keys:
             g["zone_id"] = g["zone_id"].astype(str)
@@ -136,43 +183,74 @@ def _growth_factors(base: pd.DataFrame, years: list[int], growth: Growth) -> np.
         m = base[keys].merge(g, on=keys, how="left")
         if m["factor"].isna().any():
             miss = m.loc[m["factor"].isna(), keys].drop_duplicates().head(10).to_dict("records")
-            raise DataValidationError([DataIssue("growth", None, "factor",
-                                                 f"no growth factor for {len(m.loc[m['factor'].isna(), keys].drop_duplicates())} "
-                                                 f"key combinations, e.g. {miss}")])
+            raise DataValidationError(
+                [
+                    DataIssue(
+                        "growth",
+                        None,
+                        "factor",
+                        f"no growth factor for {len(m.loc[m['factor'].isna(), keys].drop_duplicates())} "
+                        f"key combinations, e.g. {miss}",
+                    )
+                ]
+            )
         return m["factor"].to_numpy(dtype=float)
     raise TypeError(f"growth must be None, a number, a mapping or a DataFrame, not {type(growth).__name__}")
 
 
-def _target_from_population(population: pd.DataFrame, zones: pd.DataFrame | None, catalogue: Catalogue,
-                            services: Iterable[str] | None, years: Iterable[int] | None) -> pd.DataFrame:
+def _target_from_population(
+    population: pd.DataFrame,
+    zones: pd.DataFrame | None,
+    catalogue: Catalogue,
+    services: Iterable[str] | None,
+    years: Iterable[int] | None,
+) -> pd.DataFrame:
     """(zone_id, service_id, year, pop) from a long projected-population table."""
     need = ["zone_id", "year", "age_group", "population"]
     missing = [c for c in need if c not in population.columns]
     if missing:
         raise DataValidationError([DataIssue("population", None, c, "required column is missing") for c in missing])
-    pop = population[need].assign(zone_id=lambda d: d["zone_id"].astype(str),
-                                  population=lambda d: pd.to_numeric(d["population"], errors="coerce"))
-    issues = [DataIssue("population", None, "age_group", f"unknown age groups {sorted(set(pop['age_group']) - set(AGE_GROUPS))}")
-              ] if not set(pop["age_group"]) <= set(AGE_GROUPS) else []
+    pop = population[need].assign(
+        zone_id=lambda d: d["zone_id"].astype(str), population=lambda d: pd.to_numeric(d["population"], errors="coerce")
+    )
+    issues = (
+        [
+            DataIssue(
+                "population", None, "age_group", f"unknown age groups {sorted(set(pop['age_group']) - set(AGE_GROUPS))}"
+            )
+        ]
+        if not set(pop["age_group"]) <= set(AGE_GROUPS)
+        else []
+    )
     if pop["population"].isna().any() or (pop["population"] < 0).any():
         issues.append(DataIssue("population", None, "population", "values must be numbers >= 0"))
     have_years = set(pop["year"].astype(int))
     years = sorted(have_years) if years is None else sorted({int(y) for y in years})
     if set(years) - have_years:
-        issues.append(DataIssue("population", None, "year", f"no population for years {sorted(set(years) - have_years)}"))
+        issues.append(
+            DataIssue("population", None, "year", f"no population for years {sorted(set(years) - have_years)}")
+        )
     if zones is not None:
         lack = sorted(set(zones["zone_id"].astype(str)) - set(pop["zone_id"]))
         if lack:
-            issues.append(DataIssue("population", None, "zone_id", f"no population for {len(lack)} zones, e.g. {lack[:5]}"))
+            issues.append(
+                DataIssue("population", None, "zone_id", f"no population for {len(lack)} zones, e.g. {lack[:5]}")
+            )
     sids = sorted(catalogue.services) if services is None else list(services)
     unknown = [s for s in sids if s not in catalogue.services]
     if unknown:
-        issues.append(DataIssue("services", None, "service_id", f"unknown services {unknown}; known: {sorted(catalogue.services)}"))
+        issues.append(
+            DataIssue(
+                "services", None, "service_id", f"unknown services {unknown}; known: {sorted(catalogue.services)}"
+            )
+        )
     if issues:
         raise DataValidationError(issues)
     pop = pop[pop["year"].astype(int).isin(years)].assign(year=lambda d: d["year"].astype(int))
-    groups = pd.DataFrame([(sid, g.value) for sid in sids for g in catalogue.services[sid].target_groups],
-                          columns=["service_id", "age_group"])
+    groups = pd.DataFrame(
+        [(sid, g.value) for sid in sids for g in catalogue.services[sid].target_groups],
+        columns=["service_id", "age_group"],
+    )
     out = pop.merge(groups, on="age_group").rename(columns={"population": "pop"})
     return out[["zone_id", "service_id", "year", "pop"]]
 
@@ -222,14 +300,16 @@ def zone_demand(
     With a projected population (e.g. from :func:`facility_opt.projection.project_population`):
 
     >>> pop = pd.DataFrame({"zone_id": "a", "year": [2020, 2030], "age_group": "0_5", "population": [60.0, 50.0]})
-    >>> zone_demand(None, services=["nursery"], population=pop)[["year", "target_population", "demand"]].round(2).values.tolist()
+    >>> d = zone_demand(None, services=["nursery"], population=pop)
+    >>> d[["year", "target_population", "demand"]].round(2).values.tolist()
     [[2020.0, 60.0, 7.2], [2030.0, 50.0, 6.0]]
     """
     catalogue = catalogue or default_catalogue()
     if population is not None:
         if growth is not None:
-            raise DataValidationError([DataIssue("growth", None, None, "give growth factors or a projected "
-                                                 "population, not both")])
+            raise DataValidationError(
+                [DataIssue("growth", None, None, "give growth factors or a projected population, not both")]
+            )
         base = _target_from_population(population, zones, catalogue, services, years)
     else:
         years = [0] if years is None else sorted({int(y) for y in years})
@@ -277,33 +357,57 @@ def facility_capacity(
     need = ["facility_id", "service_id", "capacity"]
     missing = [c for c in need if c not in fs.columns]
     if missing:
-        raise DataValidationError([DataIssue("facility_services", None, c, "required column is missing") for c in missing])
+        raise DataValidationError(
+            [DataIssue("facility_services", None, c, "required column is missing") for c in missing]
+        )
     for c in ("annual_users", "utilisation"):
         fs[c] = pd.to_numeric(fs[c], errors="coerce") if c in fs.columns else np.nan
     fs["capacity"] = pd.to_numeric(fs["capacity"], errors="coerce")
     bad = fs["capacity"].isna() | (fs["capacity"] < 0)
     if bad.any():
-        raise DataValidationError([DataIssue("facility_services", int(i) + 1, "capacity", "capacity must be >= 0")
-                                   for i in np.flatnonzero(bad.to_numpy())[:20]])
+        raise DataValidationError(
+            [
+                DataIssue("facility_services", int(i) + 1, "capacity", "capacity must be >= 0")
+                for i in np.flatnonzero(bad.to_numpy())[:20]
+            ]
+        )
     through = fs["service_id"].map(dict(annual_users_per_unit or {})).astype(float)
     util = fs["utilisation"].to_numpy(dtype=float)
     src = np.where(~np.isnan(util), "utilisation", "assumed_full").astype(object)
-    from_users = np.isnan(util) & fs["annual_users"].notna().to_numpy() & through.notna().to_numpy() \
+    from_users = (
+        np.isnan(util)
+        & fs["annual_users"].notna().to_numpy()
+        & through.notna().to_numpy()
         & (fs["capacity"].to_numpy() > 0)
-    util = np.where(from_users, fs["annual_users"].to_numpy(dtype=float)
-                    / (fs["capacity"].to_numpy(dtype=float) * through.to_numpy(dtype=float)), util)
+    )
+    util = np.where(
+        from_users,
+        fs["annual_users"].to_numpy(dtype=float)
+        / (fs["capacity"].to_numpy(dtype=float) * through.to_numpy(dtype=float)),
+        util,
+    )
     src[from_users] = "annual_users"
     cap = fs["capacity"].to_numpy(dtype=float)
     used = np.where(np.isnan(util), cap, cap * np.nan_to_num(util))
     n_assumed = int((src == "assumed_full").sum())
     if n_assumed:
-        log.info("capacity: %d of %d facility services have no usage data; counted as fully used (no spare)",
-                 n_assumed, len(fs))
-    out = pd.DataFrame({
-        "facility_id": fs["facility_id"].astype(str).to_numpy(), "service_id": fs["service_id"].astype(str).to_numpy(),
-        "capacity": cap, "annual_users": fs["annual_users"].to_numpy(dtype=float),
-        "utilisation": util, "used": used, "spare": np.maximum(cap - used, 0.0),
-        "over": np.maximum(used - cap, 0.0), "usage_source": src,
-    })
+        log.info(
+            "capacity: %d of %d facility services have no usage data; counted as fully used (no spare)",
+            n_assumed,
+            len(fs),
+        )
+    out = pd.DataFrame(
+        {
+            "facility_id": fs["facility_id"].astype(str).to_numpy(),
+            "service_id": fs["service_id"].astype(str).to_numpy(),
+            "capacity": cap,
+            "annual_users": fs["annual_users"].to_numpy(dtype=float),
+            "utilisation": util,
+            "used": used,
+            "spare": np.maximum(cap - used, 0.0),
+            "over": np.maximum(used - cap, 0.0),
+            "usage_source": src,
+        }
+    )
     out[["used", "spare", "over"]] = out[["used", "spare", "over"]].round(9)
     return out.sort_values(["facility_id", "service_id"], kind="mergesort").reset_index(drop=True)

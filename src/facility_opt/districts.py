@@ -26,8 +26,14 @@ __all__ = ["impute_districts", "site_districts"]
 log = logging.getLogger(__name__)
 
 
-def impute_districts(load: pd.Series, pairs: pd.DataFrame, schools: list[str], max_load: float | pd.Series,
-                     candidates: int = 6, options: SolverOptions | None = None) -> pd.DataFrame:
+def impute_districts(
+    load: pd.Series,
+    pairs: pd.DataFrame,
+    schools: list[str],
+    max_load: float | pd.Series,
+    candidates: int = 6,
+    options: SolverOptions | None = None,
+) -> pd.DataFrame:
     """Assign each zone to one school: nearest schools, loads within ``max_load``, least pupil-metres.
 
     Parameters
@@ -61,8 +67,11 @@ def impute_districts(load: pd.Series, pairs: pd.DataFrame, schools: list[str], m
     zones = sorted(load.index[load > 0])
     missing = sorted(set(zones) - set(p["zone_id"]))
     if missing:
-        log.warning("districts: %d zones have no school in the distance table (%s); left without a district",
-                    len(missing), ", ".join(missing[:5]))
+        log.warning(
+            "districts: %d zones have no school in the distance table (%s); left without a district",
+            len(missing),
+            ", ".join(missing[:5]),
+        )
     p = p[p["zone_id"].isin(zones)].reset_index(drop=True)
     m = Milp("districts")
     y = m.block("y", len(p), cat="Binary")
@@ -71,10 +80,20 @@ def impute_districts(load: pd.Series, pairs: pd.DataFrame, schools: list[str], m
     m.add("one", zi, y, 1.0, "==", 1.0, n_rows=int(zi.max()) + 1 if len(zi) else 0)
     si = pd.Index(schools).get_indexer(p["site_id"])
     lz = load.reindex(p["zone_id"]).to_numpy(dtype=float)
-    cap = (max_load.reindex(schools).to_numpy(dtype=float) if isinstance(max_load, pd.Series)
-           else np.full(len(schools), float(max_load)))
-    m.add("load", np.r_[si, np.arange(len(schools))], np.r_[y, over], np.r_[lz, -np.ones(len(schools))], "<=",
-          cap, n_rows=len(schools))
+    cap = (
+        max_load.reindex(schools).to_numpy(dtype=float)
+        if isinstance(max_load, pd.Series)
+        else np.full(len(schools), float(max_load))
+    )
+    m.add(
+        "load",
+        np.r_[si, np.arange(len(schools))],
+        np.r_[y, over],
+        np.r_[lz, -np.ones(len(schools))],
+        "<=",
+        cap,
+        n_rows=len(schools),
+    )
     rank = p.groupby("zone_id").cumcount().to_numpy()
     cost = lz * p["distance_m"].to_numpy() / 1000.0 + 1e-6 * rank  # pupil-km; ties: the nearer school
     m.set_objective(list(zip(y, cost.tolist())) + [(v, 1e6) for v in over])
@@ -89,7 +108,9 @@ def impute_districts(load: pd.Series, pairs: pd.DataFrame, schools: list[str], m
     return out.sort_values("zone_id", kind="mergesort").reset_index(drop=True)
 
 
-def site_districts(districts: pd.DataFrame, sites: pd.DataFrame, zones: pd.DataFrame, anchors: list[str]) -> pd.DataFrame:
+def site_districts(
+    districts: pd.DataFrame, sites: pd.DataFrame, zones: pd.DataFrame, anchors: list[str]
+) -> pd.DataFrame:
     """The district of every site: an anchor (school) is its own; another site takes its nearest zone's.
 
     ``districts`` is zone_id → district; ``sites`` and ``zones`` have ``x, y`` (metric).  Returns

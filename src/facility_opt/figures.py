@@ -40,17 +40,48 @@ def plot_ward(ward: Ward, ax=None, title: str | None = None, lang: str = "en", c
         _, ax = plt.subplots(figsize=(9, 8))
     ward.boundary.boundary.plot(ax=ax, color="black", linewidth=0.8)
     z = ward.zones
-    ax.scatter(z.geometry.x, z.geometry.y, s=z["population"] / 200, color="#bbbbbb", alpha=0.6,
-               label=tr("map_zone", lang), zorder=1)
+    ax.scatter(
+        z.geometry.x,
+        z.geometry.y,
+        s=z["population"] / 200,
+        color="#bbbbbb",
+        alpha=0.6,
+        label=tr("map_zone", lang),
+        zorder=1,
+    )
     for cat, sub in ward.facilities.groupby("category", sort=True):
-        ax.scatter(sub.geometry.x, sub.geometry.y, s=14, color=CATEGORY_COLOURS.get(cat, "#7f7f7f"),
-                   label=f"{named(cat)} ({len(sub)})", zorder=3, edgecolor="white", linewidth=0.3)
+        ax.scatter(
+            sub.geometry.x,
+            sub.geometry.y,
+            s=14,
+            color=CATEGORY_COLOURS.get(cat, "#7f7f7f"),
+            label=f"{named(cat)} ({len(sub)})",
+            zorder=3,
+            edgecolor="white",
+            linewidth=0.3,
+        )
     st = ward.open_stations
-    ax.scatter(st.geometry.x, st.geometry.y, marker="s", s=22, color="black", label=tr("map_station", lang, n=len(st)), zorder=4)
+    ax.scatter(
+        st.geometry.x,
+        st.geometry.y,
+        marker="s",
+        s=22,
+        color="black",
+        label=tr("map_station", lang, n=len(st)),
+        zorder=4,
+    )
     planned = ward.stations[~ward.stations["station_id"].isin(st["station_id"])]
     if len(planned):
-        ax.scatter(planned.geometry.x, planned.geometry.y, marker="s", s=22, facecolor="white", edgecolor="black",
-                   label=tr("planned_station", lang, n=len(planned)), zorder=4)
+        ax.scatter(
+            planned.geometry.x,
+            planned.geometry.y,
+            marker="s",
+            s=22,
+            facecolor="white",
+            edgecolor="black",
+            label=tr("planned_station", lang, n=len(planned)),
+            zorder=4,
+        )
     minx, miny, maxx, maxy = ward.boundary.total_bounds
     pad = 800
     ax.set_xlim(minx - pad, maxx + pad)

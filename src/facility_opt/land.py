@@ -19,8 +19,14 @@ __all__ = ["land_value_at"]
 _METHODS = ("nearest", "idw")
 
 
-def land_value_at(points: gpd.GeoDataFrame | gpd.GeoSeries, land_prices: gpd.GeoDataFrame, method: str = "nearest",
-                  k: int = 4, power: float = 2.0, price_column: str = "price_yen_per_m2") -> pd.Series:
+def land_value_at(
+    points: gpd.GeoDataFrame | gpd.GeoSeries,
+    land_prices: gpd.GeoDataFrame,
+    method: str = "nearest",
+    k: int = 4,
+    power: float = 2.0,
+    price_column: str = "price_yen_per_m2",
+) -> pd.Series:
     """Land price (yen/m²) at each point, from the surveyed prices in ``land_prices``.
 
     Methods (straight-line distances in the points' CRS, which must be metric and equal to the
@@ -58,8 +64,16 @@ def land_value_at(points: gpd.GeoDataFrame | gpd.GeoSeries, land_prices: gpd.Geo
         raise DataValidationError(issues)
     geom = points.geometry if isinstance(points, gpd.GeoDataFrame) else points
     if geom.crs is None or land_prices.crs is None or geom.crs != land_prices.crs or geom.crs.is_geographic:
-        raise DataValidationError([DataIssue("land_prices", None, "geometry", f"points ({geom.crs}) and prices "
-                                             f"({land_prices.crs}) must share one metric CRS; use to_crs()")])
+        raise DataValidationError(
+            [
+                DataIssue(
+                    "land_prices",
+                    None,
+                    "geometry",
+                    f"points ({geom.crs}) and prices ({land_prices.crs}) must share one metric CRS; use to_crs()",
+                )
+            ]
+        )
     rep = geom.representative_point()
     pxy = np.column_stack([rep.x.to_numpy(), rep.y.to_numpy()])
     lxy = np.column_stack([land_prices.geometry.x.to_numpy(), land_prices.geometry.y.to_numpy()])

@@ -33,11 +33,19 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import FacilityOptError
 from .atomic import atomic_write_text
+from .errors import FacilityOptError
 
-__all__ = ["NightlyOutcome", "fingerprint_inputs", "run_nightly", "diff_decisions", "diff_table", "DIFF_TABLES",
-           "LockedError", "JsonLinesFormatter"]
+__all__ = [
+    "NightlyOutcome",
+    "fingerprint_inputs",
+    "run_nightly",
+    "diff_decisions",
+    "diff_table",
+    "DIFF_TABLES",
+    "LockedError",
+    "JsonLinesFormatter",
+]
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +61,12 @@ class JsonLinesFormatter(logging.Formatter):
     """One JSON object per log line (time, level, logger, message, and any ``extra={'data': ...}``)."""
 
     def format(self, record: logging.LogRecord) -> str:
-        out = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"), "level": record.levelname,
-               "logger": record.name, "message": record.getMessage()}
+        out = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
         if isinstance(getattr(record, "data", None), dict):
             out.update(record.data)
         if record.exc_info:
@@ -113,8 +125,14 @@ def diff_decisions(old: Path, new: Path, key: str = "facility_id") -> pd.DataFra
     rows = []
     for k in sorted(set(a.index) | set(b.index)):
         if k not in a.index or k not in b.index:
-            rows.append({key: k, "column": "(row)", "before": "absent" if k not in a.index else "present",
-                         "after": "absent" if k not in b.index else "present"})
+            rows.append(
+                {
+                    key: k,
+                    "column": "(row)",
+                    "before": "absent" if k not in a.index else "present",
+                    "after": "absent" if k not in b.index else "present",
+                }
+            )
             continue
         for c in sorted(set(a.columns) & set(b.columns)):
             if a.at[k, c] != b.at[k, c]:
@@ -123,8 +141,10 @@ def diff_decisions(old: Path, new: Path, key: str = "facility_id") -> pd.DataFra
 
 
 #: the year-by-year tables of a plan the nightly diff compares, with their row keys
-DIFF_TABLES: dict[str, tuple[str, ...]] = {"timeline": ("site_id", "service_id", "from_year"),
-                                          "years": ("year", "service_id")}
+DIFF_TABLES: dict[str, tuple[str, ...]] = {
+    "timeline": ("site_id", "service_id", "from_year"),
+    "years": ("year", "service_id"),
+}
 
 
 def diff_table(old: Path, new: Path, name: str, keys: tuple[str, ...] | None = None) -> pd.DataFrame:
@@ -145,8 +165,14 @@ def diff_table(old: Path, new: Path, name: str, keys: tuple[str, ...] | None = N
     rows = []
     for k in sorted(set(a.index) | set(b.index)):
         if k not in a.index or k not in b.index:
-            rows.append({"key": k, "column": "(row)", "before": "absent" if k not in a.index else "present",
-                         "after": "absent" if k not in b.index else "present"})
+            rows.append(
+                {
+                    "key": k,
+                    "column": "(row)",
+                    "before": "absent" if k not in a.index else "present",
+                    "after": "absent" if k not in b.index else "present",
+                }
+            )
             continue
         for c in sorted(set(a.columns) & set(b.columns)):
             if a.at[k, c] != b.at[k, c]:
@@ -179,9 +205,14 @@ def _append_history(state: Path, entry: dict) -> None:
         os.fsync(fh.fileno())
 
 
-def run_nightly(inputs: dict[str, Path], state: str | Path, job: JobFn, force: bool = False,
-                prepare: Callable[[], None] | None = None,
-                after: Callable[[NightlyOutcome], None] | None = None) -> NightlyOutcome:
+def run_nightly(
+    inputs: dict[str, Path],
+    state: str | Path,
+    job: JobFn,
+    force: bool = False,
+    prepare: Callable[[], None] | None = None,
+    after: Callable[[NightlyOutcome], None] | None = None,
+) -> NightlyOutcome:
     """Run ``job`` when ``inputs`` changed since the last good run; promote its output atomically.
 
     Raises :class:`LockedError` when another run holds the lock. Any exception from ``job`` is
@@ -214,30 +245,44 @@ def run_nightly(inputs: dict[str, Path], state: str | Path, job: JobFn, force: b
             if after is not None:
                 after(outcome)
             return outcome
-        seq = 1 + max((int(p.name.split("-")[0]) for p in runs.iterdir()
-                       if p.is_dir() and p.name[:4].isdigit()), default=0)
+        seq = 1 + max(
+            (int(p.name.split("-")[0]) for p in runs.iterdir() if p.is_dir() and p.name[:4].isdigit()), default=0
+        )
         name = f"{seq:04d}-{fp[:12]}"
         tmp = runs / f".tmp-{name}"
         tmp.mkdir()
         log.info("inputs changed; running", extra={"data": {"event": "start", "run": name, "changed": changed}})
         try:
             job(tmp, prev)
-            atomic_write_text(tmp / "inputs.json", json.dumps({"fingerprint": fp, "files": fps}, indent=1,
-                                                              sort_keys=True) + "\n")
+            atomic_write_text(
+                tmp / "inputs.json", json.dumps({"fingerprint": fp, "files": fps}, indent=1, sort_keys=True) + "\n"
+            )
             if prev is not None and (prev / "decisions.csv").is_file() and (tmp / "decisions.csv").is_file():
                 _write_diff(prev, tmp, changed)
         except BaseException as exc:
             shutil.rmtree(tmp, ignore_errors=True)
-            log.error("run failed; the previous plan stays current",
-                      extra={"data": {"event": "failed", "run": name, "error": f"{type(exc).__name__}: {exc}"}})
-            _append_history(state, {"started": started, "outcome": "failed", "fingerprint": fp, "run": name,
-                                    "error": f"{type(exc).__name__}: {exc}"[:2000], "changed": changed})
+            log.error(
+                "run failed; the previous plan stays current",
+                extra={"data": {"event": "failed", "run": name, "error": f"{type(exc).__name__}: {exc}"}},
+            )
+            _append_history(
+                state,
+                {
+                    "started": started,
+                    "outcome": "failed",
+                    "fingerprint": fp,
+                    "run": name,
+                    "error": f"{type(exc).__name__}: {exc}"[:2000],
+                    "changed": changed,
+                },
+            )
             raise
         final = runs / name
         os.replace(tmp, final)
         atomic_write_text(state / "current", name + "\n")
-        _append_history(state, {"started": started, "outcome": "updated", "fingerprint": fp, "run": name,
-                                "changed": changed})
+        _append_history(
+            state, {"started": started, "outcome": "updated", "fingerprint": fp, "run": name, "changed": changed}
+        )
         log.info("new plan is current", extra={"data": {"event": "updated", "run": name}})
         outcome = NightlyOutcome("updated", final, changed, f"run {name} written; {len(changed)} input file(s) changed")
         if after is not None:
@@ -250,10 +295,19 @@ def _prepare(state: Path, prepare: Callable[[], None]) -> None:
     try:
         prepare()
     except BaseException as exc:
-        log.error("preparing the inputs failed; the previous plan stays current",
-                  extra={"data": {"event": "failed", "error": f"{type(exc).__name__}: {exc}"}})
-        _append_history(state, {"started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "outcome": "failed",
-                                "stage": "prepare", "error": f"{type(exc).__name__}: {exc}"[:2000]})
+        log.error(
+            "preparing the inputs failed; the previous plan stays current",
+            extra={"data": {"event": "failed", "error": f"{type(exc).__name__}: {exc}"}},
+        )
+        _append_history(
+            state,
+            {
+                "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "outcome": "failed",
+                "stage": "prepare",
+                "error": f"{type(exc).__name__}: {exc}"[:2000],
+            },
+        )
         raise
 
 
@@ -262,13 +316,28 @@ def _write_diff(prev: Path, new: Path, changed: list[str]) -> None:
     and the decisions that became unstable in tonight's sweep."""
     d = diff_decisions(prev, new)
     tables = {table: diff_table(prev, new, table) for table in DIFF_TABLES}
-    atomic_write_text(new / "diff.json", json.dumps(
-        {"previous_run": prev.name, "changed_inputs": changed,
-         "changed_decisions": d.to_dict("records"),
-         **{f"changed_{table}": t.to_dict("records") for table, t in tables.items()}},
-        ensure_ascii=False, indent=1) + "\n")
-    lines = [f"# Changes since run {prev.name}", "", "Changed inputs:", *[f"- {c}" for c in changed], "",
-             f"Changed decisions ({len(d)}):"]
+    atomic_write_text(
+        new / "diff.json",
+        json.dumps(
+            {
+                "previous_run": prev.name,
+                "changed_inputs": changed,
+                "changed_decisions": d.to_dict("records"),
+                **{f"changed_{table}": t.to_dict("records") for table, t in tables.items()},
+            },
+            ensure_ascii=False,
+            indent=1,
+        )
+        + "\n",
+    )
+    lines = [
+        f"# Changes since run {prev.name}",
+        "",
+        "Changed inputs:",
+        *[f"- {c}" for c in changed],
+        "",
+        f"Changed decisions ({len(d)}):",
+    ]
     lines += [f"- {r.facility_id}: {r.column} {r.before!r} -> {r.after!r}" for r in d.itertuples()]
     for table, t in tables.items():
         lines += ["", f"Changed {table} rows ({t['key'].nunique()}):"]
@@ -277,6 +346,9 @@ def _write_diff(prev: Path, new: Path, changed: list[str]) -> None:
     if unstable.is_file():
         u = pd.read_csv(unstable, dtype={"facility_id": str})
         lines += ["", f"Decisions unstable in tonight's sweep, not last night ({len(u)}):"]
-        lines += [f"- {r.facility_id} {r.decision}: taken in {100 * r.share_after:.0f} % of variants "
-                  f"(before {r.stability_before or 'no sweep'})" for r in u.itertuples()]
+        lines += [
+            f"- {r.facility_id} {r.decision}: taken in {100 * r.share_after:.0f} % of variants "
+            f"(before {r.stability_before or 'no sweep'})"
+            for r in u.itertuples()
+        ]
     atomic_write_text(new / "diff.md", "\n".join(lines) + "\n")

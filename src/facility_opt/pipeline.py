@@ -18,7 +18,6 @@ Files of a run (all deterministic: the same inputs give the same bytes)::
 from __future__ import annotations
 
 import dataclasses
-
 import hashlib
 import json
 import logging
@@ -146,21 +145,34 @@ def run_model(
 
     out_dir = Path(out_dir)
     say("write", f"writing the results to {out_dir}")
-    files = _write_run(out_dir, m, ward, problem, plan, tradeoff=tradeoff, fees=fee_result, lang=lang,
-                       warm_start=start_plan is not None)
+    files = _write_run(
+        out_dir,
+        m,
+        ward,
+        problem,
+        plan,
+        tradeoff=tradeoff,
+        fees=fee_result,
+        lang=lang,
+        warm_start=start_plan is not None,
+    )
     say("done", f"{plan!r}")
     return RunResult(model=m, ward=ward, problem=problem, plan=plan, out_dir=out_dir, fees=fee_result, files=files)
 
 
-def _solve(problem: PortfolioProblem, opts: PortfolioOptions, mode: str, tradeoff_points: int,
-           say: Progress) -> tuple[Plan, object | None]:
+def _solve(
+    problem: PortfolioProblem, opts: PortfolioOptions, mode: str, tradeoff_points: int, say: Progress
+) -> tuple[Plan, object | None]:
     """The plan (or the keep-everything baseline) and, when asked, the cost–access trade-off curve."""
     if mode == "keep_all":
         say("solve", "baseline scenario: keeping every building")
         plan = baseline_plan(problem, opts)
     else:
-        say("solve", f"optimising ({len(problem.sites)} sites, {problem.demand['zone_id'].nunique()} zones; "
-                     f"time limit {opts.solver.time_limit} s, gap {opts.solver.gap_rel})")
+        say(
+            "solve",
+            f"optimising ({len(problem.sites)} sites, {problem.demand['zone_id'].nunique()} zones; "
+            f"time limit {opts.solver.time_limit} s, gap {opts.solver.gap_rel})",
+        )
         plan = optimise_portfolio(problem, opts)
     tradeoff = None
     if tradeoff_points > 0 and mode != "keep_all":
@@ -171,8 +183,18 @@ def _solve(problem: PortfolioProblem, opts: PortfolioOptions, mode: str, tradeof
     return plan, tradeoff
 
 
-def _write_run(out_dir: Path, m: PlanningModel, ward: Ward, problem: PortfolioProblem, plan: Plan, *, tradeoff,
-               fees, lang: str | None, warm_start: bool) -> list[str]:
+def _write_run(
+    out_dir: Path,
+    m: PlanningModel,
+    ward: Ward,
+    problem: PortfolioProblem,
+    plan: Plan,
+    *,
+    tradeoff,
+    fees,
+    lang: str | None,
+    warm_start: bool,
+) -> list[str]:
     """Write the run folder (atomically, as a whole); returns its files, relative to it."""
     from .portfolio.yearly import cost_by_year
     from .report import plan_geodataframe, write_facilities_gpkg, write_report
@@ -183,10 +205,19 @@ def _write_run(out_dir: Path, m: PlanningModel, ward: Ward, problem: PortfolioPr
         atomic_write_text(tmp / "cost_by_year.csv", years.to_csv(index=False, lineterminator="\n"))
         write_facilities_gpkg(plan_geodataframe(plan, ward, problem), tmp / "facilities.gpkg")
         if tradeoff is not None:
-            atomic_write_text(tmp / "tradeoff.csv", tradeoff.to_csv(index=False, lineterminator="\n",
-                                                                   float_format="%.6f"))
-        write_report(plan, ward, tmp / "report.html", problem=problem, tradeoff=tradeoff, cost_years=years,
-                     lang=lang, catalogue=m.read_catalogue())
+            atomic_write_text(
+                tmp / "tradeoff.csv", tradeoff.to_csv(index=False, lineterminator="\n", float_format="%.6f")
+            )
+        write_report(
+            plan,
+            ward,
+            tmp / "report.html",
+            problem=problem,
+            tradeoff=tradeoff,
+            cost_years=years,
+            lang=lang,
+            catalogue=m.read_catalogue(),
+        )
         if fees is not None:
             from .fees import write_fee_outputs
 
@@ -198,23 +229,36 @@ def _write_run(out_dir: Path, m: PlanningModel, ward: Ward, problem: PortfolioPr
 
 def _run_record(m: PlanningModel, ward: Ward, plan: Plan, warm_start: bool) -> dict:
     """``run.json``: the library's version, the model, the inputs' fingerprints, the solver's outcome."""
-    inputs = {name: (_sha(p) if p.is_file() else ward.fingerprint())
-              for name, p in sorted(model_input_files(m).items())}
+    inputs = {
+        name: (_sha(p) if p.is_file() else ward.fingerprint()) for name, p in sorted(model_input_files(m).items())
+    }
     from importlib.metadata import PackageNotFoundError, version
 
     try:
         pkg_version = version("facility-opt")
     except PackageNotFoundError:  # running from a source tree without installing
         pkg_version = "source"
-    return {"facility_opt": pkg_version, "model": m.name, "description": m.description,
-            "model_files": [Path(p).name for p in m.source_files], "inputs_sha256": inputs,
-            "horizon": m.horizon.model_dump(), "solver": plan.solver.model_dump(),
-            "valid": plan.valid, "warm_start": "previous plan" if warm_start else "default"}
+    return {
+        "facility_opt": pkg_version,
+        "model": m.name,
+        "description": m.description,
+        "model_files": [Path(p).name for p in m.source_files],
+        "inputs_sha256": inputs,
+        "horizon": m.horizon.model_dump(),
+        "solver": plan.solver.model_dump(),
+        "valid": plan.valid,
+        "warm_start": "previous plan" if warm_start else "default",
+    }
 
 
-def report_from_run(run_dir: str | Path, model: PlanningModel | str | Path | None = None, *,
-                    data_dir: str | Path | None = None, out: str | Path | None = None,
-                    lang: str | None = None) -> Path:
+def report_from_run(
+    run_dir: str | Path,
+    model: PlanningModel | str | Path | None = None,
+    *,
+    data_dir: str | Path | None = None,
+    out: str | Path | None = None,
+    lang: str | None = None,
+) -> Path:
     """Write the report of a finished run again (another language, a newer report) without solving.
 
     Reads the run's ``plan.json`` (and ``cost_by_year.csv``, ``tradeoff.csv`` when present), rebuilds
@@ -238,12 +282,21 @@ def report_from_run(run_dir: str | Path, model: PlanningModel | str | Path | Non
         m = m.with_data(data_dir)
     run = json.loads((run_dir / "run.json").read_text(encoding="utf-8")) if (run_dir / "run.json").is_file() else {}
     if run.get("model") not in (None, m.name):
-        raise ModelConfigError(f"{run_dir}: the run was made with planning model {run['model']!r}, not {m.name!r}; "
-                               "pass its model file")
+        raise ModelConfigError(
+            f"{run_dir}: the run was made with planning model {run['model']!r}, not {m.name!r}; pass its model file"
+        )
     plan = Plan.from_json(run_dir / "plan.json")
     ward = m.read_ward()
     problem = problem_from_model(m, ward)
     years = read_table(run_dir / "cost_by_year.csv") if (run_dir / "cost_by_year.csv").is_file() else None
     tradeoff = read_table(run_dir / "tradeoff.csv") if (run_dir / "tradeoff.csv").is_file() else None
-    return write_report(plan, ward, Path(out) if out is not None else run_dir / "report.html", problem=problem,
-                        tradeoff=tradeoff, cost_years=years, lang=lang, catalogue=m.read_catalogue())
+    return write_report(
+        plan,
+        ward,
+        Path(out) if out is not None else run_dir / "report.html",
+        problem=problem,
+        tradeoff=tradeoff,
+        cost_years=years,
+        lang=lang,
+        catalogue=m.read_catalogue(),
+    )

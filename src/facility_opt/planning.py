@@ -92,8 +92,10 @@ class PlanningModel(BaseModel):
     fees: str | None = None
     schedule: dict[str, Any] = Field(default_factory=dict)
     solver: dict[str, Any] = Field(default_factory=dict)
-    sweep: dict[str, Any] = Field(default_factory=dict, description="Uncertainty and scenario sweep "
-                                  "(facility_opt.robust.spec.SweepSpec): validated when a sweep runs.")
+    sweep: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Uncertainty and scenario sweep (facility_opt.robust.spec.SweepSpec): validated when a sweep runs.",
+    )
     source_files: list[str] = Field(default_factory=list, description="The YAML files merged, base first.")
 
     # -- the inputs the model names, read and validated ------------------------------------------
@@ -176,13 +178,19 @@ class PlanningModel(BaseModel):
         ward = ward if ward is not None else self.read_ward()
         years = self.horizon_years() if years is None else sorted({int(y) for y in years})
         if spec.get("population_table"):
-            return projection.select_population(projection.read_population_table(spec["population_table"]),
-                                                ward.zones["zone_id"], years, spec["population_table"])
+            return projection.select_population(
+                projection.read_population_table(spec["population_table"]),
+                ward.zones["zone_id"],
+                years,
+                spec["population_table"],
+            )
         path = spec["projection"]["params"]
         params = projection.load_population_params(path)
         if ward.meta.population_year is not None and params.base_year != ward.meta.population_year:
-            raise ModelConfigError(f"{path}: base_year: {params.base_year} differs from the ward's population_year "
-                                   f"{ward.meta.population_year} (the year of its zones' population)")
+            raise ModelConfigError(
+                f"{path}: base_year: {params.base_year} differs from the ward's population_year "
+                f"{ward.meta.population_year} (the year of its zones' population)"
+            )
         if spec["projection"].get("calibrate", False):
             params, _ = projection.calibrate(ward.zones, params)
         return projection.project_population(ward.zones, params, years)

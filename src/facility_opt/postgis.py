@@ -55,8 +55,18 @@ from .runfolder import python_value
 from .staging import Origin, cell_text, read_staged
 from .ward import Ward
 
-__all__ = ["is_database_url", "read_ward_postgis", "snapshot_ward", "write_ward", "publish_run", "last_published",
-           "PublishError", "PublishResult", "DEFAULT_SCHEMA", "PAUSE_BEFORE_COMMIT_ENV"]
+__all__ = [
+    "is_database_url",
+    "read_ward_postgis",
+    "snapshot_ward",
+    "write_ward",
+    "publish_run",
+    "last_published",
+    "PublishError",
+    "PublishResult",
+    "DEFAULT_SCHEMA",
+    "PAUSE_BEFORE_COMMIT_ENV",
+]
 
 log = logging.getLogger(__name__)
 
@@ -69,9 +79,15 @@ PAUSE_BEFORE_COMMIT_ENV = "FACILITY_OPT_PUBLISH_PAUSE_BEFORE_COMMIT"
 _PAUSE_LIMIT_S = 600
 
 #: the ward's tables: (name, required, primary key used by write_ward)
-_WARD_TABLES = (("ward_meta", True, ["key"]), ("boundary", True, ["boundary_id"]), ("zones", True, ["zone_id"]),
-                ("facilities", True, ["facility_id"]), ("facility_services", True, ["facility_id", "service_id"]),
-                ("stations", True, ["station_id"]), ("land_prices", False, None))
+_WARD_TABLES = (
+    ("ward_meta", True, ["key"]),
+    ("boundary", True, ["boundary_id"]),
+    ("zones", True, ["zone_id"]),
+    ("facilities", True, ["facility_id"]),
+    ("facility_services", True, ["facility_id", "service_id"]),
+    ("stations", True, ["station_id"]),
+    ("land_prices", False, None),
+)
 
 
 class PublishError(FacilityOptError):
@@ -124,25 +140,33 @@ def _connect(url: str):
 # ------------------------------------------------------------------------------------------------ reading
 def _table(cur, name: str) -> str | None:
     """``schema.name`` of the table the search_path finds, or None."""
-    cur.execute("SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                "WHERE c.oid = to_regclass(%s)", (name,))
+    cur.execute(
+        "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.oid = to_regclass(%s)",
+        (name,),
+    )
     row = cur.fetchone()
     return f"{row[0]}.{row[1]}" if row else None
 
 
 def _columns(cur, qualified: str) -> tuple[list[str], list[str]]:
     """(non-geometry columns, geometry columns) in table order."""
-    cur.execute("SELECT a.attname, format_type(a.atttypid, NULL) FROM pg_attribute a "
-                "WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
-                (qualified,))
+    cur.execute(
+        "SELECT a.attname, format_type(a.atttypid, NULL) FROM pg_attribute a "
+        "WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+        (qualified,),
+    )
     rows = cur.fetchall()
     return [n for n, t in rows if t != "geometry"], [n for n, t in rows if t == "geometry"]
 
 
 def _primary_key(cur, qualified: str) -> list[str]:
-    cur.execute("SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
-                "AND a.attnum = ANY(i.indkey) WHERE i.indrelid = %s::regclass AND i.indisprimary "
-                "ORDER BY array_position(i.indkey, a.attnum)", (qualified,))
+    cur.execute(
+        "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+        "AND a.attnum = ANY(i.indkey) WHERE i.indrelid = %s::regclass AND i.indisprimary "
+        "ORDER BY array_position(i.indkey, a.attnum)",
+        (qualified,),
+    )
     return [r[0] for r in cur.fetchall()]
 
 
@@ -173,19 +197,29 @@ def _stage_table(cur, name: str, qualified: str, folder: Path, issues: list[Data
     if geoms:
         g = sql.Identifier(geoms[0])
         select += [sql.SQL("ST_AsBinary({})").format(g), sql.SQL("ST_SRID({})").format(g)]
-    cur.execute(sql.SQL("SELECT {} FROM {} ORDER BY {}").format(
-        sql.SQL(", ").join(select), ident, sql.SQL(", ").join(sql.Identifier(c) for c in order)))
+    cur.execute(
+        sql.SQL("SELECT {} FROM {} ORDER BY {}").format(
+            sql.SQL(", ").join(select), ident, sql.SQL(", ").join(sql.Identifier(c) for c in order)
+        )
+    )
     rows = cur.fetchall()
     keys = [_key_label(key, tuple(r[cols.index(k)] for k in key)) for r in rows] if key else []
-    frame = pd.DataFrame([[cell_text(v) for v in r[:len(cols)]] for r in rows], columns=cols, dtype=object)
+    frame = pd.DataFrame([[cell_text(v) for v in r[: len(cols)]] for r in rows], columns=cols, dtype=object)
     columns = {"geometry": geoms[0]} if geoms else {}
     if not geoms:
         frame.to_csv(folder / f"{name}.csv", index=False)
         return Origin(where, keys=keys, columns=columns)
     srids = sorted({r[-1] for r in rows if r[-1] is not None})
     if len(srids) != 1 or srids[0] == 0:
-        issues.append(DataIssue(where, None, "geometry", f"the geometry column has SRIDs {srids}; give it one SRID "
-                                "(e.g. ST_SetSRID(geom, 6677))", column=geoms[0]))
+        issues.append(
+            DataIssue(
+                where,
+                None,
+                "geometry",
+                f"the geometry column has SRIDs {srids}; give it one SRID (e.g. ST_SetSRID(geom, 6677))",
+                column=geoms[0],
+            )
+        )
         return None
     geometry = shapely.from_wkb([bytes(r[-2]) if r[-2] is not None else None for r in rows])
     gdf = gpd.GeoDataFrame(frame, geometry=geometry, crs=f"EPSG:{srids[0]}")
@@ -205,8 +239,14 @@ def _stage(conn, url: str, folder: Path) -> dict[str, Origin]:
         found = {name: _table(cur, name) for name, _, _ in _WARD_TABLES}
         for name, required, _ in _WARD_TABLES:
             if required and found[name] is None:
-                issues.append(DataIssue(f"table {name}", None, None, f"missing: {_where(url)} has no table '{name}' "
-                                        f"on its search_path ({search_path})"))
+                issues.append(
+                    DataIssue(
+                        f"table {name}",
+                        None,
+                        None,
+                        f"missing: {_where(url)} has no table '{name}' on its search_path ({search_path})",
+                    )
+                )
         if issues:
             raise DataValidationError(issues)
         meta_table = found["ward_meta"]
@@ -235,7 +275,9 @@ def read_ward_postgis(url: str, catalogue: Catalogue | None = None) -> Ward:
             origins = _stage(conn, url, Path(tmp))
             ward = read_staged(Path(tmp), origins, catalogue, source=None)
     except psycopg.Error as exc:
-        raise DataValidationError([DataIssue(_where(url), None, None, f"cannot read the ward: {exc}".strip())]) from None
+        raise DataValidationError(
+            [DataIssue(_where(url), None, None, f"cannot read the ward: {exc}".strip())]
+        ) from None
     log.info("%s: %r", safe_url(url), ward)
     return ward
 
@@ -271,8 +313,9 @@ def _unique_key(df: pd.DataFrame) -> list[str]:
     return []
 
 
-def _write_table(cur, schema: str, name: str, df: pd.DataFrame, key: list[str] | None = None,
-                 comment: str | None = None) -> None:
+def _write_table(
+    cur, schema: str, name: str, df: pd.DataFrame, key: list[str] | None = None, comment: str | None = None
+) -> None:
     """Replace ``schema.name`` by ``df`` (a GeoDataFrame gets a ``geom`` column with its SRID and a
     GiST index), loaded with COPY."""
     from psycopg import sql
@@ -302,8 +345,9 @@ def _write_table(cur, schema: str, name: str, df: pd.DataFrame, key: list[str] |
         for row in zip(*values):
             copy.write_row([python_value(v) for v in row])
     if geo:
-        cur.execute(sql.SQL("CREATE INDEX {} ON {} USING gist (geom)").format(
-            sql.Identifier(f"{name}_geom_idx"[:63]), table))
+        cur.execute(
+            sql.SQL("CREATE INDEX {} ON {} USING gist (geom)").format(sql.Identifier(f"{name}_geom_idx"[:63]), table)
+        )
     if comment:
         cur.execute(sql.SQL("COMMENT ON TABLE {} IS {}").format(table, sql.Literal(comment)))
 
@@ -314,10 +358,15 @@ def write_ward(ward: Ward, url: str, schema: str = "public") -> list[str]:
     from psycopg import sql
     from psycopg.types.json import Json
 
-    parts = {"boundary": ward.boundary.reset_index(drop=True).assign(
-                 boundary_id=lambda d: range(1, len(d) + 1))[["boundary_id", "geometry"]],
-             "zones": ward.zones, "facilities": ward.facilities, "facility_services": ward.facility_services,
-             "stations": ward.stations}
+    parts = {
+        "boundary": ward.boundary.reset_index(drop=True).assign(boundary_id=lambda d: range(1, len(d) + 1))[
+            ["boundary_id", "geometry"]
+        ],
+        "zones": ward.zones,
+        "facilities": ward.facilities,
+        "facility_services": ward.facility_services,
+        "stations": ward.stations,
+    }
     extra = getattr(ward, "land_prices", None)
     if extra is not None and len(extra):  # an empty table would have no SRID to read back
         parts["land_prices"] = extra
@@ -370,8 +419,9 @@ def last_published(url: str, schema: str = DEFAULT_SCHEMA) -> str | None:
             cur.execute("SELECT to_regclass(%s)", (f'"{schema}".run_history',))
             if cur.fetchone()[0] is None:
                 return None
-            cur.execute(sql.SQL("SELECT run_sha FROM {} ORDER BY id DESC LIMIT 1").format(
-                sql.Identifier(schema, "run_history")))
+            cur.execute(
+                sql.SQL("SELECT run_sha FROM {} ORDER BY id DESC LIMIT 1").format(sql.Identifier(schema, "run_history"))
+            )
             row = cur.fetchone()
     except psycopg.Error as exc:
         raise PublishError(f"cannot read {schema}.run_history at {safe_url(url)}: {exc}") from exc
@@ -400,11 +450,19 @@ def publish_run(run_dir: str | Path, url: str, schema: str = DEFAULT_SCHEMA) -> 
         tables[name if name not in tables else f"{name}_table"] = df
     k = run_kpis(run_dir)
     numeric = k["value"].map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool))
-    tables["kpis"] = pd.DataFrame({
-        "kpi": k["kpi"].astype(str),
-        "value": pd.Series([float(v) if n else None for v, n in zip(k["value"], numeric)], dtype="float64"),
-        "value_text": pd.Series([None if n or v is None else str(v).lower() if isinstance(v, bool) else str(v)
-                                 for v, n in zip(k["value"], numeric)], dtype=object)})
+    tables["kpis"] = pd.DataFrame(
+        {
+            "kpi": k["kpi"].astype(str),
+            "value": pd.Series([float(v) if n else None for v, n in zip(k["value"], numeric)], dtype="float64"),
+            "value_text": pd.Series(
+                [
+                    None if n or v is None else str(v).lower() if isinstance(v, bool) else str(v)
+                    for v, n in zip(k["value"], numeric)
+                ],
+                dtype=object,
+            ),
+        }
+    )
     run = json.loads((run_dir / "run.json").read_text(encoding="utf-8")) if (run_dir / "run.json").is_file() else {}
     comment = f"facility_opt run {run_dir.name} (run_sha {sha[:12]})"
     try:
@@ -419,14 +477,32 @@ def publish_run(run_dir: str | Path, url: str, schema: str = DEFAULT_SCHEMA) -> 
                 _write_table(cur, schema, name, df, key=["kpi"] if name == "kpis" else None, comment=comment)
             for name in sorted(set(previous) - set(tables)):
                 cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(schema, name)))
-            cur.execute(sql.SQL("INSERT INTO {} (run_sha, run_folder, model, solver_status, valid, tables, kpis, run) "
-                                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id").format(history),
-                        (sha, str(run_dir.resolve()), run.get("model"), (run.get("solver") or {}).get("status"),
-                         run.get("valid"), list(tables), Jsonb(dict(zip(k["kpi"], k["value"]))), Jsonb(run)))
+            cur.execute(
+                sql.SQL(
+                    "INSERT INTO {} (run_sha, run_folder, model, solver_status, valid, tables, kpis, run) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id"
+                ).format(history),
+                (
+                    sha,
+                    str(run_dir.resolve()),
+                    run.get("model"),
+                    (run.get("solver") or {}).get("status"),
+                    run.get("valid"),
+                    list(tables),
+                    Jsonb(dict(zip(k["kpi"], k["value"]))),
+                    Jsonb(run),
+                ),
+            )
             history_id = cur.fetchone()[0]
             _pause_before_commit()
     except psycopg.Error as exc:
         raise PublishError(f"publishing {run_dir} to {safe_url(url)} failed; nothing was published: {exc}") from exc
-    log.info("published %s to %s schema %s: %s (run_history id %d)", run_dir, safe_url(url), schema,
-             ", ".join(tables), history_id)
+    log.info(
+        "published %s to %s schema %s: %s (run_history id %d)",
+        run_dir,
+        safe_url(url),
+        schema,
+        ", ".join(tables),
+        history_id,
+    )
     return PublishResult(schema=schema, tables=list(tables), history_id=history_id, run_sha=sha)

@@ -11,7 +11,8 @@ The register is staged as ``facilities.csv`` (and ``facility_services.csv``) and
 loader as any ward folder (:mod:`facility_opt.staging`); its problems name the workbook, the sheet,
 the row as Excel numbers it and the register's own header::
 
-    facilities.xlsx, sheet '施設台帳', row 14, field '延床面積(㎡)' (floor_area_m2): Input should be greater than 0 (got '-600')
+    facilities.xlsx, sheet '施設台帳', row 14, field '延床面積(㎡)' (floor_area_m2): Input should be
+    greater than 0 (got '-600')
 
 Cells are read as the user sees them: numbers as numbers (``1,234`` in a text cell too), dates and
 Japanese era years (昭和43年, H5) as years where the field is a year, labels through the mapping.
@@ -39,8 +40,16 @@ from .schema import FacilityRecord, FacilityServiceRecord
 from .staging import Origin, cell_text, read_staged
 from .ward import Ward
 
-__all__ = ["RegisterMapping", "Register", "default_mapping_path", "load_mapping", "read_register",
-           "read_ward_with_register", "REGISTER_FILE", "MAPPING_FILE"]
+__all__ = [
+    "RegisterMapping",
+    "Register",
+    "default_mapping_path",
+    "load_mapping",
+    "read_register",
+    "read_ward_with_register",
+    "REGISTER_FILE",
+    "MAPPING_FILE",
+]
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +61,18 @@ _COORDS = ("lat", "lon", "x", "y")
 _SERVICE_PREFIX = "service."
 _SERVICE_FIELDS = tuple(f for f in FacilityServiceRecord.model_fields if f not in ("facility_id", "service_id"))
 #: first years of the Japanese eras (a year N of an era is first + N - 1; 元年 is 1)
-_ERAS = {"明治": 1868, "大正": 1912, "昭和": 1926, "平成": 1989, "令和": 2019,
-         "M": 1868, "T": 1912, "S": 1926, "H": 1989, "R": 2019}
+_ERAS = {
+    "明治": 1868,
+    "大正": 1912,
+    "昭和": 1926,
+    "平成": 1989,
+    "令和": 2019,
+    "M": 1868,
+    "T": 1912,
+    "S": 1926,
+    "H": 1989,
+    "R": 2019,
+}
 _ERA_YEAR = re.compile(r"^(明治|大正|昭和|平成|令和|[MTSHR])\.?(元|\d{1,2})(年度?)?$")
 _WESTERN_YEAR = re.compile(r"^(\d{4})(年度?)?$")
 
@@ -66,7 +85,7 @@ def _norm(text: Any) -> str:
 def _known_target(target: str) -> bool:
     if target in FacilityRecord.model_fields or target in _COORDS or target.startswith("x_"):
         return True
-    return target.startswith(_SERVICE_PREFIX) and target[len(_SERVICE_PREFIX):] in _SERVICE_FIELDS
+    return target.startswith(_SERVICE_PREFIX) and target[len(_SERVICE_PREFIX) :] in _SERVICE_FIELDS
 
 
 class RegisterMapping(BaseModel):
@@ -76,8 +95,9 @@ class RegisterMapping(BaseModel):
 
     sheet: str | None = Field(default=None, description="Sheet name (default: the first sheet).")
     header_row: int = Field(default=1, ge=1, le=1000, description="Row of the headers, as Excel numbers it.")
-    columns: dict[str, str] = Field(min_length=1, description="Register header -> field, coordinate, "
-                                                              "service.<field> or x_<name>.")
+    columns: dict[str, str] = Field(
+        min_length=1, description="Register header -> field, coordinate, service.<field> or x_<name>."
+    )
     values: dict[str, dict[str, str]] = Field(default_factory=dict, description="Per field: label -> value.")
     services: dict[str, str] = Field(default_factory=dict, description="Category -> the service it hosts.")
 
@@ -111,18 +131,28 @@ def load_mapping(path: str | Path) -> RegisterMapping:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         return RegisterMapping.model_validate(data)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise DataValidationError([DataIssue(str(path), None, None, f"cannot read the mapping as UTF-8 YAML: {exc}")]) from None
+        raise DataValidationError(
+            [DataIssue(str(path), None, None, f"cannot read the mapping as UTF-8 YAML: {exc}")]
+        ) from None
     except ValidationError as exc:
-        raise DataValidationError([DataIssue(str(path), None, ".".join(str(p) for p in e["loc"]) or None,
-                                             f"{e['msg']} (got {e.get('input')!r})"[:400])
-                                   for e in exc.errors()]) from None
+        raise DataValidationError(
+            [
+                DataIssue(
+                    str(path),
+                    None,
+                    ".".join(str(p) for p in e["loc"]) or None,
+                    f"{e['msg']} (got {e.get('input')!r})"[:400],
+                )
+                for e in exc.errors()
+            ]
+        ) from None
 
 
 def _kind(target: str) -> str:
     """'year', 'number' or 'text': how a cell of this target is turned into text."""
     from .loading.tables import _dtype_of  # the loader's own reading of the row models' types
 
-    field = target[len(_SERVICE_PREFIX):] if target.startswith(_SERVICE_PREFIX) else target
+    field = target[len(_SERVICE_PREFIX) :] if target.startswith(_SERVICE_PREFIX) else target
     record = FacilityServiceRecord if target.startswith(_SERVICE_PREFIX) else FacilityRecord
     info = record.model_fields.get(field)
     if info is None:
@@ -163,7 +193,9 @@ class Register:
     service_origin: Origin | None
 
 
-def _sheet_rows(path: Path, mapping: RegisterMapping, issues: list[DataIssue]) -> tuple[str, list[tuple[int, tuple]]] | None:
+def _sheet_rows(
+    path: Path, mapping: RegisterMapping, issues: list[DataIssue]
+) -> tuple[str, list[tuple[int, tuple]]] | None:
     """The sheet's name and its (Excel row number, cells) from the header row on; None when unreadable."""
     from openpyxl import load_workbook
 
@@ -175,18 +207,34 @@ def _sheet_rows(path: Path, mapping: RegisterMapping, issues: list[DataIssue]) -
     try:
         name = mapping.sheet if mapping.sheet is not None else wb.sheetnames[0]
         if name not in wb.sheetnames:
-            issues.append(DataIssue(str(path), None, None, f"no sheet '{name}' (sheets: {', '.join(wb.sheetnames)}); "
-                                    "set 'sheet' in the mapping", sheet=name))
+            issues.append(
+                DataIssue(
+                    str(path),
+                    None,
+                    None,
+                    f"no sheet '{name}' (sheets: {', '.join(wb.sheetnames)}); set 'sheet' in the mapping",
+                    sheet=name,
+                )
+            )
             return None
-        rows = [(i, tuple(r)) for i, r in enumerate(wb[name].iter_rows(values_only=True), start=1)
-                if i >= mapping.header_row]
+        rows = [
+            (i, tuple(r))
+            for i, r in enumerate(wb[name].iter_rows(values_only=True), start=1)
+            if i >= mapping.header_row
+        ]
     finally:
         wb.close()
     return name, rows
 
 
-def _find_columns(header: tuple, header_row: int, mapping: RegisterMapping, has_services_file: bool,
-                  issue: Callable[..., None], where: str) -> dict[str, tuple[int, str]]:
+def _find_columns(
+    header: tuple,
+    header_row: int,
+    mapping: RegisterMapping,
+    has_services_file: bool,
+    issue: Callable[..., None],
+    where: str,
+) -> dict[str, tuple[int, str]]:
     """target -> (column index, header as written) of the header row; ``issue`` for duplicate targets, required
     fields without a column, and services given twice."""
     wanted = mapping.header_map()
@@ -199,8 +247,12 @@ def _find_columns(header: tuple, header_row: int, mapping: RegisterMapping, has_
         if target is None:
             ignored.append(str(h).strip())
         elif target in found:
-            issue(f"columns '{found[target][1]}' and '{str(h).strip()}' both map to {target}; keep one in the mapping",
-                  header_row, target, str(h).strip())
+            issue(
+                f"columns '{found[target][1]}' and '{str(h).strip()}' both map to {target}; keep one in the mapping",
+                header_row,
+                target,
+                str(h).strip(),
+            )
         else:
             found[target] = (j, str(h).strip())
     if ignored:
@@ -210,16 +262,29 @@ def _find_columns(header: tuple, header_row: int, mapping: RegisterMapping, has_
     for target in need:
         if target not in found:
             named = [h for h, t in mapping.columns.items() if t == target]
-            issue(f"no column maps to {target}: the mapping names {' or '.join(named) or 'no header'} for it "
-                  f"(headers in row {header_row}: {headers_found})", None, target)
+            issue(
+                f"no column maps to {target}: the mapping names {' or '.join(named) or 'no header'} for it "
+                f"(headers in row {header_row}: {headers_found})",
+                None,
+                target,
+            )
     if mapping.services and has_services_file:
-        issue("the mapping gives 'services' and the folder has facility_services.csv too; give the services in one "
-              "place (remove one of them)")
+        issue(
+            "the mapping gives 'services' and the folder has facility_services.csv too; give the services in one "
+            "place (remove one of them)"
+        )
     return found
 
 
-def _services_table(fac_rows: list[dict[str, str]], excel_rows: list[int], found: dict, columns: dict[str, str],
-                    mapping: RegisterMapping, file: str, sheet: str) -> tuple[pd.DataFrame, Origin]:
+def _services_table(
+    fac_rows: list[dict[str, str]],
+    excel_rows: list[int],
+    found: dict,
+    columns: dict[str, str],
+    mapping: RegisterMapping,
+    file: str,
+    sheet: str,
+) -> tuple[pd.DataFrame, Origin]:
     """The facility_services table of a register whose mapping names the service of each category, with
     its origin (the Excel rows and headers)."""
     svc_targets = [t for t in found if t.startswith(_SERVICE_PREFIX)]
@@ -228,14 +293,26 @@ def _services_table(fac_rows: list[dict[str, str]], excel_rows: list[int], found
         service = mapping.services.get(rec["category"])
         if service is None:
             continue
-        svc_rows.append({"facility_id": rec["facility_id"], "service_id": service,
-                         **{t[len(_SERVICE_PREFIX):]: rec[t] for t in svc_targets}})
+        svc_rows.append(
+            {
+                "facility_id": rec["facility_id"],
+                "service_id": service,
+                **{t[len(_SERVICE_PREFIX) :]: rec[t] for t in svc_targets},
+            }
+        )
         svc_excel.append(number)
-    svc_cols = ["facility_id", "service_id", *(t[len(_SERVICE_PREFIX):] for t in svc_targets)]
+    svc_cols = ["facility_id", "service_id", *(t[len(_SERVICE_PREFIX) :] for t in svc_targets)]
     services = pd.DataFrame(svc_rows, columns=svc_cols)
-    svc_origin = Origin(file, sheet=sheet, rows=svc_excel,
-                        columns={"facility_id": columns["facility_id"], "service_id": columns["category"],
-                                 **{t[len(_SERVICE_PREFIX):]: columns[t] for t in svc_targets}})
+    svc_origin = Origin(
+        file,
+        sheet=sheet,
+        rows=svc_excel,
+        columns={
+            "facility_id": columns["facility_id"],
+            "service_id": columns["category"],
+            **{t[len(_SERVICE_PREFIX) :]: columns[t] for t in svc_targets},
+        },
+    )
     return services, svc_origin
 
 

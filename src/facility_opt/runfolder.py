@@ -61,8 +61,11 @@ def run_tables(run_dir: str | Path) -> dict[str, pd.DataFrame]:
     """Every CSV of the run folder (subfolders too: ``fees/fee_table.csv`` is ``fees_fee_table``),
     typed by :func:`read_table`, in :data:`TABLE_ORDER` then by name."""
     run_dir = Path(run_dir)
-    paths = {_table_name(run_dir, p): p for p in sorted(run_dir.rglob("*.csv"))
-             if not any(part.startswith(".") for part in p.relative_to(run_dir).parts)}
+    paths = {
+        _table_name(run_dir, p): p
+        for p in sorted(run_dir.rglob("*.csv"))
+        if not any(part.startswith(".") for part in p.relative_to(run_dir).parts)
+    }
     order = [n for n in TABLE_ORDER if n in paths] + sorted(n for n in paths if n not in TABLE_ORDER)
     return {n: read_table(paths[n]) for n in order}
 

@@ -218,8 +218,9 @@ class StationRecord(_Record):
     name: str = Field(min_length=1)
     lines: StrList = Field(default_factory=list)
     operators: StrList = Field(default_factory=list)
-    opening_year: OptInt = Field(default=None, ge=1850, le=2100,
-                                 description="Year the station opens; blank = open before the base year.")
+    opening_year: OptInt = Field(
+        default=None, ge=1850, le=2100, description="Year the station opens; blank = open before the base year."
+    )
     status: StationStatus = Field(default=StationStatus.open, description="open | planned")
     imputed: StrList = Field(default_factory=list, description="Estimated fields (e.g. lat;lon;opening_year).")
 
@@ -239,7 +240,9 @@ class LandPriceRecord(_Record):
     address: OptStr = None
     price_yen_per_m2: float = Field(gt=0, le=1e8, description="Land price (yen/m²).")
     survey_year: OptInt = Field(default=None, ge=1950, le=2100)
-    year_inferred: bool = Field(default=False, description="True when survey_year is inferred, not stated by the source.")
+    year_inferred: bool = Field(
+        default=False, description="True when survey_year is inferred, not stated by the source."
+    )
     imputed: StrList = Field(default_factory=list)
 
     @field_validator("year_inferred", mode="before")
@@ -264,7 +267,8 @@ class WardMeta(BaseModel):
     )
     sources: list[str] = Field(default_factory=list, description="Credits shown in reports.")
     language: Literal["ja", "en"] | None = Field(
-        default=None, description="Language of the ward's reports (ja for a Japanese ward); None: English.")
+        default=None, description="Language of the ward's reports (ja for a Japanese ward); None: English."
+    )
 
     @field_validator("age_shares")
     @classmethod

@@ -78,12 +78,25 @@ class Origin:
         """The issue as the user sees the source (file, sheet, row, column; row numbers in the text too)."""
         row, key = self._row(issue.row) if issue.row is not None else (None, None)
         message = _ROW_IN_MESSAGE.sub(lambda m: f"row {self._label(int(m.group(1)))}", issue.message)
-        return dataclasses.replace(issue, file=self.file, row=row, key=key, sheet=self.sheet,
-                                   column=self.columns.get(issue.field) if issue.field else None, message=message)
+        return dataclasses.replace(
+            issue,
+            file=self.file,
+            row=row,
+            key=key,
+            sheet=self.sheet,
+            column=self.columns.get(issue.field) if issue.field else None,
+            message=message,
+        )
 
 
-def read_staged(folder: Path, origins: Mapping[str, Origin], catalogue: Catalogue | None = None, *,
-                source: Path | None = None, shown_folder: str | None = None) -> Ward:
+def read_staged(
+    folder: Path,
+    origins: Mapping[str, Origin],
+    catalogue: Catalogue | None = None,
+    *,
+    source: Path | None = None,
+    shown_folder: str | None = None,
+) -> Ward:
     """:func:`read_ward` on a staged ``folder``; every problem translated by the origin of its file.
 
     ``origins`` is keyed by staged file name; issues of other files keep their name, placed in
@@ -100,8 +113,13 @@ def read_staged(folder: Path, origins: Mapping[str, Origin], catalogue: Catalogu
             if name in origins:
                 issues.append(origins[name].translate(issue))
             elif shown_folder is not None:
-                issues.append(dataclasses.replace(issue, file=str(Path(shown_folder) / name),
-                                                  message=issue.message.replace(str(folder), shown_folder)))
+                issues.append(
+                    dataclasses.replace(
+                        issue,
+                        file=str(Path(shown_folder) / name),
+                        message=issue.message.replace(str(folder), shown_folder),
+                    )
+                )
             else:
                 issues.append(issue)
         raise DataValidationError(issues) from None

@@ -51,8 +51,13 @@ class Ward:
             empty = gpd.GeoDataFrame({c: [] for c in LandPriceRecord.model_fields}, geometry=[], crs=self.zones.crs)
             object.__setattr__(self, "land_prices", empty)
         # one canonical order, so that every output derived from a ward is deterministic
-        for name, key in (("zones", ["zone_id"]), ("facilities", ["facility_id"]), ("stations", ["station_id"]),
-                          ("facility_services", ["facility_id", "service_id"]), ("land_prices", ["point_id"])):
+        for name, key in (
+            ("zones", ["zone_id"]),
+            ("facilities", ["facility_id"]),
+            ("stations", ["station_id"]),
+            ("facility_services", ["facility_id", "service_id"]),
+            ("land_prices", ["point_id"]),
+        ):
             df = getattr(self, name)
             object.__setattr__(self, name, df.sort_values(key, kind="mergesort").reset_index(drop=True))
 
@@ -92,28 +97,45 @@ class Ward:
 
     def copy(self) -> Ward:
         """A deep copy whose tables can be changed without touching this ward."""
-        return Ward(self.meta.model_copy(deep=True), self.boundary.copy(), self.zones.copy(), self.facilities.copy(),
-                    self.facility_services.copy(), self.stations.copy(), self.source, self.land_prices.copy())
+        return Ward(
+            self.meta.model_copy(deep=True),
+            self.boundary.copy(),
+            self.zones.copy(),
+            self.facilities.copy(),
+            self.facility_services.copy(),
+            self.stations.copy(),
+            self.source,
+            self.land_prices.copy(),
+        )
 
     def __repr__(self) -> str:
-        return (f"Ward({self.meta.name!r}: {len(self.zones)} zones, pop {int(self.zones['population'].sum()):,}; "
-                f"{len(self.facilities)} facilities, {self.structures['floor_area_m2'].sum():,.0f} m² in "
-                f"{len(self.structures)} buildings and units; "
-                f"{len(self.stations)} stations ({len(self.open_stations)} open); crs {self.meta.crs})")
+        return (
+            f"Ward({self.meta.name!r}: {len(self.zones)} zones, pop {int(self.zones['population'].sum()):,}; "
+            f"{len(self.facilities)} facilities, {self.structures['floor_area_m2'].sum():,.0f} m² in "
+            f"{len(self.structures)} buildings and units; "
+            f"{len(self.stations)} stations ({len(self.open_stations)} open); crs {self.meta.crs})"
+        )
 
     def summary(self) -> pd.DataFrame:
         """Facilities by category: count, total and mean floor area, mean year built, imputed shares."""
         f = self.facilities
         g = f.groupby("category", sort=True)
-        out = pd.DataFrame({
-            "facilities": g.size(),
-            "floor_area_m2": g["floor_area_m2"].sum().round(1),
-            "mean_floor_area_m2": g["floor_area_m2"].mean().round(1),
-            "mean_year_built": g["year_built"].mean().round(1),
-            "floor_area_imputed": g["imputed"].apply(lambda s: s.str.contains("floor_area_m2").mean()).round(3),
-        })
-        out.loc["total"] = [len(f), round(f["floor_area_m2"].sum(), 1), round(f["floor_area_m2"].mean(), 1),
-                            round(f["year_built"].mean(), 1), round(f["imputed"].str.contains("floor_area_m2").mean(), 3)]
+        out = pd.DataFrame(
+            {
+                "facilities": g.size(),
+                "floor_area_m2": g["floor_area_m2"].sum().round(1),
+                "mean_floor_area_m2": g["floor_area_m2"].mean().round(1),
+                "mean_year_built": g["year_built"].mean().round(1),
+                "floor_area_imputed": g["imputed"].apply(lambda s: s.str.contains("floor_area_m2").mean()).round(3),
+            }
+        )
+        out.loc["total"] = [
+            len(f),
+            round(f["floor_area_m2"].sum(), 1),
+            round(f["floor_area_m2"].mean(), 1),
+            round(f["year_built"].mean(), 1),
+            round(f["imputed"].str.contains("floor_area_m2").mean(), 3),
+        ]
         out["facilities"] = out["facilities"].astype(int)
         return out
 
@@ -132,15 +154,19 @@ class Ward:
             "facilities.csv": (self.facilities, list(FacilityRecord.model_fields)),
             "stations.csv": (self.stations, list(StationRecord.model_fields)),
         }
-        files = {"ward.yaml": meta.encode(),
-                 "boundary.geojson": self.boundary.to_crs("EPSG:4326").to_json(drop_id=True).encode()}
+        files = {
+            "ward.yaml": meta.encode(),
+            "boundary.geojson": self.boundary.to_crs("EPSG:4326").to_json(drop_id=True).encode(),
+        }
         if len(self.land_prices):
             cols["land_prices.csv"] = (self.land_prices, list(LandPriceRecord.model_fields))
         for name, (gdf, fields) in cols.items():
             extra = [c for c in gdf.columns if c.startswith("x_")]
             files[name] = _points_to_csv(gdf, fields + extra).encode()
         fs_cols = list(FacilityServiceRecord.model_fields) + [c for c in self.facility_services if c.startswith("x_")]
-        files["facility_services.csv"] = self.facility_services[fs_cols].to_csv(index=False, lineterminator="\n").encode()
+        files["facility_services.csv"] = (
+            self.facility_services[fs_cols].to_csv(index=False, lineterminator="\n").encode()
+        )
         return files
 
     def to_dir(self, folder: str | Path) -> Path:

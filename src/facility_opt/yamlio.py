@@ -28,8 +28,9 @@ def read_yaml(path: str | Path, what: str) -> Any:
         raise ModelConfigError(f"{path}: cannot read the {what} as UTF-8 YAML: {exc}") from exc
 
 
-def load_yaml_model(path: str | Path, cls: type[M], what: str,
-                    transform: Callable[[Any], Any] | None = None) -> M:
+def load_yaml_model(  # noqa: UP047 (M is shared with the module's other helpers)
+    path: str | Path, cls: type[M], what: str, transform: Callable[[Any], Any] | None = None
+) -> M:
     """Read ``path`` and validate it as ``cls``; ``transform`` may reshape the raw data first."""
     data = read_yaml(path, what)
     if transform is not None:

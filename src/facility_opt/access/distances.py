@@ -65,13 +65,15 @@ def _network(oxy, dxy, max_distance, G, engine):
         A = nx.to_scipy_sparse_array(G, nodelist=nodes, weight="length", format="csr")
         chunk = max(1, int(2e7 // max(1, len(nodes))))
         for k in range(0, len(src), chunk):
-            D = csgraph.dijkstra(A, directed=False, indices=src[k:k + chunk], limit=max_distance)
-            sub[k:k + chunk] = D[:, dst]
+            D = csgraph.dijkstra(A, directed=False, indices=src[k : k + chunk], limit=max_distance)
+            sub[k : k + chunk] = D[:, dst]
     elif engine == "networkx":
         pos = {n: i for i, n in enumerate(nodes)}
         col = {int(n): c for c, n in enumerate(dst)}
         for r, s in enumerate(src):
-            for t, dist in nx.single_source_dijkstra_path_length(G, nodes[s], cutoff=max_distance, weight="length").items():
+            for t, dist in nx.single_source_dijkstra_path_length(
+                G, nodes[s], cutoff=max_distance, weight="length"
+            ).items():
                 c = col.get(pos[t])
                 if c is not None:
                     sub[r, c] = dist
@@ -82,7 +84,7 @@ def _network(oxy, dxy, max_distance, G, engine):
     out_i, out_j, out_v = [], [], []
     step = max(1, int(4e6 // max(1, len(dxy))))
     for k in range(0, len(oxy), step):
-        D = sub[o_map[k:k + step]][:, d_map] + so[k:k + step, None] + sd[None, :]
+        D = sub[o_map[k : k + step]][:, d_map] + so[k : k + step, None] + sd[None, :]
         ii, jj = np.nonzero(D <= max_distance)
         out_i.append(ii + k), out_j.append(jj), out_v.append(D[ii, jj])
     return np.concatenate(out_i), np.concatenate(out_j), np.concatenate(out_v)
@@ -179,15 +181,31 @@ def distance_pairs(
         if network is None:
             raise ValueError("method='network' needs network= (see read_street_network)")
         if network.graph.get("crs") and origins.crs is not None and not origins.crs.equals(network.graph["crs"]):
-            raise DataValidationError([DataIssue("street network", None, "crs",
-                                                 f"network CRS {network.graph['crs']} differs from the points' "
-                                                 f"{origins.crs.to_string()}; re-project one of them")])
+            raise DataValidationError(
+                [
+                    DataIssue(
+                        "street network",
+                        None,
+                        "crs",
+                        f"network CRS {network.graph['crs']} differs from the points' "
+                        f"{origins.crs.to_string()}; re-project one of them",
+                    )
+                ]
+            )
     oids, oxy = _points(origins, origin_id, "origins")
     dids, dxy = _points(destinations, destination_id, "destinations")
     if origins.crs is not None and destinations.crs is not None and not origins.crs.equals(destinations.crs):
-        raise DataValidationError([DataIssue("destinations", None, "crs",
-                                             f"CRS {destinations.crs.to_string()} differs from the origins' "
-                                             f"{origins.crs.to_string()}; use .to_crs(origins.crs)")])
+        raise DataValidationError(
+            [
+                DataIssue(
+                    "destinations",
+                    None,
+                    "crs",
+                    f"CRS {destinations.crs.to_string()} differs from the origins' "
+                    f"{origins.crs.to_string()}; use .to_crs(origins.crs)",
+                )
+            ]
+        )
     path = None
     if cache_dir is not None:
         key = _cache_key(oids, oxy, dids, dxy, max_distance, method, detour_factor, network)

@@ -12,10 +12,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..errors import DataIssue, DataValidationError
 from ..crs import require_metric_crs
+from ..errors import DataIssue, DataValidationError
 
 log = logging.getLogger(__name__)
+
 
 def street_network_from_lines(lines: gpd.GeoDataFrame, tolerance: float = 0.01) -> nx.Graph:
     """A networkx graph from street centre-lines (LineString / MultiLineString).
@@ -46,8 +47,9 @@ def street_network_from_lines(lines: gpd.GeoDataFrame, tolerance: float = 0.01) 
     xy = uniq * tolerance
     G.add_nodes_from((i, {"x": float(x), "y": float(y)}) for i, (x, y) in enumerate(xy))
     G.add_weighted_edges_from(e.itertuples(index=False, name=None), weight="length")
-    log.debug("street network: %d nodes, %d edges from %d line parts", G.number_of_nodes(), G.number_of_edges(),
-              len(parts))
+    log.debug(
+        "street network: %d nodes, %d edges from %d line parts", G.number_of_nodes(), G.number_of_edges(), len(parts)
+    )
     return G
 
 
@@ -81,6 +83,11 @@ def _node_arrays(G: nx.Graph) -> tuple[list, np.ndarray]:
     try:
         xy = np.array([(G.nodes[n]["x"], G.nodes[n]["y"]) for n in nodes], dtype=float)
     except KeyError as exc:
-        raise DataValidationError([DataIssue("street network", None, "x/y",
-                                             "graph nodes need 'x' and 'y' attributes (use read_street_network)")]) from exc
+        raise DataValidationError(
+            [
+                DataIssue(
+                    "street network", None, "x/y", "graph nodes need 'x' and 'y' attributes (use read_street_network)"
+                )
+            ]
+        ) from exc
     return nodes, xy

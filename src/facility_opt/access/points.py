@@ -6,8 +6,8 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from ..errors import DataIssue, DataValidationError
 from ..crs import require_metric_crs
+from ..errors import DataIssue, DataValidationError
 
 _ID_GUESSES = ("zone_id", "facility_id", "site_id", "station_id", "id")
 
@@ -26,7 +26,9 @@ def _points(gdf: gpd.GeoDataFrame, id_column: str | None, what: str) -> tuple[np
     geom = gdf.geometry.to_numpy()
     if geom.size and (shapely.is_empty(geom) | shapely.is_missing(geom)).any():
         bad = np.flatnonzero(shapely.is_empty(geom) | shapely.is_missing(geom))
-        raise DataValidationError([DataIssue(what, int(i) + 1, "geometry", "empty or missing geometry") for i in bad[:20]])
+        raise DataValidationError(
+            [DataIssue(what, int(i) + 1, "geometry", "empty or missing geometry") for i in bad[:20]]
+        )
     not_pt = shapely.get_type_id(geom) != 0
     if not_pt.any():
         geom = geom.copy()

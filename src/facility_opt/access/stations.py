@@ -14,8 +14,9 @@ from .points import _points
 
 
 def _stations(stations: gpd.GeoDataFrame, station_id: str | None, name_column: str):
-    sids, sxy = _points(stations, station_id or ("station_id" if "station_id" in stations.columns else None),
-                        "stations")
+    sids, sxy = _points(
+        stations, station_id or ("station_id" if "station_id" in stations.columns else None), "stations"
+    )
     names = stations[name_column].astype(str).to_numpy() if name_column in stations.columns else sids
     order = np.argsort(sids, kind="mergesort")  # ties resolve to the smallest station id
     return sids[order], sxy[order], names[order]
@@ -64,8 +65,15 @@ def station_access(
         j = np.where(tie, j.min(axis=1), j[:, 0])
         d = d[:, 0]
     dist = np.round(d * detour_factor, 6)
-    return pd.DataFrame({"id": ids, "nearest_station_id": sids[j], "nearest_station": names[j],
-                         "station_distance_m": dist, "station_front": dist <= front_radius})
+    return pd.DataFrame(
+        {
+            "id": ids,
+            "nearest_station_id": sids[j],
+            "nearest_station": names[j],
+            "station_distance_m": dist,
+            "station_front": dist <= front_radius,
+        }
+    )
 
 
 def station_catchments(
@@ -99,11 +107,19 @@ def station_catchments(
         for s in sl:
             cnt[s] += 1
             popw[s] += pop[zi]
-    nearest = station_access(zones.assign(_zid=zids), stations, radius, id_column="_zid",
-                             station_id=station_id, name_column=name_column)
+    nearest = station_access(
+        zones.assign(_zid=zids), stations, radius, id_column="_zid", station_id=station_id, name_column=name_column
+    )
     popn = pd.Series(pop, index=nearest["nearest_station_id"].to_numpy()).groupby(level=0).sum()
-    return pd.DataFrame({"station_id": sids, "name": names, "zones_within": cnt.astype(int),
-                         "population_within": popw, "population_nearest": popn.reindex(sids, fill_value=0.0).to_numpy()})
+    return pd.DataFrame(
+        {
+            "station_id": sids,
+            "name": names,
+            "zones_within": cnt.astype(int),
+            "population_within": popw,
+            "population_nearest": popn.reindex(sids, fill_value=0.0).to_numpy(),
+        }
+    )
 
 
 def station_summary(
@@ -131,34 +147,53 @@ def station_summary(
         ``front_radius`` of a station; needs ``zones``), ``users_basis``.
     """
     catalogue = catalogue or default_catalogue()
-    acc = station_access(facilities, stations, front_radius, id_column="facility_id" if "facility_id" in
-                         facilities.columns else None, station_id=station_id, name_column=name_column)
+    acc = station_access(
+        facilities,
+        stations,
+        front_radius,
+        id_column="facility_id" if "facility_id" in facilities.columns else None,
+        station_id=station_id,
+        name_column=name_column,
+    )
     front = dict(zip(acc["id"], acc["station_front"]))
     fs = pd.DataFrame(facility_services).copy()
     fs["facility_id"] = fs["facility_id"].astype(str)
     unknown = sorted(set(fs["facility_id"]) - set(front))
     if unknown:
-        raise DataValidationError([DataIssue("facility_services", None, "facility_id",
-                                             f"facilities not in the facilities table: {unknown[:10]}")])
+        raise DataValidationError(
+            [
+                DataIssue(
+                    "facility_services", None, "facility_id", f"facilities not in the facilities table: {unknown[:10]}"
+                )
+            ]
+        )
     for c in ("annual_users", "utilisation"):
         fs[c] = pd.to_numeric(fs[c], errors="coerce") if c in fs.columns else np.nan
     fs["capacity"] = pd.to_numeric(fs["capacity"], errors="coerce").fillna(0.0)
-    basis = np.where(fs["annual_users"].notna(), "annual_users",
-                     np.where(fs["utilisation"].notna(), "used_capacity", "capacity"))
-    fs["users"] = np.where(basis == "annual_users", fs["annual_users"],
-                           np.where(basis == "used_capacity", fs["capacity"] * fs["utilisation"], fs["capacity"]))
+    basis = np.where(
+        fs["annual_users"].notna(), "annual_users", np.where(fs["utilisation"].notna(), "used_capacity", "capacity")
+    )
+    fs["users"] = np.where(
+        basis == "annual_users",
+        fs["annual_users"],
+        np.where(basis == "used_capacity", fs["capacity"] * fs["utilisation"], fs["capacity"]),
+    )
     fs["basis"] = basis
     fs["front"] = fs["facility_id"].map(front).astype(bool)
     g = fs.groupby("service_id", sort=True)
-    out = pd.DataFrame({
-        "facilities": g["facility_id"].nunique(),
-        "station_front_facilities": g.apply(lambda d: d.loc[d["front"], "facility_id"].nunique(), include_groups=False),
-        "users": g["users"].sum(),
-        "users_station_front": g.apply(lambda d: d.loc[d["front"], "users"].sum(), include_groups=False),
-        "capacity": g["capacity"].sum(),
-        "capacity_station_front": g.apply(lambda d: d.loc[d["front"], "capacity"].sum(), include_groups=False),
-        "users_basis": g["basis"].agg(lambda s: s.value_counts().sort_index().idxmax()),
-    })
+    out = pd.DataFrame(
+        {
+            "facilities": g["facility_id"].nunique(),
+            "station_front_facilities": g.apply(
+                lambda d: d.loc[d["front"], "facility_id"].nunique(), include_groups=False
+            ),
+            "users": g["users"].sum(),
+            "users_station_front": g.apply(lambda d: d.loc[d["front"], "users"].sum(), include_groups=False),
+            "capacity": g["capacity"].sum(),
+            "capacity_station_front": g.apply(lambda d: d.loc[d["front"], "capacity"].sum(), include_groups=False),
+            "users_basis": g["basis"].agg(lambda s: s.value_counts().sort_index().idxmax()),
+        }
+    )
     out["share_users_station_front"] = out["users_station_front"] / out["users"].where(out["users"] > 0)
     out["share_capacity_station_front"] = out["capacity_station_front"] / out["capacity"].where(out["capacity"] > 0)
     out["target_population"] = np.nan
@@ -171,10 +206,20 @@ def station_summary(
         zacc = station_access(zones, stations, front_radius, station_id=station_id, name_column=name_column)
         tp["near"] = tp["zone_id"].map(dict(zip(zacc["id"], zacc["station_front"]))).astype(bool)
         agg = tp.groupby("service_id").apply(
-            lambda d: pd.Series({"t": d["target_population"].sum(),
-                                 "n": d.loc[d["near"], "target_population"].sum()}), include_groups=False)
+            lambda d: pd.Series({"t": d["target_population"].sum(), "n": d.loc[d["near"], "target_population"].sum()}),
+            include_groups=False,
+        )
         out.loc[agg.index, "target_population"] = agg["t"]
         out.loc[agg.index, "share_target_population_near_station"] = agg["n"] / agg["t"].where(agg["t"] > 0)
-    cols = ["facilities", "station_front_facilities", "users", "users_station_front", "share_users_station_front",
-            "share_capacity_station_front", "target_population", "share_target_population_near_station", "users_basis"]
+    cols = [
+        "facilities",
+        "station_front_facilities",
+        "users",
+        "users_station_front",
+        "share_users_station_front",
+        "share_capacity_station_front",
+        "target_population",
+        "share_target_population_near_station",
+        "users_basis",
+    ]
     return out[cols].reset_index()

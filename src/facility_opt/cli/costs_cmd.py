@@ -112,9 +112,9 @@ def _project(m, params, catalogue, stock: Path | None, age_profile: Path | None)
 def _write_projection(m, params, detail: pd.DataFrame, source: str, out: Path) -> dict:
     """costs.csv, costs_by_year.csv, cliff.png and summary.json in ``out``; returns the summary."""
     from ..atomic import atomic_write_text
+    from ..figures import save_figure
     from ..renewal import plot_renewal_cliff, totals_by_year
     from ..units import OKU_YEN
-    from ..figures import save_figure
 
     by_year = totals_by_year(detail, by="kind")
     atomic_write_text(out / "costs.csv", detail.to_csv(index=False, lineterminator="\n", float_format="%.0f"))
@@ -145,9 +145,9 @@ def _write_projection(m, params, detail: pd.DataFrame, source: str, out: Path) -
 def _calibrate(params, catalogue, stock, age_profile, start_year, target_oku, tolerance, out, json_out) -> None:
     """``--calibrate``: fit the active preset over a stock table; table + calibration.json/.csv."""
     from ..renewal import load_age_profile, read_stock_table
-    from ..units import OKU_YEN
     from ..renewal.calibration import NERIMA_START_YEAR, NERIMA_TOTAL_YEN, calibrate_renewal
     from ..resources import models_dir, nerima_dir
+    from ..units import OKU_YEN
 
     table = read_stock_table(stock or nerima_dir() / "stock_2013.csv", catalogue)
     profile = load_age_profile(age_profile or models_dir() / "nerima_age_profile.yaml")

@@ -109,11 +109,11 @@ def _level_schedule(cap, min_budget, stock, ward, params, model, preset, ties, s
     """Schedule a ward's (or the stock table's) renewals under an annual cap, or find the level budget."""
     import pandas as pd
 
-    from ..renewal import default_renewal_params, load_age_profile, read_stock_table, stock_buildings
     from ..loading import load_nerima, read_ward
     from ..planning import load_planning_model
-    from ..resources import models_dir, nerima_dir
+    from ..renewal import default_renewal_params, load_age_profile, read_stock_table, stock_buildings
     from ..renewal.schedule import default_schedule_params, load_schedule_params, schedule_renewals
+    from ..resources import models_dir, nerima_dir
 
     if stock:
         fac = stock_buildings(

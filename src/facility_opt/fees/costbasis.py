@@ -40,8 +40,9 @@ class CostBasis:
     unit_cost_yen: float  # cost of one use
 
 
-def annual_cost(key: str, cost: FacilityCost, include_depreciation: bool,
-                depreciation: DepreciationSource = None) -> tuple[float, float]:
+def annual_cost(
+    key: str, cost: FacilityCost, include_depreciation: bool, depreciation: DepreciationSource = None
+) -> tuple[float, float]:
     """Annual cost of a cost entity and its depreciation part, in yen.
 
     Examples
@@ -67,7 +68,8 @@ def annual_cost(key: str, cost: FacilityCost, include_depreciation: bool,
     if dep is None:
         raise ModelConfigError(
             f"cost entity '{key}': depreciation is included but no figure is known; give depreciation_yen, "
-            "or floor_area_m2 and rebuild_unit_cost_yen_per_m2, or pass depreciation= (a table or a callable)")
+            "or floor_area_m2 and rebuild_unit_cost_yen_per_m2, or pass depreciation= (a table or a callable)"
+        )
     if dep < 0:
         raise ModelConfigError(f"cost entity '{key}': depreciation must be >= 0 (got {dep})")
     return om + float(dep), float(dep)
@@ -93,8 +95,9 @@ def unit_cost(item: FeeItem, annual_cost_yen: float) -> float:
     return room * item.hours_per_use / (item.rooms * item.available_hours)
 
 
-def cost_bases(tariff: FeeTariff, include_depreciation: bool = False,
-               depreciation: DepreciationSource = None) -> dict[str, CostBasis]:
+def cost_bases(
+    tariff: FeeTariff, include_depreciation: bool = False, depreciation: DepreciationSource = None
+) -> dict[str, CostBasis]:
     """The cost basis of every item of ``tariff``, keyed by item id."""
     annual = {k: annual_cost(k, c, include_depreciation, depreciation) for k, c in sorted(tariff.costs.items())}
     out = {}

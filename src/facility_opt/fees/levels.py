@@ -46,8 +46,9 @@ class LevelOutcomes:
     recovery: np.ndarray
 
 
-def level_outcomes(item: FeeItem, fees: np.ndarray, unit_cost_yen: float, policy: FeePolicy,
-                   surcharge: float | None = None) -> LevelOutcomes:
+def level_outcomes(
+    item: FeeItem, fees: np.ndarray, unit_cost_yen: float, policy: FeePolicy, surcharge: float | None = None
+) -> LevelOutcomes:
     """Expected use, revenue and recovery share of ``item`` at each fee of ``fees``.
 
     Users paying the full fee and the reduced fee respond to the ratio new/current fee, non-residents
@@ -142,8 +143,11 @@ def candidate_fees(item: FeeItem, unit_cost_yen: float, policy: FeePolicy) -> np
     if b.hi < policy.rounding_unit:
         raise InfeasibleError(
             f"fee item '{item.item_id}' ({item.facility_type}, {item.room_class}) has no admissible fee",
-            [f"its upper limit ({b.hi_source}) is below the rounding unit ¥{policy.rounding_unit}; "
-             "lower the rounding unit or check the private price / unit cost"])
+            [
+                f"its upper limit ({b.hi_source}) is below the rounding unit ¥{policy.rounding_unit}; "
+                "lower the rounding unit or check the private price / unit cost"
+            ],
+        )
     return np.arange(b.lo, b.hi + 1, policy.rounding_unit, dtype=np.int64)
 
 
@@ -185,9 +189,13 @@ def _prepare(item: FeeItem, basis: CostBasis, policy: FeePolicy) -> _Prepared:
         return _Prepared(item, basis, target, fees, out, now, coef, rank, None, 0.0)
     b = _bounds(item, u, policy)
     unit = policy.rounding_unit
-    top = max(policy.cap_ratio * item.current_fee, item.private_price or 0.0, (policy.max_recovery or 0.0) * u,
-              2 * u / max(1e-9, 1 - item.share_exempt - item.share_reduced * policy.reduction_rate),
-              2 * item.current_fee)
+    top = max(
+        policy.cap_ratio * item.current_fee,
+        item.private_price or 0.0,
+        (policy.max_recovery or 0.0) * u,
+        2 * u / max(1e-9, 1 - item.share_exempt - item.share_reduced * policy.reduction_rate),
+        2 * item.current_fee,
+    )
     ext = np.arange(unit, int(_round_to(top, unit, "down")) + unit, unit, dtype=np.int64)
     ext_out = level_outcomes(item, ext, u, policy)
     ext_coef = _objective(ext_out, item, target, u, policy)

@@ -35,8 +35,9 @@ def load_fee_model(path: str | Path) -> FeeModel:
 
     def reshape(data):
         if not isinstance(data, dict) or "items" not in data or "costs" not in data:
-            raise ModelConfigError(f"{path}: a fee model needs top-level keys 'costs' and 'items' "
-                                   "(and optionally 'policy')")
+            raise ModelConfigError(
+                f"{path}: a fee model needs top-level keys 'costs' and 'items' (and optionally 'policy')"
+            )
         return {
             "tariff": {"items": data["items"], "costs": data["costs"], "source": str(path)},
             "policy": data.get("policy") or {},
@@ -149,8 +150,9 @@ def load_fee_tariff_csv(path: str | Path, costs: str | Path | dict[str, Facility
         if costs is None:
             cdata = _cost_from_row(row)
             if not cdata:
-                issues.append(DataIssue(str(path), n, "annual_operating_yen",
-                                        "no cost columns and no costs file given"))
+                issues.append(
+                    DataIssue(str(path), n, "annual_operating_yen", "no cost columns and no costs file given")
+                )
                 continue
             try:
                 fc = FacilityCost.model_validate(cdata)
@@ -159,8 +161,11 @@ def load_fee_tariff_csv(path: str | Path, costs: str | Path | dict[str, Facility
                 continue
             prev = inline_costs.setdefault(item.key, (n, fc))
             if prev[1] != fc:
-                issues.append(DataIssue(str(path), n, "annual_operating_yen",
-                                        f"cost columns of '{item.key}' differ from row {prev[0]}"))
+                issues.append(
+                    DataIssue(
+                        str(path), n, "annual_operating_yen", f"cost columns of '{item.key}' differ from row {prev[0]}"
+                    )
+                )
     if not rows:
         issues.append(DataIssue(str(path), None, None, "no data rows"))
     if issues:

@@ -19,9 +19,6 @@ ceiling, reduction limit, use-drop limit), or why it stays free.
 
 from __future__ import annotations
 
-
-from __future__ import annotations
-
 import logging
 import time
 from dataclasses import dataclass
@@ -34,7 +31,7 @@ import pulp
 from ..errors import InfeasibleError
 from ..solver import SolverOptions, require_solution, solve
 from .costbasis import DepreciationSource, cost_bases
-from .levels import LevelOutcomes, _Prepared, _prepare, _round_to, candidate_fees, level_outcomes
+from .levels import LevelOutcomes, _prepare, _Prepared, _round_to, candidate_fees, level_outcomes
 from .reasons import _check_targets, _check_use_limits, _group_key, _reason
 from .result import COLUMNS, FeeResult, _summary
 from .tariff import FeeModel, FeePolicy, FeeTariff
@@ -83,14 +80,21 @@ class FeeRevision:
         info = solve(prob, opts, build_seconds=build)
         require_solution(info, "fee revision")
         if info.status == "infeasible":  # the pre-check is exact, so this signals a numerical problem
-            raise InfeasibleError("fee revision is infeasible", ["the solver found no fee set meeting the use-drop limits"])
+            raise InfeasibleError(
+                "fee revision is infeasible", ["the solver found no fee set meeting the use-drop limits"]
+            )
         val = np.array([xs[k].value() or 0.0 for k in range(len(xs))])
-        chosen = [int(np.argmax(val[starts[i]:starts[i + 1]])) for i in range(len(preps))]
+        chosen = [int(np.argmax(val[starts[i] : starts[i + 1]])) for i in range(len(preps))]
         df = pd.DataFrame([_row(pr, c, a, pol) for pr, c, a in zip(preps, chosen, alone)], columns=COLUMNS)
         summary = _summary(df, preps, tariff, pol, illustrative)
         summary["objective_value"] = None if info.objective is None else round(info.objective, 2)
-        log.info("fee revision: %d items, revenue %.0f -> %.0f (%s)", len(df), summary["revenue_before"],
-                 summary["revenue_after"], info)
+        log.info(
+            "fee revision: %d items, revenue %.0f -> %.0f (%s)",
+            len(df),
+            summary["revenue_before"],
+            summary["revenue_after"],
+            info,
+        )
         return FeeResult(df, MappingProxyType(summary), pol, info, illustrative)
 
 
@@ -107,7 +111,7 @@ def _build(preps: list[_Prepared], pol: FeePolicy) -> tuple[pulp.LpProblem, list
     prob.setObjective(pulp.lpSum_vars_coefs(zip(xs, (coef + tie).tolist())))
     starts = np.concatenate([[0], np.cumsum(sizes)])
     for i in range(len(preps)):
-        prob.addConstraint(pulp.lpSum_vars(xs[starts[i]:starts[i + 1]]) == 1, name=f"one_{i}")
+        prob.addConstraint(pulp.lpSum_vars(xs[starts[i] : starts[i + 1]]) == 1, name=f"one_{i}")
     groups: dict[tuple[str, str], list[int]] = {}
     for i, pr in enumerate(preps):
         groups.setdefault(_group_key(pr.item), []).append(i)
@@ -117,8 +121,10 @@ def _build(preps: list[_Prepared], pol: FeePolicy) -> tuple[pulp.LpProblem, list
             continue
         ks = np.concatenate([np.arange(starts[i], starts[i + 1]) for i in members])
         need = (1 - d) * sum(preps[i].item.annual_uses for i in members)
-        prob.addConstraint(pulp.lpSum_vars_coefs(zip([xs[k] for k in ks], uses[ks].tolist())) >= need - 1e-7 * need,
-                           name=f"usedrop_{g}")
+        prob.addConstraint(
+            pulp.lpSum_vars_coefs(zip([xs[k] for k in ks], uses[ks].tolist())) >= need - 1e-7 * need,
+            name=f"usedrop_{g}",
+        )
     return prob, xs, starts
 
 
@@ -131,26 +137,44 @@ def _row(pr: _Prepared, c: int, a: int, pol: FeePolicy) -> dict:
     q0, rev0 = float(pr.now.uses[0]), float(pr.now.revenue[0])
     paid = rev / q if q > 0 else 0.0
     return {
-        "item_id": it.item_id, "facility_type": it.facility_type, "room_class": it.room_class,
-        "band": it.band, "facility": it.facility or "", "unit": it.unit.value, "unit_label": it.label,
-        "current_fee": float(it.current_fee), "proposed_fee": fee,
+        "item_id": it.item_id,
+        "facility_type": it.facility_type,
+        "room_class": it.room_class,
+        "band": it.band,
+        "facility": it.facility or "",
+        "unit": it.unit.value,
+        "unit_label": it.label,
+        "current_fee": float(it.current_fee),
+        "proposed_fee": fee,
         "fee_change_pct": round(100 * (fee / it.current_fee - 1), 2) if it.current_fee > 0 else 0.0,
         "reduced_fee": float(_round_to(fee * (1 - pol.reduction_rate), pol.rounding_unit, pol.derived_rounding)),
-        "nonresident_fee": float(_round_to(fee * (1 + pol.nonresident_surcharge), pol.rounding_unit,
-                                           pol.derived_rounding)),
-        "unit_cost": round(u, 2), "target_share": round(pr.target, 4),
+        "nonresident_fee": float(
+            _round_to(fee * (1 + pol.nonresident_surcharge), pol.rounding_unit, pol.derived_rounding)
+        ),
+        "unit_cost": round(u, 2),
+        "target_share": round(pr.target, 4),
         "current_recovery": round(float(pr.now.recovery[0]), 4),
         "achieved_recovery": round(float(pr.out.recovery[c]), 4),
-        "current_uses": round(q0, 2), "expected_uses": round(q, 2),
+        "current_uses": round(q0, 2),
+        "expected_uses": round(q, 2),
         "use_change_pct": round(100 * (q / q0 - 1), 2),
-        "current_revenue": round(rev0), "expected_revenue": round(rev), "revenue_change": round(rev) - round(rev0),
-        "user_pays_per_use": round(paid, 2), "taxes_pay_per_use": round(u - paid, 2),
-        "binding": code, "reason": reason,
+        "current_revenue": round(rev0),
+        "expected_revenue": round(rev),
+        "revenue_change": round(rev) - round(rev0),
+        "user_pays_per_use": round(paid, 2),
+        "taxes_pay_per_use": round(u - paid, 2),
+        "binding": code,
+        "reason": reason,
     }
 
 
-def optimise_fees(model: FeeModel | FeeTariff, policy: FeePolicy | None = None, *,
-                  depreciation: DepreciationSource = None, options: SolverOptions | None = None) -> FeeResult:
+def optimise_fees(
+    model: FeeModel | FeeTariff,
+    policy: FeePolicy | None = None,
+    *,
+    depreciation: DepreciationSource = None,
+    options: SolverOptions | None = None,
+) -> FeeResult:
     """Choose a fee per item that brings cost recovery to its target (or maximises revenue).
 
     Parameters

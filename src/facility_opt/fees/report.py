@@ -37,20 +37,28 @@ def burden_frame(result: FeeResult) -> pd.DataFrame:
     t["cost_new"] = t["unit_cost"] * t["expected_uses"]
     rows = []
     for (ftype, unit), g in t.groupby(["facility_type", "unit"], sort=True):
-        for when, uses, cost, rev in (("now", "current_uses", "cost_now", "current_revenue"),
-                                      ("proposed", "expected_uses", "cost_new", "expected_revenue")):
+        for when, uses, cost, rev in (
+            ("now", "current_uses", "cost_now", "current_revenue"),
+            ("proposed", "expected_uses", "cost_new", "expected_revenue"),
+        ):
             q = float(g[uses].sum())
             per_use_cost = float(g[cost].sum()) / q if q > 0 else 0.0
             user = float(g[rev].sum()) / q if q > 0 else 0.0
             target = float((g["target_share"] * g[cost]).sum() / g[cost].sum()) if float(g[cost].sum()) > 0 else 0.0
             labels = sorted(set(g["unit_label"]))
-            rows.append({
-                "facility_type": ftype, "unit": unit, "unit_label": labels[0] if len(labels) == 1 else f"per {unit}",
-                "when": when, "cost_per_use": round(per_use_cost, 2), "user_pays": round(user, 2),
-                "taxes_pay": round(per_use_cost - user, 2),
-                "user_share": round(user / per_use_cost, 4) if per_use_cost > 0 else 0.0,
-                "target_share": round(target, 4),
-            })
+            rows.append(
+                {
+                    "facility_type": ftype,
+                    "unit": unit,
+                    "unit_label": labels[0] if len(labels) == 1 else f"per {unit}",
+                    "when": when,
+                    "cost_per_use": round(per_use_cost, 2),
+                    "user_pays": round(user, 2),
+                    "taxes_pay": round(per_use_cost - user, 2),
+                    "user_share": round(user / per_use_cost, 4) if per_use_cost > 0 else 0.0,
+                    "target_share": round(target, 4),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -80,8 +88,13 @@ def plot_burden(result: FeeResult, ax=None):
             us = float(r["user_share"]) if cost > 0 else 0.0
             ax.barh(y, 100 * us, color=USER_COLOUR, height=0.8, edgecolor="white")
             ax.barh(y, 100 * (1 - us), left=100 * us, color=TAX_COLOUR, height=0.8, edgecolor="white")
-            ax.text(101, y, f"one use costs ¥{cost:,.0f}: users pay ¥{r['user_pays']:,.0f}, "
-                            f"taxes ¥{r['taxes_pay']:,.0f}", va="center", fontsize=8.5)
+            ax.text(
+                101,
+                y,
+                f"one use costs ¥{cost:,.0f}: users pay ¥{r['user_pays']:,.0f}, taxes ¥{r['taxes_pay']:,.0f}",
+                va="center",
+                fontsize=8.5,
+            )
             ylabels.append(f"{_pretty(ftype)} ({r['unit_label']}) - {when}")
             ypos.append(y)
             y += 0.9
@@ -96,15 +109,29 @@ def plot_burden(result: FeeResult, ax=None):
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    ax.legend(handles=[Patch(color=USER_COLOUR, label="paid by users (average fee, after reductions and exemptions)"),
-                       Patch(color=TAX_COLOUR, label="paid by taxes"),
-                       Line2D([], [], color="black", lw=2, ls=(0, (2, 1)), label="target share for users")],
-              loc="upper center", bbox_to_anchor=(0.5, -0.12 if len(groups) > 3 else -0.25), ncol=3, frameon=False)
+    ax.legend(
+        handles=[
+            Patch(color=USER_COLOUR, label="paid by users (average fee, after reductions and exemptions)"),
+            Patch(color=TAX_COLOUR, label="paid by taxes"),
+            Line2D([], [], color="black", lw=2, ls=(0, (2, 1)), label="target share for users"),
+        ],
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.12 if len(groups) > 3 else -0.25),
+        ncol=3,
+        frameon=False,
+    )
     for s in ("top", "right"):
         ax.spines[s].set_visible(False)
     if result.illustrative:
-        ax.annotate("ILLUSTRATIVE figures (fees and costs are invented; see the model file)", xy=(0, 1.0),
-                    xycoords="axes fraction", xytext=(0, 3), textcoords="offset points", fontsize=8, color="grey")
+        ax.annotate(
+            "ILLUSTRATIVE figures (fees and costs are invented; see the model file)",
+            xy=(0, 1.0),
+            xycoords="axes fraction",
+            xytext=(0, 3),
+            textcoords="offset points",
+            fontsize=8,
+            color="grey",
+        )
     return ax
 
 

@@ -19,12 +19,32 @@ __all__ = ["FeeResult", "COLUMNS"]
 
 #: Table columns, in order.
 COLUMNS = [
-    "item_id", "facility_type", "room_class", "band", "facility", "unit", "unit_label",
-    "current_fee", "proposed_fee", "fee_change_pct", "reduced_fee", "nonresident_fee",
-    "unit_cost", "target_share", "current_recovery", "achieved_recovery",
-    "current_uses", "expected_uses", "use_change_pct",
-    "current_revenue", "expected_revenue", "revenue_change",
-    "user_pays_per_use", "taxes_pay_per_use", "binding", "reason",
+    "item_id",
+    "facility_type",
+    "room_class",
+    "band",
+    "facility",
+    "unit",
+    "unit_label",
+    "current_fee",
+    "proposed_fee",
+    "fee_change_pct",
+    "reduced_fee",
+    "nonresident_fee",
+    "unit_cost",
+    "target_share",
+    "current_recovery",
+    "achieved_recovery",
+    "current_uses",
+    "expected_uses",
+    "use_change_pct",
+    "current_revenue",
+    "expected_revenue",
+    "revenue_change",
+    "user_pays_per_use",
+    "taxes_pay_per_use",
+    "binding",
+    "reason",
 ]
 
 
@@ -51,9 +71,11 @@ class FeeResult:
 
     def __repr__(self) -> str:
         s = self.summary
-        return (f"FeeResult({len(self._table)} fee lines, objective={self.policy.objective}, "
-                f"revenue ¥{s['revenue_before']:,.0f} -> ¥{s['revenue_after']:,.0f}, tax-funded share "
-                f"{s['tax_funded_share_before']:.1%} -> {s['tax_funded_share_after']:.1%}, {self.info})")
+        return (
+            f"FeeResult({len(self._table)} fee lines, objective={self.policy.objective}, "
+            f"revenue ¥{s['revenue_before']:,.0f} -> ¥{s['revenue_after']:,.0f}, tax-funded share "
+            f"{s['tax_funded_share_before']:.1%} -> {s['tax_funded_share_after']:.1%}, {self.info})"
+        )
 
     @property
     def status(self) -> str:
@@ -85,11 +107,14 @@ class FeeResult:
 
     def to_json(self, path: str | Path) -> Path:
         """Write the summary as JSON atomically."""
-        return atomic_write_text(path, json.dumps(self.summary_dict(), ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+        return atomic_write_text(
+            path, json.dumps(self.summary_dict(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        )
 
 
-def _summary(df: pd.DataFrame, preps: list[_Prepared], tariff: FeeTariff, policy: FeePolicy,
-             illustrative: bool) -> dict[str, Any]:
+def _summary(
+    df: pd.DataFrame, preps: list[_Prepared], tariff: FeeTariff, policy: FeePolicy, illustrative: bool
+) -> dict[str, Any]:
     cap_cost: dict[str, float] = {}
     seen: set[tuple[str, str]] = set()
     for pr in preps:
@@ -103,14 +128,16 @@ def _summary(df: pd.DataFrame, preps: list[_Prepared], tariff: FeeTariff, policy
     for ftype, g in df.groupby("facility_type", sort=True):
         cc = max(cap_cost[ftype], 1e-9)
         rb, ra = float(g["current_revenue"].sum()), float(g["expected_revenue"].sum())
-        by_type.append({
-            "facility_type": ftype,
-            "annual_cost_attributed": round(cc),
-            "revenue_before": round(rb),
-            "revenue_after": round(ra),
-            "tax_funded_share_before": round(1 - rb / cc, 4),
-            "tax_funded_share_after": round(1 - ra / cc, 4),
-        })
+        by_type.append(
+            {
+                "facility_type": ftype,
+                "annual_cost_attributed": round(cc),
+                "revenue_before": round(rb),
+                "revenue_after": round(ra),
+                "tax_funded_share_before": round(1 - rb / cc, 4),
+                "tax_funded_share_after": round(1 - ra / cc, 4),
+            }
+        )
     total = max(sum(cap_cost.values()), 1e-9)
     rb, ra = float(df["current_revenue"].sum()), float(df["expected_revenue"].sum())
     cub, cua = float(use_cost_before.sum()), float(use_cost_after.sum())

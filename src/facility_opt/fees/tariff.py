@@ -140,8 +140,17 @@ class FeeItem(StrictModel):
     elasticity: float | None = Field(None, le=0, description="Price elasticity of use; None: the policy default.")
     target_share: float | None = Field(None, ge=0, le=1, description="Override of the burden-share matrix.")
 
-    @field_validator("facility", "cost_key", "unit_label", "unit_hours", "available_hours", "private_price",
-                     "elasticity", "target_share", mode="before")
+    @field_validator(
+        "facility",
+        "cost_key",
+        "unit_label",
+        "unit_hours",
+        "available_hours",
+        "private_price",
+        "elasticity",
+        "target_share",
+        mode="before",
+    )
     @classmethod
     def _blank_none(cls, v):
         return None if isinstance(v, str) and v.strip() == "" else v
@@ -196,12 +205,20 @@ class FeeTariff(StrictModel):
         rooms: dict[tuple[str, str], FeeItem] = {}
         for it in self.items:
             if it.key not in self.costs:
-                problems.append(f"item '{it.item_id}': cost_key '{it.key}' has no entry in costs (known: {sorted(self.costs)})")
+                problems.append(
+                    f"item '{it.item_id}': cost_key '{it.key}' has no entry in costs (known: {sorted(self.costs)})"
+                )
             prev = rooms.setdefault((it.key, it.room_class), it)
             if prev is not it and (prev.floor_share, prev.available_hours, prev.rooms, prev.unit) != (
-                it.floor_share, it.available_hours, it.rooms, it.unit):
-                problems.append(f"items '{prev.item_id}' and '{it.item_id}' describe bands of room class "
-                                f"'{it.room_class}' of '{it.key}' but differ in floor_share/available_hours/rooms/unit")
+                it.floor_share,
+                it.available_hours,
+                it.rooms,
+                it.unit,
+            ):
+                problems.append(
+                    f"items '{prev.item_id}' and '{it.item_id}' describe bands of room class "
+                    f"'{it.room_class}' of '{it.key}' but differ in floor_share/available_hours/rooms/unit"
+                )
         for key in self.costs:
             total = sum(r.floor_share for (k, _), r in rooms.items() if k == key)
             if total > 1 + 1e-9:

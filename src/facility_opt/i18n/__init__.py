@@ -29,6 +29,23 @@ from .text import (
     tr_or,
 )
 
-__all__ = ["Lang", "LANGS", "MESSAGES", "DECISION_LABELS", "SAVING_KIND_LABELS", "tr", "tr_or", "report_language",
-           "service_name", "category_name", "decision_label", "chart_style", "japanese_font_path",
-           "CAPACITY_UNITS", "capacity_unit", "names_catalogue", "set_japanese_font", "REVENUE_SOLD_ONLY"]
+__all__ = [
+    "Lang",
+    "LANGS",
+    "MESSAGES",
+    "DECISION_LABELS",
+    "SAVING_KIND_LABELS",
+    "tr",
+    "tr_or",
+    "report_language",
+    "service_name",
+    "category_name",
+    "decision_label",
+    "chart_style",
+    "japanese_font_path",
+    "CAPACITY_UNITS",
+    "capacity_unit",
+    "names_catalogue",
+    "set_japanese_font",
+    "REVENUE_SOLD_ONLY",
+]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 __all__ = ["japanese_font_path", "set_japanese_font", "chart_style"]
 
+
 def japanese_font_path() -> Path:
     """IPAexGothic (``ipaexg.ttf``) as shipped by the PyPI package ``matplotlib-fontja``.
 

@@ -7,8 +7,18 @@ from typing import Literal
 
 from .messages import CAPACITY_UNITS, DECISION_LABELS, MESSAGES
 
-__all__ = ["Lang", "LANGS", "tr", "tr_or", "decision_label", "capacity_unit", "report_language", "names_catalogue",
-           "service_name", "category_name"]
+__all__ = [
+    "Lang",
+    "LANGS",
+    "tr",
+    "tr_or",
+    "decision_label",
+    "capacity_unit",
+    "report_language",
+    "names_catalogue",
+    "service_name",
+    "category_name",
+]
 
 Lang = Literal["ja", "en"]
 LANGS: tuple[str, ...] = ("ja", "en")

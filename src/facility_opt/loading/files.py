@@ -51,8 +51,17 @@ def read_text_any_encoding(path: Path) -> str:
     try:
         return read_csv_text(path)[0]
     except UnicodeDecodeError as exc:
-        raise DataValidationError([DataIssue(str(path), None, None, f"cannot decode the file as UTF-8 or "
-                                             f"Shift-JIS (cp932) (bad byte at offset {exc.start}); save it as UTF-8")]) from None
+        raise DataValidationError(
+            [
+                DataIssue(
+                    str(path),
+                    None,
+                    None,
+                    f"cannot decode the file as UTF-8 or "
+                    f"Shift-JIS (cp932) (bad byte at offset {exc.start}); save it as UTF-8",
+                )
+            ]
+        ) from None
 
 
 def _find_file(folder: Path, stem: str, spatial: bool) -> Path | None:
@@ -70,8 +79,12 @@ def _read_frame(path: Path, col: _Collector) -> pd.DataFrame | gpd.GeoDataFrame 
         try:
             text, _ = read_csv_text(path)
         except UnicodeDecodeError as exc:
-            col.add(None, None, f"cannot decode the file as UTF-8 or Shift-JIS (cp932) (bad byte at offset "
-                    f"{exc.start}); save it as UTF-8")
+            col.add(
+                None,
+                None,
+                f"cannot decode the file as UTF-8 or Shift-JIS (cp932) (bad byte at offset "
+                f"{exc.start}); save it as UTF-8",
+            )
             return None
         try:
             df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)

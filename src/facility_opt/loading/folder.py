@@ -55,12 +55,16 @@ def read_ward(folder: str | Path, catalogue: Catalogue | None = None) -> Ward:
     boundary = _read_boundary(folder, meta, issues)
     parts: dict[str, pd.DataFrame | None] = {}
     paths: dict[str, Path] = {}
-    for stem, record, spatial in (("zones", ZoneRecord, True), ("facilities", FacilityRecord, True),
-                                  ("facility_services", FacilityServiceRecord, False),
-                                  ("stations", StationRecord, True)):
+    for stem, record, spatial in (
+        ("zones", ZoneRecord, True),
+        ("facilities", FacilityRecord, True),
+        ("facility_services", FacilityServiceRecord, False),
+        ("stations", StationRecord, True),
+    ):
         parts[stem], paths[stem] = _read_table(folder, stem, record, meta, boundary, issues, spatial)
-    parts["land_prices"], paths["land_prices"] = _read_table(folder, "land_prices", LandPriceRecord, meta, boundary,
-                                                             issues, True, required=False)
+    parts["land_prices"], paths["land_prices"] = _read_table(
+        folder, "land_prices", LandPriceRecord, meta, boundary, issues, True, required=False
+    )
     if not issues:
         _check_references(parts, paths, catalogue, issues)
         _check_rows(parts, paths, meta, issues)
@@ -87,5 +91,6 @@ def _nerima_cached() -> Ward:
 
 
 def load_nerima() -> Ward:
-    """The embedded Nerima ward (202 chome, 271 facilities, stations, land prices), validated; a fresh copy each call."""
+    """The embedded Nerima ward (202 chome, 271 facilities, stations, land prices), validated; a fresh copy
+    each call."""
     return _nerima_cached().copy()

@@ -39,13 +39,20 @@ def _check_columns(df: pd.DataFrame, record: type[_Record], col: _Collector, spa
     allowed = fields | (_COORD_COLUMNS if spatial else set())
     for c in cols:
         if c not in allowed and not c.startswith("x_"):
-            col.add(None, c, f"unknown column '{c}'; expected some of {sorted(fields)}; "
-                    "rename it to 'x_" + c + "' to keep it as user data")
+            col.add(
+                None,
+                c,
+                f"unknown column '{c}'; expected some of {sorted(fields)}; "
+                "rename it to 'x_" + c + "' to keep it as user data",
+            )
             ok = False
     if spatial and not isinstance(df, gpd.GeoDataFrame):
         if not ({"lat", "lon"} <= set(cols) or {"x", "y"} <= set(cols)):
-            col.add(None, "lat/lon", "no coordinates: give 'lat' and 'lon' columns (WGS84) or 'x' and 'y' "
-                    "(in ward.yaml's csv_crs)")
+            col.add(
+                None,
+                "lat/lon",
+                "no coordinates: give 'lat' and 'lon' columns (WGS84) or 'x' and 'y' (in ward.yaml's csv_crs)",
+            )
             ok = False
     return ok
 
@@ -115,8 +122,7 @@ def _csv_points(df: pd.DataFrame, meta: WardMeta, col: _Collector) -> gpd.GeoSer
     return gpd.GeoSeries(points(xv, yv), crs=crs)
 
 
-def _check_inside(geom: gpd.GeoSeries, boundary: gpd.GeoDataFrame, kind: str, col: _Collector,
-                  field: str) -> None:
+def _check_inside(geom: gpd.GeoSeries, boundary: gpd.GeoDataFrame, kind: str, col: _Collector, field: str) -> None:
     """Every point must lie inside the ward (with a tolerance); suggest a lat/lon swap where it fits."""
     metric = boundary.crs
     shape = boundary.geometry.union_all()
@@ -190,14 +196,28 @@ def _read_boundary(folder: Path, meta: WardMeta, issues: list[DataIssue]) -> gpd
     return out
 
 
-def _read_table(folder: Path, stem: str, record: type[_Record], meta: WardMeta, boundary: gpd.GeoDataFrame | None,
-                issues: list[DataIssue], spatial: bool, required: bool = True) -> tuple[pd.DataFrame | None, Path]:
+def _read_table(
+    folder: Path,
+    stem: str,
+    record: type[_Record],
+    meta: WardMeta,
+    boundary: gpd.GeoDataFrame | None,
+    issues: list[DataIssue],
+    spatial: bool,
+    required: bool = True,
+) -> tuple[pd.DataFrame | None, Path]:
     path = _find_file(folder, stem, spatial)
     if path is None:
         shown = folder / f"{stem}.csv"
         if required:
-            issues.append(DataIssue(str(shown), None, None, f"missing: no {stem}.csv"
-                                    + (" / .gpkg / .geojson" if spatial else "") + f" in {folder}"))
+            issues.append(
+                DataIssue(
+                    str(shown),
+                    None,
+                    None,
+                    f"missing: no {stem}.csv" + (" / .gpkg / .geojson" if spatial else "") + f" in {folder}",
+                )
+            )
         return None, shown
     col = _Collector(path, issues)
     df = _read_frame(path, col)

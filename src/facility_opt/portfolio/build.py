@@ -23,9 +23,9 @@ from pydantic import ValidationError
 
 from ..access import distance_pairs, station_access
 from ..catalogue import Catalogue
-from ..renewal.params import RenewalCostParams
 from ..demand import zone_demand
 from ..errors import ModelConfigError
+from ..renewal.params import RenewalCostParams
 from ..ward import Ward
 from .config import PortfolioConfig, ServiceOverride
 from .policy import Policy
@@ -36,8 +36,9 @@ __all__ = ["problem_from_ward", "problem_from_model", "nerima_problem"]
 log = logging.getLogger(__name__)
 
 
-def _sites(ward: Ward, catalogue: Catalogue, cfg: PortfolioConfig, params: RenewalCostParams,
-           start: int, horizon: int) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame]:
+def _sites(
+    ward: Ward, catalogue: Catalogue, cfg: PortfolioConfig, params: RenewalCostParams, start: int, horizon: int
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame]:
     """One site per building (facilities sharing ``building_id``) and its renewal events.
 
     A site's floor is its buildings' floor; rooms (``premises == "room"``) inside a host building of
@@ -53,8 +54,11 @@ def _sites(ward: Ward, catalogue: Catalogue, cfg: PortfolioConfig, params: Renew
     premises = f["premises"].astype(str) if "premises" in f.columns else pd.Series("building", index=f.index)
     in_host = premises.eq("room") & f["site_id"].isin(f.loc[premises.ne("room"), "site_id"])
     main = f.sort_values(["site_id", "facility_id"], kind="mergesort")
-    main = main.assign(is_main=main["facility_id"] == main["site_id"]).sort_values(
-        ["site_id", "is_main"], ascending=[True, False], kind="mergesort").drop_duplicates("site_id")
+    main = (
+        main.assign(is_main=main["facility_id"] == main["site_id"])
+        .sort_values(["site_id", "is_main"], ascending=[True, False], kind="mergesort")
+        .drop_duplicates("site_id")
+    )
     g = f.groupby("site_id", sort=True)
     sites = main.set_index("site_id")[["name", "category", "land_tenure", "geometry"]].copy()
     sites["floor_area_m2"] = f["floor_area_m2"].where(~in_host, 0.0).groupby(f["site_id"]).sum()
@@ -79,15 +83,32 @@ def _sites(ward: Ward, catalogue: Catalogue, cfg: PortfolioConfig, params: Renew
     sites["build_yen_per_m2"] = cls.map(lambda c: params.unit_cost_yen_per_m2(c, "rebuild"))
     sites["kind"] = "existing"
     sites["available_from"] = 0
-    sites["imputed_fields"] = _imputed_fields(f).groupby(f["site_id"]).agg(lambda v: ";".join(sorted(x for x in ";".join(v).split(";") if x)))
+    sites["imputed_fields"] = (
+        _imputed_fields(f).groupby(f["site_id"]).agg(lambda v: ";".join(sorted(x for x in ";".join(v).split(";") if x)))
+    )
     sites = gpd.GeoDataFrame(sites.reset_index(), geometry="geometry", crs=ward.crs)
     fac = pd.DataFrame(f.drop(columns="geometry")).assign(building_id=f["site_id"])
     fac = _one_cycle_per_building(fac)
-    ev, _ = _events_by_building(fac, fac.set_index("facility_id")["site_id"], start_year=start, params=params,
-                                catalogue=catalogue, horizon_years=horizon)
-    events = pd.DataFrame({"site_id": ev["building_id"], "kind": ev["kind"], "cycle": ev["cycle"],
-                           "due_year": ev["due_year"], "backlog": ev["backlog"], "spread_years": ev["spread_years"],
-                           "cost_yen": ev["cost_yen"] + ev["demolition_yen"], "floor_area_m2": ev["floor_area_m2"]})
+    ev, _ = _events_by_building(
+        fac,
+        fac.set_index("facility_id")["site_id"],
+        start_year=start,
+        params=params,
+        catalogue=catalogue,
+        horizon_years=horizon,
+    )
+    events = pd.DataFrame(
+        {
+            "site_id": ev["building_id"],
+            "kind": ev["kind"],
+            "cycle": ev["cycle"],
+            "due_year": ev["due_year"],
+            "backlog": ev["backlog"],
+            "spread_years": ev["spread_years"],
+            "cost_yen": ev["cost_yen"] + ev["demolition_yen"],
+            "floor_area_m2": ev["floor_area_m2"],
+        }
+    )
     return sites, f, events
 
 
@@ -101,44 +122,71 @@ def _land_values(ward: Ward, points: gpd.GeoSeries, cfg: PortfolioConfig) -> pd.
     prices = getattr(ward, "land_prices", None)
     if cfg.land_value_method == "flat" or prices is None or prices.empty:
         if cfg.land_value_method != "flat":
-            log.info("land_value_method %s: the ward has no land prices; using the flat %s yen/m²",
-                        cfg.land_value_method, f"{cfg.land_value_yen_per_m2:,.0f}")
+            log.info(
+                "land_value_method %s: the ward has no land prices; using the flat %s yen/m²",
+                cfg.land_value_method,
+                f"{cfg.land_value_yen_per_m2:,.0f}",
+            )
         return pd.Series(cfg.land_value_yen_per_m2, index=points.index)
     from ..land import land_value_at
 
     return land_value_at(points, prices, method=cfg.land_value_method).round(0)
 
 
-def _candidates(ward: Ward, catalogue: Catalogue, cfg: PortfolioConfig, params: RenewalCostParams,
-                sites: gpd.GeoDataFrame, start: int) -> gpd.GeoDataFrame:
+def _candidates(
+    ward: Ward,
+    catalogue: Catalogue,
+    cfg: PortfolioConfig,
+    params: RenewalCostParams,
+    sites: gpd.GeoDataFrame,
+    start: int,
+) -> gpd.GeoDataFrame:
     c = cfg.candidates
     if not c.stations or ward.stations.empty:
         return sites.iloc[0:0]
     inside = ward.stations[ward.stations.within(ward.boundary.union_all())]
     if c.which != "all":
-        planned = pd.to_numeric(inside.get("opening_year", pd.Series(np.nan, index=inside.index)),
-                                errors="coerce") > ward.meta.base_year
+        planned = (
+            pd.to_numeric(inside.get("opening_year", pd.Series(np.nan, index=inside.index)), errors="coerce")
+            > ward.meta.base_year
+        )
         inside = inside[planned if c.which == "planned" else ~planned]
     cls = catalogue.categories[c.category].cost_class
     op_rate = float(sites["operating_yen_per_m2_year"].median())
-    opens = (inside["opening_year"].fillna(0).astype(int) if "opening_year" in inside.columns
-             else pd.Series(0, index=inside.index))
-    out = gpd.GeoDataFrame({
-        "site_id": "CAND-" + inside["station_id"].astype(str),
-        "name": inside["name"].astype(str) + "駅前 (candidate)",
-        "category": c.category, "kind": "candidate", "floor_area_m2": 0.0, "site_area_m2": c.site_area_m2,
-        "max_far": c.max_far, "owned": c.owned, "sellable": False,
-        "land_value_yen_per_m2": _land_values(ward, inside.geometry, cfg).to_numpy() * c.land_value_factor,
-        "operating_yen_per_m2_year": op_rate, "fixed_yen_per_year": cfg.fixed_yen_per_building_year,
-        "available_from": opens.to_numpy(),
-        "build_yen_per_m2": params.unit_cost_yen_per_m2(cls, "rebuild"),
-    }, geometry=inside.geometry.to_numpy(), crs=ward.crs)
+    opens = (
+        inside["opening_year"].fillna(0).astype(int)
+        if "opening_year" in inside.columns
+        else pd.Series(0, index=inside.index)
+    )
+    out = gpd.GeoDataFrame(
+        {
+            "site_id": "CAND-" + inside["station_id"].astype(str),
+            "name": inside["name"].astype(str) + "駅前 (candidate)",
+            "category": c.category,
+            "kind": "candidate",
+            "floor_area_m2": 0.0,
+            "site_area_m2": c.site_area_m2,
+            "max_far": c.max_far,
+            "owned": c.owned,
+            "sellable": False,
+            "land_value_yen_per_m2": _land_values(ward, inside.geometry, cfg).to_numpy() * c.land_value_factor,
+            "operating_yen_per_m2_year": op_rate,
+            "fixed_yen_per_year": cfg.fixed_yen_per_building_year,
+            "available_from": opens.to_numpy(),
+            "build_yen_per_m2": params.unit_cost_yen_per_m2(cls, "rebuild"),
+        },
+        geometry=inside.geometry.to_numpy(),
+        crs=ward.crs,
+    )
     return out.reset_index(drop=True)
 
 
-def _station_front(ward: Ward, sites: gpd.GeoDataFrame, cfg: PortfolioConfig, start: int) -> tuple[pd.Series, pd.Series]:
+def _station_front(
+    ward: Ward, sites: gpd.GeoDataFrame, cfg: PortfolioConfig, start: int
+) -> tuple[pd.Series, pd.Series]:
     """(near a station open in ``start``, first later year a planned station within the radius opens
     (0: none)) per site: a planned station counts only once open (``Ward.stations_open_in``)."""
+
     def front_in(year: int) -> pd.Series:
         st = ward.stations_open_in(year)
         if st.empty:
@@ -160,9 +208,15 @@ def _station_front(ward: Ward, sites: gpd.GeoDataFrame, cfg: PortfolioConfig, st
 DISTRICT_SLACK = 1.25
 
 
-def _districts(services: pd.DataFrame, sites: pd.DataFrame, zones: pd.DataFrame, demand: pd.DataFrame,
-               pairs: pd.DataFrame, capacity: pd.DataFrame, table: pd.DataFrame | None
-               ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _districts(
+    services: pd.DataFrame,
+    sites: pd.DataFrame,
+    zones: pd.DataFrame,
+    demand: pd.DataFrame,
+    pairs: pd.DataFrame,
+    capacity: pd.DataFrame,
+    table: pd.DataFrame | None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Zone and site districts of every district service that has its own districts.
 
     From ``table`` (service_id, zone_id, district) when given; otherwise imputed by
@@ -172,8 +226,10 @@ def _districts(services: pd.DataFrame, sites: pd.DataFrame, zones: pd.DataFrame,
     from ..districts import impute_districts, site_districts
 
     zd_rows, sd_rows = [], []
-    own = services[(services["rule"] == "district") & (services["district_of"].isin(["", None])
-                                                       | (services["district_of"] == services["service_id"]))]
+    own = services[
+        (services["rule"] == "district")
+        & (services["district_of"].isin(["", None]) | (services["district_of"] == services["service_id"]))
+    ]
     for r in own.itertuples(index=False):
         schools = sorted(sites.loc[sites["category"].isin(r.host_categories) & sites["kind"].eq("existing"), "site_id"])
         given = None if table is None else table[table["service_id"] == r.service_id]
@@ -185,21 +241,37 @@ def _districts(services: pd.DataFrame, sites: pd.DataFrame, zones: pd.DataFrame,
             real = capacity[(capacity["service_id"] == r.service_id) & ~capacity["imputed"]].groupby("site_id").size()
             slack = pd.Series(DISTRICT_SLACK, index=schools).where(~pd.Index(schools).isin(real.index), 1.0)
             zd = impute_districts(load, pairs, schools, max_load=slack * cap.reindex(schools).fillna(0.0))
-            log.info("%s: districts imputed for %d zones and %d schools (nearest schools, at most %.0f%% over their "
-                     "capacity)", r.service_id, len(zd), len(schools), 100 * (DISTRICT_SLACK - 1))
+            log.info(
+                "%s: districts imputed for %d zones and %d schools (nearest schools, at most %.0f%% over their "
+                "capacity)",
+                r.service_id,
+                len(zd),
+                len(schools),
+                100 * (DISTRICT_SLACK - 1),
+            )
         zd_rows.append(zd[["zone_id", "district"]].assign(service_id=r.service_id))
         sd_rows.append(site_districts(zd, sites, zones, schools).assign(service_id=r.service_id))
     cols = ["service_id", "zone_id", "district"]
     zd = pd.concat(zd_rows, ignore_index=True)[cols] if zd_rows else pd.DataFrame(columns=cols)
-    sd = (pd.concat(sd_rows, ignore_index=True)[["service_id", "site_id", "district"]] if sd_rows
-          else pd.DataFrame(columns=["service_id", "site_id", "district"]))
+    sd = (
+        pd.concat(sd_rows, ignore_index=True)[["service_id", "site_id", "district"]]
+        if sd_rows
+        else pd.DataFrame(columns=["service_id", "site_id", "district"])
+    )
     return zd, sd
 
 
-def problem_from_ward(ward: Ward, catalogue: Catalogue, config: PortfolioConfig | dict,
-                      params: RenewalCostParams, start_year: int, horizon_years: int = 30,
-                      name: str = "portfolio", population: pd.DataFrame | None = None,
-                      district_table: pd.DataFrame | None = None) -> PortfolioProblem:
+def problem_from_ward(
+    ward: Ward,
+    catalogue: Catalogue,
+    config: PortfolioConfig | dict,
+    params: RenewalCostParams,
+    start_year: int,
+    horizon_years: int = 30,
+    name: str = "portfolio",
+    population: pd.DataFrame | None = None,
+    district_table: pd.DataFrame | None = None,
+) -> PortfolioProblem:
     """A multi-year portfolio problem for ``ward`` under a planning model's ``portfolio`` section.
 
     Parameters
@@ -230,27 +302,56 @@ def problem_from_ward(ward: Ward, catalogue: Catalogue, config: PortfolioConfig 
 
     services = _services(cfg, catalogue)
     years = list(range(start_year, end))
-    d = zone_demand(ward.zones, catalogue, services=cfg.services, years=years, growth=cfg.growth,
-                    **({"population": population} if population is not None else {}))
-    demand = d.rename(columns={"target_population": "population"})[["zone_id", "service_id", "year", "population",
-                                                                    "demand"]]
+    d = zone_demand(
+        ward.zones,
+        catalogue,
+        services=cfg.services,
+        years=years,
+        growth=cfg.growth,
+        **({"population": population} if population is not None else {}),
+    )
+    demand = d.rename(columns={"target_population": "population"})[
+        ["zone_id", "service_id", "year", "population", "demand"]
+    ]
 
     placements = _placements(ward, cfg, fac)
     reach = [v for v in services["coverage_m"] if math.isfinite(v)]
     max_d = max(reach) if reach else 5000.0
-    pairs = distance_pairs(ward.zones, allsites, max_distance=max_d, method=cfg.distance_method,
-                           detour_factor=cfg.detour_factor, origin_id="zone_id", destination_id="site_id")
+    pairs = distance_pairs(
+        ward.zones,
+        allsites,
+        max_distance=max_d,
+        method=cfg.distance_method,
+        detour_factor=cfg.detour_factor,
+        origin_id="zone_id",
+        destination_id="site_id",
+    )
     pairs = pairs.rename(columns={"origin_id": "zone_id", "destination_id": "site_id"})
-    zones = pd.DataFrame({"zone_id": ward.zones["zone_id"], "name": ward.zones["name"],
-                          "x": ward.zones.geometry.x.round(1), "y": ward.zones.geometry.y.round(1)})
+    zones = pd.DataFrame(
+        {
+            "zone_id": ward.zones["zone_id"],
+            "name": ward.zones["name"],
+            "x": ward.zones.geometry.x.round(1),
+            "y": ward.zones.geometry.y.round(1),
+        }
+    )
     zone_d, site_d = _districts(services, allsites, zones, demand, pairs, placements, district_table)
 
     policy = _policy(cfg, catalogue, sites, cands, start_year, horizon_years)
     placements = _fit_schools(placements, zone_d, demand, policy)
-    return PortfolioProblem.from_frames(sites=_site_table(allsites), services=services, demand=demand,
-                                        placements=placements, pairs=pairs[["zone_id", "site_id", "distance_m"]],
-                                        zones=zones, policy=policy, name=name, events=events,
-                                        zone_districts=zone_d, site_districts=site_d)
+    return PortfolioProblem.from_frames(
+        sites=_site_table(allsites),
+        services=services,
+        demand=demand,
+        placements=placements,
+        pairs=pairs[["zone_id", "site_id", "distance_m"]],
+        zones=zones,
+        policy=policy,
+        name=name,
+        events=events,
+        zone_districts=zone_d,
+        site_districts=site_d,
+    )
 
 
 def _config(config: PortfolioConfig | dict, catalogue: Catalogue) -> PortfolioConfig:
@@ -266,8 +367,9 @@ def _config(config: PortfolioConfig | dict, catalogue: Catalogue) -> PortfolioCo
     bad_over = [s for s in cfg.service_overrides if s not in cfg.services]
     if bad_over:
         raise ModelConfigError(f"portfolio.service_overrides: {bad_over} are not in portfolio.services")
-    bad_hosts = sorted({c for o in cfg.service_overrides.values() for c in (o.host_categories or [])
-                        if c not in catalogue.categories})
+    bad_hosts = sorted(
+        {c for o in cfg.service_overrides.values() for c in (o.host_categories or []) if c not in catalogue.categories}
+    )
     if bad_hosts:
         raise ModelConfigError(f"portfolio.service_overrides: unknown host categories {bad_hosts}")
     return cfg
@@ -280,43 +382,72 @@ def _services(cfg: PortfolioConfig, catalogue: Catalogue) -> pd.DataFrame:
         s = catalogue.services[k]
         o = cfg.service_overrides.get(k, ServiceOverride())
         a = s.assignment
-        services.append({"service_id": k, "name": s.name,
-                         "coverage_m": o.coverage_m or (s.coverage_m if s.coverage_m is not None else np.nan),
-                         "floor_m2_per_unit": s.floor_m2_per_unit,
-                         "max_capacity_per_site": o.max_capacity_per_site or np.nan,
-                         "host_categories": list(o.host_categories if o.host_categories is not None
-                                                 else s.host_categories),
-                         "co_locatable": s.co_locatable, "rule": o.rule or a.rule,
-                         "district_of": a.district_of or "", "anchor_keeps": a.anchor_keeps,
-                         "unit_size": a.unit_size or np.nan, "max_units_per_site": a.max_units_per_site or np.nan,
-                         "operating_yen_per_place_year": _first_given(o.operating_yen_per_place_year,
-                                                                      s.operating_yen_per_place_year)})
+        services.append(
+            {
+                "service_id": k,
+                "name": s.name,
+                "coverage_m": o.coverage_m or (s.coverage_m if s.coverage_m is not None else np.nan),
+                "floor_m2_per_unit": s.floor_m2_per_unit,
+                "max_capacity_per_site": o.max_capacity_per_site or np.nan,
+                "host_categories": list(o.host_categories if o.host_categories is not None else s.host_categories),
+                "co_locatable": s.co_locatable,
+                "rule": o.rule or a.rule,
+                "district_of": a.district_of or "",
+                "anchor_keeps": a.anchor_keeps,
+                "unit_size": a.unit_size or np.nan,
+                "max_units_per_site": a.max_units_per_site or np.nan,
+                "operating_yen_per_place_year": _first_given(
+                    o.operating_yen_per_place_year, s.operating_yen_per_place_year
+                ),
+            }
+        )
     unrated = [r["service_id"] for r in services if not np.isfinite(r["operating_yen_per_place_year"])]
     if unrated:
-        log.info("no operating cost per place for %s: left out of the costs (the same in every plan only if their "
-                 "places do not change)", ", ".join(unrated))
+        log.info(
+            "no operating cost per place for %s: left out of the costs (the same in every plan only if their "
+            "places do not change)",
+            ", ".join(unrated),
+        )
     return pd.DataFrame(services)
 
 
 def _placements(ward: Ward, cfg: PortfolioConfig, fac: pd.DataFrame) -> pd.DataFrame:
     """Today's placements of the section's services, with their floor and whether the capacity is imputed."""
     fs = ward.facility_services[ward.facility_services["service_id"].isin(cfg.services)]
-    fs = fs.merge(fac[["facility_id", "name", "site_id", "floor_area_m2"]].rename(
-        columns={"name": "facility_name", "floor_area_m2": "facility_floor"}), on="facility_id")
-    placements = pd.DataFrame({
-        "facility_id": fs["facility_id"], "facility_name": fs["facility_name"], "site_id": fs["site_id"],
-        "service_id": fs["service_id"], "capacity": fs["capacity"],
-        "floor_area_m2": fs["floor_area_m2"].fillna(fs["facility_floor"])})
-    imputed = ward.facility_services.set_index(["facility_id", "service_id"])["imputed"].astype(str).str.contains(
-        "capacity")
-    placements["imputed"] = [bool(imputed.get((f, k), True)) for f, k in zip(placements["facility_id"],
-                                                                            placements["service_id"])]
+    fs = fs.merge(
+        fac[["facility_id", "name", "site_id", "floor_area_m2"]].rename(
+            columns={"name": "facility_name", "floor_area_m2": "facility_floor"}
+        ),
+        on="facility_id",
+    )
+    placements = pd.DataFrame(
+        {
+            "facility_id": fs["facility_id"],
+            "facility_name": fs["facility_name"],
+            "site_id": fs["site_id"],
+            "service_id": fs["service_id"],
+            "capacity": fs["capacity"],
+            "floor_area_m2": fs["floor_area_m2"].fillna(fs["facility_floor"]),
+        }
+    )
+    imputed = (
+        ward.facility_services.set_index(["facility_id", "service_id"])["imputed"].astype(str).str.contains("capacity")
+    )
+    placements["imputed"] = [
+        bool(imputed.get((f, k), True)) for f, k in zip(placements["facility_id"], placements["service_id"])
+    ]
     placements["imputed_fields"] = np.where(placements["imputed"], placements["facility_id"] + ".capacity", "")
     return placements
 
 
-def _policy(cfg: PortfolioConfig, catalogue: Catalogue, sites: pd.DataFrame, cands: pd.DataFrame, start_year: int,
-            horizon_years: int) -> Policy:
+def _policy(
+    cfg: PortfolioConfig,
+    catalogue: Catalogue,
+    sites: pd.DataFrame,
+    cands: pd.DataFrame,
+    start_year: int,
+    horizon_years: int,
+) -> Policy:
     """The section's policy with the horizon, the renewal defaults, the category locks and the soft services."""
     pol = dict(cfg.policy)
     pol.setdefault("start_year", start_year)
@@ -327,8 +458,7 @@ def _policy(cfg: PortfolioConfig, catalogue: Catalogue, sites: pd.DataFrame, can
         from ..renewal.schedule.params import default_schedule_params
 
         pol["renewal"] = default_schedule_params().model_dump()
-    locks = set(pol.get("lock_open", [])) | set(
-        sites.loc[sites["category"].isin(cfg.lock_open_categories), "site_id"])
+    locks = set(pol.get("lock_open", [])) | set(sites.loc[sites["category"].isin(cfg.lock_open_categories), "site_id"])
     pol["lock_open"] = sorted(locks)
     soft = {k: 0.0 for k in cfg.services if not catalogue.services[k].required}
     pol["min_share"] = {**soft, **pol.get("min_share", {})}
@@ -337,18 +467,37 @@ def _policy(cfg: PortfolioConfig, catalogue: Catalogue, sites: pd.DataFrame, can
     try:
         policy = Policy.model_validate(pol)
     except ValidationError as exc:
-        raise ModelConfigError.from_validation("<portfolio.policy>", exc, "portfolio policy",
-                                               prefix="portfolio.policy") from None
+        raise ModelConfigError.from_validation(
+            "<portfolio.policy>", exc, "portfolio policy", prefix="portfolio.policy"
+        ) from None
     return policy
 
 
 def _site_table(allsites: gpd.GeoDataFrame) -> pd.DataFrame:
     """The sites table of the problem (existing sites and candidates)."""
     allsites["separable"] = allsites["separable"].fillna(True).astype(bool)  # candidates: a plot of their own
-    cols = ["site_id", "name", "kind", "category", "floor_area_m2", "site_area_m2", "max_far", "owned", "separable",
-            "sellable", "land_value_yen_per_m2", "station_front", "station_front_from", "available_from",
-            "operating_yen_per_m2_year",
-            "fixed_yen_per_year", "build_yen_per_m2", "x", "y", "imputed_fields"]
+    cols = [
+        "site_id",
+        "name",
+        "kind",
+        "category",
+        "floor_area_m2",
+        "site_area_m2",
+        "max_far",
+        "owned",
+        "separable",
+        "sellable",
+        "land_value_yen_per_m2",
+        "station_front",
+        "station_front_from",
+        "available_from",
+        "operating_yen_per_m2_year",
+        "fixed_yen_per_year",
+        "build_yen_per_m2",
+        "x",
+        "y",
+        "imputed_fields",
+    ]
     allsites["imputed_fields"] = allsites["imputed_fields"].fillna("")
     return pd.DataFrame(allsites[cols])
 
@@ -362,8 +511,14 @@ def _fit_schools(placements: pd.DataFrame, zone_d: pd.DataFrame, demand: pd.Data
     per = policy.periods()
     d = demand.merge(zone_d, on=["service_id", "zone_id"])
     d["p"] = np.searchsorted(per["start"].to_numpy(), d["year"].to_numpy(), side="right") - 1
-    need = (d.groupby(["service_id", "district", "zone_id", "p"])["demand"].max()  # as the model counts a period
-            .groupby(level=[0, 1, 3]).sum().groupby(level=[0, 1]).max())
+    need = (
+        d.groupby(["service_id", "district", "zone_id", "p"])["demand"]
+        .max()  # as the model counts a period
+        .groupby(level=[0, 1, 3])
+        .sum()
+        .groupby(level=[0, 1])
+        .max()
+    )
     pl = placements.copy()
     raised = []
     for i, r in pl.iterrows():
@@ -374,8 +529,11 @@ def _fit_schools(placements: pd.DataFrame, zone_d: pd.DataFrame, demand: pd.Data
             raised.append(f"{r['facility_id']} {r['capacity']:.0f}->{np.ceil(want - 1e-6):.0f}")
             pl.at[i, "capacity"] = float(np.ceil(want - 1e-6))
     if raised:
-        log.info("%d imputed school capacities raised to the largest pupils of their district: %s", len(raised),
-                 ", ".join(raised[:8]) + (" ..." if len(raised) > 8 else ""))
+        log.info(
+            "%d imputed school capacities raised to the largest pupils of their district: %s",
+            len(raised),
+            ", ".join(raised[:8]) + (" ..." if len(raised) > 8 else ""),
+        )
     return pl.drop(columns="imputed")
 
 
@@ -385,9 +543,16 @@ def problem_from_model(model, ward: Ward | None = None) -> PortfolioProblem:
     if not model.portfolio:
         raise ModelConfigError(f"{model.source_files[-1]}: the planning model has no 'portfolio' section")
     ward = ward if ward is not None else model.read_ward()
-    return problem_from_ward(ward, model.read_catalogue(), model.portfolio, model.renewal_params(),
-                             start_year=model.horizon.start_year, horizon_years=model.horizon.years, name=model.name,
-                             population=model.population(ward))
+    return problem_from_ward(
+        ward,
+        model.read_catalogue(),
+        model.portfolio,
+        model.renewal_params(),
+        start_year=model.horizon.start_year,
+        horizon_years=model.horizon.years,
+        name=model.name,
+        population=model.population(ward),
+    )
 
 
 def nerima_problem(model_path: str | Path | None = None) -> PortfolioProblem:
@@ -410,5 +575,10 @@ DECISION_FIELDS = ("floor_area_m2", "year_built", "site_area_m2", "land_tenure")
 def _imputed_fields(f: pd.DataFrame) -> pd.Series:
     """Per facility, ``"<facility_id>.<field>"`` for each imputed field a decision rests on, joined by ``;``."""
     flags = f["imputed"].fillna("").astype(str) if "imputed" in f.columns else pd.Series("", index=f.index)
-    return pd.Series([";".join(f"{fid}.{x}" for x in sorted(set(v.split(";")) & set(DECISION_FIELDS)))
-                      for fid, v in zip(f["facility_id"], flags)], index=f.index)
+    return pd.Series(
+        [
+            ";".join(f"{fid}.{x}" for x in sorted(set(v.split(";")) & set(DECISION_FIELDS)))
+            for fid, v in zip(f["facility_id"], flags)
+        ],
+        index=f.index,
+    )

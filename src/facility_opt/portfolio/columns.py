@@ -10,8 +10,19 @@ import pandas as pd
 
 from ..errors import DataIssue
 
-__all__ = ["RULES", "SITE_COLUMNS", "SERVICE_COLUMNS", "EVENT_COLUMNS", "DEMAND_COLUMNS", "PLACEMENT_COLUMNS",
-           "PAIR_COLUMNS", "ZONE_COLUMNS", "ZONE_DISTRICT_COLUMNS", "SITE_DISTRICT_COLUMNS", "coerce"]
+__all__ = [
+    "RULES",
+    "SITE_COLUMNS",
+    "SERVICE_COLUMNS",
+    "EVENT_COLUMNS",
+    "DEMAND_COLUMNS",
+    "PLACEMENT_COLUMNS",
+    "PAIR_COLUMNS",
+    "ZONE_COLUMNS",
+    "ZONE_DISTRICT_COLUMNS",
+    "SITE_DISTRICT_COLUMNS",
+    "coerce",
+]
 
 #: assignment rules of services
 RULES = ("allocated", "nearest", "district")
@@ -73,27 +84,43 @@ EVENT_COLUMNS: dict[str, tuple[str, object]] = {
 }
 
 #: columns of the demand, placements, pairs, zones and district tables
-DEMAND_COLUMNS = {"zone_id": ("str", None), "service_id": ("str", None), "year": ("int", 0),
-                   "population": ("float", None), "demand": ("float", 0.0)}
-PLACEMENT_COLUMNS = {"site_id": ("str", None), "service_id": ("str", None), "capacity": ("float", None),
-                      "floor_area_m2": ("float", np.nan), "facility_id": ("str", ""), "facility_name": ("str", ""),
-                      "imputed_fields": ("str", "")}
+DEMAND_COLUMNS = {
+    "zone_id": ("str", None),
+    "service_id": ("str", None),
+    "year": ("int", 0),
+    "population": ("float", None),
+    "demand": ("float", 0.0),
+}
+PLACEMENT_COLUMNS = {
+    "site_id": ("str", None),
+    "service_id": ("str", None),
+    "capacity": ("float", None),
+    "floor_area_m2": ("float", np.nan),
+    "facility_id": ("str", ""),
+    "facility_name": ("str", ""),
+    "imputed_fields": ("str", ""),
+}
 PAIR_COLUMNS = {"zone_id": ("str", None), "site_id": ("str", None), "distance_m": ("float", None)}
 ZONE_COLUMNS = {"zone_id": ("str", None), "name": ("str", ""), "x": ("float", np.nan), "y": ("float", np.nan)}
 ZONE_DISTRICT_COLUMNS = {"service_id": ("str", None), "zone_id": ("str", None), "district": ("str", None)}
 SITE_DISTRICT_COLUMNS = {"service_id": ("str", None), "site_id": ("str", None), "district": ("str", None)}
 
 
-def coerce(df: pd.DataFrame, spec: dict[str, tuple[str, object]], table: str,
-            issues: list[DataIssue]) -> pd.DataFrame:
+def coerce(df: pd.DataFrame, spec: dict[str, tuple[str, object]], table: str, issues: list[DataIssue]) -> pd.DataFrame:
     """Keep the spec's columns with their dtypes, fill defaults, record missing/invalid columns."""
     df = pd.DataFrame(df).reset_index(drop=True)
     out = pd.DataFrame(index=df.index)
     for col, (kind, default) in spec.items():
         if col not in df.columns:
             if default is None:
-                issues.append(DataIssue(table, None, col, f"required column '{col}' is missing "
-                                        f"(columns found: {', '.join(map(str, df.columns))})"))
+                issues.append(
+                    DataIssue(
+                        table,
+                        None,
+                        col,
+                        f"required column '{col}' is missing (columns found: {', '.join(map(str, df.columns))})",
+                    )
+                )
                 continue
             out[col] = [[] for _ in range(len(df))] if kind == "list" else default
             continue

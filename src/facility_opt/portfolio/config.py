@@ -23,7 +23,8 @@ class ServiceOverride(BaseModel):
     max_capacity_per_site: float | None = Field(default=None, gt=0)
     host_categories: list[str] | None = Field(default=None, description="Replaces the catalogue's hosts.")
     operating_yen_per_place_year: float | None = Field(
-        default=None, ge=0, description="Operating cost per place a year (replaces the catalogue's).")
+        default=None, ge=0, description="Operating cost per place a year (replaces the catalogue's)."
+    )
     source: str = "assumption"
 
 
@@ -33,8 +34,10 @@ class CandidateConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     stations: bool = True
     which: Literal["all", "open", "planned"] = Field(
-        default="all", description="Stations that get a candidate: all, those open today, or the planned ones "
-        "(a planned station's candidate is usable from its opening year).")
+        default="all",
+        description="Stations that get a candidate: all, those open today, or the planned ones "
+        "(a planned station's candidate is usable from its opening year).",
+    )
     category: str = "multi_purpose"
     site_area_m2: float = Field(default=2000.0, gt=0)
     max_far: float = Field(default=4.0, gt=0)
@@ -48,7 +51,8 @@ class PortfolioConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     mode: Literal["optimise", "keep_all"] = Field(
-        default="optimise", description="'keep_all' is the baseline scenario: keep every building as it is.")
+        default="optimise", description="'keep_all' is the baseline scenario: keep every building as it is."
+    )
     services: list[str] = Field(description="Catalogue services to plan.")
     service_overrides: dict[str, ServiceOverride] = Field(default_factory=dict)
     target_year: int | None = Field(default=None, description="Demand year (default: last year of the horizon).")
@@ -56,18 +60,25 @@ class PortfolioConfig(BaseModel):
     distance_method: str = "euclidean"
     detour_factor: float = Field(default=DEFAULT_DETOUR_FACTOR, ge=1.0)
     station_front_radius_m: float = Field(default=500.0, gt=0)
-    land_value_yen_per_m2: float = Field(default=500_000.0, ge=0,
-                                         description="Flat land value; with land_value_method, the fallback.")
+    land_value_yen_per_m2: float = Field(
+        default=500_000.0, ge=0, description="Flat land value; with land_value_method, the fallback."
+    )
     land_value_method: Literal["flat", "nearest", "idw"] = Field(
-        default="flat", description="Land value of each site: flat, or from the ward's surveyed land prices "
-        "(facility_opt.land.land_value_at: the nearest survey point, or inverse-distance weighting of 4).")
+        default="flat",
+        description="Land value of each site: flat, or from the ward's surveyed land prices "
+        "(facility_opt.land.land_value_at: the nearest survey point, or inverse-distance weighting of 4).",
+    )
     max_far: float = Field(default=1.5, gt=0, description="Floor-area ratio for existing sites.")
     max_far_by_category: dict[str, float] = Field(default_factory=dict)
     building_operating_yen_per_m2_year: float | None = Field(
-        default=None, ge=0, description="Building-related running cost (utilities, cleaning, maintenance) per m².")
+        default=None, ge=0, description="Building-related running cost (utilities, cleaning, maintenance) per m²."
+    )
     building_share_of_operating_cost: float = Field(
-        default=0.3, ge=0, le=1,
-        description="Used when no per-m² rate is given: part of a facility's operating cost that follows its building.")
+        default=0.3,
+        ge=0,
+        le=1,
+        description="Used when no per-m² rate is given: part of a facility's operating cost that follows its building.",
+    )
     fixed_yen_per_building_year: float = Field(default=0.0, ge=0)
     earliest_change_year: int | None = None
     lock_open_categories: list[str] = Field(default_factory=list)

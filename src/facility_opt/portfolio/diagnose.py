@@ -67,9 +67,11 @@ def unreachable(problem: PortfolioProblem) -> list[str]:
         else:
             b = cand.sort_values(["distance_m", "site_id"], kind="mergesort").iloc[0]
             nearest = f"the nearest eligible site is {_site_label(problem, b['site_id'])} at {b['distance_m']:,.0f} m"
-        out.append(f"{_zone_label(problem, r.zone_id)}: {r.service_id} cannot be covered {_standard(problem, r.service_id)} "
-                   f"({r.population:,.0f} residents): {nearest}; blocking constraint: the coverage standard itself "
-                   "(add a candidate site, widen the standard or use min_share for this service)")
+        out.append(
+            f"{_zone_label(problem, r.zone_id)}: {r.service_id} cannot be covered {_standard(problem, r.service_id)} "
+            f"({r.population:,.0f} residents): {nearest}; blocking constraint: the coverage standard itself "
+            "(add a candidate site, widen the standard or use min_share for this service)"
+        )
     return out
 
 
@@ -123,8 +125,10 @@ def _slack_reasons(problem: PortfolioProblem, sol: Solution) -> list[str]:
                 what, target = lab.split(":", 1)
                 if "@" in target:
                     k, s = target.split("@", 1)
-                    reasons.append(f"policy.{what}: {k} at {_site_label(problem, s)} must change "
-                                   f"(the policy keeps it where it is){zones_at(s)}")
+                    reasons.append(
+                        f"policy.{what}: {k} at {_site_label(problem, s)} must change "
+                        f"(the policy keeps it where it is){zones_at(s)}"
+                    )
                 else:
                     verb = "open" if what == "lock_closed" else "close"
                     reasons.append(f"policy.{what}: {_site_label(problem, target)} must {verb}{zones_at(target)}")
@@ -139,16 +143,23 @@ def _slack_reasons(problem: PortfolioProblem, sol: Solution) -> list[str]:
                     why.append("policy.allow_expansion is false")
                 if s in pol.frozen_sites or k in pol.frozen_services:
                     why.append("frozen")
-                reasons.append(f"capacity: {k} at {_site_label(problem, s)} is short by {amt:,.1f} units {yrs}"
-                               + (f" ({'; '.join(why)})" if why else "") + zones_at(s, k))
+                reasons.append(
+                    f"capacity: {k} at {_site_label(problem, s)} is short by {amt:,.1f} units {yrs}"
+                    + (f" ({'; '.join(why)})" if why else "")
+                    + zones_at(s, k)
+                )
             elif group == "floor":
                 head, yrs = when(lab)
                 lim = float(problem.site_floor_limit()[head])
-                reasons.append(f"floor area: {_site_label(problem, head)} needs {amt:,.0f} m² more {yrs} than it has "
-                               f"or its site allows (limit {lim:,.0f} m² = site area × floor-area ratio){zones_at(head)}")
+                reasons.append(
+                    f"floor area: {_site_label(problem, head)} needs {amt:,.0f} m² more {yrs} than it has "
+                    f"or its site allows (limit {lim:,.0f} m² = site area × floor-area ratio){zones_at(head)}"
+                )
             elif group == "money":
-                reasons.append(f"budget: {lab} needs {amt * 1e6:,.0f} yen more than the annual budget (renewal "
-                               "events that may not wait past their hard limit, and floor for the moves)")
+                reasons.append(
+                    f"budget: {lab} needs {amt * 1e6:,.0f} yen more than the annual budget (renewal "
+                    "events that may not wait past their hard limit, and floor for the moves)"
+                )
             elif group.startswith("min_capacity:"):
                 reasons.append(f"service floor: {lab} lacks {amt:,.0f} places that no site can add")
             elif group == "min_share":
@@ -157,8 +168,10 @@ def _slack_reasons(problem: PortfolioProblem, sol: Solution) -> list[str]:
             elif group == "max_closures":
                 reasons.append(f"policy.max_closures: {amt:.0f} more closure(s) are needed")
             elif group.startswith("floor_reduction"):
-                reasons.append(f"policy.{group.replace('floor_reduction', 'floor_reduction')}: total floor area must "
-                               f"move by {amt:,.0f} m²")
+                reasons.append(
+                    f"policy.{group.replace('floor_reduction', 'floor_reduction')}: total floor area must "
+                    f"move by {amt:,.0f} m²"
+                )
             elif group == "capital":
                 reasons.append(f"policy.capital_budget_yen: {amt * 1e6:,.0f} yen more capital is needed")
             elif group == "incompatible":
@@ -192,8 +205,9 @@ def _uncovered_reasons(problem: PortfolioProblem, sol: Solution) -> list[str]:
         cand = near[(near["zone_id"] == r.zone_id) & (near["service_id"] == r.service_id)]
         cand = cand.sort_values(["distance_m", "site_id"], kind="mergesort").head(3)
         opts = ", ".join(f"{s} at {d:,.0f} m" for s, d in zip(cand["site_id"], cand["distance_m"])) or "none"
-        reasons.append(f"{_zone_label(problem, r.zone_id)}: part of its {r.service_id} demand cannot "
-                       f"be covered {_standard(problem, r.service_id)} even with every policy relaxed "
-                       f"(nearest eligible sites: {opts}); blocking: capacity and site limits of those sites")
+        reasons.append(
+            f"{_zone_label(problem, r.zone_id)}: part of its {r.service_id} demand cannot "
+            f"be covered {_standard(problem, r.service_id)} even with every policy relaxed "
+            f"(nearest eligible sites: {opts}); blocking: capacity and site limits of those sites"
+        )
     return reasons
-

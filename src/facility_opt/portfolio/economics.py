@@ -32,12 +32,31 @@ import pandas as pd
 from ..renewal.schedule.options import event_risk
 from .problem import PortfolioProblem
 
-__all__ = ["PlanState", "site_year_costs", "COST_KINDS", "CASH_KINDS", "INCOME_KINDS", "capital_by_year",
-           "kind_savings", "apportion", "operating_rates"]
+__all__ = [
+    "PlanState",
+    "site_year_costs",
+    "COST_KINDS",
+    "CASH_KINDS",
+    "INCOME_KINDS",
+    "capital_by_year",
+    "kind_savings",
+    "apportion",
+    "operating_rates",
+]
 
 #: cash kinds within the horizon, in the order of the cost tables; cash = sum(costs) - revenue - lease
-CASH_KINDS = ("renewal", "temporary", "running", "fixed", "operating", "transition", "new_build", "land", "revenue",
-              "lease")
+CASH_KINDS = (
+    "renewal",
+    "temporary",
+    "running",
+    "fixed",
+    "operating",
+    "transition",
+    "new_build",
+    "land",
+    "revenue",
+    "lease",
+)
 #: every kind: cash, the capital of events deferred past the horizon (owed later), penalties, reuse value
 COST_KINDS = CASH_KINDS + ("deferred", "penalty", "reuse")
 #: kinds that count against the cost (land sold, leased, reused): their saving is plan − baseline
@@ -86,7 +105,7 @@ class PlanState:
         for r in self.floor.itertuples(index=False):
             t = int(r.year) - pol.start_year
             if t < H:
-                out[pos[r.site_id], max(t, 0):] += r.added_m2
+                out[pos[r.site_id], max(t, 0) :] += r.added_m2
         return np.where(op, out, 0.0)
 
 
@@ -131,8 +150,7 @@ def site_year_costs(problem: PortfolioProblem, state: PlanState) -> pd.DataFrame
     # existing floor converted to a new use: fitted out in the year the service arrives
     if state.conversions is not None:
         for r in state.conversions.itertuples(index=False):
-            _spread(out["new_build"], pos[r.site_id], int(r.year), 1, r.converted_m2 * pol.conversion_yen_per_m2,
-                    first)
+            _spread(out["new_build"], pos[r.site_id], int(r.year), 1, r.converted_m2 * pol.conversion_yen_per_m2, first)
 
     # land: candidates bought when construction starts
     area = np.nan_to_num(sites["site_area_m2"].to_numpy())
@@ -172,9 +190,15 @@ def _event_money(problem: PortfolioProblem, state: PlanState, pos: pd.Series, ou
         for e, (r, s_) in enumerate(zip(ev.itertuples(index=False), st.itertuples(index=False))):
             i = pos[r.site_id]
             if s_.status == "dropped":
-                risk = event_risk(np.array([r.cost_yen]), np.array([r.floor_area_m2]), np.array([r.kind == "rebuild"]),
-                                  np.array([r.due_year]), first, np.array([int(s_.closure_year)]),
-                                  pol.renewal.penalties)[0]
+                risk = event_risk(
+                    np.array([r.cost_yen]),
+                    np.array([r.floor_area_m2]),
+                    np.array([r.kind == "rebuild"]),
+                    np.array([r.due_year]),
+                    first,
+                    np.array([int(s_.closure_year)]),
+                    pol.renewal.penalties,
+                )[0]
                 out["penalty"][i, min(int(s_.closure_year), last) - first] += risk
                 continue
             year = last + 1 if s_.status == "deferred" else int(s_.year)
@@ -194,8 +218,9 @@ def _event_money(problem: PortfolioProblem, state: PlanState, pos: pd.Series, ou
                             out["temporary"][i, year + k - first] += rate
 
 
-def _disposal_money(problem: PortfolioProblem, state: PlanState, op: np.ndarray, pos: pd.Series,
-                    out: dict[str, np.ndarray]) -> None:
+def _disposal_money(
+    problem: PortfolioProblem, state: PlanState, op: np.ndarray, pos: pd.Series, out: dict[str, np.ndarray]
+) -> None:
     """A closed site's land as its disposal says: sold (``revenue``, the closure year), leased (``lease``,
     every year closed) or reused (``reuse``: one-off in the closure year plus yearly while closed).
     A choice that is not an option of the site (:meth:`PortfolioProblem.disposal_table`) brings nothing:
@@ -308,11 +333,18 @@ def capital_by_year(problem: PortfolioProblem, state: PlanState) -> pd.DataFrame
         down = np.zeros((1, pol.horizon_years))  # floor not rebuilt: the rebuild is charged less
         build = problem.sites.set_index("site_id")["build_yen_per_m2"]
         for r in state.floor[state.floor["how"] == "downsize"].itertuples(index=False):
-            _spread(down, 0, int(r.works_start), int(r.works_years), r.added_m2 * float(build[r.site_id]),
-                    pol.start_year)
+            _spread(
+                down, 0, int(r.works_start), int(r.works_years), r.added_m2 * float(build[r.site_id]), pol.start_year
+            )
         charged_renewal += down[0]
-    out = pd.DataFrame({"year": g.index.to_numpy(), "renewal_yen": charged_renewal,
-                        "new_build_yen": g["new_build_yen"].to_numpy(), "land_yen": g["land_yen"].to_numpy()})
+    out = pd.DataFrame(
+        {
+            "year": g.index.to_numpy(),
+            "renewal_yen": charged_renewal,
+            "new_build_yen": g["new_build_yen"].to_numpy(),
+            "land_yen": g["land_yen"].to_numpy(),
+        }
+    )
     out["spend_yen"] = out["renewal_yen"] + out["new_build_yen"] + out["land_yen"]
     caps = pol.budget.caps(pol.years()) if pol.budget is not None else np.full(len(out), np.nan)
     out["cap_yen"] = np.where(np.isfinite(caps), caps, np.nan)  # NaN: no cap that year

@@ -78,8 +78,21 @@ __all__ = ["PortfolioModel", "build_model"]
 log = logging.getLogger(__name__)
 
 
-class PortfolioModel(ModelIndex, ModelVariables, CapacityRows, CoverageRows, EventRows, MoneyRows, PolicyRows,
-                     LandAndOperators, Objective, LeadRows, Solving, SolutionReader, ReformRows):
+class PortfolioModel(
+    ModelIndex,
+    ModelVariables,
+    CapacityRows,
+    CoverageRows,
+    EventRows,
+    MoneyRows,
+    PolicyRows,
+    LandAndOperators,
+    Objective,
+    LeadRows,
+    Solving,
+    SolutionReader,
+    ReformRows,
+):
     """A built multi-year MILP for one problem: ``build_model(problem)`` then :meth:`solve`.
 
     Parameters
@@ -104,8 +117,13 @@ class PortfolioModel(ModelIndex, ModelVariables, CapacityRows, CoverageRows, Eve
         self._set_cost_objective()
         self.access_constraint: pulp.LpConstraint | None = None
         self.build_seconds = time.perf_counter() - t0
-        log.info("built %s: %d variables, %d constraints in %.2f s", self.m.prob.name, self.m.prob.numVariables(),
-                 self.m.n_rows, self.build_seconds)
+        log.info(
+            "built %s: %d variables, %d constraints in %.2f s",
+            self.m.prob.name,
+            self.m.prob.numVariables(),
+            self.m.n_rows,
+            self.build_seconds,
+        )
 
     @property
     def prob(self) -> pulp.LpProblem:

@@ -20,8 +20,14 @@ from .model import PortfolioModel, build_model
 from .plan import Plan
 from .problem import PortfolioProblem
 
-__all__ = ["PortfolioOptions", "PortfolioOptimiser", "optimise_portfolio", "solve_baseline", "baseline_plan",
-           "solution_from_plan"]
+__all__ = [
+    "PortfolioOptions",
+    "PortfolioOptimiser",
+    "optimise_portfolio",
+    "solve_baseline",
+    "baseline_plan",
+    "solution_from_plan",
+]
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +55,11 @@ class PortfolioOptions:
         Used instead of the baseline or LP-and-fix start when given.
     """
 
-    solver: SolverOptions = field(default_factory=lambda: SolverOptions(
-        time_limit=120.0, gap_rel=0.01, highs_options={"mip_heuristic_effort": 0.3}))
+    solver: SolverOptions = field(
+        default_factory=lambda: SolverOptions(
+            time_limit=120.0, gap_rel=0.01, highs_options={"mip_heuristic_effort": 0.3}
+        )
+    )
     warm_start: bool = True
     heuristic_seconds: float = 0.0
     repair_seconds: float = 0.0
@@ -90,8 +99,11 @@ def solution_from_plan(plan: Plan, problem: PortfolioProblem) -> Solution:
     for e, r in enumerate(ev.itertuples(index=False)):
         y = r.year if r.status == "done" else problem.policy.end_year
         option.append(opts.get((e, int(r.variant), int(y)), np.nan) if r.status != "dropped" else np.nan)
-    ev = ev.assign(e=np.arange(len(ev)), option=option,
-                   drop_p=ev["closure_year"].map(lambda y: np.nan if pd.isna(y) else p_of(int(y))))
+    ev = ev.assign(
+        e=np.arange(len(ev)),
+        option=option,
+        drop_p=ev["closure_year"].map(lambda y: np.nan if pd.isna(y) else p_of(int(y))),
+    )
     if len(fl):  # rebuild additions are matched to their rebuild option
         reb = ev[(ev["kind"] == "rebuild") & (ev["status"] == "done")].set_index("site_id")["option"]
         at_reb = fl["how"].isin(["rebuild", "downsize"])
@@ -105,23 +117,38 @@ def solution_from_plan(plan: Plan, problem: PortfolioProblem) -> Solution:
     unc = [(u.zone_id, u.service_id, p_of(u.from_year), u.share) for u in plan.uncovered]
     st = plan.state(problem)
     return Solution(
-        info=SolveInfo(status="feasible", objective=None, bound=None, gap=None, build_seconds=0.0,
-                       solve_seconds=0.0, solver="plan"),
-        open=open_df, placements=placements, floor_added=fl.rename(columns={"added_m2": "added_m2"}), events=ev,
+        info=SolveInfo(
+            status="feasible", objective=None, bound=None, gap=None, build_seconds=0.0, solve_seconds=0.0, solver="plan"
+        ),
+        open=open_df,
+        placements=placements,
+        floor_added=fl.rename(columns={"added_m2": "added_m2"}),
+        events=ev,
         assignments=pd.DataFrame(asg, columns=["zone_id", "service_id", "site_id", "p", "share"]),
         uncovered=pd.DataFrame(unc, columns=["zone_id", "service_id", "p", "share"]),
-        disposals=st.disposals, operators=st.operators,
+        disposals=st.disposals,
+        operators=st.operators,
         mergers=_plan_mergers(plan, problem, p_of),
         conversions=plan.frame("conversions").assign(p=lambda f: f["year"].map(p_of))[
-            ["site_id", "p", "year", "converted_m2"]])
+            ["site_id", "p", "year", "converted_m2"]
+        ],
+    )
 
 
 def _plan_mergers(plan: Plan, problem: PortfolioProblem, p_of) -> pd.DataFrame:
     """The plan's mergers as solution rows (``rule``: the policy rule of the service)."""
     m = plan.frame("mergers")
     rule = {r.service: j for j, r in enumerate(problem.policy.mergers)}
-    return pd.DataFrame({"rule": m["service_id"].map(rule), "service_id": m["service_id"], "close": m["close"],
-                         "into": m["into"], "p": m["year"].map(p_of), "year": m["year"]})
+    return pd.DataFrame(
+        {
+            "rule": m["service_id"].map(rule),
+            "service_id": m["service_id"],
+            "close": m["close"],
+            "into": m["into"],
+            "p": m["year"].map(p_of),
+            "year": m["year"],
+        }
+    )
 
 
 def solve_baseline(problem: PortfolioProblem, options: SolverOptions | None = None) -> Solution:
@@ -215,8 +242,10 @@ class PortfolioOptimiser:
         if violations:
             log.error("%s: the plan fails the independent check:\n  %s", problem.name, "\n  ".join(violations))
             if opts.on_violation == "raise":
-                raise SolverError(f"portfolio {problem.name}: the plan fails the independent check "
-                                  f"({len(violations)} violations): " + "; ".join(violations[:5]))
+                raise SolverError(
+                    f"portfolio {problem.name}: the plan fails the independent check "
+                    f"({len(violations)} violations): " + "; ".join(violations[:5])
+                )
         self.plan_ = plan
         return plan
 
@@ -256,4 +285,3 @@ def optimise_portfolio(problem: PortfolioProblem, options: PortfolioOptions | No
     120000000.0
     """
     return PortfolioOptimiser(options).optimise(problem)
-

@@ -93,10 +93,12 @@ class Plan(BaseModel):
     def __repr__(self) -> str:
         k = self.kpis
         gap = "-" if self.solver.gap is None else f"{100 * self.solver.gap:.2f}%"
-        return (f"Plan({self.name!r}: {self.solver.status}, gap {gap}; buildings {k.buildings_before} -> "
-                f"{k.buildings_after}, floor {k.floor_before_m2:,.0f} -> {k.floor_after_m2:,.0f} m2, "
-                f"{k.horizon_years}-year cost {format_yen(k.cost_before_yen)} -> {format_yen(k.cost_after_yen)} "
-                f"(saves {format_yen(k.saving_yen)}); {'valid' if self.valid else 'INVALID'})")
+        return (
+            f"Plan({self.name!r}: {self.solver.status}, gap {gap}; buildings {k.buildings_before} -> "
+            f"{k.buildings_after}, floor {k.floor_before_m2:,.0f} -> {k.floor_after_m2:,.0f} m2, "
+            f"{k.horizon_years}-year cost {format_yen(k.cost_before_yen)} -> {format_yen(k.cost_after_yen)} "
+            f"(saves {format_yen(k.saving_yen)}); {'valid' if self.valid else 'INVALID'})"
+        )
 
     __str__ = __repr__
 
@@ -110,8 +112,15 @@ class Plan(BaseModel):
     def info(self) -> SolveInfo:
         """How the solve went (:class:`SolveInfo`), objective and bound in yen as ``solver`` states them."""
         r = self.solver
-        return SolveInfo(status=cast(Status, r.status), objective=r.objective_yen, bound=r.bound_yen, gap=r.gap,
-                         build_seconds=r.build_seconds, solve_seconds=r.solve_seconds, solver=r.solver)
+        return SolveInfo(
+            status=cast(Status, r.status),
+            objective=r.objective_yen,
+            bound=r.bound_yen,
+            gap=r.gap,
+            build_seconds=r.build_seconds,
+            solve_seconds=r.solve_seconds,
+            solver=r.solver,
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """The decisions, one row per facility (and new building), keyed and sorted by ``facility_id``."""
@@ -131,11 +140,21 @@ class Plan(BaseModel):
     def changes(self) -> pd.DataFrame:
         """The decisions that change something (everything but keep/rebuild without service changes)."""
         d = self.frame("decisions")
-        return d[(d["decision"].isin(["close", "convert", "host", "new"])) | (d["lost"].map(len) > 0)
-                 | (d["gained"].map(len) > 0)].reset_index(drop=True)
+        return d[
+            (d["decision"].isin(["close", "convert", "host", "new"]))
+            | (d["lost"].map(len) > 0)
+            | (d["gained"].map(len) > 0)
+        ].reset_index(drop=True)
 
-    def explore(self, ward, problem: PortfolioProblem | None = None, *, lang: str | None = None, catalogue=None,
-                tiles: str | None = "OpenStreetMap"):
+    def explore(
+        self,
+        ward,
+        problem: PortfolioProblem | None = None,
+        *,
+        lang: str | None = None,
+        catalogue=None,
+        tiles: str | None = "OpenStreetMap",
+    ):
         """The plan on an interactive folium map for Jupyter (a layer per decision kind and per service,
         town blocks shaded by coverage): :func:`facility_opt.report.webmap.explore_plan`.  Returns the
         ``folium.Map``; needs ``pip install 'facility-opt[map]'``."""
@@ -163,20 +182,36 @@ class Plan(BaseModel):
         floor_rows, ev_rows = (self.baseline_floor, self.baseline_events) if baseline else (self.floor, self.events)
         floor = pd.DataFrame([r.model_dump() for r in floor_rows], columns=list(FloorChange.model_fields))
         ev = pd.DataFrame([r.model_dump() for r in ev_rows], columns=list(EventRow.model_fields))
-        events = pd.DataFrame({"status": ev["status"], "year": ev["year"], "variant": ev["variant"],
-                               "closure_year": ev["closure_year"]})
-        tl = pd.DataFrame([r.model_dump() for r in (self.baseline_timeline if baseline else self.timeline)],
-                          columns=list(TimelineRow.model_fields))
+        events = pd.DataFrame(
+            {"status": ev["status"], "year": ev["year"], "variant": ev["variant"], "closure_year": ev["closure_year"]}
+        )
+        tl = pd.DataFrame(
+            [r.model_dump() for r in (self.baseline_timeline if baseline else self.timeline)],
+            columns=list(TimelineRow.model_fields),
+        )
         places = tl[["service_id", "site_id", "from_year", "to_year", "capacity"]]
         com = tl[tl["operator"] == "commissioned"]
-        operators = (com.groupby(["service_id", "site_id"], as_index=False, sort=True)["from_year"].min()
-                     .rename(columns={"from_year": "year"}))
+        operators = (
+            com.groupby(["service_id", "site_id"], as_index=False, sort=True)["from_year"]
+            .min()
+            .rename(columns={"from_year": "year"})
+        )
         fs = [] if baseline else [r for r in self.freed_sites if r.choice != "none"]
-        disposals = pd.DataFrame([(r.site_id, r.choice, r.need_id) for r in fs], columns=["site_id", "choice", "need_id"])
-        conv = pd.DataFrame([r.model_dump() for r in ([] if baseline else self.conversions)],
-                            columns=list(ConversionRow.model_fields))
-        return PlanState(open=op, floor=floor, events=events, places=places, disposals=disposals, operators=operators,
-                         conversions=conv[["site_id", "year", "converted_m2"]])
+        disposals = pd.DataFrame(
+            [(r.site_id, r.choice, r.need_id) for r in fs], columns=["site_id", "choice", "need_id"]
+        )
+        conv = pd.DataFrame(
+            [r.model_dump() for r in ([] if baseline else self.conversions)], columns=list(ConversionRow.model_fields)
+        )
+        return PlanState(
+            open=op,
+            floor=floor,
+            events=events,
+            places=places,
+            disposals=disposals,
+            operators=operators,
+            conversions=conv[["site_id", "year", "converted_m2"]],
+        )
 
     # ------------------------------------------------------------------ files
     def to_json(self) -> str:
@@ -203,12 +238,14 @@ class Plan(BaseModel):
             d[c] = d[c].map(";".join)
         tables = {
             "decisions.csv": d.sort_values(["facility_id"], kind="mergesort"),
-            "assignments.csv": self.frame("assignments").sort_values(["service_id", "zone_id", "from_year", "site_id"],
-                                                                     kind="mergesort"),
+            "assignments.csv": self.frame("assignments").sort_values(
+                ["service_id", "zone_id", "from_year", "site_id"], kind="mergesort"
+            ),
             "costs.csv": self.frame("sites").sort_values(["site_id"], kind="mergesort"),
             "services.csv": self.frame("services").sort_values(["service_id"], kind="mergesort"),
-            "timeline.csv": self.frame("timeline").sort_values(["site_id", "service_id", "from_year"],
-                                                               kind="mergesort"),
+            "timeline.csv": self.frame("timeline").sort_values(
+                ["site_id", "service_id", "from_year"], kind="mergesort"
+            ),
             "events.csv": self.frame("events").sort_values(["site_id", "due_year", "kind"], kind="mergesort"),
             "floor.csv": self.frame("floor").sort_values(["site_id", "year", "how"], kind="mergesort"),
             "years.csv": self.frame("years").sort_values(["year", "service_id"], kind="mergesort"),
@@ -219,8 +256,12 @@ class Plan(BaseModel):
                 tables[f"{extra}.csv"] = self.frame(extra).sort_values(key, kind="mergesort")
         for name, df in tables.items():
             for c in df.columns:  # optional integers stay integers in CSV
-                if df[c].dtype == object and df[c].map(lambda v: v is None or isinstance(v, int)).all() \
-                        and df[c].notna().any() and c not in ("reason",):
+                if (
+                    df[c].dtype == object
+                    and df[c].map(lambda v: v is None or isinstance(v, int)).all()
+                    and df[c].notna().any()
+                    and c not in ("reason",)
+                ):
                     df[c] = df[c].astype("Int64")
                 elif df[c].dtype == float and c in ("year", "end_year", "closure_year", "open_from", "closes"):
                     df[c] = df[c].astype("Int64")

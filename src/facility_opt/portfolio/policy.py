@@ -52,7 +52,8 @@ class OperatorService(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     commissioned_yen_per_place_year: float = Field(
-        ge=0, description="What the ward pays per place a year once the placement is commissioned.")
+        ge=0, description="What the ward pays per place a year once the placement is commissioned."
+    )
     transition_yen: float = Field(default=0.0, ge=0, description="One-off cost of a switch (per facility).")
     source: str = Field(default="assumption")
 
@@ -88,81 +89,119 @@ class Policy(BaseModel):
     horizon_years: int = Field(default=30, ge=1, le=100)
     start_year: int = Field(default=2019, ge=1900, le=2200)
     earliest_change_year: int | None = Field(
-        default=None, description="First year the portfolio may differ from today's (None: the start year).")
-    period_years: int = Field(default=2, ge=1, le=30,
-                              description="Length of the periods at whose starts the portfolio may change.")
+        default=None, description="First year the portfolio may differ from today's (None: the start year)."
+    )
+    period_years: int = Field(
+        default=2, ge=1, le=30, description="Length of the periods at whose starts the portfolio may change."
+    )
     period_starts: list[int] | None = Field(
-        default=None, description="The years the portfolio may change (instead of every period_years from the "
-        "earliest change year); the first is the earliest change year.")
-    build_years: int = Field(default=2, ge=1, le=10,
-                             description="Years of construction before added floor or a new building is usable.")
+        default=None,
+        description="The years the portfolio may change (instead of every period_years from the "
+        "earliest change year); the first is the earliest change year.",
+    )
+    build_years: int = Field(
+        default=2, ge=1, le=10, description="Years of construction before added floor or a new building is usable."
+    )
     lock_open: list[str] = Field(default_factory=list, description="Sites that must stay open.")
     lock_closed: list[str] = Field(default_factory=list, description="Sites that must close (at the first change).")
     frozen_sites: list[str] = Field(
-        default_factory=list, description="Sites excluded from change: open, same services, nothing added.")
+        default_factory=list, description="Sites excluded from change: open, same services, nothing added."
+    )
     frozen_services: list[str] = Field(
-        default_factory=list, description="Services excluded from change: they stay exactly where they are.")
+        default_factory=list, description="Services excluded from change: they stay exactly where they are."
+    )
     keep_services: list[str] = Field(
         default_factory=list,
-        description="Services that stay at every site that provides them now (they may still grow or open elsewhere).")
+        description="Services that stay at every site that provides them now (they may still grow or open elsewhere).",
+    )
     max_closures: int | None = Field(default=None, ge=0, description="Most existing sites that may close.")
-    min_floor_reduction: float | None = Field(default=None, ge=-1, le=1,
-                                              description="Least share of total floor area to cut by the end.")
-    max_floor_reduction: float | None = Field(default=None, ge=-1, le=1,
-                                              description="Largest share of total floor area to cut by the end.")
+    min_floor_reduction: float | None = Field(
+        default=None, ge=-1, le=1, description="Least share of total floor area to cut by the end."
+    )
+    max_floor_reduction: float | None = Field(
+        default=None, ge=-1, le=1, description="Largest share of total floor area to cut by the end."
+    )
     capital_budget_yen: float | None = Field(
-        default=None, ge=0, description="Cap on total capital spend for change: floor added and land bought.")
+        default=None, ge=0, description="Cap on total capital spend for change: floor added and land bought."
+    )
     budget: Budget | None = Field(
-        default=None, description="Annual cap on renewal plus capital spend (schedule.Budget); None: no cap.")
+        default=None, description="Annual cap on renewal plus capital spend (schedule.Budget); None: no cap."
+    )
     min_level_budget: bool = Field(
-        default=False, description="Find the smallest level annual budget first, then the cheapest plan at it.")
+        default=False, description="Find the smallest level annual budget first, then the cheapest plan at it."
+    )
     renewal: ScheduleParams = Field(
         default_factory=ScheduleParams,
-        description="Renewal timing rules: windows, deferral risk, hard limits, preventive variant, fund, bonds.")
+        description="Renewal timing rules: windows, deferral risk, hard limits, preventive variant, fund, bonds.",
+    )
     extension_premium: float = Field(
-        default=0.0, ge=0, description="Extra share on the unit cost of floor added outside a rebuild (増築).")
+        default=0.0, ge=0, description="Extra share on the unit cost of floor added outside a rebuild (増築)."
+    )
     temporary_yen_per_m2_year: float = Field(
-        default=0.0, ge=0, description="Temporary premises for a building's services during its rebuild (per m²·year).")
+        default=0.0, ge=0, description="Temporary premises for a building's services during its rebuild (per m²·year)."
+    )
     min_capacity: dict[str, float | dict[int, float]] = Field(
         default_factory=dict,
-        description="Service -> least total capacity: one value, or {year: value} carried forward to later years.")
+        description="Service -> least total capacity: one value, or {year: value} carried forward to later years.",
+    )
     incompatible: list[tuple[str, str]] = Field(
-        default_factory=list, description="Service pairs that may not share a site.")
+        default_factory=list, description="Service pairs that may not share a site."
+    )
     candidate_services: dict[str, list[str]] = Field(
-        default_factory=dict, description="Candidate site -> the only services it may host.")
+        default_factory=dict, description="Candidate site -> the only services it may host."
+    )
     min_share: dict[str, float] = Field(
         default_factory=dict,
-        description="Service -> least share of its target population to cover; services not listed are hard.")
-    sharing_saving: float = Field(default=0.1, ge=0, lt=1,
-                                  description="Share of an added service's floor need saved by sharing a building.")
+        description="Service -> least share of its target population to cover; services not listed are hard.",
+    )
+    sharing_saving: float = Field(
+        default=0.1, ge=0, lt=1, description="Share of an added service's floor need saved by sharing a building."
+    )
     allow_expansion: bool = Field(default=True, description="Existing placements may add capacity (and floor).")
     access_weight_yen_per_person_km: float = Field(
-        default=0.0, ge=0,
-        description="Yen per resident per km of distance to the serving site per year (access term).")
-    disposal: Literal["sell", "lease", "reuse", "hold", "none"] | list[Literal["sell", "lease", "reuse", "hold"]] = Field(
-        default="sell", description="What may happen to the land of a freed sellable site: one option (sell, lease, "
-        "reuse, hold; 'none' = hold) or a list the optimiser chooses from per site.")
+        default=0.0, ge=0, description="Yen per resident per km of distance to the serving site per year (access term)."
+    )
+    disposal: Literal["sell", "lease", "reuse", "hold", "none"] | list[Literal["sell", "lease", "reuse", "hold"]] = (
+        Field(
+            default="sell",
+            description="What may happen to the land of a freed sellable site: one option (sell, lease, "
+            "reuse, hold; 'none' = hold) or a list the optimiser chooses from per site.",
+        )
+    )
     reuse_needs: list[ReuseNeed] = Field(default_factory=list, description="Needs a freed site may be reused for.")
     operator_change: OperatorChange | None = Field(
-        default=None, description="Operator change (委託・民営化) as a decision; None: no switch variables at all.")
+        default=None, description="Operator change (委託・民営化) as a decision; None: no switch variables at all."
+    )
     lease_yield: float = Field(default=0.03, ge=0, le=1, description="Yearly lease income as a share of land value.")
-    max_reach_m: float | None = Field(default=None, gt=0,
-                                      description="Reach for services without a coverage standard (None: any pair).")
+    max_reach_m: float | None = Field(
+        default=None, gt=0, description="Reach for services without a coverage standard (None: any pair)."
+    )
     # -- the reform plan's moves (facility_opt.portfolio.reform)
     allow_downsizing: bool = Field(
-        default=False, description="A rebuild may rebuild less floor than today's (減築): at least what the services "
-        "placed there need; each m² less saves the site's build_yen_per_m2 and its running cost.")
+        default=False,
+        description="A rebuild may rebuild less floor than today's (減築): at least what the services "
+        "placed there need; each m² less saves the site's build_yen_per_m2 and its running cost.",
+    )
     conversion_yen_per_m2: float = Field(
-        default=0.0, ge=0, description="Fit-out cost per m² of existing floor a service moves into at a building of "
-        "a category it does not use today (機能転換), paid in the year it arrives.")
+        default=0.0,
+        ge=0,
+        description="Fit-out cost per m² of existing floor a service moves into at a building of "
+        "a category it does not use today (機能転換), paid in the year it arrives.",
+    )
     mergers: list[MergerRule] = Field(
-        default_factory=list, description="School mergers the optimiser may (or must) make, per schooling service.")
+        default_factory=list, description="School mergers the optimiser may (or must) make, per schooling service."
+    )
     hubs: dict[str, HubRule] = Field(
-        default_factory=dict, description="Site -> a hub that must be open with at least some services from a year "
-        "(e.g. a new building at a planned station from its opening year).")
+        default_factory=dict,
+        description="Site -> a hub that must be open with at least some services from a year "
+        "(e.g. a new building at a planned station from its opening year).",
+    )
     nearest_candidates: int | None = Field(
-        default=8, ge=1, description="A 'nearest' service's zone may use only its this many nearest eligible sites "
-        "within the standard (None: all); keeps the closest-assignment rows few.")
+        default=8,
+        ge=1,
+        description="A 'nearest' service's zone may use only its this many nearest eligible sites "
+        "within the standard (None: all); keeps the closest-assignment rows few.",
+    )
 
     @field_validator("min_share")
     @classmethod
@@ -182,8 +221,9 @@ class Policy(BaseModel):
             raise ValueError(f"min_floor_reduction {lo} exceeds max_floor_reduction {hi}")
         ch = self.change_year
         if not self.start_year <= ch < self.end_year:
-            raise ValueError(f"earliest_change_year {ch} must lie within the horizon {self.start_year}.."
-                             f"{self.end_year - 1}")
+            raise ValueError(
+                f"earliest_change_year {ch} must lie within the horizon {self.start_year}..{self.end_year - 1}"
+            )
         if self.min_level_budget and self.budget is not None:
             raise ValueError("give either a budget or min_level_budget, not both")
         if "reuse" in self.disposal_options and not self.reuse_needs:
@@ -194,8 +234,10 @@ class Policy(BaseModel):
         if self.period_starts is not None:
             ps = self.period_starts
             if not ps or ps != sorted(set(ps)) or ps[0] != ch or ps[-1] >= self.end_year:
-                raise ValueError(f"period_starts must be increasing years from the earliest change year {ch} within "
-                                 f"the horizon (got {ps})")
+                raise ValueError(
+                    f"period_starts must be increasing years from the earliest change year {ch} within "
+                    f"the horizon (got {ps})"
+                )
         return self
 
     @property
@@ -242,8 +284,9 @@ class Policy(BaseModel):
         change = self.period_starts if self.period_starts is not None else list(range(ch, end, self.period_years))
         starts = ([first] if ch > first else []) + list(change)
         ends = [s - 1 for s in starts[1:]] + [end - 1]
-        return pd.DataFrame({"p": np.arange(len(starts)), "start": starts, "end": ends,
-                             "fixed": [s < ch for s in starts]})
+        return pd.DataFrame(
+            {"p": np.arange(len(starts)), "start": starts, "end": ends, "fixed": [s < ch for s in starts]}
+        )
 
     def min_capacity_by_year(self, service_id: str) -> np.ndarray:
         """The least total capacity of a service in each year of the horizon (0 where none is set)."""

@@ -103,11 +103,21 @@ class PortfolioProblem(ProblemTables):
 
     # ------------------------------------------------------------------ construction
     @classmethod
-    def from_frames(cls, *, sites: pd.DataFrame, services: pd.DataFrame, demand: pd.DataFrame,
-                    placements: pd.DataFrame, pairs: pd.DataFrame, zones: pd.DataFrame | None = None,
-                    policy: Policy | dict | None = None, name: str = "portfolio",
-                    events: pd.DataFrame | None = None, zone_districts: pd.DataFrame | None = None,
-                    site_districts: pd.DataFrame | None = None) -> PortfolioProblem:
+    def from_frames(
+        cls,
+        *,
+        sites: pd.DataFrame,
+        services: pd.DataFrame,
+        demand: pd.DataFrame,
+        placements: pd.DataFrame,
+        pairs: pd.DataFrame,
+        zones: pd.DataFrame | None = None,
+        policy: Policy | dict | None = None,
+        name: str = "portfolio",
+        events: pd.DataFrame | None = None,
+        zone_districts: pd.DataFrame | None = None,
+        site_districts: pd.DataFrame | None = None,
+    ) -> PortfolioProblem:
         """Validate plain DataFrames into a problem; every problem found is raised together.
 
         Missing optional columns take their defaults (:mod:`~facility_opt.portfolio.columns`: ``SITE_COLUMNS``,
@@ -133,8 +143,18 @@ class PortfolioProblem(ProblemTables):
         """
         issues: list[DataIssue] = []
         pol = policy if isinstance(policy, Policy) else Policy.model_validate(policy or {})
-        t = read_tables(issues, sites=sites, services=services, demand=demand, placements=placements, pairs=pairs,
-                        zones=zones, events=events, zone_districts=zone_districts, site_districts=site_districts)
+        t = read_tables(
+            issues,
+            sites=sites,
+            services=services,
+            demand=demand,
+            placements=placements,
+            pairs=pairs,
+            zones=zones,
+            events=events,
+            zone_districts=zone_districts,
+            site_districts=site_districts,
+        )
         if issues:
             raise DataValidationError(issues)
         check_tables(pol, t, issues)
@@ -150,9 +170,18 @@ class PortfolioProblem(ProblemTables):
         pol = changes.pop("policy", self.policy)
         if isinstance(pol, dict):
             pol = Policy.model_validate({**self.policy.model_dump(), **pol})
-        kw = dict(zones=self.zones, sites=self.sites, services=self.services, demand=self.demand,
-                  placements=self.placements, pairs=self.pairs, name=self.name, events=self.events,
-                  zone_districts=self.zone_districts, site_districts=self.site_districts)
+        kw = dict(
+            zones=self.zones,
+            sites=self.sites,
+            services=self.services,
+            demand=self.demand,
+            placements=self.placements,
+            pairs=self.pairs,
+            name=self.name,
+            events=self.events,
+            zone_districts=self.zone_districts,
+            site_districts=self.site_districts,
+        )
         kw.update(changes)
         return PortfolioProblem.from_frames(policy=pol, **kw)
 
@@ -160,9 +189,11 @@ class PortfolioProblem(ProblemTables):
     def __repr__(self) -> str:
         n_cand = int((self.sites["kind"] == "candidate").sum())
         pol = self.policy
-        return (f"PortfolioProblem({self.name!r}: {len(self.zones)} zones, {len(self.sites)} sites "
-                f"({n_cand} candidates), {len(self.services)} services, {len(self.pairs)} pairs, "
-                f"{len(pol.periods())} periods of {pol.start_year}-{pol.end_year - 1})")
+        return (
+            f"PortfolioProblem({self.name!r}: {len(self.zones)} zones, {len(self.sites)} sites "
+            f"({n_cand} candidates), {len(self.services)} services, {len(self.pairs)} pairs, "
+            f"{len(pol.periods())} periods of {pol.start_year}-{pol.end_year - 1})"
+        )
 
     @property
     def existing(self) -> pd.DataFrame:

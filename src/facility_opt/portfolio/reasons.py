@@ -45,8 +45,9 @@ class _Reader:
         self.placed = {(k, s): set(g["p"]) for (k, s), g in self.pl.groupby(["service_id", "site_id"])}
         self.asg = sol.assignments
         self.floor = st.floor
-        ev = problem.events.reset_index(drop=True).assign(status=st.events["status"].to_numpy(),
-                                                          year=st.events["year"].to_numpy())
+        ev = problem.events.reset_index(drop=True).assign(
+            status=st.events["status"].to_numpy(), year=st.events["year"].to_numpy()
+        )
         self.rebuild = ev[(ev["kind"] == "rebuild") & (ev["status"] == "done")].groupby("site_id").first()
         self.events = ev
         self.mergers = sol.mergers
@@ -70,8 +71,10 @@ class _Reader:
         if len(f) and (f["year"] == f["year"].max()).any():
             last = f[f["year"] == f["year"].max()].iloc[0]
             if last["how"] == "rebuild":
-                return (f"after its rebuild {int(last['works_start'])}-{int(last['works_start'] + last['works_years'] - 1)}"
-                        f" added {f['added_m2'].sum():,.0f} m²")
+                return (
+                    f"after its rebuild {int(last['works_start'])}-{int(last['works_start'] + last['works_years'] - 1)}"
+                    f" added {f['added_m2'].sum():,.0f} m²"
+                )
             if last["how"] == "new":
                 return f"new building, {f['added_m2'].sum():,.0f} m² built {int(last['works_start'])}-{y - 1}"
             return f"extension of {f['added_m2'].sum():,.0f} m² built {int(last['works_start'])}-{y - 1}"
@@ -93,8 +96,10 @@ class _Reader:
             return []
         g = b.assign(w=b["population"] * b["share"]).groupby("site_id").agg(w=("w", "sum"), d=("distance_m", "max"))
         g = g.sort_values("w", ascending=False, kind="mergesort")
-        return [(t, float(r.w), float(r.d) if pd.notna(r.d) else float("nan"), int(self.starts[nxt]))
-                for t, r in g.iterrows()]
+        return [
+            (t, float(r.w), float(r.d) if pd.notna(r.d) else float("nan"), int(self.starts[nxt]))
+            for t, r in g.iterrows()
+        ]
 
     def move_text(self, k: str, s: str) -> str:
         rec = [r for r in self.receivers(k, s) if r[0] != s]
@@ -126,26 +131,39 @@ class _Reader:
                 y, due, start = int(r.year), int(r.due_year), self.p.policy.start_year
                 lag = y - max(due, start)
                 if due < start:  # overdue when the plan starts: say so, whatever the plan's own delay
-                    when = (f"overdue since {due}, done in the first year" if lag == 0
-                            else f"overdue since {due}, {lag} more year(s)")
+                    when = (
+                        f"overdue since {due}, done in the first year"
+                        if lag == 0
+                        else f"overdue since {due}, {lag} more year(s)"
+                    )
                 else:
-                    when = ("in its due year" if lag == 0 else f"{lag} year(s) after it fell due" if lag > 0
-                            else f"{-lag} year(s) early")
+                    when = (
+                        "in its due year"
+                        if lag == 0
+                        else f"{lag} year(s) after it fell due"
+                        if lag > 0
+                        else f"{-lag} year(s) early"
+                    )
                 parts.append(f"{r.kind} {y}-{y + int(r.spread_years) - 1} (due {int(r.due_year)}, {when})")
             elif r.status == "deferred":
                 parts.append(f"{r.kind} due {int(r.due_year)} deferred beyond {self.p.policy.end_year - 1}")
         down = self.floor[(self.floor["site_id"] == s) & (self.floor["how"] == "downsize")]
         for r in down.itertuples(index=False):  # 減築: the rebuild leaves out floor the services do not need
             f0 = float(self.sites.at[s, "floor_area_m2"])
-            parts.append(f"rebuilt {-r.added_m2:,.0f} m² smaller ({f0:,.0f} → {f0 + r.added_m2:,.0f} m², "
-                         f"{-r.added_m2 / f0:.0%} less floor, from {int(r.year)})")
+            parts.append(
+                f"rebuilt {-r.added_m2:,.0f} m² smaller ({f0:,.0f} → {f0 + r.added_m2:,.0f} m², "
+                f"{-r.added_m2 / f0:.0%} less floor, from {int(r.year)})"
+            )
         return "; ".join(parts)
 
     def merger_text(self, s: str) -> str:
         """'merged into …' for a school closed by a merger (empty otherwise)."""
         m = self.mergers[self.mergers["close"] == s]
-        return "; ".join(f"merged into {self.label(r.into)} from {int(r.year)}: its district and its clubs' "
-                         "children go there (学校統合)" for r in m.itertuples(index=False))
+        return "; ".join(
+            f"merged into {self.label(r.into)} from {int(r.year)}: its district and its clubs' "
+            "children go there (学校統合)"
+            for r in m.itertuples(index=False)
+        )
 
 
 def attribute_savings(site_saving: int, facilities: list[str], main: str, floor: dict[str, float]) -> dict[str, int]:
@@ -184,8 +202,14 @@ class _Facilities:
     pos: dict[str, int]  # site -> its row in problem.sites
 
 
-def _facilities(problem: PortfolioProblem, R: _Reader, st: PlanState, costs_after: pd.DataFrame,
-                costs_before: pd.DataFrame, site_saving: dict[str, int] | None) -> _Facilities:
+def _facilities(
+    problem: PortfolioProblem,
+    R: _Reader,
+    st: PlanState,
+    costs_after: pd.DataFrame,
+    costs_before: pd.DataFrame,
+    site_saving: dict[str, int] | None,
+) -> _Facilities:
     sites, cur = problem.sites, problem.placements
     P = len(R.per)
     fac_services = cur.groupby("facility_id")["service_id"].apply(lambda s: sorted(set(s))).to_dict()
@@ -207,17 +231,42 @@ def _facilities(problem: PortfolioProblem, R: _Reader, st: PlanState, costs_afte
     for s, fs in by_site.items():
         fac_saving.update(attribute_savings(int(site_saving.get(s, 0)), fs, main_of[s], fac_floor))
     land_value = costs_after.groupby("site_id")[["revenue_yen", "lease_yen", "reuse_yen"]].sum().sum(axis=1)
-    disposal = ({r.site_id: (r.choice, r.need_id) for r in st.disposals.itertuples(index=False)}
-                if st.disposals is not None else {})
-    switch = ({(r.service_id, r.site_id): int(r.year) for r in st.operators.itertuples(index=False)}
-              if st.operators is not None else {})
-    return _Facilities(fac_services, fac_site, fac_name, by_site, main_of, end_services, cur_services, site_saving,
-                       fac_saving, land_value, disposal, switch, {s: i for i, s in enumerate(sites["site_id"])})
+    disposal = (
+        {r.site_id: (r.choice, r.need_id) for r in st.disposals.itertuples(index=False)}
+        if st.disposals is not None
+        else {}
+    )
+    switch = (
+        {(r.service_id, r.site_id): int(r.year) for r in st.operators.itertuples(index=False)}
+        if st.operators is not None
+        else {}
+    )
+    return _Facilities(
+        fac_services,
+        fac_site,
+        fac_name,
+        by_site,
+        main_of,
+        end_services,
+        cur_services,
+        site_saving,
+        fac_saving,
+        land_value,
+        disposal,
+        switch,
+        {s: i for i, s in enumerate(sites["site_id"])},
+    )
 
 
-def decisions(problem: PortfolioProblem, sol: Solution, baseline: Solution, st: PlanState,
-              costs_after: pd.DataFrame, costs_before: pd.DataFrame,
-              site_saving: dict[str, int] | None = None) -> list:
+def decisions(
+    problem: PortfolioProblem,
+    sol: Solution,
+    baseline: Solution,
+    st: PlanState,
+    costs_after: pd.DataFrame,
+    costs_before: pd.DataFrame,
+    site_saving: dict[str, int] | None = None,
+) -> list:
     """One :class:`Decision` per facility (and per new building), with its year, reason and saving.
 
     ``site_saving``: each site's saving in whole yen (the plan's, which add up to its headline);
@@ -252,25 +301,49 @@ def _facility_decision(problem: PortfolioProblem, R: _Reader, F: _Facilities, st
     floor_before = float(row["floor_area_m2"]) if is_main else 0.0
     floor_after = (float(row["floor_area_m2"]) + added) if (is_main and is_open_end) else 0.0
     kind, year, reason = _what_happens(problem, R, F, f, row, closes, before, after, gained, lost, added)
-    ch = (F.disposal.get(s, ("hold", "") if bool(row["sellable"]) else ("none", ""))
-          if (closes is not None and is_main) else None)
+    ch = (
+        F.disposal.get(s, ("hold", "") if bool(row["sellable"]) else ("none", ""))
+        if (closes is not None and is_main)
+        else None
+    )
     op_year = min((F.switch[(k, s)] for k in before if (k, s) in F.switch), default=None)
     if op_year is not None:
         reason += "; " + _operator_text(problem, [k for k in before if (k, s) in F.switch], op_year)
-    return Decision(facility_id=f, name=F.name[f], site_id=s, site_name=str(row["name"] or s),
-                    decision=kind, services_before=list(before), services_after=list(after),
-                    gained=gained, lost=lost, year=year, floor_before_m2=round(floor_before, 1),
-                    floor_after_m2=round(floor_after, 1), reason=reason,
-                    imputed_inputs=_imputed_inputs(row, cur[cur["facility_id"] == f]),
-                    saving_yen=F.saving[f],
-                    disposal="" if ch is None else (f"reuse:{ch[1]}" if ch[0] == "reuse" else ch[0]),
-                    disposal_value_yen=round(float(F.land_value.get(s, 0.0))) if ch is not None else 0.0,
-                    operator_change_year=op_year)
+    return Decision(
+        facility_id=f,
+        name=F.name[f],
+        site_id=s,
+        site_name=str(row["name"] or s),
+        decision=kind,
+        services_before=list(before),
+        services_after=list(after),
+        gained=gained,
+        lost=lost,
+        year=year,
+        floor_before_m2=round(floor_before, 1),
+        floor_after_m2=round(floor_after, 1),
+        reason=reason,
+        imputed_inputs=_imputed_inputs(row, cur[cur["facility_id"] == f]),
+        saving_yen=F.saving[f],
+        disposal="" if ch is None else (f"reuse:{ch[1]}" if ch[0] == "reuse" else ch[0]),
+        disposal_value_yen=round(float(F.land_value.get(s, 0.0))) if ch is not None else 0.0,
+        operator_change_year=op_year,
+    )
 
 
-def _what_happens(problem: PortfolioProblem, R: _Reader, F: _Facilities, f: str, row: pd.Series, closes: int | None,
-                  before: list[str], after: list[str], gained: list[str], lost: list[str],
-                  added: float) -> tuple[str, int | None, str]:
+def _what_happens(
+    problem: PortfolioProblem,
+    R: _Reader,
+    F: _Facilities,
+    f: str,
+    row: pd.Series,
+    closes: int | None,
+    before: list[str],
+    after: list[str],
+    gained: list[str],
+    lost: list[str],
+    added: float,
+) -> tuple[str, int | None, str]:
     """(decision, year, reason) of facility ``f`` at site ``row``."""
     pol = problem.policy
     s = F.site[f]
@@ -280,12 +353,17 @@ def _what_happens(problem: PortfolioProblem, R: _Reader, F: _Facilities, f: str,
         kind, year = "close", closes
         moves = "; ".join(R.move_text(k, s) for k in before) or "no service"
         land = _land_text(row, F.disposal.get(s), float(F.land_value.get(s, 0.0))) if F.main_of[s] == f else ""
-        share = (f" (its floor's share of the site's {_fmt_yen(float(F.site_saving.get(s, 0)))})"
-                 if len(F.by_site[s]) > 1 else "")
+        share = (
+            f" (its floor's share of the site's {_fmt_yen(float(F.site_saving.get(s, 0)))})"
+            if len(F.by_site[s]) > 1
+            else ""
+        )
         merged = R.merger_text(s) if is_main else ""
         moves = f"{merged}; {moves}" if merged else moves
-        reason = (f"closes in {closes}: {moves}{land}; saves {_fmt_yen(float(F.saving[f]))} over "
-                  f"{pol.horizon_years} years{share}" + (f"; before closing: {renew}" if renew else ""))
+        reason = (
+            f"closes in {closes}: {moves}{land}; saves {_fmt_yen(float(F.saving[f]))} over "
+            f"{pol.horizon_years} years{share}" + (f"; before closing: {renew}" if renew else "")
+        )
     elif not is_main:
         if lost:
             kind = "close"
@@ -299,19 +377,24 @@ def _what_happens(problem: PortfolioProblem, R: _Reader, F: _Facilities, f: str,
     elif gained and before and not [k for k in before if k in after]:
         kind = "convert"
         year = min(R.arrival(k, s) for k in gained)
-        reason = (f"converted from {', '.join(before)} to {', '.join(gained)} from {year} "
-                  f"({R.how_hosted(gained[0], s)}); " + "; ".join(R.move_text(k, s) for k in lost))
+        reason = (
+            f"converted from {', '.join(before)} to {', '.join(gained)} from {year} "
+            f"({R.how_hosted(gained[0], s)}); " + "; ".join(R.move_text(k, s) for k in lost)
+        )
     elif gained:
         kind = "host"
         year = min(R.arrival(k, s) for k in gained)
         hosted = "; ".join(f"{k} from {R.arrival(k, s)} ({R.how_hosted(k, s)})" for k in gained)
-        reason = (f"hosts {hosted}" + (f"; no longer hosts {', '.join(lost)}" if lost else "")
-                  + (f"; {renew}" if renew else ""))
+        reason = (
+            f"hosts {hosted}"
+            + (f"; no longer hosts {', '.join(lost)}" if lost else "")
+            + (f"; {renew}" if renew else "")
+        )
     else:
         reb = s in R.rebuild.index
         kind = "rebuild" if reb else "keep"
         year = int(R.rebuild.at[s, "year"]) if reb else None
-        reason = ("kept" + (f"; {renew}" if renew else " as is (no renewal due within the horizon)"))
+        reason = "kept" + (f"; {renew}" if renew else " as is (no renewal due within the horizon)")
         if added > 0.5:
             reason += f"; {added:,.0f} m² added for more capacity"
         if lost:
@@ -319,8 +402,9 @@ def _what_happens(problem: PortfolioProblem, R: _Reader, F: _Facilities, f: str,
     return kind, year, reason
 
 
-def _new_buildings(problem: PortfolioProblem, R: _Reader, F: _Facilities, st: PlanState,
-                   costs_after: pd.DataFrame) -> list:
+def _new_buildings(
+    problem: PortfolioProblem, R: _Reader, F: _Facilities, st: PlanState, costs_after: pd.DataFrame
+) -> list:
     """Every candidate built (also one closed again before the end, so that the savings add up)."""
     pol, sites = problem.policy, problem.sites
     P = len(R.per)
@@ -334,21 +418,42 @@ def _new_buildings(problem: PortfolioProblem, R: _Reader, F: _Facilities, st: Pl
         added = float(st.floor.loc[st.floor["site_id"] == s, "added_m2"].sum())
         front = " near a station" if problem.station_front_in(opened).get(s, False) else ""
         cost = float(costs_after.loc[costs_after["site_id"] == s, "total_yen"].sum())
-        reason = (f"new building{front} open from {opened} (built {opened - pol.build_years}-{opened - 1}): "
-                  f"{', '.join(after) or 'no service'}, {added:,.0f} m²; serves {nz} zone(s); costs {_fmt_yen(cost)} "
-                  f"over {pol.horizon_years} years")
-        out.append(Decision(facility_id=s, name=str(row["name"] or s), site_id=s, site_name=str(row["name"] or s),
-                            decision="new", services_before=[], services_after=after, gained=after, lost=[],
-                            year=opened, floor_before_m2=0.0, floor_after_m2=round(added * bool(st.open[i, -1]), 1),
-                            reason=reason, saving_yen=int(F.site_saving.get(s, 0))))
+        reason = (
+            f"new building{front} open from {opened} (built {opened - pol.build_years}-{opened - 1}): "
+            f"{', '.join(after) or 'no service'}, {added:,.0f} m²; serves {nz} zone(s); costs {_fmt_yen(cost)} "
+            f"over {pol.horizon_years} years"
+        )
+        out.append(
+            Decision(
+                facility_id=s,
+                name=str(row["name"] or s),
+                site_id=s,
+                site_name=str(row["name"] or s),
+                decision="new",
+                services_before=[],
+                services_after=after,
+                gained=after,
+                lost=[],
+                year=opened,
+                floor_before_m2=0.0,
+                floor_after_m2=round(added * bool(st.open[i, -1]), 1),
+                reason=reason,
+                saving_yen=int(F.site_saving.get(s, 0)),
+            )
+        )
     return out
 
 
 def _land_text(site: pd.Series, choice: tuple[str, str] | None, value: float) -> str:
     """What a closed site's land becomes, in words."""
     if not bool(site["sellable"]):
-        why = ("not owned" if not bool(site["owned"]) else "not a separable building" if not bool(site["separable"])
-               else "site area unknown")
+        why = (
+            "not owned"
+            if not bool(site["owned"])
+            else "not a separable building"
+            if not bool(site["separable"])
+            else "site area unknown"
+        )
         return f"; frees no land ({why})"
     c, need = choice or ("hold", "")
     if c == "sell":
@@ -364,8 +469,11 @@ def _operator_text(problem: PortfolioProblem, services: list[str], year: int) ->
     """An operator change in words: the rates the model file gives."""
     oc = problem.policy.operator_change
     ward = problem.services.set_index("service_id")["operating_yen_per_place_year"]
-    parts = [f"{k} {_fmt_yen(float(ward[k]))} → {_fmt_yen(oc.services[k].commissioned_yen_per_place_year)} per place "
-             f"a year (one-off {_fmt_yen(oc.services[k].transition_yen)})" for k in services]
+    parts = [
+        f"{k} {_fmt_yen(float(ward[k]))} → {_fmt_yen(oc.services[k].commissioned_yen_per_place_year)} per place "
+        f"a year (one-off {_fmt_yen(oc.services[k].transition_yen)})"
+        for k in services
+    ]
     return f"passes to a commissioned operator (委託・民営化) from {year}: " + ", ".join(parts)
 
 

@@ -14,12 +14,19 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-
 #: floor left out of a rebuild up to the floor rows' tolerance (formulation.constants.FLOOR_TOL_M2) is not reported
 DOWNSIZE_NOISE_M2 = 0.1 + 1e-6
 
-__all__ = ["MergerPair", "MergerRule", "HubRule", "candidate_mergers", "district_pupils", "merger_windows",
-           "conversion_placements", "DOWNSIZE_NOISE_M2"]
+__all__ = [
+    "MergerPair",
+    "MergerRule",
+    "HubRule",
+    "candidate_mergers",
+    "district_pupils",
+    "merger_windows",
+    "conversion_placements",
+    "DOWNSIZE_NOISE_M2",
+]
 
 
 class MergerPair(BaseModel):
@@ -50,8 +57,9 @@ class MergerRule(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     service: str = Field(description="The schooling service, e.g. primary_education.")
     pairs: list[MergerPair] = Field(default_factory=list)
-    max_distance_m: float | None = Field(default=None, gt=0,
-                                         description="Also any two schools of the service this close (straight line).")
+    max_distance_m: float | None = Field(
+        default=None, gt=0, description="Also any two schools of the service this close (straight line)."
+    )
     class_size: int = Field(default=35, ge=1, description="Pupils per class.")
     min_classes: int = Field(default=12, ge=1)
     max_classes: int = Field(default=18, ge=1)

@@ -14,9 +14,25 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..solver import SolveInfo
 from .formulation.constants import SCALE
 
-__all__ = ["Decision", "Period", "Assignment", "Uncovered", "TimelineRow", "FloorChange", "MergerRow", "ConversionRow",
-           "EventRow", "FreedSite", "YearRow", "Capacity", "SitePlan", "ServiceKpi", "Kpis", "SolverReport",
-           "PLAN_TABLES"]
+__all__ = [
+    "Decision",
+    "Period",
+    "Assignment",
+    "Uncovered",
+    "TimelineRow",
+    "FloorChange",
+    "MergerRow",
+    "ConversionRow",
+    "EventRow",
+    "FreedSite",
+    "YearRow",
+    "Capacity",
+    "SitePlan",
+    "ServiceKpi",
+    "Kpis",
+    "SolverReport",
+    "PLAN_TABLES",
+]
 
 DecisionKind = Literal["keep", "close", "rebuild", "convert", "host", "new"]
 
@@ -332,17 +348,31 @@ class SolverReport(_Row):
 
     @classmethod
     def from_info(cls, info: SolveInfo) -> SolverReport:
-        return cls(status=info.status,
-                   objective_yen=None if info.objective is None else round(info.objective * SCALE),
-                   bound_yen=None if info.bound is None else round(info.bound * SCALE),
-                   gap=None if info.gap is None else round(info.gap, 6), solver=info.solver,
-                   build_seconds=info.build_seconds, solve_seconds=info.solve_seconds)
+        return cls(
+            status=info.status,
+            objective_yen=None if info.objective is None else round(info.objective * SCALE),
+            bound_yen=None if info.bound is None else round(info.bound * SCALE),
+            gap=None if info.gap is None else round(info.gap, 6),
+            solver=info.solver,
+            build_seconds=info.build_seconds,
+            solve_seconds=info.solve_seconds,
+        )
 
 
 #: the tables of a plan (``Plan.frame(name)``) and their row models
 PLAN_TABLES: dict[str, type[_Row]] = {
-    "decisions": Decision, "sites": SitePlan, "capacities": Capacity, "assignments": Assignment,
-    "uncovered": Uncovered, "services": ServiceKpi, "timeline": TimelineRow, "events": EventRow,
-    "floor": FloorChange, "years": YearRow, "periods": Period, "freed_sites": FreedSite, "mergers": MergerRow,
+    "decisions": Decision,
+    "sites": SitePlan,
+    "capacities": Capacity,
+    "assignments": Assignment,
+    "uncovered": Uncovered,
+    "services": ServiceKpi,
+    "timeline": TimelineRow,
+    "events": EventRow,
+    "floor": FloorChange,
+    "years": YearRow,
+    "periods": Period,
+    "freed_sites": FreedSite,
+    "mergers": MergerRow,
     "conversions": ConversionRow,
 }

@@ -27,8 +27,9 @@ class ProblemTables:
         service only to sites that belong to a district.
         """
         pol = self.policy
-        cur = (self.placements.groupby(["service_id", "site_id"], sort=True, as_index=False)
-               .agg(capacity=("capacity", "sum"), floor_area_m2=("floor_area_m2", "sum")))
+        cur = self.placements.groupby(["service_id", "site_id"], sort=True, as_index=False).agg(
+            capacity=("capacity", "sum"), floor_area_m2=("floor_area_m2", "sum")
+        )
         cur["current"] = True
         hosts = self.services[["service_id", "host_categories"]].explode("host_categories").dropna()
         hosts = hosts.rename(columns={"host_categories": "category"})
@@ -71,8 +72,8 @@ class ProblemTables:
         parts.append(t[t["distance_m"].to_numpy() <= limit + 1e-9])
         for k in rule.index[rule == "district"]:
             zd, sd = self.district_tables(k)
-            zz = zk[zk["service_id"] == k].assign(district=lambda f: f["zone_id"].map(zd))
-            ss = el[el["service_id"] == k].assign(district=lambda f: f["site_id"].map(sd))
+            zz = zk[zk["service_id"] == k].assign(district=lambda f: f["zone_id"].map(zd))  # noqa: B023 (called at once)
+            ss = el[el["service_id"] == k].assign(district=lambda f: f["site_id"].map(sd))  # noqa: B023 (called at once)
             t = zz.merge(ss, on=["service_id", "district"]).merge(self.pairs, on=["zone_id", "site_id"], how="left")
             parts.append(t.drop(columns="district"))
         out = pd.concat(parts, ignore_index=True)
@@ -98,8 +99,7 @@ class ProblemTables:
         per = self.policy.periods()
         pidx = np.searchsorted(per["start"].to_numpy(), self.demand["year"].to_numpy(), side="right") - 1
         d = self.demand.assign(p=pidx)
-        return (d.groupby(["zone_id", "service_id", "p"], sort=True, as_index=False)[["population", "demand"]]
-                .max())
+        return d.groupby(["zone_id", "service_id", "p"], sort=True, as_index=False)[["population", "demand"]].max()
 
     def disposal_table(self) -> pd.DataFrame:
         """What each freed site's land may become: one row per (existing sellable site, allowed option).
@@ -117,17 +117,38 @@ class ProblemTables:
         opts = pol.disposal_options
         rows = []
         if "sell" in opts:
-            rows.append(pd.DataFrame({"site_id": ids, "choice": "sell", "need_id": "", "value_yen": value,
-                                      "value_yen_per_year": 0.0})[value > 0])
+            rows.append(
+                pd.DataFrame(
+                    {"site_id": ids, "choice": "sell", "need_id": "", "value_yen": value, "value_yen_per_year": 0.0}
+                )[value > 0]
+            )
         if "lease" in opts:
-            rows.append(pd.DataFrame({"site_id": ids, "choice": "lease", "need_id": "", "value_yen": 0.0,
-                                      "value_yen_per_year": pol.lease_yield * value})[value > 0])
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "site_id": ids,
+                        "choice": "lease",
+                        "need_id": "",
+                        "value_yen": 0.0,
+                        "value_yen_per_year": pol.lease_yield * value,
+                    }
+                )[value > 0]
+            )
         if "reuse" in opts:
             limit = (s["site_area_m2"] * s["max_far"].fillna(np.inf)).to_numpy()
             for n in pol.reuse_needs:
                 fits = (s["site_area_m2"].to_numpy() >= n.min_site_area_m2) & (limit >= n.floor_m2)
-                rows.append(pd.DataFrame({"site_id": ids[fits], "choice": "reuse", "need_id": n.id,
-                                          "value_yen": n.value_yen, "value_yen_per_year": n.value_yen_per_year}))
+                rows.append(
+                    pd.DataFrame(
+                        {
+                            "site_id": ids[fits],
+                            "choice": "reuse",
+                            "need_id": n.id,
+                            "value_yen": n.value_yen,
+                            "value_yen_per_year": n.value_yen_per_year,
+                        }
+                    )
+                )
         if not rows:
             return pd.DataFrame(columns=cols)
         out = pd.concat(rows, ignore_index=True)[cols]
@@ -138,8 +159,7 @@ class ProblemTables:
     def operator_candidates(self) -> pd.DataFrame:
         """Current placements that may switch operator (``policy.operator_change``): service_id, site_id,
         ward_yen_per_place_year, commissioned_yen_per_place_year, transition_yen (empty without it)."""
-        cols = ["service_id", "site_id", "ward_yen_per_place_year", "commissioned_yen_per_place_year",
-                "transition_yen"]
+        cols = ["service_id", "site_id", "ward_yen_per_place_year", "commissioned_yen_per_place_year", "transition_yen"]
         oc = self.policy.operator_change
         if oc is None:
             return pd.DataFrame(columns=cols)
@@ -149,8 +169,9 @@ class ProblemTables:
             cat = self.sites.set_index("site_id")["category"]
             cur = cur[cur["site_id"].map(cat).isin(oc.categories)]
         rate = self.services.set_index("service_id")["operating_yen_per_place_year"]
-        cur = cur.assign(ward_yen_per_place_year=cur["service_id"].map(rate).to_numpy(dtype=float),
-                         commissioned_yen_per_place_year=[oc.services[k].commissioned_yen_per_place_year
-                                                          for k in cur["service_id"]],
-                         transition_yen=[oc.services[k].transition_yen for k in cur["service_id"]])
+        cur = cur.assign(
+            ward_yen_per_place_year=cur["service_id"].map(rate).to_numpy(dtype=float),
+            commissioned_yen_per_place_year=[oc.services[k].commissioned_yen_per_place_year for k in cur["service_id"]],
+            transition_yen=[oc.services[k].transition_yen for k in cur["service_id"]],
+        )
         return cur.sort_values(["service_id", "site_id"], kind="mergesort").reset_index(drop=True)[cols]

@@ -32,10 +32,19 @@ __all__ = ["read_tables", "check_tables", "canonical"]
 log = logging.getLogger(__name__)
 
 
-def read_tables(issues: list[DataIssue], *, sites: pd.DataFrame, services: pd.DataFrame, demand: pd.DataFrame,
-                placements: pd.DataFrame, pairs: pd.DataFrame, zones: pd.DataFrame | None,
-                events: pd.DataFrame | None, zone_districts: pd.DataFrame | None,
-                site_districts: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
+def read_tables(
+    issues: list[DataIssue],
+    *,
+    sites: pd.DataFrame,
+    services: pd.DataFrame,
+    demand: pd.DataFrame,
+    placements: pd.DataFrame,
+    pairs: pd.DataFrame,
+    zones: pd.DataFrame | None,
+    events: pd.DataFrame | None,
+    zone_districts: pd.DataFrame | None,
+    site_districts: pd.DataFrame | None,
+) -> dict[str, pd.DataFrame]:
     """The tables read into their columns (:mod:`.columns`), keyed as the problem's fields; issues recorded."""
     s = coerce(sites, SITE_COLUMNS, "sites", issues)
     v = coerce(services, SERVICE_COLUMNS, "services", issues)
@@ -45,21 +54,43 @@ def read_tables(issues: list[DataIssue], *, sites: pd.DataFrame, services: pd.Da
     if zones is None:
         zones = pd.DataFrame({"zone_id": sorted(set(d.get("zone_id", [])) | set(pr.get("zone_id", [])))})
     z = coerce(zones, ZONE_COLUMNS, "zones", issues)
-    ev = coerce(events if events is not None else pd.DataFrame(columns=list(EVENT_COLUMNS)), EVENT_COLUMNS,
-                "events", issues)
-    zd = coerce(zone_districts if zone_districts is not None else pd.DataFrame(columns=list(ZONE_DISTRICT_COLUMNS)),
-                ZONE_DISTRICT_COLUMNS, "zone_districts", issues)
-    sd = coerce(site_districts if site_districts is not None else pd.DataFrame(columns=list(SITE_DISTRICT_COLUMNS)),
-                SITE_DISTRICT_COLUMNS, "site_districts", issues)
-    return dict(zones=z, sites=s, services=v, demand=d, placements=pl, pairs=pr, events=ev, zone_districts=zd,
-                site_districts=sd)
+    ev = coerce(
+        events if events is not None else pd.DataFrame(columns=list(EVENT_COLUMNS)), EVENT_COLUMNS, "events", issues
+    )
+    zd = coerce(
+        zone_districts if zone_districts is not None else pd.DataFrame(columns=list(ZONE_DISTRICT_COLUMNS)),
+        ZONE_DISTRICT_COLUMNS,
+        "zone_districts",
+        issues,
+    )
+    sd = coerce(
+        site_districts if site_districts is not None else pd.DataFrame(columns=list(SITE_DISTRICT_COLUMNS)),
+        SITE_DISTRICT_COLUMNS,
+        "site_districts",
+        issues,
+    )
+    return dict(
+        zones=z, sites=s, services=v, demand=d, placements=pl, pairs=pr, events=ev, zone_districts=zd, site_districts=sd
+    )
 
 
 def check_tables(pol: Policy, t: dict[str, pd.DataFrame], issues: list[DataIssue]) -> None:
     """Record every unknown id, duplicate and out-of-range value of the read tables ``t`` (and make
     ``sellable`` and ``district_of`` consistent in place)."""
-    s, v, d, pl, pr, z, ev, zd, sd = (t[k] for k in ("sites", "services", "demand", "placements", "pairs", "zones",
-                                                    "events", "zone_districts", "site_districts"))
+    s, v, d, pl, pr, z, ev, zd, sd = (
+        t[k]
+        for k in (
+            "sites",
+            "services",
+            "demand",
+            "placements",
+            "pairs",
+            "zones",
+            "events",
+            "zone_districts",
+            "site_districts",
+        )
+    )
     _check_unique(s["site_id"], "sites", "site_id", issues)
     _check_unique(v["service_id"], "services", "service_id", issues)
     _check_unique(z["zone_id"], "zones", "zone_id", issues)
@@ -67,8 +98,13 @@ def check_tables(pol: Policy, t: dict[str, pd.DataFrame], issues: list[DataIssue
     for i, k in enumerate(s["kind"], start=1):
         if k not in ("existing", "candidate"):
             issues.append(DataIssue("sites", i, "kind", f"kind must be 'existing' or 'candidate' (got {k!r})"))
-    for col in ("floor_area_m2", "land_value_yen_per_m2", "operating_yen_per_m2_year", "fixed_yen_per_year",
-                "build_yen_per_m2"):
+    for col in (
+        "floor_area_m2",
+        "land_value_yen_per_m2",
+        "operating_yen_per_m2_year",
+        "fixed_yen_per_year",
+        "build_yen_per_m2",
+    ):
         for i in np.flatnonzero(~(s[col].to_numpy() >= 0)):
             issues.append(DataIssue("sites", int(i) + 1, col, f"must be >= 0 (got {s[col].iloc[i]})"))
     # no land income from a site that is not owned and separable (rooms, a unit in a block, leased land)
@@ -89,8 +125,11 @@ def check_tables(pol: Policy, t: dict[str, pd.DataFrame], issues: list[DataIssue
     dist_svcs = set(v.loc[v["rule"] == "district", "service_id"])
     for i, (k, src) in enumerate(zip(v["service_id"], v["district_of"]), start=1):
         if k in dist_svcs and src not in set(zd["service_id"]):
-            issues.append(DataIssue("services", i, "district_of", f"district service {k!r} needs districts of "
-                                    f"{src!r} in zone_districts"))
+            issues.append(
+                DataIssue(
+                    "services", i, "district_of", f"district service {k!r} needs districts of {src!r} in zone_districts"
+                )
+            )
     _check_ids(zd["service_id"], svc_ids, "zone_districts", "service_id", "service", issues)
     _check_ids(zd["zone_id"], zone_ids, "zone_districts", "zone_id", "zone", issues)
     _check_ids(sd["service_id"], svc_ids, "site_districts", "service_id", "service", issues)
@@ -102,8 +141,14 @@ def check_tables(pol: Policy, t: dict[str, pd.DataFrame], issues: list[DataIssue
             issues.append(DataIssue("demand", int(i) + 1, col, f"must be >= 0 (got {d[col].iloc[i]})"))
     dated = d["year"] != 0
     for i in np.flatnonzero((dated & ((d["year"] < pol.start_year) | (d["year"] >= pol.end_year))).to_numpy()):
-        issues.append(DataIssue("demand", int(i) + 1, "year", f"must lie within {pol.start_year}.."
-                                f"{pol.end_year - 1} (got {d['year'].iloc[i]})"))
+        issues.append(
+            DataIssue(
+                "demand",
+                int(i) + 1,
+                "year",
+                f"must lie within {pol.start_year}..{pol.end_year - 1} (got {d['year'].iloc[i]})",
+            )
+        )
     if dated.any() and not dated.all():
         issues.append(DataIssue("demand", None, "year", "give a year on every row or on none"))
     _check_ids(pl["site_id"], site_ids, "placements", "site_id", "site", issues)
@@ -112,12 +157,24 @@ def check_tables(pol: Policy, t: dict[str, pd.DataFrame], issues: list[DataIssue
         issues.append(DataIssue("placements", int(i) + 1, "capacity", "must be >= 0"))
     cand = set(s.loc[s["kind"] == "candidate", "site_id"])
     for i in np.flatnonzero(((s["kind"] == "candidate") & ~s["owned"] & s["site_area_m2"].isna()).to_numpy()):
-        issues.append(DataIssue("sites", int(i) + 1, "site_area_m2", "a candidate site that is not owned needs "
-                                "its site area (its land is bought)"))
+        issues.append(
+            DataIssue(
+                "sites",
+                int(i) + 1,
+                "site_area_m2",
+                "a candidate site that is not owned needs its site area (its land is bought)",
+            )
+        )
     for i, sid in enumerate(pl["site_id"], start=1):
         if sid in cand:
-            issues.append(DataIssue("placements", i, "site_id", f"candidate site {sid!r} cannot hold a current "
-                                    "placement; make it an existing site"))
+            issues.append(
+                DataIssue(
+                    "placements",
+                    i,
+                    "site_id",
+                    f"candidate site {sid!r} cannot hold a current placement; make it an existing site",
+                )
+            )
     _check_ids(ev["site_id"], site_ids - cand, "events", "site_id", "existing site", issues)
     for i in np.flatnonzero(~(ev["cost_yen"].to_numpy() >= 0)):
         issues.append(DataIssue("events", int(i) + 1, "cost_yen", "must be >= 0"))
@@ -132,16 +189,34 @@ def check_tables(pol: Policy, t: dict[str, pd.DataFrame], issues: list[DataIssue
         rate = v.set_index("service_id")["operating_yen_per_place_year"]
         for k in pol.operator_change.services:
             if k in rate.index and not np.isfinite(rate[k]):
-                issues.append(DataIssue("policy", None, "operator_change.services",
-                                        f"service {k!r} has no operating_yen_per_place_year (the ward-run cost "
-                                        "an operator change is weighed against)"))
+                issues.append(
+                    DataIssue(
+                        "policy",
+                        None,
+                        "operator_change.services",
+                        f"service {k!r} has no operating_yen_per_place_year (the ward-run cost "
+                        "an operator change is weighed against)",
+                    )
+                )
     _check_reform_policy(pol, v, pl, s, issues)
 
 
 def canonical(pol: Policy, t: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """The checked tables in canonical order with their derived fields (demand per year, placements' floor)."""
-    s, v, d, pl, pr, z, ev, zd, sd = (t[k] for k in ("sites", "services", "demand", "placements", "pairs", "zones",
-                                                    "events", "zone_districts", "site_districts"))
+    s, v, d, pl, pr, z, ev, zd, sd = (
+        t[k]
+        for k in (
+            "sites",
+            "services",
+            "demand",
+            "placements",
+            "pairs",
+            "zones",
+            "events",
+            "zone_districts",
+            "site_districts",
+        )
+    )
     dated = d["year"] != 0
     # canonical order and derived fields
     s = s.sort_values("site_id", kind="mergesort").reset_index(drop=True)
@@ -160,16 +235,22 @@ def canonical(pol: Policy, t: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame
     pl = _fill_floor(pl, s)
     pr = pr.groupby(["zone_id", "site_id"], sort=True, as_index=False)["distance_m"].min()
     ev = ev.sort_values(["site_id", "due_year", "kind"], kind="mergesort").reset_index(drop=True)
-    zd = zd.sort_values(["service_id", "zone_id"], kind="mergesort").drop_duplicates(
-        ["service_id", "zone_id"]).reset_index(drop=True)
-    sd = sd.sort_values(["service_id", "site_id"], kind="mergesort").drop_duplicates(
-        ["service_id", "site_id"]).reset_index(drop=True)
-    return dict(zones=z, sites=s, services=v, demand=d, placements=pl, pairs=pr, events=ev, zone_districts=zd,
-                site_districts=sd)
+    zd = (
+        zd.sort_values(["service_id", "zone_id"], kind="mergesort")
+        .drop_duplicates(["service_id", "zone_id"])
+        .reset_index(drop=True)
+    )
+    sd = (
+        sd.sort_values(["service_id", "site_id"], kind="mergesort")
+        .drop_duplicates(["service_id", "site_id"])
+        .reset_index(drop=True)
+    )
+    return dict(
+        zones=z, sites=s, services=v, demand=d, placements=pl, pairs=pr, events=ev, zone_districts=zd, site_districts=sd
+    )
 
 
-def _check_ids(values: pd.Series, known: set[str], table: str, field: str, what: str,
-               issues: list[DataIssue]) -> None:
+def _check_ids(values: pd.Series, known: set[str], table: str, field: str, what: str, issues: list[DataIssue]) -> None:
     for i, v in enumerate(values, start=1):
         if v not in known:
             shown = ", ".join(sorted(known)[:12]) + (" ..." if len(known) > 12 else "")
@@ -182,8 +263,9 @@ def _check_unique(values: pd.Series, table: str, field: str, issues: list[DataIs
         issues.append(DataIssue(table, int(i) + 1, field, f"duplicate id {v!r}"))
 
 
-def _check_policy(pol: Policy, sites: set[str], services: set[str], candidates: set[str],
-                  issues: list[DataIssue]) -> None:
+def _check_policy(
+    pol: Policy, sites: set[str], services: set[str], candidates: set[str], issues: list[DataIssue]
+) -> None:
     def unknown(ids, known, field, what):
         for v in ids:
             if v not in known:
@@ -207,34 +289,53 @@ def _check_policy(pol: Policy, sites: set[str], services: set[str], candidates: 
         unknown(oc.exclude_sites, sites, "operator_change.exclude_sites", "site")
     for j, rule in enumerate(pol.mergers):
         unknown([rule.service], services, f"mergers[{j}].service", "service")
-        unknown([s for pr in rule.pairs for s in (pr.close, pr.into)], sites - candidates, f"mergers[{j}].pairs",
-                "existing site")
+        unknown(
+            [s for pr in rule.pairs for s in (pr.close, pr.into)],
+            sites - candidates,
+            f"mergers[{j}].pairs",
+            "existing site",
+        )
     unknown(pol.hubs, sites, "hubs", "site")
     clash = sorted(set(pol.frozen_sites) & set(pol.lock_closed))
     if clash:
         issues.append(DataIssue("policy", None, "frozen_sites", f"frozen sites also locked closed: {clash}"))
 
 
-def _check_reform_policy(pol: Policy, services: pd.DataFrame, placements: pd.DataFrame, sites: pd.DataFrame,
-                         issues: list[DataIssue]) -> None:
+def _check_reform_policy(
+    pol: Policy, services: pd.DataFrame, placements: pd.DataFrame, sites: pd.DataFrame, issues: list[DataIssue]
+) -> None:
     """Mergers name a ``district`` service and schools that provide it today; hubs open within the horizon,
     not before their site is available."""
     rule = dict(zip(services["service_id"], services["rule"]))
     for j, m in enumerate(pol.mergers):
         if m.service in rule and rule[m.service] != "district":
-            issues.append(DataIssue("policy", None, f"mergers[{j}].service",
-                                    f"{m.service!r} is a {rule[m.service]!r} service; mergers need a 'district' one"))
+            issues.append(
+                DataIssue(
+                    "policy",
+                    None,
+                    f"mergers[{j}].service",
+                    f"{m.service!r} is a {rule[m.service]!r} service; mergers need a 'district' one",
+                )
+            )
         now = set(placements.loc[placements["service_id"] == m.service, "site_id"])
         for pr in m.pairs:
             for s in (pr.close, pr.into):
                 if s in set(sites["site_id"]) and s not in now:
-                    issues.append(DataIssue("policy", None, f"mergers[{j}].pairs",
-                                            f"{s!r} does not provide {m.service!r} today"))
+                    issues.append(
+                        DataIssue("policy", None, f"mergers[{j}].pairs", f"{s!r} does not provide {m.service!r} today")
+                    )
     avail = dict(zip(sites["site_id"], sites["available_from"]))
     for s, h in pol.hubs.items():
         if h.from_year is not None and (h.from_year < avail.get(s, 0) or h.from_year >= pol.end_year):
-            issues.append(DataIssue("policy", None, "hubs", f"hub {s!r} from {h.from_year}: the site is available "
-                                    f"from {avail.get(s, 0)} and the horizon ends {pol.end_year - 1}"))
+            issues.append(
+                DataIssue(
+                    "policy",
+                    None,
+                    "hubs",
+                    f"hub {s!r} from {h.from_year}: the site is available "
+                    f"from {avail.get(s, 0)} and the horizon ends {pol.end_year - 1}",
+                )
+            )
 
 
 def _fill_floor(pl: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFrame:

@@ -17,8 +17,9 @@ from .problem import PortfolioProblem
 __all__ = ["cost_by_year", "plot_cost_by_year", "COST_BY_YEAR_COLUMNS"]
 
 #: columns of :func:`cost_by_year`
-COST_BY_YEAR_COLUMNS = (["year", "before_yen", "after_yen"]
-                        + [f"{k}_{w}_yen" for k in COST_KINDS for w in ("before", "after")])
+COST_BY_YEAR_COLUMNS = ["year", "before_yen", "after_yen"] + [
+    f"{k}_{w}_yen" for k in COST_KINDS for w in ("before", "after")
+]
 
 
 def _round_keeping_sum(x: np.ndarray) -> np.ndarray:
@@ -52,11 +53,15 @@ def cost_by_year(plan: Plan, problem: PortfolioProblem) -> pd.DataFrame:
     rows = {s.site_id: s for s in plan.sites}
     missing = sorted(set(sites) ^ set(rows))
     if missing:
-        raise ValueError(f"plan {plan.name!r} does not match problem {problem.name!r}: sites {missing[:10]} "
-                         "are in one but not the other")
+        raise ValueError(
+            f"plan {plan.name!r} does not match problem {problem.name!r}: sites {missing[:10]} "
+            "are in one but not the other"
+        )
     if plan.start_year != problem.policy.start_year or plan.horizon_years != problem.policy.horizon_years:
-        raise ValueError(f"plan {plan.name!r} covers {plan.start_year}+{plan.horizon_years}y, problem "
-                         f"{problem.name!r} {problem.policy.start_year}+{problem.policy.horizon_years}y")
+        raise ValueError(
+            f"plan {plan.name!r} covers {plan.start_year}+{plan.horizon_years}y, problem "
+            f"{problem.name!r} {problem.policy.start_year}+{problem.policy.horizon_years}y"
+        )
     years = problem.policy.years()
     out = pd.DataFrame({"year": years})
     kinds = {}
@@ -79,8 +84,8 @@ def plot_cost_by_year(years: pd.DataFrame, ax=None, title: str | None = None, la
     """
     from matplotlib.figure import Figure
 
-    from ..units import OKU_LABEL, OKU_YEN
     from ..i18n import tr
+    from ..units import OKU_LABEL, OKU_YEN
 
     if ax is None:  # a bare Figure: no pyplot state
         ax = Figure(figsize=(10, 4.2)).subplots()

@@ -34,10 +34,10 @@ def _schedule(values: dict[str, float], max_age: int) -> np.ndarray:
     seen = np.zeros(max_age + 1, dtype=bool)
     for key, v in values.items():
         lo, hi = _age_range(key, max_age)
-        if seen[lo:hi + 1].any():
+        if seen[lo : hi + 1].any():
             raise ValueError(f"age key {key!r} overlaps another group")
-        seen[lo:hi + 1] = True
-        out[lo:hi + 1] = float(v) / (hi - lo + 1)
+        seen[lo : hi + 1] = True
+        out[lo : hi + 1] = float(v) / (hi - lo + 1)
     return out
 
 

@@ -17,6 +17,7 @@ from .params import _CALIBRATED, PopulationParams
 
 log = logging.getLogger(__name__)
 
+
 # ---------------------------------------------------------------------------------------------
 # Calibration
 def _year_time(year: int, params: PopulationParams) -> float:
@@ -49,7 +50,7 @@ def _model_values(ward: np.ndarray, params: PopulationParams) -> list[float]:
     out = []
     for t in params.calibration.targets:
         lo, hi = _age_range(t.ages, params.max_age) if t.ages else (0, params.max_age)
-        series = {y: float(p[:, lo:hi + 1].sum()) for y, p in pops.items()}
+        series = {y: float(p[:, lo : hi + 1].sum()) for y, p in pops.items()}
         if t.kind == "total":
             out.append(_interp(series, t.date, params) * (reg if t.basis == "register" else 1.0))
         elif t.kind == "births":
@@ -79,17 +80,28 @@ def calibration_report(zones: pd.DataFrame, params: PopulationParams) -> pd.Data
         ``basis: register`` total is on the register basis (see ``calibration.basis``).
     """
     vals = _model_values(_ward_pop(zones, params), params)
-    rows = [{"target": t.label(), "kind": t.kind, "weight": t.weight, "published": t.value, "model": m,
-             "error": m - t.value, "rel_error": (m - t.value) / t.value, "source": t.source}
-            for t, m in zip(params.calibration.targets, vals)]
+    rows = [
+        {
+            "target": t.label(),
+            "kind": t.kind,
+            "weight": t.weight,
+            "published": t.value,
+            "model": m,
+            "error": m - t.value,
+            "rel_error": (m - t.value) / t.value,
+            "source": t.source,
+        }
+        for t, m in zip(params.calibration.targets, vals)
+    ]
     out = pd.DataFrame(rows, columns=["target", "kind", "weight", "published", "model", "error", "rel_error", "source"])
     out[["model", "error"]] = out[["model", "error"]].round(4)
     out["rel_error"] = out["rel_error"].round(6)
     return out
 
 
-def calibrate(zones: pd.DataFrame, params: PopulationParams,
-              adjust: Sequence[str] | None = None) -> tuple[PopulationParams, pd.DataFrame]:
+def calibrate(
+    zones: pd.DataFrame, params: PopulationParams, adjust: Sequence[str] | None = None
+) -> tuple[PopulationParams, pd.DataFrame]:
     """Fit the migration level (and the fertility level) to the params' calibration targets.
 
     Weighted least squares on the relative errors of the targets with ``weight > 0``
@@ -141,6 +153,9 @@ def calibrate(zones: pd.DataFrame, params: PopulationParams,
     for n in names:
         log.info("calibration: %s = %.6g", n, best.calibrated_values()[n])
     if worst > params.calibration.tolerance:
-        log.warning("calibration: a weighted target is %.2f %% off (tolerance %.2f %%)", 100 * worst,
-                    100 * params.calibration.tolerance)
+        log.warning(
+            "calibration: a weighted target is %.2f %% off (tolerance %.2f %%)",
+            100 * worst,
+            100 * params.calibration.tolerance,
+        )
     return best, report

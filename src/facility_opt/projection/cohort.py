@@ -31,8 +31,9 @@ def _band_slices(max_age: int) -> list[tuple[str, int, int]]:
 def _zone_bands(zones: pd.DataFrame) -> tuple[list[str], np.ndarray, int]:
     """Zone ids, the (zones × groups) band matrix and the number of zones whose bands are imputed."""
     cols = [f"pop_{g}" for g in AGE_GROUPS]
-    issues = [DataIssue("zones", None, c, "required column is missing") for c in ("zone_id", *cols)
-              if c not in zones.columns]
+    issues = [
+        DataIssue("zones", None, c, "required column is missing") for c in ("zone_id", *cols) if c not in zones.columns
+    ]
     if issues:
         raise DataValidationError(issues)
     ids = zones["zone_id"].astype(str)
@@ -41,7 +42,9 @@ def _zone_bands(zones: pd.DataFrame) -> tuple[list[str], np.ndarray, int]:
     for i, j in zip(*np.nonzero(bad)):
         issues.append(DataIssue("zones", int(i) + 1, cols[j], f"zone {ids.iloc[i]}: population missing or negative"))
     if ids.duplicated().any():
-        issues.append(DataIssue("zones", None, "zone_id", f"duplicate zone ids {sorted(set(ids[ids.duplicated()]))[:10]}"))
+        issues.append(
+            DataIssue("zones", None, "zone_id", f"duplicate zone ids {sorted(set(ids[ids.duplicated()]))[:10]}")
+        )
     if issues:
         raise DataValidationError(issues)
     n_imputed = 0
@@ -55,22 +58,23 @@ def _split(bands: np.ndarray, params: PopulationParams) -> np.ndarray:
     w = params.band_weights()
     out = np.zeros((bands.shape[0], params.max_age + 1))
     for j, (_, lo, hi) in enumerate(_band_slices(params.max_age)):
-        seg = w[lo:hi + 1]
+        seg = w[lo : hi + 1]
         seg = seg / seg.sum() if seg.sum() > 0 else np.full(hi - lo + 1, 1.0 / (hi - lo + 1))
-        out[:, lo:hi + 1] = bands[:, [j]] * seg[None, :]
+        out[:, lo : hi + 1] = bands[:, [j]] * seg[None, :]
     return out
 
 
 def _to_bands(pop: np.ndarray, max_age: int) -> np.ndarray:
-    return np.stack([pop[:, lo:hi + 1].sum(axis=1) for _, lo, hi in _band_slices(max_age)], axis=1)
+    return np.stack([pop[:, lo : hi + 1].sum(axis=1) for _, lo, hi in _band_slices(max_age)], axis=1)
 
 
 def _factors(ids: list[str], params: PopulationParams) -> np.ndarray:
     zf = params.migration.zone_factors
     unknown = sorted(set(zf) - set(ids))
     if unknown:
-        raise DataValidationError([DataIssue("population parameters", None, "migration.zone_factors",
-                                             f"unknown zones {unknown[:10]}")])
+        raise DataValidationError(
+            [DataIssue("population parameters", None, "migration.zone_factors", f"unknown zones {unknown[:10]}")]
+        )
     return np.array([zf.get(z, 1.0) for z in ids])
 
 
@@ -88,14 +92,18 @@ def _step(pop: np.ndarray, params: PopulationParams, year: int, factors: np.ndar
     share = pop.sum(axis=1) / total if total > 0 else np.full(len(pop), 1.0 / len(pop))
     new += (share * factors)[:, None] * params.migrants()[None, :]
     if (new < 0).any():
-        log.warning("projection %d: net out-migration exceeds the population at some ages; %.1f persons "
-                    "clipped to 0", year, float(-new[new < 0].sum()))
+        log.warning(
+            "projection %d: net out-migration exceeds the population at some ages; %.1f persons clipped to 0",
+            year,
+            float(-new[new < 0].sum()),
+        )
         new = np.maximum(new, 0.0)
     return new, births
 
 
-def _run(pop0: np.ndarray, params: PopulationParams, last_year: int,
-         factors: np.ndarray) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray]]:
+def _run(
+    pop0: np.ndarray, params: PopulationParams, last_year: int, factors: np.ndarray
+) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray]]:
     """Single-year populations {year: zones × ages} from the base year to ``last_year``, and births
     {year: per zone} of the step ending in that year."""
     pops = {params.base_year: pop0}
@@ -150,9 +158,17 @@ def project_population(zones: pd.DataFrame, params: PopulationParams, years: Ite
     if not years:
         raise ValueError("no years requested")
     if years[0] < params.base_year:
-        raise DataValidationError([DataIssue("population parameters", None, "base_year",
-                                             f"years {[y for y in years if y < params.base_year]} precede the "
-                                             f"projection's base year {params.base_year}")])
+        raise DataValidationError(
+            [
+                DataIssue(
+                    "population parameters",
+                    None,
+                    "base_year",
+                    f"years {[y for y in years if y < params.base_year]} precede the "
+                    f"projection's base year {params.base_year}",
+                )
+            ]
+        )
     ids, bands, n_imputed = _zone_bands(zones)
     if n_imputed:
         log.info("projection: the base age structure of %d of %d zones is imputed, not real data", n_imputed, len(ids))
@@ -160,8 +176,16 @@ def project_population(zones: pd.DataFrame, params: PopulationParams, years: Ite
     frames = []
     for y in years:
         b = bands if y == params.base_year else np.round(_to_bands(pops[y], params.max_age), DECIMALS)
-        frames.append(pd.DataFrame({"zone_id": np.repeat(ids, len(AGE_GROUPS)), "year": y,
-                                    "age_group": np.tile(AGE_GROUPS, len(ids)), "population": b.reshape(-1)}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "zone_id": np.repeat(ids, len(AGE_GROUPS)),
+                    "year": y,
+                    "age_group": np.tile(AGE_GROUPS, len(ids)),
+                    "population": b.reshape(-1),
+                }
+            )
+        )
     out = _sorted(pd.concat(frames, ignore_index=True))
     out.attrs.update({"age_structure_imputed": n_imputed, "base_year": params.base_year, "params": params.name})
     return out

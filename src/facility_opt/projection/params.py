@@ -60,8 +60,9 @@ class Survival(_Model):
 class Fertility(_Model):
     """Births: total fertility rate × level, spread over mothers' ages by ``shape``."""
 
-    tfr: float | dict[int, float] = Field(description="Total fertility rate, or {year: TFR} (linear between "
-                                                      "years, flat outside them).")
+    tfr: float | dict[int, float] = Field(
+        description="Total fertility rate, or {year: TFR} (linear between years, flat outside them)."
+    )
     tfr_source: str = ""
     shape: AgeSchedule = Field(min_length=1, description="Relative fertility by mother's age group.")
     shape_source: str = ""
@@ -91,16 +92,23 @@ class Migration(_Model):
     shape_source: str = ""
     level: float = Field(description="Net migrants per year into the ward (negative: net out-migration).")
     level_source: str = ""
-    child_factor: float = Field(default=1.0, ge=-5, le=5,
-                                description="Multiplier on the shape at child_ages (calibrated; 0: children's "
-                                            "moves in and out balance).")
+    child_factor: float = Field(
+        default=1.0,
+        ge=-5,
+        le=5,
+        description="Multiplier on the shape at child_ages (calibrated; 0: children's moves in and out balance).",
+    )
     child_ages: Annotated[str, AfterValidator(lambda v: _age_range(v, 10_000) and v)] = "0-14"
     child_factor_source: str = ""
-    zone_factors: dict[str, float] = Field(default_factory=dict,
-                                           description="Multiplier of a zone's share of net migration (default 1).")
+    zone_factors: dict[str, float] = Field(
+        default_factory=dict, description="Multiplier of a zone's share of net migration (default 1)."
+    )
     reference_population: float | None = Field(
-        default=None, gt=0, description="Base-year population the level is for (the whole ward); zones that are "
-        "only part of it get the level times their share of it. None: the level is for the zones given.")
+        default=None,
+        gt=0,
+        description="Base-year population the level is for (the whole ward); zones that are "
+        "only part of it get the level times their share of it. None: the level is for the zones given.",
+    )
 
     @field_validator("zone_factors")
     @classmethod
@@ -157,15 +165,19 @@ class Target(_Model):
     def label(self) -> str:
         what = {"total": "population", "births": "births", "share_trend": "share trend"}[self.kind]
         ages = f" {self.ages}" if self.ages else ""
-        when = {"total": str(self.date), "births": str(self.year),
-                "share_trend": f"{self.year} vs {self.from_year}"}[self.kind]
+        when = {"total": str(self.date), "births": str(self.year), "share_trend": f"{self.year} vs {self.from_year}"}[
+            self.kind
+        ]
         return f"{what}{ages} {when}"
 
 
 #: The parameters calibrate() can adjust, with their scale (step size) and bounds.
 CalibratedParam = Literal["migration_level", "fertility_level", "migration_child_factor"]
-_CALIBRATED = {"migration_level": (1000.0, -1e6, 1e6), "fertility_level": (1.0, 0.0, 10.0),
-               "migration_child_factor": (1.0, -5.0, 5.0)}
+_CALIBRATED = {
+    "migration_level": (1000.0, -1e6, 1e6),
+    "fertility_level": (1.0, 0.0, 10.0),
+    "migration_child_factor": (1.0, -5.0, 5.0),
+}
 
 
 class Calibration(_Model):
@@ -195,9 +207,14 @@ class PopulationParams(_Model):
     def _consistent(self):
         for name, table in (("qx_male", self.survival.qx_male), ("qx_female", self.survival.qx_female)):
             if len(table) < self.max_age + 1:
-                raise ValueError(f"survival.{name} has {len(table)} ages; needs at least max_age + 1 = {self.max_age + 1}")
-        for what, sched in (("fertility.shape", self.fertility.shape), ("migration.shape", self.migration.shape),
-                            *((("sex_structure.male", self.sex_structure.male),) if self.sex_structure else ())):
+                raise ValueError(
+                    f"survival.{name} has {len(table)} ages; needs at least max_age + 1 = {self.max_age + 1}"
+                )
+        for what, sched in (
+            ("fertility.shape", self.fertility.shape),
+            ("migration.shape", self.migration.shape),
+            *((("sex_structure.male", self.sex_structure.male),) if self.sex_structure else ()),
+        ):
             try:
                 _schedule(sched, self.max_age)
             except ValueError as exc:
@@ -246,7 +263,7 @@ class PopulationParams(_Model):
         """Net migrants a year into the ward at each age (end-of-step age); they sum to the level."""
         shape = _schedule(self.migration.shape, self.max_age)
         lo, hi = _age_range(self.migration.child_ages, self.max_age)
-        shape[lo:hi + 1] *= self.migration.child_factor
+        shape[lo : hi + 1] *= self.migration.child_factor
         total = shape.sum()
         return shape / total * self.migration.level if total > 0 else shape
 
@@ -260,23 +277,37 @@ class PopulationParams(_Model):
         for key in st.male:  # open groups follow the life table's survivorship, not a flat spread
             if key.strip().endswith("+"):
                 lo, hi = _age_range(key, self.max_age)
-                seg = lx[lo:hi + 1]
-                w[lo:hi + 1] = (st.male[key] + st.female[key]) * seg / seg.sum()
+                seg = lx[lo : hi + 1]
+                w[lo : hi + 1] = (st.male[key] + st.female[key]) * seg / seg.sum()
         return w
 
-    def with_levels(self, migration_level: float | None = None, fertility_level: float | None = None,
-                    migration_child_factor: float | None = None) -> PopulationParams:
+    def with_levels(
+        self,
+        migration_level: float | None = None,
+        fertility_level: float | None = None,
+        migration_child_factor: float | None = None,
+    ) -> PopulationParams:
         """A copy with other values of the calibrated parameters (None: unchanged)."""
-        mig = {k: float(v) for k, v in (("level", migration_level), ("child_factor", migration_child_factor))
-               if v is not None}
+        mig = {
+            k: float(v)
+            for k, v in (("level", migration_level), ("child_factor", migration_child_factor))
+            if v is not None
+        }
         fer = {} if fertility_level is None else {"level": float(fertility_level)}
-        return self.model_copy(update={"migration": self.migration.model_copy(update=mig),
-                                       "fertility": self.fertility.model_copy(update=fer)})
+        return self.model_copy(
+            update={
+                "migration": self.migration.model_copy(update=mig),
+                "fertility": self.fertility.model_copy(update=fer),
+            }
+        )
 
     def calibrated_values(self) -> dict[str, float]:
         """The current values of the parameters calibrate() can adjust."""
-        return {"migration_level": self.migration.level, "fertility_level": self.fertility.level,
-                "migration_child_factor": self.migration.child_factor}
+        return {
+            "migration_level": self.migration.level,
+            "fertility_level": self.fertility.level,
+            "migration_child_factor": self.migration.child_factor,
+        }
 
 
 def default_population_params_path() -> Path:
@@ -297,8 +328,11 @@ def load_population_params(path: str | Path | None = None) -> PopulationParams:
     >>> p.base_year, p.fertility.tfr_in(2023), p.max_age
     (2015, 0.99, 100)
     """
-    return load_yaml_model(path if path is not None else default_population_params_path(), PopulationParams,
-                           "population-projection parameters")
+    return load_yaml_model(
+        path if path is not None else default_population_params_path(),
+        PopulationParams,
+        "population-projection parameters",
+    )
 
 
 def life_expectancy(qx: Sequence[float]) -> float:

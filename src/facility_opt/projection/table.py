@@ -56,8 +56,9 @@ def read_population_table(path: str | Path) -> pd.DataFrame:
     if not path.is_file():
         raise DataValidationError([DataIssue(file, None, None, "population table not found")])
     try:
-        df = pd.read_csv(io.StringIO(read_text_any_encoding(path)), dtype=str, keep_default_na=False,
-                         skipinitialspace=True)
+        df = pd.read_csv(
+            io.StringIO(read_text_any_encoding(path)), dtype=str, keep_default_na=False, skipinitialspace=True
+        )
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise DataValidationError([DataIssue(file, None, None, f"not a readable CSV file: {exc}")]) from None
     df.columns = [str(c).strip() for c in df.columns]
@@ -74,18 +75,39 @@ def read_population_table(path: str | Path) -> pd.DataFrame:
         missing = [c for c in ("zone_id", "year") if c not in df.columns]
         pop_cols = [c for c in df.columns if c.startswith("pop_")]
         issues += [DataIssue(file, None, c, "required column is missing") for c in missing]
-        issues += [DataIssue(file, None, c, f"unknown age group '{c[4:]}'; expected {list(AGE_GROUPS)}")
-                   for c in pop_cols if c[4:] not in AGE_GROUPS]
-        issues += [DataIssue(file, None, f"pop_{g}", "required column is missing") for g in AGE_GROUPS
-                   if f"pop_{g}" not in df.columns]
-        extra = [c for c in df.columns if c not in {"_row", "zone_id", "year", *pop_cols, *_IGNORED_WIDE}
-                 and not c.startswith("x_")]
-        issues += [DataIssue(file, None, c, "unknown column (a wide table has zone_id, year and pop_<group> "
-                             "columns; a long one zone_id, year, age_group, population)") for c in extra]
+        issues += [
+            DataIssue(file, None, c, f"unknown age group '{c[4:]}'; expected {list(AGE_GROUPS)}")
+            for c in pop_cols
+            if c[4:] not in AGE_GROUPS
+        ]
+        issues += [
+            DataIssue(file, None, f"pop_{g}", "required column is missing")
+            for g in AGE_GROUPS
+            if f"pop_{g}" not in df.columns
+        ]
+        extra = [
+            c
+            for c in df.columns
+            if c not in {"_row", "zone_id", "year", *pop_cols, *_IGNORED_WIDE} and not c.startswith("x_")
+        ]
+        issues += [
+            DataIssue(
+                file,
+                None,
+                c,
+                "unknown column (a wide table has zone_id, year and pop_<group> "
+                "columns; a long one zone_id, year, age_group, population)",
+            )
+            for c in extra
+        ]
         if issues:
             raise DataValidationError(issues)
-        long = df.melt(id_vars=["_row", "zone_id", "year"], value_vars=[f"pop_{g}" for g in AGE_GROUPS],
-                       var_name="age_group", value_name="population")
+        long = df.melt(
+            id_vars=["_row", "zone_id", "year"],
+            value_vars=[f"pop_{g}" for g in AGE_GROUPS],
+            var_name="age_group",
+            value_name="population",
+        )
         long["age_group"] = long["age_group"].str.removeprefix("pop_")
         key = ["zone_id", "year"]
     if issues:
@@ -93,8 +115,9 @@ def read_population_table(path: str | Path) -> pd.DataFrame:
     return _validate_long(long, key, file)
 
 
-def select_population(table: pd.DataFrame, zone_ids: Iterable[str], years: Iterable[int],
-                      source: str | Path = "population table") -> pd.DataFrame:
+def select_population(
+    table: pd.DataFrame, zone_ids: Iterable[str], years: Iterable[int], source: str | Path = "population table"
+) -> pd.DataFrame:
     """The rows of a long population table for these zones and years; every zone and year must be there.
 
     Examples
@@ -109,8 +132,9 @@ def select_population(table: pd.DataFrame, zone_ids: Iterable[str], years: Itera
     issues = []
     lack_z = sorted(set(zone_ids) - set(table["zone_id"].astype(str)))
     if lack_z:
-        issues.append(DataIssue(str(source), None, "zone_id", f"no rows for {len(lack_z)} zones of the ward, "
-                                f"e.g. {lack_z[:5]}"))
+        issues.append(
+            DataIssue(str(source), None, "zone_id", f"no rows for {len(lack_z)} zones of the ward, e.g. {lack_z[:5]}")
+        )
     lack_y = sorted(set(years) - set(table["year"].astype(int)))
     if lack_y:
         issues.append(DataIssue(str(source), None, "year", f"no rows for the years {lack_y}"))
@@ -156,15 +180,25 @@ def _validate_long(long: pd.DataFrame, key: list[str], file: str) -> pd.DataFram
     for z, grp in long.groupby("zone_id", sort=True):
         gap = sorted(all_years - set(grp["year"]))
         if gap:
-            issues.append(DataIssue(file, None, "year", f"zone {z}: missing years {gap[:10]}"
-                                    f"{' ...' if len(gap) > 10 else ''} (every zone needs every year "
-                                    f"{min(all_years)}..{max(all_years)})"))
+            issues.append(
+                DataIssue(
+                    file,
+                    None,
+                    "year",
+                    f"zone {z}: missing years {gap[:10]}"
+                    f"{' ...' if len(gap) > 10 else ''} (every zone needs every year "
+                    f"{min(all_years)}..{max(all_years)})",
+                )
+            )
     if not wide:
         for (z, y), grp in long.groupby(["zone_id", "year"], sort=True):
             lack = [g for g in AGE_GROUPS if g not in set(grp["age_group"])]
             if lack:
-                issues.append(DataIssue(file, int(grp["_row"].max()), "age_group",
-                                        f"zone {z}, year {y}: missing age groups {lack}"))
+                issues.append(
+                    DataIssue(
+                        file, int(grp["_row"].max()), "age_group", f"zone {z}, year {y}: missing age groups {lack}"
+                    )
+                )
     if issues:
         raise DataValidationError(issues)
     return _sorted(long)

@@ -40,24 +40,27 @@ from .params import RenewalCostParams, default_renewal_params
 from .projection import project_renewal
 from .stock import _expand_stock
 
-__all__ = ["NERIMA_TOTAL_YEN", "NERIMA_TOTAL_SOURCE", "ParameterFit", "Calibration", "calibrate_renewal",
-           "stock_total"]
+__all__ = ["NERIMA_TOTAL_YEN", "NERIMA_TOTAL_SOURCE", "ParameterFit", "Calibration", "calibrate_renewal", "stock_total"]
 
 log = logging.getLogger(__name__)
 
 #: Nerima's published 30-year renewal cost of all ward facilities kept as they are.
 NERIMA_TOTAL_YEN = 6450 * OKU_YEN
-NERIMA_TOTAL_SOURCE = ("練馬区 区政改革計画 素案 (2016-05, 取組12) and 公共施設等総合管理計画 素案 (2016-10): "
-                       "今後30年間に必要となる改修・改築費用は約6,450億円 (年215億円)")
+NERIMA_TOTAL_SOURCE = (
+    "練馬区 区政改革計画 素案 (2016-05, 取組12) and 公共施設等総合管理計画 素案 (2016-10): "
+    "今後30年間に必要となる改修・改築費用は約6,450億円 (年215億円)"
+)
 #: the plan's "今後30年間" counts from its year
 NERIMA_START_YEAR = 2016
 
-HYPOTHESIS = ("hypothesis: the ward did not publish its parameters; this value only makes the model's total "
-              "agree with the published figure, given the stock table and the (assumed) age profile")
+HYPOTHESIS = (
+    "hypothesis: the ward did not publish its parameters; this value only makes the model's total "
+    "agree with the published figure, given the stock table and the (assumed) age profile"
+)
 
 FACTOR_BOUNDS = (0.5, 3.0)
-AGE_WINDOW = 10        # an intervention's age may move this many years either way (within the cycle)
-REBUILD_WINDOW = 20    # the rebuild age may move this many years either way (not below 40)
+AGE_WINDOW = 10  # an intervention's age may move this many years either way (within the cycle)
+REBUILD_WINDOW = 20  # the rebuild age may move this many years either way (not below 40)
 #: when the rebuild age moves earlier, interventions due within this many years before it are dropped
 #: (as the 総務省 method skips a renovation due within 10 years of the rebuild: 築51年以上)
 NO_WORK_BEFORE_REBUILD = 10
@@ -67,17 +70,17 @@ NO_WORK_BEFORE_REBUILD = 10
 class ParameterFit:
     """One candidate parameter: its sensitivity and the value that reproduces the target (if any)."""
 
-    parameter: str                       # "unit_cost_factor", "rebuild_age", "interventions.0.age"
+    parameter: str  # "unit_cost_factor", "rebuild_age", "interventions.0.age"
     kind: Literal["continuous", "integer"]
     preset_value: float
     lower: float
     upper: float
-    elasticity: float                    # d ln total / d ln parameter at the preset value
-    value: float | None                  # calibrated value (None: no value within bounds is within tolerance)
-    total_yen: float                     # total at ``value`` (or at the best value tried)
-    ratio: float                         # total / target
+    elasticity: float  # d ln total / d ln parameter at the preset value
+    value: float | None  # calibrated value (None: no value within bounds is within tolerance)
+    total_yen: float  # total at ``value`` (or at the best value tried)
+    ratio: float  # total / target
     within_tolerance: bool
-    min_total_yen: float                 # the range of totals within the bounds
+    min_total_yen: float  # the range of totals within the bounds
     max_total_yen: float
 
 
@@ -117,16 +120,32 @@ class Calibration:
     def to_dict(self) -> dict:
         best = self.best
         return {
-            "preset": self.preset, "target_oku_yen": self.target_yen / OKU_YEN, "tolerance": self.tolerance,
-            "start_year": self.start_year, "horizon_years": self.horizon_years,
+            "preset": self.preset,
+            "target_oku_yen": self.target_yen / OKU_YEN,
+            "tolerance": self.tolerance,
+            "start_year": self.start_year,
+            "horizon_years": self.horizon_years,
             "floor_area_m2": round(self.floor_area_m2, 1),
             "base_total_oku_yen": round(self.base_total_yen / OKU_YEN, 1),
             "base_ratio": round(self.base_total_yen / self.target_yen, 4),
-            "best": None if best is None else {"parameter": best.parameter, "value": best.value,
-                                               "total_oku_yen": round(best.total_yen / OKU_YEN, 1)},
-            "fits": [{**asdict(f), "elasticity": round(f.elasticity, 4), "ratio": round(f.ratio, 4),
-                      "total_yen": round(f.total_yen), "min_total_yen": round(f.min_total_yen),
-                      "max_total_yen": round(f.max_total_yen)} for f in self.fits],
+            "best": None
+            if best is None
+            else {
+                "parameter": best.parameter,
+                "value": best.value,
+                "total_oku_yen": round(best.total_yen / OKU_YEN, 1),
+            },
+            "fits": [
+                {
+                    **asdict(f),
+                    "elasticity": round(f.elasticity, 4),
+                    "ratio": round(f.ratio, 4),
+                    "total_yen": round(f.total_yen),
+                    "min_total_yen": round(f.min_total_yen),
+                    "max_total_yen": round(f.max_total_yen),
+                }
+                for f in self.fits
+            ],
             "note": self.note,
             "preset_snippet": self.preset_snippet(),
         }
@@ -140,10 +159,12 @@ class Calibration:
         if key.startswith("interventions."):
             return None  # a list entry cannot be overridden on its own: edit the preset's interventions
         value = f"{best.value:.3f}" if best.kind == "continuous" else f"{int(best.value)}"
-        return (f"{self.preset}_calibrated:\n  base: {self.preset}\n"
-                f"  description: \"{self.preset} calibrated to {self.target_yen / OKU_YEN:,.0f}億円 (hypothesis)\"\n"
-                f"  source: \"{HYPOTHESIS}; facility-opt costs --calibrate --preset {self.preset}\"\n"
-                f"  {key}: {value}\n")
+        return (
+            f"{self.preset}_calibrated:\n  base: {self.preset}\n"
+            f'  description: "{self.preset} calibrated to {self.target_yen / OKU_YEN:,.0f}億円 (hypothesis)"\n'
+            f'  source: "{HYPOTHESIS}; facility-opt costs --calibrate --preset {self.preset}"\n'
+            f"  {key}: {value}\n"
+        )
 
     def write(self, folder: str | Path) -> dict[str, Path]:
         """``calibration.json`` and ``calibration.csv`` in ``folder`` (written atomically)."""
@@ -152,31 +173,47 @@ class Calibration:
         folder = Path(folder)
         paths = {"json": folder / "calibration.json", "csv": folder / "calibration.csv"}
         atomic_write_text(paths["json"], json.dumps(self.to_dict(), ensure_ascii=False, indent=1) + "\n")
-        atomic_write_text(paths["csv"], self.to_frame().to_csv(index=False, lineterminator="\n",
-                                                                float_format="%.6g"))
+        atomic_write_text(paths["csv"], self.to_frame().to_csv(index=False, lineterminator="\n", float_format="%.6g"))
         return paths
 
 
-def stock_total(pseudo: pd.DataFrame, params: RenewalCostParams, start_year: int,
-                catalogue: Catalogue | None = None) -> float:
+def stock_total(
+    pseudo: pd.DataFrame, params: RenewalCostParams, start_year: int, catalogue: Catalogue | None = None
+) -> float:
     """Total renewal cost (yen) over ``params.horizon_years`` of pseudo-buildings (no operation)."""
     c = project_renewal(pseudo, start_year=start_year, params=params, catalogue=catalogue, include_operation=False)
     return float(c["cost_yen"].sum())
 
 
-def _candidates(params: RenewalCostParams) -> list[tuple[str, str, float, float, float,
-                                                           Callable[[float], RenewalCostParams]]]:
+def _candidates(
+    params: RenewalCostParams,
+) -> list[tuple[str, str, float, float, float, Callable[[float], RenewalCostParams]]]:
     """(name, kind, preset value, lower, upper, params-at-value) of every calibratable parameter."""
     pre = params.active
-    out = [("unit_cost_factor", "continuous", pre.unit_cost_factor, *FACTOR_BOUNDS,
-            lambda v: params.with_changes(unit_cost_factor=float(v)))]
+    out = [
+        (
+            "unit_cost_factor",
+            "continuous",
+            pre.unit_cost_factor,
+            *FACTOR_BOUNDS,
+            lambda v: params.with_changes(unit_cost_factor=float(v)),
+        )
+    ]
     ages = [iv.age for iv in pre.interventions]
     # an earlier rebuild drops the interventions it pre-empts: none within NO_WORK_BEFORE_REBUILD years of it
-    out.append(("rebuild_age", "integer", pre.rebuild_age, max(40, pre.rebuild_age - REBUILD_WINDOW),
-                pre.rebuild_age + REBUILD_WINDOW,
-                lambda v: params.with_changes(
-                    rebuild_age=int(v),
-                    interventions=[iv for iv in pre.interventions if iv.age <= int(v) - NO_WORK_BEFORE_REBUILD])))
+    out.append(
+        (
+            "rebuild_age",
+            "integer",
+            pre.rebuild_age,
+            max(40, pre.rebuild_age - REBUILD_WINDOW),
+            pre.rebuild_age + REBUILD_WINDOW,
+            lambda v: params.with_changes(
+                rebuild_age=int(v),
+                interventions=[iv for iv in pre.interventions if iv.age <= int(v) - NO_WORK_BEFORE_REBUILD],
+            ),
+        )
+    )
     for i, iv in enumerate(pre.interventions):
         before = [a for a in ages if a < iv.age]
         after = [a for a in ages if a > iv.age] + [pre.rebuild_age]
@@ -205,8 +242,20 @@ def _fit(name, kind, v0, lo, hi, at, total, target, tol) -> ParameterFit:
             value, t = None, (f_lo if abs(f_lo) < abs(f_hi) else f_hi) + target
         lo_t, hi_t = sorted((f_lo + target, f_hi + target))
         ok = value is not None and abs(t / target - 1) <= tol
-        return ParameterFit(name, kind, float(v0), float(lo), float(hi), float(el), value if ok else None,
-                            float(t), float(t / target), ok, float(lo_t), float(hi_t))
+        return ParameterFit(
+            name,
+            kind,
+            float(v0),
+            float(lo),
+            float(hi),
+            float(el),
+            value if ok else None,
+            float(t),
+            float(t / target),
+            ok,
+            float(lo_t),
+            float(hi_t),
+        )
     values = np.arange(int(lo), int(hi) + 1)
     totals = np.array([t0 if v == v0 else total(at(v)) for v in values])
     up = totals[values == v0 + 1][0] if v0 + 1 <= hi else t0
@@ -217,8 +266,20 @@ def _fit(name, kind, v0, lo, hi, at, total, target, tol) -> ParameterFit:
     order = np.lexsort((values, np.abs(values - v0), np.round(np.abs(totals - target), 3)))
     k = int(order[0])
     ok = bool(abs(totals[k] / target - 1) <= tol)
-    return ParameterFit(name, kind, float(v0), float(lo), float(hi), float(el), float(values[k]) if ok else None,
-                        float(totals[k]), float(totals[k] / target), ok, float(totals.min()), float(totals.max()))
+    return ParameterFit(
+        name,
+        kind,
+        float(v0),
+        float(lo),
+        float(hi),
+        float(el),
+        float(values[k]) if ok else None,
+        float(totals[k]),
+        float(totals[k] / target),
+        ok,
+        float(totals.min()),
+        float(totals.max()),
+    )
 
 
 def calibrate_renewal(
@@ -238,8 +299,9 @@ def calibrate_renewal(
     Parameters
     ----------
     stock, age_profile
-        The ward's type-level stock table and construction-year profile, as :func:`facility_opt.renewal.stock.project_stock`
-        (for Nerima: ``geodata/nerima/stock_2013.csv`` and ``models/nerima_age_profile.yaml``).
+        The ward's type-level stock table and construction-year profile, as
+        :func:`facility_opt.renewal.stock.project_stock` (for Nerima: ``geodata/nerima/stock_2013.csv`` and
+        ``models/nerima_age_profile.yaml``).
     params, preset
         The renewal-cost parameters (default: ``models/renewal_costs.yaml``) and the preset to calibrate
         (default: the active one).
@@ -290,8 +352,20 @@ def calibrate_renewal(
     fits = [_fit(*c, total, float(target_yen), tolerance) for c in cands if c[0] in wanted]
     fits.sort(key=lambda f: (-round(abs(f.elasticity), 9), f.parameter))
     base = total(params)
-    log.info("calibration of %s: base %.1f億円 (%.3f of the target), %d model runs",
-             params.preset, base / OKU_YEN, base / target_yen, len(cache))
-    return Calibration(preset=params.preset, target_yen=float(target_yen), tolerance=tolerance,
-                       start_year=int(start_year), horizon_years=params.horizon_years,
-                       floor_area_m2=float(stock["floor_area_m2"].sum()), base_total_yen=base, fits=tuple(fits))
+    log.info(
+        "calibration of %s: base %.1f億円 (%.3f of the target), %d model runs",
+        params.preset,
+        base / OKU_YEN,
+        base / target_yen,
+        len(cache),
+    )
+    return Calibration(
+        preset=params.preset,
+        target_yen=float(target_yen),
+        tolerance=tolerance,
+        start_year=int(start_year),
+        horizon_years=params.horizon_years,
+        floor_area_m2=float(stock["floor_area_m2"].sum()),
+        base_total_yen=base,
+        fits=tuple(fits),
+    )

@@ -49,20 +49,43 @@ def _validate_facilities(facilities: pd.DataFrame, catalogue: Catalogue) -> list
         issues.append(DataIssue("facilities", None, "facility_id", f"duplicate ids {dups[:10]}"))
     unknown = ~facilities["category"].isin(list(catalogue.categories))
     for row in np.flatnonzero(unknown.to_numpy())[:20]:
-        issues.append(DataIssue("facilities", int(row) + 1, "category",
-                                f"unknown category {facilities['category'].iloc[row]!r}; known: {sorted(catalogue.categories)}"))
+        issues.append(
+            DataIssue(
+                "facilities",
+                int(row) + 1,
+                "category",
+                f"unknown category {facilities['category'].iloc[row]!r}; known: {sorted(catalogue.categories)}",
+            )
+        )
     area = pd.to_numeric(facilities["floor_area_m2"], errors="coerce")
     for row in np.flatnonzero(~(area > 0).to_numpy())[:20]:
-        issues.append(DataIssue("facilities", int(row) + 1, "floor_area_m2",
-                                f"floor area must be a positive number, got {facilities['floor_area_m2'].iloc[row]!r}"))
+        issues.append(
+            DataIssue(
+                "facilities",
+                int(row) + 1,
+                "floor_area_m2",
+                f"floor area must be a positive number, got {facilities['floor_area_m2'].iloc[row]!r}",
+            )
+        )
     yb = pd.to_numeric(facilities["year_built"], errors="coerce")
     for row in np.flatnonzero(yb.isna().to_numpy())[:20]:
         issues.append(DataIssue("facilities", int(row) + 1, "year_built", "year built is missing; impute it first"))
     return issues
 
 
-EVENT_COLUMNS = ["facility_id", "category", "cost_class", "floor_area_m2", "kind", "cycle", "due_year", "backlog",
-                 "cost_yen", "demolition_yen", "spread_years"]
+EVENT_COLUMNS = [
+    "facility_id",
+    "category",
+    "cost_class",
+    "floor_area_m2",
+    "kind",
+    "cycle",
+    "due_year",
+    "backlog",
+    "cost_yen",
+    "demolition_yen",
+    "spread_years",
+]
 
 
 def renewal_events(
@@ -124,12 +147,15 @@ def renewal_events(
     return _events_frame(rows, fid, cat, cls, area)
 
 
-def _event_rows(cycle: RenewalPreset, cls: np.ndarray, area: np.ndarray, built: np.ndarray, first: int,
-                last: int) -> list[tuple]:
+def _event_rows(
+    cycle: RenewalPreset, cls: np.ndarray, area: np.ndarray, built: np.ndarray, first: int, last: int
+) -> list[tuple]:
     """The events as (idx, kind, cycle, due, backlog, cost, demolition, spread) blocks of facility indices."""
     L = cycle.rebuild_age
-    unit = {basis: np.array([cycle.unit_cost_yen_per_m2(c, basis) for c in cls], dtype=float)
-            for basis in ("renovation", "rebuild")}
+    unit = {
+        basis: np.array([cycle.unit_cost_yen_per_m2(c, basis) for c in cls], dtype=float)
+        for basis in ("renovation", "rebuild")
+    }
     n = len(cls)
     all_idx = np.arange(n)
     rows: list[tuple] = []  # (idx, kind, cycle, due, backlog, cost, demolition, spread)
@@ -152,8 +178,16 @@ def _event_rows(cycle: RenewalPreset, cls: np.ndarray, area: np.ndarray, built: 
         if iv.skip_if_older_than is not None:
             overdue &= age0 <= iv.skip_if_older_than
         o = all_idx[overdue]
-        add(o, iv.name, 0, built[o] + iv.age, True, (area * unit[iv.basis] * iv.share)[o], np.zeros(o.size),
-            iv.spread_years)
+        add(
+            o,
+            iv.name,
+            0,
+            built[o] + iv.age,
+            True,
+            (area * unit[iv.basis] * iv.share)[o],
+            np.zeros(o.size),
+            iv.spread_years,
+        )
 
     # regular cycles from each building's base year (cycle numbers count from the current one)
     n_cycles = max(0, math.ceil((last - int(base.min())) / L) + 1) if n else 0
@@ -163,24 +197,43 @@ def _event_rows(cycle: RenewalPreset, cls: np.ndarray, area: np.ndarray, built: 
         for iv in cycle.interventions:
             due = start_k + iv.age
             ok = all_idx[(due >= first) & (due <= last)]
-            add(ok, iv.name, k + shift[ok], due[ok], False, (area * unit[iv.basis] * iv.share)[ok],
-                np.zeros(ok.size), iv.spread_years)
+            add(
+                ok,
+                iv.name,
+                k + shift[ok],
+                due[ok],
+                False,
+                (area * unit[iv.basis] * iv.share)[ok],
+                np.zeros(ok.size),
+                iv.spread_years,
+            )
         due = start_k + L
         ok = all_idx[(due >= first) & (due <= last)]
-        add(ok, "rebuild", k + shift[ok], due[ok], False, rebuild_cost[ok], demolition_cost[ok],
-            cycle.rebuild_spread_years)
+        add(
+            ok,
+            "rebuild",
+            k + shift[ok],
+            due[ok],
+            False,
+            rebuild_cost[ok],
+            demolition_cost[ok],
+            cycle.rebuild_spread_years,
+        )
     return rows
 
 
-def _events_frame(rows: list[tuple], fid: np.ndarray, cat: np.ndarray, cls: np.ndarray,
-                  area: np.ndarray) -> pd.DataFrame:
+def _events_frame(
+    rows: list[tuple], fid: np.ndarray, cat: np.ndarray, cls: np.ndarray, area: np.ndarray
+) -> pd.DataFrame:
     """The event blocks as one table (``EVENT_COLUMNS``), sorted by facility, due year, kind."""
     if rows:
         idx = np.concatenate([r[0] for r in rows])
         size = [r[0].size for r in rows]
         cols = {
             "kind": np.concatenate([np.full(k, r[1], dtype=object) for r, k in zip(rows, size)]),
-            "cycle": np.concatenate([np.broadcast_to(np.asarray(r[2], dtype=np.int64), (k,)) for r, k in zip(rows, size)]),
+            "cycle": np.concatenate(
+                [np.broadcast_to(np.asarray(r[2], dtype=np.int64), (k,)) for r, k in zip(rows, size)]
+            ),
             "due_year": np.concatenate([np.asarray(r[3], dtype=np.int64) for r in rows]),
             "backlog": np.concatenate([np.full(k, r[4], dtype=bool) for r, k in zip(rows, size)]),
             "cost_yen": np.concatenate([np.asarray(r[5], dtype=float) for r in rows]),
@@ -189,9 +242,17 @@ def _events_frame(rows: list[tuple], fid: np.ndarray, cat: np.ndarray, cls: np.n
         }
     else:
         idx = np.array([], dtype=np.int64)
-        cols = {"kind": np.array([], dtype=object), "cycle": idx, "due_year": idx, "backlog": np.array([], bool),
-                "cost_yen": np.array([], float), "demolition_yen": np.array([], float), "spread_years": idx}
-    df = pd.DataFrame({"facility_id": fid[idx], "category": cat[idx], "cost_class": cls[idx],
-                       "floor_area_m2": area[idx], **cols})
+        cols = {
+            "kind": np.array([], dtype=object),
+            "cycle": idx,
+            "due_year": idx,
+            "backlog": np.array([], bool),
+            "cost_yen": np.array([], float),
+            "demolition_yen": np.array([], float),
+            "spread_years": idx,
+        }
+    df = pd.DataFrame(
+        {"facility_id": fid[idx], "category": cat[idx], "cost_class": cls[idx], "floor_area_m2": area[idx], **cols}
+    )
     df = df.sort_values(["facility_id", "due_year", "kind"], kind="mergesort").reset_index(drop=True)
     return df[EVENT_COLUMNS]

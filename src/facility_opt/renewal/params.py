@@ -23,8 +23,15 @@ from ..strict import StrictModel
 from ..units import MAN_YEN
 from ..yamlio import load_yaml_model
 
-__all__ = ["UnitCost", "Intervention", "BacklogRule", "RenewalPreset", "RenewalCostParams", "load_renewal_params",
-           "default_renewal_params"]
+__all__ = [
+    "UnitCost",
+    "Intervention",
+    "BacklogRule",
+    "RenewalPreset",
+    "RenewalCostParams",
+    "load_renewal_params",
+    "default_renewal_params",
+]
 
 
 class UnitCost(StrictModel):
@@ -96,8 +103,9 @@ class RenewalPreset(StrictModel):
             raise ValueError(f"unit_costs_man_yen_per_m2 lacks cost classes {missing}")
         for i, iv in enumerate(self.interventions):
             if iv.age >= self.rebuild_age:
-                raise ValueError(f"interventions.{i} ('{iv.name}') is at age {iv.age}, "
-                                 f"not before the rebuild at {self.rebuild_age}")
+                raise ValueError(
+                    f"interventions.{i} ('{iv.name}') is at age {iv.age}, not before the rebuild at {self.rebuild_age}"
+                )
         return self
 
     def unit_cost_yen_per_m2(self, cost_class: CostClass | str, basis: Literal["renovation", "rebuild"]) -> float:
@@ -164,7 +172,9 @@ class RenewalCostParams(StrictModel):
         """The preset in use."""
         return self.presets[self.preset]
 
-    def unit_cost_yen_per_m2(self, cost_class: CostClass | str, basis: Literal["renovation", "rebuild"] = "rebuild") -> float:
+    def unit_cost_yen_per_m2(
+        self, cost_class: CostClass | str, basis: Literal["renovation", "rebuild"] = "rebuild"
+    ) -> float:
         """Yen per m² under the active preset (the one place every consumer takes prices from)."""
         return self.active.unit_cost_yen_per_m2(cost_class, basis)
 
@@ -179,8 +189,9 @@ class RenewalCostParams(StrictModel):
         try:
             new = RenewalPreset.model_validate({**dict(self.active), **changes})
         except ValidationError as exc:
-            raise ModelConfigError.from_validation(f"preset {self.preset}", exc, "preset change",
-                                                   prefix=f"presets.{self.preset}") from None
+            raise ModelConfigError.from_validation(
+                f"preset {self.preset}", exc, "preset change", prefix=f"presets.{self.preset}"
+            ) from None
         return self.model_copy(update={"presets": {**self.presets, self.preset: new}})
 
 

@@ -30,8 +30,9 @@ log = logging.getLogger(__name__)
 COST_COLUMNS = ["facility_id", "category", "cost_class", "year", "kind", "cost_yen", "cost_pv_yen"]
 
 
-def _emit(out: list, idx: np.ndarray, due: np.ndarray, amount: np.ndarray, spread: int, kind: str,
-          first: int, last: int) -> None:
+def _emit(
+    out: list, idx: np.ndarray, due: np.ndarray, amount: np.ndarray, spread: int, kind: str, first: int, last: int
+) -> None:
     """Append (facility index, year, kind, cost) rows for costs spread evenly from ``due`` on."""
     keep = (amount > 0) & (due <= last) & (due + spread - 1 >= first)
     if not keep.any():
@@ -45,8 +46,9 @@ def _emit(out: list, idx: np.ndarray, due: np.ndarray, amount: np.ndarray, sprea
     out.append((ii[inside], years[inside], kind, cc[inside]))
 
 
-def _emit_backlog(out: list, idx: np.ndarray, amount: np.ndarray, kind: str, rule: BacklogRule,
-                  first: int, last: int) -> None:
+def _emit_backlog(
+    out: list, idx: np.ndarray, amount: np.ndarray, kind: str, rule: BacklogRule, first: int, last: int
+) -> None:
     if rule.rule == "skip" or idx.size == 0:
         return
     spread = rule.years if rule.rule == "spread" else 1
@@ -109,8 +111,7 @@ def project_renewal(
     params = params or default_renewal_params()
     catalogue = catalogue or default_catalogue()
     horizon = int(horizon_years or params.horizon_years)
-    ev = renewal_events(facilities, start_year=start_year, params=params, catalogue=catalogue,
-                        horizon_years=horizon)
+    ev = renewal_events(facilities, start_year=start_year, params=params, catalogue=catalogue, horizon_years=horizon)
     first, last = int(start_year), int(start_year) + horizon - 1
 
     fid = facilities["facility_id"].astype(str).to_numpy()
@@ -142,8 +143,15 @@ def _event_rows(out: list, ev: pd.DataFrame, pos: pd.Series, backlog_rule: Backl
                 _emit(out, e_idx[g], e_due[g], e_demo[g], int(spread), "demolition", first, last)
 
 
-def _operation_rows(out: list, facilities: pd.DataFrame, params: RenewalCostParams, area: np.ndarray, horizon: int,
-                    first: int, last: int) -> None:
+def _operation_rows(
+    out: list,
+    facilities: pd.DataFrame,
+    params: RenewalCostParams,
+    area: np.ndarray,
+    horizon: int,
+    first: int,
+    last: int,
+) -> None:
     """Append every facility's annual operating cost (``default_operation_yen_per_m2`` where it has none)."""
     n = len(area)
     if "operating_cost_yen" in facilities.columns:
@@ -154,18 +162,26 @@ def _operation_rows(out: list, facilities: pd.DataFrame, params: RenewalCostPara
     if missing.any():
         if params.default_operation_yen_per_m2 is not None:
             op = np.where(missing, area * params.default_operation_yen_per_m2, op)
-            log.info("operation cost: %d facilities without operating_cost_yen charged %.0f yen/m²/year",
-                     int(missing.sum()), params.default_operation_yen_per_m2)
+            log.info(
+                "operation cost: %d facilities without operating_cost_yen charged %.0f yen/m²/year",
+                int(missing.sum()),
+                params.default_operation_yen_per_m2,
+            )
         else:
             op = np.where(missing, 0.0, op)
-            log.warning("operation cost: %d of %d facilities have no operating_cost_yen and are charged 0 "
-                        "(set default_operation_yen_per_m2 to charge them)", int(missing.sum()), n)
+            log.warning(
+                "operation cost: %d of %d facilities have no operating_cost_yen and are charged 0 "
+                "(set default_operation_yen_per_m2 to charge them)",
+                int(missing.sum()),
+                n,
+            )
     all_idx = np.arange(n)
     _emit(out, all_idx, np.full(n, first, dtype=np.int64), op * horizon, horizon, "operation", first, last)
 
 
-def _costs_frame(out: list, fid: np.ndarray, cat: np.ndarray, cls: np.ndarray, discount_rate: float,
-                 first: int) -> pd.DataFrame:
+def _costs_frame(
+    out: list, fid: np.ndarray, cat: np.ndarray, cls: np.ndarray, discount_rate: float, first: int
+) -> pd.DataFrame:
     """The emitted (facility index, year, kind, cost) blocks summed into ``COST_COLUMNS`` rows, sorted."""
     if out:
         idx = np.concatenate([o[0] for o in out])
@@ -173,8 +189,10 @@ def _costs_frame(out: list, fid: np.ndarray, cat: np.ndarray, cls: np.ndarray, d
         kinds = np.concatenate([np.full(o[0].size, o[2], dtype=object) for o in out])
         costs = np.concatenate([o[3] for o in out])
     else:
-        idx, years, kinds, costs = (np.array([], dtype=np.int64),) * 2 + (np.array([], dtype=object),
-                                                                           np.array([], dtype=float))
+        idx, years, kinds, costs = (np.array([], dtype=np.int64),) * 2 + (
+            np.array([], dtype=object),
+            np.array([], dtype=float),
+        )
     df = pd.DataFrame({"i": idx, "year": years.astype(np.int64), "kind": kinds, "cost_yen": costs})
     df = df.groupby(["i", "year", "kind"], as_index=False, sort=False)["cost_yen"].sum()
     df.insert(0, "facility_id", fid[df["i"].to_numpy()])
@@ -200,4 +218,3 @@ def totals_by_year(costs: pd.DataFrame, by: str | None = "kind", value: str = "c
         wide = wide[sorted(wide.columns)]
         wide["total"] = wide.sum(axis=1)
     return wide.reindex(years, fill_value=0.0)
-

@@ -43,30 +43,48 @@ def read_stock_table(path: str | Path, catalogue: Catalogue | None = None) -> pd
     df = pd.read_csv(path)
     need = {"facility_type", "count", "total_floor_area_m2"}
     if not need <= set(df.columns):
-        raise DataValidationError([DataIssue(str(path), None, c, "required column is missing")
-                                   for c in sorted(need - set(df.columns))])
+        raise DataValidationError(
+            [DataIssue(str(path), None, c, "required column is missing") for c in sorted(need - set(df.columns))]
+        )
     is_total = df["facility_type"].astype(str).str.strip().isin(["合計", "計", "total", "Total"])
     body = df[~is_total]
     if is_total.any():
         stated = float(df.loc[is_total, "total_floor_area_m2"].iloc[0])
         summed = float(body["total_floor_area_m2"].sum())
         if abs(stated - summed) > 1e-3 * stated:
-            raise DataValidationError([DataIssue(str(path), None, "total_floor_area_m2",
-                                                 f"rows sum to {summed:,.0f} m² but the total row says {stated:,.0f}")])
+            raise DataValidationError(
+                [
+                    DataIssue(
+                        str(path),
+                        None,
+                        "total_floor_area_m2",
+                        f"rows sum to {summed:,.0f} m² but the total row says {stated:,.0f}",
+                    )
+                ]
+            )
         if stated != summed:
             log.info("%s: rows sum to %.0f m², total row %.0f m² (rounding in the source)", path.name, summed, stated)
     by_type = {c.stock_type: cid for cid, c in catalogue.categories.items() if c.stock_type}
-    issues = [DataIssue(str(path), int(i) + 1, "facility_type",
-                        f"type {t!r} has no catalogue category (set stock_type in the catalogue)")
-              for i, t in zip(body.index, body["facility_type"]) if t not in by_type]
+    issues = [
+        DataIssue(
+            str(path),
+            int(i) + 1,
+            "facility_type",
+            f"type {t!r} has no catalogue category (set stock_type in the catalogue)",
+        )
+        for i, t in zip(body.index, body["facility_type"])
+        if t not in by_type
+    ]
     if issues:
         raise DataValidationError(issues)
-    return pd.DataFrame({
-        "stock_type": body["facility_type"].astype(str).to_numpy(),
-        "category": [by_type[t] for t in body["facility_type"]],
-        "count": body["count"].to_numpy(dtype=np.int64),
-        "floor_area_m2": body["total_floor_area_m2"].to_numpy(dtype=float),
-    })
+    return pd.DataFrame(
+        {
+            "stock_type": body["facility_type"].astype(str).to_numpy(),
+            "category": [by_type[t] for t in body["facility_type"]],
+            "count": body["count"].to_numpy(dtype=np.int64),
+            "floor_area_m2": body["total_floor_area_m2"].to_numpy(dtype=float),
+        }
+    )
 
 
 def _bands_frame(bands: list, where: str) -> pd.DataFrame:
@@ -122,8 +140,11 @@ def _expand_stock(stock: pd.DataFrame, age_profile: pd.DataFrame) -> pd.DataFram
     stock = stock.reset_index(drop=True).assign(_row=lambda d: np.arange(len(d)))
     own = stock.merge(per_year, on="category", how="inner")
     rest = stock[~stock["category"].isin(set(per_year["category"]) - {"*"})]
-    dflt = rest.drop(columns="category").merge(per_year[per_year["category"] == "*"].drop(columns="category"),
-                                               how="cross").merge(rest[["_row", "category"]], on="_row")
+    dflt = (
+        rest.drop(columns="category")
+        .merge(per_year[per_year["category"] == "*"].drop(columns="category"), how="cross")
+        .merge(rest[["_row", "category"]], on="_row")
+    )
     pseudo = pd.concat([own, dflt], ignore_index=True)
     pseudo["floor_area_m2"] = pseudo["floor_area_m2"] * pseudo["w"]
     key = pseudo["stock_type"] if "stock_type" in pseudo.columns else pseudo["category"]
@@ -179,10 +200,18 @@ def stock_buildings(stock: pd.DataFrame, age_profile: pd.DataFrame) -> pd.DataFr
         years = py["year_built"].to_numpy()[pos]
         ids = [f"{r:04d}|{i:03d}" for i in range(n)]
         label = str(stock["stock_type"].iat[r]) if "stock_type" in stock.columns else str(stock["category"].iat[r])
-        frames.append(pd.DataFrame({"facility_id": ids, "building_id": ids, "stock_type": label,
-                                    "category": stock["category"].iat[r],
-                                    "floor_area_m2": float(stock["floor_area_m2"].iat[r]) / n,
-                                    "year_built": years.astype(np.int64)}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "facility_id": ids,
+                    "building_id": ids,
+                    "stock_type": label,
+                    "category": stock["category"].iat[r],
+                    "floor_area_m2": float(stock["floor_area_m2"].iat[r]) / n,
+                    "year_built": years.astype(np.int64),
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True).sort_values("facility_id").reset_index(drop=True)
 
 
@@ -226,10 +255,17 @@ def project_stock(
     """
     catalogue = catalogue or default_catalogue()
     pseudo = _expand_stock(stock, age_profile)
-    costs = project_renewal(pseudo, start_year=start_year, params=params, catalogue=catalogue,
-                            horizon_years=horizon_years, include_operation=False)
+    costs = project_renewal(
+        pseudo,
+        start_year=start_year,
+        params=params,
+        catalogue=catalogue,
+        horizon_years=horizon_years,
+        include_operation=False,
+    )
     key = dict(zip(pseudo["facility_id"], pseudo["stock_key"]))
     costs.insert(0, "stock_type", costs["facility_id"].map(key))
-    out = (costs.groupby(["stock_type", "category", "cost_class", "year", "kind"], as_index=False, sort=True)
-           [["cost_yen", "cost_pv_yen"]].sum())
+    out = costs.groupby(["stock_type", "category", "cost_class", "year", "kind"], as_index=False, sort=True)[
+        ["cost_yen", "cost_pv_yen"]
+    ].sum()
     return out

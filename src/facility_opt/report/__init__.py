@@ -33,6 +33,18 @@ from .gis import plan_geodataframe, write_facilities_gpkg
 from .page import write_report
 from .tables import MOVE_COLUMNS, SPEND_COLUMNS, plan_moves, spend_by_year
 
-__all__ = ["plan_map", "plan_geodataframe", "write_facilities_gpkg", "write_report", "figure_png",
-           "plan_moves", "spend_by_year", "plot_spend_by_year", "plot_years", "plot_timeline", "DECISION_STYLE",
-           "MOVE_COLUMNS", "SPEND_COLUMNS"]
+__all__ = [
+    "plan_map",
+    "plan_geodataframe",
+    "write_facilities_gpkg",
+    "write_report",
+    "figure_png",
+    "plan_moves",
+    "spend_by_year",
+    "plot_spend_by_year",
+    "plot_years",
+    "plot_timeline",
+    "DECISION_STYLE",
+    "MOVE_COLUMNS",
+    "SPEND_COLUMNS",
+]

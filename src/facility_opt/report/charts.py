@@ -9,10 +9,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..units import OKU_YEN
 from ..i18n import decision_label, tr
 from ..portfolio.plan import Plan
 from ..portfolio.problem import PortfolioProblem
+from ..units import OKU_YEN
 from ..ward import Ward
 from .gis import plan_geodataframe
 from .tables import _year_frame
@@ -31,8 +31,9 @@ DECISION_STYLE: dict[str, tuple[str, str, str, float, int]] = {
 }
 
 
-def plan_map(plan: Plan, ward: Ward, problem: PortfolioProblem | None = None, ax=None, title: str | None = None,
-             lang: str = "en"):
+def plan_map(
+    plan: Plan, ward: Ward, problem: PortfolioProblem | None = None, ax=None, title: str | None = None, lang: str = "en"
+):
     """Map of the plan's decisions: boundary, zones (grey, size = population), facilities by decision,
     new buildings (stars), stations (black squares); legend outside the map.  Returns the axes.
     ``lang``: the labels' language (draw and save a Japanese one inside :func:`facility_opt.i18n.chart_style`)."""
@@ -44,11 +45,26 @@ def plan_map(plan: Plan, ward: Ward, problem: PortfolioProblem | None = None, ax
     g = g[g.geometry.notna()]
     ward.boundary.boundary.plot(ax=ax, color="#333333", linewidth=0.9)
     z = ward.zones
-    ax.scatter(z.geometry.x, z.geometry.y, s=z["population"] / 250, color="#d9d9d9", alpha=0.7, linewidth=0,
-               label=tr("map_zone", lang), zorder=1)
+    ax.scatter(
+        z.geometry.x,
+        z.geometry.y,
+        s=z["population"] / 250,
+        color="#d9d9d9",
+        alpha=0.7,
+        linewidth=0,
+        label=tr("map_zone", lang),
+        zorder=1,
+    )
     st = ward.stations
-    ax.scatter(st.geometry.x, st.geometry.y, marker="s", s=14, color="black", label=tr("map_station", lang, n=len(st)),
-               zorder=4)
+    ax.scatter(
+        st.geometry.x,
+        st.geometry.y,
+        marker="s",
+        s=14,
+        color="black",
+        label=tr("map_station", lang, n=len(st)),
+        zorder=4,
+    )
     for kind, (_, marker, colour, size, z_order) in DECISION_STYLE.items():
         label = decision_label(kind, lang)
         sub = g[g["decision"] == kind]
@@ -57,8 +73,16 @@ def plan_map(plan: Plan, ward: Ward, problem: PortfolioProblem | None = None, ax
         edge = {"edgecolor": "white", "linewidth": 0.4} if marker in "oD*" else {"linewidth": 1.6}
         if marker == "*":
             edge = {"edgecolor": "#7a5c00", "linewidth": 0.6}
-        ax.scatter(sub.geometry.x, sub.geometry.y, marker=marker, s=size, color=colour, zorder=z_order,
-                   label=f"{label} ({len(sub)})", **edge)
+        ax.scatter(
+            sub.geometry.x,
+            sub.geometry.y,
+            marker=marker,
+            s=size,
+            color=colour,
+            zorder=z_order,
+            label=f"{label} ({len(sub)})",
+            **edge,
+        )
     minx, miny, maxx, maxy = ward.boundary.total_bounds
     pad = 600
     ax.set_xlim(minx - pad, maxx + pad)
@@ -69,8 +93,10 @@ def plan_map(plan: Plan, ward: Ward, problem: PortfolioProblem | None = None, ax
     ax.set_xlabel(tr("map_coords", lang, crs=ward.meta.crs), fontsize=8)
     ax.set_ylabel("")
     _scale_bar(ax, minx, miny)
-    ax.set_title(title or tr("map_title", lang, plan=plan.name, start=plan.start_year,
-                             end=plan.start_year + plan.horizon_years - 1))
+    ax.set_title(
+        title
+        or tr("map_title", lang, plan=plan.name, start=plan.start_year, end=plan.start_year + plan.horizon_years - 1)
+    )
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, frameon=False)
     ax.figure.tight_layout()
     return ax
@@ -78,8 +104,14 @@ def plan_map(plan: Plan, ward: Ward, problem: PortfolioProblem | None = None, ax
 
 def _scale_bar(ax, x0: float, y0: float, length: float = 2000.0) -> None:
     ax.plot([x0, x0 + length], [y0 - 300, y0 - 300], color="black", linewidth=2)
-    ax.annotate(f"{length / 1000:.0f} km", (x0 + length / 2, y0 - 300), xytext=(0, 3), textcoords="offset points",
-                ha="center", fontsize=8)
+    ax.annotate(
+        f"{length / 1000:.0f} km",
+        (x0 + length / 2, y0 - 300),
+        xytext=(0, 3),
+        textcoords="offset points",
+        ha="center",
+        fontsize=8,
+    )
 
 
 def plot_spend_by_year(spend: pd.DataFrame, ax=None, title: str | None = None, lang: str = "en"):
@@ -94,9 +126,11 @@ def plot_spend_by_year(spend: pd.DataFrame, ax=None, title: str | None = None, l
     x = spend["year"].to_numpy()
     if spend["renewal_yen"].notna().all() and len(x):
         bottom = np.zeros(len(x))
-        for c, colour, label in (("renewal_yen", "#1f6fb4", tr("sp_renewal", lang)),
-                                 ("new_build_yen", "#ffbf00", tr("sp_new", lang)),
-                                 ("land_yen", "#8c564b", tr("sp_land", lang))):
+        for c, colour, label in (
+            ("renewal_yen", "#1f6fb4", tr("sp_renewal", lang)),
+            ("new_build_yen", "#ffbf00", tr("sp_new", lang)),
+            ("land_yen", "#8c564b", tr("sp_land", lang)),
+        ):
             v = spend[c].to_numpy() / OKU_YEN
             if v.any():
                 ax.bar(x + 0.2, v, bottom=bottom, width=0.4, color=colour, label=label)
@@ -107,8 +141,14 @@ def plot_spend_by_year(spend: pd.DataFrame, ax=None, title: str | None = None, l
         ax.bar(x - 0.2, spend["baseline_yen"] / OKU_YEN, width=0.4, color="#9e9e9e", label=tr("col_keep", lang))
     budget = spend["budget_yen"].to_numpy(dtype=float)
     if len(x) and np.isfinite(budget).any():
-        ax.step(np.r_[x, x[-1] + 1] - 0.5, np.r_[budget, budget[-1]] / OKU_YEN, where="post", color="#c62828",
-                linewidth=1.5, label=tr("sp_budget", lang))
+        ax.step(
+            np.r_[x, x[-1] + 1] - 0.5,
+            np.r_[budget, budget[-1]] / OKU_YEN,
+            where="post",
+            color="#c62828",
+            linewidth=1.5,
+            label=tr("sp_budget", lang),
+        )
     ax.axhline(0, color="black", linewidth=0.6)
     ax.set_xlabel(tr("year", lang))
     ax.set_ylabel(OKU_LABEL if lang == "en" else tr("oku", lang))
@@ -120,8 +160,9 @@ def plot_spend_by_year(spend: pd.DataFrame, ax=None, title: str | None = None, l
     return ax
 
 
-def plot_years(plan: Plan, services: Sequence[str] | None = None, fig=None, lang: str = "en",
-               names: dict[str, str] | None = None):
+def plot_years(
+    plan: Plan, services: Sequence[str] | None = None, fig=None, lang: str = "en", names: dict[str, str] | None = None
+):
     """One panel per service: demand and capacity (places) per year, the policy's minimum capacity
     (dashed) and, in the title, the lowest coverage; returns the figure.  ``names``: service id ->
     the name shown (default: the id)."""
@@ -140,14 +181,23 @@ def plot_years(plan: Plan, services: Sequence[str] | None = None, fig=None, lang
         ax.step(x, g["capacity"], where="post", color="#1f6fb4", linewidth=1.6, label=tr("py_capacity", lang))
         ax.plot(x, g["demand"], color="#f28e2b", linewidth=1.4, label=tr("py_demand", lang))
         if (g["min_capacity"] > 0).any():
-            ax.step(x, g["min_capacity"], where="post", color="#c62828", linestyle="--", linewidth=1,
-                    label=tr("py_minimum", lang))
-        ax.set_title(tr("py_title", lang, label=(names or {}).get(k, k), v=f"{100 * float(g['covered_share'].min()):.1f}"),
-                     fontsize=9)
+            ax.step(
+                x,
+                g["min_capacity"],
+                where="post",
+                color="#c62828",
+                linestyle="--",
+                linewidth=1,
+                label=tr("py_minimum", lang),
+            )
+        ax.set_title(
+            tr("py_title", lang, label=(names or {}).get(k, k), v=f"{100 * float(g['covered_share'].min()):.1f}"),
+            fontsize=9,
+        )
         ax.tick_params(labelsize=7)
         ax.set_ylim(bottom=0)
         ax.grid(alpha=0.3)
-    for ax in axes[len(ks):]:
+    for ax in axes[len(ks) :]:
         ax.set_visible(False)
     if ks:
         axes[0].legend(fontsize=7, frameon=False)
@@ -176,8 +226,14 @@ def _changing_sites(plan: Plan) -> list[str]:
     return sorted(first, key=lambda s: (first[s], s))
 
 
-def plot_timeline(plan: Plan, sites: Sequence[str] | None = None, ax=None, max_sites: int = 40, lang: str = "en",
-                  names: dict[str, str] | None = None):
+def plot_timeline(
+    plan: Plan,
+    sites: Sequence[str] | None = None,
+    ax=None,
+    max_sites: int = 40,
+    lang: str = "en",
+    names: dict[str, str] | None = None,
+):
     """Gantt chart of the sites that change: one bar per service and period it is at the site,
     renewal works hatched, closures marked ×; returns the axes (sites by id; services by ``names``)."""
     from matplotlib.figure import Figure
@@ -185,8 +241,24 @@ def plot_timeline(plan: Plan, sites: Sequence[str] | None = None, ax=None, max_s
     sites = list(sites) if sites is not None else _changing_sites(plan)[:max_sites]
     t = plan.frame("timeline")
     services = sorted(t["service_id"].unique())
-    colours = dict(zip(services, ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-                                  "#17becf", "#bcbd22", "#7f7f7f"] * 3))
+    colours = dict(
+        zip(
+            services,
+            [
+                "#1f77b4",
+                "#ff7f0e",
+                "#2ca02c",
+                "#d62728",
+                "#9467bd",
+                "#8c564b",
+                "#e377c2",
+                "#17becf",
+                "#bcbd22",
+                "#7f7f7f",
+            ]
+            * 3,
+        )
+    )
     if ax is None:
         ax = Figure(figsize=(10, max(3.6, 0.34 * len(sites) + 1.4))).subplots()
     start, end = plan.start_year, plan.start_year + plan.horizon_years
@@ -199,16 +271,38 @@ def plot_timeline(plan: Plan, sites: Sequence[str] | None = None, ax=None, max_s
         h = 0.8 / max(len(ks), 1)
         for j, k in enumerate(ks):
             for r in g[g["service_id"] == k].itertuples(index=False):
-                ax.barh(i - 0.4 + h * (j + 0.5), r.to_year + 1 - r.from_year, left=r.from_year, height=h * 0.92,
-                        color=colours[k], label=(names or {}).get(k, k) if k not in seen else None)
+                ax.barh(
+                    i - 0.4 + h * (j + 0.5),
+                    r.to_year + 1 - r.from_year,
+                    left=r.from_year,
+                    height=h * 0.92,
+                    color=colours[k],
+                    label=(names or {}).get(k, k) if k not in seen else None,
+                )
                 seen.add(k)
         for r in ev[(ev["site_id"] == s) & (ev["status"] == "done")].itertuples(index=False):
-            ax.barh(i, int(r.end_year) + 1 - int(r.year), left=int(r.year), height=0.9, fill=False, hatch="///",
-                    edgecolor="black", linewidth=0.6, label=tr("tl_works", lang) if "works" not in seen else None)
+            ax.barh(
+                i,
+                int(r.end_year) + 1 - int(r.year),
+                left=int(r.year),
+                height=0.9,
+                fill=False,
+                hatch="///",
+                edgecolor="black",
+                linewidth=0.6,
+                label=tr("tl_works", lang) if "works" not in seen else None,
+            )
             seen.add("works")
         if closes.get(s) is not None:
-            ax.plot([closes[s]], [i], marker="x", color="#c62828", markersize=8, linestyle="none",
-                    label=tr("tl_closes", lang) if "closes" not in seen else None)
+            ax.plot(
+                [closes[s]],
+                [i],
+                marker="x",
+                color="#c62828",
+                markersize=8,
+                linestyle="none",
+                label=tr("tl_closes", lang) if "closes" not in seen else None,
+            )
             seen.add("closes")
     ax.set_yticks(range(len(sites)))
     ax.set_yticklabels(sites, fontsize=8)
@@ -221,6 +315,7 @@ def plot_timeline(plan: Plan, sites: Sequence[str] | None = None, ax=None, max_s
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     ax.figure.tight_layout()
     return ax
+
 
 def figure_png(fig, dpi: int = 110) -> bytes:
     """A figure as PNG bytes without metadata that changes run to run (closes a pyplot figure)."""

@@ -52,16 +52,31 @@ def plan_geodataframe(plan: Plan, ward: Ward, problem: PortfolioProblem | None =
     extra = []
     for s in plan.sites:
         if s.kind == "candidate" and not s.open_after:
-            extra.append({"facility_id": s.site_id, "name": s.name, "site_id": s.site_id, "site_name": s.name,
-                          "decision": "not_built", "services_before": "", "services_after": "", "gained": "",
-                          "lost": "", "year": pd.NA, "floor_before_m2": 0.0, "floor_after_m2": 0.0,
-                          "reason": "candidate site not used by the plan", "imputed_inputs": ""})
+            extra.append(
+                {
+                    "facility_id": s.site_id,
+                    "name": s.name,
+                    "site_id": s.site_id,
+                    "site_name": s.name,
+                    "decision": "not_built",
+                    "services_before": "",
+                    "services_after": "",
+                    "gained": "",
+                    "lost": "",
+                    "year": pd.NA,
+                    "floor_before_m2": 0.0,
+                    "floor_after_m2": 0.0,
+                    "reason": "candidate site not used by the plan",
+                    "imputed_inputs": "",
+                }
+            )
     if extra:
         d = pd.concat([d, pd.DataFrame(extra)], ignore_index=True)
     d["year"] = d["year"].astype("Int64")
     cat = ward.facilities.set_index("facility_id")["category"]
-    d["category"] = [cat.get(f) or (sites[s].category if s in sites else "") for f, s in zip(d["facility_id"],
-                                                                                           d["site_id"])]
+    d["category"] = [
+        cat.get(f) or (sites[s].category if s in sites else "") for f, s in zip(d["facility_id"], d["site_id"])
+    ]
     d["station_front"] = [bool(sites[s].station_front) if s in sites else False for s in d["site_id"]]
     geom = ward.facilities.set_index("facility_id").geometry
     site_xy = {}
@@ -82,9 +97,25 @@ def plan_geodataframe(plan: Plan, ward: Ward, problem: PortfolioProblem | None =
         return None
 
     d["geometry"] = [locate(f, s) for f, s in zip(d["facility_id"], d["site_id"])]
-    cols = ["facility_id", "name", "site_id", "site_name", "category", "decision", "year", "services_before",
-            "services_after", "gained", "lost", "floor_before_m2", "floor_after_m2", "station_front", "reason",
-            "imputed_inputs", "geometry"]
+    cols = [
+        "facility_id",
+        "name",
+        "site_id",
+        "site_name",
+        "category",
+        "decision",
+        "year",
+        "services_before",
+        "services_after",
+        "gained",
+        "lost",
+        "floor_before_m2",
+        "floor_after_m2",
+        "station_front",
+        "reason",
+        "imputed_inputs",
+        "geometry",
+    ]
     d = d.sort_values("facility_id", kind="mergesort").reset_index(drop=True)[cols]
     return gpd.GeoDataFrame(d, geometry="geometry", crs=ward.crs)
 
@@ -107,6 +138,7 @@ def write_facilities_gpkg(gdf: gpd.GeoDataFrame, path: str | Path, layer: str = 
     GDAL stamps a GeoPackage with the time of writing (``gpkg_contents.last_change``); it is fixed
     here (``OGR_CURRENT_DATE``), so the same table gives the same bytes.
     """
+
     def writer(tmp: Path) -> None:
         tmp.unlink(missing_ok=True)  # GDAL creates the file itself
         with _gdal_config(OGR_CURRENT_DATE=_GPKG_DATE):

@@ -27,7 +27,6 @@ def static_text(name: str) -> str:
 CSS = static_text("report.css")
 
 
-
 def esc(x) -> str:
     return html.escape("" if x is None else str(x), quote=True)
 
@@ -52,8 +51,10 @@ def table(headers: Sequence[tuple[str, bool]], rows: Iterable[str], cls: str = "
 
 def img(png: bytes, alt: str, caption: str) -> str:
     data = base64.b64encode(png).decode("ascii")
-    return (f'<figure><img src="data:image/png;base64,{data}" alt="{esc(alt)}">'
-            f"<figcaption>{esc(caption)}</figcaption></figure>")
+    return (
+        f'<figure><img src="data:image/png;base64,{data}" alt="{esc(alt)}">'
+        f"<figcaption>{esc(caption)}</figcaption></figure>"
+    )
 
 
 def delta_class(before: float, after: float, lower_is_better: bool) -> str:

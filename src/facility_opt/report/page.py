@@ -9,10 +9,10 @@ from pathlib import Path
 import pandas as pd
 
 from ..atomic import atomic_write_text
-from ..units import OKU_YEN
 from ..i18n import chart_style, service_name, tr
 from ..portfolio.plan import Plan
 from ..portfolio.problem import PortfolioProblem
+from ..units import OKU_YEN
 from ..ward import Ward
 from .charts import figure_png, plan_map
 from .decisions import _decisions_section
@@ -25,6 +25,7 @@ from .html import table as _table
 from .years import _nursery_section, _spend_section, _timeline_section, _years_section
 
 __all__ = ["write_report"]
+
 
 def _imputed_note(ward: Ward, path: Path, lang: str = "en") -> str:
     """Which register fields are imputed, how often, and where the rules are written."""
@@ -49,9 +50,18 @@ def _imputed_note(ward: Ward, path: Path, lang: str = "en") -> str:
     return f"<p>{_e(text)}{how}{_e(tr('costs_note', lang))}</p>"
 
 
-def write_report(plan: Plan, ward: Ward, path: str | Path, *, problem: PortfolioProblem | None = None,
-                 tradeoff: pd.DataFrame | None = None, cost_years: pd.DataFrame | None = None,
-                 title: str | None = None, lang: str | None = None, catalogue=None) -> Path:
+def write_report(
+    plan: Plan,
+    ward: Ward,
+    path: str | Path,
+    *,
+    problem: PortfolioProblem | None = None,
+    tradeoff: pd.DataFrame | None = None,
+    cost_years: pd.DataFrame | None = None,
+    title: str | None = None,
+    lang: str | None = None,
+    catalogue=None,
+) -> Path:
     """Write ``report.html``: one self-contained page on the plan (atomically; deterministic).
 
     Parameters
@@ -78,8 +88,17 @@ def write_report(plan: Plan, ward: Ward, path: str | Path, *, problem: Portfolio
     lang = report_language(ward, lang)
     catalogue = names_catalogue(catalogue)
     with chart_style(lang):
-        doc = _render(plan, ward, Path(path), problem=problem, tradeoff=tradeoff, cost_years=cost_years, title=title,
-                      lang=lang, catalogue=catalogue)
+        doc = _render(
+            plan,
+            ward,
+            Path(path),
+            problem=problem,
+            tradeoff=tradeoff,
+            cost_years=cost_years,
+            title=title,
+            lang=lang,
+            catalogue=catalogue,
+        )
     return atomic_write_text(path, doc)
 
 
@@ -100,9 +119,12 @@ def _render(plan: Plan, ward: Ward, path: Path, *, problem, tradeoff, cost_years
     parts.append(f"<h2>{_e(tr('h_headline', lang))}</h2>" + kpi_table)
     if plan.baseline_issues:
         n = len(plan.baseline_issues)
-        parts.append(f'<div class="note"><b>{_e(tr("baseline_misses", lang, n=n))}</b> {_e(tr("baseline_ref", lang))}'
-                     f"<details><summary>{_e(tr('where_n', lang, n=n))}</summary><ul>"
-                     + "".join(f"<li>{_e(v)}</li>" for v in plan.baseline_issues) + "</ul></details></div>")
+        parts.append(
+            f'<div class="note"><b>{_e(tr("baseline_misses", lang, n=n))}</b> {_e(tr("baseline_ref", lang))}'
+            f"<details><summary>{_e(tr('where_n', lang, n=n))}</summary><ul>"
+            + "".join(f"<li>{_e(v)}</li>" for v in plan.baseline_issues)
+            + "</ul></details></div>"
+        )
     parts.append(sections.context_section(plan, ward, lang))
 
     parts.append(_map_section(plan, ward, problem, lang, catalogue))
@@ -114,8 +136,10 @@ def _render(plan: Plan, ward: Ward, path: Path, *, problem, tradeoff, cost_years
     parts.append(_nursery_section(plan, lang=lang))
     parts.append(_timeline_section(plan, lang, names))
 
-    parts.append(f"<h2>{_e(tr('h_services', lang))}</h2><p class=\"meta\">{_e(tr('services_note', lang))}</p>"
-                 + _service_table(plan, names, lang))
+    parts.append(
+        f'<h2>{_e(tr("h_services", lang))}</h2><p class="meta">{_e(tr("services_note", lang))}</p>'
+        + _service_table(plan, names, lang)
+    )
     parts.append(sections.areas_section(plan, problem, lang))
 
     parts += _decisions_section(plan, lang, names)
@@ -125,10 +149,13 @@ def _render(plan: Plan, ward: Ward, path: Path, *, problem, tradeoff, cost_years
     if tradeoff is not None and len(tradeoff):
         parts.append(_tradeoff_section(tradeoff, lang))
     parts += _closing(plan, ward, path, lang)
-    return (f"<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-            f"<title>{_e(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body><main>\n"
-            + "\n".join(parts) + "\n</main></body>\n</html>\n")
+    return (
+        f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{_e(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body><main>\n"
+        + "\n".join(parts)
+        + "\n</main></body>\n</html>\n"
+    )
 
 
 def _header(plan: Plan, title: str, ward_name: str, end: int, lang: str) -> list[str]:
@@ -136,15 +163,30 @@ def _header(plan: Plan, title: str, ward_name: str, end: int, lang: str) -> list
     check, its violations."""
     gap = "-" if plan.solver.gap is None else f"{100 * plan.solver.gap:.2f} %"
     parts: list[str] = []
-    meta = tr("meta_model", lang, plan="\0", ward=_e(ward_name), start=plan.start_year, end=end,
-              years=plan.horizon_years).replace("\0", _e(plan.name))
-    parts.append(f"<header><h1>{_e(title)}</h1><p class=\"meta\">{meta}</p>"
-                 '<p class="meta">' + _e(tr("meta_solver", lang, solver=plan.solver.solver, status=plan.solver.status,
-                                            gap=gap, check=tr("passed" if plan.valid else "failed", lang)))
-                 + "</p></header>")
+    meta = tr(
+        "meta_model", lang, plan="\0", ward=_e(ward_name), start=plan.start_year, end=end, years=plan.horizon_years
+    ).replace("\0", _e(plan.name))
+    parts.append(
+        f'<header><h1>{_e(title)}</h1><p class="meta">{meta}</p>'
+        '<p class="meta">'
+        + _e(
+            tr(
+                "meta_solver",
+                lang,
+                solver=plan.solver.solver,
+                status=plan.solver.status,
+                gap=gap,
+                check=tr("passed" if plan.valid else "failed", lang),
+            )
+        )
+        + "</p></header>"
+    )
     if not plan.valid:
-        parts.append(f'<div class="warn"><b>{_e(tr("invalid_plan", lang))}</b><ul>'
-                     + "".join(f"<li>{_e(v)}</li>" for v in plan.violations) + "</ul></div>")
+        parts.append(
+            f'<div class="warn"><b>{_e(tr("invalid_plan", lang))}</b><ul>'
+            + "".join(f"<li>{_e(v)}</li>" for v in plan.violations)
+            + "</ul></div>"
+        )
     return parts
 
 
@@ -153,10 +195,13 @@ def _map_section(plan: Plan, ward: Ward, problem, lang: str, catalogue) -> str:
     from .webmap import leaflet_html
 
     ax = plan_map(plan, ward, problem, lang=lang)
-    return (f"<h2>{_e(tr('h_map', lang))}</h2><p class=\"meta\">{_e(tr('imap_note', lang))}</p>"
-            + leaflet_html(plan, ward, problem, lang=lang, catalogue=catalogue)
-            + f"<details><summary>{_e(tr('imap_static', lang))}</summary>"
-            + _img(figure_png(ax.figure), tr("map_alt", lang), tr("map_caption", lang)) + "</details>")
+    return (
+        f'<h2>{_e(tr("h_map", lang))}</h2><p class="meta">{_e(tr("imap_note", lang))}</p>'
+        + leaflet_html(plan, ward, problem, lang=lang, catalogue=catalogue)
+        + f"<details><summary>{_e(tr('imap_static', lang))}</summary>"
+        + _img(figure_png(ax.figure), tr("map_alt", lang), tr("map_caption", lang))
+        + "</details>"
+    )
 
 
 def _cost_year_section(plan: Plan, problem, cost_years, lang: str) -> list[str]:
@@ -174,14 +219,31 @@ def _cost_year_section(plan: Plan, problem, cost_years, lang: str) -> list[str]:
         fig = Figure(figsize=(10, 4.2))
         plot_cost_by_year(cost_years, ax=fig.subplots(), lang=lang)
         parts.append(_img(figure_png(fig), tr("cost_year_alt", lang), tr("cost_year_caption", lang)))
-        rows = [f'<tr><td class="num">{int(r.year)}</td>' + _num(r.before_yen / OKU_YEN, "{:,.2f}")
-                + _num(r.after_yen / OKU_YEN, "{:,.2f}") + _num((r.after_yen - r.before_yen) / OKU_YEN, "{:+,.2f}")
-                + _num(r.renewal_after_yen / OKU_YEN, "{:,.2f}") + _num(r.new_build_after_yen / OKU_YEN, "{:,.2f}")
-                + _num(r.revenue_after_yen / OKU_YEN, "{:,.2f}") + "</tr>" for r in cost_years.itertuples()]
-        heads = ("col_year", "col_keep", "col_plan", "col_change", "col_plan_renewal", "col_plan_new",
-                 "col_plan_land_income")
-        parts.append(f"<details><summary>{_e(tr('per_year_figures', lang))}</summary>"
-                     + _table([(tr(h, lang), True) for h in heads], rows, "years") + "</details>")
+        rows = [
+            f'<tr><td class="num">{int(r.year)}</td>'
+            + _num(r.before_yen / OKU_YEN, "{:,.2f}")
+            + _num(r.after_yen / OKU_YEN, "{:,.2f}")
+            + _num((r.after_yen - r.before_yen) / OKU_YEN, "{:+,.2f}")
+            + _num(r.renewal_after_yen / OKU_YEN, "{:,.2f}")
+            + _num(r.new_build_after_yen / OKU_YEN, "{:,.2f}")
+            + _num(r.revenue_after_yen / OKU_YEN, "{:,.2f}")
+            + "</tr>"
+            for r in cost_years.itertuples()
+        ]
+        heads = (
+            "col_year",
+            "col_keep",
+            "col_plan",
+            "col_change",
+            "col_plan_renewal",
+            "col_plan_new",
+            "col_plan_land_income",
+        )
+        parts.append(
+            f"<details><summary>{_e(tr('per_year_figures', lang))}</summary>"
+            + _table([(tr(h, lang), True) for h in heads], rows, "years")
+            + "</details>"
+        )
     else:
         parts.append(f"<p>{_e(tr('not_available_problem', lang))}</p>")
     return parts
@@ -196,13 +258,28 @@ def _tradeoff_section(tradeoff: pd.DataFrame, lang: str) -> str:
     fig = Figure(figsize=(7.5, 4.8))
     plot_tradeoff(tradeoff, ax=fig.subplots(), lang=lang)
     fig.tight_layout()
-    rows = [f"<tr><td>{_e(r.point)}</td>" + _num(r.access_person_km) + _num(r.cost_yen / OKU_YEN, "{:,.1f}")
-            + _num(r.buildings) + _num(r.floor_m2) + f"<td>{_e(r.status)}</td></tr>" for r in tradeoff.itertuples()]
-    heads = [("col_plan_point", False), ("col_access", True), ("col_cost_oku2", True), ("col_buildings", True),
-             ("col_floor_m2", True), ("col_status", False)]
-    return (f"<h2>{_e(tr('h_tradeoff', lang))}</h2>"
-            + _img(figure_png(fig), tr("tradeoff_alt", lang), tr("tradeoff_caption", lang))
-            + _table([(tr(h, lang), n) for h, n in heads], rows, "tradeoff"))
+    rows = [
+        f"<tr><td>{_e(r.point)}</td>"
+        + _num(r.access_person_km)
+        + _num(r.cost_yen / OKU_YEN, "{:,.1f}")
+        + _num(r.buildings)
+        + _num(r.floor_m2)
+        + f"<td>{_e(r.status)}</td></tr>"
+        for r in tradeoff.itertuples()
+    ]
+    heads = [
+        ("col_plan_point", False),
+        ("col_access", True),
+        ("col_cost_oku2", True),
+        ("col_buildings", True),
+        ("col_floor_m2", True),
+        ("col_status", False),
+    ]
+    return (
+        f"<h2>{_e(tr('h_tradeoff', lang))}</h2>"
+        + _img(figure_png(fig), tr("tradeoff_alt", lang), tr("tradeoff_caption", lang))
+        + _table([(tr(h, lang), n) for h, n in heads], rows, "tradeoff")
+    )
 
 
 def _closing(plan: Plan, ward: Ward, path: Path, lang: str) -> list[str]:
@@ -210,6 +287,7 @@ def _closing(plan: Plan, ward: Ward, path: Path, lang: str) -> list[str]:
     from .. import __version__
 
     credits = "".join(f"<li>{_e(s)}</li>" for s in ward.meta.sources) or f"<li>{_e(tr('no_credits', lang))}</li>"
-    return [f"<h2>{_e(tr('h_data', lang))}</h2>" + _imputed_note(ward, path, lang)
-            + f'<ul class="credits">{credits}</ul>',
-            f"<footer>{_e(tr('footer', lang, version=__version__, plan=plan.name))}</footer>"]
+    return [
+        f"<h2>{_e(tr('h_data', lang))}</h2>" + _imputed_note(ward, path, lang) + f'<ul class="credits">{credits}</ul>',
+        f"<footer>{_e(tr('footer', lang, version=__version__, plan=plan.name))}</footer>",
+    ]

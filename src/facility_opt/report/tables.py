@@ -47,12 +47,25 @@ def plan_moves(plan: Plan) -> pd.DataFrame:
             if not gone and not new:
                 continue
             kind = "move" if gone and new else ("leave" if gone else "open")
-            rows.append((y, k, kind, ";".join(gone), ";".join(new), round(float(ends[gone].sum()), 3),
-                         round(float(starts[new].sum()), 3)))
+            rows.append(
+                (
+                    y,
+                    k,
+                    kind,
+                    ";".join(gone),
+                    ";".join(new),
+                    round(float(ends[gone].sum()), 3),
+                    round(float(starts[new].sum()), 3),
+                )
+            )
     out = pd.DataFrame(rows, columns=MOVE_COLUMNS)
     order = {"move": 0, "leave": 1, "open": 2, "capacity": 3}
-    return (out.assign(_o=out["kind"].map(order)).sort_values(["year", "service_id", "_o", "from_site"], kind="mergesort")
-            .drop(columns="_o").reset_index(drop=True))
+    return (
+        out.assign(_o=out["kind"].map(order))
+        .sort_values(["year", "service_id", "_o", "from_site"], kind="mergesort")
+        .drop(columns="_o")
+        .reset_index(drop=True)
+    )
 
 
 def _year_frame(plan: Plan) -> pd.DataFrame:
@@ -69,10 +82,18 @@ def spend_by_year(plan: Plan, problem: PortfolioProblem | None = None) -> pd.Dat
     everything within its renewal windows would be charged; without it these columns are NaN.
     Returns :data:`SPEND_COLUMNS`, one row per year, in yen.
     """
-    y = _year_frame(plan).groupby("year", sort=True).agg(spend_yen=("spend_yen", "first"),
-                                                         budget_yen=("budget_yen", "first"))
-    out = pd.DataFrame({"year": y.index.to_numpy(dtype=int), "spend_yen": y["spend_yen"].to_numpy(dtype=float),
-                        "budget_yen": pd.to_numeric(y["budget_yen"], errors="coerce").to_numpy(dtype=float)})
+    y = (
+        _year_frame(plan)
+        .groupby("year", sort=True)
+        .agg(spend_yen=("spend_yen", "first"), budget_yen=("budget_yen", "first"))
+    )
+    out = pd.DataFrame(
+        {
+            "year": y.index.to_numpy(dtype=int),
+            "spend_yen": y["spend_yen"].to_numpy(dtype=float),
+            "budget_yen": pd.to_numeric(y["budget_yen"], errors="coerce").to_numpy(dtype=float),
+        }
+    )
     for c in ("renewal_yen", "new_build_yen", "land_yen", "baseline_yen"):
         out[c] = np.nan
     if problem is not None and len(out):

@@ -15,5 +15,19 @@ from .perturb import apply_variant
 from .run import SweepResult, solve_variant, sweep
 from .spec import Dist, SweepSpec, Variant, generate_variants
 
-__all__ = ["sweep", "SweepResult", "SweepSpec", "Dist", "Variant", "generate_variants", "apply_variant",
-           "solve_variant", "Summary", "summarise", "write_summary", "unstable_since", "alternatives", "Alternative"]
+__all__ = [
+    "sweep",
+    "SweepResult",
+    "SweepSpec",
+    "Dist",
+    "Variant",
+    "generate_variants",
+    "apply_variant",
+    "solve_variant",
+    "Summary",
+    "summarise",
+    "write_summary",
+    "unstable_since",
+    "alternatives",
+    "Alternative",
+]

@@ -33,10 +33,24 @@ from .spec import SweepSpec, Variant
 __all__ = ["Summary", "summarise", "write_summary", "unstable_since", "METRICS", "SUMMARY_FILES"]
 
 #: plan figures whose distribution is reported (yen unless named otherwise)
-METRICS = ("cost_after_yen", "saving_yen", "saving_share", "floor_reduction", "closures", "new_buildings",
-           "capital_spend_yen")
-SUMMARY_FILES = ("variants.csv", "decisions.csv", "distributions.csv", "robust_core.csv", "flips.csv",
-                 "summary.json", "sweep.html")
+METRICS = (
+    "cost_after_yen",
+    "saving_yen",
+    "saving_share",
+    "floor_reduction",
+    "closures",
+    "new_buildings",
+    "capital_spend_yen",
+)
+SUMMARY_FILES = (
+    "variants.csv",
+    "decisions.csv",
+    "distributions.csv",
+    "robust_core.csv",
+    "flips.csv",
+    "summary.json",
+    "sweep.html",
+)
 _DEC = 6
 
 
@@ -56,24 +70,47 @@ class Summary:
 
     def to_dict(self) -> dict:
         unstable = self.decisions[self.decisions["stability"] == "unstable"]
-        top = (self.flips[self.flips["rank"] == 1].set_index(["facility_id", "decision"])["input"]
-               if len(self.flips) else pd.Series(dtype=str))
+        top = (
+            self.flips[self.flips["rank"] == 1].set_index(["facility_id", "decision"])["input"]
+            if len(self.flips)
+            else pd.Series(dtype=str)
+        )
         return {
-            "n": self.n, "seed": self.seed, "robust_share": self.robust_share, "counts": self.counts,
+            "n": self.n,
+            "seed": self.seed,
+            "robust_share": self.robust_share,
+            "counts": self.counts,
             "distributions": self.distributions.to_dict("records"),
             "robust_core": self.robust_core[["facility_id", "name", "decision", "share"]].to_dict("records"),
-            "unstable": [{"facility_id": r.facility_id, "name": r.name, "decision": r.decision, "share": r.share,
-                          "top_input": top.get((r.facility_id, r.decision))} for r in unstable.itertuples()],
+            "unstable": [
+                {
+                    "facility_id": r.facility_id,
+                    "name": r.name,
+                    "decision": r.decision,
+                    "share": r.share,
+                    "top_input": top.get((r.facility_id, r.decision)),
+                }
+                for r in unstable.itertuples()
+            ],
         }
 
 
 def _variant_table(spec: SweepSpec, variants: list[Variant], keys: list[str], results: list[dict]) -> pd.DataFrame:
     rows = []
     for v, k, r in zip(variants, keys, results):
-        row = {"variant": v.index, "key": k[:16], "scenario": v.scenario or "", "projection": v.projection or "",
-               **{f"policy.{p}": json.dumps(x) if isinstance(x, (list, dict)) else x for p, x in v.policy.items()},
-               **v.factors, "status": r["status"], "stop": r["stop"] or "", "gap": r["gap"],
-               **{m: r["kpis"].get(m) for m in METRICS}, "message": r.get("message", "")}
+        row = {
+            "variant": v.index,
+            "key": k[:16],
+            "scenario": v.scenario or "",
+            "projection": v.projection or "",
+            **{f"policy.{p}": json.dumps(x) if isinstance(x, (list, dict)) else x for p, x in v.policy.items()},
+            **v.factors,
+            "status": r["status"],
+            "stop": r["stop"] or "",
+            "gap": r["gap"],
+            **{m: r["kpis"].get(m) for m in METRICS},
+            "message": r.get("message", ""),
+        }
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -105,8 +142,12 @@ def _flips(spec: SweepSpec, ok: pd.DataFrame, taken: pd.DataFrame, unstable: pd.
     X = _inputs(spec, ok)
     rows = []
     for r in unstable.itertuples(index=False):
-        y = ok["variant"].isin(taken.loc[(taken["facility_id"] == r.facility_id) & (taken["decision"] == r.decision),
-                                         "variant"]).astype(float).to_numpy()
+        y = (
+            ok["variant"]
+            .isin(taken.loc[(taken["facility_id"] == r.facility_id) & (taken["decision"] == r.decision), "variant"])
+            .astype(float)
+            .to_numpy()
+        )
         found = []
         for name in X.columns:
             x = X[name].to_numpy()
@@ -118,61 +159,106 @@ def _flips(spec: SweepSpec, ok: pd.DataFrame, taken: pd.DataFrame, unstable: pd.
                 found.append((name, round(corr, _DEC), round(p, _DEC)))
         found.sort(key=lambda t: (-abs(t[1]), t[0]))
         for i, (name, corr, p) in enumerate(found, start=1):
-            rows.append({"facility_id": r.facility_id, "decision": r.decision, "share": r.share, "rank": i,
-                         "input": name, "correlation": corr, "p_value": p,
-                         "taken_when": "higher" if corr > 0 else "lower"})
+            rows.append(
+                {
+                    "facility_id": r.facility_id,
+                    "decision": r.decision,
+                    "share": r.share,
+                    "rank": i,
+                    "input": name,
+                    "correlation": corr,
+                    "p_value": p,
+                    "taken_when": "higher" if corr > 0 else "lower",
+                }
+            )
     return pd.DataFrame(rows, columns=cols)
 
 
-def summarise(spec: SweepSpec, variants: list[Variant], keys: list[str], results: list[dict], *, n: int,
-              seed: int) -> Summary:
+def summarise(
+    spec: SweepSpec, variants: list[Variant], keys: list[str], results: list[dict], *, n: int, seed: int
+) -> Summary:
     """The summary tables of a sweep's results (in variant order)."""
     table = _variant_table(spec, variants, keys, results)
     ok_mask = table["status"].eq("ok")
     ok = table[ok_mask].reset_index(drop=True)
     n_ok = len(ok)
-    taken = pd.DataFrame([(v.index, fid, name, dec, year) for v, r in zip(variants, results) if r["status"] == "ok"
-                          for fid, name, dec, year in r["decisions"]],
-                         columns=["variant", "facility_id", "name", "decision", "year"])
+    taken = pd.DataFrame(
+        [
+            (v.index, fid, name, dec, year)
+            for v, r in zip(variants, results)
+            if r["status"] == "ok"
+            for fid, name, dec, year in r["decisions"]
+        ],
+        columns=["variant", "facility_id", "name", "decision", "year"],
+    )
     rs = spec.robust_share
     if len(taken):
         g = taken.groupby(["facility_id", "decision"], sort=True)
         dec = g.agg(name=("name", "first"), variants=("variant", "nunique")).reset_index()
         dec["share"] = (dec["variants"] / n_ok).round(_DEC)
-        years = (taken.dropna(subset=["year"]).astype({"year": int}).groupby(["facility_id", "decision", "year"])
-                 .size().reset_index(name="k"))
+        years = (
+            taken.dropna(subset=["year"])
+            .astype({"year": int})
+            .groupby(["facility_id", "decision", "year"])
+            .size()
+            .reset_index(name="k")
+        )
         ytxt = years.groupby(["facility_id", "decision"]).apply(
-            lambda d: ";".join(f"{y}:{k}" for y, k in zip(d["year"], d["k"])), include_groups=False)
+            lambda d: ";".join(f"{y}:{k}" for y, k in zip(d["year"], d["k"])), include_groups=False
+        )
         dec["years"] = [ytxt.get((f, d), "") for f, d in zip(dec["facility_id"], dec["decision"])]
         modal = years.sort_values(["facility_id", "decision", "k", "year"], ascending=[True, True, False, True])
         modal = modal.drop_duplicates(["facility_id", "decision"]).set_index(["facility_id", "decision"])["year"]
         dec["modal_year"] = [modal.get((f, d)) for f, d in zip(dec["facility_id"], dec["decision"])]
         dec["modal_year"] = dec["modal_year"].astype("Int64")
-        dec["stability"] = np.where(dec["share"] >= rs, "robust",
-                                    np.where(dec["share"] > 1 - rs, "unstable", "rare"))
+        dec["stability"] = np.where(dec["share"] >= rs, "robust", np.where(dec["share"] > 1 - rs, "unstable", "rare"))
         dec = dec[["facility_id", "name", "decision", "variants", "share", "years", "modal_year", "stability"]]
     else:
-        dec = pd.DataFrame(columns=["facility_id", "name", "decision", "variants", "share", "years", "modal_year",
-                                    "stability"])
+        dec = pd.DataFrame(
+            columns=["facility_id", "name", "decision", "variants", "share", "years", "modal_year", "stability"]
+        )
     dist_rows = []
     for m in METRICS:
         x = ok[m].dropna().astype(float).to_numpy() if n_ok else np.zeros(0)
         if len(x) == 0:
             continue
         q = np.percentile(x, [10, 50, 90])
-        dist_rows.append({"metric": m, "variants": len(x), "mean": x.mean(), "p10": q[0], "p50": q[1], "p90": q[2],
-                          "min": x.min(), "max": x.max()})
+        dist_rows.append(
+            {
+                "metric": m,
+                "variants": len(x),
+                "mean": x.mean(),
+                "p10": q[0],
+                "p50": q[1],
+                "p90": q[2],
+                "min": x.min(),
+                "max": x.max(),
+            }
+        )
     dist = pd.DataFrame(dist_rows, columns=["metric", "variants", "mean", "p10", "p50", "p90", "min", "max"])
     for c in ("mean", "p10", "p50", "p90", "min", "max"):
         dist[c] = [round(float(v), 0 if "yen" in m else _DEC) for v, m in zip(dist[c], dist["metric"])]
     core = dec[dec["stability"] == "robust"].reset_index(drop=True)
     flips = _flips(spec, ok, taken, dec[dec["stability"] == "unstable"])
-    counts = {"variants": n, "ok": n_ok, **{s: int(table["status"].eq(s).sum())
-                                           for s in ("infeasible", "flagged", "error")},
-              "stops": {k: int(v) for k, v in sorted(table["stop"].value_counts().items())},
-              "robust_decisions": int(len(core)), "unstable_decisions": int((dec["stability"] == "unstable").sum())}
-    return Summary(n=n, seed=seed, robust_share=rs, variants=table, decisions=dec.reset_index(drop=True),
-                   distributions=dist, robust_core=core, flips=flips, counts=counts)
+    counts = {
+        "variants": n,
+        "ok": n_ok,
+        **{s: int(table["status"].eq(s).sum()) for s in ("infeasible", "flagged", "error")},
+        "stops": {k: int(v) for k, v in sorted(table["stop"].value_counts().items())},
+        "robust_decisions": int(len(core)),
+        "unstable_decisions": int((dec["stability"] == "unstable").sum()),
+    }
+    return Summary(
+        n=n,
+        seed=seed,
+        robust_share=rs,
+        variants=table,
+        decisions=dec.reset_index(drop=True),
+        distributions=dist,
+        robust_core=core,
+        flips=flips,
+        counts=counts,
+    )
 
 
 def _csv(df: pd.DataFrame) -> str:
@@ -182,12 +268,18 @@ def _csv(df: pd.DataFrame) -> str:
 def write_summary(summary: Summary, out: str | Path, title: str = "Sweep") -> list[Path]:
     """Write the summary files (each atomically) into ``out``; returns their paths."""
     out = Path(out)
-    files = {"variants.csv": _csv(summary.variants), "decisions.csv": _csv(summary.decisions),
-             "distributions.csv": _csv(summary.distributions), "robust_core.csv": _csv(summary.robust_core),
-             "flips.csv": _csv(summary.flips),
-             "summary.json": json.dumps(summary.to_dict(), ensure_ascii=False, indent=1, sort_keys=True,
-                                        default=_json_default) + "\n",
-             "sweep.html": sweep_page(summary, title)}
+    files = {
+        "variants.csv": _csv(summary.variants),
+        "decisions.csv": _csv(summary.decisions),
+        "distributions.csv": _csv(summary.distributions),
+        "robust_core.csv": _csv(summary.robust_core),
+        "flips.csv": _csv(summary.flips),
+        "summary.json": json.dumps(
+            summary.to_dict(), ensure_ascii=False, indent=1, sort_keys=True, default=_json_default
+        )
+        + "\n",
+        "sweep.html": sweep_page(summary, title),
+    }
     return [atomic_write_text(out / name, text) for name, text in files.items()]
 
 
@@ -208,8 +300,11 @@ def _table(df: pd.DataFrame, cols: list[str], fmt: dict | None = None) -> str:
     for r in df[cols].itertuples(index=False):
         cells = []
         for c, v in zip(cols, r):
-            text = "" if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA else (
-                fmt[c](v) if c in fmt else str(v))
+            text = (
+                ""
+                if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA
+                else (fmt[c](v) if c in fmt else str(v))
+            )
             cells.append(f"<td>{html.escape(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
@@ -228,21 +323,35 @@ def sweep_page(summary: Summary, title: str = "Sweep") -> str:
     dist = summary.distributions.copy()
     money = {k: _yen for k in ("mean", "p10", "p50", "p90", "min", "max")}
     dist_html = "".join(
-        _table(dist[dist["metric"] == m], ["metric", "variants", "p10", "p50", "p90", "mean", "min", "max"],
-               money if m.endswith("_yen") else None).replace("<table>", "<table class='d'>")
-        for m in dist["metric"])
+        _table(
+            dist[dist["metric"] == m],
+            ["metric", "variants", "p10", "p50", "p90", "mean", "min", "max"],
+            money if m.endswith("_yen") else None,
+        ).replace("<table>", "<table class='d'>")
+        for m in dist["metric"]
+    )
     changes = summary.robust_core[summary.robust_core["decision"] != "keep"]
     unstable = summary.decisions[summary.decisions["stability"] == "unstable"]
     top = summary.flips[summary.flips["rank"] <= 3]
-    why = top.groupby(["facility_id", "decision"]).apply(
-        lambda d: "; ".join(f"{i} ({'+' if r > 0 else '−'}{abs(r):.2f})" for i, r in zip(d["input"], d["correlation"])),
-        include_groups=False) if len(top) else pd.Series(dtype=str)
-    unstable = unstable.assign(flipped_by=[why.get((f, d), "") for f, d in zip(unstable["facility_id"],
-                                                                                unstable["decision"])])
+    why = (
+        top.groupby(["facility_id", "decision"]).apply(
+            lambda d: "; ".join(
+                f"{i} ({'+' if r > 0 else '−'}{abs(r):.2f})" for i, r in zip(d["input"], d["correlation"])
+            ),
+            include_groups=False,
+        )
+        if len(top)
+        else pd.Series(dtype=str)
+    )
+    unstable = unstable.assign(
+        flipped_by=[why.get((f, d), "") for f, d in zip(unstable["facility_id"], unstable["decision"])]
+    )
     flagged = summary.variants[summary.variants["status"] != "ok"]
-    css = ("body{font-family:sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse;margin:.5em 0 1.5em}"
-           "td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left}th{background:#eee}"
-           "table.d{display:inline-table;margin-right:1em}")
+    css = (
+        "body{font-family:sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse;margin:.5em 0 1.5em}"
+        "td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left}th{background:#eee}"
+        "table.d{display:inline-table;margin-right:1em}"
+    )
     parts = [
         f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
         f"<style>{css}</style></head><body><h1>{html.escape(title)}</h1>",
@@ -250,7 +359,8 @@ def sweep_page(summary: Summary, title: str = "Sweep") -> str:
         f"{c['flagged']} flagged (time limit or failed check), {c['error']} failed. Shares count planned variants "
         f"only. A decision taken in at least {pct(summary.robust_share)} of them is <b>robust</b>; one taken in "
         f"between {pct(1 - summary.robust_share)} and {pct(summary.robust_share)} is <b>unstable</b>.</p>",
-        "<h2>Cost and saving across variants</h2>", dist_html,
+        "<h2>Cost and saving across variants</h2>",
+        dist_html,
         f"<h2>Robust changes ({len(changes)})</h2>",
         _table(changes, ["facility_id", "name", "decision", "share", "years"], {"share": pct}),
         f"<h2>Unstable decisions ({len(unstable)})</h2><p>The inputs that flip each one, by the point-biserial "
@@ -277,8 +387,12 @@ def unstable_since(previous: str | Path, current: str | Path) -> pd.DataFrame:
         return pd.DataFrame(columns=cols)
     a = pd.read_csv(prev_file, dtype={"facility_id": str}, keep_default_na=False)
     b = pd.read_csv(cur_file, dtype={"facility_id": str}, keep_default_na=False)
-    m = b[b["stability"] == "unstable"].merge(a[["facility_id", "decision", "share", "stability"]],
-                                              on=["facility_id", "decision"], how="left", suffixes=("", "_before"))
+    m = b[b["stability"] == "unstable"].merge(
+        a[["facility_id", "decision", "share", "stability"]],
+        on=["facility_id", "decision"],
+        how="left",
+        suffixes=("", "_before"),
+    )
     m["share_before"] = m["share_before"].replace("", np.nan).astype(float).fillna(0.0)
     m["stability_before"] = m["stability_before"].fillna("rare").replace("", "rare")
     m = m[m["stability_before"] != "unstable"].rename(columns={"share": "share_after"})

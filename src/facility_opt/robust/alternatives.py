@@ -50,8 +50,10 @@ class Alternative:
     def __repr__(self) -> str:
         from ..portfolio import format_yen
 
-        return (f"Alternative({self.rank}: cost {format_yen(self.cost_yen)}, +{format_yen(self.extra_cost_yen)} "
-                f"({100 * self.extra_share:.2f} %), {len(self.differences)} facilities differ)")
+        return (
+            f"Alternative({self.rank}: cost {format_yen(self.cost_yen)}, +{format_yen(self.extra_cost_yen)} "
+            f"({100 * self.extra_share:.2f} %), {len(self.differences)} facilities differ)"
+        )
 
 
 def plan_differences(best: Plan, other: Plan) -> pd.DataFrame:
@@ -65,10 +67,17 @@ def plan_differences(best: Plan, other: Plan) -> pd.DataFrame:
         x, y = a.get(fid), b.get(fid)
         if x is not None and y is not None and (x.decision, x.year) == (y.decision, y.year):
             continue
-        rows.append({"facility_id": fid, "name": (x or y).name,
-                     "best_decision": x.decision if x else "absent", "best_year": x.year if x else None,
-                     "decision": y.decision if y else "absent", "year": y.year if y else None,
-                     "saving_difference_yen": (y.saving_yen if y else 0.0) - (x.saving_yen if x else 0.0)})
+        rows.append(
+            {
+                "facility_id": fid,
+                "name": (x or y).name,
+                "best_decision": x.decision if x else "absent",
+                "best_year": x.year if x else None,
+                "decision": y.decision if y else "absent",
+                "year": y.year if y else None,
+                "saving_difference_yen": (y.saving_yen if y else 0.0) - (x.saving_yen if x else 0.0),
+            }
+        )
     df = pd.DataFrame(rows, columns=cols)
     for c in ("best_year", "year"):
         df[c] = df[c].astype("Int64")
@@ -81,8 +90,12 @@ def _end_state(model) -> np.ndarray:
     return np.concatenate([model.v_open.reshape(model.S, P)[:, P - 1], model.v_place.reshape(model.E, P)[:, P - 1]])
 
 
-def alternatives(problem_or_model: PortfolioProblem | PlanningModel | str | Path, k: int = 3, within: float = 0.02,
-                 options: PortfolioOptions | None = None) -> list[Alternative]:
+def alternatives(
+    problem_or_model: PortfolioProblem | PlanningModel | str | Path,
+    k: int = 3,
+    within: float = 0.02,
+    options: PortfolioOptions | None = None,
+) -> list[Alternative]:
     """The best plan and up to ``k - 1`` more distinct plans costing at most ``within`` (a share) more.
 
     Parameters
@@ -139,9 +152,16 @@ def alternatives(problem_or_model: PortfolioProblem | PlanningModel | str | Path
             raise SolverError(f"alternative {rank}: the plan fails the independent check: " + "; ".join(violations[:5]))
         cost = plan.kpis.cost_after_yen
         extra = round(cost - best.kpis.cost_after_yen)
-        out.append(Alternative(rank, plan, cost, float(extra),
-                               round(extra / abs(best_cost * SCALE), 6) if best_cost else 0.0,
-                               plan_differences(best, plan)))
+        out.append(
+            Alternative(
+                rank,
+                plan,
+                cost,
+                float(extra),
+                round(extra / abs(best_cost * SCALE), 6) if best_cost else 0.0,
+                plan_differences(best, plan),
+            )
+        )
     return out
 
 
@@ -151,15 +171,31 @@ def write_alternatives(alts: list[Alternative], out: str | Path) -> list[Path]:
     from ..atomic import atomic_write_text
 
     out = Path(out)
-    rows = [{"rank": a.rank, "cost_yen": a.cost_yen, "extra_cost_yen": a.extra_cost_yen, "extra_share": a.extra_share,
-             "saving_yen": a.plan.kpis.saving_yen, "closures": a.plan.kpis.closures,
-             "new_buildings": a.plan.kpis.new_buildings, "facilities_differing": len(a.differences),
-             "solver_status": a.plan.solver.status, "gap": a.plan.solver.gap} for a in alts]
-    diffs = pd.concat([a.differences.assign(rank=a.rank) for a in alts[1:]], ignore_index=True) if len(alts) > 1 \
+    rows = [
+        {
+            "rank": a.rank,
+            "cost_yen": a.cost_yen,
+            "extra_cost_yen": a.extra_cost_yen,
+            "extra_share": a.extra_share,
+            "saving_yen": a.plan.kpis.saving_yen,
+            "closures": a.plan.kpis.closures,
+            "new_buildings": a.plan.kpis.new_buildings,
+            "facilities_differing": len(a.differences),
+            "solver_status": a.plan.solver.status,
+            "gap": a.plan.solver.gap,
+        }
+        for a in alts
+    ]
+    diffs = (
+        pd.concat([a.differences.assign(rank=a.rank) for a in alts[1:]], ignore_index=True)
+        if len(alts) > 1
         else pd.DataFrame(columns=["rank"])
+    )
     kw = dict(index=False, lineterminator="\n", float_format="%.6f")
-    paths = [atomic_write_text(out / "alternatives.csv", pd.DataFrame(rows).to_csv(**kw)),
-             atomic_write_text(out / "differences.csv", diffs.to_csv(**kw))]
+    paths = [
+        atomic_write_text(out / "alternatives.csv", pd.DataFrame(rows).to_csv(**kw)),
+        atomic_write_text(out / "differences.csv", diffs.to_csv(**kw)),
+    ]
     for a in alts:
         a.plan.to_files(out / f"plan_{a.rank}")
     return paths

@@ -22,8 +22,9 @@ log = logging.getLogger(__name__)
 NEWLY_UNSTABLE = "newly_unstable.csv"
 
 
-def nightly_sweep(model: PlanningModel, run_dir: Path, previous: Path | None, cache: Path,
-                  client=None) -> pd.DataFrame | None:
+def nightly_sweep(
+    model: PlanningModel, run_dir: Path, previous: Path | None, cache: Path, client=None
+) -> pd.DataFrame | None:
     """Run the model's nightly sweep into ``run_dir/sweep`` (None when the model asks for none).
 
     Variants are cached in ``cache`` across nights: an unchanged input recomputes nothing.  Returns
@@ -36,9 +37,16 @@ def nightly_sweep(model: PlanningModel, run_dir: Path, previous: Path | None, ca
         return None
     out = Path(run_dir) / "sweep"
     night = spec.nightly
-    res = sweep(model, n=night.n, seed=night.seed if night.seed is not None else spec.seed,
-                client=client if client is not None else night.scheduler, out=out, spec=spec, cache=cache,
-                serial=night.serial)
+    res = sweep(
+        model,
+        n=night.n,
+        seed=night.seed if night.seed is not None else spec.seed,
+        client=client if client is not None else night.scheduler,
+        out=out,
+        spec=spec,
+        cache=cache,
+        serial=night.serial,
+    )
     before = Path(previous) / "sweep" if previous is not None else Path("/nonexistent")
     if (before / "decisions.csv").is_file():
         new = unstable_since(before, out)
@@ -46,9 +54,20 @@ def nightly_sweep(model: PlanningModel, run_dir: Path, previous: Path | None, ca
         d = res.summary.decisions
         new = d[d["stability"] == "unstable"].assign(share_before=float("nan"), stability_before="")
         new = new.rename(columns={"share": "share_after"})[
-            ["facility_id", "name", "decision", "share_before", "share_after", "stability_before"]]
+            ["facility_id", "name", "decision", "share_before", "share_after", "stability_before"]
+        ]
     atomic_write_text(out / NEWLY_UNSTABLE, new.to_csv(index=False, lineterminator="\n", float_format="%.6f"))
-    log.info("nightly sweep: %d variants, %d decisions newly unstable", res.n, len(new),
-             extra={"data": {"event": "sweep", "variants": res.n, "solved": res.computed,
-                             "newly_unstable": new[["facility_id", "decision"]].to_dict("records")}})
+    log.info(
+        "nightly sweep: %d variants, %d decisions newly unstable",
+        res.n,
+        len(new),
+        extra={
+            "data": {
+                "event": "sweep",
+                "variants": res.n,
+                "solved": res.computed,
+                "newly_unstable": new[["facility_id", "decision"]].to_dict("records"),
+            }
+        },
+    )
     return new

@@ -41,10 +41,15 @@ def _scale_budget(policy, f: float) -> dict:
     b = policy.budget
     if b is not None:
         if b.cap_yen is None:
-            raise ModelConfigError("sweep.inputs.budget: the policy's budget is a share of a projected budget; "
-                                   "only a cap_yen budget can be scaled")
-        cap = ({y: float(round(v * f)) for y, v in b.cap_yen.items()} if isinstance(b.cap_yen, dict)
-               else float(round(b.cap_yen * f)))
+            raise ModelConfigError(
+                "sweep.inputs.budget: the policy's budget is a share of a projected budget; "
+                "only a cap_yen budget can be scaled"
+            )
+        cap = (
+            {y: float(round(v * f)) for y, v in b.cap_yen.items()}
+            if isinstance(b.cap_yen, dict)
+            else float(round(b.cap_yen * f))
+        )
         out["budget"] = b.model_copy(update={"cap_yen": cap}).model_dump()
     if not out:
         raise ModelConfigError("sweep.inputs.budget: the model's policy has no budget to vary")
@@ -78,8 +83,10 @@ def apply_variant(problem: PortfolioProblem, variant: Variant) -> PortfolioProbl
         demand = demand.assign(demand=demand["demand"] * f["demand"], population=demand["population"] * f["demand"])
     floor_imp = _imputed(sites["imputed_fields"], "floor_area_m2")
     cap_imp = _imputed(placements["imputed_fields"], "capacity")
-    named = {fld: {n.split(".", 2)[2] for n in f if n.startswith(f"imputed.{fld}.")} - {"*"}
-             for fld in ("floor_area_m2", "capacity")}
+    named = {
+        fld: {n.split(".", 2)[2] for n in f if n.startswith(f"imputed.{fld}.")} - {"*"}
+        for fld in ("floor_area_m2", "capacity")
+    }
     for name, x in sorted(f.items()):
         if not name.startswith("imputed."):
             continue
@@ -98,8 +105,15 @@ def apply_variant(problem: PortfolioProblem, variant: Variant) -> PortfolioProbl
             svc = placements["service_id"]
             hit = cap_imp & (svc.eq(key) if key != "*" else ~svc.isin(named[field])).to_numpy()
             placements.loc[hit, "capacity"] = np.round(placements.loc[hit, "capacity"] * x)  # whole places
-    sites = sites.round({"build_yen_per_m2": 0, "land_value_yen_per_m2": 0, "operating_yen_per_m2_year": 0,
-                         "fixed_yen_per_year": 0, "floor_area_m2": 1})
+    sites = sites.round(
+        {
+            "build_yen_per_m2": 0,
+            "land_value_yen_per_m2": 0,
+            "operating_yen_per_m2_year": 0,
+            "fixed_yen_per_year": 0,
+            "floor_area_m2": 1,
+        }
+    )
     placements = placements.round({"floor_area_m2": 1})
     if events is not None:
         events = events.round({"cost_yen": 0, "floor_area_m2": 1})

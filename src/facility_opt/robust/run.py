@@ -40,8 +40,16 @@ log = logging.getLogger(__name__)
 #: bumped when the content of a cached result changes (old cache entries are then not reused)
 RESULT_VERSION = 1
 #: headline figures of each variant's plan (``Plan.kpis`` fields)
-KPI_FIELDS = ("cost_before_yen", "cost_after_yen", "saving_yen", "saving_share", "closures", "new_buildings",
-              "floor_reduction", "capital_spend_yen")
+KPI_FIELDS = (
+    "cost_before_yen",
+    "cost_after_yen",
+    "saving_yen",
+    "saving_share",
+    "closures",
+    "new_buildings",
+    "floor_reduction",
+    "capital_spend_yen",
+)
 
 Runner = Callable[[PortfolioProblem, Variant, PortfolioOptions], dict]
 Progress = Callable[[int, int, int], None]  # (done, total, cached)
@@ -63,8 +71,15 @@ def solve_variant(problem: PortfolioProblem, variant: Variant, options: Portfoli
     (deterministic), ``time_limit`` (flagged), ``infeasible`` or ``error``.
     """
     t0, c0 = time.perf_counter(), time.process_time()
-    out: dict[str, Any] = {"status": "ok", "stop": None, "objective_yen": None, "gap": None, "kpis": {},
-                           "decisions": [], "message": ""}
+    out: dict[str, Any] = {
+        "status": "ok",
+        "stop": None,
+        "objective_yen": None,
+        "gap": None,
+        "kpis": {},
+        "decisions": [],
+        "message": "",
+    }
     try:
         p = apply_variant(problem, variant)
         opt = PortfolioOptimiser(replace(options, on_violation="mark"))
@@ -99,8 +114,11 @@ def sweep_options(base: PortfolioOptions, overrides: dict[str, Any]) -> Portfoli
     and any other key as a HiGHS option (e.g. ``mip_max_nodes``); always one HiGHS thread."""
     known = {f.name for f in fields(SolverOptions)}
     direct = {k: v for k, v in overrides.items() if k in known and k != "highs_options"}
-    highs = {**base.solver.highs_options, **overrides.get("highs_options", {}),
-             **{k: v for k, v in overrides.items() if k not in known and k != "heuristic_seconds"}}
+    highs = {
+        **base.solver.highs_options,
+        **overrides.get("highs_options", {}),
+        **{k: v for k, v in overrides.items() if k not in known and k != "heuristic_seconds"},
+    }
     solver = replace(base.solver, **direct, threads=1, highs_options=dict(sorted(highs.items())), msg=False)
     return replace(base, solver=solver, heuristic_seconds=overrides.get("heuristic_seconds", base.heuristic_seconds))
 
@@ -121,8 +139,11 @@ class SweepResult:
     out_dir: Path | None = None
 
     def __repr__(self) -> str:
-        return (f"SweepResult(n={self.n}, seed={self.seed}: {self.computed} solved, {self.cached} from the cache"
-                + (f"; {self.out_dir}" if self.out_dir else "") + ")")
+        return (
+            f"SweepResult(n={self.n}, seed={self.seed}: {self.computed} solved, {self.cached} from the cache"
+            + (f"; {self.out_dir}" if self.out_dir else "")
+            + ")"
+        )
 
 
 # ---------------------------------------------------------------------- the models behind the variants
@@ -140,14 +161,19 @@ def _model_fingerprint(m: PlanningModel) -> str:
 
     files = {} if is_database_url(m.data) else fingerprint_inputs(model_input_files(m))
     files = {k: v for k, v in files.items() if not k.startswith("model/")}  # the settings are hashed below
-    demand_files = {k: _file_sha((m.demand.get("projection") or {}).get("params") if k == "params"
-                                 else m.demand.get("population_table")) for k in ("params", "table")}
+    demand_files = {
+        k: _file_sha(
+            (m.demand.get("projection") or {}).get("params") if k == "params" else m.demand.get("population_table")
+        )
+        for k in ("params", "table")
+    }
     settings = m.model_dump(exclude={"sweep", "source_files", "description", "name"})
     return content_hash(files, demand_files, settings)
 
 
-def _structure_model(model: PlanningModel, spec: SweepSpec, scenario: str | None,
-                     projection: str | None) -> PlanningModel:
+def _structure_model(
+    model: PlanningModel, spec: SweepSpec, scenario: str | None, projection: str | None
+) -> PlanningModel:
     """The model of a variant's scenario and demand projection."""
     m = model
     if scenario is not None:
@@ -163,10 +189,10 @@ def _structure_model(model: PlanningModel, spec: SweepSpec, scenario: str | None
         path = spec.demand_projection.options[projection]
         if path is not None:
             if "projection" not in m.demand:
-                raise ModelConfigError(f"sweep.demand_projection.options.{projection}: the model has no "
-                                       "demand.projection to replace")
-            m = m.model_copy(update={"demand": {**m.demand, "projection": {**m.demand["projection"],
-                                                                           "params": path}}})
+                raise ModelConfigError(
+                    f"sweep.demand_projection.options.{projection}: the model has no demand.projection to replace"
+                )
+            m = m.model_copy(update={"demand": {**m.demand, "projection": {**m.demand["projection"], "params": path}}})
     return m
 
 
@@ -186,9 +212,21 @@ class _Bases:
         if structure not in self._fps:
             if self._is_problem():
                 p = self.model
-                tables = {name: getattr(p, name).to_csv(index=False) for name in
-                          ("zones", "sites", "services", "demand", "placements", "pairs", "events", "zone_districts",
-                           "site_districts") if getattr(p, name) is not None}
+                tables = {
+                    name: getattr(p, name).to_csv(index=False)
+                    for name in (
+                        "zones",
+                        "sites",
+                        "services",
+                        "demand",
+                        "placements",
+                        "pairs",
+                        "events",
+                        "zone_districts",
+                        "site_districts",
+                    )
+                    if getattr(p, name) is not None
+                }
                 self._fps[structure] = content_hash(tables, p.policy.model_dump(mode="json"))
             else:
                 self._fps[structure] = _model_fingerprint(_structure_model(self.model, self.spec, *structure))
@@ -250,7 +288,9 @@ def _executor(client, n_workers: int | None, todo: int):
 
     if client is None:
         workers = n_workers or max(1, min(os.cpu_count() or 1, todo))
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0")  # any free port
+        cluster = LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
+        )  # any free port
         c = Client(cluster)
         return c, [c, cluster]
     if isinstance(client, str):
@@ -269,7 +309,9 @@ def _model_and_spec(model, spec) -> tuple[PlanningModel | PortfolioProblem, Swee
             raise ModelConfigError("sweep of a PortfolioProblem: give spec= (the sweep section)")
         sp = spec if isinstance(spec, SweepSpec) else SweepSpec.parse(spec)
         if sp.grid.scenarios or sp.demand_projection is not None:
-            raise ModelConfigError("sweep of a PortfolioProblem: scenarios and demand projections need a planning model")
+            raise ModelConfigError(
+                "sweep of a PortfolioProblem: scenarios and demand projections need a planning model"
+            )
         base_opts = PortfolioOptions()
     else:
         model = model if isinstance(model, PlanningModel) else load_planning_model(model)
@@ -281,8 +323,15 @@ def _model_and_spec(model, spec) -> tuple[PlanningModel | PortfolioProblem, Swee
     return model, sp, base_opts
 
 
-def _solve_distributed(todo: dict[str, Variant], run: Runner, bases: _Bases, options: PortfolioOptions, client,
-                       n_workers: int | None, finished: Callable[[str, Variant, dict], None]) -> None:
+def _solve_distributed(
+    todo: dict[str, Variant],
+    run: Runner,
+    bases: _Bases,
+    options: PortfolioOptions,
+    client,
+    n_workers: int | None,
+    finished: Callable[[str, Variant, dict], None],
+) -> None:
     """Solve ``todo`` (key -> variant) on Dask, each base problem scattered once; ``finished`` as each completes."""
     from distributed import as_completed
 
@@ -290,8 +339,10 @@ def _solve_distributed(todo: dict[str, Variant], run: Runner, bases: _Bases, opt
     try:
         structures = sorted({v.structure for v in todo.values()}, key=str)
         scattered = {s: c.scatter(bases.problem(s), broadcast=True, hash=False) for s in structures}
-        futures = {c.submit(run, scattered[v.structure], v, options, key=f"facility-opt-variant-{k}",
-                            pure=False): (k, v) for k, v in todo.items()}
+        futures = {
+            c.submit(run, scattered[v.structure], v, options, key=f"facility-opt-variant-{k}", pure=False): (k, v)
+            for k, v in todo.items()
+        }
         for fut in as_completed(futures):
             k, v = futures[fut]
             finished(k, v, fut.result())
@@ -377,8 +428,18 @@ def sweep(
 
     ordered = [results[k] for k in keys]
     summary = summarise(sp, variants, keys, ordered, n=n, seed=seed)
-    res = SweepResult(spec=sp, n=n, seed=seed, variants=variants, keys=keys, results=ordered,
-                      computed=len(todo), cached=cached, summary=summary, out_dir=out_dir)
+    res = SweepResult(
+        spec=sp,
+        n=n,
+        seed=seed,
+        variants=variants,
+        keys=keys,
+        results=ordered,
+        computed=len(todo),
+        cached=cached,
+        summary=summary,
+        out_dir=out_dir,
+    )
     if out_dir is not None:
         write_summary(summary, out_dir, title=f"Sweep: {getattr(model, 'name', 'portfolio')}")
     return res

@@ -71,8 +71,12 @@ class Dist(BaseModel):
 
     @model_validator(mode="after")
     def _complete(self) -> Dist:
-        need = {"uniform": ("low", "high"), "triangular": ("low", "mode", "high"), "normal": ("mean", "sd"),
-                "choice": ("values",)}[self.dist]
+        need = {
+            "uniform": ("low", "high"),
+            "triangular": ("low", "mode", "high"),
+            "normal": ("mean", "sd"),
+            "choice": ("values",),
+        }[self.dist]
         missing = [k for k in need if getattr(self, k) is None]
         if missing:
             raise ValueError(f"{self.dist} needs {', '.join(missing)}")
@@ -83,8 +87,9 @@ class Dist(BaseModel):
         if self.dist == "choice":
             if not self.values or any(v <= 0 for v in self.values):
                 raise ValueError("values must be positive factors")
-            if self.weights is not None and (len(self.weights) != len(self.values) or min(self.weights) < 0
-                                             or sum(self.weights) <= 0):
+            if self.weights is not None and (
+                len(self.weights) != len(self.values) or min(self.weights) < 0 or sum(self.weights) <= 0
+            ):
                 raise ValueError("weights: one non-negative weight per value, not all zero")
         return self
 
@@ -96,8 +101,9 @@ class Dist(BaseModel):
             x = self.low if self.low == self.high else rng.triangular(self.low, self.mode, self.high)
         elif self.dist == "normal":
             x = rng.normal(self.mean, self.sd)
-            x = float(np.clip(x, self.low if self.low is not None else 1e-6, self.high if self.high is not None
-                              else np.inf))
+            x = float(
+                np.clip(x, self.low if self.low is not None else 1e-6, self.high if self.high is not None else np.inf)
+            )
         else:
             w = np.asarray(self.weights if self.weights is not None else [1.0] * len(self.values), dtype=float)
             x = self.values[int(rng.choice(len(self.values), p=w / w.sum()))]
@@ -130,7 +136,8 @@ class Grid(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     policy: dict[str, list[Any]] = Field(default_factory=dict, description="Policy field -> values.")
     scenarios: dict[str, str | dict | None] = Field(
-        default_factory=dict, description="Name -> null (the model), a model file, or model overrides.")
+        default_factory=dict, description="Name -> null (the model), a model file, or model overrides."
+    )
 
     def points(self) -> list[dict]:
         """Every combination, in sorted key order: ``{"policy": {...}, "scenario": name or None}``."""
@@ -177,8 +184,11 @@ class SweepSpec(BaseModel):
             if isinstance(data.get("inputs"), dict):
                 data["inputs"] = {k: v for k, v in data["inputs"].items() if v is not None}
             if isinstance(data.get("imputed"), dict):
-                data["imputed"] = {f: {k: v for k, v in per.items() if v is not None} if isinstance(per, dict) else per
-                                   for f, per in data["imputed"].items() if per is not None}
+                data["imputed"] = {
+                    f: {k: v for k, v in per.items() if v is not None} if isinstance(per, dict) else per
+                    for f, per in data["imputed"].items()
+                    if per is not None
+                }
         return data
 
     @model_validator(mode="after")
@@ -229,8 +239,12 @@ class Variant:
 
     def params(self) -> dict:
         """The defining parameters (the index excluded: equal parameters give the same plan)."""
-        return {"factors": dict(sorted(self.factors.items())), "policy": dict(sorted(self.policy.items())),
-                "scenario": self.scenario, "projection": self.projection}
+        return {
+            "factors": dict(sorted(self.factors.items())),
+            "policy": dict(sorted(self.policy.items())),
+            "scenario": self.scenario,
+            "projection": self.projection,
+        }
 
     @property
     def structure(self) -> tuple[str | None, str | None]:
@@ -264,8 +278,9 @@ def generate_variants(spec: SweepSpec, n: int | None = None, seed: int | None = 
             w = np.array([(proj.weights or {}).get(k, 1.0) for k in keys], dtype=float)
             projection = keys[int(rng.choice(len(keys), p=w / w.sum()))]
         point = points[i % len(points)]
-        out.append(Variant(index=i, factors=factors, policy=point["policy"], scenario=point["scenario"],
-                           projection=projection))
+        out.append(
+            Variant(index=i, factors=factors, policy=point["policy"], scenario=point["scenario"], projection=projection)
+        )
     return out
 
 

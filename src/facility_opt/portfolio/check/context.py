@@ -73,8 +73,9 @@ class Context:
         # ... and only from a period start: hard coverage is due from the first period start from then on
         self.ready = min((int(y) for y in self.per["start"] if y >= self.ch + pol.build_years), default=pol.end_year)
         self.t_of = {int(y): t for t, y in enumerate(self.years)}
-        self.cur = problem.placements.groupby(["service_id", "site_id"]).agg(cap=("capacity", "sum"),
-                                                                               floor=("floor_area_m2", "sum"))
+        self.cur = problem.placements.groupby(["service_id", "site_id"]).agg(
+            cap=("capacity", "sum"), floor=("floor_area_m2", "sum")
+        )
         self.ev = problem.events.reset_index(drop=True)
         self.ev_status = pd.DataFrame([e.model_dump() for e in plan.events])
 
@@ -107,7 +108,7 @@ class Context:
     def add_missing(self) -> None:
         """Current placements the timeline does not state: absent in every year."""
         n = len(self.years)
-        for (k, s) in self.cur.index:
+        for k, s in self.cur.index:
             if (k, s) not in self.cap_y:
                 self.cap_y[(k, s)] = np.full(n, np.nan)
                 self.add_y[(k, s)] = np.zeros(n)

@@ -22,7 +22,8 @@ class Served:
     share_y: dict[tuple[str, str], np.ndarray]
     load: dict[tuple[str, str], np.ndarray]
     served_by: dict[tuple[str, str], dict[int, set]] = field(
-        default_factory=lambda: defaultdict(lambda: defaultdict(set)))
+        default_factory=lambda: defaultdict(lambda: defaultdict(set))
+    )
 
 
 def check_assignments(c: Context) -> tuple[list[Violation], Served]:
@@ -41,15 +42,28 @@ def check_assignments(c: Context) -> tuple[list[Violation], Served]:
         ts = np.arange(c.t_of[a.from_year], c.t_of[a.to_year] + 1)
         arr = c.cap_y.get((k, s))
         if arr is None or not np.isfinite(arr[ts]).all():
-            v.append(Violation("capacity", z, a.from_year, f"assignment: zone {z} is served {k} at {s} in "
-                               f"{a.from_year}-{a.to_year}, when {s} does not provide it"))
+            v.append(
+                Violation(
+                    "capacity",
+                    z,
+                    a.from_year,
+                    f"assignment: zone {z} is served {k} at {s} in "
+                    f"{a.from_year}-{a.to_year}, when {s} does not provide it",
+                )
+            )
         rule = svc.at[k, "rule"]
         d = dist.get((z, s))
         if rule == "district":
             zd, sd = districts[k]
             if zd.get(z) is None or sd.get(s) not in merged_district(k, zd.get(z), a.from_year):
-                v.append(Violation("district", z, a.from_year,
-                                   f"district: zone {z} is served {k} at {s}, outside its district ({zd.get(z)})"))
+                v.append(
+                    Violation(
+                        "district",
+                        z,
+                        a.from_year,
+                        f"district: zone {z} is served {k} at {s}, outside its district ({zd.get(z)})",
+                    )
+                )
         else:
             if d is None:
                 v.append(Violation("tables", z, None, f"distance: zone {z} -> {s} is not a pair within reach"))
@@ -57,11 +71,20 @@ def check_assignments(c: Context) -> tuple[list[Violation], Served]:
             std = float(svc.at[k, "coverage_m"])
             lim = std if math.isfinite(std) else (pol.max_reach_m or math.inf)
             if float(d) > lim + 1e-6:
-                v.append(Violation("cover", z, a.from_year, f"coverage: zone {z} is served {k} at {s} {d:,.0f} m "
-                                   f"away, beyond the standard {lim:,.0f} m"))
+                v.append(
+                    Violation(
+                        "cover",
+                        z,
+                        a.from_year,
+                        f"coverage: zone {z} is served {k} at {s} {d:,.0f} m away, beyond the standard {lim:,.0f} m",
+                    )
+                )
         if d is not None and a.distance_m is not None and abs(float(d) - a.distance_m) > 0.06:
-            v.append(Violation("tables", z, None,
-                               f"distance: zone {z} -> {s} is {d:.1f} m, the plan says {a.distance_m:.1f} m"))
+            v.append(
+                Violation(
+                    "tables", z, None, f"distance: zone {z} -> {s} is {d:.1f} m, the plan says {a.distance_m:.1f} m"
+                )
+            )
         out.share_y[(z, k)][ts] += a.share
         for t in ts:
             y = int(years[t])
@@ -73,8 +96,14 @@ def check_assignments(c: Context) -> tuple[list[Violation], Served]:
         bad = np.flatnonzero(arr > cap + 1e-3 * np.maximum(1.0, cap))
         if len(bad):
             t = bad[0]
-            v.append(Violation("capacity", f"{k}@{s}", years[t], f"capacity: {k}@{s} serves {arr[t]:.2f} units in "
-                               f"{years[t]} with capacity {cap[t]:.2f}"))
+            v.append(
+                Violation(
+                    "capacity",
+                    f"{k}@{s}",
+                    years[t],
+                    f"capacity: {k}@{s} serves {arr[t]:.2f} units in {years[t]} with capacity {cap[t]:.2f}",
+                )
+            )
     return v, out
 
 
@@ -102,12 +131,25 @@ def check_coverage(c: Context, served: Served) -> list[Violation]:
         tot_pop[(r.service_id, t)] += r.population
         unc_pop[(r.service_id, t)] += r.population * max(0.0, 1.0 - sh)
         if sh > 1 + 1e-4:
-            v.append(Violation("cover", r.zone_id, r.year, f"assignment: zone {r.zone_id} {r.service_id} is assigned "
-                               f"{sh:.4f} > 1 of its demand in {r.year}"))
+            v.append(
+                Violation(
+                    "cover",
+                    r.zone_id,
+                    r.year,
+                    f"assignment: zone {r.zone_id} {r.service_id} is assigned {sh:.4f} > 1 of its demand in {r.year}",
+                )
+            )
         mode, _ = problem.coverage_rule(r.service_id)
         if mode == "hard" and sh < 1 - 1e-4 and not c.baseline and r.year >= c.ready:
-            v.append(Violation("cover", r.zone_id, r.year, f"coverage: zone {r.zone_id} has {100 * (1 - sh):.1f}% of "
-                               f"its {r.service_id} demand without a site within the standard in {r.year}"))
+            v.append(
+                Violation(
+                    "cover",
+                    r.zone_id,
+                    r.year,
+                    f"coverage: zone {r.zone_id} has {100 * (1 - sh):.1f}% of "
+                    f"its {r.service_id} demand without a site within the standard in {r.year}",
+                )
+            )
         if r.service_id in near_svcs and sh > 1e-6:
             pz = pairs_by_zone.get(r.zone_id)
             cov = float(svc.at[r.service_id, "coverage_m"])
@@ -118,16 +160,30 @@ def check_coverage(c: Context, served: Served) -> list[Violation]:
                     best = key if best is None or key < best else best
             used = served.served_by[(r.zone_id, r.service_id)][t]
             if best is not None and used != {best[1]}:
-                v.append(Violation("nearest", r.zone_id, r.year, f"nearest: zone {r.zone_id} goes to {sorted(used)} "
-                                   f"for {r.service_id} in {r.year}, past the nearer open {best[1]} "
-                                   f"({best[0]:,.0f} m)"))
+                v.append(
+                    Violation(
+                        "nearest",
+                        r.zone_id,
+                        r.year,
+                        f"nearest: zone {r.zone_id} goes to {sorted(used)} "
+                        f"for {r.service_id} in {r.year}, past the nearer open {best[1]} "
+                        f"({best[0]:,.0f} m)",
+                    )
+                )
     for k, m in c.pol.min_share.items():
         for t in range(len(years)):
             tot = tot_pop.get((k, t), 0.0)
             if tot > 0 and 1 - unc_pop[(k, t)] / tot < m - 1e-5 and not c.baseline:
-                v.append(Violation("min_share", k, years[t], f"coverage: {k} covers "
-                                   f"{100 * (1 - unc_pop[(k, t)] / tot):.2f}% of its target population in "
-                                   f"{years[t]}, below the policy minimum {100 * m:.2f}%"))
+                v.append(
+                    Violation(
+                        "min_share",
+                        k,
+                        years[t],
+                        f"coverage: {k} covers "
+                        f"{100 * (1 - unc_pop[(k, t)] / tot):.2f}% of its target population in "
+                        f"{years[t]}, below the policy minimum {100 * m:.2f}%",
+                    )
+                )
                 break
     return v
 
@@ -146,18 +202,30 @@ def check_service_floors(c: Context) -> list[Violation]:
             bad = np.flatnonzero(total < fl - 1e-3 * max(n_sites, 1) - 1e-6 * fl)
             if len(bad) and not c.baseline:
                 t = bad[0]
-                v.append(Violation("min_capacity", k, years[t], f"service floor: {k} has {total[t]:,.0f} places in "
-                                   f"{years[t]}, below the floor {fl[t]:,.0f}"))
+                v.append(
+                    Violation(
+                        "min_capacity",
+                        k,
+                        years[t],
+                        f"service floor: {k} has {total[t]:,.0f} places in {years[t]}, below the floor {fl[t]:,.0f}",
+                    )
+                )
         if svc.at[k, "rule"] == "district" and svc.at[k, "anchor_keeps"] and not c.baseline:
             _, sd = c.problem.district_tables(k)
-            for (k2, s) in c.cur.index:
+            for k2, s in c.cur.index:
                 if k2 == k and sd.get(s) == s:
                     arr = cap_y.get((k, s))
                     gone = c.is_open[s] & ~np.isfinite(arr)
                     if gone.any():
                         y = years[np.flatnonzero(gone)[0]]
-                        v.append(Violation("anchor", f"{k}@{s}", y, f"district: {k} leaves its own school {s} in "
-                                           f"{y} while the school stays open"))
+                        v.append(
+                            Violation(
+                                "anchor",
+                                f"{k}@{s}",
+                                y,
+                                f"district: {k} leaves its own school {s} in {y} while the school stays open",
+                            )
+                        )
     return v
 
 
@@ -178,7 +246,14 @@ def check_lead_years(c: Context) -> list[Violation]:
             if problem.coverage_rule(k)[0] != "hard":
                 continue
             if unc_pop.get((k, t), 0.0) > base[(k, t)] + 0.5 + 1e-6 * base[(k, t)]:
-                out.append(Violation("lead_coverage", k, y, f"lead years: {unc_pop[(k, t)]:,.1f} residents have no "
-                                     f"{k} within the standard in {y}, more than the {base[(k, t)]:,.1f} if "
-                                     f"everything were kept (no new floor before {ready})"))
+                out.append(
+                    Violation(
+                        "lead_coverage",
+                        k,
+                        y,
+                        f"lead years: {unc_pop[(k, t)]:,.1f} residents have no "
+                        f"{k} within the standard in {y}, more than the {base[(k, t)]:,.1f} if "
+                        f"everything were kept (no new floor before {ready})",
+                    )
+                )
     return out

@@ -19,7 +19,7 @@ def check_floor(c: Context) -> list[Violation]:
     spos = {s: i for i, s in enumerate(c.problem.sites["site_id"])}
     v: list[Violation] = []
     for f in c.plan.floor:
-        floor_add[spos[f.site_id], c.t_of.get(f.year, len(years)):] += f.added_m2
+        floor_add[spos[f.site_id], c.t_of.get(f.year, len(years)) :] += f.added_m2
         v += _floor_row(c, f)
     need = c.svc["floor_m2_per_unit"] * (1 - c.pol.sharing_saving)
     limit = c.problem.site_floor_limit()
@@ -45,11 +45,24 @@ def check_floor(c: Context) -> list[Violation]:
         bad = np.flatnonzero(used > avail + 0.3 + 1e-6 * used)
         if len(bad):
             t = bad[0]
-            v.append(Violation("floor", s, years[t], f"floor: {s} needs {used[t]:,.1f} m² for its services in "
-                               f"{years[t]} but has {avail[t]:,.1f} m²"))
+            v.append(
+                Violation(
+                    "floor",
+                    s,
+                    years[t],
+                    f"floor: {s} needs {used[t]:,.1f} m² for its services in {years[t]} but has {avail[t]:,.1f} m²",
+                )
+            )
         if base + floor_add[i, -1] > float(limit[s]) + 0.2:
-            v.append(Violation("site_limit", s, None, f"floor: {s} reaches {base + floor_add[i, -1]:,.1f} m², above "
-                               f"its site limit {float(limit[s]):,.1f} m²"))
+            v.append(
+                Violation(
+                    "site_limit",
+                    s,
+                    None,
+                    f"floor: {s} reaches {base + floor_add[i, -1]:,.1f} m², above "
+                    f"its site limit {float(limit[s]):,.1f} m²",
+                )
+            )
     return v
 
 
@@ -58,25 +71,60 @@ def _floor_row(c: Context, f: FloorChange) -> list[Violation]:
     or built in ``build_years`` from the first change year (``grow_open``, ``downsize_link``, ``rebuild_add``)."""
     v: list[Violation] = []
     pol, sites, ev_status, s = c.pol, c.sites, c.ev_status, f.site_id
-    if f.year in c.t_of and not c.is_open[s][c.t_of[f.year]:].all() and sites.at[s, "kind"] == "existing":
-        v.append(Violation("grow_open", s, f.year,
-                           f"floor: {f.added_m2:,.0f} m² added at {s} in {f.year}, which then closes"))
-    if f.how == "downsize" and (not pol.allow_downsizing or -f.added_m2 > float(sites.at[s, "floor_area_m2"])
-                                + 0.1 or f.added_m2 >= 0):
-        v.append(Violation("downsize_link", s, f.year, f"floor: {s} rebuilds {-f.added_m2:,.1f} m² less than today's "
-                           f"{float(sites.at[s, 'floor_area_m2']):,.1f} m², which the policy does not allow"))
+    if f.year in c.t_of and not c.is_open[s][c.t_of[f.year] :].all() and sites.at[s, "kind"] == "existing":
+        v.append(
+            Violation(
+                "grow_open", s, f.year, f"floor: {f.added_m2:,.0f} m² added at {s} in {f.year}, which then closes"
+            )
+        )
+    if f.how == "downsize" and (
+        not pol.allow_downsizing or -f.added_m2 > float(sites.at[s, "floor_area_m2"]) + 0.1 or f.added_m2 >= 0
+    ):
+        v.append(
+            Violation(
+                "downsize_link",
+                s,
+                f.year,
+                f"floor: {s} rebuilds {-f.added_m2:,.1f} m² less than today's "
+                f"{float(sites.at[s, 'floor_area_m2']):,.1f} m², which the policy does not allow",
+            )
+        )
     if f.how == "downsize" and not c.is_open[s][-1]:
-        v.append(Violation("downsize_open", s, f.year, f"floor: {s} is rebuilt {-f.added_m2:,.1f} m² smaller and "
-                           "then closes (downsizing is for buildings kept in use)"))
+        v.append(
+            Violation(
+                "downsize_open",
+                s,
+                f.year,
+                f"floor: {s} is rebuilt {-f.added_m2:,.1f} m² smaller and "
+                "then closes (downsizing is for buildings kept in use)",
+            )
+        )
     if f.how in ("rebuild", "downsize"):
-        done = ev_status[(ev_status["site_id"] == s) & (ev_status["kind"] == "rebuild")
-                         & (ev_status["status"] == "done")] if len(ev_status) else ev_status
+        done = (
+            ev_status[(ev_status["site_id"] == s) & (ev_status["kind"] == "rebuild") & (ev_status["status"] == "done")]
+            if len(ev_status)
+            else ev_status
+        )
         if done.empty or int(done["year"].iloc[0]) != f.works_start or f.works_start + f.works_years > f.year:
-            v.append(Violation("rebuild_add", s, f.year, f"floor: {s} adds {f.added_m2:,.0f} m² at a rebuild "
-                               f"({f.works_start}, usable {f.year}) that the plan does not make, or before it is "
-                               "finished"))
+            v.append(
+                Violation(
+                    "rebuild_add",
+                    s,
+                    f.year,
+                    f"floor: {s} adds {f.added_m2:,.0f} m² at a rebuild "
+                    f"({f.works_start}, usable {f.year}) that the plan does not make, or before it is "
+                    "finished",
+                )
+            )
     elif f.works_start < c.ch or f.works_years != pol.build_years or f.works_start + f.works_years != f.year:
-        v.append(Violation("change_year", s, f.year, f"floor: {s} {f.how} of {f.added_m2:,.0f} m² built "
-                           f"{f.works_start}+{f.works_years}y for {f.year}: construction takes {pol.build_years} "
-                           f"years, from {c.ch}"))
+        v.append(
+            Violation(
+                "change_year",
+                s,
+                f.year,
+                f"floor: {s} {f.how} of {f.added_m2:,.0f} m² built "
+                f"{f.works_start}+{f.works_years}y for {f.year}: construction takes {pol.build_years} "
+                f"years, from {c.ch}",
+            )
+        )
     return v

@@ -28,17 +28,30 @@ def _locks(c: Context) -> list[Violation]:
     for s in pol.lock_closed:
         if is_open[s][years >= c.ch].any():
             v.append(Violation("locks", s, None, f"lock: {s} is locked closed but the plan keeps it"))
-    for (k, s) in cur.index:
+    for k, s in cur.index:
         arr = cap_y[(k, s)]
         kept_until = years < merged_from.get(s, pol.end_year) if k in pol.keep_services else np.ones(len(years), bool)
-        if (s in pol.frozen_sites or k in pol.frozen_services or k in pol.keep_services) and \
-                not np.isfinite(arr[kept_until]).all():
-            v.append(Violation("locks", f"{k}@{s}", None,
-                               f"lock: {k} must stay at {s} (frozen or keep_services) but the plan removes it"))
+        if (s in pol.frozen_sites or k in pol.frozen_services or k in pol.keep_services) and not np.isfinite(
+            arr[kept_until]
+        ).all():
+            v.append(
+                Violation(
+                    "locks",
+                    f"{k}@{s}",
+                    None,
+                    f"lock: {k} must stay at {s} (frozen or keep_services) but the plan removes it",
+                )
+            )
     for (k, s), arr in cap_y.items():
         if (s in pol.frozen_sites or k in pol.frozen_services) and (k, s) not in cur.index and np.isfinite(arr).any():
-            v.append(Violation("locks", f"{k}@{s}", None, f"lock: {k}@{s} is new, but "
-                               f"{'site ' + s if s in pol.frozen_sites else 'service ' + k} is frozen"))
+            v.append(
+                Violation(
+                    "locks",
+                    f"{k}@{s}",
+                    None,
+                    f"lock: {k}@{s} is new, but {'site ' + s if s in pol.frozen_sites else 'service ' + k} is frozen",
+                )
+            )
     return v
 
 
@@ -50,22 +63,48 @@ def _limits(c: Context) -> list[Violation]:
     existing_ids = sites.index[sites["kind"] == "existing"]
     closures = sum(1 for s in existing_ids if not c.is_open[s][-1])
     if pol.max_closures is not None and closures > pol.max_closures:
-        v.append(Violation("max_closures", "plan", None,
-                           f"closures: the plan closes {closures} sites, policy maximum {pol.max_closures}"))
+        v.append(
+            Violation(
+                "max_closures",
+                "plan",
+                None,
+                f"closures: the plan closes {closures} sites, policy maximum {pol.max_closures}",
+            )
+        )
     base_floor = float(sites.loc[existing_ids, "floor_area_m2"].sum())
     floor_end = sum(r.floor_after_m2 for r in plan.sites)
     if base_floor > 0:
         red = 1 - floor_end / base_floor
         if pol.min_floor_reduction is not None and red < pol.min_floor_reduction - 1e-6:
-            v.append(Violation("floor_reduction_min", "plan", None, f"floor reduction: {100 * red:.2f}% is below the "
-                               f"policy minimum {100 * pol.min_floor_reduction:.2f}%"))
+            v.append(
+                Violation(
+                    "floor_reduction_min",
+                    "plan",
+                    None,
+                    f"floor reduction: {100 * red:.2f}% is below the "
+                    f"policy minimum {100 * pol.min_floor_reduction:.2f}%",
+                )
+            )
         if pol.max_floor_reduction is not None and red > pol.max_floor_reduction + 1e-6:
-            v.append(Violation("floor_reduction_max", "plan", None, f"floor reduction: {100 * red:.2f}% is above the "
-                               f"policy maximum {100 * pol.max_floor_reduction:.2f}%"))
+            v.append(
+                Violation(
+                    "floor_reduction_max",
+                    "plan",
+                    None,
+                    f"floor reduction: {100 * red:.2f}% is above the "
+                    f"policy maximum {100 * pol.max_floor_reduction:.2f}%",
+                )
+            )
     capital = float(costs["new_build_yen"].sum() + costs["land_yen"].sum()) if costs is not None else 0.0
     if pol.capital_budget_yen is not None and capital > pol.capital_budget_yen * (1 + 1e-6) + 1.0:
-        v.append(Violation("capital", "plan", None, f"capital: capital spend ¥{capital:,.0f} exceeds the budget "
-                           f"¥{pol.capital_budget_yen:,.0f}"))
+        v.append(
+            Violation(
+                "capital",
+                "plan",
+                None,
+                f"capital: capital spend ¥{capital:,.0f} exceeds the budget ¥{pol.capital_budget_yen:,.0f}",
+            )
+        )
     return v
 
 
@@ -86,8 +125,14 @@ def _sharing(c: Context) -> list[Violation]:
                     v.append(Violation("incompatible", s, y, f"incompatible: {a_} and {b_} share {s} in {y}"))
             for k in sorted(ks & solo):
                 if len(ks) > 1:
-                    v.append(Violation("incompatible", s, y, f"co-location: {k} may not share a site but {s} also "
-                                       f"hosts {sorted(ks - {k})} in {y}"))
+                    v.append(
+                        Violation(
+                            "incompatible",
+                            s,
+                            y,
+                            f"co-location: {k} may not share a site but {s} also hosts {sorted(ks - {k})} in {y}",
+                        )
+                    )
     return v
 
 
@@ -110,33 +155,71 @@ def check_operators(c: Context) -> list[Violation]:
         y = com[0].from_year
         switches[key] = y
         if any(r.operator == "ward" and r.from_year > y for r in rs):
-            v.append(Violation("operator_order", f"{key[0]}@{key[1]}", y, f"operator: {key[0]}@{key[1]} returns to "
-                               f"the ward after its operator change in {y}"))
+            v.append(
+                Violation(
+                    "operator_order",
+                    f"{key[0]}@{key[1]}",
+                    y,
+                    f"operator: {key[0]}@{key[1]} returns to the ward after its operator change in {y}",
+                )
+            )
     if not switches:
         return v
     if oc is None:
-        return v + [Violation("operator_in_place", f"{k}@{s}", y, f"operator: {k}@{s} changes operator in {y}, but "
-                              "the model file configures no operator change") for (k, s), y in sorted(switches.items())]
+        return v + [
+            Violation(
+                "operator_in_place",
+                f"{k}@{s}",
+                y,
+                f"operator: {k}@{s} changes operator in {y}, but the model file configures no operator change",
+            )
+            for (k, s), y in sorted(switches.items())
+        ]
     eligible = set(zip(*[c.problem.operator_candidates()[col] for col in ("service_id", "site_id")]))
     first = max(oc.earliest_year or pol.change_year, pol.change_year)
     for (k, s), y in sorted(switches.items()):
         if (k, s) not in eligible:
-            v.append(Violation("operator_in_place", f"{k}@{s}", y, f"operator: {k}@{s} may not change operator (not a "
-                               "current placement of a listed service at an eligible site)"))
+            v.append(
+                Violation(
+                    "operator_in_place",
+                    f"{k}@{s}",
+                    y,
+                    f"operator: {k}@{s} may not change operator (not a "
+                    "current placement of a listed service at an eligible site)",
+                )
+            )
         if y < first or y not in c.starts:
-            v.append(Violation("operator_order", f"{k}@{s}", y, f"operator: {k}@{s} changes operator in {y}; changes "
-                               f"are made at period starts from {first}"))
+            v.append(
+                Violation(
+                    "operator_order",
+                    f"{k}@{s}",
+                    y,
+                    f"operator: {k}@{s} changes operator in {y}; changes are made at period starts from {first}",
+                )
+            )
     per_year: dict[int, int] = defaultdict(int)
     for y in switches.values():
         per_year[y] += 1
     if oc.max_per_period is not None:
         for y, n in sorted(per_year.items()):
             if n > oc.max_per_period:
-                v.append(Violation("operator_per_period", "plan", y, f"operator: {n} operator changes in {y}, at most "
-                                   f"{oc.max_per_period} per period"))
+                v.append(
+                    Violation(
+                        "operator_per_period",
+                        "plan",
+                        y,
+                        f"operator: {n} operator changes in {y}, at most {oc.max_per_period} per period",
+                    )
+                )
     if oc.max_total is not None and len(switches) > oc.max_total:
-        v.append(Violation("operator_total", "plan", None, f"operator: {len(switches)} operator changes, at most "
-                           f"{oc.max_total} in total"))
+        v.append(
+            Violation(
+                "operator_total",
+                "plan",
+                None,
+                f"operator: {len(switches)} operator changes, at most {oc.max_total} in total",
+            )
+        )
     return v
 
 
@@ -146,9 +229,18 @@ def check_decisions(c: Context) -> list[Violation]:
     end = {s: bool(c.is_open[s][-1]) for s in c.rows}
     for d in c.plan.decisions:
         if d.facility_id == d.site_id and d.decision == "close" and end.get(d.site_id, False):
-            v.append(Violation("tables", d.facility_id, None,
-                               f"decision: {d.facility_id} is marked closed but its site stays open"))
+            v.append(
+                Violation(
+                    "tables", d.facility_id, None, f"decision: {d.facility_id} is marked closed but its site stays open"
+                )
+            )
         if d.facility_id == d.site_id and d.decision != "close" and not end.get(d.site_id, True):
-            v.append(Violation("tables", d.facility_id, None,
-                               f"decision: {d.facility_id} is marked {d.decision} but its site closes"))
+            v.append(
+                Violation(
+                    "tables",
+                    d.facility_id,
+                    None,
+                    f"decision: {d.facility_id} is marked {d.decision} but its site closes",
+                )
+            )
     return v

@@ -27,6 +27,7 @@ def merged_districts(plan: Plan, problem: PortfolioProblem):
 
     def f(k: str, district, year: int) -> set:
         return {district} | {d for d, y in partners.get((k, district), []) if year >= y}
+
     return f
 
 
@@ -48,26 +49,52 @@ def _mergers(c: Context) -> list[Violation]:
     for m in plan.mergers:
         r = allowed.get((m.service_id, m.close, m.into))
         if r is None:
-            v.append(Violation("merge_window", m.close, m.year, f"merger: {m.close} -> {m.into} ({m.service_id}) is "
-                               "not a candidate merger of the policy"))
+            v.append(
+                Violation(
+                    "merge_window",
+                    m.close,
+                    m.year,
+                    f"merger: {m.close} -> {m.into} ({m.service_id}) is not a candidate merger of the policy",
+                )
+            )
             continue
         rule = pol.mergers[int(r.rule)]
         if m.year not in set(per["start"]) or m.year < max(pol.change_year, int(r.from_year)):
-            v.append(Violation("merge_order", m.close, m.year, f"merger: {m.close} -> {m.into} in {m.year}: not at a "
-                               f"period start from {max(pol.change_year, int(r.from_year))}"))
+            v.append(
+                Violation(
+                    "merge_order",
+                    m.close,
+                    m.year,
+                    f"merger: {m.close} -> {m.into} in {m.year}: not at a "
+                    f"period start from {max(pol.change_year, int(r.from_year))}",
+                )
+            )
             continue
         q = int(np.searchsorted(per["start"].to_numpy(), m.year))
         dp = district_pupils(problem, m.service_id).set_index(["district", "p"])["demand"]
         a, b = float(dp.get((m.close, q), 0.0)), float(dp.get((m.into, q), 0.0))
         lo, hi = rule.window
         if not lo - 1e-6 <= a + b <= hi + 1e-6 or (rule.only_undersized and min(a, b) >= lo - 1e-9):
-            v.append(Violation("merge_window", m.close, m.year, f"merger: {m.close} ({a:,.0f} pupils) + {m.into} "
-                               f"({b:,.0f}) = {a + b:,.0f} in {m.year}: outside {rule.min_classes}-{rule.max_classes} "
-                               f"classes × {rule.class_size} ({lo}-{hi} pupils)"
-                               + (" or neither is undersized" if rule.only_undersized else "")))
+            v.append(
+                Violation(
+                    "merge_window",
+                    m.close,
+                    m.year,
+                    f"merger: {m.close} ({a:,.0f} pupils) + {m.into} "
+                    f"({b:,.0f}) = {a + b:,.0f} in {m.year}: outside {rule.min_classes}-{rule.max_classes} "
+                    f"classes × {rule.class_size} ({lo}-{hi} pupils)"
+                    + (" or neither is undersized" if rule.only_undersized else ""),
+                )
+            )
         if c.is_open[m.close][years >= m.year].any():
-            v.append(Violation("merge_close", m.close, m.year, f"merger: {m.close} merges into {m.into} in {m.year} "
-                               "but its site stays in use"))
+            v.append(
+                Violation(
+                    "merge_close",
+                    m.close,
+                    m.year,
+                    f"merger: {m.close} merges into {m.into} in {m.year} but its site stays in use",
+                )
+            )
         for s in (m.close, m.into):
             seen[s] += 1
     for s, n in seen.items():
@@ -76,8 +103,9 @@ def _mergers(c: Context) -> list[Violation]:
     made = {(m.service_id, m.close, m.into) for m in plan.mergers}
     for r in cand.itertuples(index=False):
         if r.required and (r.service_id, r.close, r.into) not in made and not c.baseline:
-            v.append(Violation("merge_lock", r.close, None,
-                               f"merger: the required merger {r.close} -> {r.into} is not made"))
+            v.append(
+                Violation("merge_lock", r.close, None, f"merger: the required merger {r.close} -> {r.into} is not made")
+            )
     return v
 
 
@@ -108,8 +136,15 @@ def _conversions(c: Context) -> list[Violation]:
         bad = np.flatnonzero(gross > done[s] + 0.3)
         if len(bad):
             t = bad[0]
-            v.append(Violation("conversion", s, years[t], f"conversion: {s} gives {gross[t]:,.1f} m² of its existing "
-                               f"floor to new uses in {years[t]} but converts {done[s][t]:,.1f} m²"))
+            v.append(
+                Violation(
+                    "conversion",
+                    s,
+                    years[t],
+                    f"conversion: {s} gives {gross[t]:,.1f} m² of its existing "
+                    f"floor to new uses in {years[t]} but converts {done[s][t]:,.1f} m²",
+                )
+            )
     return v
 
 
@@ -124,7 +159,14 @@ def _hubs(c: Context) -> list[Violation]:
         n = sum(np.nan_to_num(arr) >= h.min_places - 1e-3 for (k, s2), arr in c.cap_y.items() if s2 == s)
         bad = np.flatnonzero((years >= year) & (np.asarray(n) < h.min_services))
         if len(bad):
-            v.append(Violation("hub", s, years[bad[0]], f"hub: {s} has {int(np.asarray(n)[bad[0]])} services of "
-                               f"{h.min_places:g}+ places in {years[bad[0]]}, fewer than the hub's {h.min_services} "
-                               f"from {year}"))
+            v.append(
+                Violation(
+                    "hub",
+                    s,
+                    years[bad[0]],
+                    f"hub: {s} has {int(np.asarray(n)[bad[0]])} services of "
+                    f"{h.min_places:g}+ places in {years[bad[0]]}, fewer than the hub's {h.min_services} "
+                    f"from {year}",
+                )
+            )
     return v

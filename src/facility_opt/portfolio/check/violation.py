@@ -52,8 +52,9 @@ class Violation(str):
         return str.__str__(self)
 
     def __repr__(self) -> str:
-        return (f"Violation(family={self.family!r}, subject={self.subject!r}, year={self.year!r}, "
-                f"message={self.message!r})")
+        return (
+            f"Violation(family={self.family!r}, subject={self.subject!r}, year={self.year!r}, message={self.message!r})"
+        )
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise FrozenInstanceError(f"cannot assign to field {name!r}")

@@ -35,8 +35,9 @@ class CapacityRows:
         grow = np.flatnonzero(self.ext_ub > 0)
         self._pairs("ext_link", ext[grow].ravel(), 1.0, x[grow].ravel(), -np.repeat(self.ext_ub[grow], P), "<=")
         ci = self.cur_idx
-        self._pairs("in_use_link", self.v_cin, 1.0, x[ci].ravel(), -np.repeat(self.el["capacity"].to_numpy()[ci], P),
-                    "<=")
+        self._pairs(
+            "in_use_link", self.v_cin, 1.0, x[ci].ravel(), -np.repeat(self.el["capacity"].to_numpy()[ci], P), "<="
+        )
 
     def _floor_rows(self) -> None:
         """Services' floor within the site's floor; added floor within the site limit, on open sites."""
@@ -56,22 +57,45 @@ class CapacityRows:
         cin = self.v_cin.reshape(len(ci), P)
         for q in range(P):
             e_ok = (floor0 > 0) & (cap0 <= 0)
-            rows.append(row(es[e_ok], q)); vars_.append(x[e_ok, q]); coefs.append(floor0[e_ok])
-            rows.append(row(es[ci], q)); vars_.append(cin[:, q]); coefs.append(f0u[ci])
+            rows.append(row(es[e_ok], q))
+            vars_.append(x[e_ok, q])
+            coefs.append(floor0[e_ok])
+            rows.append(row(es[ci], q))
+            vars_.append(cin[:, q])
+            coefs.append(f0u[ci])
             g_ok = (self.ext_ub > 0) & (need > 0)
-            rows.append(row(es[g_ok], q)); vars_.append(ext[g_ok, q]); coefs.append(need[g_ok])
-            rows.append(row(np.arange(S), q)); vars_.append(o[:, q]); coefs.append(-self.F)
+            rows.append(row(es[g_ok], q))
+            vars_.append(ext[g_ok, q])
+            coefs.append(need[g_ok])
+            rows.append(row(np.arange(S), q))
+            vars_.append(o[:, q])
+            coefs.append(-self.F)
             for qq in range(q + 1):
-                rows.append(row(np.arange(S), q)); vars_.append(gx[:, qq]); coefs.append(-np.ones(S))
+                rows.append(row(np.arange(S), q))
+                vars_.append(gx[:, qq])
+                coefs.append(-np.ones(S))
             ro = self.rebuild_opts
             done = self.opt_avail[ro] <= q
-            rows.append(row(self.opt_s[ro][done], q)); vars_.append(self.v_ga[done]); coefs.append(-np.ones(done.sum()))
+            rows.append(row(self.opt_s[ro][done], q))
+            vars_.append(self.v_ga[done])
+            coefs.append(-np.ones(done.sum()))
             r_, v_, c_ = self._reform_floor_terms(q)
-            rows.append(r_); vars_.append(v_); coefs.append(c_)
+            rows.append(r_)
+            vars_.append(v_)
+            coefs.append(c_)
         labels = [f"{sid}@p{q}" for sid in self.sites["site_id"] for q in range(P)]
         # a tenth of a square metre of tolerance: floors are given to 0.01 m2 and current uses fill their building
-        m.add("floor", np.concatenate(rows), np.concatenate(vars_), np.concatenate(coefs), "<=", FLOOR_TOL_M2, n_rows=S * P,
-              labels=labels, penalty=1.0 / np.repeat(np.maximum(self.F, 100.0), P))
+        m.add(
+            "floor",
+            np.concatenate(rows),
+            np.concatenate(vars_),
+            np.concatenate(coefs),
+            "<=",
+            FLOOR_TOL_M2,
+            n_rows=S * P,
+            labels=labels,
+            penalty=1.0 / np.repeat(np.maximum(self.F, 100.0), P),
+        )
         # added floor within the site limit; on a site that then stays open (existing) / is open (candidates)
         ro = self.rebuild_opts
         lim_rows = np.r_[np.repeat(np.arange(S), P), self.opt_s[ro]]
@@ -79,8 +103,7 @@ class CapacityRows:
         finite = np.isfinite(self.room)
         room = np.where(finite, self.room, 0.0)
         sel = finite[lim_rows]
-        m.add("site_limit", lim_rows[sel], lim_vars[sel], 1.0, "<=", room, n_rows=S,
-              labels=list(self.sites["site_id"]))
+        m.add("site_limit", lim_rows[sel], lim_vars[sel], 1.0, "<=", room, n_rows=S, labels=list(self.sites["site_id"]))
         big = np.where(finite, np.maximum(room, 0.0), 1e6)
         ex = np.flatnonzero(self.existing)
         rows = np.r_[lim_rows, np.arange(S)]

@@ -78,7 +78,9 @@ class CoverageRows:
         rows = np.r_[row_id, np.arange(len(used)), np.flatnonzero(has_cin)]
         vars_ = np.r_[w[ri[ok], pi[ok]], ext_flat[used], cin[has_cin]]
         coefs = np.r_[d[ok], -unit[ue], -np.ones(has_cin.sum())]
-        labels = [f"{k}@{s}@p{q}" for k, s, q in zip(el["service_id"].to_numpy()[ue], el["site_id"].to_numpy()[ue], up_)]
+        labels = [
+            f"{k}@{s}@p{q}" for k, s, q in zip(el["service_id"].to_numpy()[ue], el["site_id"].to_numpy()[ue], up_)
+        ]
         pen = 100.0 / np.maximum(np.bincount(row_id, weights=d[ok], minlength=len(used)), 1.0)
         m.add("capacity", rows, vars_, coefs, "<=", 0.0, n_rows=len(used), labels=labels, penalty=pen)
 
@@ -105,18 +107,38 @@ class CoverageRows:
             rows_a.append(base + prev)
             vars_a.append(cum[prev - 1, q])
             coefs_a.append(-np.ones(len(prev)))
-        m.add("nearest_cum", np.concatenate(rows_a), np.concatenate(vars_a), np.concatenate(coefs_a), "==", 0.0,
-              n_rows=n * P)
+        m.add(
+            "nearest_cum",
+            np.concatenate(rows_a),
+            np.concatenate(vars_a),
+            np.concatenate(coefs_a),
+            "==",
+            0.0,
+            n_rows=n * P,
+        )
         live_n = live[ni]
         ii, qq = np.nonzero(live_n)
         uu = self.v_u.reshape(len(self.zk), P)[rzk[ni[ii]], qq]  # an uncovered share is exempt
         n_ = len(ii)
-        self.m.add("nearest", np.r_[np.arange(n_), np.arange(n_), np.arange(n_)],
-                   np.r_[x[re[ni[ii]], qq], cum[ii, qq], uu], np.r_[np.ones(n_), -np.ones(n_), -np.ones(n_)],
-                   "<=", 0.0, n_rows=n_, penalty=10.0,
-                   labels=[f"{a}/{b}->{c}@p{q}" for a, b, c, q in zip(reach["zone_id"].to_numpy()[ni[ii]],
-                                                                     reach["service_id"].to_numpy()[ni[ii]],
-                                                                     reach["site_id"].to_numpy()[ni[ii]], qq)])
+        self.m.add(
+            "nearest",
+            np.r_[np.arange(n_), np.arange(n_), np.arange(n_)],
+            np.r_[x[re[ni[ii]], qq], cum[ii, qq], uu],
+            np.r_[np.ones(n_), -np.ones(n_), -np.ones(n_)],
+            "<=",
+            0.0,
+            n_rows=n_,
+            penalty=10.0,
+            labels=[
+                f"{a}/{b}->{c}@p{q}"
+                for a, b, c, q in zip(
+                    reach["zone_id"].to_numpy()[ni[ii]],
+                    reach["service_id"].to_numpy()[ni[ii]],
+                    reach["site_id"].to_numpy()[ni[ii]],
+                    qq,
+                )
+            ],
+        )
 
     def _anchor_rows(self) -> None:
         """anchor: a district service stays at its anchor while the anchor is open (a club stays in its school)."""
@@ -126,8 +148,16 @@ class CoverageRows:
         if len(keep) and not self.baseline:
             o = self.v_open.reshape(self.S, P)
             es = el["s"].to_numpy()
-            self._pairs("anchor", x[keep].ravel(), 1.0, o[es[keep]].ravel(), -1.0, ">=", penalty=10.0,
-                        labels=[f"{el['service_id'].iat[e]}@{el['site_id'].iat[e]}@p{q}" for e in keep for q in range(P)])
+            self._pairs(
+                "anchor",
+                x[keep].ravel(),
+                1.0,
+                o[es[keep]].ravel(),
+                -1.0,
+                ">=",
+                penalty=10.0,
+                labels=[f"{el['service_id'].iat[e]}@{el['site_id'].iat[e]}@p{q}" for e in keep for q in range(P)],
+            )
 
     def _district_rows(self) -> None:
         """A district's demand (less what is left uncovered) within the capacity of its sites, per period."""
@@ -139,8 +169,9 @@ class CoverageRows:
         for k in dr["service_id"].unique():
             zd, _ = self.problem.district_tables(k)
             zz = self.zk[self.zk["service_id"] == k]
-            zd_rows.append(pd.DataFrame({"zk": zz.index.to_numpy(), "service_id": k,
-                                         "district": zz["zone_id"].map(zd).to_numpy()}))
+            zd_rows.append(
+                pd.DataFrame({"zk": zz.index.to_numpy(), "service_id": k, "district": zz["zone_id"].map(zd).to_numpy()})
+            )
         zdist = pd.concat(zd_rows, ignore_index=True).dropna(subset=["district"])
         # the district of each district placement: the district of the zones that reach it
         ed = dr.merge(zdist, on=["zk", "service_id"])[["service_id", "district", "e"]].drop_duplicates()
@@ -162,16 +193,33 @@ class CoverageRows:
         unit = el["unit"].to_numpy()
         for q in range(P):
             d = self.dem[zk_arr, q]
-            rows.append(zg * P + q); vars_.append(u[zk_arr, q]); coefs.append(-d)
+            rows.append(zg * P + q)
+            vars_.append(u[zk_arr, q])
+            coefs.append(-d)
             np.add.at(rhs, zg * P + q, -d)
-            rows.append(eg * P + q); vars_.append(ext[e_arr, q]); coefs.append(-unit[e_arr])
+            rows.append(eg * P + q)
+            vars_.append(ext[e_arr, q])
+            coefs.append(-unit[e_arr])
             has = cin_pos[e_arr] >= 0
-            rows.append(eg[has] * P + q); vars_.append(cin[cin_pos[e_arr[has]], q]); coefs.append(-np.ones(has.sum()))
+            rows.append(eg[has] * P + q)
+            vars_.append(cin[cin_pos[e_arr[has]], q])
+            coefs.append(-np.ones(has.sum()))
         r_, v_, c_ = self._merge_district_terms(groups)
-        rows.append(r_); vars_.append(v_); coefs.append(c_)
+        rows.append(r_)
+        vars_.append(v_)
+        coefs.append(c_)
         labels = [f"{k}@{d}@p{q}" for k, d in zip(groups["service_id"], groups["district"]) for q in range(P)]
-        self.m.add("district", np.concatenate(rows), np.concatenate(vars_), np.concatenate(coefs), "<=", rhs,
-                   n_rows=G * P, labels=labels, penalty=1.0)
+        self.m.add(
+            "district",
+            np.concatenate(rows),
+            np.concatenate(vars_),
+            np.concatenate(coefs),
+            "<=",
+            rhs,
+            n_rows=G * P,
+            labels=labels,
+            penalty=1.0,
+        )
         self.district_groups = groups
 
     def _cin_of(self, flat: np.ndarray) -> np.ndarray:

@@ -39,8 +39,12 @@ def prepare_events(problem: PortfolioProblem) -> EventPlan:
     H = pol.horizon_years
     if ev.empty:
         cols = ["e", "variant", "due", "year", "closed", "capital", "risk", "early", "interest", "pm_cost", "coef"]
-        return EventPlan(ev.assign(earliest=0, latest=0, limit=np.nan, can_defer=True, pm=False),
-                         pd.DataFrame(columns=cols), np.zeros((0, H)), np.zeros((0, H)))
+        return EventPlan(
+            ev.assign(earliest=0, latest=0, limit=np.nan, can_defer=True, pm=False),
+            pd.DataFrame(columns=cols),
+            np.zeros((0, H)),
+            np.zeros((0, H)),
+        )
     ev = event_windows(ev, pol.renewal, first, last, mode="min_budget" if pol.min_level_budget else "cap")
     opt, spend, need = event_options(ev, pol.renewal, first, last)
     return EventPlan(ev, opt, spend, need)

@@ -75,8 +75,9 @@ class ModelIndex:
         p, P, el = self.problem, self.P, self.el
         svc = p.services.set_index("service_id")
         reach = p.reach()
-        reach = reach.merge(el[["service_id", "site_id"]].reset_index().rename(columns={"index": "e"}),
-                            on=["service_id", "site_id"])
+        reach = reach.merge(
+            el[["service_id", "site_id"]].reset_index().rename(columns={"index": "e"}), on=["service_id", "site_id"]
+        )
         reach = reach.sort_values(["service_id", "zone_id"], kind="mergesort")  # keeps the nearest order
         # services with no demand (e.g. a ward-wide service kept as it is) need no assignment
         zk = p.demand.loc[p.demand["demand"] > 0, ["zone_id", "service_id"]].drop_duplicates().reset_index(drop=True)
@@ -119,8 +120,11 @@ class ModelIndex:
         units = m / el["unit"].to_numpy()
         whole = np.ceil(units - 1e-9)  # enough whole units for all the demand in reach, within the per-site maximum
         if np.isfinite(maxcap).any():
-            whole = np.where(np.isfinite(maxcap), np.minimum(whole, np.floor(np.maximum(maxcap - cap0, 0.0)
-                                                                                / el["unit"].to_numpy() + 1e-9)), whole)
+            whole = np.where(
+                np.isfinite(maxcap),
+                np.minimum(whole, np.floor(np.maximum(maxcap - cap0, 0.0) / el["unit"].to_numpy() + 1e-9)),
+                whole,
+            )
         units = np.where(el["unit"] > 1, whole, units)
         self.ext_ub = np.where(can_grow.to_numpy(), units, 0.0)
         self.is_unit = el["unit"].to_numpy() > 1

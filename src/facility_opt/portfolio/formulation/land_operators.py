@@ -68,8 +68,7 @@ class LandAndOperators:
         ext = self.v_ext[ee * P + q]
         has = pos[ee] >= 0
         cin = self.v_cin[pos[ee[has]] * P + q[has]]
-        return (np.r_[rows, rows[has]], np.r_[ext, cin],
-                np.r_[self.el["unit"].to_numpy()[ee], np.ones(has.sum())])
+        return (np.r_[rows, rows[has]], np.r_[ext, cin], np.r_[self.el["unit"].to_numpy()[ee], np.ones(has.sum())])
 
     def _disposal_rows(self) -> None:
         """``disposal_one``: one option per freed site; ``disposal_must``: one at least where hold is not
@@ -83,32 +82,60 @@ class LandAndOperators:
         sidx = np.searchsorted(self.disp_sites, d["s"].to_numpy())
         n = len(self.disp_sites)
         names = self.sites["site_id"].to_numpy()
-        self.m.add("disposal_one", np.r_[sidx, np.arange(n)], np.r_[self.v_disp, o[self.disp_sites, P - 1]], 1.0,
-                   "<=", 1.0, n_rows=n, labels=list(names[self.disp_sites]))
+        self.m.add(
+            "disposal_one",
+            np.r_[sidx, np.arange(n)],
+            np.r_[self.v_disp, o[self.disp_sites, P - 1]],
+            1.0,
+            "<=",
+            1.0,
+            n_rows=n,
+            labels=list(names[self.disp_sites]),
+        )
         must = np.unique(d.loc[d["choice"].isin(["sell", "lease"]), "s"].to_numpy())
         if self.problem.policy.must_dispose and len(must):  # no hold: a site that can be sold or leased is
             rows = np.searchsorted(must, d["s"].to_numpy())
             ok = np.isin(d["s"].to_numpy(), must)
-            self.m.add("disposal_must", np.r_[rows[ok], np.arange(len(must))],
-                       np.r_[self.v_disp[ok], o[must, P - 1]], 1.0, ">=", 1.0, n_rows=len(must),
-                       labels=list(names[must]))
+            self.m.add(
+                "disposal_must",
+                np.r_[rows[ok], np.arange(len(must))],
+                np.r_[self.v_disp[ok], o[must, P - 1]],
+                1.0,
+                ">=",
+                1.0,
+                n_rows=len(must),
+                labels=list(names[must]),
+            )
         k = self.dyear_idx
         if len(k):
             b = d["value_yen_per_year"].to_numpy()[k][:, None] * self.plen[None, :] / SCALE  # (k, P)
             yv = self.v_dyear.reshape(len(k), P)
             n2 = len(k) * P
             rr = np.arange(n2)
-            self.m.add("disposal_year", np.r_[rr, rr, n2 + rr, n2 + rr],
-                       np.r_[yv.ravel(), np.repeat(self.v_disp[k], P), yv.ravel(), o[d["s"].to_numpy()[k]].ravel()],
-                       np.r_[np.ones(n2), -b.ravel(), np.ones(n2), b.ravel()], "<=",
-                       np.r_[np.zeros(n2), b.ravel()], n_rows=2 * n2)
+            self.m.add(
+                "disposal_year",
+                np.r_[rr, rr, n2 + rr, n2 + rr],
+                np.r_[yv.ravel(), np.repeat(self.v_disp[k], P), yv.ravel(), o[d["s"].to_numpy()[k]].ravel()],
+                np.r_[np.ones(n2), -b.ravel(), np.ones(n2), b.ravel()],
+                "<=",
+                np.r_[np.zeros(n2), b.ravel()],
+                n_rows=2 * n2,
+            )
         lim = [(n_.id, n_.max_sites) for n_ in self.problem.policy.reuse_needs if n_.max_sites is not None]
         if lim:
             need = d["need_id"].to_numpy()
             rows = [np.full(int((need == nid).sum()), j) for j, (nid, _) in enumerate(lim)]
             vars_ = [self.v_disp[need == nid] for nid, _ in lim]
-            self.m.add("reuse_max_sites", np.concatenate(rows), np.concatenate(vars_), 1.0, "<=",
-                       np.array([float(mx) for _, mx in lim]), n_rows=len(lim), labels=[nid for nid, _ in lim])
+            self.m.add(
+                "reuse_max_sites",
+                np.concatenate(rows),
+                np.concatenate(vars_),
+                1.0,
+                "<=",
+                np.array([float(mx) for _, mx in lim]),
+                n_rows=len(lim),
+                labels=[nid for nid, _ in lim],
+            )
 
     def _operator_rows(self) -> None:
         """Operator change: ``operator_order`` (once commissioned, stays), ``operator_in_place`` (a switch
@@ -125,22 +152,42 @@ class LandAndOperators:
             self._pairs("operator_order", opv[:, :-1].ravel(), 1.0, opv[:, 1:].ravel(), -1.0, "<=")
         x = self.v_place.reshape(self.E, P)
         rows = np.r_[np.arange(n * P), np.arange(n * P), (np.arange(n)[:, None] * P + np.arange(1, P)).ravel()]
-        self.m.add("operator_in_place", rows, np.r_[opv.ravel(), x[e].ravel(), opv[:, :-1].ravel()],
-                   np.r_[np.ones(n * P), -np.ones(n * P), -np.ones(n * (P - 1))], "<=", 0.0, n_rows=n * P)
+        self.m.add(
+            "operator_in_place",
+            rows,
+            np.r_[opv.ravel(), x[e].ravel(), opv[:, :-1].ravel()],
+            np.r_[np.ones(n * P), -np.ones(n * P), -np.ones(n * (P - 1))],
+            "<=",
+            0.0,
+            n_rows=n * P,
+        )
         r, v, c = self._cap_terms(e)
         nn = n * P
-        self.m.add("operator_cap", np.r_[np.arange(nn), r], np.r_[cc, v], np.r_[np.ones(nn), -c], "<=", 0.0,
-                   n_rows=nn)
+        self.m.add("operator_cap", np.r_[np.arange(nn), r], np.r_[cc, v], np.r_[np.ones(nn), -c], "<=", 0.0, n_rows=nn)
         big = np.repeat(self.el["capacity"].to_numpy()[e] + self.el["unit"].to_numpy()[e] * self.ext_ub[e], P)
         self._pairs("operator_link", cc, 1.0, self.v_opr, -big, "<=")
         # cc >= places - big * (1 - op): exact also when the commissioned rate is the dearer
-        self.m.add("operator_full", np.r_[np.arange(nn), r, np.arange(nn)], np.r_[cc, v, self.v_opr],
-                   np.r_[np.ones(nn), -c, -big], ">=", -big, n_rows=nn)
+        self.m.add(
+            "operator_full",
+            np.r_[np.arange(nn), r, np.arange(nn)],
+            np.r_[cc, v, self.v_opr],
+            np.r_[np.ones(nn), -c, -big],
+            ">=",
+            -big,
+            n_rows=nn,
+        )
         if pol.max_per_period is not None:
             rows = np.r_[np.tile(np.arange(P), n), np.tile(np.arange(1, P), n)]
-            self.m.add("operator_per_period", rows, np.r_[self.v_opr, opv[:, :-1].ravel()],
-                       np.r_[np.ones(nn), -np.ones(n * (P - 1))], "<=", float(pol.max_per_period), n_rows=P,
-                       labels=[str(y) for y in self.pstart])
+            self.m.add(
+                "operator_per_period",
+                rows,
+                np.r_[self.v_opr, opv[:, :-1].ravel()],
+                np.r_[np.ones(nn), -np.ones(n * (P - 1))],
+                "<=",
+                float(pol.max_per_period),
+                n_rows=P,
+                labels=[str(y) for y in self.pstart],
+            )
         if pol.max_total is not None:
             self.m.add("operator_total", np.zeros(n), opv[:, P - 1], 1.0, "<=", float(pol.max_total), n_rows=1)
 
@@ -177,7 +224,7 @@ class LandAndOperators:
             terms += list(zip(ext, (tie / SCALE).tolist()))
         oc = self.opc
         if len(oc):
-            gain = (oc["ward_yen_per_place_year"].to_numpy() - oc["commissioned_yen_per_place_year"].to_numpy())
+            gain = oc["ward_yen_per_place_year"].to_numpy() - oc["commissioned_yen_per_place_year"].to_numpy()
             coef = -(gain[:, None] * self.plen[None, :]).ravel() / SCALE
             terms += list(zip(self.v_cc, coef.tolist()))
             opv = self.v_opr.reshape(len(oc), P)
@@ -192,12 +239,15 @@ class LandAndOperators:
         closed = [int(s) for s in self.disp_sites if not op[s, P - 1]]
         sid = self.sites["site_id"].to_numpy()
         rows = {r.site_id: (r.choice, r.need_id) for r in chosen.itertuples(index=False) if not op[r.s, P - 1]}
-        rows.update({r.site_id: (r.choice, r.need_id) for r in self.disp_implied.itertuples(index=False)
-                     if not op[r.s, P - 1]})
-        closed = sorted(set(closed) | {int(r.s) for r in self.disp_implied.itertuples(index=False)
-                                       if not op[r.s, P - 1]})
-        disp = pd.DataFrame([(sid[s], *rows.get(sid[s], ("hold", ""))) for s in closed],
-                            columns=["site_id", "choice", "need_id"])
+        rows.update(
+            {r.site_id: (r.choice, r.need_id) for r in self.disp_implied.itertuples(index=False) if not op[r.s, P - 1]}
+        )
+        closed = sorted(
+            set(closed) | {int(r.s) for r in self.disp_implied.itertuples(index=False) if not op[r.s, P - 1]}
+        )
+        disp = pd.DataFrame(
+            [(sid[s], *rows.get(sid[s], ("hold", ""))) for s in closed], columns=["site_id", "choice", "need_id"]
+        )
         oc = self.opc
         ops = []
         if len(oc):
@@ -227,7 +277,11 @@ class LandAndOperators:
         oc = self.opc
         if len(oc):
             yr = {(r.service_id, r.site_id): int(r.year) for r in sol.operators.itertuples(index=False)}
-            x = np.array([[1.0 if (k, s) in yr and self.pstart[q] >= yr[(k, s)] else 0.0 for q in range(P)]
-                          for k, s in zip(oc["service_id"], oc["site_id"])])
+            x = np.array(
+                [
+                    [1.0 if (k, s) in yr and self.pstart[q] >= yr[(k, s)] else 0.0 for q in range(P)]
+                    for k, s in zip(oc["service_id"], oc["site_id"])
+                ]
+            )
             for v, xv in zip(self.v_opr, x.ravel()):
                 _set_init(v, xv)

@@ -38,8 +38,16 @@ class MergerRows:
             self._pairs("merge_window", mg[:, 1:].ravel()[late], 1.0, mg[:, :-1].ravel()[late], -1.0, "<=")
         cs = self.site_pos.reindex(self.mpairs["close"]).to_numpy()
         ci = self.site_pos.reindex(self.mpairs["into"]).to_numpy()
-        self._pairs("merge_close", mg.ravel(), 1.0, o[cs].ravel(), 1.0, "<=", rhs=1.0,
-                    labels=[f"{lb}@p{q}" for lb in labels for q in range(P)])
+        self._pairs(
+            "merge_close",
+            mg.ravel(),
+            1.0,
+            o[cs].ravel(),
+            1.0,
+            "<=",
+            rhs=1.0,
+            labels=[f"{lb}@p{q}" for lb in labels for q in range(P)],
+        )
         # a school takes part in at most one merger
         who = np.r_[cs, ci]
         jj = np.r_[np.arange(J), np.arange(J)]
@@ -64,8 +72,16 @@ class MergerRows:
                 coefs += [1.0] + [1.0] * len(js)
                 n += 1
         if n:
-            self.m.add("merge_lock", np.array(rows), np.array(vars_, dtype=object), np.array(coefs), ">=", 1.0,
-                       n_rows=n, penalty=1.0)
+            self.m.add(
+                "merge_lock",
+                np.array(rows),
+                np.array(vars_, dtype=object),
+                np.array(coefs),
+                ">=",
+                1.0,
+                n_rows=n,
+                penalty=1.0,
+            )
         # one district: the two districts' demand within their sites' capacity together, once merged
         rows, vars_, coefs, labels = [], [], [], []
         for i, (j, k, a, b, da, db) in enumerate(self.m_links):
@@ -82,8 +98,17 @@ class MergerRows:
                 coefs.append(float(da[q] + db[q]))
                 labels.append(f"{k}@{a}+{b}@p{q}")
         keep = [v is not None for v in vars_]
-        self.m.add("merge_district", np.array(rows)[keep], np.array(vars_, dtype=object)[keep],
-                   np.array(coefs)[keep], "<=", 0.0, n_rows=len(self.m_links) * P, labels=labels, penalty=1.0)
+        self.m.add(
+            "merge_district",
+            np.array(rows)[keep],
+            np.array(vars_, dtype=object)[keep],
+            np.array(coefs)[keep],
+            "<=",
+            0.0,
+            n_rows=len(self.m_links) * P,
+            labels=labels,
+            penalty=1.0,
+        )
 
     def _district_members(self, k: str, districts: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
         """(zk rows, placements) of district service ``k`` in ``districts``."""

@@ -21,7 +21,9 @@ class MoneyRows:
         rows, vars_, coefs = [], [], []
         need = self.events.need / SCALE
         oi, ti = np.nonzero(need)
-        rows.append(ti); vars_.append(self.v_z[oi]); coefs.append(need[oi, ti])
+        rows.append(ti)
+        vars_.append(self.v_z[oi])
+        coefs.append(need[oi, ti])
         build = self.sites["build_yen_per_m2"].to_numpy() / SCALE
         ro = self.rebuild_opts
         for k in range(int(self.opt_spread[ro].max()) if len(ro) else 0):
@@ -29,7 +31,8 @@ class MoneyRows:
             t = self.opt_year[ro][sel] + k - self.first
             ok = (t >= 0) & (t < H)
             j = np.flatnonzero(sel)[ok]
-            rows.append(t[ok]); vars_.append(self.v_ga[j])
+            rows.append(t[ok])
+            vars_.append(self.v_ga[j])
             coefs.append(build[self.opt_s[ro][j]] / self.opt_spread[ro][j])
         unit = self._extension_cost() / SCALE
         gx = self.v_gx.reshape(self.S, P)
@@ -39,15 +42,23 @@ class MoneyRows:
             for k in range(pol.build_years):
                 t = self.pstart[q] - pol.build_years + k - self.first
                 if 0 <= t < H:
-                    rows.append(np.full(self.S, t)); vars_.append(gx[:, q]); coefs.append(unit / pol.build_years)
+                    rows.append(np.full(self.S, t))
+                    vars_.append(gx[:, q])
+                    coefs.append(unit / pol.build_years)
             t = self.pstart[q] - pol.build_years - self.first
             buy = np.flatnonzero(land > 0)
             if 0 <= t < H and len(buy):  # land bought when construction starts: open[q] - open[q-1]
-                rows.append(np.full(len(buy), t)); vars_.append(o[buy, q]); coefs.append(land[buy])
+                rows.append(np.full(len(buy), t))
+                vars_.append(o[buy, q])
+                coefs.append(land[buy])
                 if q > 0:
-                    rows.append(np.full(len(buy), t)); vars_.append(o[buy, q - 1]); coefs.append(-land[buy])
+                    rows.append(np.full(len(buy), t))
+                    vars_.append(o[buy, q - 1])
+                    coefs.append(-land[buy])
         r_, v_, c_ = self._reform_capital_terms()
-        rows.append(r_); vars_.append(v_); coefs.append(c_)
+        rows.append(r_)
+        vars_.append(v_)
+        coefs.append(c_)
         return np.concatenate(rows), np.concatenate(vars_), np.concatenate(coefs)
 
     def _extension_cost(self) -> np.ndarray:
@@ -87,5 +98,14 @@ class MoneyRows:
             keep = np.isfinite(caps)
             renum = np.cumsum(keep) - 1
             sel = keep[rows.astype(int)]
-            self.m.add("money", renum[rows[sel].astype(int)], vars_[sel], coefs[sel], "<=", caps[keep],
-                       n_rows=int(keep.sum()), labels=[lb for lb, k in zip(labels, keep) if k], penalty=1.0)
+            self.m.add(
+                "money",
+                renum[rows[sel].astype(int)],
+                vars_[sel],
+                coefs[sel],
+                "<=",
+                caps[keep],
+                n_rows=int(keep.sum()),
+                labels=[lb for lb, k in zip(labels, keep) if k],
+                penalty=1.0,
+            )

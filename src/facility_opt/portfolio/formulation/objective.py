@@ -36,16 +36,23 @@ class Objective:
             reb = np.zeros(self.n_opt, dtype=bool)
             reb[self.rebuild_opts] = True
             inhorizon_reb = (self.events.ev.set_index("e")["kind"].to_numpy()[opt["e"].to_numpy()] == "rebuild") & (
-                self.opt_year <= self.last)
+                self.opt_year <= self.last
+            )
             years_in = np.clip(self.last + 1 - self.opt_year, 0, self.opt_spread)
             coef += np.where(inhorizon_reb, pol.temporary_yen_per_m2_year * self.F[self.opt_s] * years_in, 0.0)
             terms += list(zip(self.v_z, (coef / SCALE).tolist()))
         if len(self.drops):
             ev = self.events.ev.set_index("e")
             e = self.drops[:, 0]
-            risk = event_risk(ev["cost_yen"].to_numpy()[e], ev["floor_area_m2"].to_numpy()[e],
-                              ev["kind"].to_numpy()[e] == "rebuild", ev["due_year"].to_numpy()[e], self.first,
-                              self.pstart[self.drops[:, 1]], pol.renewal.penalties)
+            risk = event_risk(
+                ev["cost_yen"].to_numpy()[e],
+                ev["floor_area_m2"].to_numpy()[e],
+                ev["kind"].to_numpy()[e] == "rebuild",
+                ev["due_year"].to_numpy()[e],
+                self.first,
+                self.pstart[self.drops[:, 1]],
+                pol.renewal.penalties,
+            )
             terms += list(zip(self.v_drop, (risk / SCALE).tolist()))
         rate = s["operating_yen_per_m2_year"].to_numpy()
         fixed = s["fixed_yen_per_year"].to_numpy()
@@ -56,8 +63,9 @@ class Objective:
         terms += list(zip(self.v_gx, (gx_cost.ravel() / SCALE).tolist()))
         ro = self.rebuild_opts
         if len(ro):
-            ga_cost = s["build_yen_per_m2"].to_numpy()[self.opt_s[ro]] + rate[self.opt_s[ro]] * years_from[
-                self.opt_avail[ro]]
+            ga_cost = (
+                s["build_yen_per_m2"].to_numpy()[self.opt_s[ro]] + rate[self.opt_s[ro]] * years_from[self.opt_avail[ro]]
+            )
             terms += list(zip(self.v_ga, (ga_cost / SCALE).tolist()))
         o = self.v_open.reshape(S, P)
         land = self._land_purchase()
@@ -69,8 +77,12 @@ class Objective:
         # tie-breaks: new placements and added capacity cost a few yen per year
         cur = self.el["current"].to_numpy()
         x = self.v_place.reshape(self.E, P)
-        terms += list(zip(x[~cur].ravel(), np.repeat(self.plen[None, :] * NEW_PLACEMENT_YEN / SCALE,
-                                                    (~cur).sum(), 0).ravel().tolist()))
+        terms += list(
+            zip(
+                x[~cur].ravel(),
+                np.repeat(self.plen[None, :] * NEW_PLACEMENT_YEN / SCALE, (~cur).sum(), 0).ravel().tolist(),
+            )
+        )
         terms += self._reform_cost_terms()
         return const, terms
 
@@ -119,7 +131,8 @@ class Objective:
         """Add (or move) the epsilon constraint ``access <= limit``; None removes the limit."""
         limit = 1e18 if person_km_years is None else float(person_km_years)
         if self.access_constraint is None:
-            self.access_constraint = self.prob.addConstraint(pulp.lpSum_vars_coefs(self.access_terms()) <= limit,
-                                                             name="access_limit")
+            self.access_constraint = self.prob.addConstraint(
+                pulp.lpSum_vars_coefs(self.access_terms()) <= limit, name="access_limit"
+            )
         else:
             self.access_constraint.changeRHS(limit)

@@ -46,7 +46,7 @@ class ReformRows(MergerRows):
     # -- index (called from PortfolioModel._index, before the capacity bounds)
     def _reform_index(self) -> np.ndarray:
         """Prepare the moves; return the extra demand each placement may have to take (a merger's)."""
-        p, pol, P = self.problem, self.problem.policy, self.P
+        p, pol = self.problem, self.problem.policy
         on = not self.baseline
         pairs = candidate_mergers(p) if on and pol.mergers else candidate_mergers(p).iloc[0:0]
         ok, _, _ = merger_windows(p, pairs)
@@ -65,8 +65,9 @@ class ReformRows(MergerRows):
                 self.m_links.append((j, k, r.close, r.into, da, db))
                 extra[self._district_members(k, (r.close,))[1]] += db.max()
                 extra[self._district_members(k, (r.into,))[1]] += da.max()
-        self.conv_e = (conversion_placements(p, el) if on and pol.conversion_yen_per_m2 > 0
-                       else np.zeros(0, dtype=np.int64))
+        self.conv_e = (
+            conversion_placements(p, el) if on and pol.conversion_yen_per_m2 > 0 else np.zeros(0, dtype=np.int64)
+        )
         self.conv_sites = np.unique(el["s"].to_numpy()[self.conv_e])
         self.hubs = {s: h for s, h in pol.hubs.items()} if on else {}
         return extra
@@ -91,8 +92,10 @@ class ReformRows(MergerRows):
             hi[np.arange(P)[None, :] < first_ok[:, None]] = 0.0
             Milp.set_bounds(self.v_mg, up=hi.ravel())
         self.v_cv = m.block("cv", len(self.conv_sites) * P)
-        n_hub = sum(int((self.pstart >= h.year(self.sites.set_index("site_id").at[s, "available_from"],
-                                                 pol.change_year)).sum()) for s, h in sorted(self.hubs.items()))
+        n_hub = sum(
+            int((self.pstart >= h.year(self.sites.set_index("site_id").at[s, "available_from"], pol.change_year)).sum())
+            for s, h in sorted(self.hubs.items())
+        )
         self.v_hub_short = m.block("hub_short", n_hub)
 
     # -- rows (called from PortfolioModel._constraints)
@@ -129,17 +132,30 @@ class ReformRows(MergerRows):
         for q in range(P):
             for s in self.conv_sites:
                 r = pos[s] * P + q
-                rows += [r] * (q + 1); vars_ += list(cv[pos[s], :q + 1]); coefs += [1.0] * (q + 1)
-                rows += [r] * (q + 1); vars_ += list(gx[s, :q + 1]); coefs += [1.0] * (q + 1)
+                rows += [r] * (q + 1)
+                vars_ += list(cv[pos[s], : q + 1])
+                coefs += [1.0] * (q + 1)
+                rows += [r] * (q + 1)
+                vars_ += list(gx[s, : q + 1])
+                coefs += [1.0] * (q + 1)
                 idx = ro[(self.opt_s[ro] == s) & (self.opt_avail[ro] <= q)]  # rebuilt by q: all new floor
-                rows += [r] * len(idx); vars_ += list(self.v_z[idx]); coefs += [float(big[s])] * len(idx)
+                rows += [r] * len(idx)
+                vars_ += list(self.v_z[idx])
+                coefs += [float(big[s])] * len(idx)
             sel = self.conv_e
             rows += list(np.array([pos[s] for s in es[sel]]) * P + q)
             vars_ += list(ext[sel, q])
             coefs += list(-need[sel])
-        self.m.add("conversion", np.array(rows), np.array(vars_, dtype=object), np.array(coefs), ">=", 0.0,
-                   n_rows=n * P, labels=[f"{self.sites['site_id'].iat[s]}@p{q}" for s in self.conv_sites
-                                         for q in range(P)])
+        self.m.add(
+            "conversion",
+            np.array(rows),
+            np.array(vars_, dtype=object),
+            np.array(coefs),
+            ">=",
+            0.0,
+            n_rows=n * P,
+            labels=[f"{self.sites['site_id'].iat[s]}@p{q}" for s in self.conv_sites for q in range(P)],
+        )
 
     def _hub_rows(self) -> None:
         if not self.hubs:
@@ -154,21 +170,43 @@ class ReformRows(MergerRows):
             year = h.year(avail[s], self.problem.policy.change_year)
             es = np.flatnonzero((el["site_id"] == s).to_numpy())
             for q in np.flatnonzero(self.pstart >= year):
-                rows += [len(rhs)] * (len(es) + 1); vars_ += list(x[es, q]) + [self.v_hub_short[len(rhs)]]
-                rhs.append(float(h.min_services)); labels.append(f"{s}@p{q}")
+                rows += [len(rhs)] * (len(es) + 1)
+                vars_ += list(x[es, q]) + [self.v_hub_short[len(rhs)]]
+                rhs.append(float(h.min_services))
+                labels.append(f"{s}@p{q}")
                 for e in es:
                     r = len(slabels)
                     cin = self._cin_var(e, q)
                     terms = [(ext[e, q], float(el["unit"].iat[e])), (x[e, q], -h.min_places)]
                     terms += [(cin, 1.0)] if cin is not None else []
                     for v, c in terms:
-                        srows.append(r); svars.append(v); scoefs.append(c)
+                        srows.append(r)
+                        svars.append(v)
+                        scoefs.append(c)
                     slabels.append(f"{el['service_id'].iat[e]}@{s}@p{q}")
         if rhs:
-            self.m.add("hub", np.array(rows, dtype=np.int64), np.array(vars_, dtype=object), 1.0, ">=",
-                       np.array(rhs), n_rows=len(rhs), labels=labels, penalty=1.0)
-            self.m.add("hub_size", np.array(srows, dtype=np.int64), np.array(svars, dtype=object), np.array(scoefs),
-                       ">=", 0.0, n_rows=len(slabels), labels=slabels, penalty=1.0)
+            self.m.add(
+                "hub",
+                np.array(rows, dtype=np.int64),
+                np.array(vars_, dtype=object),
+                1.0,
+                ">=",
+                np.array(rhs),
+                n_rows=len(rhs),
+                labels=labels,
+                penalty=1.0,
+            )
+            self.m.add(
+                "hub_size",
+                np.array(srows, dtype=np.int64),
+                np.array(svars, dtype=object),
+                np.array(scoefs),
+                ">=",
+                0.0,
+                n_rows=len(slabels),
+                labels=slabels,
+                penalty=1.0,
+            )
 
     # -- terms added to the base model's rows
     def _reform_floor_terms(self, q: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -193,13 +231,16 @@ class ReformRows(MergerRows):
                 t = self.opt_year[ro][sel] + k - self.first
                 ok = (t >= 0) & (t < H)
                 j = np.flatnonzero(sel)[ok]
-                rows.append(t[ok]); vars_.append(self.v_gd[j])
+                rows.append(t[ok])
+                vars_.append(self.v_gd[j])
                 coefs.append(-build[self.opt_s[ro][j]] / self.opt_spread[ro][j])
         if len(self.conv_sites):
             rate = self.problem.policy.conversion_yen_per_m2 / 1e6
             t = self.pstart - self.first
             n = len(self.conv_sites)
-            rows.append(np.tile(t, n)); vars_.append(self.v_cv); coefs.append(np.full(n * self.P, rate))
+            rows.append(np.tile(t, n))
+            vars_.append(self.v_cv)
+            coefs.append(np.full(n * self.P, rate))
         return np.concatenate(rows), np.concatenate(vars_), np.concatenate(coefs)
 
     def _reform_end_floor(self) -> tuple[np.ndarray, np.ndarray]:
@@ -214,7 +255,9 @@ class ReformRows(MergerRows):
             ro = self.rebuild_opts
             rate = s["operating_yen_per_m2_year"].to_numpy()
             years_from = np.cumsum(self.plen[::-1])[::-1]
-            save = s["build_yen_per_m2"].to_numpy()[self.opt_s[ro]] + rate[self.opt_s[ro]] * years_from[self.opt_avail[ro]]
+            save = (
+                s["build_yen_per_m2"].to_numpy()[self.opt_s[ro]] + rate[self.opt_s[ro]] * years_from[self.opt_avail[ro]]
+            )
             terms += list(zip(self.v_gd, (-save / 1e6).tolist()))
         if len(self.v_cv):
             terms += [(v, self.problem.policy.conversion_yen_per_m2 / 1e6) for v in self.v_cv]
@@ -256,10 +299,18 @@ class ReformRows(MergerRows):
                 reb = floor_added[floor_added["how"] == "rebuild"].set_index("option")["added_m2"]
                 net = reb.reindex(ro).fillna(0.0).to_numpy() - gd[hit]
                 floor_added = floor_added[~((floor_added["how"] == "rebuild") & floor_added["option"].isin(ro))]
-                rows = pd.DataFrame({"site_id": sid[self.opt_s[ro]], "p": self.opt_avail[ro],
-                                     "year": self.pstart[self.opt_avail[ro]], "added_m2": net,
-                                     "how": np.where(net >= 0, "rebuild", "downsize"), "option": ro,
-                                     "works_start": self.opt_year[ro], "works_years": self.opt_spread[ro]})
+                rows = pd.DataFrame(
+                    {
+                        "site_id": sid[self.opt_s[ro]],
+                        "p": self.opt_avail[ro],
+                        "year": self.pstart[self.opt_avail[ro]],
+                        "added_m2": net,
+                        "how": np.where(net >= 0, "rebuild", "downsize"),
+                        "option": ro,
+                        "works_start": self.opt_year[ro],
+                        "works_years": self.opt_spread[ro],
+                    }
+                )
                 floor_added = pd.concat([floor_added, rows[np.abs(net) > 1e-6]], ignore_index=True)
                 floor_added = floor_added.sort_values(["site_id", "p", "how"], kind="mergesort").reset_index(drop=True)
         mcols = ["rule", "service_id", "close", "into", "p", "year"]
@@ -267,16 +318,20 @@ class ReformRows(MergerRows):
             mg = np.round(val(self.v_mg)).reshape(self.J, P) > 0.5
             js = np.flatnonzero(mg.any(axis=1))
             first = np.argmax(mg[js], axis=1)
-            mergers = self.mpairs.iloc[js][["rule", "service_id", "close", "into"]].assign(
-                p=first, year=self.pstart[first]).reset_index(drop=True)[mcols]
+            mergers = (
+                self.mpairs.iloc[js][["rule", "service_id", "close", "into"]]
+                .assign(p=first, year=self.pstart[first])
+                .reset_index(drop=True)[mcols]
+            )
         else:
             mergers = pd.DataFrame(columns=mcols)
         ccols = ["site_id", "p", "year", "converted_m2"]
         if len(self.v_cv):
             cv = np.maximum(val(self.v_cv), 0.0).reshape(len(self.conv_sites), P)
             i, q = np.nonzero(cv > 1e-6)
-            conversions = pd.DataFrame({"site_id": sid[self.conv_sites[i]], "p": q, "year": self.pstart[q],
-                                        "converted_m2": cv[i, q]})
+            conversions = pd.DataFrame(
+                {"site_id": sid[self.conv_sites[i]], "p": q, "year": self.pstart[q], "converted_m2": cv[i, q]}
+            )
         else:
             conversions = pd.DataFrame(columns=ccols)
         return floor_added, mergers, conversions

@@ -31,10 +31,12 @@ class Solution:
     disposals: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["site_id", "choice", "need_id"]))
     #: service_id, site_id, year: placements commissioned (operator change) from that year
     operators: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["service_id", "site_id", "year"]))
-    mergers: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
-        columns=["rule", "service_id", "close", "into", "p", "year"]))  # school mergers made (first merged period)
-    conversions: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
-        columns=["site_id", "p", "year", "converted_m2"]))  # existing floor converted to a new use
+    mergers: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["rule", "service_id", "close", "into", "p", "year"])
+    )  # school mergers made (first merged period)
+    conversions: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["site_id", "p", "year", "converted_m2"])
+    )  # existing floor converted to a new use
 
 
 class SolutionReader:
@@ -56,24 +58,54 @@ class SolutionReader:
         cin = np.zeros((E, P))
         cin[self.cur_idx] = np.clip(val(self.v_cin).reshape(len(self.cur_idx), P), 0.0, None)
         cin = np.where(place > 0.5, np.minimum(np.round(cin, 6), el["capacity"].to_numpy()[:, None]), 0.0)
-        pl = pd.DataFrame({
-            "service_id": np.repeat(el["service_id"].to_numpy(), P), "site_id": np.repeat(el["site_id"].to_numpy(), P),
-            "p": np.tile(np.arange(P), E), "current": np.repeat(el["current"].to_numpy(), P),
-            "place": place.ravel(), "capacity0": np.repeat(el["capacity"].to_numpy(), P), "ext": ext.ravel(),
-            "in_use": cin.ravel(), "capacity": (cin + ext).ravel(),
-            "floor0": np.repeat(el["floor_area_m2"].to_numpy(), P)})
+        pl = pd.DataFrame(
+            {
+                "service_id": np.repeat(el["service_id"].to_numpy(), P),
+                "site_id": np.repeat(el["site_id"].to_numpy(), P),
+                "p": np.tile(np.arange(P), E),
+                "current": np.repeat(el["current"].to_numpy(), P),
+                "place": place.ravel(),
+                "capacity0": np.repeat(el["capacity"].to_numpy(), P),
+                "ext": ext.ravel(),
+                "in_use": cin.ravel(),
+                "capacity": (cin + ext).ravel(),
+                "floor0": np.repeat(el["floor_area_m2"].to_numpy(), P),
+            }
+        )
         gx = np.maximum(val(self.v_gx), 0.0).reshape(S, P)
         gi, gq = np.nonzero(gx > 1e-6)
         by = self.problem.policy.build_years
-        rows = [pd.DataFrame({"site_id": sid[gi], "p": gq, "year": self.pstart[gq], "added_m2": gx[gi, gq],
-                              "how": np.where(self.existing[gi], "extension", "new"), "option": -1,
-                              "works_start": self.pstart[gq] - by, "works_years": by})]
+        rows = [
+            pd.DataFrame(
+                {
+                    "site_id": sid[gi],
+                    "p": gq,
+                    "year": self.pstart[gq],
+                    "added_m2": gx[gi, gq],
+                    "how": np.where(self.existing[gi], "extension", "new"),
+                    "option": -1,
+                    "works_start": self.pstart[gq] - by,
+                    "works_years": by,
+                }
+            )
+        ]
         ga = np.maximum(val(self.v_ga), 0.0)
         hit = np.flatnonzero(ga > 1e-6)
         ro = self.rebuild_opts[hit]
-        rows.append(pd.DataFrame({"site_id": sid[self.opt_s[ro]], "p": self.opt_avail[ro],
-                                  "year": self.pstart[self.opt_avail[ro]], "added_m2": ga[hit], "how": "rebuild",
-                                  "option": ro, "works_start": self.opt_year[ro], "works_years": self.opt_spread[ro]}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "site_id": sid[self.opt_s[ro]],
+                    "p": self.opt_avail[ro],
+                    "year": self.pstart[self.opt_avail[ro]],
+                    "added_m2": ga[hit],
+                    "how": "rebuild",
+                    "option": ro,
+                    "works_start": self.opt_year[ro],
+                    "works_years": self.opt_spread[ro],
+                }
+            )
+        )
         floor_added = pd.concat(rows, ignore_index=True).sort_values(["site_id", "p", "how"], kind="mergesort")
         floor_added = floor_added.reset_index(drop=True)
         floor_added, mergers, conversions = self._reform_solution(floor_added, val)
@@ -82,9 +114,18 @@ class SolutionReader:
         w = np.clip(val(self.v_w), 0.0, 1.0).reshape(self.R, P)
         ri, pi = np.nonzero(w > 1e-7)
         zk = re["zk"].to_numpy()[ri]
-        a = pd.DataFrame({"zone_id": re["zone_id"].to_numpy()[ri], "service_id": re["service_id"].to_numpy()[ri],
-                          "site_id": re["site_id"].to_numpy()[ri], "p": pi, "distance_m": re["distance_m"].to_numpy()[ri],
-                          "population": self.pop[zk, pi], "demand": self.dem[zk, pi], "share": w[ri, pi]})
+        a = pd.DataFrame(
+            {
+                "zone_id": re["zone_id"].to_numpy()[ri],
+                "service_id": re["service_id"].to_numpy()[ri],
+                "site_id": re["site_id"].to_numpy()[ri],
+                "p": pi,
+                "distance_m": re["distance_m"].to_numpy()[ri],
+                "population": self.pop[zk, pi],
+                "demand": self.dem[zk, pi],
+                "share": w[ri, pi],
+            }
+        )
         u_all = np.clip(val(self.v_u), 0.0, 1.0).reshape(len(self.zk), P)
         a = pd.concat([a, self._district_assignments(pl, u_all, mergers)], ignore_index=True)
         us = np.clip(val(self.v_u), 0.0, 1.0).reshape(len(self.zk), P)
@@ -95,8 +136,16 @@ class SolutionReader:
         us[~has_r] = 1.0
         us = np.where(live, us, 0.0)
         ui, uq = np.nonzero(us > 1e-7)
-        u = pd.DataFrame({"zone_id": self.zk["zone_id"].to_numpy()[ui], "service_id": self.zk["service_id"].to_numpy()[ui],
-                          "p": uq, "population": self.pop[ui, uq], "demand": self.dem[ui, uq], "share": us[ui, uq]})
+        u = pd.DataFrame(
+            {
+                "zone_id": self.zk["zone_id"].to_numpy()[ui],
+                "service_id": self.zk["service_id"].to_numpy()[ui],
+                "p": uq,
+                "population": self.pop[ui, uq],
+                "demand": self.dem[ui, uq],
+                "share": us[ui, uq],
+            }
+        )
         level = float(self.v_level[0].varValue) * SCALE if (has and self.v_level is not None) else None
         slacks = self.m.slack_values() if (has and self.elastic) else {}
         if has and self.v_over is not None:
@@ -105,9 +154,21 @@ class SolutionReader:
             if len(hit):
                 slacks["over_budget"] = [(str(self.first + t), float(over[t])) for t in hit]
         disposals, operators = self._economics_solution(val, op)
-        return Solution(info=info, open=open_df, placements=pl, floor_added=floor_added, events=events,
-                        assignments=a, uncovered=u, level_budget_yen=level, slacks=slacks, disposals=disposals,
-                        operators=operators, mergers=mergers, conversions=conversions)
+        return Solution(
+            info=info,
+            open=open_df,
+            placements=pl,
+            floor_added=floor_added,
+            events=events,
+            assignments=a,
+            uncovered=u,
+            level_budget_yen=level,
+            slacks=slacks,
+            disposals=disposals,
+            operators=operators,
+            mergers=mergers,
+            conversions=conversions,
+        )
 
     def _district_assignments(self, pl: pd.DataFrame, u: np.ndarray, mergers: pd.DataFrame) -> pd.DataFrame:
         """A district's covered demand shared among its sites in proportion to their capacity (merged
@@ -134,13 +195,24 @@ class SolutionReader:
         if ev.empty:
             return pd.DataFrame(columns=cols)
         z = np.round(val(self.v_z)) > 0.5
-        chosen = pd.DataFrame({"e": opt["e"].to_numpy()[z], "option": np.flatnonzero(z),
-                               "year": opt["year"].to_numpy()[z], "variant": opt["variant"].to_numpy()[z]})
+        chosen = pd.DataFrame(
+            {
+                "e": opt["e"].to_numpy()[z],
+                "option": np.flatnonzero(z),
+                "year": opt["year"].to_numpy()[z],
+                "variant": opt["variant"].to_numpy()[z],
+            }
+        )
         d = val(self.v_drop) > 0.5
         dropped = pd.DataFrame({"e": self.drops[d, 0], "drop_p": self.drops[d, 1]})
-        out = ev[["site_id", "e", "kind", "cycle", "due_year"]].merge(chosen, on="e", how="left").merge(
-            dropped, on="e", how="left")
-        out["status"] = np.where(out["drop_p"].notna(), "dropped",
-                                 np.where(out["year"] > self.last, "deferred",
-                                          np.where(out["year"].notna(), "done", "none")))
+        out = (
+            ev[["site_id", "e", "kind", "cycle", "due_year"]]
+            .merge(chosen, on="e", how="left")
+            .merge(dropped, on="e", how="left")
+        )
+        out["status"] = np.where(
+            out["drop_p"].notna(),
+            "dropped",
+            np.where(out["year"] > self.last, "deferred", np.where(out["year"].notna(), "done", "none")),
+        )
         return out[cols].reset_index(drop=True)

@@ -30,8 +30,7 @@ class Solving:
     def solve_level_budget(self, options: SolverOptions) -> Solution:
         """Smallest level annual budget, then the cheapest plan at that budget (warm-started)."""
         const, terms = self.cost_terms()
-        self.m.set_objective([(self.v_level[0], 1.0)] + [(v, c * 1e-9) for v, c in terms]
-                             + self._penalty_terms())
+        self.m.set_objective([(self.v_level[0], 1.0)] + [(v, c * 1e-9) for v, c in terms] + self._penalty_terms())
         first = self.m.solve(options)
         if not first.has_solution:
             return self.solution(first)
@@ -43,9 +42,12 @@ class Solving:
         second = self.m.solve(replace(options, warm_start=True))
         sol = self.solution(second)
         sol.level_budget_yen = level
-        sol.info = replace(second, build_seconds=first.build_seconds,
-                           solve_seconds=first.solve_seconds + second.solve_seconds,
-                           extra={"level_gap": first.gap, "level_status": first.status})
+        sol.info = replace(
+            second,
+            build_seconds=first.build_seconds,
+            solve_seconds=first.solve_seconds + second.solve_seconds,
+            extra={"level_gap": first.gap, "level_status": first.status},
+        )
         return sol
 
     def _integers(self) -> list:
@@ -70,7 +72,7 @@ class Solving:
             if not lp.has_solution:
                 return None
             xs = np.array([v.varValue or 0.0 for v in ints])
-            for (v, cat, lo, hi), xi in zip(saved, xs):
+            for (v, cat, _lo, _hi), xi in zip(saved, xs):
                 v.cat = cat
                 if cat == "Binary":
                     if xi <= 1e-6:
@@ -84,8 +86,9 @@ class Solving:
             for v, cat, lo, hi in saved:
                 v.cat, v.lowBound, v.upBound = cat, lo, hi
 
-    def keep_and_add(self, options: SolverOptions, time_limit: float,
-                     reference: Solution | None = None) -> Solution | None:
+    def keep_and_add(
+        self, options: SolverOptions, time_limit: float, reference: Solution | None = None
+    ) -> Solution | None:
         """A primal heuristic for large wards: keep every existing site open with its current services
         and solve for what must be added (placements, capacity, floor) to meet every standard, with the
         renewal works timed as in ``reference`` (the keep-everything baseline) when given.  Far fewer
@@ -95,8 +98,11 @@ class Solving:
         """
         pol = self.problem.policy
         keep_site = self.existing & ~self.sites["site_id"].isin(pol.lock_closed).to_numpy()
-        keep_place = (self.el["current"].to_numpy(dtype=bool) & (self.el["capacity"].to_numpy() > 0)
-                      & keep_site[self.el["s"].to_numpy()])
+        keep_place = (
+            self.el["current"].to_numpy(dtype=bool)
+            & (self.el["capacity"].to_numpy() > 0)
+            & keep_site[self.el["s"].to_numpy()]
+        )
         fixed = list(self.v_open.reshape(self.S, self.P)[keep_site].ravel())
         fixed += list(self.v_place.reshape(self.E, self.P)[keep_place].ravel())
         target = dict.fromkeys(fixed, 1.0)
@@ -125,10 +131,11 @@ class Solving:
         for v, x in zip(self.v_open, o.reindex(keys).fillna(0.0).to_numpy(float)):
             _set_init(v, x)
         pk = sol.placements.set_index(["service_id", "site_id", "p"])
-        keys = pd.MultiIndex.from_tuples([(k, s, q) for k, s in zip(self.el["service_id"], self.el["site_id"])
-                                          for q in range(P)])
+        keys = pd.MultiIndex.from_tuples(
+            [(k, s, q) for k, s in zip(self.el["service_id"], self.el["site_id"]) for q in range(P)]
+        )
         place = pk["place"].reindex(keys).fillna(0.0).to_numpy(float)
-        ext = (pk["ext"].reindex(keys).fillna(0.0).to_numpy(float) / np.repeat(self.el["unit"].to_numpy(), P))
+        ext = pk["ext"].reindex(keys).fillna(0.0).to_numpy(float) / np.repeat(self.el["unit"].to_numpy(), P)
         for v, x in zip(self.v_place, place):
             _set_init(v, x)
         self._reform_warm_start(place.reshape(self.E, P), _set_init)
@@ -160,9 +167,14 @@ class Solving:
         for (e, q), v in zip(self.drops, self.v_drop):
             _set_init(v, 1.0 if (int(e), int(q)) in dset else 0.0)
         a = sol.assignments.set_index(["zone_id", "service_id", "site_id", "p"])["share"]
-        keys = pd.MultiIndex.from_tuples([(z, k, s, q) for z, k, s in zip(self.reach["zone_id"], self.reach["service_id"],
-                                                                          self.reach["site_id"]) for q in range(P)],
-                                         names=["zone_id", "service_id", "site_id", "p"])
+        keys = pd.MultiIndex.from_tuples(
+            [
+                (z, k, s, q)
+                for z, k, s in zip(self.reach["zone_id"], self.reach["service_id"], self.reach["site_id"])
+                for q in range(P)
+            ],
+            names=["zone_id", "service_id", "site_id", "p"],
+        )
         share = a.reindex(keys).fillna(0.0).to_numpy(float)
         for v, x in zip(self.v_w, share):
             _set_init(v, x)
@@ -179,8 +191,9 @@ class Solving:
         if len(self.soft_idx):
             un = sol.uncovered.set_index(["zone_id", "service_id", "p"])["share"]
             zk = self.zk.iloc[self.soft_idx]
-            keys = pd.MultiIndex.from_tuples([(z, k, q) for z, k in zip(zk["zone_id"], zk["service_id"])
-                                              for q in range(P)])
+            keys = pd.MultiIndex.from_tuples(
+                [(z, k, q) for z, k in zip(zk["zone_id"], zk["service_id"]) for q in range(P)]
+            )
             for v, x in zip(self.v_u, un.reindex(keys).fillna(0.0).to_numpy(float)):
                 _set_init(v, x)
 
@@ -195,8 +208,17 @@ class Solving:
             return sol
         fixed = {id(v): v for v in self._integers()}
         # ... and the uncovered shares: they are priced, so the plan's cost stays the solver's objective
-        for block in (self.v_gx, self.v_ga, self.v_drop, self.v_disp, self.v_dyear, self.v_cc, self.v_u, self.v_gd,
-                      self.v_cv):
+        for block in (
+            self.v_gx,
+            self.v_ga,
+            self.v_drop,
+            self.v_disp,
+            self.v_dyear,
+            self.v_cc,
+            self.v_u,
+            self.v_gd,
+            self.v_cv,
+        ):
             fixed.update({id(v): v for v in block})
         # places in use are a cost where the service has an operating cost per place: held too
         rated = np.repeat(self.op_rate > 0, self.P)
@@ -214,8 +236,11 @@ class Solving:
             # no place added that nothing needs
             terms = self.access_terms()
             terms += [(v, -1e-3) for v in self.v_cin]
-            terms += [(v, 1e-3 * u) for v, u in zip(self.v_ext, np.repeat(self.el["unit"].to_numpy(), self.P))
-                      if v.cat == "Continuous"]
+            terms += [
+                (v, 1e-3 * u)
+                for v, u in zip(self.v_ext, np.repeat(self.el["unit"].to_numpy(), self.P))
+                if v.cat == "Continuous"
+            ]
             self.m.set_objective(terms)
             polished = self.m.solve(replace(options or SolverOptions(), warm_start=False))
             if not polished.has_solution:

@@ -52,7 +52,9 @@ class ModelVariables:
         self.v_drop = m.block("drop", len(self.drops), up=1.0)
         self.v_level = m.block("level_budget", 1) if (pol.min_level_budget and not self.baseline) else None
         fund = pol.renewal.fund
-        self.v_fund = m.block("fund", self.H, low=fund.min_balance_yen / SCALE) if (fund and self._has_budget()) else None
+        self.v_fund = (
+            m.block("fund", self.H, low=fund.min_balance_yen / SCALE) if (fund and self._has_budget()) else None
+        )
         # spend above an annual cap: priced (BASELINE_/OVER_BUDGET_PENALTY), so that every plan, keeping
         # everything included, is a solution to start from; the independent check rejects any year over
         capped = self.problem.policy.budget is not None and not self.elastic
@@ -88,9 +90,15 @@ class ModelVariables:
                 self.locks.append((f"lock_open:{s}", self._o(sp[s]), 1.0))
             for s in pol.lock_closed:
                 self.locks.append((f"lock_closed:{s}", self._o(sp[s])[~self.pfixed], 0.0))
-            frozen_e = el["current"] & (el["site_id"].isin(pol.frozen_sites) | el["service_id"].isin(pol.frozen_services))
-            kept = (el["current"] & el["service_id"].isin(pol.keep_services) & ~frozen_e
-                    & ~el["site_id"].isin(self.merge_released))  # until their merger: merge_lock
+            frozen_e = el["current"] & (
+                el["site_id"].isin(pol.frozen_sites) | el["service_id"].isin(pol.frozen_services)
+            )
+            kept = (
+                el["current"]
+                & el["service_id"].isin(pol.keep_services)
+                & ~frozen_e
+                & ~el["site_id"].isin(self.merge_released)
+            )  # until their merger: merge_lock
             for e in np.flatnonzero((frozen_e | kept).to_numpy()):
                 why = "frozen" if frozen_e.iat[e] else "keep_services"
                 self.locks.append((f"{why}:{el['service_id'].iat[e]}@{el['site_id'].iat[e]}", self._x(e), 1.0))
@@ -126,17 +134,29 @@ class ModelVariables:
             Milp.set_bounds(self.v_cin, low=np.repeat(np.where(self.op_rate[self.cur_idx] > 0, cap_now, 0.0), P))
 
     def _o(self, s) -> np.ndarray:
-        return self.v_open[s * self.P:(s + 1) * self.P]
+        return self.v_open[s * self.P : (s + 1) * self.P]
 
     def _x(self, e) -> np.ndarray:
-        return self.v_place[e * self.P:(e + 1) * self.P]
+        return self.v_place[e * self.P : (e + 1) * self.P]
 
-    def _pairs(self, family: str, a: np.ndarray, ca: float, b: np.ndarray, cb: float, sense: str, rhs=0.0,
-               labels=None, penalty=None) -> None:
+    def _pairs(
+        self,
+        family: str,
+        a: np.ndarray,
+        ca: float,
+        b: np.ndarray,
+        cb: float,
+        sense: str,
+        rhs=0.0,
+        labels=None,
+        penalty=None,
+    ) -> None:
         """Rows ``ca·a[i] + cb·b[i] (sense) rhs`` for aligned variable arrays (one row each)."""
         n = len(a)
         if n == 0:
             return
         rows = np.r_[np.arange(n), np.arange(n)]
-        coefs = np.r_[np.broadcast_to(np.asarray(ca, dtype=float), (n,)), np.broadcast_to(np.asarray(cb, dtype=float), (n,))]
+        coefs = np.r_[
+            np.broadcast_to(np.asarray(ca, dtype=float), (n,)), np.broadcast_to(np.asarray(cb, dtype=float), (n,))
+        ]
         self.m.add(family, rows, np.r_[a, b], coefs, sense, rhs, n_rows=n, labels=labels, penalty=penalty)

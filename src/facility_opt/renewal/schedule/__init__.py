@@ -32,8 +32,8 @@ The model (an integer program; HiGHS through :func:`facility_opt.solver.solve`):
 * **co-location ties**: a building merged into a host (``ties``: guest -> host) is rebuilt in the same
   year as the host (it moves into the new building); its own later events are dropped.
 
-Two questions (both matter to a planner): :class:`RenewalScheduler` (or :func:`schedule_renewals`) with a ``budget`` minimises total
-cost (capital + penalties + interest + preventive maintenance) under the caps; with
+Two questions (both matter to a planner): :class:`RenewalScheduler` (or :func:`schedule_renewals`) with a
+``budget`` minimises total cost (capital + penalties + interest + preventive maintenance) under the caps; with
 ``min_budget=True`` it finds the smallest *level* annual budget that keeps every building within its
 window (or only its hard limit: ``min_budget_within="hard_limits"``), then the cheapest schedule at
 that level.

@@ -30,7 +30,9 @@ def check_schedule(result: ScheduleResult, tol_yen: float = 1.0) -> list[str]:
                 spend[s0 + k - first] += r.cost_yen / r.spread_years
     v: list[str] = []
     bad = np.flatnonzero(np.abs(spend - y["spend_yen"].to_numpy()) > tol_yen)
-    v += [f"{yrs[i]}: events add up to {spend[i]:,.0f} yen but the table says {y['spend_yen'].iat[i]:,.0f}" for i in bad]
+    v += [
+        f"{yrs[i]}: events add up to {spend[i]:,.0f} yen but the table says {y['spend_yen'].iat[i]:,.0f}" for i in bad
+    ]
     fund = result.extra.get("fund")
     bal = fund.initial_yen if fund else 0.0
     for i in range(len(yrs)):
@@ -44,8 +46,9 @@ def check_schedule(result: ScheduleResult, tol_yen: float = 1.0) -> list[str]:
         elif c > cap + tol_yen:
             v.append(f"{yrs[i]}: charged {c:,.0f} yen over the cap {cap:,.0f}")
     lim = b["hard_limit_year"]
-    over = b[lim.notna() & ((b["deferred"] & (lim.fillna(0) <= last))
-                            | (b["scheduled_year"].fillna(-1) > lim.fillna(10**6)))]
+    over = b[
+        lim.notna() & ((b["deferred"] & (lim.fillna(0) <= last)) | (b["scheduled_year"].fillna(-1) > lim.fillna(10**6)))
+    ]
     v += [f"{r.building_id} {r.event}: hard limit {r.hard_limit_year} broken" for r in over.itertuples(index=False)]
     for bid, g in done.sort_values(["building_id", "due_year"]).groupby("building_id"):
         rows = list(g.itertuples(index=False))

@@ -62,30 +62,37 @@ def _raise_short(P: _Prepared, evs, contrib, year, need, allow, by, fund) -> Non
         r = E.loc[int(evs[i])]
         who = grp.loc[r["group"], "members"]
         name = who[0] if len(who) == 1 else f"{who[0]} (and {_n(len(who) - 1, 'identical building')})"
-        reasons.append(f"{name} ({r['category']}): {r['kind']} due {int(r['due_year'])}, hard limit "
-                       f"{int(r['limit'])}, needs {contrib[i] / OKU_YEN:,.2f} oku-yen {by} {year}")
+        reasons.append(
+            f"{name} ({r['category']}): {r['kind']} due {int(r['due_year'])}, hard limit "
+            f"{int(r['limit'])}, needs {contrib[i] / OKU_YEN:,.2f} oku-yen {by} {year}"
+        )
     fix = "raise the caps in or before that year, add a reserve fund or bonds, or relax hard_limit_years"
     raise InfeasibleError(
         f"the annual caps cannot pay for the buildings that may not be delayed past their hard limit: {by} {year} "
         f"they need at least {need / OKU_YEN:,.2f} oku-yen but "
         f"{'the caps and fund allow' if fund else ('the cap allows' if by == 'in' else 'the caps allow')} "
         f"{allow / OKU_YEN:,.2f} (shortfall {(need - allow) / OKU_YEN:,.2f}); {fix}. Largest:",
-        reasons)
+        reasons,
+    )
 
 
 def _require(info: SolveInfo, P: _Prepared, params: ScheduleParams, caps: np.ndarray | None) -> None:
     if info.status == "infeasible":
         raise _diagnose(P, params, caps)
     if not info.has_solution:
-        raise SolverError(f"renewal schedule: the solver stopped with status {info.status} ({info.raw_status}) and "
-                          "no schedule; raise the time limit (SolverOptions.time_limit) or loosen gap_rel")
+        raise SolverError(
+            f"renewal schedule: the solver stopped with status {info.status} ({info.raw_status}) and "
+            "no schedule; raise the time limit (SolverOptions.time_limit) or loosen gap_rel"
+        )
 
 
 def _diagnose(P: _Prepared, params: ScheduleParams, caps: np.ndarray | None) -> InfeasibleError:
     """Re-solve with a priced shortfall per year; name the years short and the events placed there."""
     if caps is None:
-        return InfeasibleError("no schedule meets the windows and ties at any budget",
-                               ["check co-location ties between buildings whose hard limits do not overlap"])
+        return InfeasibleError(
+            "no schedule meets the windows and ties at any budget",
+            ["check co-location ties between buildings whose hard limits do not overlap"],
+        )
     m = _Model(P, params, caps=caps, elastic=True)
     big = 1e4 * max(1.0, float(P.opt["coef"].max()) / SCALE)
     m.objective_cost([(s, big) for s in m.slack])
@@ -106,10 +113,16 @@ def _diagnose(P: _Prepared, params: ScheduleParams, caps: np.ndarray | None) -> 
         for amt, i in forced[:5]:
             r = E.loc[P.opt["e"].iat[i]]
             who = grp.loc[r["group"], "members"]
-            names.append(f"{who[0]}{'' if len(who) == 1 else f' (+{len(who) - 1})'} {r['kind']} "
-                         f"(limit {int(r['limit'])}, {amt / OKU_YEN:,.1f})")
-        reasons.append(f"{year}: short by {short[t] / OKU_YEN:,.1f} oku-yen; hard-limited work there: "
-                       + (", ".join(names) or "none"))
-    return InfeasibleError("the annual caps cannot pay for the buildings that may not be delayed past their hard "
-                           "limit in these years; raise the caps there, add a fund or bonds, or relax hard_limit_years",
-                           reasons)
+            names.append(
+                f"{who[0]}{'' if len(who) == 1 else f' (+{len(who) - 1})'} {r['kind']} "
+                f"(limit {int(r['limit'])}, {amt / OKU_YEN:,.1f})"
+            )
+        reasons.append(
+            f"{year}: short by {short[t] / OKU_YEN:,.1f} oku-yen; hard-limited work there: "
+            + (", ".join(names) or "none")
+        )
+    return InfeasibleError(
+        "the annual caps cannot pay for the buildings that may not be delayed past their hard "
+        "limit in these years; raise the caps there, add a fund or bonds, or relax hard_limit_years",
+        reasons,
+    )

@@ -47,8 +47,9 @@ class _Model:
         by_e = {int(oe[bounds[j]]): np.arange(bounds[j], bounds[j + 1]) for j in range(len(bounds) - 1)}
         E = ev.reset_index(drop=True)
         for name, plus, minus in order_rows(ev, opt, P.last):
-            prob.addConstraint(pulp.lpSum_vars_coefs([(x[i], 1.0) for i in plus] + [(x[i], -1.0) for i in minus]) <= 0,
-                               name=name)
+            prob.addConstraint(
+                pulp.lpSum_vars_coefs([(x[i], 1.0) for i in plus] + [(x[i], -1.0) for i in minus]) <= 0, name=name
+            )
         # ties: guest rebuild year == host rebuild year (any variant)
         if P.ties:
             reb = E[E["kind"] == "rebuild"].drop_duplicates("building_id").set_index("building_id")["e"]
@@ -72,7 +73,7 @@ class _Model:
         nz_i, nz_t = nz_i[order], nz_t[order]
         cuts = np.searchsorted(nz_t, np.arange(H + 1))
         for t in range(H):
-            ii = nz_i[cuts[t]:cuts[t + 1]]
+            ii = nz_i[cuts[t] : cuts[t + 1]]
             terms = list(zip([x[i] for i in ii], need[ii, t].tolist()))
             rhs = 0.0 if caps is None else float(caps[t]) / SCALE
             if caps is None:
@@ -104,5 +105,8 @@ class _Model:
 
 def info_in_yen(info: SolveInfo) -> SolveInfo:
     """``info`` of a solve of :class:`_Model` with its objective and bound in yen (the solver's are in 億円)."""
-    return dataclasses.replace(info, objective=None if info.objective is None else info.objective * SCALE,
-                               bound=None if info.bound is None else info.bound * SCALE)
+    return dataclasses.replace(
+        info,
+        objective=None if info.objective is None else info.objective * SCALE,
+        bound=None if info.bound is None else info.bound * SCALE,
+    )

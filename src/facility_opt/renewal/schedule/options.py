@@ -24,11 +24,20 @@ def event_risk(cost, area, is_rebuild, due, first, y, pen: Penalties):
     m = np.maximum(k1 - k0 + 1, 0)
     yrs_sum = np.where(m > 0, (k0 + k1) * m / 2.0, 0.0)
     return cost * (pen.risk_linear * m + pen.risk_quadratic * yrs_sum) + np.where(
-        is_rebuild, area * pen.deferred_rebuild_maintenance_yen_per_m2 * m, 0.0)
+        is_rebuild, area * pen.deferred_rebuild_maintenance_yen_per_m2 * m, 0.0
+    )
 
 
-def event_windows(ev: pd.DataFrame, params: ScheduleParams, first: int, last: int, *, mode: str = "cap",
-                  within: str = "windows", no_preventive: pd.Series | np.ndarray | None = None) -> pd.DataFrame:
+def event_windows(
+    ev: pd.DataFrame,
+    params: ScheduleParams,
+    first: int,
+    last: int,
+    *,
+    mode: str = "cap",
+    within: str = "windows",
+    no_preventive: pd.Series | np.ndarray | None = None,
+) -> pd.DataFrame:
     """When each event may start: ``earliest``, ``latest`` (in the horizon), ``limit`` (hard limit
     year or NaN), ``can_defer`` (may run past the horizon) and ``pm`` (a preventive variant exists).
 
@@ -55,8 +64,12 @@ def event_windows(ev: pd.DataFrame, params: ScheduleParams, first: int, last: in
     pm = params.preventive
     ev["pm"] = False
     if pm is not None:
-        ok = ((ev["kind"] == "rebuild") & (ev["cycle"] == 0) & ~ev["backlog"]
-              & (ev["due_year"] >= first + pm.min_years_to_due))
+        ok = (
+            (ev["kind"] == "rebuild")
+            & (ev["cycle"] == 0)
+            & ~ev["backlog"]
+            & (ev["due_year"] >= first + pm.min_years_to_due)
+        )
         if no_preventive is not None:
             ok &= ~np.asarray(no_preventive, dtype=bool)
         if pm.categories is not None:
@@ -64,8 +77,16 @@ def event_windows(ev: pd.DataFrame, params: ScheduleParams, first: int, last: in
         ev["pm"] = ok.to_numpy()
     return ev
 
-def event_options(ev: pd.DataFrame, params: ScheduleParams, first: int, last: int, *, discount_rate: float = 0.0,
-                  follow: Mapping[int, int] | None = None) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+
+def event_options(
+    ev: pd.DataFrame,
+    params: ScheduleParams,
+    first: int,
+    last: int,
+    *,
+    discount_rate: float = 0.0,
+    follow: Mapping[int, int] | None = None,
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Every way each event may be done: one row per (event, variant, start year); ``last + 1`` = deferred.
 
     Returns ``(opt, spend, need)``: ``opt`` has ``e, variant, due, year, closed`` and the option's
@@ -131,14 +152,31 @@ def _follow_years(opt: pd.DataFrame, ev: pd.DataFrame, follow: Mapping[int, int]
         r = E0.loc[g_e]
         hy = sorted(set(opt.loc[opt["e"] == h_e, "year"]))
         lim = r["limit"]
-        extra.append(pd.DataFrame({"e": g_e, "variant": 0, "due": int(r["due_year"]), "year": hy,
-                                   "closed": [bool((y > last and not r["can_defer"])
-                                                   or (not np.isnan(lim) and last >= y > lim)) for y in hy]}))
+        extra.append(
+            pd.DataFrame(
+                {
+                    "e": g_e,
+                    "variant": 0,
+                    "due": int(r["due_year"]),
+                    "year": hy,
+                    "closed": [
+                        bool((y > last and not r["can_defer"]) or (not np.isnan(lim) and last >= y > lim)) for y in hy
+                    ],
+                }
+            )
+        )
     return pd.concat([opt[keep], *extra], ignore_index=True)
 
 
-def _option_costs(opt: pd.DataFrame, E: pd.DataFrame, params: ScheduleParams, first: int, last: int,
-                  discount_rate: float, follow: Mapping[int, int] | None) -> np.ndarray:
+def _option_costs(
+    opt: pd.DataFrame,
+    E: pd.DataFrame,
+    params: ScheduleParams,
+    first: int,
+    last: int,
+    discount_rate: float,
+    follow: Mapping[int, int] | None,
+) -> np.ndarray:
     """Add each option's cost parts in yen (``capital, risk, early, interest, pm_cost, coef``); returns pm_cost."""
     H = last - first + 1
     pen, pm = params.penalties, params.preventive
@@ -168,8 +206,16 @@ def _option_costs(opt: pd.DataFrame, E: pd.DataFrame, params: ScheduleParams, fi
     return pm_cost
 
 
-def _option_money(y: np.ndarray, cost: np.ndarray, is_reb: np.ndarray, spread: np.ndarray, pm_cost: np.ndarray,
-                  params: ScheduleParams, first: int, H: int) -> tuple[np.ndarray, np.ndarray]:
+def _option_money(
+    y: np.ndarray,
+    cost: np.ndarray,
+    is_reb: np.ndarray,
+    spread: np.ndarray,
+    pm_cost: np.ndarray,
+    params: ScheduleParams,
+    first: int,
+    H: int,
+) -> tuple[np.ndarray, np.ndarray]:
     """(spend, need): each option's capital spend per year, and what each year's budget is charged."""
     pm = params.preventive
     n_opt = len(y)
@@ -215,7 +261,7 @@ def order_rows(ev: pd.DataFrame, opt: pd.DataFrame, last: int) -> list[tuple[str
         ia, ib = by_e[a], by_e[b]
         ya, yb = yr[ia], yr[ib]
         a_defer = ia[ya > last]
-        a_max = ya[ya <= last].max(initial=-10**6)
+        a_max = ya[ya <= last].max(initial=-(10**6))
         yb_in = yb[yb <= last]
         for t in range(int(yb_in.min(initial=last + 1)), last + 1):
             if a_max <= t - gap and (not a_reb or len(a_defer) == 0):

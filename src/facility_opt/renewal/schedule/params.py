@@ -12,8 +12,17 @@ from ...errors import ModelConfigError
 from ...strict import StrictModel
 from ...yamlio import load_yaml_model
 
-__all__ = ["Window", "Penalties", "Preventive", "Bonds", "Fund", "ScheduleParams", "Budget", "load_schedule_params",
-           "default_schedule_params"]
+__all__ = [
+    "Window",
+    "Penalties",
+    "Preventive",
+    "Bonds",
+    "Fund",
+    "ScheduleParams",
+    "Budget",
+    "load_schedule_params",
+    "default_schedule_params",
+]
 
 
 class Window(StrictModel):
@@ -113,8 +122,11 @@ class Budget(StrictModel):
     cap_yen: float | dict[int, float] | None = None
     share: float | None = Field(default=None, gt=0, le=1)
     projected_budget_yen: float | dict[int, float] | None = None
-    from_year: int | None = Field(default=None, description="First capped year; earlier years are uncapped "
-                                  "(infinite cap), e.g. years already spent or before a plan can change anything.")
+    from_year: int | None = Field(
+        default=None,
+        description="First capped year; earlier years are uncapped "
+        "(infinite cap), e.g. years already spent or before a plan can change anything.",
+    )
 
     @model_validator(mode="after")
     def _one_form(self):
@@ -131,14 +143,16 @@ class Budget(StrictModel):
             capped = [y for y in years if y >= self.from_year]
             out = np.full(len(years), np.inf)
             if capped:
-                out[len(years) - len(capped):] = self.model_copy(update={"from_year": None}).caps(capped)
+                out[len(years) - len(capped) :] = self.model_copy(update={"from_year": None}).caps(capped)
             return out
 
         def series(v, what):
             if isinstance(v, Mapping):
                 missing = [y for y in years if y not in v]
                 if missing:
-                    raise ModelConfigError(f"budget {what} lacks years {missing[:5]}{'...' if len(missing) > 5 else ''}")
+                    raise ModelConfigError(
+                        f"budget {what} lacks years {missing[:5]}{'...' if len(missing) > 5 else ''}"
+                    )
                 return np.array([float(v[y]) for y in years])
             return np.full(len(years), float(v))
 

@@ -15,7 +15,9 @@ def _reasons(out: pd.DataFrame, asg: pd.DataFrame, first: int, last: int, params
     """A sentence per event: why it is in its year."""
     res = []
     prev_end: dict[str, tuple[int, str, str]] = {}
-    reb_year = dict(zip(out.loc[out["event"] == "rebuild", "building_id"], out.loc[out["event"] == "rebuild", "scheduled_year"]))
+    reb_year = dict(
+        zip(out.loc[out["event"] == "rebuild", "building_id"], out.loc[out["event"] == "rebuild", "scheduled_year"])
+    )
     for r in out.itertuples(index=False):
         parts = []
         if r.backlog:
@@ -25,8 +27,11 @@ def _reasons(out: pd.DataFrame, asg: pd.DataFrame, first: int, last: int, params
         host = r.host if isinstance(r.host, str) else None
         if host is not None:
             hy = reb_year.get(host)
-            parts.append(f"moves into {host} at its rebuild ({hy})" if not r.deferred and pd.notna(hy)
-                         else f"waits for {host}, whose rebuild is deferred beyond {last}")
+            parts.append(
+                f"moves into {host} at its rebuild ({hy})"
+                if not r.deferred and pd.notna(hy)
+                else f"waits for {host}, whose rebuild is deferred beyond {last}"
+            )
         elif r.deferred:
             why = "the cap" if r.added_delay_years > 0 else "due after the horizon"
             parts.append(f"deferred beyond {last} ({_n(int(r.delay_years), 'year')} past due by then; {why})")

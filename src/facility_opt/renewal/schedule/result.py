@@ -54,10 +54,12 @@ class ScheduleResult:
     def __repr__(self) -> str:
         s = self.summary
         lvl = f", level budget {s['level_budget_yen'] / OKU_YEN:,.1f} oku/yr" if s.get("level_budget_yen") else ""
-        return (f"ScheduleResult({self.mode}{lvl}: {s['events']} events of {s['buildings']} buildings, "
-                f"total {s['total_cost_yen'] / OKU_YEN:,.1f} oku (penalties {s['penalty_yen'] / OKU_YEN:,.1f}); "
-                f"{s['buildings_past_due']} buildings past due (max {s['max_delay_years']} y), "
-                f"{s['events_deferred']} deferred; {self.info})")
+        return (
+            f"ScheduleResult({self.mode}{lvl}: {s['events']} events of {s['buildings']} buildings, "
+            f"total {s['total_cost_yen'] / OKU_YEN:,.1f} oku (penalties {s['penalty_yen'] / OKU_YEN:,.1f}); "
+            f"{s['buildings_past_due']} buildings past due (max {s['max_delay_years']} y), "
+            f"{s['events_deferred']} deferred; {self.info})"
+        )
 
     @property
     def status(self) -> str:
@@ -86,11 +88,20 @@ class ScheduleResult:
         money = [c for c in y.columns if c.endswith("_yen")]
         y[money] = y[money].round(0)
         paths = {
-            "buildings": atomic_write_text(folder / "schedule_buildings.csv", b.to_csv(index=False, lineterminator="\n")),
+            "buildings": atomic_write_text(
+                folder / "schedule_buildings.csv", b.to_csv(index=False, lineterminator="\n")
+            ),
             "years": atomic_write_text(folder / "schedule_years.csv", y.to_csv(index=False, lineterminator="\n")),
-            "summary": atomic_write_text(folder / "schedule_summary.json", json.dumps(
-                {**self.summary, "solver": self.extra.get("solver_section") or _solver_section(self.info)},
-                ensure_ascii=False, sort_keys=True, indent=1) + "\n"),
+            "summary": atomic_write_text(
+                folder / "schedule_summary.json",
+                json.dumps(
+                    {**self.summary, "solver": self.extra.get("solver_section") or _solver_section(self.info)},
+                    ensure_ascii=False,
+                    sort_keys=True,
+                    indent=1,
+                )
+                + "\n",
+            ),
         }
         return paths
 

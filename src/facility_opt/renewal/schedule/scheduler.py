@@ -22,7 +22,7 @@ from .buildings import _one_cycle_per_building
 from .diagnose import _precheck, _require
 from .milp import SCALE, _Model
 from .params import Budget, ScheduleParams, _as_budget, default_schedule_params
-from .prepare import _Prepared, _prepare
+from .prepare import _prepare, _Prepared
 from .result import ScheduleResult
 
 __all__ = ["RenewalScheduler", "schedule_renewals"]
@@ -66,15 +66,25 @@ class RenewalScheduler:
         horizon = int(self.horizon_years or rparams.horizon_years)
         min_budget = self.min_budget
         if self.budget is None and not min_budget:
-            raise ModelConfigError("give a budget (yen per year, a {year: yen} mapping or a Budget), or min_budget=True")
+            raise ModelConfigError(
+                "give a budget (yen per year, a {year: yen} mapping or a Budget), or min_budget=True"
+            )
         ties = _tie_map(self.ties)
         issues = _validate_facilities(facilities, catalogue)
         if issues:
             raise DataValidationError(issues)
         facilities = _one_cycle_per_building(facilities)
-        P = _prepare(facilities, start_year=self.start_year, horizon=horizon, params=params, rparams=rparams,
-                     catalogue=catalogue, ties=ties or {}, mode="min_budget" if min_budget else "cap",
-                     within=self.min_budget_within)
+        P = _prepare(
+            facilities,
+            start_year=self.start_year,
+            horizon=horizon,
+            params=params,
+            rparams=rparams,
+            catalogue=catalogue,
+            ties=ties or {},
+            mode="min_budget" if min_budget else "cap",
+            within=self.min_budget_within,
+        )
         years = np.arange(P.first, P.last + 1)
         opts = self.options or SolverOptions(gap_rel=1e-3, time_limit=120)
         level = None
@@ -88,16 +98,28 @@ class RenewalScheduler:
             info = solve(model.prob, opts, build_seconds=time.perf_counter() - t0)
             _require(info, P, params, caps)
         counts = model.values()
-        return _assemble(P, params, rparams, catalogue, facilities, counts, caps, info, level,
-                         "min_budget" if min_budget else "cap", horizon)
+        return _assemble(
+            P,
+            params,
+            rparams,
+            catalogue,
+            facilities,
+            counts,
+            caps,
+            info,
+            level,
+            "min_budget" if min_budget else "cap",
+            horizon,
+        )
 
 
 def _tie_map(ties: Mapping[str, str] | pd.DataFrame | None) -> Mapping[str, str] | None:
     """Ties as ``{guest: host}`` (a table needs columns ``building_id, host_building_id``)."""
     if isinstance(ties, pd.DataFrame):
         if not {"building_id", "host_building_id"} <= set(ties.columns):
-            raise DataValidationError([DataIssue("ties", None, "host_building_id",
-                                                 "a tie table needs columns building_id, host_building_id")])
+            raise DataValidationError(
+                [DataIssue("ties", None, "host_building_id", "a tie table needs columns building_id, host_building_id")]
+            )
         ties = dict(zip(ties["building_id"].astype(str), ties["host_building_id"].astype(str)))
     return ties
 
@@ -124,10 +146,18 @@ def _solve_min_budget(P: _Prepared, params: ScheduleParams, opts: SolverOptions,
 
 
 def _merge_info(a: SolveInfo, b: SolveInfo) -> SolveInfo:
-    return SolveInfo(status=b.status, objective=b.objective, bound=b.bound, gap=b.gap,
-                     build_seconds=a.build_seconds + b.build_seconds, solve_seconds=a.solve_seconds + b.solve_seconds,
-                     solver=b.solver, nodes=b.nodes, raw_status=b.raw_status,
-                     extra={"level_gap": a.gap, "level_status": a.status})
+    return SolveInfo(
+        status=b.status,
+        objective=b.objective,
+        bound=b.bound,
+        gap=b.gap,
+        build_seconds=a.build_seconds + b.build_seconds,
+        solve_seconds=a.solve_seconds + b.solve_seconds,
+        solver=b.solver,
+        nodes=b.nodes,
+        raw_status=b.raw_status,
+        extra={"level_gap": a.gap, "level_status": a.status},
+    )
 
 
 def schedule_renewals(
@@ -193,7 +223,15 @@ def schedule_renewals(
     >>> r.buildings[["building_id", "due_year", "scheduled_year"]].values.tolist()
     [['A', 2020, 2018], ['B', 2020, 2021]]
     """
-    return RenewalScheduler(start_year=start_year, budget=budget, min_budget=min_budget,
-                            min_budget_within=min_budget_within, ties=ties, params=params,
-                            renewal_params=renewal_params, catalogue=catalogue, horizon_years=horizon_years,
-                            options=options).solve(facilities)
+    return RenewalScheduler(
+        start_year=start_year,
+        budget=budget,
+        min_budget=min_budget,
+        min_budget_within=min_budget_within,
+        ties=ties,
+        params=params,
+        renewal_params=renewal_params,
+        catalogue=catalogue,
+        horizon_years=horizon_years,
+        options=options,
+    ).solve(facilities)
