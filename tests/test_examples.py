@@ -33,6 +33,7 @@ def test_every_example_is_tested():
         "fee_revision.py",
         "planner_notebook.py",
         "excel_register.py",
+        "seed_moves.py",
     }
     assert {p.name for p in EXAMPLES.glob("*.py")} == tested
 
@@ -98,3 +99,23 @@ def test_excel_register(tmp_path):
     from openpyxl import load_workbook
 
     assert load_workbook(tmp_path / "reg" / "plan.xlsx").sheetnames[:2] == ["KPIs", "decisions"]
+
+
+def test_seed_moves_on_a_wards_own_facility_list(tmp_path):
+    """Community rooms, seniors' halls, a branch office and a health centre (illustrative facilities,
+    real Nerima zones within 1 km of 練馬駅): services without capacity need (meeting rooms) are
+    covered as the check counts them, and the moves are the reform plan's: 敬老館 host meeting rooms
+    (all-generation), community halls host seniors' activities, the branch office's building takes
+    meeting rooms (conversion), and the ward keeps the rooms and places it offers today."""
+    run("seed_moves.py", "--out", "sm", cwd=tmp_path)
+    plan = json.loads((tmp_path / "sm" / "plan.json").read_text())
+    assert plan["valid"] and not plan["violations"]
+    tl = pd.read_csv(tmp_path / "sm" / "timeline.csv")
+    end = tl[tl["to_year"] == tl["to_year"].max()]
+    hosts = end.groupby("service_id")["site_id"].apply(set)
+    assert {"SC-E", "SC-F", "WO-G"} <= hosts["community_meeting"]  # 敬老館 and 出張所 take meeting rooms
+    assert hosts["senior_activity"] & {"CH-B", "CH-C", "CH-D"}  # community halls host seniors' activity
+    assert end.groupby("service_id")["capacity"].sum()["community_meeting"] >= 15 - 1e-6  # today's rooms kept
+    decisions = pd.read_csv(tmp_path / "sm" / "decisions.csv").set_index("facility_id")
+    assert decisions.loc["CH-A", "reason"].startswith("closes in 2023: community_meeting moves to")
+    assert (tmp_path / "sm" / "conversions.csv").read_text().splitlines()[0] == "site_id,year,converted_m2,cost_yen"

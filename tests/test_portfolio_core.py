@@ -356,3 +356,16 @@ def test_tradeoff_curve_is_monotone():
     first, last = curve["access_person_km"].iloc[0], curve["access_person_km"].iloc[-1]
     assert last / first == pytest.approx(177.5 / 215.0)  # whatever the unit (per year or over the horizon)
     assert (curve["access_person_km"] <= curve["epsilon_person_km"].fillna(1e18) + 1e-6).all()
+
+
+def test_a_service_without_capacity_need_still_needs_a_host_within_reach():
+    """demand_rate 0 (meeting rooms, a seniors' room): no places to size, but every resident still needs a
+    site within the standard. two_halls with zero demand: selling both halls (-600e6) would leave both zones
+    without a hall, so the optimum is the same as with demand: keep A (250e6), sell B (-300e6) = -50e6, and
+    A keeps its current capacity (the `offer` rows: a zone is served only where the service has a unit)."""
+    plan = optimise_portfolio(with_demand(two_halls(), z1=0.0, z2=0.0), EXACT)
+    assert decisions(plan) == {"A": "keep", "B": "close"}
+    assert plan.valid and not plan.violations
+    assert plan.kpis.cost_after_yen == pytest.approx(-50e6, abs=1)
+    assert {(a.zone_id, a.site_id, a.share) for a in plan.assignments} == {("z1", "A", 1.0), ("z2", "A", 1.0)}
+    assert all(r.capacity >= 1.0 for r in plan.timeline if r.site_id == "A")

@@ -29,7 +29,7 @@ from .atomic import atomic_dir, atomic_write_text
 from .planning import PlanningModel, load_planning_model
 from .portfolio import Plan, PortfolioOptions, PortfolioProblem, baseline_plan, optimise_portfolio
 from .portfolio.build import problem_from_model
-from .portfolio.config import PortfolioConfig
+from .portfolio.config import portfolio_config
 from .solver import SolverOptions
 from .ward import Ward
 
@@ -120,13 +120,9 @@ def run_model(
     m = model if isinstance(model, PlanningModel) else load_planning_model(model)
     if data_dir is not None:
         m = m.with_data(data_dir)
+    cfg = portfolio_config(m)  # before reading the data: a bad model file fails fast, naming the file
     say("load", f"model {m.name}: reading and validating the ward data")
     ward = m.read_ward()
-    if not m.portfolio:
-        from .errors import ModelConfigError
-
-        raise ModelConfigError(f"{m.source_files[-1]}: the planning model has no 'portfolio' section")
-    cfg = PortfolioConfig.model_validate(m.portfolio)
     say("build", f"{ward!r}: building the portfolio problem (costs, demand by year, districts, distances)")
     problem = problem_from_model(m, ward)
     opts = portfolio_options(m, solver)

@@ -27,7 +27,7 @@ from ..demand import zone_demand
 from ..errors import ModelConfigError
 from ..renewal.params import RenewalCostParams
 from ..ward import Ward
-from .config import PortfolioConfig, ServiceOverride
+from .config import PortfolioConfig, ServiceOverride, portfolio_config
 from .policy import Policy
 from .problem import PortfolioProblem
 
@@ -387,7 +387,7 @@ def _services(cfg: PortfolioConfig, catalogue: Catalogue) -> pd.DataFrame:
                 "service_id": k,
                 "name": s.name,
                 "coverage_m": o.coverage_m or (s.coverage_m if s.coverage_m is not None else np.nan),
-                "floor_m2_per_unit": s.floor_m2_per_unit,
+                "floor_m2_per_unit": _first_given(o.floor_m2_per_unit, s.floor_m2_per_unit),
                 "max_capacity_per_site": o.max_capacity_per_site or np.nan,
                 "host_categories": list(o.host_categories if o.host_categories is not None else s.host_categories),
                 "co_locatable": s.co_locatable,
@@ -460,7 +460,11 @@ def _policy(
         pol["renewal"] = default_schedule_params().model_dump()
     locks = set(pol.get("lock_open", [])) | set(sites.loc[sites["category"].isin(cfg.lock_open_categories), "site_id"])
     pol["lock_open"] = sorted(locks)
-    soft = {k: 0.0 for k in cfg.services if not catalogue.services[k].required}
+    no_override = ServiceOverride()
+    required = {
+        k: cfg.service_overrides.get(k, no_override).is_required(catalogue.services[k].required) for k in cfg.services
+    }
+    soft = {k: 0.0 for k in cfg.services if not required[k]}
     pol["min_share"] = {**soft, **pol.get("min_share", {})}
     if cfg.candidates.services is not None:
         pol["candidate_services"] = {s: list(cfg.candidates.services) for s in cands["site_id"]}
@@ -540,13 +544,12 @@ def _fit_schools(placements: pd.DataFrame, zone_d: pd.DataFrame, demand: pd.Data
 def problem_from_model(model, ward: Ward | None = None) -> PortfolioProblem:
     """The portfolio problem of a planning model: its ward (or ``ward``), catalogue, costs, demand
     projection and ``portfolio`` section."""
-    if not model.portfolio:
-        raise ModelConfigError(f"{model.source_files[-1]}: the planning model has no 'portfolio' section")
+    cfg = portfolio_config(model)
     ward = ward if ward is not None else model.read_ward()
     return problem_from_ward(
         ward,
         model.read_catalogue(),
-        model.portfolio,
+        cfg,
         model.renewal_params(),
         start_year=model.horizon.start_year,
         horizon_years=model.horizon.years,

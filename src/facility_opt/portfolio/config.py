@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..access import DEFAULT_DETOUR_FACTOR
 
-__all__ = ["PortfolioConfig", "CandidateConfig", "ServiceOverride"]
+__all__ = ["PortfolioConfig", "CandidateConfig", "ServiceOverride", "portfolio_config"]
 
 
 class ServiceOverride(BaseModel):
@@ -25,7 +25,18 @@ class ServiceOverride(BaseModel):
     operating_yen_per_place_year: float | None = Field(
         default=None, ge=0, description="Operating cost per place a year (replaces the catalogue's)."
     )
+    floor_m2_per_unit: float | None = Field(
+        default=None, ge=0, description="Floor one unit of capacity needs (replaces the catalogue's)."
+    )
+    required: bool | None = Field(
+        default=None,
+        description="Every resident must be covered (replaces the catalogue's; false: coverage is optional).",
+    )
     source: str = "assumption"
+
+    def is_required(self, catalogue_value: bool) -> bool:
+        """The service's ``required`` after this override."""
+        return catalogue_value if self.required is None else self.required
 
 
 class CandidateConfig(BaseModel):
@@ -85,3 +96,16 @@ class PortfolioConfig(BaseModel):
     candidates: CandidateConfig = Field(default_factory=CandidateConfig)
     policy: dict = Field(default_factory=dict, description="Policy fields (facility_opt.portfolio.Policy).")
     sources: dict[str, str] = Field(default_factory=dict, description="Where each assumption comes from.")
+
+
+def portfolio_config(model) -> PortfolioConfig:
+    """A planning model's validated ``portfolio`` section; errors name the model file and the key path."""
+    from ..errors import ModelConfigError
+
+    if not model.portfolio:
+        raise ModelConfigError(f"{model.source_files[-1]}: the planning model has no 'portfolio' section")
+    try:
+        return PortfolioConfig.model_validate(model.portfolio)
+    except ValidationError as exc:
+        where = model.source_files[-1] if model.source_files else "<model>"
+        raise ModelConfigError.from_validation(where, exc, "portfolio section", prefix="portfolio") from None

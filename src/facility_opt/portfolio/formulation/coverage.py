@@ -16,9 +16,10 @@ class CoverageRows:
     """Mixin of PortfolioModel: the coverage and assignment constraint families."""
 
     def _assignment_rows(self) -> None:
-        """Families in creation order: cover, capacity, nearest_cum, nearest, district, anchor."""
+        """Families in creation order: cover, capacity, offer, nearest_cum, nearest, district, anchor."""
         self._cover_rows()
         self._capacity_rows()
+        self._offer_rows()
         if len(self.near_idx):
             self._nearest_rows()
         self._district_rows()
@@ -83,6 +84,31 @@ class CoverageRows:
         ]
         pen = 100.0 / np.maximum(np.bincount(row_id, weights=d[ok], minlength=len(used)), 1.0)
         m.add("capacity", rows, vars_, coefs, "<=", 0.0, n_rows=len(used), labels=labels, penalty=pen)
+
+    def _offer_rows(self) -> None:
+        """offer: a service without capacity need (demand_rate 0, e.g. meeting rooms) serves a zone only from a
+        site that has it: per (zone, site, period) pair ``w <= capacity0 in use + unit * ext``, so a site
+        serving anyone holds at least one unit (the capacity rows cannot say it: the demand is 0)."""
+        P, el = self.P, self.el
+        w = self.v_w.reshape(self.R, P)
+        re = self.reach["e"].to_numpy()
+        rzk = self.reach["zk"].to_numpy()
+        _, _, ri, pi = self._live_reach()
+        zero = self.dem[rzk[ri], pi] <= 0
+        if not zero.any():
+            return
+        zr, zq = ri[zero], pi[zero]
+        flat = re[zr] * P + zq
+        cin = self._cin_of(flat)
+        has_cin = np.array([c is not None for c in cin], dtype=bool)
+        n = len(zr)
+        rows = np.r_[np.arange(n), np.arange(n), np.flatnonzero(has_cin)]
+        vars_ = np.r_[w[zr, zq], self.v_ext[flat], cin[has_cin]]
+        coefs = np.r_[np.ones(n), -el["unit"].to_numpy()[re[zr]], -np.ones(has_cin.sum())]
+        sid, kid = el["site_id"].to_numpy()[re[zr]], el["service_id"].to_numpy()[re[zr]]
+        zid = self.reach["zone_id"].to_numpy()[zr]
+        labels = [f"{z}/{k}@{s}@p{q}" for z, k, s, q in zip(zid, kid, sid, zq)]
+        self.m.add("offer", rows, vars_, coefs, "<=", 0.0, n_rows=n, labels=labels, penalty=100.0)
 
     def _nearest_rows(self) -> None:
         """nearest: cum_j = cum_{j-1} + w_j along the zone's sites by distance; place_j <= cum_j."""

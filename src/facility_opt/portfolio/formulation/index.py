@@ -79,8 +79,12 @@ class ModelIndex:
             el[["service_id", "site_id"]].reset_index().rename(columns={"index": "e"}), on=["service_id", "site_id"]
         )
         reach = reach.sort_values(["service_id", "zone_id"], kind="mergesort")  # keeps the nearest order
-        # services with no demand (e.g. a ward-wide service kept as it is) need no assignment
-        zk = p.demand.loc[p.demand["demand"] > 0, ["zone_id", "service_id"]].drop_duplicates().reset_index(drop=True)
+        # services with no demand (e.g. a ward-wide service kept as it is) need no assignment; a service with a
+        # coverage standard but no capacity need (demand_rate 0: meeting rooms, seniors' rooms) still needs a
+        # host within reach of every resident of its target groups (the `offer` rows)
+        standard = p.demand["service_id"].map(svc["coverage_m"]).notna().to_numpy()
+        used = (p.demand["demand"] > 0).to_numpy() | (standard & (p.demand["population"] > 0).to_numpy())
+        zk = p.demand.loc[used, ["zone_id", "service_id"]].drop_duplicates().reset_index(drop=True)
         key = pd.MultiIndex.from_frame(zk)
         reach["zk"] = key.get_indexer(pd.MultiIndex.from_frame(reach[["zone_id", "service_id"]]))
         reach = reach[reach["zk"] >= 0]
@@ -109,6 +113,11 @@ class ModelIndex:
         allr = pd.concat([self.reach, self.dist_reach], ignore_index=True)
         rd = self.dem[allr["zk"].to_numpy()].max(axis=1) if len(allr) else np.zeros(0)
         m = np.bincount(allr["e"].to_numpy(), weights=rd, minlength=self.E)
+        # a service without capacity need (the `offer` rows) may add one unit where anyone in reach lives
+        zk_rows = allr["zk"].to_numpy()
+        offer = (self.dem[zk_rows].max(axis=1) <= 0) & (self.pop[zk_rows].max(axis=1) > 0) if len(allr) else []
+        reach_offer = np.bincount(allr["e"].to_numpy()[offer], minlength=self.E) > 0 if len(allr) else False
+        m = np.where(reach_offer & (m <= 0), el["unit"].to_numpy(), m)
         m = m + self._reform_index()  # a merger's pupils may come to the receiving district's sites
         maxcap = el["service_id"].map(svc["max_capacity_per_site"]).to_numpy(dtype=float)
         maxunits = el["service_id"].map(svc["max_units_per_site"]).to_numpy(dtype=float) * el["unit"].to_numpy()
