@@ -61,3 +61,20 @@ def test_missing_reference_and_cycle(tmp_path):
     (tmp_path / "b.yaml").write_text("extends: a.yaml\n")
     with pytest.raises(ModelConfigError, match="cycle"):
         load_planning_model(tmp_path / "a.yaml")
+
+
+def test_a_bad_portfolio_section_names_the_model_file(tmp_path):
+    from facility_opt.errors import ModelConfigError
+    from facility_opt.pipeline import run_model
+    from facility_opt.resources import models_dir
+
+    model = tmp_path / "bad.yaml"
+    model.write_text(
+        f"extends: {(models_dir() / 'nerima.yaml').resolve()}\nname: bad\n"
+        "portfolio:\n  service_overrides:\n    nursery: {bogus: 1}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ModelConfigError) as err:
+        run_model(model, tmp_path / "out")
+    assert str(model) in str(err.value) and "portfolio.service_overrides.nursery.bogus" in str(err.value)
+    assert not (tmp_path / "out").exists()
