@@ -46,6 +46,9 @@ def test_run_tiny_model_writes_a_checked_plan(tiny_model, tmp_path):
 
     again = run_model(tiny_model, tmp_path / "again")
     assert check_plan(plan, again.problem) == []
+    # the renewal prices the plan rests on are on record (the tiny model uses the 総務省 preset as it is)
+    rc = json.loads((out / "run.json").read_text())["renewal_costs"]
+    assert (rc["preset"], rc["unit_cost_factor"], rc["rebuild_age"]) == ("soumu", 1.0, 60)
     # deterministic: a second run writes the same bytes
     for name in (
         "plan.json",

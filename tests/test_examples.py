@@ -118,4 +118,10 @@ def test_seed_moves_on_a_wards_own_facility_list(tmp_path):
     assert end.groupby("service_id")["capacity"].sum()["community_meeting"] >= 15 - 1e-6  # today's rooms kept
     decisions = pd.read_csv(tmp_path / "sm" / "decisions.csv").set_index("facility_id")
     assert decisions.loc["CH-A", "reason"].startswith("closes in 2023: community_meeting moves to")
-    assert (tmp_path / "sm" / "conversions.csv").read_text().splitlines()[0] == "site_id,year,converted_m2,cost_yen"
+    conv = pd.read_csv(tmp_path / "sm" / "conversions.csv")
+    assert list(conv.columns) == ["site_id", "year", "converted_m2", "cost_yen"] and len(conv)
+    # the report lists each conversion (機能転換) with its site, year, m² and cost
+    html = (tmp_path / "sm" / "report.html").read_text(encoding="utf-8")
+    assert "<h3>機能転換</h3>" in html
+    for r in conv.itertuples():
+        assert f'<tr data-site="{r.site_id}"><td>{r.site_id}</td>' in html

@@ -241,9 +241,22 @@ def _run_record(m: PlanningModel, ward: Ward, plan: Plan, warm_start: bool) -> d
         "model_files": [Path(p).name for p in m.source_files],
         "inputs_sha256": inputs,
         "horizon": m.horizon.model_dump(),
+        "renewal_costs": _renewal_record(m),
         "solver": plan.solver.model_dump(),
         "valid": plan.valid,
         "warm_start": "previous plan" if warm_start else "default",
+    }
+
+
+def _renewal_record(m: PlanningModel) -> dict:
+    """The renewal prices the plan rests on: the preset, its price factor and where its numbers come from."""
+    params = m.renewal_params()
+    preset = params.presets[params.preset]
+    return {
+        "preset": params.preset,
+        "unit_cost_factor": preset.unit_cost_factor,
+        "rebuild_age": preset.rebuild_age,
+        "source": preset.source,
     }
 
 

@@ -3,6 +3,8 @@ figure goes in) and the labels of decision kinds, saving kinds and capacity unit
 
 from __future__ import annotations
 
+from .reform_messages import REFORM_MESSAGES
+
 __all__ = ["MESSAGES", "DECISION_LABELS", "SAVING_KIND_LABELS", "REVENUE_SOLD_ONLY", "CAPACITY_UNITS"]
 
 #: what each decision kind is called (map legend, badges, tables)
@@ -492,3 +494,5 @@ CAPACITY_UNITS: dict[str, tuple[str, str]] = {
     "rooms": ("rooms", "室"),
     "m2": ("m²", "m²"),
 }
+
+MESSAGES.update(REFORM_MESSAGES)

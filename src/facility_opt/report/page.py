@@ -22,6 +22,7 @@ from .html import esc as _e
 from .html import img as _img
 from .html import num_cell as _num
 from .html import table as _table
+from .reform import reform_section
 from .years import _nursery_section, _spend_section, _timeline_section, _years_section
 
 __all__ = ["write_report"]
@@ -144,6 +145,8 @@ def _render(plan: Plan, ward: Ward, path: Path, *, problem, tradeoff, cost_years
 
     parts += _decisions_section(plan, lang, names)
     parts.append(sections.freed_section(plan, problem, lang))
+    if plan.mergers or plan.conversions:
+        parts.append(reform_section(plan, lang))
     parts.append(sections.imputed_section(plan, lang, names))
 
     if tradeoff is not None and len(tradeoff):
