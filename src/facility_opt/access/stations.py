@@ -167,18 +167,7 @@ def station_summary(
                 )
             ]
         )
-    for c in ("annual_users", "utilisation"):
-        fs[c] = pd.to_numeric(fs[c], errors="coerce") if c in fs.columns else np.nan
-    fs["capacity"] = pd.to_numeric(fs["capacity"], errors="coerce").fillna(0.0)
-    basis = np.where(
-        fs["annual_users"].notna(), "annual_users", np.where(fs["utilisation"].notna(), "used_capacity", "capacity")
-    )
-    fs["users"] = np.where(
-        basis == "annual_users",
-        fs["annual_users"],
-        np.where(basis == "used_capacity", fs["capacity"] * fs["utilisation"], fs["capacity"]),
-    )
-    fs["basis"] = basis
+    _add_users(fs)
     fs["front"] = fs["facility_id"].map(front).astype(bool)
     g = fs.groupby("service_id", sort=True)
     out = pd.DataFrame(
@@ -199,18 +188,7 @@ def station_summary(
     out["target_population"] = np.nan
     out["share_target_population_near_station"] = np.nan
     if zones is not None:
-        from ..demand import target_population
-
-        services = [s for s in out.index if s in catalogue.services]
-        tp = target_population(zones, catalogue, services)
-        zacc = station_access(zones, stations, front_radius, station_id=station_id, name_column=name_column)
-        tp["near"] = tp["zone_id"].map(dict(zip(zacc["id"], zacc["station_front"]))).astype(bool)
-        agg = tp.groupby("service_id").apply(
-            lambda d: pd.Series({"t": d["target_population"].sum(), "n": d.loc[d["near"], "target_population"].sum()}),
-            include_groups=False,
-        )
-        out.loc[agg.index, "target_population"] = agg["t"]
-        out.loc[agg.index, "share_target_population_near_station"] = agg["n"] / agg["t"].where(agg["t"] > 0)
+        _add_target_population(out, zones, stations, catalogue, front_radius, station_id, name_column)
     cols = [
         "facilities",
         "station_front_facilities",
@@ -223,3 +201,45 @@ def station_summary(
         "users_basis",
     ]
     return out[cols].reset_index()
+
+
+def _add_users(fs: pd.DataFrame) -> None:
+    """Add ``users`` and its ``basis`` to facility-services ``fs`` (in place): ``annual_users``, else
+    ``capacity × utilisation`` (``used_capacity``), else ``capacity``."""
+    for c in ("annual_users", "utilisation"):
+        fs[c] = pd.to_numeric(fs[c], errors="coerce") if c in fs.columns else np.nan
+    fs["capacity"] = pd.to_numeric(fs["capacity"], errors="coerce").fillna(0.0)
+    basis = np.where(
+        fs["annual_users"].notna(), "annual_users", np.where(fs["utilisation"].notna(), "used_capacity", "capacity")
+    )
+    fs["users"] = np.where(
+        basis == "annual_users",
+        fs["annual_users"],
+        np.where(basis == "used_capacity", fs["capacity"] * fs["utilisation"], fs["capacity"]),
+    )
+    fs["basis"] = basis
+
+
+def _add_target_population(
+    out: pd.DataFrame,
+    zones: gpd.GeoDataFrame,
+    stations: gpd.GeoDataFrame,
+    catalogue: Catalogue,
+    front_radius: float,
+    station_id: str | None,
+    name_column: str,
+) -> None:
+    """Fill ``target_population`` and ``share_target_population_near_station`` of the summary ``out``
+    (in place): residents of each service's target groups, and the share whose zone is station-front."""
+    from ..demand import target_population
+
+    services = [s for s in out.index if s in catalogue.services]
+    tp = target_population(zones, catalogue, services)
+    zacc = station_access(zones, stations, front_radius, station_id=station_id, name_column=name_column)
+    tp["near"] = tp["zone_id"].map(dict(zip(zacc["id"], zacc["station_front"]))).astype(bool)
+    agg = tp.groupby("service_id").apply(
+        lambda d: pd.Series({"t": d["target_population"].sum(), "n": d.loc[d["near"], "target_population"].sum()}),
+        include_groups=False,
+    )
+    out.loc[agg.index, "target_population"] = agg["t"]
+    out.loc[agg.index, "share_target_population_near_station"] = agg["n"] / agg["t"].where(agg["t"] > 0)

@@ -3,8 +3,9 @@
 Reads the solution's tables (sites open per period, placements, floor added, events, assignments)
 into the plan's rows, rounding every figure (yen to the yen, m² and metres to 0.1, shares to 1e-6)
 so that files are byte-stable; costs come from :mod:`facility_opt.portfolio.economics`, the
-headline figures from :mod:`facility_opt.portfolio.kpis` and the reasons from
-:mod:`facility_opt.portfolio.reasons`.
+headline figures from :mod:`facility_opt.portfolio.kpis`, the reasons from
+:mod:`facility_opt.portfolio.reasons` and the change tables (events, floor, conversions, mergers, freed
+sites) from :mod:`facility_opt.portfolio.changes`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .changes import conversion_rows, event_rows, floor_rows, freed_site_rows, merger_rows
 from .economics import COST_KINDS, PlanState, apportion, capital_by_year, kind_savings, site_year_costs
 from .formulation.solution import Solution
 from .kpis import plan_kpis
@@ -20,11 +22,6 @@ from .problem import PortfolioProblem
 from .rows import (
     Assignment,
     Capacity,
-    ConversionRow,
-    EventRow,
-    FloorChange,
-    FreedSite,
-    MergerRow,
     Period,
     SitePlan,
     SolverReport,
@@ -160,39 +157,6 @@ def _timeline(problem: PortfolioProblem, sol: Solution) -> list[TimelineRow]:
     return out
 
 
-def _freed_sites(problem: PortfolioProblem, st: PlanState, costs: pd.DataFrame) -> list[FreedSite]:
-    """Every existing site the plan closes, with what its land becomes and the value over the horizon."""
-    sites = problem.sites
-    starts = problem.policy.periods()["start"].to_numpy()
-    chosen = (
-        {r.site_id: (r.choice, r.need_id) for r in st.disposals.itertuples(index=False)}
-        if st.disposals is not None
-        else {}
-    )
-    val = costs.groupby("site_id")[["revenue_yen", "lease_yen", "reuse_yen"]].sum().sum(axis=1)
-    out = []
-    for i, r in enumerate(sites.itertuples(index=False)):
-        if r.kind != "existing" or st.open[i].all():
-            continue
-        area = float(r.site_area_m2) if np.isfinite(r.site_area_m2) else None
-        choice, need = chosen.get(r.site_id, ("hold", "") if r.sellable else ("none", ""))
-        out.append(
-            FreedSite(
-                site_id=r.site_id,
-                name=r.name,
-                closure_year=int(starts[np.argmin(st.open[i])]),
-                site_area_m2=area,
-                owned=bool(r.owned),
-                separable=bool(r.separable),
-                land_value_yen=round(float(r.land_value_yen_per_m2) * (area or 0.0)),
-                choice=choice,
-                need_id=need,
-                value_yen=round(float(val.get(r.site_id, 0.0))),
-            )
-        )
-    return out
-
-
 def _assignments(problem: PortfolioProblem, sol: Solution) -> tuple[list[Assignment], list[Uncovered]]:
     """Per period, consecutive periods with the same site and share merged (population: their largest)."""
     per = problem.policy.periods()
@@ -288,20 +252,20 @@ def assemble_plan(problem: PortfolioProblem, sol: Solution, baseline: Solution) 
         sites=site_rows,
         capacities=_capacities(problem, sol),
         timeline=_timeline(problem, sol),
-        floor=_floor_rows(st_a),
-        events=_events(problem, st_a),
+        floor=floor_rows(st_a),
+        events=event_rows(problem, st_a),
         years=years,
         assignments=asg,
         uncovered=unc,
         baseline_feasible=not issues,
         baseline_issues=issues,
-        baseline_events=_events(problem, st_b),
-        baseline_floor=_floor_rows(st_b),
+        baseline_events=event_rows(problem, st_b),
+        baseline_floor=floor_rows(st_b),
         baseline_uncovered=_assignments(problem, baseline)[1],
         baseline_timeline=_timeline(problem, baseline),
-        freed_sites=_freed_sites(problem, st_a, c_a),
-        mergers=_merger_rows(problem, sol),
-        conversions=_conversion_rows(problem, st_a),
+        freed_sites=freed_site_rows(problem, st_a, c_a),
+        mergers=merger_rows(problem, sol),
+        conversions=conversion_rows(problem, st_a),
     )
 
 
@@ -382,100 +346,6 @@ def _capacities(problem: PortfolioProblem, sol: Solution) -> list[Capacity]:
         )
         for r in pl_a[(pl_a["place"] > 0.5) | pl_a["current"]].itertuples()
     ]
-
-
-def _conversion_rows(problem: PortfolioProblem, st: PlanState) -> list[ConversionRow]:
-    return [
-        ConversionRow(
-            site_id=r.site_id,
-            year=int(r.year),
-            converted_m2=float(r.converted_m2),
-            cost_yen=round(float(r.converted_m2) * problem.policy.conversion_yen_per_m2),
-        )
-        for r in st.conversions.itertuples(index=False)
-    ]
-
-
-def _merger_rows(problem: PortfolioProblem, sol: Solution) -> list[MergerRow]:
-    from .reform import district_pupils
-
-    out = []
-    for r in sol.mergers.sort_values(["service_id", "close"], kind="mergesort").itertuples(index=False):
-        dp = district_pupils(problem, r.service_id).set_index(["district", "p"])["demand"]
-        a, b = float(dp.get((r.close, int(r.p)), 0.0)), float(dp.get((r.into, int(r.p)), 0.0))
-        size = problem.policy.mergers[int(r.rule)].class_size
-        out.append(
-            MergerRow(
-                service_id=r.service_id,
-                close=r.close,
-                into=r.into,
-                year=int(r.year),
-                pupils_close=round(a, 1),
-                pupils_into=round(b, 1),
-                pupils_merged=round(a + b, 1),
-                classes_merged=int(np.ceil((a + b) / size - 1e-9)),
-            )
-        )
-    return out
-
-
-def _floor_rows(st: PlanState) -> list[FloorChange]:
-    return [
-        FloorChange(
-            site_id=r.site_id,
-            year=int(r.year),
-            added_m2=float(r.added_m2),
-            how=r.how,
-            works_start=int(r.works_start),
-            works_years=int(r.works_years),
-        )
-        for r in st.floor.itertuples(index=False)
-    ]
-
-
-def _events(problem: PortfolioProblem, st: PlanState) -> list[EventRow]:
-    from ..renewal.schedule.options import event_risk
-    from .formulation.events import prepare_events
-
-    ev = problem.events.reset_index(drop=True)
-    if ev.empty:
-        return []
-    pol = problem.policy
-    opt = prepare_events(problem).opt.set_index(["e", "variant", "year"])
-    out = []
-    for e, (r, s) in enumerate(zip(ev.itertuples(index=False), st.events.itertuples(index=False))):
-        year = None if s.status != "done" else int(s.year)
-        if s.status == "dropped":
-            pen = float(
-                event_risk(
-                    np.array([r.cost_yen]),
-                    np.array([r.floor_area_m2]),
-                    np.array([r.kind == "rebuild"]),
-                    np.array([r.due_year]),
-                    pol.start_year,
-                    np.array([int(s.closure_year)]),
-                    pol.renewal.penalties,
-                )[0]
-            )
-        else:
-            o = opt.loc[(e, int(s.variant), year if year is not None else pol.end_year)]
-            pen = float(o["coef"] - o["capital"])
-        out.append(
-            EventRow(
-                site_id=r.site_id,
-                kind=r.kind,
-                cycle=int(r.cycle),
-                due_year=int(r.due_year),
-                status=s.status,
-                year=year,
-                end_year=None if year is None else year + int(r.spread_years) - 1,
-                variant=int(s.variant),
-                closure_year=None if s.status != "dropped" else int(s.closure_year),
-                cost_yen=round(float(r.cost_yen)),
-                penalty_yen=round(pen),
-            )
-        )
-    return out
 
 
 def baseline_issues(problem: PortfolioProblem, baseline: Solution) -> list[str]:

@@ -95,6 +95,25 @@ def check_tables(pol: Policy, t: dict[str, pd.DataFrame], issues: list[DataIssue
     _check_unique(v["service_id"], "services", "service_id", issues)
     _check_unique(z["zone_id"], "zones", "zone_id", issues)
     site_ids, svc_ids, zone_ids = set(s["site_id"]), set(v["service_id"]), set(z["zone_id"])
+    _check_sites(s, issues)
+    _check_services(v, zd, issues)
+    _check_ids(zd["service_id"], svc_ids, "zone_districts", "service_id", "service", issues)
+    _check_ids(zd["zone_id"], zone_ids, "zone_districts", "zone_id", "zone", issues)
+    _check_ids(sd["service_id"], svc_ids, "site_districts", "service_id", "service", issues)
+    _check_ids(sd["site_id"], site_ids, "site_districts", "site_id", "site", issues)
+    _check_demand(pol, d, svc_ids, zone_ids, issues)
+    cand = _check_placements_events(s, pl, ev, site_ids, svc_ids, issues)
+    _check_ids(pr["zone_id"], zone_ids, "pairs", "zone_id", "zone", issues)
+    _check_ids(pr["site_id"], site_ids, "pairs", "site_id", "site", issues)
+    for i in np.flatnonzero(~(pr["distance_m"].to_numpy() >= 0)):
+        issues.append(DataIssue("pairs", int(i) + 1, "distance_m", "must be >= 0"))
+    _check_policy(pol, site_ids, svc_ids, cand, issues)
+    _check_operator_change(pol, v, issues)
+    _check_reform_policy(pol, v, pl, s, issues)
+
+
+def _check_sites(s: pd.DataFrame, issues: list[DataIssue]) -> None:
+    """Site kinds and non-negative figures; ``sellable`` only for an owned, separable site of known area (in place)."""
     for i, k in enumerate(s["kind"], start=1):
         if k not in ("existing", "candidate"):
             issues.append(DataIssue("sites", i, "kind", f"kind must be 'existing' or 'candidate' (got {k!r})"))
@@ -109,6 +128,10 @@ def check_tables(pol: Policy, t: dict[str, pd.DataFrame], issues: list[DataIssue
             issues.append(DataIssue("sites", int(i) + 1, col, f"must be >= 0 (got {s[col].iloc[i]})"))
     # no land income from a site that is not owned and separable (rooms, a unit in a block, leased land)
     s["sellable"] = s["sellable"] & s["owned"] & s["separable"] & s["site_area_m2"].notna()
+
+
+def _check_services(v: pd.DataFrame, zd: pd.DataFrame, issues: list[DataIssue]) -> None:
+    """Service figures and rules; ``district_of`` defaulted to the service itself (in place), its districts given."""
     for i in np.flatnonzero(~(v["operating_yen_per_place_year"].fillna(0.0).to_numpy() >= 0)):
         issues.append(DataIssue("services", int(i) + 1, "operating_yen_per_place_year", "must be >= 0 or empty"))
     for i in np.flatnonzero(~(v["coverage_m"].fillna(1.0).to_numpy() > 0)):
@@ -130,10 +153,10 @@ def check_tables(pol: Policy, t: dict[str, pd.DataFrame], issues: list[DataIssue
                     "services", i, "district_of", f"district service {k!r} needs districts of {src!r} in zone_districts"
                 )
             )
-    _check_ids(zd["service_id"], svc_ids, "zone_districts", "service_id", "service", issues)
-    _check_ids(zd["zone_id"], zone_ids, "zone_districts", "zone_id", "zone", issues)
-    _check_ids(sd["service_id"], svc_ids, "site_districts", "service_id", "service", issues)
-    _check_ids(sd["site_id"], site_ids, "site_districts", "site_id", "site", issues)
+
+
+def _check_demand(pol: Policy, d: pd.DataFrame, svc_ids: set[str], zone_ids: set[str], issues: list[DataIssue]) -> None:
+    """Demand ids, non-negative figures and years within the horizon (on every row or none)."""
     _check_ids(d["service_id"], svc_ids, "demand", "service_id", "service", issues)
     _check_ids(d["zone_id"], zone_ids, "demand", "zone_id", "zone", issues)
     for col in ("population", "demand"):
@@ -151,6 +174,17 @@ def check_tables(pol: Policy, t: dict[str, pd.DataFrame], issues: list[DataIssue
         )
     if dated.any() and not dated.all():
         issues.append(DataIssue("demand", None, "year", "give a year on every row or on none"))
+
+
+def _check_placements_events(
+    s: pd.DataFrame,
+    pl: pd.DataFrame,
+    ev: pd.DataFrame,
+    site_ids: set[str],
+    svc_ids: set[str],
+    issues: list[DataIssue],
+) -> set[str]:
+    """Placements and renewal events on known existing sites; candidates' land.  Returns the candidate ids."""
     _check_ids(pl["site_id"], site_ids, "placements", "site_id", "site", issues)
     _check_ids(pl["service_id"], svc_ids, "placements", "service_id", "service", issues)
     for i in np.flatnonzero(~(pl["capacity"].to_numpy() >= 0)):
@@ -180,11 +214,11 @@ def check_tables(pol: Policy, t: dict[str, pd.DataFrame], issues: list[DataIssue
         issues.append(DataIssue("events", int(i) + 1, "cost_yen", "must be >= 0"))
     for i in np.flatnonzero(~(ev["spread_years"].to_numpy() >= 1)):
         issues.append(DataIssue("events", int(i) + 1, "spread_years", "must be >= 1"))
-    _check_ids(pr["zone_id"], zone_ids, "pairs", "zone_id", "zone", issues)
-    _check_ids(pr["site_id"], site_ids, "pairs", "site_id", "site", issues)
-    for i in np.flatnonzero(~(pr["distance_m"].to_numpy() >= 0)):
-        issues.append(DataIssue("pairs", int(i) + 1, "distance_m", "must be >= 0"))
-    _check_policy(pol, site_ids, svc_ids, cand, issues)
+    return cand
+
+
+def _check_operator_change(pol: Policy, v: pd.DataFrame, issues: list[DataIssue]) -> None:
+    """Every service an operator change may apply to has its ward-run operating cost per place."""
     if pol.operator_change is not None:  # the ward-run rate is the service's own operating cost per place
         rate = v.set_index("service_id")["operating_yen_per_place_year"]
         for k in pol.operator_change.services:
@@ -198,7 +232,6 @@ def check_tables(pol: Policy, t: dict[str, pd.DataFrame], issues: list[DataIssue
                         "an operator change is weighed against)",
                     )
                 )
-    _check_reform_policy(pol, v, pl, s, issues)
 
 
 def canonical(pol: Policy, t: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:

@@ -22,9 +22,18 @@ def _lowest_coverage(plan: Plan) -> tuple[float, float]:
 
 
 def _headline(plan: Plan, lang: str = "en") -> tuple[str, str]:
+    """(the figure cards, the key-figure table with its notes and the saving by kind)."""
+    cov_b, cov_a = _lowest_coverage(plan)
+    card_html = _cards(plan, lang, cov_b, cov_a)
+    table = _kpi_table(plan, lang, cov_b, cov_a)
+    extra = _capital_note(plan, lang)
+    return card_html, table + extra + _saving_kinds(plan, lang)
+
+
+def _cards(plan: Plan, lang: str, cov_b: float, cov_a: float) -> str:
+    """The figure cards: saving, buildings, floor, closures / new buildings, lowest coverage."""
     k = plan.kpis
     H = k.horizon_years
-    cov_b, cov_a = _lowest_coverage(plan)
     oku = tr("oku", lang)
     cards = [
         (f"{_oku(k.saving_yen)} {oku}", tr("card_saved", lang, years=H, share=f"{100 * k.saving_share:.1f}")),
@@ -43,92 +52,36 @@ def _headline(plan: Plan, lang: str = "en") -> tuple[str, str]:
         )
         + "</div>"
     )
-    rows = []
+    return card_html
 
-    def row(
-        key: str,
-        label: str,
-        before: float,
-        after: float,
-        fmt: str,
-        scale: float = 1.0,
-        lower_is_better: bool = True,
-        unit: str = "",
-    ) -> None:
-        css = _delta_class(before, after, lower_is_better)
-        diff = after - before
-        rows.append(
-            f'<tr data-kpi="{_e(key)}"><th>{_e(label)}</th>'
-            + _num(before / scale, fmt)
-            + _num(after / scale, fmt)
-            + _num(diff / scale, fmt.replace("{:", "{:+"), css)
-            + f"<td>{_e(unit)}</td></tr>"
-        )
 
-    row("buildings", tr("kpi_buildings", lang), k.buildings_before, k.buildings_after, "{:,.0f}")
-    row("floor_m2", tr("kpi_floor", lang), k.floor_before_m2, k.floor_after_m2, "{:,.0f}", unit="m²")
-    row(
-        "cost_yen",
-        tr("kpi_cost", lang, years=H),
-        k.cost_before_yen,
-        k.cost_after_yen,
-        "{:,.1f}",
-        OKU_YEN,
-        unit=tr("oku_long", lang),
+def _kpi_row(
+    rows: list[str],
+    key: str,
+    label: str,
+    before: float,
+    after: float,
+    fmt: str,
+    scale: float = 1.0,
+    lower_is_better: bool = True,
+    unit: str = "",
+) -> None:
+    """Append a key-figure row to ``rows``: before, after and the change (coloured good or bad), in
+    ``fmt`` after dividing by ``scale``."""
+    css = _delta_class(before, after, lower_is_better)
+    diff = after - before
+    rows.append(
+        f'<tr data-kpi="{_e(key)}"><th>{_e(label)}</th>'
+        + _num(before / scale, fmt)
+        + _num(after / scale, fmt)
+        + _num(diff / scale, fmt.replace("{:", "{:+"), css)
+        + f"<td>{_e(unit)}</td></tr>"
     )
-    row(
-        "cost_per_year_yen",
-        tr("kpi_cost_year", lang),
-        k.cost_per_year_before_yen,
-        k.cost_per_year_after_yen,
-        "{:,.1f}",
-        OKU_YEN,
-        unit=oku,
-    )
-    row(
-        "peak_spend_yen",
-        tr("kpi_peak", lang),
-        k.peak_spend_before_yen,
-        k.peak_spend_after_yen,
-        "{:,.1f}",
-        OKU_YEN,
-        unit=oku,
-    )
-    row(
-        "penalty_yen",
-        tr("kpi_penalty", lang),
-        k.penalty_before_yen,
-        k.penalty_after_yen,
-        "{:,.1f}",
-        OKU_YEN,
-        unit=tr("unit_in_cost", lang),
-    )
-    row(
-        "access_person_km",
-        tr("kpi_access", lang),
-        k.access_before_person_km,
-        k.access_after_person_km,
-        "{:,.0f}",
-        unit=tr("unit_access", lang),
-    )
-    row(
-        "station_front_share",
-        tr("kpi_station", lang),
-        100 * k.station_front_share_before,
-        100 * k.station_front_share_after,
-        "{:,.1f}",
-        lower_is_better=False,
-        unit="%",
-    )
-    row(
-        "coverage_min",
-        tr("kpi_coverage", lang),
-        100 * cov_b,
-        100 * cov_a,
-        "{:,.1f}",
-        lower_is_better=False,
-        unit=tr("unit_coverage", lang),
-    )
+
+
+def _kpi_table(plan: Plan, lang: str, cov_b: float, cov_a: float) -> str:
+    """The key figures of the plan against keeping everything (before, after, change, unit)."""
+    rows = _kpi_rows(plan, lang, cov_b, cov_a)
     table = _table(
         [
             ("", False),
@@ -140,6 +93,92 @@ def _headline(plan: Plan, lang: str = "en") -> tuple[str, str]:
         rows,
         "kpis",
     )
+    return table
+
+
+def _kpi_rows(plan: Plan, lang: str, cov_b: float, cov_a: float) -> list[str]:
+    """The rows of the key-figure table, in the report's order."""
+    k = plan.kpis
+    H = k.horizon_years
+    oku = tr("oku", lang)
+    rows: list[str] = []
+    _kpi_row(rows, "buildings", tr("kpi_buildings", lang), k.buildings_before, k.buildings_after, "{:,.0f}")
+    _kpi_row(rows, "floor_m2", tr("kpi_floor", lang), k.floor_before_m2, k.floor_after_m2, "{:,.0f}", unit="m²")
+    _kpi_row(
+        rows,
+        "cost_yen",
+        tr("kpi_cost", lang, years=H),
+        k.cost_before_yen,
+        k.cost_after_yen,
+        "{:,.1f}",
+        OKU_YEN,
+        unit=tr("oku_long", lang),
+    )
+    _kpi_row(
+        rows,
+        "cost_per_year_yen",
+        tr("kpi_cost_year", lang),
+        k.cost_per_year_before_yen,
+        k.cost_per_year_after_yen,
+        "{:,.1f}",
+        OKU_YEN,
+        unit=oku,
+    )
+    _kpi_row(
+        rows,
+        "peak_spend_yen",
+        tr("kpi_peak", lang),
+        k.peak_spend_before_yen,
+        k.peak_spend_after_yen,
+        "{:,.1f}",
+        OKU_YEN,
+        unit=oku,
+    )
+    _kpi_row(
+        rows,
+        "penalty_yen",
+        tr("kpi_penalty", lang),
+        k.penalty_before_yen,
+        k.penalty_after_yen,
+        "{:,.1f}",
+        OKU_YEN,
+        unit=tr("unit_in_cost", lang),
+    )
+    _kpi_row(
+        rows,
+        "access_person_km",
+        tr("kpi_access", lang),
+        k.access_before_person_km,
+        k.access_after_person_km,
+        "{:,.0f}",
+        unit=tr("unit_access", lang),
+    )
+    _kpi_row(
+        rows,
+        "station_front_share",
+        tr("kpi_station", lang),
+        100 * k.station_front_share_before,
+        100 * k.station_front_share_after,
+        "{:,.1f}",
+        lower_is_better=False,
+        unit="%",
+    )
+    _kpi_row(
+        rows,
+        "coverage_min",
+        tr("kpi_coverage", lang),
+        100 * cov_b,
+        100 * cov_a,
+        "{:,.1f}",
+        lower_is_better=False,
+        unit=tr("unit_coverage", lang),
+    )
+    return rows
+
+
+def _capital_note(plan: Plan, lang: str) -> str:
+    """The note under the key figures: capital spend, saving and the budget the plan kept to."""
+    k = plan.kpis
     budget = ""
     if k.level_budget_yen is not None:
         budget = tr("level_budget", lang, v=_oku(k.level_budget_yen))
@@ -159,7 +198,7 @@ def _headline(plan: Plan, lang: str = "en") -> tuple[str, str]:
         )
         + "</p>"
     )
-    return card_html, table + extra + _saving_kinds(plan, lang)
+    return extra
 
 
 #: the kinds of a saving as the English report names them (keys of ``Kpis.saving_by_kind``; both

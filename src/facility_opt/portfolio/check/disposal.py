@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..policy import Policy
+from ..rows import FreedSite
 from .context import Context
 from .violation import Violation
 
@@ -52,44 +54,7 @@ def check_disposals(c: Context) -> list[Violation]:
                     f"disposal: freed_sites says {s} closes in {r.closure_year}, the plan in {closes.get(s)}",
                 )
             )
-        sellable = bool(sites.at[s, "sellable"])
-        if not sellable and r.choice != "none":
-            v.append(
-                Violation(
-                    "disposal_one",
-                    s,
-                    None,
-                    f"disposal: {s} is not an owned, separable site with a known "
-                    f"area (owned {bool(sites.at[s, 'owned'])}, separable "
-                    f"{bool(sites.at[s, 'separable'])}), so it frees no land to {r.choice}",
-                )
-            )
-        elif sellable and r.choice == "none":
-            v.append(
-                Violation("disposal_one", s, None, f"disposal: {s} frees land but freed_sites states no choice for it")
-            )
-        elif r.choice == "hold":
-            if pol.must_dispose and s in sell_or_lease:
-                v.append(
-                    Violation(
-                        "disposal_must",
-                        s,
-                        None,
-                        f"disposal: {s} is held, but the policy allows only {'/'.join(pol.disposal_options)}",
-                    )
-                )
-        elif r.choice != "none" and (s, r.choice, r.need_id if r.choice == "reuse" else "") not in options:
-            what = f"reuse for {r.need_id!r}" if r.choice == "reuse" else r.choice
-            v.append(
-                Violation(
-                    "disposal_one",
-                    s,
-                    None,
-                    f"disposal: {s} may not {what}: the policy allows "
-                    f"{'/'.join(pol.disposal_options)}"
-                    + (" and the need must fit the site" if r.choice == "reuse" else ""),
-                )
-            )
+        v += _choice_violations(s, r, sites, pol, sell_or_lease, options)
         got = float(value.get(s, 0.0))
         if costs is not None and abs(got - r.value_yen) > 1.0:
             v.append(
@@ -100,8 +65,62 @@ def check_disposals(c: Context) -> list[Violation]:
                     f"disposal: {s} ({r.choice}) brings ¥{got:,.0f} recomputed, freed_sites says ¥{r.value_yen:,.0f}",
                 )
             )
+    v += _reuse_limits(plan.freed_sites, pol)
+    return v
+
+
+def _choice_violations(
+    s: str, r: FreedSite, sites: pd.DataFrame, pol: Policy, sell_or_lease: set[str], options: set[tuple[str, str, str]]
+) -> list[Violation]:
+    """The land choice stated for closed site ``s`` against its land and the policy (``disposal_one``,
+    ``disposal_must``)."""
+    v: list[Violation] = []
+    sellable = bool(sites.at[s, "sellable"])
+    if not sellable and r.choice != "none":
+        v.append(
+            Violation(
+                "disposal_one",
+                s,
+                None,
+                f"disposal: {s} is not an owned, separable site with a known "
+                f"area (owned {bool(sites.at[s, 'owned'])}, separable "
+                f"{bool(sites.at[s, 'separable'])}), so it frees no land to {r.choice}",
+            )
+        )
+    elif sellable and r.choice == "none":
+        v.append(
+            Violation("disposal_one", s, None, f"disposal: {s} frees land but freed_sites states no choice for it")
+        )
+    elif r.choice == "hold":
+        if pol.must_dispose and s in sell_or_lease:
+            v.append(
+                Violation(
+                    "disposal_must",
+                    s,
+                    None,
+                    f"disposal: {s} is held, but the policy allows only {'/'.join(pol.disposal_options)}",
+                )
+            )
+    elif r.choice != "none" and (s, r.choice, r.need_id if r.choice == "reuse" else "") not in options:
+        what = f"reuse for {r.need_id!r}" if r.choice == "reuse" else r.choice
+        v.append(
+            Violation(
+                "disposal_one",
+                s,
+                None,
+                f"disposal: {s} may not {what}: the policy allows "
+                f"{'/'.join(pol.disposal_options)}"
+                + (" and the need must fit the site" if r.choice == "reuse" else ""),
+            )
+        )
+    return v
+
+
+def _reuse_limits(freed_sites: list[FreedSite], pol: Policy) -> list[Violation]:
+    """The needs' site limits (``reuse_max_sites``)."""
+    v: list[Violation] = []
     for n in pol.reuse_needs:
-        used = sum(1 for r in plan.freed_sites if r.choice == "reuse" and r.need_id == n.id)
+        used = sum(1 for r in freed_sites if r.choice == "reuse" and r.need_id == n.id)
         if n.max_sites is not None and used > n.max_sites:
             v.append(
                 Violation(

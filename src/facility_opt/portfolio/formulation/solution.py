@@ -46,11 +46,43 @@ class SolutionReader:
         """The labelled values of the last solve."""
         has = info.has_solution
         val = values if has else (lambda vs: np.zeros(len(vs)))
-        P, S, E = self.P, self.S, self.E
+        P, S = self.P, self.S
         sid = self.sites["site_id"].to_numpy()
         op = np.round(val(self.v_open)).reshape(S, P) > 0.5
         open_df = pd.DataFrame({"site_id": np.repeat(sid, P), "p": np.tile(np.arange(P), S), "open": op.ravel()})
-        el = self.el
+        pl = self._placement_solution(val)
+        floor_added = self._floor_solution(val, sid)
+        floor_added, mergers, conversions = self._reform_solution(floor_added, val)
+        events = self._event_solution(val)
+        a = self._assignment_solution(val, pl, mergers)
+        u = self._uncovered_solution(val)
+        level = float(self.v_level[0].varValue) * SCALE if (has and self.v_level is not None) else None
+        slacks = self.m.slack_values() if (has and self.elastic) else {}
+        if has and self.v_over is not None:
+            over = val(self.v_over) * SCALE
+            hit = np.flatnonzero(over > 1.0)
+            if len(hit):
+                slacks["over_budget"] = [(str(self.first + t), float(over[t])) for t in hit]
+        disposals, operators = self._economics_solution(val, op)
+        return Solution(
+            info=info,
+            open=open_df,
+            placements=pl,
+            floor_added=floor_added,
+            events=events,
+            assignments=a,
+            uncovered=u,
+            level_budget_yen=level,
+            slacks=slacks,
+            disposals=disposals,
+            operators=operators,
+            mergers=mergers,
+            conversions=conversions,
+        )
+
+    def _placement_solution(self, val) -> pd.DataFrame:
+        """Each service at each site per period: placed, its current places in use, places added."""
+        P, E, el = self.P, self.E, self.el
         place = np.round(val(self.v_place)).reshape(E, P)
         ext = np.maximum(val(self.v_ext).reshape(E, P), 0.0)
         ext = np.where(self.is_unit[:, None], np.round(ext), ext) * el["unit"].to_numpy()[:, None]
@@ -72,6 +104,11 @@ class SolutionReader:
                 "floor0": np.repeat(el["floor_area_m2"].to_numpy(), P),
             }
         )
+        return pl
+
+    def _floor_solution(self, val, sid: np.ndarray) -> pd.DataFrame:
+        """Floor added per site and period: extensions and new buildings, and the rebuilds' chosen options."""
+        P, S = self.P, self.S
         gx = np.maximum(val(self.v_gx), 0.0).reshape(S, P)
         gi, gq = np.nonzero(gx > 1e-6)
         by = self.problem.policy.build_years
@@ -108,8 +145,11 @@ class SolutionReader:
         )
         floor_added = pd.concat(rows, ignore_index=True).sort_values(["site_id", "p", "how"], kind="mergesort")
         floor_added = floor_added.reset_index(drop=True)
-        floor_added, mergers, conversions = self._reform_solution(floor_added, val)
-        events = self._event_solution(val)
+        return floor_added
+
+    def _assignment_solution(self, val, pl: pd.DataFrame, mergers: pd.DataFrame) -> pd.DataFrame:
+        """The share of each zone's demand assigned to each site per period (district services included)."""
+        P = self.P
         re = self.reach
         w = np.clip(val(self.v_w), 0.0, 1.0).reshape(self.R, P)
         ri, pi = np.nonzero(w > 1e-7)
@@ -128,9 +168,14 @@ class SolutionReader:
         )
         u_all = np.clip(val(self.v_u), 0.0, 1.0).reshape(len(self.zk), P)
         a = pd.concat([a, self._district_assignments(pl, u_all, mergers)], ignore_index=True)
+        return a
+
+    def _uncovered_solution(self, val) -> pd.DataFrame:
+        """The share of each zone's demand left uncovered per period (all of it where no site can reach)."""
+        P = self.P
         us = np.clip(val(self.v_u), 0.0, 1.0).reshape(len(self.zk), P)
         has_r = np.zeros(len(self.zk), dtype=bool)
-        has_r[re["zk"].to_numpy()] = True
+        has_r[self.reach["zk"].to_numpy()] = True
         has_r[self.dist_reach["zk"].to_numpy()] = True
         live = (self.pop > 0) | (self.dem > 0)
         us[~has_r] = 1.0
@@ -146,29 +191,7 @@ class SolutionReader:
                 "share": us[ui, uq],
             }
         )
-        level = float(self.v_level[0].varValue) * SCALE if (has and self.v_level is not None) else None
-        slacks = self.m.slack_values() if (has and self.elastic) else {}
-        if has and self.v_over is not None:
-            over = val(self.v_over) * SCALE
-            hit = np.flatnonzero(over > 1.0)
-            if len(hit):
-                slacks["over_budget"] = [(str(self.first + t), float(over[t])) for t in hit]
-        disposals, operators = self._economics_solution(val, op)
-        return Solution(
-            info=info,
-            open=open_df,
-            placements=pl,
-            floor_added=floor_added,
-            events=events,
-            assignments=a,
-            uncovered=u,
-            level_budget_yen=level,
-            slacks=slacks,
-            disposals=disposals,
-            operators=operators,
-            mergers=mergers,
-            conversions=conversions,
-        )
+        return u
 
     def _district_assignments(self, pl: pd.DataFrame, u: np.ndarray, mergers: pd.DataFrame) -> pd.DataFrame:
         """A district's covered demand shared among its sites in proportion to their capacity (merged
