@@ -27,9 +27,9 @@
 import matplotlib.pyplot as plt
 
 import facility_opt as fo
-from facility_opt.renewal import plot_renewal_cliff, project_renewal, totals_by_year
 from facility_opt.figures import plot_ward
 from facility_opt.portfolio import format_yen
+from facility_opt.renewal import plot_renewal_cliff, project_renewal, totals_by_year
 
 # facility_opt selects matplotlib's headless backend on import; in Jupyter, switch back to inline figures
 # %matplotlib inline
@@ -58,8 +58,9 @@ plot_ward(ward, ax=ax);
 
 # %%
 model = fo.load_planning_model()  # models/nerima.yaml
-costs = project_renewal(ward.facilities, start_year=model.horizon.start_year, params=model.renewal_params(),
-                        include_operation=False)
+costs = project_renewal(
+    ward.facilities, start_year=model.horizon.start_year, params=model.renewal_params(), include_operation=False
+)
 by_year = totals_by_year(costs, by="kind")
 print(f"renewal over {model.horizon.years} years: {costs['cost_yen'].sum() / 1e8:,.0f} 億円")
 plot_renewal_cliff(costs, by="kind")
@@ -76,10 +77,13 @@ plan
 
 # %%
 k = plan.kpis
-print(f"buildings {k.buildings_before} -> {k.buildings_after}; {k.horizon_years}-year cost "
-      f"{format_yen(k.cost_before_yen)} -> {format_yen(k.cost_after_yen)} (saves {format_yen(k.saving_yen)})")
-plan.frame("services")[["service_id", "coverage_before", "coverage_after", "mean_distance_after_m",
-                        "p95_distance_after_m"]]
+print(
+    f"buildings {k.buildings_before} -> {k.buildings_after}; {k.horizon_years}-year cost "
+    f"{format_yen(k.cost_before_yen)} -> {format_yen(k.cost_after_yen)} (saves {format_yen(k.saving_yen)})"
+)
+plan.frame("services")[
+    ["service_id", "coverage_before", "coverage_after", "mean_distance_after_m", "p95_distance_after_m"]
+]
 
 # %% [markdown]
 # The decisions on an interactive map: a layer per decision kind and per service, town blocks shaded by
