@@ -131,7 +131,7 @@ def test_code_3_solver_limit_schedule(tiny_ward_dir, tmp_path):
 
 def test_code_3_solver_limit_fees(tmp_path):
     # the fee MILP is solved in well under the time HiGHS needs to start: patch its options to no time
-    import facility_opt.fees.optimise as fo
+    import facility_opt.milp as fo  # the fee revision solves through Milp.solve
     from facility_opt.solver import SolverOptions
 
     orig = fo.solve

@@ -20,16 +20,15 @@ ceiling, reduction limit, use-drop limit), or why it stays free.
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
-import pulp
 
 from ..errors import InfeasibleError
-from ..solver import SolverOptions, require_solution, solve
+from ..milp import Milp, values
+from ..solver import SolverOptions, require_solution
 from .costbasis import DepreciationSource, cost_bases
 from .levels import LevelOutcomes, _prepare, _Prepared, _round_to, candidate_fees, level_outcomes
 from .reasons import _check_targets, _check_use_limits, _group_key, _reason
@@ -62,7 +61,7 @@ class FeeRevision:
 
     def solve(self, model: FeeModel | FeeTariff) -> FeeResult:
         """The proposed fees; see :func:`optimise_fees`."""
-        t0 = time.perf_counter()
+        milp = Milp("fee_revision")  # its clock times the whole build, the cost bases included
         if isinstance(model, FeeModel):
             tariff, pol, illustrative = model.tariff, self.policy or model.policy, model.illustrative
         else:
@@ -74,16 +73,14 @@ class FeeRevision:
         _check_use_limits(preps, pol)
         if pol.require_targets:
             _check_targets(preps, alone, pol)
-        prob, xs, starts = _build(preps, pol)
-        build = time.perf_counter() - t0
-        opts = self.options or SolverOptions(gap_rel=0.0, gap_abs=1e-9)
-        info = solve(prob, opts, build_seconds=build)
+        x, starts = _build(milp, preps, pol)
+        info = milp.solve(self.options or SolverOptions(gap_rel=0.0, gap_abs=1e-9))
         require_solution(info, "fee revision")
         if info.status == "infeasible":  # the pre-check is exact, so this signals a numerical problem
             raise InfeasibleError(
                 "fee revision is infeasible", ["the solver found no fee set meeting the use-drop limits"]
             )
-        val = np.array([xs[k].value() or 0.0 for k in range(len(xs))])
+        val = values(x)
         chosen = [int(np.argmax(val[starts[i] : starts[i + 1]])) for i in range(len(preps))]
         df = pd.DataFrame([_row(pr, c, a, pol) for pr, c, a in zip(preps, chosen, alone)], columns=COLUMNS)
         summary = _summary(df, preps, tariff, pol, illustrative)
@@ -98,34 +95,41 @@ class FeeRevision:
         return FeeResult(df, MappingProxyType(summary), pol, info, illustrative)
 
 
-def _build(preps: list[_Prepared], pol: FeePolicy) -> tuple[pulp.LpProblem, list, np.ndarray]:
-    """The MILP over flat (item, level) arrays: one level per item, use-drop rows; (problem, x, item starts)."""
+def _build(milp: Milp, preps: list[_Prepared], pol: FeePolicy) -> tuple[np.ndarray, np.ndarray]:
+    """The MILP over flat (item, level) arrays into ``milp``; (x, item starts).
+
+    Families: ``one_fee_per_item`` (``sum_l x[i, l] = 1``, a row per item) and ``use_drop_limit``
+    (a row per facility type and unit of use whose use may fall less than 100 %).
+    """
     sizes = np.array([len(pr.fees) for pr in preps])
     coef = np.concatenate([pr.coef for pr in preps]).astype(float)
     rank = np.concatenate([pr.rank for pr in preps]).astype(float)
     uses = np.concatenate([pr.out.uses for pr in preps]).astype(float)
     tie = 1e-3 * rank / (max(1.0, rank.max()) + 1.0) / len(preps)
-    prob = pulp.LpProblem("fee_revision", pulp.LpMinimize)
-    x = prob.add_variable_dicts("x", range(len(coef)), lowBound=0, upBound=1, cat="Binary")
-    xs = [x[k] for k in range(len(coef))]
-    prob.setObjective(pulp.lpSum_vars_coefs(zip(xs, (coef + tie).tolist())))
+    x = milp.block("x", len(coef), cat="Binary", up=1.0)
+    milp.set_objective(list(zip(x, (coef + tie).tolist())))
     starts = np.concatenate([[0], np.cumsum(sizes)])
-    for i in range(len(preps)):
-        prob.addConstraint(pulp.lpSum_vars(xs[starts[i] : starts[i + 1]]) == 1, name=f"one_{i}")
+    item_of = np.repeat(np.arange(len(preps)), sizes)
+    labels = [f"one_fee_per_item[{pr.item.item_id}]" for pr in preps]
+    milp.add("one_fee_per_item", item_of, x, 1.0, "==", 1.0, n_rows=len(preps), labels=labels)
     groups: dict[tuple[str, str], list[int]] = {}
     for i, pr in enumerate(preps):
         groups.setdefault(_group_key(pr.item), []).append(i)
-    for g, (gkey, members) in enumerate(sorted(groups.items())):
+    rows, ks, rhs, labels = [], [], [], []
+    for gkey, members in sorted(groups.items()):
         d = pol.use_drop_limit(gkey[0])
         if d >= 1:
             continue
-        ks = np.concatenate([np.arange(starts[i], starts[i + 1]) for i in members])
+        k = np.concatenate([np.arange(starts[i], starts[i + 1]) for i in members])
         need = (1 - d) * sum(preps[i].item.annual_uses for i in members)
-        prob.addConstraint(
-            pulp.lpSum_vars_coefs(zip([xs[k] for k in ks], uses[ks].tolist())) >= need - 1e-7 * need,
-            name=f"usedrop_{g}",
-        )
-    return prob, xs, starts
+        rows.append(np.full(len(k), len(rhs)))
+        ks.append(k)
+        rhs.append(need - 1e-7 * need)
+        labels.append(f"use_drop_limit[{gkey[0]}/{gkey[1]}]")
+    k = np.concatenate(ks) if ks else np.zeros(0, dtype=np.int64)
+    row = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    milp.add("use_drop_limit", row, x[k], uses[k], ">=", np.array(rhs), n_rows=len(rhs), labels=labels)
+    return x, starts
 
 
 def _row(pr: _Prepared, c: int, a: int, pol: FeePolicy) -> dict:
