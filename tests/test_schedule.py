@@ -147,6 +147,28 @@ def test_infeasible_cap_names_the_year_and_the_building():
     assert "C (" not in msg
 
 
+def test_infeasible_past_the_precheck_is_diagnosed_by_the_elastic_money_rows():
+    # three schools due 2020 (3 × 1.1億 a year), each must start by 2024 (hard limit 4), cap 1.5億:
+    # the pre-check passes (each year alone, each school may be charged nothing; by 2026 they need
+    # 9.9 ≤ 9 × 1.5), but two rebuilds in one year cost 2.2 > 1.5, and nine rebuild-years in
+    # 2020-2026 overlap in at least two years: the elastic re-solve's least shortfall is 2 × 0.7.
+    # Its cheapest such schedule (least lateness, 1 + 3 years) is A 2020, B 2021, C 2023: short in 2021-22.
+    hard = SIMPLE.model_copy(
+        update={
+            "group_identical": False,
+            "windows": {
+                "*": Window(early_years=0, late_years=10),
+                "primary_school": Window(early_years=0, late_years=10, hard_limit_years=4),
+            },
+        }
+    )
+    f = fac([(b, "primary_school", 1000.0, 1960) for b in "ABC"])
+    with pytest.raises(InfeasibleError) as exc:
+        run(f, budget=1.5e8, params=hard)
+    work = "hard-limited work there: A rebuild (limit 2024, 1.1), B rebuild (limit 2024, 1.1)"
+    assert exc.value.reasons == [f"2021: short by 0.7 oku-yen; {work}", f"2022: short by 0.7 oku-yen; {work}"]
+
+
 def test_fund_carries_unspent_cap():
     f = fac([("A", "other", 1000.0, 1960)])  # rebuild 3.6億 due 2020, 1.2億 a year
     no_fund = run(f, budget=0.8e8)

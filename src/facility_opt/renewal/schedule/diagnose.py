@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import InfeasibleError, SolverError
-from ...solver import SolveInfo, SolverOptions, solve
+from ...solver import SolveInfo, SolverOptions
 from ...units import OKU_YEN
 from .milp import SCALE, _Model
 from .params import Fund, ScheduleParams
@@ -87,25 +87,26 @@ def _require(info: SolveInfo, P: _Prepared, params: ScheduleParams, caps: np.nda
 
 
 def _diagnose(P: _Prepared, params: ScheduleParams, caps: np.ndarray | None) -> InfeasibleError:
-    """Re-solve with a priced shortfall per year; name the years short and the events placed there."""
+    """Re-solve elastic (:class:`~facility_opt.milp.Milp`: a priced shortfall per row of family ``money``);
+    name the years short and the hard-limited events placed there."""
     if caps is None:
         return InfeasibleError(
             "no schedule meets the windows and ties at any budget",
             ["check co-location ties between buildings whose hard limits do not overlap"],
         )
     m = _Model(P, params, caps=caps, elastic=True)
-    big = 1e4 * max(1.0, float(P.opt["coef"].max()) / SCALE)
-    m.objective_cost([(s, big) for s in m.slack])
-    info = solve(m.prob, SolverOptions(gap_rel=1e-3, time_limit=120))
+    m.objective_cost(m.m.slack_terms())
+    info = m.m.solve(SolverOptions(gap_rel=1e-3, time_limit=120))
     if not info.has_solution:
         return InfeasibleError("the schedule is infeasible for a reason other than the caps (ties or order)", [])
-    short = np.array([s.value() or 0.0 for s in m.slack]) * SCALE
+    # the years the caps cannot pay: the rows of family ``money`` that needed a shortfall (over 1 yen)
+    short = [(int(year), amt * SCALE) for year, amt in m.m.slack_values(tol=1.0 / SCALE).get("money", [])]
     cnt = m.values()
     reasons = []
     E = P.ev.set_index("e")
     grp = P.groups.set_index("group")
-    for t in np.flatnonzero(short > 1.0):
-        year = P.first + int(t)
+    for year, amount in short:
+        t = year - P.first
         sel = np.flatnonzero((cnt > 0) & (P.need[:, t] > 0))
         forced = [(P.need[i, t] * cnt[i], i) for i in sel if not bool(E.loc[P.opt["e"].iat[i], "can_defer"])]
         forced.sort(key=lambda z: -z[0])
@@ -118,7 +119,7 @@ def _diagnose(P: _Prepared, params: ScheduleParams, caps: np.ndarray | None) -> 
                 f"(limit {int(r['limit'])}, {amt / OKU_YEN:,.1f})"
             )
         reasons.append(
-            f"{year}: short by {short[t] / OKU_YEN:,.1f} oku-yen; hard-limited work there: "
+            f"{year}: short by {amount / OKU_YEN:,.1f} oku-yen; hard-limited work there: "
             + (", ".join(names) or "none")
         )
     return InfeasibleError(

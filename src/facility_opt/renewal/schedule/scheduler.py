@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 import pandas as pd
-import pulp
 
 from ...catalogue import Catalogue, default_catalogue
 from ...errors import DataIssue, DataValidationError, ModelConfigError
-from ...solver import SolveInfo, SolverOptions, solve
+from ...solver import SolveInfo, SolverOptions
 from ..events import _validate_facilities
 from ..params import RenewalCostParams, default_renewal_params
 from .assemble import _assemble
@@ -59,7 +57,6 @@ class RenewalScheduler:
 
     def solve(self, facilities: pd.DataFrame) -> ScheduleResult:
         """The cheapest schedule under the caps (or at the smallest level budget); see :func:`schedule_renewals`."""
-        t0 = time.perf_counter()
         params = self.params or default_schedule_params()
         rparams = self.renewal_params or default_renewal_params()
         catalogue = self.catalogue or default_catalogue()
@@ -89,13 +86,13 @@ class RenewalScheduler:
         opts = self.options or SolverOptions(gap_rel=1e-3, time_limit=120)
         level = None
         if min_budget:
-            model, info, caps, level = _solve_min_budget(P, params, opts, t0, len(years))
+            model, info, caps, level = _solve_min_budget(P, params, opts, len(years))
         else:
             caps = _as_budget(self.budget).caps(years)
             _precheck(P, caps, params.fund)
             model = _Model(P, params, caps=caps)
             model.objective_cost()
-            info = solve(model.prob, opts, build_seconds=time.perf_counter() - t0)
+            info = model.m.solve(opts)
             _require(info, P, params, caps)
         counts = model.values()
         return _assemble(
@@ -124,12 +121,11 @@ def _tie_map(ties: Mapping[str, str] | pd.DataFrame | None) -> Mapping[str, str]
     return ties
 
 
-def _solve_min_budget(P: _Prepared, params: ScheduleParams, opts: SolverOptions, t0: float, n_years: int):
+def _solve_min_budget(P: _Prepared, params: ScheduleParams, opts: SolverOptions, n_years: int):
     """The smallest level budget (to the 万円, rounded up), then the cheapest schedule at that level."""
     m = _Model(P, params, caps=None)
-    build = time.perf_counter() - t0
-    m.prob.setObjective(pulp.lpSum_vars_coefs([(m.B, 1.0)] + list(zip(m.x, (m.coef * 1e-9).tolist()))))
-    info1 = solve(m.prob, opts, build_seconds=build)
+    m.m.set_objective([(m.B, 1.0)] + list(zip(m.x, (m.coef * 1e-9).tolist())))
+    info1 = m.m.solve(opts)
     _require(info1, P, params, None)
     level = float(m.B.value()) * SCALE
     level = np.ceil(level / 1e4 - 1e-9) * 1e4  # to the 万円, rounded up: the schedule stays feasible
@@ -140,7 +136,7 @@ def _solve_min_budget(P: _Prepared, params: ScheduleParams, opts: SolverOptions,
     m.B.upBound = level / SCALE
     m.B.setInitialValue(level / SCALE)
     m.objective_cost()
-    info = solve(m.prob, dataclasses.replace(opts, warm_start=True))
+    info = m.m.solve(dataclasses.replace(opts, warm_start=True))
     _require(info, P, params, caps)
     return m, _merge_info(info1, info), caps, level
 
@@ -151,7 +147,7 @@ def _merge_info(a: SolveInfo, b: SolveInfo) -> SolveInfo:
         objective=b.objective,
         bound=b.bound,
         gap=b.gap,
-        build_seconds=a.build_seconds + b.build_seconds,
+        build_seconds=a.build_seconds,  # the second solve re-uses the first's model
         solve_seconds=a.solve_seconds + b.solve_seconds,
         solver=b.solver,
         nodes=b.nodes,
