@@ -54,17 +54,20 @@ def check_budget(c: Context) -> list[Violation]:
         return v
     charged = money["spend_yen"].to_numpy()
     # floor is stated to 0.1 m² (and a downsized rebuild to DOWNSIZE_NOISE_M2): up to that much new floor
-    # per row is priced in the recomputed spend but not in the solver's budget row
+    # per row is priced in the recomputed spend but not in the solver's budget row, in each year of its works
     rounding = np.zeros(len(years))
     for f in plan.floor:
-        if f.year in t_of:
-            rounding[t_of[f.year]] += (
-                0.05 * float(c.sites.at[f.site_id, "build_yen_per_m2"]) * (1 + pol.extension_premium)
-            )
+        rate = 0.05 * float(c.sites.at[f.site_id, "build_yen_per_m2"]) * (1 + pol.extension_premium)
+        for y in range(f.works_start, f.works_start + max(f.works_years, 1)):
+            if y in t_of:
+                rounding[t_of[y]] += rate
     if pol.allow_downsizing:
         for e in plan.events:
-            if e.kind == "rebuild" and e.status == "done" and e.year in t_of:
-                rounding[t_of[e.year]] += DOWNSIZE_NOISE_M2 * float(c.sites.at[e.site_id, "build_yen_per_m2"])
+            if e.kind == "rebuild" and e.status == "done" and e.year is not None:
+                rate = DOWNSIZE_NOISE_M2 * float(c.sites.at[e.site_id, "build_yen_per_m2"])
+                for y in range(e.year, (e.end_year or e.year) + 1):
+                    if y in t_of:
+                        rounding[t_of[y]] += rate
     bal = fund.initial_yen if fund else 0.0
     for t in range(len(years)):
         if fund:
