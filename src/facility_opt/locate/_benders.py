@@ -36,7 +36,9 @@ from typing import Any
 
 import numpy as np
 
+from ..milp import Milp, values
 from ..solver import SolverOptions
+from ._build import add_row, set_objective
 
 __all__ = ["RadiusCuts", "LpPhase", "lp_phase", "mip_phase", "make_master"]
 
@@ -252,33 +254,47 @@ class PulpMaster(_CutBook):
     def run(self, time_limit: float | None = None) -> tuple[str, np.ndarray | None, float, float]:
         import dataclasses
 
-        from ._build import Model
-
-        mdl = Model("benders_master")
-        y = mdl.variables("y", self.m, cat="Binary" if self.integer else "Continuous")
+        mdl = Milp("benders_master")
+        y = mdl.block("y", self.m, cat="Binary" if self.integer else "Continuous")
         for j in range(self.m):
             y[j].lowBound, y[j].upBound = float(self.low[j]), float(self.up[j])
-        th = mdl.variables("theta", self.n)
+        th = mdl.block("theta", self.n)
         for i in range(self.n):
             th[i].lowBound = float(self.theta_low[i])
-        mdl.objective(th, np.ones(self.n))
-        mdl.add(mdl.expr(y) == self.p, "p_sites")
-        for t, (i, r, idx, val) in enumerate(self.cuts):
-            e = mdl.expr(y[idx], val) if len(idx) else mdl.expr(th[[i]], 0.0)
-            e.addInPlace(th[i])
-            mdl.add(e >= r, f"cut_{t}")
+        set_objective(mdl, th, np.ones(self.n))
+        add_row(mdl, "p_sites", y, 1.0, "==", self.p)
+        self._add_cuts(mdl, y, th)
         info = mdl.solve(dataclasses.replace(self.options, time_limit=time_limit))
         if info.status == "infeasible":
             return "infeasible", None, np.nan, np.inf
         if not info.has_solution:
             return info.status, None, np.nan, -np.inf
-        sol = np.concatenate([Model.values(y), Model.values(th)])
+        sol = np.concatenate([values(y), values(th)])
         if not self.integer:
             rows = mdl.prob.constraints()[1:]  # in the order added; row 0 is sum y = p
             self._last = (np.array([float(c.pi or 0.0) for c in rows]), np.array([float(v.dj or 0.0) for v in y]))
         obj = float(sol[self.m :].sum())
         bound = info.bound if info.bound is not None else obj
         return ("optimal" if info.status == "optimal" else "limit"), sol, obj, bound
+
+    def _add_cuts(self, mdl: Milp, y: np.ndarray, th: np.ndarray) -> None:
+        """The optimality cuts ``sum_j val_j y_j + theta_i >= r`` (rows ``cut_<t>``, y terms first)."""
+        rows, variables, coefs = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=object)], [np.zeros(0)]
+        for t, (i, _, idx, val) in enumerate(self.cuts):
+            rows.append(np.full(len(idx) + 1, t))
+            variables += [y[idx], th[[i]]]
+            coefs += [np.asarray(val, dtype=float), np.ones(1)]
+        rhs, names = np.array([c[1] for c in self.cuts]), [f"cut_{t}" for t in range(len(self.cuts))]
+        mdl.add(
+            "cut",
+            np.concatenate(rows),
+            np.concatenate(variables),
+            np.concatenate(coefs),
+            ">=",
+            rhs,
+            len(rhs),
+            names=names,
+        )
 
     def duals(self) -> tuple[np.ndarray, np.ndarray]:
         assert self._last is not None

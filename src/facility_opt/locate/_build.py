@@ -1,32 +1,25 @@
-"""Shared model-building blocks: bulk variables, sparse rows, warm starts and solution read-back.
+"""The location models' shapes on the shared MILP builder (:class:`facility_opt.milp.Milp`).
 
-Every location model is assembled from these helpers, so the bulk paths of PuLP 4 (one
-``add_variables_batch`` call per variable family, one ``lpSum_vars_coefs`` per row from numpy
-arrays) are used everywhere and no model builds its rows term by term. Pairs are kept in
-coordinate form (``rows``, ``cols`` numpy arrays, sorted by row then column) so sparsity, filtering
-and row grouping are vectorised.
+Every location model is a :class:`~facility_opt.milp.Milp` (variable blocks in one batch call, named
+constraint families in coordinate form, one ``lpSum_vars_coefs`` per row); these helpers add the
+row shapes they share. Pairs are kept in coordinate form (``rows``, ``cols`` numpy arrays, sorted by
+row then column) so sparsity, filtering and row grouping are vectorised.
 """
 
 from __future__ import annotations
 
-import logging
-import re
-import time
-from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
-import pulp
 
-from ..solver import SolveInfo, SolverOptions, solve
+from ..milp import Empty, Milp
+from ..solver import SolverOptions
 
-__all__ = ["Pairs", "Model", "make_options", "pair_labels"]
+__all__ = ["Pairs", "add_links", "add_row", "add_rows", "make_options", "pair_labels", "set_objective"]
 
 #: PuLP's variable categories
 Category = Literal["Continuous", "Integer", "Binary"]
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -59,102 +52,47 @@ def pair_labels(pairs: Pairs) -> list[str]:
     return [f"{i}_{j}" for i, j in zip(pairs.rows.tolist(), pairs.cols.tolist())]
 
 
-class Model:
-    """A PuLP problem plus the timing of its build; variables are kept in numpy object arrays."""
+def add_rows(
+    mdl: Milp,
+    family: str,
+    rows: np.ndarray,
+    variables: np.ndarray,
+    sense: str,
+    rhs: float,
+    n: int,
+    extra: tuple[np.ndarray, np.ndarray, float] | None = None,
+    empty: Empty = "keep",
+) -> None:
+    """Rows ``family_0 .. family_<n-1>``: ``sum`` of the ``variables`` of row ``i`` (coefficient 1,
+    ``rows`` sorted), plus an optional extra term ``(row numbers, variables, coefficient)`` that
+    comes last in its row (e.g. a "far" slack or ``- z_i``)."""
+    coefs = np.ones(len(rows))
+    if extra is not None:
+        e_rows, e_vars, e_coef = extra
+        rows = np.concatenate([rows, e_rows])
+        variables = np.concatenate([variables, e_vars])
+        coefs = np.concatenate([coefs, np.full(len(e_rows), e_coef)])
+    names = [f"{family}_{i}" for i in range(n)]
+    mdl.add(family, rows, variables, coefs, sense, rhs, n_rows=n, names=names, empty=empty)
 
-    def __init__(self, name: str, sense: int = pulp.LpMinimize) -> None:
-        self.t0 = time.perf_counter()
-        self.prob = pulp.LpProblem(re.sub(r"\W", "_", name), sense)
-        self.n_rows = 0
 
-    def variables(
-        self,
-        prefix: str,
-        count: int,
-        cat: Category = "Continuous",
-        low: float = 0.0,
-        up: float | None = None,
-        labels: Sequence[Hashable] | None = None,
-    ) -> np.ndarray:
-        """``count`` variables in one batch call, named ``prefix_<label>``."""
-        if count == 0:
-            return np.empty(0, dtype=object)
-        labels = range(count) if labels is None else labels
-        d = self.prob.add_variable_dicts(prefix, list(labels), lowBound=low, upBound=up, cat=cat)
-        out = np.empty(count, dtype=object)
-        out[:] = list(d.values())
-        return out
+def add_row(mdl: Milp, name: str, variables: np.ndarray, coefs: np.ndarray | float, sense: str, rhs: float) -> None:
+    """One row called ``name``: ``sum coefs * variables <sense> rhs`` (kept even without variables)."""
+    rows = np.zeros(len(variables), dtype=np.int64)
+    mdl.add(name, rows, variables, coefs, sense, rhs, n_rows=1, names=[name], empty="keep")
 
-    @staticmethod
-    def expr(variables: np.ndarray, coefs: np.ndarray | float = 1.0) -> pulp.LpAffineExpression:
-        """``sum coefs * variables`` through PuLP's batch path."""
-        if np.isscalar(coefs):
-            if coefs == 1.0:
-                return pulp.lpSum_vars(variables)
-            coefs = np.full(len(variables), float(coefs))
-        return pulp.lpSum_vars_coefs(zip(variables, np.asarray(coefs, dtype=float).tolist()))
 
-    def add(self, constraint: Any, name: str | None = None) -> None:  # a PuLP constraint (typed as an expression)
-        self.prob.addConstraint(constraint, name)
-        self.n_rows += 1
+def add_links(mdl: Milp, x: np.ndarray, y: np.ndarray) -> None:
+    """The strong linking rows ``x_k - y_k <= 0``, one per pair (PuLP numbers them)."""
+    k = len(x)
+    v = np.empty(2 * k, dtype=object)
+    v[0::2], v[1::2] = x, y
+    mdl.add("link", np.repeat(np.arange(k), 2), v, np.tile([1.0, -1.0], k), "<=", 0.0, n_rows=k, empty="keep")
 
-    def add_rows(
-        self,
-        indptr: np.ndarray,
-        variables: np.ndarray,
-        coefs: np.ndarray | None,
-        sense: str,
-        rhs: np.ndarray | float,
-        name: str,
-        row_vars: np.ndarray | None = None,
-        row_coefs: np.ndarray | float | None = None,
-        skip_empty: bool = True,
-    ) -> None:
-        """One row per group ``indptr[k]:indptr[k+1]`` of ``variables`` (a CSR layout).
 
-        ``row_vars``/``row_coefs`` add one extra term per row (e.g. ``- y_j`` or ``- cap_j y_j``, or a
-        "far" slack); a ``None`` entry of ``row_vars`` adds nothing to its row.
-        """
-        k_rows = len(indptr) - 1
-        rhs_arr = np.broadcast_to(np.asarray(rhs, dtype=float), (k_rows,))
-        rc = (
-            None
-            if row_vars is None
-            else np.broadcast_to(np.asarray(1.0 if row_coefs is None else row_coefs, dtype=float), (k_rows,))
-        )
-        for k in range(k_rows):
-            a, b = indptr[k], indptr[k + 1]
-            if a == b and skip_empty and row_vars is None:
-                continue
-            e = self.expr(variables[a:b], 1.0 if coefs is None else coefs[a:b])
-            if row_vars is not None and row_vars[k] is not None:
-                e.addInPlace(row_vars[k] * float(rc[k]))  # type: ignore[index]  # rc is set with row_vars
-            if sense == "<=":
-                c = e <= float(rhs_arr[k])
-            elif sense == ">=":
-                c = e >= float(rhs_arr[k])
-            else:
-                c = e == float(rhs_arr[k])
-            self.add(c, f"{name}_{k}")
-
-    def objective(self, variables: np.ndarray, coefs: np.ndarray) -> None:
-        self.prob.setObjective(self.expr(variables, coefs))
-
-    @staticmethod
-    def warm_start(variables: np.ndarray, values: np.ndarray) -> None:
-        for v, x in zip(variables, np.asarray(values, dtype=float).tolist()):
-            v.setInitialValue(x, check=False)
-
-    def solve(self, options: SolverOptions) -> SolveInfo:
-        build = time.perf_counter() - self.t0
-        log.debug(
-            "built %s: %d variables, %d rows in %.3f s", self.prob.name, self.prob.numVariables(), self.n_rows, build
-        )
-        return solve(self.prob, options, build_seconds=build)
-
-    @staticmethod
-    def values(variables: np.ndarray) -> np.ndarray:
-        return np.array([v.varValue if v.varValue is not None else 0.0 for v in variables], dtype=float)
+def set_objective(mdl: Milp, variables: np.ndarray, coefs: np.ndarray) -> None:
+    """The objective ``sum coefs * variables``."""
+    mdl.set_objective(list(zip(variables, np.asarray(coefs, dtype=float).tolist())))
 
 
 def make_options(options: SolverOptions | None = None, **overrides: Any) -> SolverOptions:

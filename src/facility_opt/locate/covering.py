@@ -19,8 +19,9 @@ import numpy as np
 import pulp
 
 from ..errors import InfeasibleError
+from ..milp import Milp, values
 from ..solver import SolveInfo, SolverOptions, combine_infos, require_solution
-from ._build import Model, Pairs, make_options
+from ._build import Pairs, add_row, add_rows, make_options, set_objective
 from ._checks import check_coverable, check_p
 from ._problem import ArrayLike, LocationProblem, as_problem
 from ._result import LocationResult, nearest_assignment
@@ -47,15 +48,15 @@ def _coverage_metrics(problem: LocationProblem, cols: np.ndarray, radius: float)
 
 
 def _cover_rows(
-    mdl: Model, y: np.ndarray, pairs: Pairs, n: int, name: str, extra: np.ndarray | None = None, sense: str = ">="
+    mdl: Milp, y: np.ndarray, pairs: Pairs, n: int, name: str, extra: np.ndarray | None = None, sense: str = ">="
 ) -> None:
-    """One row per demand point: ``sum_{j covers i} y_j (- z_i) >= rhs``."""
-    indptr = pairs.by_row(n)
+    """One row per demand point: ``sum_{j covers i} y_j (- z_i) >= rhs`` (without ``z``, points no
+    site covers get no row)."""
     yc = y[pairs.cols]
     if extra is None:
-        mdl.add_rows(indptr, yc, None, sense, 1.0, name)
+        add_rows(mdl, name, pairs.rows, yc, sense, 1.0, n, empty="drop")
     else:
-        mdl.add_rows(indptr, yc, None, sense, 0.0, name, row_vars=extra, row_coefs=-1.0)
+        add_rows(mdl, name, pairs.rows, yc, sense, 0.0, n, extra=(np.arange(n), extra, -1.0))
 
 
 @dataclass(frozen=True)
@@ -83,20 +84,20 @@ class MCLP:
         n, m = within.shape
         coverable = within.any(axis=1)
         pairs = Pairs.from_mask(within)
-        mdl = Model(f"mclp_{problem.name}", pulp.LpMaximize)
-        y = mdl.variables("y", m, cat="Binary")
+        mdl = Milp(f"mclp_{problem.name}", sense=pulp.LpMaximize)
+        y = mdl.block("y", m, cat="Binary")
         for j in req:
             y[j].lowBound = 1
         rows = np.flatnonzero(coverable)
         # z_i continuous in [0, 1] is exact: with integral y the optimum sets z_i = min(1, coverage)
-        z = mdl.variables("z", len(rows), low=0.0, up=1.0, labels=rows.tolist())
-        mdl.objective(z, problem.demand[rows])
+        z = mdl.block("z", len(rows), low=0.0, up=1.0, labels=rows.tolist())
+        set_objective(mdl, z, problem.demand[rows])
         sub = Pairs(np.searchsorted(rows, pairs.rows), pairs.cols)
         _cover_rows(mdl, y, sub, len(rows), "cover", extra=z)
-        mdl.add(mdl.expr(y) == self.p, "p_sites")
+        add_row(mdl, "p_sites", y, 1.0, "==", self.p)
         info = mdl.solve(self.options)
         require_solution(info, self.name)
-        sites = np.flatnonzero(Model.values(y) > 0.5)
+        sites = np.flatnonzero(values(y) > 0.5)
         r, cols = nearest_assignment(problem, sites)
         metrics = _coverage_metrics(problem, cols, self.radius)
         info = combine_infos(
@@ -162,21 +163,21 @@ def solve_cover(
     """Fewest sites covering every demand point (``within`` mask); shared by LSCP and p-center."""
     n, m = within.shape
     pairs = Pairs.from_mask(within)
-    mdl = Model(f"lscp_{problem.name}")
-    y = mdl.variables("y", m, cat="Binary")
+    mdl = Milp(f"lscp_{problem.name}")
+    y = mdl.block("y", m, cat="Binary")
     for j in req:
         y[j].lowBound = 1
-    mdl.objective(y, np.ones(m))
+    set_objective(mdl, y, np.ones(m))
     _cover_rows(mdl, y, pairs, n, "cover")
     if max_sites is not None:
-        mdl.add(mdl.expr(y) <= max_sites, "max_sites")
+        add_row(mdl, "max_sites", y, 1.0, "<=", max_sites)
     info = mdl.solve(options)
     if info.status == "infeasible":
         if max_sites is not None:
             return None, info
         raise InfeasibleError(f"{what}: the covering constraints cannot all be met", ["constraint 'cover'"])
     require_solution(info, what)
-    sites = np.flatnonzero(Model.values(y) > 0.5)
+    sites = np.flatnonzero(values(y) > 0.5)
     return sites, combine_infos([info], extra={"method": "within-radius pairs", "pairs": len(pairs)})
 
 

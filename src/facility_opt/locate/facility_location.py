@@ -28,8 +28,9 @@ from typing import Any
 import numpy as np
 
 from ..errors import InfeasibleError
+from ..milp import Milp, values
 from ..solver import SolveInfo, SolverOptions, combine_infos
-from ._build import Category, Model, Pairs, make_options, pair_labels
+from ._build import Category, Pairs, add_links, add_row, add_rows, make_options, pair_labels, set_objective
 from ._checks import check_capacity, check_p, check_reachable
 from ._problem import ArrayLike, LocationProblem, as_problem
 from ._result import LocationResult, nearest_assignment
@@ -131,49 +132,32 @@ class FacilityLocation:
         c = problem.weighted_cost
         n, m = c.shape
         d = problem.demand
-        mdl = Model(f"fl_{problem.name}")
-        y = mdl.variables("y", m, cat="Binary")
+        mdl = Milp(f"fl_{problem.name}")
+        y = mdl.block("y", m, cat="Binary")
         for j in req:
             y[j].lowBound = 1
         cat: Category = "Binary" if self.single_source else "Continuous"
-        x = mdl.variables("x", len(pairs), cat=cat, low=0.0, up=1.0, labels=pair_labels(pairs))
+        x = mdl.block("x", len(pairs), cat=cat, low=0.0, up=1.0, labels=pair_labels(pairs))
         obj_v = [x]
         obj_c = [c[pairs.rows, pairs.cols]]
         if self.use_fixed_cost and problem.fixed_cost is not None:
             obj_v.append(y)
             obj_c.append(problem.fixed_cost)
         far_rows = np.flatnonzero(np.isfinite(far_cost)) if far_cost is not None else np.zeros(0, dtype=int)
-        f = mdl.variables("far", len(far_rows), low=0.0, up=1.0, labels=far_rows.tolist())
+        f = mdl.block("far", len(far_rows), low=0.0, up=1.0, labels=far_rows.tolist())
         if len(far_rows):
             obj_v.append(f)
             obj_c.append(far_cost[far_rows])  # type: ignore[index]  # far rows exist only with far costs
-        mdl.objective(np.concatenate(obj_v), np.concatenate(obj_c))
-        indptr = pairs.by_row(n)
-        fvar = np.full(n, None, dtype=object)
-        fvar[far_rows] = f
-        mdl.add_rows(indptr, x, None, "==", 1.0, "assign", row_vars=fvar, skip_empty=False)
-        for k in range(len(pairs)):
-            mdl.add(x[k] - y[pairs.cols[k]] <= 0)
+        set_objective(mdl, np.concatenate(obj_v), np.concatenate(obj_c))
+        add_rows(mdl, "assign", pairs.rows, x, "==", 1.0, n, extra=(far_rows, f, 1.0))
+        add_links(mdl, x, y[pairs.cols])
         if self.capacitated:
             cap = problem.capacity
             assert cap is not None
-            order, cptr = pairs.by_col(m)
-            xo = x[order]
-            dco = d[pairs.rows[order]]
-            fill = np.zeros(m, dtype=bool)
-            if self.fill_required:
-                fill[req] = True
-            for j in range(m):
-                a, b = cptr[j], cptr[j + 1]
-                e = mdl.expr(xo[a:b], dco[a:b]) if b > a else mdl.expr(np.empty(0, dtype=object))
-                if fill[j]:
-                    mdl.add(e == float(cap[j]), f"fill_{j}")
-                elif b > a:
-                    e.addInPlace(y[j] * -float(cap[j]))
-                    mdl.add(e <= 0, f"cap_{j}")
-            mdl.add(mdl.expr(y, cap) >= float(d.sum()), "aggregate_capacity")
+            self._capacity_rows(mdl, x, y, pairs, d, cap, req)
+            add_row(mdl, "aggregate_capacity", y, cap, ">=", float(d.sum()))
         if self.p is not None:
-            mdl.add(mdl.expr(y) == self.p, "p_sites")
+            add_row(mdl, "p_sites", y, 1.0, "==", self.p)
         info = mdl.solve(self.options)
         if info.status == "infeasible":
             what = "capacity" if self.capacitated else "assignment"
@@ -193,14 +177,37 @@ class FacilityLocation:
             from ..solver import require_solution
 
             require_solution(info, self.name)
-        yv = Model.values(y)
+        yv = values(y)
         sites = np.flatnonzero(yv > 0.5)
-        xv = Model.values(x)
-        far = Model.values(f) > 1e-6 if len(far_rows) else np.zeros(0, dtype=bool)
+        xv = values(x)
+        far = values(f) > 1e-6 if len(far_rows) else np.zeros(0, dtype=bool)
         far_mask = np.zeros(n, dtype=bool)
         far_mask[far_rows[far]] = True
         xs = (pairs, xv)
         return sites, ((xs, far_mask) if far_cost is not None else xs), info
+
+    def _capacity_rows(
+        self, mdl: Milp, x: np.ndarray, y: np.ndarray, pairs: Pairs, d: np.ndarray, cap: np.ndarray, req: np.ndarray
+    ) -> None:
+        """Per site, in site order: ``sum_i d_i x_ij - cap_j y_j <= 0`` (rows ``cap_j``, sites with
+        pairs), or ``sum_i d_i x_ij = cap_j`` for required sites that must be filled (rows ``fill_j``)."""
+        m = len(y)
+        fill = np.zeros(m, dtype=bool)
+        if self.fill_required:
+            fill[req] = True
+        sites = np.flatnonzero(fill | (np.bincount(pairs.cols, minlength=m) > 0))
+        rowid = np.full(m, -1)
+        rowid[sites] = np.arange(len(sites))
+        order, _ = pairs.by_col(m)
+        capped = sites[~fill[sites]]
+        rows = np.concatenate([rowid[pairs.cols[order]], rowid[capped]])
+        variables = np.concatenate([x[order], y[capped]])
+        coefs = np.concatenate([d[pairs.rows[order]], -cap[capped]])
+        fs = fill[sites]
+        names = [f"{'fill' if f else 'cap'}_{j}" for f, j in zip(fs.tolist(), sites.tolist())]
+        sense = np.where(fs, "==", "<=")
+        rhs = np.where(fs, cap[sites], 0.0)
+        mdl.add("capacity", rows, variables, coefs, sense, rhs, n_rows=len(sites), names=names, empty="keep")
 
     def _result(self, problem: LocationProblem, sites: np.ndarray, x: Any, info: SolveInfo) -> LocationResult:
         c = problem.weighted_cost
