@@ -62,10 +62,8 @@ def main() -> None:
     if work.exists():
         shutil.rmtree(work)
     make_ward_folder(work / "ward")
-    model = work / "model.yaml"
-    text = (HERE / "model.yaml").read_text(encoding="utf-8")
-    text = text.replace("../../models/", str(fo.resources.models_dir()) + "/")
-    model.write_text(text, encoding="utf-8")
+    model = work / "model.yaml"  # the shipped model on the folder just written
+    model.write_text(f"extends: {HERE / 'model.yaml'}\ndata: {(work / 'ward').resolve()}\n", encoding="utf-8")
 
     result = fo.run_model(model, args.out)
     plan = result.plan

@@ -30,7 +30,7 @@ from ..renewal.params import RenewalCostParams
 from ..ward import Ward
 from .build_districts import district_tables, fit_schools
 from .build_sites import site_table, station_candidates, station_front_flags, ward_sites
-from .config import PortfolioConfig, ServiceOverride, portfolio_config
+from .config import PortfolioConfig, ServiceOverride, portfolio_config, validate_portfolio
 from .policy import Policy
 from .problem import PortfolioProblem
 
@@ -140,10 +140,7 @@ def problem_from_ward(
 def _config(config: PortfolioConfig | dict, catalogue: Catalogue) -> PortfolioConfig:
     """The validated ``portfolio`` section; its services, overrides and host categories checked against the
     catalogue."""
-    try:
-        cfg = config if isinstance(config, PortfolioConfig) else PortfolioConfig.model_validate(config)
-    except ValidationError as exc:
-        raise ModelConfigError.from_validation("<portfolio>", exc, "portfolio section", prefix="portfolio") from None
+    cfg = validate_portfolio(config)
     unknown = [s for s in cfg.services if s not in catalogue.services]
     if unknown:
         raise ModelConfigError(f"portfolio.services: unknown services {unknown}; known: {sorted(catalogue.services)}")

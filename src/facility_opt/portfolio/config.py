@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..access import DEFAULT_DETOUR_FACTOR
 
-__all__ = ["PortfolioConfig", "CandidateConfig", "ServiceOverride", "portfolio_config"]
+__all__ = ["PortfolioConfig", "CandidateConfig", "ServiceOverride", "portfolio_config", "validate_portfolio"]
 
 
 class ServiceOverride(BaseModel):
@@ -98,14 +98,23 @@ class PortfolioConfig(BaseModel):
     sources: dict[str, str] = Field(default_factory=dict, description="Where each assumption comes from.")
 
 
+def validate_portfolio(section: PortfolioConfig | dict, where: str = "<portfolio>") -> PortfolioConfig:
+    """The ``portfolio`` section validated; errors name ``where`` (the model file) and the key path."""
+    from ..errors import ModelConfigError
+
+    if isinstance(section, PortfolioConfig):
+        return section
+    try:
+        return PortfolioConfig.model_validate(section)
+    except ValidationError as exc:
+        raise ModelConfigError.from_validation(where, exc, "portfolio section", prefix="portfolio") from None
+
+
 def portfolio_config(model) -> PortfolioConfig:
     """A planning model's validated ``portfolio`` section; errors name the model file and the key path."""
     from ..errors import ModelConfigError
 
+    where = model.source_files[-1] if model.source_files else "<model>"
     if not model.portfolio:
-        raise ModelConfigError(f"{model.source_files[-1]}: the planning model has no 'portfolio' section")
-    try:
-        return PortfolioConfig.model_validate(model.portfolio)
-    except ValidationError as exc:
-        where = model.source_files[-1] if model.source_files else "<model>"
-        raise ModelConfigError.from_validation(where, exc, "portfolio section", prefix="portfolio") from None
+        raise ModelConfigError(f"{where}: the planning model has no 'portfolio' section")
+    return validate_portfolio(model.portfolio, where)

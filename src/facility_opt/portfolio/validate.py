@@ -74,23 +74,14 @@ def read_tables(
     )
 
 
+#: the problem's tables, in the order the checks and the canonical form unpack them
+TABLES = ("sites", "services", "demand", "placements", "pairs", "zones", "events", "zone_districts", "site_districts")
+
+
 def check_tables(pol: Policy, t: dict[str, pd.DataFrame], issues: list[DataIssue]) -> None:
     """Record every unknown id, duplicate and out-of-range value of the read tables ``t`` (and make
     ``sellable`` and ``district_of`` consistent in place)."""
-    s, v, d, pl, pr, z, ev, zd, sd = (
-        t[k]
-        for k in (
-            "sites",
-            "services",
-            "demand",
-            "placements",
-            "pairs",
-            "zones",
-            "events",
-            "zone_districts",
-            "site_districts",
-        )
-    )
+    s, v, d, pl, pr, z, ev, zd, sd = (t[k] for k in TABLES)
     _check_unique(s["site_id"], "sites", "site_id", issues)
     _check_unique(v["service_id"], "services", "service_id", issues)
     _check_unique(z["zone_id"], "zones", "zone_id", issues)
@@ -236,20 +227,7 @@ def _check_operator_change(pol: Policy, v: pd.DataFrame, issues: list[DataIssue]
 
 def canonical(pol: Policy, t: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """The checked tables in canonical order with their derived fields (demand per year, placements' floor)."""
-    s, v, d, pl, pr, z, ev, zd, sd = (
-        t[k]
-        for k in (
-            "sites",
-            "services",
-            "demand",
-            "placements",
-            "pairs",
-            "zones",
-            "events",
-            "zone_districts",
-            "site_districts",
-        )
-    )
+    s, v, d, pl, pr, z, ev, zd, sd = (t[k] for k in TABLES)
     dated = d["year"] != 0
     # canonical order and derived fields
     s = s.sort_values("site_id", kind="mergesort").reset_index(drop=True)
