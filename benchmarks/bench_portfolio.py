@@ -22,82 +22,13 @@ import logging
 import time
 from pathlib import Path
 
-import pandas as pd
-
 from facility_opt.atomic import atomic_write_text
 from facility_opt.pipeline import portfolio_options
 from facility_opt.planning import load_planning_model
-from facility_opt.portfolio import PortfolioProblem, format_yen
+from facility_opt.portfolio import format_yen
 from facility_opt.portfolio.build import problem_from_model
 from facility_opt.portfolio.optimise import PortfolioOptimiser
-
-_ID_COLUMNS = {
-    "zones": ["zone_id"],
-    "sites": ["site_id"],
-    "demand": ["zone_id"],
-    "placements": ["site_id", "facility_id"],
-    "pairs": ["zone_id", "site_id"],
-    "events": ["site_id"],
-    "zone_districts": ["zone_id", "district"],
-    "site_districts": ["site_id", "district"],
-}
-
-
-def tiled(problem: PortfolioProblem, scale: int, spacing_m: float = 30_000.0) -> PortfolioProblem:
-    """``scale`` copies of ``problem`` side by side: ids suffixed ``~i``, x shifted by ``i * spacing_m``."""
-    if scale == 1:
-        return problem
-    frames = {}
-    for name, cols in _ID_COLUMNS.items():
-        f = getattr(problem, name)
-        parts = []
-        for i in range(scale):
-            g = f.copy()
-            for c in cols:
-                g[c] = g[c].astype(str).where(g[c].astype(str) == "", g[c].astype(str) + f"~{i}")
-            if "x" in g.columns:
-                g["x"] = g["x"] + i * spacing_m
-            parts.append(g)
-        frames[name] = pd.concat(parts, ignore_index=True)
-    pol = problem.policy
-    ids = lambda xs: [f"{x}~{i}" for i in range(scale) for x in xs]  # noqa: E731
-
-    def times(v):
-        if v is None:
-            return None
-        return {k: times(x) for k, x in v.items()} if isinstance(v, dict) else v * scale
-
-    budget = None
-    if pol.budget is not None:
-        b = pol.budget
-        budget = b.model_copy(
-            update={"cap_yen": times(b.cap_yen), "projected_budget_yen": times(b.projected_budget_yen)}
-        )
-    policy = pol.model_copy(
-        update={
-            "candidate_services": {f"{s}~{i}": v for i in range(scale) for s, v in pol.candidate_services.items()},
-            "lock_open": ids(pol.lock_open),
-            "lock_closed": ids(pol.lock_closed),
-            "frozen_sites": ids(pol.frozen_sites),
-            "min_capacity": times(dict(pol.min_capacity)),
-            "budget": budget,
-            "capital_budget_yen": times(pol.capital_budget_yen),
-            "max_closures": None if pol.max_closures is None else pol.max_closures * scale,
-        }
-    )
-    return PortfolioProblem.from_frames(
-        sites=frames["sites"],
-        services=problem.services,
-        demand=frames["demand"],
-        placements=frames["placements"],
-        pairs=frames["pairs"],
-        zones=frames["zones"],
-        policy=policy,
-        name=f"{problem.name} x{scale}",
-        events=frames["events"],
-        zone_districts=frames["zone_districts"],
-        site_districts=frames["site_districts"],
-    )
+from facility_opt.portfolio.synthetic import tiled
 
 
 def main() -> None:
@@ -110,6 +41,13 @@ def main() -> None:
         default=None,
         help="seconds for the keep-and-add start (PortfolioOptions.repair_seconds; default: the model file's)",
     )
+    ap.add_argument(
+        "--decompose",
+        action="store_true",
+        help="solve the independent parts (the tiles) one by one, the ward-wide limits shared out "
+        "(PortfolioOptions.decompose); the gap is proven against the whole problem's LP relaxation",
+    )
+    ap.add_argument("--workers", type=int, default=None, help="Dask workers for --decompose (1: serial)")
     ap.add_argument("--out", type=Path, default=None, help="write the figures as JSON here")
     ap.add_argument("--plan-dir", type=Path, default=None, help="write the plan files here")
     args = ap.parse_args()
@@ -119,7 +57,7 @@ def main() -> None:
     problem = tiled(problem_from_model(model), args.scale)
     t_problem = time.perf_counter() - t0
     options = portfolio_options(model, {"time_limit": args.time_limit, "repair_seconds": args.repair_seconds})
-    options = dataclasses.replace(options, on_violation="mark")
+    options = dataclasses.replace(options, on_violation="mark", decompose=args.decompose, workers=args.workers)
     opt = PortfolioOptimiser(options)
     t1 = time.perf_counter()
     plan = opt.optimise(problem)
@@ -133,8 +71,11 @@ def main() -> None:
         "highs_options": options.solver.highs_options,
         "problem_build_s": round(t_problem, 2),
         "optimise_total_s": round(t_total, 2),
-        "variables": opt.model_.prob.numVariables(),
-        "constraints": opt.model_.prob.numConstraints(),
+        "decompose": args.decompose,
+        "parts": opt.solution_.info.extra.get("parts"),
+        "part_gaps": opt.solution_.info.extra.get("part_gaps"),
+        "variables": opt.model_.prob.numVariables() if opt.model_ else opt.solution_.info.extra["variables"],
+        "constraints": opt.model_.prob.numConstraints() if opt.model_ else opt.solution_.info.extra["constraints"],
         "status": plan.solver.status,
         "gap": plan.solver.gap,
         "objective_yen": plan.solver.objective_yen,

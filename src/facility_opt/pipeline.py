@@ -71,15 +71,19 @@ def _sha(path: Path) -> str:
 
 def portfolio_options(model: PlanningModel, overrides: dict | None = None) -> PortfolioOptions:
     """The portfolio options of a planning model: its ``solver`` section over the library defaults,
-    then ``overrides`` (None values ignored); ``heuristic_seconds`` and ``repair_seconds`` go to
-    :class:`PortfolioOptions`."""
+    then ``overrides`` (None values ignored); ``heuristic_seconds``, ``repair_seconds``, ``decompose``
+    and ``workers`` go to :class:`PortfolioOptions`."""
     overrides = overrides or {}
     cfg = {**model.solver, **{k: v for k, v in overrides.items() if v is not None}}
     heuristic = cfg.pop("heuristic_seconds", PortfolioOptions.heuristic_seconds)
     repair = cfg.pop("repair_seconds", PortfolioOptions.repair_seconds)
+    decompose = bool(cfg.pop("decompose", PortfolioOptions.decompose))
+    workers = cfg.pop("workers", PortfolioOptions.workers)
     base = PortfolioOptions()
     solver = SolverOptions(**{**base.solver.__dict__, **cfg})
-    return PortfolioOptions(solver=solver, heuristic_seconds=heuristic, repair_seconds=repair)
+    return PortfolioOptions(
+        solver=solver, heuristic_seconds=heuristic, repair_seconds=repair, decompose=decompose, workers=workers
+    )
 
 
 def run_model(

@@ -14,6 +14,7 @@ from ..errors import InfeasibleError, SolverError
 from ..solver import SolveInfo, SolverOptions, require_solution
 from .assemble import assemble_plan
 from .check import check_plan
+from .decompose import solve_by_parts
 from .diagnose import diagnose, unreachable
 from .formulation.solution import Solution
 from .model import PortfolioModel, build_model
@@ -53,6 +54,14 @@ class PortfolioOptions:
     start_plan : a previous plan to start from (the nightly job passes the last good plan); its
         decisions are matched by id, so sites or zones added since simply start closed/unassigned.
         Used instead of the baseline or LP-and-fix start when given.
+    decompose : solve a problem made of independent parts (areas sharing no zone, site, district or
+        merger candidate) part by part, the ward-wide limits shared out between them, with the gap
+        proven against the whole problem's LP relaxation (:mod:`~facility_opt.portfolio.decompose`).
+        A problem of one part, or with limits that cannot be shared out, is solved whole.
+    workers : Dask workers for the parts (None: a LocalCluster of one process per core; 1: the parts
+        one after another in this process).
+    lead_tolerance : residents by which the lead-years rule may be missed (the independent check allows
+        half a resident; each of n parts gets 1/n of it).
     """
 
     solver: SolverOptions = field(
@@ -65,6 +74,9 @@ class PortfolioOptions:
     repair_seconds: float = 0.0
     on_violation: Literal["raise", "mark"] = "raise"
     start_plan: Plan | None = None
+    decompose: bool = False
+    workers: int | None = None
+    lead_tolerance: float = 0.5
 
 
 def solution_from_plan(plan: Plan, problem: PortfolioProblem) -> Solution:
@@ -197,11 +209,34 @@ class PortfolioOptimiser:
         reasons = unreachable(problem)
         if reasons:
             raise InfeasibleError(f"{problem.name}: some zones cannot be covered by any eligible site", reasons)
+        by_parts = solve_by_parts(problem, opts) if opts.decompose else None
+        if by_parts is not None:
+            self.solution_, self.baseline_ = by_parts
+            self.model_: PortfolioModel | None = None  # each part's model was built where it was solved
+        else:
+            self.solution_ = self._solve_whole(problem)
+        sol = self.solution_
+        plan = assemble_plan(problem, sol, self.baseline_)
+        violations = check_plan(plan, problem)
+        plan = plan.model_copy(update={"violations": violations, "valid": not violations})
+        if violations:
+            log.error("%s: the plan fails the independent check:\n  %s", problem.name, "\n  ".join(violations))
+            if opts.on_violation == "raise":
+                raise SolverError(
+                    f"portfolio {problem.name}: the plan fails the independent check "
+                    f"({len(violations)} violations): " + "; ".join(violations[:5])
+                )
+        self.plan_ = plan
+        return plan
+
+    def _solve_whole(self, problem: PortfolioProblem) -> Solution:
+        """Baseline, model, start, solve and polish of the whole problem as one MILP."""
+        opts = self.options
         t_start = time.perf_counter()
         self.baseline_ = solve_baseline(problem, opts.solver)
         solver_opts = opts.solver
         model = build_model(problem)
-        model.limit_lead_shortfall(self.baseline_)
+        model.limit_lead_shortfall(self.baseline_, opts.lead_tolerance)
         start = None
         if opts.start_plan is not None:
             start = solution_from_plan(opts.start_plan, problem)
@@ -217,7 +252,7 @@ class PortfolioOptimiser:
                 if heur is not None:
                     log.info("%s: LP-and-fix start %s", problem.name, heur.info)
                     start = heur
-        self.model_: PortfolioModel = model
+        self.model_ = model
         used = time.perf_counter() - t_start
         if start is not None:
             model.warm_start(start)
@@ -234,20 +269,7 @@ class PortfolioOptimiser:
         require_solution(sol.info, f"portfolio {problem.name}")
         if not sol.info.has_solution:
             raise SolverError(f"portfolio {problem.name}: the solver returned no plan ({sol.info.status})")
-        sol = model.polish(sol, replace(opts.solver, warm_start=False))
-        self.solution_ = sol
-        plan = assemble_plan(problem, sol, self.baseline_)
-        violations = check_plan(plan, problem)
-        plan = plan.model_copy(update={"violations": violations, "valid": not violations})
-        if violations:
-            log.error("%s: the plan fails the independent check:\n  %s", problem.name, "\n  ".join(violations))
-            if opts.on_violation == "raise":
-                raise SolverError(
-                    f"portfolio {problem.name}: the plan fails the independent check "
-                    f"({len(violations)} violations): " + "; ".join(violations[:5])
-                )
-        self.plan_ = plan
-        return plan
+        return model.polish(sol, replace(opts.solver, warm_start=False))
 
 
 def baseline_plan(problem: PortfolioProblem, options: PortfolioOptions | None = None) -> Plan:

@@ -126,7 +126,7 @@ def alternatives(
         problem, opts = problem_from_model(m), options or portfolio_options(m)
     if problem.policy.min_level_budget:
         raise ModelConfigError("alternatives: not available with policy.min_level_budget (two-stage objective)")
-    optimiser = PortfolioOptimiser(replace(opts, on_violation="mark"))
+    optimiser = PortfolioOptimiser(replace(opts, on_violation="mark", decompose=False))  # needs the whole model
     best = optimiser.optimise(problem)
     model, baseline = optimiser.model_, optimiser.baseline_
     const, terms = model.cost_terms()

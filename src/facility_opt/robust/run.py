@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import resource
 import time
 from collections.abc import Callable
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import atomic_write_text
+from ..cluster import dask_client
 from ..errors import FacilityOptError, InfeasibleError, ModelConfigError
 from ..planning import PlanningModel, deep_merge, load_planning_model
 from ..portfolio import PortfolioOptimiser, PortfolioOptions, PortfolioProblem
@@ -111,7 +111,8 @@ def solve_variant(problem: PortfolioProblem, variant: Variant, options: Portfoli
 
 def sweep_options(base: PortfolioOptions, overrides: dict[str, Any]) -> PortfolioOptions:
     """``base`` with the sweep's solver overrides: SolverOptions fields by name, ``heuristic_seconds``,
-    and any other key as a HiGHS option (e.g. ``mip_max_nodes``); always one HiGHS thread."""
+    and any other key as a HiGHS option (e.g. ``mip_max_nodes``); always one HiGHS thread, and a
+    variant solved by parts solves them one after another (the variants already share the workers)."""
     known = {f.name for f in fields(SolverOptions)}
     direct = {k: v for k, v in overrides.items() if k in known and k != "highs_options"}
     highs = {
@@ -120,7 +121,9 @@ def sweep_options(base: PortfolioOptions, overrides: dict[str, Any]) -> Portfoli
         **{k: v for k, v in overrides.items() if k not in known and k != "heuristic_seconds"},
     }
     solver = replace(base.solver, **direct, threads=1, highs_options=dict(sorted(highs.items())), msg=False)
-    return replace(base, solver=solver, heuristic_seconds=overrides.get("heuristic_seconds", base.heuristic_seconds))
+    return replace(
+        base, solver=solver, heuristic_seconds=overrides.get("heuristic_seconds", base.heuristic_seconds), workers=1
+    )
 
 
 @dataclass
@@ -282,23 +285,6 @@ def _store(cache: Path, key: str, variant: Variant, result: dict) -> dict:
 
 
 # ---------------------------------------------------------------------- the sweep
-def _executor(client, n_workers: int | None, todo: int):
-    """(client, things to close) for ``client``: a Client, a scheduler address, or None for a LocalCluster."""
-    from distributed import Client, LocalCluster
-
-    if client is None:
-        workers = n_workers or max(1, min(os.cpu_count() or 1, todo))
-        cluster = LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
-        )  # any free port
-        c = Client(cluster)
-        return c, [c, cluster]
-    if isinstance(client, str):
-        c = Client(client)
-        return c, [c]
-    return client, []
-
-
 def _model_and_spec(model, spec) -> tuple[PlanningModel | PortfolioProblem, SweepSpec, PortfolioOptions]:
     """The model (read when a path), its sweep section and its portfolio options; a
     :class:`PortfolioProblem` needs ``spec`` and takes neither scenarios nor projections."""
@@ -335,8 +321,7 @@ def _solve_distributed(
     """Solve ``todo`` (key -> variant) on Dask, each base problem scattered once; ``finished`` as each completes."""
     from distributed import as_completed
 
-    c, owned = _executor(client, n_workers, len(todo))
-    try:
+    with dask_client(client, n_workers, len(todo)) as c:
         structures = sorted({v.structure for v in todo.values()}, key=str)
         scattered = {s: c.scatter(bases.problem(s), broadcast=True, hash=False) for s in structures}
         futures = {
@@ -347,9 +332,6 @@ def _solve_distributed(
             k, v = futures[fut]
             finished(k, v, fut.result())
             fut.release()
-    finally:
-        for thing in owned:
-            thing.close()
 
 
 def sweep(
@@ -396,7 +378,8 @@ def sweep(
     n = sp.n if n is None else int(n)
     seed = sp.seed if seed is None else int(seed)
     options = sweep_options(base_opts, {**sp.solver, **(solver or {})})
-    opts_fp = content_hash(asdict(options.solver), options.heuristic_seconds, RESULT_VERSION)
+    by_parts = ("decompose",) if options.decompose else ()  # (absent when off: earlier caches stay valid)
+    opts_fp = content_hash(asdict(options.solver), options.heuristic_seconds, RESULT_VERSION, *by_parts)
     variants = generate_variants(sp, n, seed)
     bases = _Bases(model, sp)
     keys = [content_hash(v.params(), bases.fingerprint(v.structure), opts_fp) for v in variants]

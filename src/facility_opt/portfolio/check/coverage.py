@@ -32,8 +32,9 @@ def check_assignments(c: Context) -> tuple[list[Violation], Served]:
     placement's load against its capacity every year (``capacity``)."""
     v: list[Violation] = []
     problem, years, svc, pol = c.problem, c.years, c.svc, c.pol
-    dist = problem.pairs.set_index(["zone_id", "site_id"])["distance_m"]
-    dem = problem.demand.set_index(["zone_id", "service_id", "year"])
+    # plain dicts: one lookup per assignment and year (a pandas MultiIndex lookup each is slow on large wards)
+    dist = problem.pairs.set_index(["zone_id", "site_id"])["distance_m"].to_dict()
+    dem = problem.demand.set_index(["zone_id", "service_id", "year"])["demand"].to_dict()
     out = Served(defaultdict(lambda: np.zeros(len(years))), defaultdict(lambda: np.zeros(len(years))))
     districts = {k: problem.district_tables(k) for k in svc.index[svc["rule"] == "district"]}
     merged_district = merged_districts(c.plan, problem)
@@ -88,7 +89,7 @@ def check_assignments(c: Context) -> tuple[list[Violation], Served]:
         out.share_y[(z, k)][ts] += a.share
         for t in ts:
             y = int(years[t])
-            dd = float(dem["demand"].get((z, k, y), 0.0))
+            dd = float(dem.get((z, k, y), 0.0))
             out.load[(k, s)][t] += a.share * dd
             out.served_by[(z, k)][t].add(s)
     for (k, s), arr in out.load.items():

@@ -15,15 +15,16 @@ __all__ = ["LeadRows"]
 class LeadRows:
     """Mixin of PortfolioModel: the lead-years coverage rows."""
 
-    def limit_lead_shortfall(self, reference: Solution) -> None:
+    def limit_lead_shortfall(self, reference: Solution, tolerance: float = 0.5) -> None:
         """No service worse covered in the lead years than if everything were kept.
 
         Before the first new floor can be ready (the lead periods after the first change), a plan can
         only rearrange what exists; this adds, per service with a hard standard and lead year, the row
         ``residents left uncovered <= the keep-everything solution's`` (``reference``, ward-wide, with
-        half a resident of tolerance), so that no move made before its replacement can exist takes
-        coverage away.  Called by the optimiser with the baseline it has solved; the independent check
-        re-checks it from the plan's files (``Plan.baseline_uncovered``).
+        ``tolerance`` residents: half a resident, as the check allows, shared out when solving by
+        parts), so that no move made before its replacement can exist takes coverage away.  Called by
+        the optimiser with the baseline it has solved; the independent check re-checks it from the
+        plan's files (``Plan.baseline_uncovered``).
         """
         if self.baseline or reference is None:
             return
@@ -58,4 +59,6 @@ class LeadRows:
         for t in range(Y):
             np.add.at(ref, g * Y + t, pop[hard, t] * ub[hard, qy[t]])
         labels = [f"{k}@{y}" for k in services for y in years]
-        self.m.add("lead_coverage", rows, vars_, coefs, "<=", ref + 0.5, n_rows=len(ref), labels=labels, penalty=1.0)
+        self.m.add(
+            "lead_coverage", rows, vars_, coefs, "<=", ref + tolerance, n_rows=len(ref), labels=labels, penalty=1.0
+        )

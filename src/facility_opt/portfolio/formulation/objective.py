@@ -112,7 +112,9 @@ class Objective:
         per demand unit and per resident, far above what covering them can cost."""
         return UNCOVERED_PER_UNIT * self.dem + UNCOVERED_PER_RESIDENT * self.pop
 
-    def _set_cost_objective(self, cost: float = 1.0, access: float | None = None) -> None:
+    def _set_cost_objective(self, cost: float = 1.0, access: float | None = None, extra: list | None = None) -> None:
+        """The plan's cost (times ``cost``), access (``access``, default the policy's weight) and ``extra``
+        (variable, coefficient) terms, e.g. the priced rows of a Lagrangian bound."""
         if self.elastic:
             self.m.set_objective(self.m.slack_terms())
             return
@@ -121,7 +123,9 @@ class Objective:
         terms = [(v, c * cost) for v, c in terms]
         if alpha > 0:
             terms += [(v, c * alpha) for v, c in self.access_terms()]
-        self.m.set_objective(terms + self._penalty_terms(), const * cost + self._reform_penalty_terms()[0])
+        self.m.set_objective(
+            terms + self._penalty_terms() + (extra or []), const * cost + self._reform_penalty_terms()[0]
+        )
 
     def set_objective(self, cost: float = 1.0, access: float = 0.0) -> None:
         """Objective = cost × horizon cost + access × person-km-years (million-yen units for cost)."""
