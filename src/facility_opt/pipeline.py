@@ -205,8 +205,12 @@ def _write_run(
         atomic_write_text(tmp / "cost_by_year.csv", years.to_csv(index=False, lineterminator="\n"))
         write_facilities_gpkg(plan_geodataframe(plan, ward, problem), tmp / "facilities.gpkg")
         if tradeoff is not None:
+            # without the solve times: the same inputs write the same bytes (the times stay in memory)
             atomic_write_text(
-                tmp / "tradeoff.csv", tradeoff.to_csv(index=False, lineterminator="\n", float_format="%.6f")
+                tmp / "tradeoff.csv",
+                tradeoff.drop(columns=["solve_seconds"], errors="ignore").to_csv(
+                    index=False, lineterminator="\n", float_format="%.6f"
+                ),
             )
         write_report(
             plan,
