@@ -17,13 +17,12 @@ log = logging.getLogger(__name__)
 
 def lp_bound(problem: PortfolioProblem, options: SolverOptions) -> SolveInfo:
     """The LP relaxation of the whole problem (integrality dropped, and the lead-years rows, which need
-    a baseline): its optimum is a lower bound on every plan's cost.  ``extra`` has the MILP's size."""
+    a baseline): its optimum is a lower bound on every plan's cost, and what the Lagrangian bound equals
+    at the best prices (the reference it is tested against).  ``extra`` has the MILP's size."""
     from ..model import build_model
 
     model = build_model(problem)
-    for v in model.prob.variables():
-        if v.cat in ("Binary", "Integer"):
-            v.cat = "Continuous"
+    _relax_integers(model)
     info = model.m.solve(replace(options, warm_start=False))
     extra = {"variables": model.prob.numVariables(), "constraints": model.prob.numConstraints()}
     return replace(info, extra=extra)
