@@ -45,7 +45,7 @@ def main() -> None:
         "--decompose",
         action="store_true",
         help="solve the independent parts (the tiles) one by one, the ward-wide limits shared out "
-        "(PortfolioOptions.decompose); the gap is proven against the whole problem's LP relaxation",
+        "(PortfolioOptions.decompose); the gap is proven against a Lagrangian bound",
     )
     ap.add_argument("--workers", type=int, default=None, help="Dask workers for --decompose (1: serial)")
     ap.add_argument("--out", type=Path, default=None, help="write the figures as JSON here")

@@ -12,6 +12,7 @@ from facility_opt.portfolio import check_plan, optimise_portfolio
 from facility_opt.portfolio.decompose import Part, lp_bound, not_shareable, part_problems, parts, solve_by_parts
 from facility_opt.portfolio.formulation.constants import SCALE
 from facility_opt.portfolio.model import build_model
+from facility_opt.portfolio.optimise import solve_baseline
 from facility_opt.portfolio.synthetic import tiled
 from facility_opt.renewal.schedule import Budget
 from portfolio_cases import EXACT, school_with_club, two_nurseries, two_renovations
@@ -51,7 +52,7 @@ def test_the_budget_is_shared_on_the_baseline_timing_and_the_whole_optimum_is_ke
     # 180.96e6.  The keep-everything baseline has the same timing, so A's part gets 100e6 in 2022 and B's
     # 80e6 in 2023 (plus the cap's rest by renewal need, 100:80): each part finds the same decision
     problem = two_renovations(budget=Budget(cap_yen=100e6))
-    subs = part_problems(problem, parts(problem), solve_by_parts_baseline(problem))
+    subs = part_problems(problem, parts(problem), solve_baseline(problem, EXACT.solver))
     caps = [s.policy.budget.cap_yen for s in subs]
     assert caps[0][2022] == pytest.approx(100e6) and caps[1][2022] == pytest.approx(0.0, abs=1e-3)
     assert caps[1][2023] == pytest.approx(80e6 + 20e6 * 80 / 180)
@@ -65,12 +66,6 @@ def test_the_budget_is_shared_on_the_baseline_timing_and_the_whole_optimum_is_ke
     assert 0 < plan.solver.bound_yen < plan.solver.objective_yen
     assert plan.solver.status == "feasible" and plan.solver.gap > 0
     assert plan.solver.solver.endswith("2 parts")
-
-
-def solve_by_parts_baseline(problem):
-    from facility_opt.portfolio.optimise import solve_baseline
-
-    return solve_baseline(problem, EXACT.solver)
 
 
 def test_a_tiled_problem_solved_by_parts_costs_its_copies_together():

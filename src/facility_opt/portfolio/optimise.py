@@ -56,7 +56,7 @@ class PortfolioOptions:
         Used instead of the baseline or LP-and-fix start when given.
     decompose : solve a problem made of independent parts (areas sharing no zone, site, district or
         merger candidate) part by part, the ward-wide limits shared out between them, with the gap
-        proven against the whole problem's LP relaxation (:mod:`~facility_opt.portfolio.decompose`).
+        proven against a Lagrangian lower bound (:mod:`~facility_opt.portfolio.decompose`).
         A problem of one part, or with limits that cannot be shared out, is solved whole.
     workers : Dask workers for the parts (None: a LocalCluster of one process per core; 1: the parts
         one after another in this process).

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ...solver import SolveInfo, SolverOptions
+from ...solver import SolveInfo
 from ..formulation.events import prepare_events
 from ..formulation.solution import Solution
 from ..problem import PortfolioProblem
@@ -100,12 +100,6 @@ def _solve_part(
     return _PartResult(opt.solution_, value, rhs, size)
 
 
-def _baseline(problem: PortfolioProblem, options: SolverOptions) -> Solution:
-    from ..optimise import solve_baseline
-
-    return solve_baseline(problem, options)
-
-
 def solve_by_parts(
     problem: PortfolioProblem, options: PortfolioOptions, client: Any = None
 ) -> tuple[Solution, Solution] | None:
@@ -136,11 +130,13 @@ def solve_by_parts(
     )
     # the prices of the bound come from the LP of the largest part, with its share of the limits by need
     # (any prices give a valid bound), so they need not wait for the baseline
+    from ..optimise import solve_baseline  # (the optimiser imports this module)
+
     largest = max(range(len(found)), key=lambda i: (len(found[i].zones) + len(found[i].sites), -i))
-    priced = part_problems(problem, [found[largest]] + found[:largest] + found[largest + 1 :])[0]
+    priced = part_problems(problem, found)[largest]
     if options.workers == 1 and client is None:
         prices = row_prices(priced, one)
-        baseline = _baseline(problem, one)
+        baseline = solve_baseline(problem, one)
         subs = part_problems(problem, found, baseline)
         results = [_solve_part(sub, part_opts, prices) for sub in subs]
     else:
@@ -150,7 +146,7 @@ def solve_by_parts(
 
         with dask_client(client, options.workers, len(found) + 2) as c:
             p_fut = c.submit(row_prices, priced, one, key="facility-opt-prices", pure=False, priority=10)
-            baseline = c.submit(_baseline, problem, one, key="facility-opt-baseline", pure=False).result()
+            baseline = c.submit(solve_baseline, problem, one, key="facility-opt-baseline", pure=False).result()
             subs = part_problems(problem, found, baseline)
             prices = p_fut.result()
             futures = {

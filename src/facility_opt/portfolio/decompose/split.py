@@ -114,11 +114,10 @@ def budget_shares(problem: PortfolioProblem, found: list[Part], baseline: Soluti
     w = _weights(problem, found)
     charge = np.zeros((len(found), len(years)))
     if baseline is not None:
-        from ..assemble import assemble_plan
+        from ..assemble import state_of
         from ..economics import site_year_costs
 
-        state = assemble_plan(problem, baseline, baseline).state(problem)
-        c = site_year_costs(problem, state)
+        c = site_year_costs(problem, state_of(problem, baseline))
         c = c.assign(charge=c[["renewal_yen", "new_build_yen", "land_yen"]].sum(axis=1))
         site_part = {s: i for i, p in enumerate(found) for s in p.sites}
         np.add.at(
